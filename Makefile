@@ -1,0 +1,176 @@
+# TaskWeaver: a plain GNU Makefile. `make check` and `make run` install what
+# is missing first (see `deps`), so a fresh Debian or Ubuntu machine needs
+# nothing but this file's repository.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+DATADIR	?= $(PREFIX)/share
+DESTDIR	?=
+
+BUILD	?= build
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+CFLAGS	?= -O2 -g
+# SAN is set for the sanitizer pass of `make check`.
+SAN	?=
+
+PKGS	 = yaml-0.1 sqlite3 libevent_core jansson
+TEST_PKGS = cmocka
+
+WARNINGS = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
+	   -Wvla -Wwrite-strings -Wshadow -fno-common
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN) -MMD -MP \
+	     -Isrc/common $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+
+COMMON_SRCS = src/common/duration.c src/common/log.c src/common/paths.c \
+	      src/common/proto.c src/common/suggest.c src/common/timefmt.c \
+	      src/common/xmalloc.c
+# The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
+TWD_LIB_SRCS = src/twd/config.c src/twd/history.c src/twd/job.c \
+	       src/twd/request.c src/twd/run.c src/twd/schedule.c \
+	       src/twd/server.c src/twd/tasks.c
+TWD_SRCS    = src/twd/twd.c
+TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-help.c \
+	      src/twctl/cmd-history.c src/twctl/cmd-list.c \
+	      src/twctl/cmd-run.c src/twctl/cmd-shutdown.c \
+	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
+UNIT_TESTS  = config duration history job proto schedule suggest timefmt
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+COMMON_LIB = $(BUILD)/libcommon.a
+TWD_LIB    = $(BUILD)/libtwd.a
+TWD	   = $(BUILD)/twd
+TWCTL	   = $(BUILD)/twctl
+UNIT_BINS  = $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
+
+MANPAGES = man/twd.1 man/twctl.1 man/taskweaver.5 man/taskweaver-ipc.7
+
+# Debian packages: build, test and demo. `make deps` installs the missing.
+DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
+	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
+	       mandoc python3 clang-format
+
+.PHONY: all deps check check-unit check-cli check-lint check-san run \
+	install uninstall clean format
+
+all: $(TWD) $(TWCTL)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(COMMON_LIB): $(call obj,$(COMMON_SRCS))
+	$(AR) rcs $@ $^
+
+$(TWD_LIB): $(call obj,$(TWD_LIB_SRCS))
+	$(AR) rcs $@ $^
+
+$(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(TWCTL): $(call obj,$(TWCTL_SRCS)) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/test_%.o: tests/unit/test_%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -Isrc/twd $(TEST_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(TWD_LIB) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+deps:
+	@missing=""; \
+	if command -v dpkg-query >/dev/null 2>&1; then \
+		for p in $(DEB_PACKAGES); do \
+			dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+			    grep -q '^install ok installed' || missing="$$missing $$p"; \
+		done; \
+		if [ -n "$$missing" ]; then \
+			sudo=""; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+			echo "deps: installing$$missing"; \
+			$$sudo apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive $$sudo apt-get install \
+			    -y -qq --no-install-recommends $$missing; \
+		fi; \
+	elif ! $(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS); then \
+		echo "deps: not a Debian system; install the equivalents of:"; \
+		echo "  $(DEB_PACKAGES)"; \
+		exit 1; \
+	fi
+
+# The unit tests, the integration tests and the lints, then all of it again
+# under AddressSanitizer and UndefinedBehaviorSanitizer.
+check: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory check-unit check-cli check-lint
+	@$(MAKE) --no-print-directory check-san
+
+check-unit: $(UNIT_BINS)
+	@for t in $(UNIT_BINS); do $$t || exit 1; done
+
+check-cli: all
+	@TWD=$(abspath $(TWD)) TWCTL=$(abspath $(TWCTL)) sh tests/cli/run.sh
+
+check-lint:
+	@sh tests/lint.sh
+
+check-san:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    all check-unit check-cli
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@rm -rf $(BUILD)/demo && mkdir -m 700 -p $(BUILD)/demo
+	@echo "demo: twd on examples/tasks.yaml; state and socket in $(BUILD)/demo"
+	@echo "demo: from a second terminal in this directory, try:"
+	@echo "    ./$(TWCTL) --socket $(BUILD)/demo/twd.sock status"
+	@echo "demo: Ctrl-C stops it"
+	@exec ./$(TWD) --foreground --config examples/tasks.yaml \
+	    --state-dir $(BUILD)/demo --socket $(BUILD)/demo/twd.sock --grace 5s
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions \
+	    $(DESTDIR)$(DATADIR)/zsh/site-functions \
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
+	    $(DESTDIR)$(DATADIR)/taskweaver
+	install -m 755 $(TWD) $(TWCTL) $(DESTDIR)$(BINDIR)
+	install -m 644 man/twd.1 man/twctl.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/taskweaver.5 $(DESTDIR)$(MANDIR)/man5
+	install -m 644 man/taskweaver-ipc.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 completions/twctl.bash \
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions/twctl
+	install -m 644 completions/_twctl $(DESTDIR)$(DATADIR)/zsh/site-functions
+	install -m 644 completions/twctl.fish \
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 644 share/twd.service examples/tasks.yaml \
+	    $(DESTDIR)$(DATADIR)/taskweaver
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/twd $(DESTDIR)$(BINDIR)/twctl \
+	    $(DESTDIR)$(MANDIR)/man1/twd.1 $(DESTDIR)$(MANDIR)/man1/twctl.1 \
+	    $(DESTDIR)$(MANDIR)/man5/taskweaver.5 \
+	    $(DESTDIR)$(MANDIR)/man7/taskweaver-ipc.7 \
+	    $(DESTDIR)$(DATADIR)/bash-completion/completions/twctl \
+	    $(DESTDIR)$(DATADIR)/zsh/site-functions/_twctl \
+	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/twctl.fish
+	rm -rf $(DESTDIR)$(DATADIR)/taskweaver
+
+format:
+	clang-format -i src/*/*.c src/*/*.h tests/unit/*.c
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,194 @@
+/*
+ * Path resolution shared by twd and twctl, so both agree on where the
+ * socket is without talking to each other first.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "paths.h"
+#include "xmalloc.h"
+
+static char *
+paths_home(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home == NULL || *home == '\0') {
+		if ((pw = getpwuid(getuid())) != NULL) {
+			home = pw->pw_dir;
+		} else {
+			home = "/";
+		}
+	}
+	return xstrdup(home);
+}
+
+/* $VAR if set and absolute (as the XDG spec demands), else ~/fallback. */
+static char *
+paths_xdg(const char *var, const char *fallback)
+{
+	const char *v = getenv(var);
+	char *home, *p;
+
+	if (v != NULL && v[0] == '/') {
+		return xstrdup(v);
+	}
+	home = paths_home();
+	p = xasprintf("%s/%s", home, fallback);
+	free(home);
+	return p;
+}
+
+static const char *
+paths_override(const char *flag, const char *var)
+{
+	const char *v;
+
+	if (flag != NULL && *flag != '\0') {
+		return flag;
+	}
+	if ((v = getenv(var)) != NULL && *v != '\0') {
+		return v;
+	}
+	return NULL;
+}
+
+char *
+paths_absolute(const char *path)
+{
+	char cwd[4096];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof cwd) == NULL) {
+		return xstrdup(path);
+	}
+	if (path[0] == '.' && path[1] == '/') {
+		path += 2;
+	}
+	return xasprintf("%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, path);
+}
+
+char *
+paths_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL) {
+		return xstrdup(".");
+	}
+	if (slash == path) {
+		return xstrdup("/");
+	}
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+char *
+paths_config(const char *flag)
+{
+	const char *o = paths_override(flag, "TW_CONFIG");
+	char *base, *p;
+
+	if (o != NULL) {
+		return paths_absolute(o);
+	}
+	base = paths_xdg("XDG_CONFIG_HOME", ".config");
+	p = xasprintf("%s/taskweaver/tasks.yaml", base);
+	free(base);
+	return p;
+}
+
+char *
+paths_state_dir(const char *flag)
+{
+	const char *o = paths_override(flag, "TW_STATE_DIR");
+	char *base, *p;
+
+	if (o != NULL) {
+		return paths_absolute(o);
+	}
+	base = paths_xdg("XDG_STATE_HOME", ".local/state");
+	p = xasprintf("%s/taskweaver", base);
+	free(base);
+	return p;
+}
+
+char *
+paths_socket(const char *flag)
+{
+	const char *o = paths_override(flag, "TW_SOCKET");
+	const char *run = getenv("XDG_RUNTIME_DIR");
+
+	if (o != NULL) {
+		return paths_absolute(o);
+	}
+	if (run != NULL && run[0] == '/') {
+		return xasprintf("%s/taskweaver/twd.sock", run);
+	}
+	return xasprintf("/tmp/taskweaver-%u/twd.sock", (unsigned)getuid());
+}
+
+static int
+paths_mkdir_parents(char *path)
+{
+	struct stat sb;
+	char *slash;
+
+	if (stat(path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode)) {
+			return 0;
+		}
+		errno = ENOTDIR;
+		return -1;
+	}
+	if ((slash = strrchr(path, '/')) != NULL && slash != path) {
+		*slash = '\0';
+		if (paths_mkdir_parents(path) == -1) {
+			*slash = '/';
+			return -1;
+		}
+		*slash = '/';
+	}
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		return -1;
+	}
+	return 0;
+}
+
+int
+paths_make_private_dir(const char *dir, char **cause)
+{
+	struct stat sb;
+	char *copy = xstrdup(dir);
+	int rc;
+
+	rc = paths_mkdir_parents(copy);
+	free(copy);
+	if (rc == -1) {
+		*cause = xasprintf("cannot create directory '%s': %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &sb) == -1) {
+		*cause = xasprintf("cannot use directory '%s': %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (sb.st_uid != getuid()) {
+		*cause = xasprintf("directory '%s' belongs to uid %u, not to "
+				   "you (uid %u)",
+		    dir, (unsigned)sb.st_uid, (unsigned)getuid());
+		return -1;
+	}
+	if ((sb.st_mode & 077) != 0) {
+		*cause = xasprintf("directory '%s' is open to other users (mode "
+				   "%03o); run: chmod 700 '%s'",
+		    dir, (unsigned)(sb.st_mode & 0777), dir);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+/*
+ * Where TaskWeaver keeps things: the tasks file, the state directory and
+ * the socket, from a flag, else a TW_* variable, else the XDG locations.
+ */
+#ifndef TW_PATHS_H
+#define TW_PATHS_H
+
+/* Each returns an absolute path; caller frees. flag may be NULL. */
+char *paths_config(const char *flag);
+char *paths_state_dir(const char *flag);
+char *paths_socket(const char *flag);
+
+/* Make path absolute against the working directory; caller frees. */
+char *paths_absolute(const char *path);
+/* Directory part of path; caller frees. */
+char *paths_dirname(const char *path);
+
+/*
+ * Create dir and missing parents (new ones 0700) and check that dir is the
+ * user's and closed to others. Returns 0, or -1 with *cause (caller frees).
+ */
+int paths_make_private_dir(const char *dir, char **cause);
+
+#endif

@@ -1,0 +1,217 @@
+/*
+ * Protocol encoding and decoding, shared by the daemon and every client so
+ * the two sides cannot drift apart. Framing (finding the lines) is the
+ * caller's: the daemon uses evbuffers, twctl a plain read loop.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "proto.h"
+#include "xmalloc.h"
+
+int
+proto_request_decode(struct proto_request *req, const char *line, size_t len,
+    const char **code, char **cause)
+{
+	json_error_t jerr;
+	json_t *cmd, *proto;
+
+	memset(req, 0, sizeof *req);
+	req->id = json_null();
+	*code = PROTO_E_BAD_REQUEST;
+	if (len + 1 > PROTO_MAX_MSG) {
+		*code = PROTO_E_TOO_LARGE;
+		*cause = xasprintf("request of %zu bytes is over the limit of "
+				   "%d",
+		    len, PROTO_MAX_MSG);
+		return -1;
+	}
+	req->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (req->root == NULL) {
+		*cause = xasprintf("invalid JSON at column %d: %s", jerr.column,
+		    jerr.text);
+		return -1;
+	}
+	if (!json_is_object(req->root)) {
+		*cause = xstrdup("request must be a JSON object");
+		return -1;
+	}
+	if ((req->id = json_object_get(req->root, "id")) == NULL) {
+		req->id = json_null();
+	} else if (!json_is_integer(req->id) && !json_is_string(req->id)) {
+		req->id = json_null();
+		*cause = xstrdup("'id' must be an integer or a string");
+		return -1;
+	}
+	proto = json_object_get(req->root, "proto");
+	if (proto != NULL && (!json_is_integer(proto) ||
+	    json_integer_value(proto) != PROTO_VERSION)) {
+		*code = PROTO_E_PROTO_MISMATCH;
+		if (json_is_integer(proto)) {
+			*cause = xasprintf("client speaks protocol %lld, twd "
+					   "speaks %d",
+			    (long long)json_integer_value(proto),
+			    PROTO_VERSION);
+		} else {
+			*cause = xasprintf("'proto' must be an integer; twd "
+					   "speaks protocol %d",
+			    PROTO_VERSION);
+		}
+		return -1;
+	}
+	cmd = json_object_get(req->root, "cmd");
+	if (cmd == NULL || !json_is_string(cmd)) {
+		*cause = xstrdup("request needs 'cmd', a string");
+		return -1;
+	}
+	req->cmd = json_string_value(cmd);
+	req->args = json_object_get(req->root, "args");
+	if (req->args == NULL || json_is_null(req->args)) {
+		req->args = json_object();
+		json_object_set_new(req->root, "args", req->args);
+	} else if (!json_is_object(req->args)) {
+		*cause = xstrdup("'args' must be an object");
+		return -1;
+	}
+	return 0;
+}
+
+void
+proto_request_release(struct proto_request *req)
+{
+	if (req == NULL) {
+		return;
+	}
+	json_decref(req->root);
+	memset(req, 0, sizeof *req);
+}
+
+json_t *
+proto_request_new(json_int_t id, const char *cmd, json_t *args)
+{
+	json_t *msg = json_object();
+
+	json_object_set_new(msg, "id", json_integer(id));
+	json_object_set_new(msg, "proto", json_integer(PROTO_VERSION));
+	json_object_set_new(msg, "cmd", json_string(cmd));
+	json_object_set_new(msg, "args", args != NULL ? args : json_object());
+	return msg;
+}
+
+json_t *
+proto_reply_ok(json_t *id, json_t *data)
+{
+	json_t *msg = json_object();
+
+	json_object_set(msg, "id", id != NULL ? id : json_null());
+	json_object_set_new(msg, "ok", json_true());
+	json_object_set_new(msg, "data", data != NULL ? data : json_object());
+	return msg;
+}
+
+json_t *
+proto_reply_error(json_t *id, const char *code, const char *message)
+{
+	json_t *msg = json_object(), *err = json_object();
+
+	json_object_set_new(err, "code", json_string(code));
+	json_object_set_new(err, "message", json_string(message));
+	json_object_set(msg, "id", id != NULL ? id : json_null());
+	json_object_set_new(msg, "ok", json_false());
+	json_object_set_new(msg, "error", err);
+	return msg;
+}
+
+char *
+proto_encode(const json_t *msg, size_t *len)
+{
+	char *s, *line;
+	size_t n;
+
+	s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (s == NULL) {
+		return NULL;
+	}
+	n = strlen(s);
+	if (n + 1 > PROTO_MAX_MSG) {
+		free(s);
+		return NULL;
+	}
+	line = xmalloc(n + 2);
+	memcpy(line, s, n);
+	line[n] = '\n';
+	line[n + 1] = '\0';
+	free(s);
+	*len = n + 1;
+	return line;
+}
+
+int
+proto_reply_decode(struct proto_reply *rep, const char *line, size_t len,
+    char **cause)
+{
+	json_error_t jerr;
+	json_t *ok, *err, *code, *message;
+
+	memset(rep, 0, sizeof *rep);
+	rep->root = json_loadb(line, len, 0, &jerr);
+	if (rep->root == NULL || !json_is_object(rep->root)) {
+		*cause = xasprintf("daemon sent a malformed reply: %s",
+		    rep->root == NULL ? jerr.text : "not an object");
+		goto fail;
+	}
+	if ((ok = json_object_get(rep->root, "ok")) == NULL ||
+	    !json_is_boolean(ok)) {
+		*cause = xstrdup("daemon sent a reply without 'ok'");
+		goto fail;
+	}
+	rep->ok = json_is_true(ok);
+	if ((rep->data = json_object_get(rep->root, "data")) == NULL) {
+		rep->data = json_null();
+	}
+	if (!rep->ok) {
+		err = json_object_get(rep->root, "error");
+		code = json_object_get(err, "code");
+		message = json_object_get(err, "message");
+		rep->code = json_is_string(code) ? json_string_value(code) :
+						   PROTO_E_FAILED;
+		rep->message = json_is_string(message) ?
+		    json_string_value(message) : "unknown error";
+	}
+	return 0;
+
+fail:
+	json_decref(rep->root);
+	rep->root = NULL;
+	return -1;
+}
+
+void
+proto_reply_release(struct proto_reply *rep)
+{
+	if (rep == NULL) {
+		return;
+	}
+	json_decref(rep->root);
+	memset(rep, 0, sizeof *rep);
+}
+
+char *
+proto_result_text(const char *status, int exit_code, const char *signame,
+    char *buf, size_t len)
+{
+	if (strcmp(status, "failed") == 0) {
+		if (signame != NULL) {
+			snprintf(buf, len, "%s", signame);
+		} else {
+			snprintf(buf, len, "exit %d", exit_code);
+		}
+	} else if (strcmp(status, "killed") == 0 && signame != NULL) {
+		snprintf(buf, len, "killed (%s)", signame);
+	} else if (strcmp(status, "start_failed") == 0) {
+		snprintf(buf, len, "start failed");
+	} else {
+		snprintf(buf, len, "%s", status);
+	}
+	return buf;
+}

@@ -1,0 +1,70 @@
+/*
+ * The twd protocol: newline-delimited JSON over a Unix stream socket. Holds
+ * the version, the size cap, the error codes, and encoding of each message.
+ */
+#ifndef TW_PROTO_H
+#define TW_PROTO_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define PROTO_VERSION 1
+/* Largest message either side accepts, newline included. */
+#define PROTO_MAX_MSG (1024 * 1024)
+
+/* Error codes carried in {"error": {"code": ...}}; see taskweaver-ipc(7). */
+#define PROTO_E_BAD_REQUEST	"bad_request"
+#define PROTO_E_TOO_LARGE	"too_large"
+#define PROTO_E_UNKNOWN_COMMAND "unknown_command"
+#define PROTO_E_PROTO_MISMATCH	"protocol_mismatch"
+#define PROTO_E_NOT_FOUND	"not_found"
+#define PROTO_E_SHUTTING_DOWN	"shutting_down"
+#define PROTO_E_FAILED		"failed"
+
+struct proto_request {
+	json_t *root;	  /* owned */
+	json_t *id;	  /* borrowed from root; JSON null when absent */
+	const char *cmd;  /* borrowed from root */
+	json_t *args;	  /* borrowed from root; an empty object when absent */
+};
+
+/*
+ * Decode one line (without its newline). Returns 0, or -1 with *code set to
+ * a static error code and *cause to a heap message (caller frees); the
+ * request's id is kept when it could be read, so the error can echo it.
+ */
+int proto_request_decode(struct proto_request *, const char *line, size_t len,
+    const char **code, char **cause);
+void proto_request_release(struct proto_request *);
+
+/* Build messages; each takes ownership of data and borrows id. */
+json_t *proto_request_new(json_int_t id, const char *cmd, json_t *args);
+json_t *proto_reply_ok(json_t *id, json_t *data);
+json_t *proto_reply_error(json_t *id, const char *code, const char *message);
+
+/* One compact line ending in '\n'; caller frees; NULL if over the cap. */
+char *proto_encode(const json_t *msg, size_t *len);
+
+struct proto_reply {
+	json_t *root;	      /* owned */
+	int ok;
+	json_t *data;	      /* borrowed; JSON null when absent */
+	const char *code;     /* borrowed; set when !ok */
+	const char *message;  /* borrowed; set when !ok */
+};
+
+/* Decode a reply line. Returns 0, or -1 with *cause (caller frees). */
+int proto_reply_decode(struct proto_reply *, const char *line, size_t len,
+    char **cause);
+void proto_reply_release(struct proto_reply *);
+
+
+/*
+ * A run's result in words for people: "ok", "exit 3", "SIGKILL", "killed
+ * (SIGTERM)", "start failed" ... from its protocol fields; signame may be
+ * NULL. Returns buf.
+ */
+char *proto_result_text(const char *status, int exit_code, const char *signame,
+    char *buf, size_t len);
+
+#endif

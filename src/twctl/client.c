@@ -1,0 +1,172 @@
+/*
+ * Protocol client. Replies are read into a buffer capped at PROTO_MAX_MSG,
+ * so a confused peer cannot make twctl grow without bound.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "xmalloc.h"
+
+struct conn {
+	int fd;
+	json_int_t next_id;
+	char *buf;
+	size_t len; /* bytes in buf */
+};
+
+struct conn *
+conn_open(const char *path, enum conn_failure *why, char **cause)
+{
+	struct sockaddr_un sun;
+	struct conn *c;
+	int fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		*why = CONN_ERROR;
+		*cause = xasprintf("socket path '%s' is too long", path);
+		return NULL;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		*why = CONN_ERROR;
+		*cause = xasprintf("socket: %s", strerror(errno));
+		return NULL;
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED) {
+			*why = CONN_NOT_RUNNING;
+			*cause = xasprintf("twd is not running (%s socket at "
+					   "'%s')",
+			    errno == ENOENT ? "no" : "a stale", path);
+		} else {
+			*why = CONN_ERROR;
+			*cause = xasprintf("cannot reach twd at '%s': %s", path,
+			    strerror(errno));
+		}
+		close(fd);
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->fd = fd;
+	c->buf = xmalloc(PROTO_MAX_MSG);
+	return c;
+}
+
+void
+conn_close(struct conn *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	close(c->fd);
+	free(c->buf);
+	free(c);
+}
+
+static int
+conn_write_all(int fd, const char *p, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		if ((n = send(fd, p, len, MSG_NOSIGNAL)) == -1) {
+			if (errno == EINTR) {
+				continue;
+			}
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read until a whole line is buffered. Returns its length (no newline). */
+static ssize_t
+conn_read_line(struct conn *c, int timeout_ms, char **cause)
+{
+	struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+	char *nl;
+	ssize_t n;
+	int rc;
+
+	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
+		if (c->len == PROTO_MAX_MSG) {
+			*cause = xstrdup("reply from twd is over the message "
+					 "size limit");
+			return -1;
+		}
+		rc = poll(&pfd, 1, timeout_ms);
+		if (rc == -1 && errno == EINTR) {
+			continue;
+		}
+		if (rc == 0) {
+			*cause = xasprintf("twd did not answer within %d s",
+			    timeout_ms / 1000);
+			return -1;
+		}
+		n = read(c->fd, c->buf + c->len, PROTO_MAX_MSG - c->len);
+		if (n == -1 && errno == EINTR) {
+			continue;
+		}
+		if (n <= 0) {
+			*cause = xstrdup(n == 0 ? "twd closed the connection "
+						  "without answering" :
+						  strerror(errno));
+			return -1;
+		}
+		c->len += (size_t)n;
+	}
+	return nl - c->buf;
+}
+
+int
+conn_call(struct conn *c, const char *cmd, json_t *args,
+    struct proto_reply *rep, int timeout_ms, char **cause)
+{
+	json_t *msg = proto_request_new(++c->next_id, cmd, args);
+	char *line;
+	size_t len;
+	ssize_t n;
+	int rc;
+
+	line = proto_encode(msg, &len);
+	json_decref(msg);
+	if (line == NULL) {
+		*cause = xstrdup("request is over the message size limit");
+		return -1;
+	}
+	rc = conn_write_all(c->fd, line, len);
+	free(line);
+	if (rc == -1) {
+		*cause = xasprintf("cannot send to twd: %s", strerror(errno));
+		return -1;
+	}
+	if ((n = conn_read_line(c, timeout_ms, cause)) == -1) {
+		return -1;
+	}
+	rc = proto_reply_decode(rep, c->buf, (size_t)n, cause);
+	c->len -= (size_t)n + 1;
+	memmove(c->buf, c->buf + n + 1, c->len);
+	return rc;
+}
+
+void
+conn_wait_close(struct conn *c)
+{
+	char buf[4096];
+	ssize_t n;
+
+	do {
+		n = read(c->fd, buf, sizeof buf);
+	} while (n > 0 || (n == -1 && errno == EINTR));
+}

@@ -1,0 +1,77 @@
+/*
+ * twctl list: every task with its schedule, next run and last result.
+ */
+#include <stdio.h>
+#include <sys/time.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "timefmt.h"
+
+static int64_t
+now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int
+cmd_list_exec(struct cmd_ctx *ctx)
+{
+	static const char *const headers[] = { "TASK", "SCHEDULE", "NEXT",
+		"LAST", "RESULT", NULL };
+	struct proto_reply rep;
+	struct table *t;
+	const char *cells[5];
+	json_t *tasks, *task, *last;
+	char next[32], when[32], result[64];
+	int64_t now = now_ms(), ms;
+	size_t i;
+	int rc;
+
+	if ((rc = cmd_call(ctx, "list", NULL, &rep)) != EXIT_OK) {
+		return rc;
+	}
+	tasks = json_object_get(rep.data, "tasks");
+	if (ctx->json) {
+		output_json(tasks);
+		proto_reply_release(&rep);
+		return EXIT_OK;
+	}
+	if (json_array_size(tasks) == 0) {
+		printf("no tasks; add some to the tasks file, see "
+		       "taskweaver(5)\n");
+		proto_reply_release(&rep);
+		return EXIT_OK;
+	}
+	t = table_create(headers);
+	json_array_foreach(tasks, i, task) {
+		last = json_object_get(task, "last_run");
+		cells[0] = json_get_string(task, "name", "?");
+		cells[1] = json_get_string(task, "schedule", "manual");
+		ms = json_get_time(task, "next_run");
+		cells[2] = ms != 0 ? timefmt_relative(ms, now, next,
+					 sizeof next) : "-";
+		ms = json_get_time(last, "started_at");
+		cells[3] = ms != 0 ? timefmt_relative(ms, now, when,
+					 sizeof when) : "never";
+		cells[4] = json_is_object(last) ?
+		    output_run_result(last, result, sizeof result) : "-";
+		table_add(t, cells);
+	}
+	table_print(t, stdout);
+	proto_reply_release(&rep);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_list_entry = {
+	.name = "list",
+	.summary = "list tasks: schedule, next run, last run and its result",
+	.usage = "[--json]",
+	.args_min = 0,
+	.args_max = 0,
+	.flags = CMD_NEEDS_DAEMON,
+	.exec = cmd_list_exec,
+};

@@ -1,0 +1,70 @@
+/*
+ * twctl status: what the daemon is, since when, and how busy.
+ */
+#include <stdio.h>
+
+#include "cmd.h"
+#include "duration.h"
+#include "output.h"
+#include "timefmt.h"
+
+static int
+cmd_status_exec(struct cmd_ctx *ctx)
+{
+	struct proto_reply rep;
+	const json_t *d;
+	char up[32], since[32];
+	json_int_t proto;
+	int rc;
+
+	if ((rc = cmd_call(ctx, "status", NULL, &rep)) != EXIT_OK) {
+		return rc;
+	}
+	d = rep.data;
+	proto = json_integer_value(json_object_get(d, "protocol"));
+	if (ctx->json) {
+		output_json(d);
+	} else {
+		duration_format_ms(
+		    (int64_t)(json_number_value(json_object_get(d, "uptime")) *
+			1000),
+		    up, sizeof up);
+		timefmt_local(json_get_time(d, "started_at"), since,
+		    sizeof since);
+		printf("version:    %s (protocol %lld)\n",
+		    json_get_string(d, "version", "?"), (long long)proto);
+		printf("pid:        %lld\n",
+		    (long long)json_integer_value(json_object_get(d, "pid")));
+		printf("uptime:     %s (since %s)\n", up, since);
+		printf("daemon:     %s\n", json_is_true(json_object_get(d,
+						   "stopping")) ?
+			"stopping" : "running");
+		printf("tasks file: %s\n", json_get_string(d, "config", "?"));
+		printf("tasks:      %lld\n",
+		    (long long)json_integer_value(json_object_get(d, "tasks")));
+		printf("running:    %lld\n",
+		    (long long)json_integer_value(json_object_get(d,
+			"running")));
+		printf("state dir:  %s\n", json_get_string(d, "state_dir", "?"));
+		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
+	}
+	proto_reply_release(&rep);
+	if (proto != PROTO_VERSION) {
+		/* Only reachable with a daemon that skips the request check. */
+		output_error(ctx->json, PROTO_E_PROTO_MISMATCH,
+		    "twd speaks protocol %lld, this twctl %d",
+		    (long long)proto, PROTO_VERSION);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	.name = "status",
+	.summary = "show the daemon's version, uptime, tasks and running jobs",
+	.usage = "[--json]",
+	.args_min = 0,
+	.args_max = 0,
+	.flags = CMD_NEEDS_DAEMON,
+	.exec = cmd_status_exec,
+};

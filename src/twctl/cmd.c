@@ -1,0 +1,180 @@
+/*
+ * The verb table and what every verb shares: option parsing from the
+ * entry's getopt string, the connection, and error reporting.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+#include "cmd.h"
+#include "output.h"
+#include "paths.h"
+#include "xmalloc.h"
+
+/* Keep alphabetized. */
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_help_entry,
+	&cmd_history_entry,
+	&cmd_list_entry,
+	&cmd_list_commands_entry,
+	&cmd_run_entry,
+	&cmd_shutdown_entry,
+	&cmd_status_entry,
+	NULL,
+};
+
+/* Every verb takes these besides its own. */
+static const struct option cmd_common_longopts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+};
+
+#define NCOMMON (sizeof cmd_common_longopts / sizeof cmd_common_longopts[0])
+
+const struct cmd_entry *
+cmd_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; cmd_table[i] != NULL; i++) {
+		if (strcmp(cmd_table[i]->name, name) == 0) {
+			return cmd_table[i];
+		}
+	}
+	return NULL;
+}
+
+void
+cmd_usage(const struct cmd_entry *e, FILE *fp)
+{
+	fprintf(fp, "usage: twctl %s%s%s\n", e->name, *e->usage != '\0' ? " " :
+									"",
+	    e->usage);
+}
+
+static int
+cmd_parse(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	const struct cmd_entry *e = ctx->entry;
+	struct option *longopts;
+	size_t n = 0, i;
+	char *shortopts;
+	int ch, rc = 0;
+
+	while (e->longopts != NULL && e->longopts[n].name != NULL) {
+		n++;
+	}
+	longopts = xcalloc(n + NCOMMON + 1, sizeof *longopts);
+	for (i = 0; i < n; i++) {
+		longopts[i] = e->longopts[i];
+	}
+	for (i = 0; i < NCOMMON; i++) {
+		longopts[n + i] = cmd_common_longopts[i];
+	}
+	/* "+": stop at the first argument, so "run -- -x" and tasks named -x work. */
+	shortopts = xasprintf("+:jh%s", e->getopt != NULL ? e->getopt : "");
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
+	    -1) {
+		if (ch == 'j') {
+			ctx->json = 1;
+		} else if (ch == 'h') {
+			cmd_usage(e, stdout);
+			if (e->help != NULL) {
+				printf("\n%s", e->help);
+			}
+			rc = -1;
+			goto done;
+		} else if (ch == '?' || ch == ':') {
+			fprintf(stderr, "twctl %s: %s '%s'\n", e->name,
+			    ch == '?' ? "unknown option" :
+					"missing value for option",
+			    argv[optind - 1]);
+			cmd_usage(e, stderr);
+			rc = EXIT_USAGE;
+			goto done;
+		} else if (ch > 0 && ch < 128) {
+			ctx->opt[ch] = optarg != NULL ? optarg : "";
+		}
+	}
+	ctx->argc = argc - optind;
+	ctx->argv = argv + optind;
+	if (ctx->argc < e->args_min ||
+	    (e->args_max >= 0 && ctx->argc > e->args_max)) {
+		fprintf(stderr, "twctl %s: %s arguments\n", e->name,
+		    ctx->argc < e->args_min ? "too few" : "too many");
+		cmd_usage(e, stderr);
+		rc = EXIT_USAGE;
+	}
+done:
+	free(shortopts);
+	free(longopts);
+	return rc;
+}
+
+int
+cmd_exec(const struct cmd_entry *e, int argc, char **argv,
+    const char *socket_flag, int json)
+{
+	struct cmd_ctx ctx;
+	enum conn_failure why;
+	char *cause, *path;
+	int rc;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.entry = e;
+	ctx.json = json;
+	if ((rc = cmd_parse(&ctx, argc, argv)) != 0) {
+		return rc == -1 ? EXIT_OK : rc;
+	}
+	path = paths_socket(socket_flag);
+	ctx.socket_path = path;
+	if ((e->flags & CMD_NEEDS_DAEMON) &&
+	    (ctx.conn = conn_open(path, &why, &cause)) == NULL) {
+		if (why == CONN_NOT_RUNNING) {
+			/* twd reads TW_SOCKET too; only a flag must be repeated. */
+			output_error(ctx.json, "daemon_unreachable",
+			    "%s; start it with: twd%s%s", cause,
+			    socket_flag != NULL ? " --socket " : "",
+			    socket_flag != NULL ? socket_flag : "");
+		} else {
+			output_error(ctx.json, "daemon_unreachable", "%s",
+			    cause);
+		}
+		free(cause);
+		free(path);
+		return EXIT_UNREACHABLE;
+	}
+	rc = e->exec(&ctx);
+	conn_close(ctx.conn);
+	free(path);
+	return rc;
+}
+
+int
+cmd_call(struct cmd_ctx *ctx, const char *cmd, json_t *args,
+    struct proto_reply *rep)
+{
+	char *cause;
+
+	if (conn_call(ctx->conn, cmd, args, rep, CMD_TIMEOUT_MS, &cause) ==
+	    -1) {
+		output_error(ctx->json, "daemon_unreachable", "%s", cause);
+		free(cause);
+		return EXIT_UNREACHABLE;
+	}
+	if (!rep->ok) {
+		if (strcmp(rep->code, PROTO_E_PROTO_MISMATCH) == 0) {
+			output_error(ctx->json, rep->code, "%s; use the twctl "
+							   "that came with "
+							   "this twd",
+			    rep->message);
+		} else {
+			output_error(ctx->json, rep->code, "%s", rep->message);
+		}
+		proto_reply_release(rep);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,82 @@
+/*
+ * twctl's verbs as a table of entries: name, options, argument counts and
+ * a handler. Parsing, -h, usage errors and list-commands come from the table.
+ */
+#ifndef TW_CMD_H
+#define TW_CMD_H
+
+#include <getopt.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "proto.h"
+
+/* Exit codes; twctl(1) documents them. */
+#define EXIT_OK		 0
+#define EXIT_FAIL	 1
+#define EXIT_USAGE	 2
+#define EXIT_UNREACHABLE 3
+
+/* How long to wait for an answer before calling the daemon stuck. */
+#define CMD_TIMEOUT_MS (30 * 1000)
+
+#define CMD_NEEDS_DAEMON 0x1
+
+struct conn;
+struct cmd_ctx;
+
+struct cmd_entry {
+	const char *name;
+	const char *summary;		 /* one line for "twctl help" */
+	const char *usage;		 /* after the name */
+	const char *help;		 /* what "twctl help NAME" adds */
+	const char *getopt;		 /* short options, as getopt(3) */
+	const struct option *longopts;	 /* may be NULL */
+	int args_min, args_max;		 /* positional arguments */
+	int flags;
+	int (*exec)(struct cmd_ctx *);	 /* returns an exit code */
+};
+
+struct cmd_ctx {
+	const struct cmd_entry *entry;
+	const char *socket_path; /* resolved */
+	int json;
+	int argc;		/* positional arguments */
+	char **argv;
+	const char *opt[128];	/* optarg, or "" for a flag; NULL if unset */
+	struct conn *conn;	/* open when CMD_NEEDS_DAEMON */
+};
+
+/* The table, alphabetized, NULL-terminated. */
+extern const struct cmd_entry *const cmd_table[];
+
+/* The entry called name, or NULL. */
+const struct cmd_entry *cmd_find(const char *name);
+/*
+ * Parse argv (argv[0] is the verb), connect if needed and run the entry;
+ * socket_flag is --socket's value or NULL. Returns the exit code.
+ */
+int cmd_exec(const struct cmd_entry *, int argc, char **argv,
+    const char *socket_flag, int json);
+/* Print the entry's usage line to fp. */
+void cmd_usage(const struct cmd_entry *, FILE *fp);
+
+/*
+ * Call the daemon. Returns EXIT_OK with rep filled (caller releases), or
+ * the exit code after reporting the error (rep then needs no release).
+ */
+int cmd_call(struct cmd_ctx *, const char *cmd, json_t *args,
+    struct proto_reply *rep);
+
+extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_history_entry;
+extern const struct cmd_entry cmd_list_entry;
+extern const struct cmd_entry cmd_list_commands_entry;
+extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_shutdown_entry;
+extern const struct cmd_entry cmd_status_entry;
+
+/* The overview of every command, for "twctl help" and usage errors. */
+void cmd_help_print(FILE *fp);
+
+#endif

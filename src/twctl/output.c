@@ -1,0 +1,135 @@
+/*
+ * Output helpers. Tables measure cells in bytes: task names are ASCII by
+ * the tasks file's rules, and other cells are ours.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+#include "proto.h"
+#include "timefmt.h"
+#include "xmalloc.h"
+
+struct table {
+	size_t ncols;
+	size_t nrows; /* including the header */
+	char **cells;
+};
+
+struct table *
+table_create(const char *const *headers)
+{
+	struct table *t = xcalloc(1, sizeof *t);
+
+	while (headers[t->ncols] != NULL) {
+		t->ncols++;
+	}
+	table_add(t, headers);
+	return t;
+}
+
+void
+table_add(struct table *t, const char *const *cells)
+{
+	size_t i;
+
+	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols,
+	    sizeof *t->cells);
+	for (i = 0; i < t->ncols; i++) {
+		t->cells[t->nrows * t->ncols + i] = xstrdup(cells[i]);
+	}
+	t->nrows++;
+}
+
+void
+table_print(struct table *t, FILE *fp)
+{
+	size_t *width = xcalloc(t->ncols, sizeof *width), r, i, w;
+	const char *cell;
+
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			w = strlen(t->cells[r * t->ncols + i]);
+			width[i] = w > width[i] ? w : width[i];
+		}
+	}
+	for (r = 0; r < t->nrows; r++) {
+		for (i = 0; i < t->ncols; i++) {
+			cell = t->cells[r * t->ncols + i];
+			if (i + 1 == t->ncols) {
+				fprintf(fp, "%s\n", cell);
+			} else {
+				fprintf(fp, "%-*s  ", (int)width[i], cell);
+			}
+		}
+	}
+	for (i = 0; i < t->nrows * t->ncols; i++) {
+		free(t->cells[i]);
+	}
+	free(t->cells);
+	free(width);
+	free(t);
+}
+
+void
+output_json(const json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+		JSON_ENCODE_ANY);
+	fputc('\n', stdout);
+}
+
+void
+output_error(int json, const char *code, const char *fmt, ...)
+{
+	json_t *o, *e;
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (json) {
+		e = json_object();
+		json_object_set_new(e, "code", json_string(code));
+		json_object_set_new(e, "message", json_string(msg));
+		o = json_object();
+		json_object_set_new(o, "error", e);
+		output_json(o);
+		json_decref(o);
+	} else {
+		fprintf(stderr, "twctl: %s\n", msg);
+	}
+	free(msg);
+}
+
+int64_t
+json_get_time(const json_t *obj, const char *key)
+{
+	const char *s = json_get_string(obj, key, NULL);
+	int64_t ms;
+
+	if (s == NULL || timefmt_parse_iso(s, &ms) == -1) {
+		return 0;
+	}
+	return ms;
+}
+
+const char *
+json_get_string(const json_t *obj, const char *key, const char *dflt)
+{
+	json_t *v = json_object_get(obj, key);
+
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+char *
+output_run_result(const json_t *run, char *buf, size_t len)
+{
+	json_t *code = json_object_get(run, "exit_code");
+
+	return proto_result_text(json_get_string(run, "status", "?"),
+	    json_is_integer(code) ? (int)json_integer_value(code) : -1,
+	    json_get_string(run, "signal_name", NULL), buf, len);
+}

@@ -1,0 +1,498 @@
+/*
+ * Tasks file loader. libyaml builds the document (resolving anchors and
+ * aliases); a table of fields then checks each task, collecting every error.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "config.h"
+#include "duration.h"
+#include "schedule.h"
+#include "suggest.h"
+#include "xmalloc.h"
+
+#define TASK_NAME_MAX 64
+
+struct loader {
+	const char *file;
+	yaml_document_t doc;
+	struct config_errors *errs;
+};
+
+struct field;
+typedef int (*field_fn)(struct loader *, struct task_def *,
+    const struct field *, yaml_node_t *);
+
+struct field {
+	const char *name;
+	field_fn set;
+	const char *want; /* what the value must be, for messages */
+};
+
+static int field_command(struct loader *, struct task_def *,
+    const struct field *, yaml_node_t *);
+static int field_every(struct loader *, struct task_def *,
+    const struct field *, yaml_node_t *);
+
+/* Keep alphabetized; taskweaver(5) documents each entry. */
+static const struct field task_fields[] = {
+	{ "command", field_command, "a shell command line" },
+	{ "every", field_every, "a duration such as 90s, 5m or 1h30m" },
+};
+
+static const char *const top_keys[] = { "tasks" };
+
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static void loader_error(struct loader *, const yaml_node_t *, const char *,
+    ...) __attribute__((format(printf, 3, 4)));
+
+static void
+errors_add(struct config_errors *errs, const char *file, unsigned line,
+    unsigned column, char *message)
+{
+	struct config_error *e;
+
+	errs->v = xreallocarray(errs->v, errs->n + 1, sizeof *errs->v);
+	e = &errs->v[errs->n++];
+	e->file = xstrdup(file);
+	e->line = line;
+	e->column = column;
+	e->message = message;
+}
+
+static void
+loader_error(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	errors_add(l->errs, l->file,
+	    node != NULL ? (unsigned)node->start_mark.line + 1 : 0,
+	    node != NULL ? (unsigned)node->start_mark.column + 1 : 0, msg);
+}
+
+static const char *
+node_kind(const yaml_node_t *node)
+{
+	switch (node->type) {
+	case YAML_SCALAR_NODE:
+		return "a scalar";
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+/* A plain ~, null or empty scalar is YAML's null. */
+static int
+node_is_null(const yaml_node_t *node)
+{
+	const char *v;
+
+	if (node->type != YAML_SCALAR_NODE ||
+	    node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) {
+		return 0;
+	}
+	v = (const char *)node->data.scalar.value;
+	return *v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0 ||
+	    strcmp(v, "Null") == 0 || strcmp(v, "NULL") == 0;
+}
+
+/* The node's text if it is a non-null scalar, else NULL after an error. */
+static const char *
+loader_scalar(struct loader *l, const yaml_node_t *node, const struct field *f)
+{
+	if (node->type != YAML_SCALAR_NODE) {
+		loader_error(l, node, "'%s' must be %s, not %s", f->name,
+		    f->want, node_kind(node));
+		return NULL;
+	}
+	if (node_is_null(node)) {
+		loader_error(l, node, "'%s' is empty; expected %s", f->name,
+		    f->want);
+		return NULL;
+	}
+	return (const char *)node->data.scalar.value;
+}
+
+static int
+field_command(struct loader *l, struct task_def *t, const struct field *f,
+    yaml_node_t *node)
+{
+	const char *v;
+
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	free(t->command);
+	t->command = xstrdup(v);
+	return 0;
+}
+
+static int
+field_every(struct loader *l, struct task_def *t, const struct field *f,
+    yaml_node_t *node)
+{
+	const char *v;
+	int64_t secs;
+	char *cause;
+
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	if (duration_parse(v, &secs, &cause) == -1) {
+		loader_error(l, node, "every: %s", cause);
+		free(cause);
+		return -1;
+	}
+	if (secs == 0) {
+		loader_error(l, node, "every: interval must be at least 1s, "
+				      "not '%s'",
+		    v);
+		return -1;
+	}
+	schedule_free(t->schedule);
+	t->schedule = schedule_every(secs);
+	return 0;
+}
+
+static const struct field *
+field_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(task_fields); i++) {
+		if (strcmp(task_fields[i].name, name) == 0) {
+			return &task_fields[i];
+		}
+	}
+	return NULL;
+}
+
+static void
+loader_unknown_key(struct loader *l, const yaml_node_t *key, const char *where,
+    const char *const *known, size_t nknown)
+{
+	const char *name = (const char *)key->data.scalar.value;
+	const char *hint = suggest(name, known, nknown);
+
+	if (hint != NULL) {
+		loader_error(l, key, "unknown %s '%s' (did you mean '%s'?)", where,
+		    name, hint);
+	} else {
+		loader_error(l, key, "unknown %s '%s'", where, name);
+	}
+}
+
+/*
+ * Check that a mapping's keys are scalars and unique; reports each bad one.
+ * Returns 0 when every key can be used.
+ */
+static int
+loader_check_keys(struct loader *l, yaml_node_t *map, const char *what)
+{
+	yaml_node_pair_t *p, *q;
+	yaml_node_t *k, *k2;
+	int bad = 0;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		if (k->type != YAML_SCALAR_NODE) {
+			loader_error(l, k, "%s must be a plain name, not %s",
+			    what, node_kind(k));
+			bad = 1;
+			continue;
+		}
+		for (q = map->data.mapping.pairs.start; q < p; q++) {
+			k2 = yaml_document_get_node(&l->doc, q->key);
+			if (k2->type == YAML_SCALAR_NODE &&
+			    strcmp((char *)k->data.scalar.value,
+				(char *)k2->data.scalar.value) == 0) {
+				loader_error(l, k, "duplicate %s '%s' (first "
+						   "at line %lu)",
+				    what, (char *)k->data.scalar.value,
+				    (unsigned long)k2->start_mark.line + 1);
+				bad = 1;
+				break;
+			}
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+static int
+task_name_valid(const char *name)
+{
+	const char *p;
+
+	if (*name == '\0' || *name == '.' || *name == '-' ||
+	    strlen(name) > TASK_NAME_MAX) {
+		return 0;
+	}
+	for (p = name; *p != '\0'; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+			*p == '.')) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static void
+task_def_free(struct task_def *t)
+{
+	if (t == NULL) {
+		return;
+	}
+	free(t->name);
+	free(t->command);
+	schedule_free(t->schedule);
+	free(t);
+}
+
+static struct task_def *
+loader_task(struct loader *l, yaml_node_t *key, yaml_node_t *body)
+{
+	const char *name = (const char *)key->data.scalar.value;
+	const char *names[NITEMS(task_fields)];
+	const struct field *f;
+	struct task_def *t;
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	size_t nerrs = l->errs->n, i;
+
+	for (i = 0; i < NITEMS(task_fields); i++) {
+		names[i] = task_fields[i].name;
+	}
+	if (!task_name_valid(name)) {
+		loader_error(l, key, "task name '%s' must be 1 to %d letters, "
+				     "digits, '-', '_' or '.', not starting "
+				     "with '-' or '.'",
+		    name, TASK_NAME_MAX);
+	}
+	if (body->type != YAML_MAPPING_NODE) {
+		loader_error(l, body, "task '%s' must be a mapping of fields "
+				      "(command, every ...), not %s",
+		    name, node_kind(body));
+		return NULL;
+	}
+	t = xcalloc(1, sizeof *t);
+	t->name = xstrdup(name);
+	t->line = (unsigned)key->start_mark.line + 1;
+	t->column = (unsigned)key->start_mark.column + 1;
+	if (loader_check_keys(l, body, "field") == 0) {
+		for (p = body->data.mapping.pairs.start;
+		     p < body->data.mapping.pairs.top; p++) {
+			k = yaml_document_get_node(&l->doc, p->key);
+			v = yaml_document_get_node(&l->doc, p->value);
+			if ((f = field_find((char *)k->data.scalar.value)) ==
+			    NULL) {
+				loader_unknown_key(l, k, "field", names,
+				    NITEMS(names));
+				continue;
+			}
+			f->set(l, t, f, v);
+		}
+	}
+	if (t->command == NULL && l->errs->n == nerrs) {
+		loader_error(l, key, "task '%s' has no 'command'", name);
+	}
+	if (l->errs->n != nerrs) {
+		task_def_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int
+task_def_cmp(const void *a, const void *b)
+{
+	const struct task_def *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static void
+loader_tasks(struct loader *l, struct config *c, yaml_node_t *map)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k;
+	struct task_def *t;
+	size_t n;
+
+	if (node_is_null(map)) {
+		return;
+	}
+	if (map->type != YAML_MAPPING_NODE) {
+		loader_error(l, map, "'tasks' must be a mapping of task names "
+				     "to tasks, not %s",
+		    node_kind(map));
+		return;
+	}
+	loader_check_keys(l, map, "task");
+	n = (size_t)(map->data.mapping.pairs.top -
+	    map->data.mapping.pairs.start);
+	c->tasks = xcalloc(n, sizeof *c->tasks);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		if (k->type != YAML_SCALAR_NODE) {
+			continue;
+		}
+		t = loader_task(l, k, yaml_document_get_node(&l->doc,
+		    p->value));
+		if (t != NULL) {
+			c->tasks[c->ntasks++] = t;
+		}
+	}
+	qsort(c->tasks, c->ntasks, sizeof *c->tasks, task_def_cmp);
+}
+
+static void
+loader_root(struct loader *l, struct config *c)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&l->doc), *k, *v;
+	yaml_node_pair_t *p;
+
+	if (root == NULL || node_is_null(root)) {
+		return; /* an empty file: no tasks */
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		loader_error(l, root, "the tasks file must be a mapping with a "
+				      "'tasks' key, not %s",
+		    node_kind(root));
+		return;
+	}
+	if (loader_check_keys(l, root, "key") == -1) {
+		return;
+	}
+	for (p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		v = yaml_document_get_node(&l->doc, p->value);
+		if (strcmp((char *)k->data.scalar.value, "tasks") == 0) {
+			loader_tasks(l, c, v);
+		} else {
+			loader_unknown_key(l, k, "key", top_keys,
+			    NITEMS(top_keys));
+		}
+	}
+}
+
+struct config *
+config_load(const char *path, struct config_errors *errs)
+{
+	struct loader l = { .file = path, .errs = errs };
+	yaml_parser_t parser;
+	struct config *c;
+	size_t nerrs = errs->n;
+	FILE *fp;
+	char *msg;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("cannot open: %s", strerror(errno)));
+		return NULL;
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, fp);
+	if (!yaml_parser_load(&parser, &l.doc)) {
+		if (parser.context != NULL) {
+			msg = xasprintf("%s %s", parser.problem, parser.context);
+		} else {
+			msg = xstrdup(parser.problem != NULL ? parser.problem :
+							       "invalid YAML");
+		}
+		errors_add(errs, path, (unsigned)parser.problem_mark.line + 1,
+		    (unsigned)parser.problem_mark.column + 1, msg);
+		yaml_parser_delete(&parser);
+		fclose(fp);
+		return NULL;
+	}
+	yaml_parser_delete(&parser);
+	fclose(fp);
+
+	c = xcalloc(1, sizeof *c);
+	c->path = xstrdup(path);
+	loader_root(&l, c);
+	yaml_document_delete(&l.doc);
+	if (errs->n != nerrs) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	size_t i;
+
+	if (c == NULL) {
+		return;
+	}
+	for (i = 0; i < c->ntasks; i++) {
+		task_def_free(c->tasks[i]);
+	}
+	free(c->tasks);
+	free(c->path);
+	free(c);
+}
+
+const struct task_def *
+config_find(const struct config *c, const char *name)
+{
+	struct task_def key = { .name = (char *)name }, *kp = &key, **found;
+
+	found = bsearch(&kp, c->tasks, c->ntasks, sizeof *c->tasks,
+	    task_def_cmp);
+	return found != NULL ? *found : NULL;
+}
+
+int
+task_def_equal(const struct task_def *a, const struct task_def *b)
+{
+	return strcmp(a->name, b->name) == 0 &&
+	    strcmp(a->command, b->command) == 0 &&
+	    schedule_equal(a->schedule, b->schedule);
+}
+
+char *
+config_error_format(const struct config_error *e)
+{
+	if (e->line == 0) {
+		return xasprintf("%s: %s", e->file, e->message);
+	}
+	return xasprintf("%s:%u:%u: %s", e->file, e->line, e->column,
+	    e->message);
+}
+
+void
+config_errors_release(struct config_errors *errs)
+{
+	size_t i;
+
+	if (errs == NULL) {
+		return;
+	}
+	for (i = 0; i < errs->n; i++) {
+		free(errs->v[i].file);
+		free(errs->v[i].message);
+	}
+	free(errs->v);
+	errs->v = NULL;
+	errs->n = 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * The tasks file: YAML in, task definitions out. Every error is collected
+ * with its file, line and column, so a user fixes them all in one pass.
+ */
+#ifndef TW_CONFIG_H
+#define TW_CONFIG_H
+
+#include <stddef.h>
+
+struct schedule;
+
+struct task_def {
+	char *name;
+	char *command;		    /* run through /bin/sh -c */
+	struct schedule *schedule;  /* NULL: runs only when asked */
+	unsigned line, column;	    /* where the task is defined, 1-based */
+};
+
+struct config {
+	char *path;
+	struct task_def **tasks; /* sorted by name */
+	size_t ntasks;
+};
+
+struct config_error {
+	char *file;
+	unsigned line, column; /* 1-based; 0 when not about a place */
+	char *message;
+};
+
+struct config_errors {
+	struct config_error *v;
+	size_t n;
+};
+
+/*
+ * Load and check path. Returns the config (caller frees), or NULL with every
+ * problem appended to errs (caller releases).
+ */
+struct config *config_load(const char *path, struct config_errors *errs);
+void config_free(struct config *);
+/* Borrowed, valid until the config is freed; NULL if there is no such task. */
+const struct task_def *config_find(const struct config *, const char *name);
+/* Whether a and b would run the same way on the same schedule. */
+int task_def_equal(const struct task_def *a, const struct task_def *b);
+
+/* "FILE:LINE:COL: message"; caller frees. */
+char *config_error_format(const struct config_error *);
+void config_errors_release(struct config_errors *);
+
+#endif

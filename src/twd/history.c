@@ -1,0 +1,415 @@
+/*
+ * SQLite history. WAL mode keeps readers off the writer's back and makes
+ * each run's start and end one short transaction; a crash loses nothing
+ * that was committed. Migrations are numbered SQL steps under user_version.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+#include "xmalloc.h"
+
+/*
+ * Migration N takes a database from user_version N to N + 1. Append only:
+ * a released step is never edited, since users' databases already ran it.
+ */
+static const char *const history_migrations[] = {
+	"CREATE TABLE runs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  task TEXT NOT NULL,"
+	"  trigger TEXT NOT NULL,"
+	"  scheduled_at INTEGER," /* ms since the epoch */
+	"  started_at INTEGER NOT NULL,"
+	"  finished_at INTEGER,"
+	"  status TEXT NOT NULL,"
+	"  exit_code INTEGER,"
+	"  signal INTEGER,"
+	"  pid INTEGER,"
+	"  output_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  log_path TEXT,"
+	"  reason TEXT"
+	");"
+	"CREATE INDEX runs_task ON runs (task, id);"
+	"CREATE INDEX runs_status ON runs (status);",
+};
+
+#define HISTORY_NMIGRATIONS \
+	(sizeof history_migrations / sizeof history_migrations[0])
+
+_Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
+    "HISTORY_SCHEMA must count the migrations");
+
+#define RUN_COLUMNS                                                        \
+	"id, task, trigger, scheduled_at, started_at, finished_at, status, " \
+	"exit_code, signal, pid, output_bytes, log_path, reason"
+
+enum {
+	STMT_INSERT,
+	STMT_UPDATE,
+	STMT_EACH_ALL,
+	STMT_EACH_TASK,
+	STMT_LAST_FIRE,
+	STMT_MARK_LOST,
+	STMT_COUNT
+};
+
+static const char *const history_sql[STMT_COUNT] = {
+	[STMT_INSERT] = "INSERT INTO runs (task, trigger, scheduled_at, "
+			"started_at, finished_at, status, exit_code, signal, pid, "
+			"output_bytes, log_path, reason) "
+			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[STMT_UPDATE] = "UPDATE runs SET task = ?1, trigger = ?2, "
+			"scheduled_at = ?3, started_at = ?4, finished_at = ?5, "
+			"status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
+			"output_bytes = ?10, log_path = ?11, reason = ?12 "
+			"WHERE id = ?13",
+	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
+			  "ORDER BY id DESC LIMIT ?1",
+	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
+			   "ORDER BY id DESC LIMIT ?1",
+	[STMT_LAST_FIRE] = "SELECT max(scheduled_at) FROM runs "
+			   "WHERE task = ?1 AND trigger = 'schedule'",
+	[STMT_MARK_LOST] = "UPDATE runs SET status = 'lost', finished_at = ?1, "
+			   "reason = 'twd stopped before the run finished' "
+			   "WHERE status = 'running'",
+};
+
+struct history {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STMT_COUNT];
+};
+
+static char *
+history_cause(struct history *h, const char *what)
+{
+	return xasprintf("history: %s: %s", what, sqlite3_errmsg(h->db));
+}
+
+static int
+history_exec(struct history *h, const char *sql, char **cause)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(h->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		*cause = xasprintf("history: %s", err != NULL ? err :
+							      "unknown error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+history_user_version(struct history *h, int *version, char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(h->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		*cause = history_cause(h, "reading schema version");
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		*cause = history_cause(h, "reading schema version");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+history_migrate(struct history *h, const char *path, char **cause)
+{
+	int version;
+	char *sql;
+	size_t i;
+
+	if (history_user_version(h, &version, cause) == -1) {
+		return -1;
+	}
+	if (version > (int)HISTORY_NMIGRATIONS) {
+		*cause = xasprintf("history: %s has schema %d, newer than this "
+				   "twd knows (%d); upgrade twd",
+		    path, version, (int)HISTORY_NMIGRATIONS);
+		return -1;
+	}
+	for (i = (size_t)version; i < HISTORY_NMIGRATIONS; i++) {
+		/* Each step and its version bump commit together or not at all. */
+		sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %zu; "
+				"COMMIT;",
+		    history_migrations[i], i + 1);
+		if (history_exec(h, sql, cause) == -1) {
+			free(sql);
+			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		free(sql);
+	}
+	return 0;
+}
+
+struct history *
+history_open(const char *path, char **cause)
+{
+	struct history *h = xcalloc(1, sizeof *h);
+	int i;
+
+	if (sqlite3_open_v2(path, &h->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		*cause = xasprintf("history: cannot open %s: %s", path,
+		    h->db != NULL ? sqlite3_errmsg(h->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(h->db, 5000);
+	/*
+	 * WAL with synchronous=NORMAL: a committed run survives a crash of
+	 * twd; only a power cut may lose the last few commits.
+	 */
+	if (history_exec(h, "PRAGMA journal_mode = WAL; "
+			    "PRAGMA synchronous = NORMAL; "
+			    "PRAGMA foreign_keys = ON;",
+		cause) == -1) {
+		goto fail;
+	}
+	if (history_migrate(h, path, cause) == -1) {
+		goto fail;
+	}
+	for (i = 0; i < STMT_COUNT; i++) {
+		if (sqlite3_prepare_v3(h->db, history_sql[i], -1,
+			SQLITE_PREPARE_PERSISTENT, &h->stmt[i],
+			NULL) != SQLITE_OK) {
+			*cause = history_cause(h, "preparing statements");
+			goto fail;
+		}
+	}
+	return h;
+
+fail:
+	history_close(h);
+	return NULL;
+}
+
+void
+history_close(struct history *h)
+{
+	int i;
+
+	if (h == NULL) {
+		return;
+	}
+	for (i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(h->stmt[i]);
+	}
+	sqlite3_close(h->db);
+	free(h);
+}
+
+static void
+bind_ms(sqlite3_stmt *st, int i, int64_t ms)
+{
+	if (ms == 0) {
+		sqlite3_bind_null(st, i);
+	} else {
+		sqlite3_bind_int64(st, i, ms);
+	}
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s == NULL) {
+		sqlite3_bind_null(st, i);
+	} else {
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	}
+}
+
+/* Bind parameters 1-12 in the order INSERT and UPDATE share. */
+static void
+history_bind_run(sqlite3_stmt *st, const struct run_record *r)
+{
+	bind_text(st, 1, r->task);
+	bind_text(st, 2, run_trigger_name(r->trigger));
+	bind_ms(st, 3, r->scheduled_ms);
+	sqlite3_bind_int64(st, 4, r->started_ms);
+	bind_ms(st, 5, r->finished_ms);
+	bind_text(st, 6, run_status_name(r->status));
+	if (r->exit_code >= 0) {
+		sqlite3_bind_int(st, 7, r->exit_code);
+	} else {
+		sqlite3_bind_null(st, 7);
+	}
+	if (r->signal > 0) {
+		sqlite3_bind_int(st, 8, r->signal);
+	} else {
+		sqlite3_bind_null(st, 8);
+	}
+	if (r->pid > 0) {
+		sqlite3_bind_int(st, 9, r->pid);
+	} else {
+		sqlite3_bind_null(st, 9);
+	}
+	sqlite3_bind_int64(st, 10, r->output_bytes);
+	bind_text(st, 11, r->log_path);
+	bind_text(st, 12, r->reason);
+}
+
+/* Step a statement that returns no rows, then make it reusable. */
+static int
+history_step_done(struct history *h, sqlite3_stmt *st, const char *what,
+    char **cause)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE) {
+		*cause = history_cause(h, what);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int
+history_insert(struct history *h, struct run_record *r, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_INSERT];
+
+	history_bind_run(st, r);
+	if (history_step_done(h, st, "recording a run", cause) == -1) {
+		return -1;
+	}
+	r->id = sqlite3_last_insert_rowid(h->db);
+	return 0;
+}
+
+int
+history_update(struct history *h, const struct run_record *r, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_UPDATE];
+
+	history_bind_run(st, r);
+	sqlite3_bind_int64(st, 13, r->id);
+	return history_step_done(h, st, "updating a run", cause);
+}
+
+static char *
+column_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s != NULL ? xstrdup((const char *)s) : NULL;
+}
+
+static void
+history_row(sqlite3_stmt *st, struct run_record *r)
+{
+	const char *s;
+
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(st, 0);
+	r->task = column_text(st, 1);
+	s = (const char *)sqlite3_column_text(st, 2);
+	if (s == NULL || run_trigger_parse(s, &r->trigger) == -1) {
+		r->trigger = RUN_TRIGGER_MANUAL;
+	}
+	r->scheduled_ms = sqlite3_column_int64(st, 3);
+	r->started_ms = sqlite3_column_int64(st, 4);
+	r->finished_ms = sqlite3_column_int64(st, 5);
+	s = (const char *)sqlite3_column_text(st, 6);
+	if (s == NULL || run_status_parse(s, &r->status) == -1) {
+		r->status = RUN_LOST;
+	}
+	r->exit_code = sqlite3_column_type(st, 7) == SQLITE_NULL ?
+	    -1 : sqlite3_column_int(st, 7);
+	r->signal = sqlite3_column_int(st, 8);
+	r->pid = sqlite3_column_int(st, 9);
+	r->output_bytes = sqlite3_column_int64(st, 10);
+	r->log_path = column_text(st, 11);
+	r->reason = column_text(st, 12);
+}
+
+int
+history_each(struct history *h, const char *task, int limit, history_cb cb,
+    void *arg, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[task != NULL ? STMT_EACH_TASK :
+						  STMT_EACH_ALL];
+	struct run_record r;
+	int rc, n = 0;
+
+	sqlite3_bind_int(st, 1, limit);
+	if (task != NULL) {
+		sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		history_row(st, &r);
+		cb(&r, arg);
+		run_record_release(&r);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = history_cause(h, "reading runs");
+		n = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return n;
+}
+
+static void
+history_copy_cb(const struct run_record *r, void *arg)
+{
+	struct run_record *out = arg;
+
+	*out = *r;
+	out->task = r->task != NULL ? xstrdup(r->task) : NULL;
+	out->log_path = r->log_path != NULL ? xstrdup(r->log_path) : NULL;
+	out->reason = r->reason != NULL ? xstrdup(r->reason) : NULL;
+}
+
+int
+history_last(struct history *h, const char *task, struct run_record *out,
+    char **cause)
+{
+	memset(out, 0, sizeof *out);
+	return history_each(h, task, 1, history_copy_cb, out, cause);
+}
+
+int
+history_last_fire(struct history *h, const char *task, int64_t *ms,
+    char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_LAST_FIRE];
+	int rc, found = 0;
+
+	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*ms = sqlite3_column_int64(st, 0);
+		found = 1;
+	} else if (rc != SQLITE_ROW) {
+		*cause = history_cause(h, "reading the last fire");
+		found = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return found;
+}
+
+int
+history_mark_lost(struct history *h, int64_t now_ms, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_MARK_LOST];
+
+	sqlite3_bind_int64(st, 1, now_ms);
+	if (history_step_done(h, st, "closing lost runs", cause) == -1) {
+		return -1;
+	}
+	return sqlite3_changes(h->db);
+}

@@ -1,0 +1,52 @@
+/*
+ * Run history in SQLite: open and migrate the database, record each run as
+ * it starts and ends, and answer queries. Knows nothing of jobs or sockets.
+ */
+#ifndef TW_HISTORY_H
+#define TW_HISTORY_H
+
+#include <stdint.h>
+
+#include "run.h"
+
+struct history;
+
+/* The schema version this build writes; PRAGMA user_version holds it. */
+#define HISTORY_SCHEMA 1
+
+/*
+ * Open (creating and migrating as needed) the database at path. Returns the
+ * handle (caller closes), or NULL with *cause (caller frees).
+ */
+struct history *history_open(const char *path, char **cause);
+void history_close(struct history *);
+
+/* Insert r as a new run; sets r->id. Returns 0, or -1 with *cause. */
+int history_insert(struct history *, struct run_record *r, char **cause);
+/* Store r's current state over the row r->id. Returns 0, or -1 with *cause. */
+int history_update(struct history *, const struct run_record *r, char **cause);
+
+typedef void (*history_cb)(const struct run_record *, void *);
+/*
+ * Call cb for the newest runs first, at most limit of them, of one task or
+ * (task NULL) of all. The record is borrowed for the call. Returns the
+ * number of rows, or -1 with *cause.
+ */
+int history_each(struct history *, const char *task, int limit, history_cb cb,
+    void *arg, char **cause);
+/*
+ * Fill out (caller releases) with task's newest run. Returns 1, 0 when the
+ * task never ran, or -1 with *cause.
+ */
+int history_last(struct history *, const char *task, struct run_record *out,
+    char **cause);
+/* The newest scheduled fire of task into *ms: 1, 0 when none, -1 with *cause. */
+int history_last_fire(struct history *, const char *task, int64_t *ms,
+    char **cause);
+/*
+ * Close the runs a previous daemon left running (it crashed or was killed):
+ * they become "lost" at now_ms. Returns how many, or -1 with *cause.
+ */
+int history_mark_lost(struct history *, int64_t now_ms, char **cause);
+
+#endif

@@ -1,0 +1,481 @@
+/*
+ * Job execution. A job is done only when both its exit status and the end
+ * of its output have arrived, in either order (as tmux's job.c does), so the
+ * log is complete when the run is recorded.
+ */
+#include <sys/queue.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "job.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/*
+ * How long to wait for the end of output once the process has exited. A
+ * descendant that daemonized may hold the pipe open for ever; the run is
+ * over when its own process is, so stop reading after this.
+ */
+#define JOB_DRAIN_MS 2000
+
+#define JOB_EXITED 0x1 /* exit status collected */
+#define JOB_CLOSED 0x2 /* output at end of file (or abandoned) */
+#define JOB_DONE   (JOB_EXITED | JOB_CLOSED)
+
+struct job {
+	struct job_list *list;
+	pid_t pid;
+	int flags;
+	int dead; /* done and reported; freed by the list when idle */
+	int out_fd;
+	int log_fd;
+	int log_failed;
+	struct event *ev_out;
+	struct event *ev_timer; /* SIGKILL after the stop grace, or drain */
+	int stopping;
+	int64_t stop_deadline_ms;
+	struct job_result result;
+	job_done_cb done;
+	void *arg;
+	TAILQ_ENTRY(job) entry;
+};
+
+TAILQ_HEAD(job_queue, job);
+
+struct job_list {
+	struct event_base *base;
+	struct job_queue jobs;
+	size_t live;
+	struct event *ev_gc;
+};
+
+/* What the child reports through the status pipe when exec cannot happen. */
+struct job_child_error {
+	int stage;
+	int err;
+};
+
+enum {
+	JOB_STAGE_DEVNULL,
+	JOB_STAGE_FDS,
+	JOB_STAGE_CWD,
+	JOB_STAGE_EXEC,
+};
+
+static void job_gc(evutil_socket_t, short, void *);
+static void job_read(evutil_socket_t, short, void *);
+static void job_timer(evutil_socket_t, short, void *);
+
+struct job_list *
+job_list_create(struct event_base *base)
+{
+	struct job_list *jl = xcalloc(1, sizeof *jl);
+
+	jl->base = base;
+	TAILQ_INIT(&jl->jobs);
+	jl->ev_gc = event_new(base, -1, 0, job_gc, jl);
+	return jl;
+}
+
+static void
+job_free(struct job *job)
+{
+	if (job->ev_out != NULL) {
+		event_free(job->ev_out);
+	}
+	if (job->ev_timer != NULL) {
+		event_free(job->ev_timer);
+	}
+	if (job->out_fd != -1) {
+		close(job->out_fd);
+	}
+	if (job->log_fd != -1) {
+		close(job->log_fd);
+	}
+	free(job);
+}
+
+void
+job_list_free(struct job_list *jl)
+{
+	struct job *job;
+
+	if (jl == NULL) {
+		return;
+	}
+	while ((job = TAILQ_FIRST(&jl->jobs)) != NULL) {
+		TAILQ_REMOVE(&jl->jobs, job, entry);
+		job_free(job);
+	}
+	event_free(jl->ev_gc);
+	free(jl);
+}
+
+size_t
+job_list_count(const struct job_list *jl)
+{
+	return jl->live;
+}
+
+pid_t
+job_pid(const struct job *job)
+{
+	return job->pid;
+}
+
+static int64_t
+job_now_ms(struct job_list *jl)
+{
+	struct timeval tv;
+
+	event_base_gettimeofday_cached(jl->base, &tv);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void
+job_timer_arm(struct job *job, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+
+	event_add(job->ev_timer, &tv);
+}
+
+static void
+job_gc(evutil_socket_t fd, short what, void *arg)
+{
+	struct job_list *jl = arg;
+	struct job *job, *next;
+
+	(void)fd;
+	(void)what;
+	for (job = TAILQ_FIRST(&jl->jobs); job != NULL; job = next) {
+		next = TAILQ_NEXT(job, entry);
+		if (job->dead) {
+			TAILQ_REMOVE(&jl->jobs, job, entry);
+			job_free(job);
+		}
+	}
+}
+
+/* Advance the job after an event; report it once both halves are in. */
+static void
+job_update(struct job *job, int flag)
+{
+	job->flags |= flag;
+	if ((job->flags & JOB_DONE) != JOB_DONE || job->dead) {
+		return;
+	}
+	if (job->ev_timer != NULL) {
+		event_del(job->ev_timer);
+	}
+	job->dead = 1;
+	job->list->live--;
+	job->done(job, &job->result, job->arg);
+	event_active(job->list->ev_gc, 0, 0);
+}
+
+static void
+job_close_output(struct job *job)
+{
+	if (job->ev_out != NULL) {
+		event_free(job->ev_out);
+		job->ev_out = NULL;
+	}
+	if (job->out_fd != -1) {
+		close(job->out_fd);
+		job->out_fd = -1;
+	}
+	job_update(job, JOB_CLOSED);
+}
+
+static void
+job_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *job = arg;
+	char buf[65536];
+	ssize_t n, w, off;
+
+	(void)what;
+	n = read(fd, buf, sizeof buf);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		return;
+	}
+	if (n <= 0) {
+		job_close_output(job);
+		return;
+	}
+	job->result.output_bytes += n;
+	for (off = 0; off < n && !job->log_failed; off += w) {
+		if ((w = write(job->log_fd, buf + off, (size_t)(n - off))) ==
+		    -1) {
+			if (errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			/* Keep draining so the job never blocks on a full pipe. */
+			log_warn("job %ld: writing its log failed: %s",
+			    (long)job->pid, strerror(errno));
+			job->log_failed = 1;
+		}
+	}
+}
+
+static void
+job_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *job = arg;
+
+	(void)fd;
+	(void)what;
+	if (!(job->flags & JOB_EXITED)) {
+		/* The stop grace is over and the process is still there. */
+		log_info("job %ld: still running after SIGTERM, sending "
+			 "SIGKILL",
+		    (long)job->pid);
+		killpg(job->pid, SIGKILL);
+		return;
+	}
+	if (job->stopping) {
+		/* Stopped job exited; give its group the same end. */
+		killpg(job->pid, SIGKILL);
+	}
+	log_debug("job %ld: output still open %d ms after exit; closing it",
+	    (long)job->pid, JOB_DRAIN_MS);
+	job_close_output(job);
+}
+
+static void
+job_exited(struct job *job, int status)
+{
+	if (WIFEXITED(status)) {
+		job->result.how = JOB_END_EXITED;
+		job->result.exit_code = WEXITSTATUS(status);
+	} else {
+		job->result.how = JOB_END_SIGNALED;
+		job->result.signal = WTERMSIG(status);
+		job->result.exit_code = -1;
+	}
+	if (!(job->flags & JOB_CLOSED)) {
+		job_timer_arm(job, JOB_DRAIN_MS);
+	}
+	job_update(job, JOB_EXITED);
+}
+
+void
+job_list_reap(struct job_list *jl)
+{
+	struct job *job;
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
+			continue;
+		}
+		TAILQ_FOREACH(job, &jl->jobs, entry) {
+			if (job->pid == pid && !(job->flags & JOB_EXITED)) {
+				job_exited(job, status);
+				break;
+			}
+		}
+	}
+}
+
+void
+job_stop(struct job *job, int64_t grace_ms)
+{
+	int64_t now = job_now_ms(job->list);
+
+	if (job->dead) {
+		return;
+	}
+	if (!job->stopping) {
+		job->stopping = 1;
+		job->result.stopped = 1;
+		killpg(job->pid, SIGTERM);
+		/* A stopped process would not see SIGTERM until continued. */
+		killpg(job->pid, SIGCONT);
+	} else if (now + grace_ms >= job->stop_deadline_ms) {
+		return;
+	}
+	job->stop_deadline_ms = now + grace_ms;
+	job_timer_arm(job, grace_ms);
+}
+
+/* Mark every descriptor above stderr close-on-exec. */
+static int
+job_child_cloexec_all(void)
+{
+	long max, fd;
+
+#ifdef CLOSE_RANGE_CLOEXEC
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+		return 0;
+	}
+#endif
+	max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536) {
+		max = 65536;
+	}
+	for (fd = 3; fd < max; fd++) {
+		fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	}
+	return 0;
+}
+
+static void __attribute__((noreturn))
+job_child(const struct job_spec *spec, int out_fd, int status_fd)
+{
+	struct job_child_error ce;
+	sigset_t none;
+	size_t i;
+	int fd, sig;
+
+	setsid();
+	/* The daemon's handlers and mask must not leak into the job. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (sig = 1; sig < NSIG; sig++) {
+		signal(sig, SIG_DFL);
+	}
+
+	if ((fd = open("/dev/null", O_RDONLY)) == -1) {
+		ce.stage = JOB_STAGE_DEVNULL;
+		goto fail;
+	}
+	if (dup2(fd, STDIN_FILENO) == -1 || dup2(out_fd, STDOUT_FILENO) == -1 ||
+	    dup2(out_fd, STDERR_FILENO) == -1) {
+		ce.stage = JOB_STAGE_FDS;
+		goto fail;
+	}
+	job_child_cloexec_all();
+	fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+
+	if (spec->cwd != NULL && chdir(spec->cwd) == -1) {
+		ce.stage = JOB_STAGE_CWD;
+		goto fail;
+	}
+	for (i = 0; spec->env != NULL && spec->env[i] != NULL; i++) {
+		putenv((char *)spec->env[i]);
+	}
+	execvp(spec->argv[0], (char *const *)spec->argv);
+	ce.stage = JOB_STAGE_EXEC;
+
+fail:
+	ce.err = errno;
+	while (write(status_fd, &ce, sizeof ce) == -1 && errno == EINTR) {
+		;
+	}
+	_exit(127);
+}
+
+static char *
+job_child_cause(const struct job_spec *spec, const struct job_child_error *ce)
+{
+	switch (ce->stage) {
+	case JOB_STAGE_CWD:
+		return xasprintf("cannot change directory to '%s': %s",
+		    spec->cwd, strerror(ce->err));
+	case JOB_STAGE_EXEC:
+		return xasprintf("cannot run '%s': %s", spec->argv[0],
+		    strerror(ce->err));
+	default:
+		return xasprintf("cannot set up the job's descriptors: %s",
+		    strerror(ce->err));
+	}
+}
+
+struct job *
+job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
+    void *arg, char **cause)
+{
+	struct job_child_error ce;
+	struct job *job;
+	int out[2] = { -1, -1 }, st[2] = { -1, -1 }, log_fd, saved, status;
+	ssize_t n;
+	pid_t pid;
+
+	log_fd = open(spec->log_path,
+	    O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (log_fd == -1) {
+		*cause = xasprintf("cannot create log '%s': %s", spec->log_path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(st, O_CLOEXEC) == -1) {
+		*cause = xasprintf("cannot create pipes: %s", strerror(errno));
+		goto fail;
+	}
+	if ((pid = fork()) == -1) {
+		*cause = xasprintf("cannot fork: %s", strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		close(out[0]);
+		close(st[0]);
+		job_child(spec, out[1], st[1]);
+	}
+	close(out[1]);
+	out[1] = -1;
+	close(st[1]);
+	st[1] = -1;
+
+	/* The child closes st[1] on a good exec, or writes why it failed. */
+	do {
+		n = read(st[0], &ce, sizeof ce);
+	} while (n == -1 && errno == EINTR);
+	close(st[0]);
+	st[0] = -1;
+	if (n == (ssize_t)sizeof ce) {
+		*cause = job_child_cause(spec, &ce);
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR) {
+			;
+		}
+		goto fail;
+	}
+
+	job = xcalloc(1, sizeof *job);
+	job->list = jl;
+	job->pid = pid;
+	job->out_fd = out[0];
+	job->log_fd = log_fd;
+	job->done = done;
+	job->arg = arg;
+	job->result.exit_code = -1;
+	evutil_make_socket_nonblocking(job->out_fd);
+	job->ev_out = event_new(jl->base, job->out_fd, EV_READ | EV_PERSIST,
+	    job_read, job);
+	job->ev_timer = event_new(jl->base, -1, 0, job_timer, job);
+	event_add(job->ev_out, NULL);
+	TAILQ_INSERT_TAIL(&jl->jobs, job, entry);
+	jl->live++;
+	return job;
+
+fail:
+	saved = errno;
+	close(log_fd);
+	if (out[0] != -1) {
+		close(out[0]);
+	}
+	if (out[1] != -1) {
+		close(out[1]);
+	}
+	if (st[0] != -1) {
+		close(st[0]);
+	}
+	if (st[1] != -1) {
+		close(st[1]);
+	}
+	errno = saved;
+	return NULL;
+}

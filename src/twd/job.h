@@ -1,0 +1,64 @@
+/*
+ * The executor: fork/exec a command in its own session, copy its output to
+ * a log file from the event loop, reap it, and stop it on request. Knows
+ * nothing of tasks, YAML or the history database.
+ */
+#ifndef TW_JOB_H
+#define TW_JOB_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct event_base;
+struct job;
+struct job_list;
+
+struct job_spec {
+	const char *const *argv;  /* argv[0] is looked up in PATH */
+	const char *cwd;	  /* NULL: the daemon's */
+	const char *log_path;	  /* created or truncated, mode 0600 */
+	const char *const *env;	  /* "NAME=value" added; NULL-terminated */
+};
+
+enum job_end {
+	JOB_END_EXITED,
+	JOB_END_SIGNALED,
+};
+
+struct job_result {
+	enum job_end how;
+	int exit_code;		/* when JOB_END_EXITED */
+	int signal;		/* when JOB_END_SIGNALED */
+	int stopped;		/* job_stop was called before it ended */
+	int64_t output_bytes;
+};
+
+/*
+ * Called once, when both the exit status and the end of output are in. The
+ * job is freed after the callback returns; do not keep it.
+ */
+typedef void (*job_done_cb)(struct job *, const struct job_result *, void *);
+
+struct job_list *job_list_create(struct event_base *);
+/* Frees the list; jobs still in it are forgotten without being signalled. */
+void job_list_free(struct job_list *);
+/* Jobs started and not yet done. */
+size_t job_list_count(const struct job_list *);
+/* Reap every exited child (call on SIGCHLD); unknown pids are ignored. */
+void job_list_reap(struct job_list *);
+
+/*
+ * Start spec. Returns the job, owned by the list, or NULL with *cause (caller
+ * frees) when it could not start: the log could not be created, fork failed,
+ * the directory or the program is missing. Nothing runs in that case.
+ */
+struct job *job_start(struct job_list *, const struct job_spec *,
+    job_done_cb, void *arg, char **cause);
+pid_t job_pid(const struct job *);
+/*
+ * Ask the job's process group to stop: SIGTERM now, SIGKILL if anything is
+ * left after grace_ms. Calling it again only shortens the wait.
+ */
+void job_stop(struct job *, int64_t grace_ms);
+
+#endif

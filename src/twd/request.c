@@ -1,0 +1,270 @@
+/*
+ * Protocol methods. The table is data: taskweaver-ipc(7) documents each
+ * entry, and a test checks that every one is there.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "history.h"
+#include "job.h"
+#include "proto.h"
+#include "request.h"
+#include "server.h"
+#include "suggest.h"
+#include "tasks.h"
+#include "timefmt.h"
+#include "twd.h"
+#include "version.h"
+#include "xmalloc.h"
+
+#define HISTORY_DEFAULT_LIMIT 20
+#define HISTORY_MAX_LIMIT     10000
+
+/* A failed request: a code from proto.h and a heap message. */
+struct request_error {
+	const char *code;
+	char *message;
+};
+
+typedef json_t *(*request_fn)(struct twd *, json_t *args,
+    struct request_error *);
+
+static json_t *req_history(struct twd *, json_t *, struct request_error *);
+static json_t *req_list(struct twd *, json_t *, struct request_error *);
+static json_t *req_run(struct twd *, json_t *, struct request_error *);
+static json_t *req_shutdown(struct twd *, json_t *, struct request_error *);
+static json_t *req_status(struct twd *, json_t *, struct request_error *);
+
+/* Keep alphabetized. */
+static const struct {
+	const char *name;
+	request_fn fn;
+} request_table[] = {
+	{ "history", req_history },
+	{ "list", req_list },
+	{ "run", req_run },
+	{ "shutdown", req_shutdown },
+	{ "status", req_status },
+};
+
+#define NREQUESTS (sizeof request_table / sizeof request_table[0])
+
+static json_t *
+request_fail(struct request_error *err, const char *code, char *message)
+{
+	err->code = code;
+	err->message = message;
+	return NULL;
+}
+
+/* args[key] as a string, or NULL (and an error when required). */
+static const char *
+arg_string(json_t *args, const char *key, int required,
+    struct request_error *err)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (v == NULL || json_is_null(v)) {
+		if (required) {
+			request_fail(err, PROTO_E_BAD_REQUEST,
+			    xasprintf("missing argument '%s'", key));
+		}
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		request_fail(err, PROTO_E_BAD_REQUEST,
+		    xasprintf("argument '%s' must be a string", key));
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
+static struct task *
+arg_task(struct twd *twd, json_t *args, struct request_error *err)
+{
+	const char *name = arg_string(args, "task", 1, err);
+	struct task *t;
+
+	if (name == NULL) {
+		return NULL;
+	}
+	if ((t = tasks_find(twd, name)) == NULL) {
+		request_fail(err, PROTO_E_NOT_FOUND,
+		    xasprintf("no task named '%s'", name));
+	}
+	return t;
+}
+
+static json_t *
+req_status(struct twd *twd, json_t *args, struct request_error *err)
+{
+	json_t *o = json_object();
+	char buf[TIMEFMT_ISO_LEN];
+	int64_t now = twd_now_ms();
+
+	(void)args;
+	(void)err;
+	json_object_set_new(o, "version", json_string(TW_VERSION));
+	json_object_set_new(o, "protocol", json_integer(PROTO_VERSION));
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "started_at",
+	    json_string(timefmt_iso(twd->started_ms, buf, sizeof buf)));
+	json_object_set_new(o, "uptime",
+	    json_real((double)(now - twd->started_ms) / 1000));
+	json_object_set_new(o, "config", json_string(twd->config_path));
+	json_object_set_new(o, "state_dir", json_string(twd->state_dir));
+	json_object_set_new(o, "socket", json_string(twd->socket_path));
+	json_object_set_new(o, "tasks", json_integer((json_int_t)twd->ntasks));
+	json_object_set_new(o, "running",
+	    json_integer((json_int_t)tasks_running(twd)));
+	json_object_set_new(o, "clients",
+	    json_integer((json_int_t)server_clients(twd->server)));
+	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
+	return o;
+}
+
+static json_t *
+req_list(struct twd *twd, json_t *args, struct request_error *err)
+{
+	json_t *tasks = json_array(), *o;
+	size_t i;
+
+	(void)args;
+	(void)err;
+	for (i = 0; i < twd->ntasks; i++) {
+		json_array_append_new(tasks, task_json(twd->tasks[i]));
+	}
+	o = json_object();
+	json_object_set_new(o, "tasks", tasks);
+	return o;
+}
+
+static json_t *
+req_run(struct twd *twd, json_t *args, struct request_error *err)
+{
+	struct task *t;
+	char *cause;
+	int64_t id;
+	json_t *o;
+
+	if ((t = arg_task(twd, args, err)) == NULL) {
+		return NULL;
+	}
+	if (twd->stopping) {
+		return request_fail(err, PROTO_E_SHUTTING_DOWN,
+		    xstrdup("twd is shutting down and starts no new runs"));
+	}
+	if ((id = tasks_run(twd, t, RUN_TRIGGER_MANUAL, 0, &cause)) == -1) {
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	if ((o = tasks_run_json(twd, id)) == NULL) {
+		/* Already over: a job can finish before we reply. */
+		o = json_object();
+		json_object_set_new(o, "id", json_integer(id));
+	}
+	return o;
+}
+
+static void
+history_collect(const struct run_record *r, void *arg)
+{
+	json_array_append_new(arg, run_record_json(r));
+}
+
+static json_t *
+req_history(struct twd *twd, json_t *args, struct request_error *err)
+{
+	const char *task;
+	json_t *runs, *o, *v;
+	json_int_t limit = HISTORY_DEFAULT_LIMIT;
+	char *cause;
+
+	task = arg_string(args, "task", 0, err);
+	if (err->code != NULL) {
+		return NULL;
+	}
+	if ((v = json_object_get(args, "limit")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > HISTORY_MAX_LIMIT) {
+			return request_fail(err, PROTO_E_BAD_REQUEST,
+			    xasprintf("argument 'limit' must be an integer "
+				      "from 1 to %d",
+				HISTORY_MAX_LIMIT));
+		}
+		limit = json_integer_value(v);
+	}
+	runs = json_array();
+	if (history_each(twd->history, task, (int)limit, history_collect, runs,
+		&cause) == -1) {
+		json_decref(runs);
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	/* A removed task's runs are still history; unknown only if none. */
+	if (task != NULL && json_array_size(runs) == 0 &&
+	    tasks_find(twd, task) == NULL) {
+		json_decref(runs);
+		return request_fail(err, PROTO_E_NOT_FOUND,
+		    xasprintf("no task named '%s' and no runs of it", task));
+	}
+	o = json_object();
+	json_object_set_new(o, "runs", runs);
+	return o;
+}
+
+static json_t *
+req_shutdown(struct twd *twd, json_t *args, struct request_error *err)
+{
+	json_t *o = json_object();
+
+	(void)args;
+	(void)err;
+	json_object_set_new(o, "pid", json_integer(getpid()));
+	json_object_set_new(o, "running",
+	    json_integer((json_int_t)tasks_running(twd)));
+	json_object_set_new(o, "grace", json_real((double)twd->grace_ms / 1000));
+	twd_stop(twd, "asked to by a client");
+	return o;
+}
+
+void
+request_dispatch(struct client *c, struct proto_request *req, void *arg)
+{
+	struct twd *twd = arg;
+	struct request_error err = { NULL, NULL };
+	const char *names[NREQUESTS], *hint;
+	json_t *data;
+	char *msg;
+	size_t i;
+
+	for (i = 0; i < NREQUESTS; i++) {
+		if (strcmp(req->cmd, request_table[i].name) == 0) {
+			break;
+		}
+	}
+	if (i == NREQUESTS) {
+		for (i = 0; i < NREQUESTS; i++) {
+			names[i] = request_table[i].name;
+		}
+		hint = suggest(req->cmd, names, NREQUESTS);
+		msg = hint != NULL ?
+		    xasprintf("unknown command '%s' (did you mean '%s'?)",
+			req->cmd, hint) :
+		    xasprintf("unknown command '%s'", req->cmd);
+		client_send(c, proto_reply_error(req->id,
+		    PROTO_E_UNKNOWN_COMMAND, msg));
+		free(msg);
+		return;
+	}
+	data = request_table[i].fn(twd, req->args, &err);
+	if (data == NULL) {
+		client_send(c, proto_reply_error(req->id,
+		    err.code != NULL ? err.code : PROTO_E_FAILED,
+		    err.message != NULL ? err.message : "failed"));
+		free(err.message);
+		return;
+	}
+	client_send(c, proto_reply_ok(req->id, data));
+}

@@ -1,0 +1,165 @@
+/*
+ * Run records: names for statuses and triggers, and their JSON form, kept in
+ * one place so the database, the protocol and the man pages agree.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+#include "run.h"
+#include "timefmt.h"
+
+static const char *run_status_names[] = {
+	[RUN_RUNNING] = "running",
+	[RUN_OK] = "ok",
+	[RUN_FAILED] = "failed",
+	[RUN_KILLED] = "killed",
+	[RUN_START_FAILED] = "start_failed",
+	[RUN_LOST] = "lost",
+};
+
+static const char *run_trigger_names[] = {
+	[RUN_TRIGGER_SCHEDULE] = "schedule",
+	[RUN_TRIGGER_MANUAL] = "manual",
+};
+
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+static int
+run_name_index(const char **names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i], name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+const char *
+run_status_name(enum run_status s)
+{
+	return (size_t)s < NITEMS(run_status_names) ? run_status_names[s] :
+						      "unknown";
+}
+
+int
+run_status_parse(const char *name, enum run_status *s)
+{
+	int i = run_name_index(run_status_names, NITEMS(run_status_names), name);
+
+	if (i == -1) {
+		return -1;
+	}
+	*s = (enum run_status)i;
+	return 0;
+}
+
+const char *
+run_trigger_name(enum run_trigger t)
+{
+	return (size_t)t < NITEMS(run_trigger_names) ? run_trigger_names[t] :
+						       "unknown";
+}
+
+int
+run_trigger_parse(const char *name, enum run_trigger *t)
+{
+	int i = run_name_index(run_trigger_names, NITEMS(run_trigger_names),
+	    name);
+
+	if (i == -1) {
+		return -1;
+	}
+	*t = (enum run_trigger)i;
+	return 0;
+}
+
+void
+run_record_release(struct run_record *r)
+{
+	if (r == NULL) {
+		return;
+	}
+	free(r->task);
+	free(r->log_path);
+	free(r->reason);
+	memset(r, 0, sizeof *r);
+}
+
+static json_t *
+run_time_json(int64_t ms)
+{
+	char buf[TIMEFMT_ISO_LEN];
+
+	if (ms == 0) {
+		return json_null();
+	}
+	return json_string(timefmt_iso(ms, buf, sizeof buf));
+}
+
+char *
+run_signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev != NULL) {
+		snprintf(buf, len, "SIG%s", abbrev);
+	} else {
+		snprintf(buf, len, "signal %d", sig);
+	}
+	return buf;
+}
+
+char *
+run_describe(const struct run_record *r, char *buf, size_t len)
+{
+	char name[32];
+
+	return proto_result_text(run_status_name(r->status), r->exit_code,
+	    r->signal > 0 ? run_signal_name(r->signal, name, sizeof name) : NULL,
+	    buf, len);
+}
+
+json_t *
+run_record_json(const struct run_record *r)
+{
+	json_t *o = json_object();
+	char name[32];
+
+	json_object_set_new(o, "id", json_integer(r->id));
+	json_object_set_new(o, "task", json_string(r->task));
+	json_object_set_new(o, "trigger",
+	    json_string(run_trigger_name(r->trigger)));
+	json_object_set_new(o, "status", json_string(run_status_name(r->status)));
+	json_object_set_new(o, "scheduled_at", run_time_json(r->scheduled_ms));
+	json_object_set_new(o, "started_at", run_time_json(r->started_ms));
+	json_object_set_new(o, "finished_at", run_time_json(r->finished_ms));
+	if (r->finished_ms != 0) {
+		json_object_set_new(o, "duration",
+		    json_real((double)(r->finished_ms - r->started_ms) / 1000));
+	} else {
+		json_object_set_new(o, "duration", json_null());
+	}
+	json_object_set_new(o, "exit_code",
+	    r->exit_code >= 0 ? json_integer(r->exit_code) : json_null());
+	if (r->signal > 0) {
+		json_object_set_new(o, "signal", json_integer(r->signal));
+		json_object_set_new(o, "signal_name",
+		    json_string(run_signal_name(r->signal, name, sizeof name)));
+	} else {
+		json_object_set_new(o, "signal", json_null());
+	}
+	json_object_set_new(o, "pid", r->pid > 0 ? json_integer(r->pid) :
+						   json_null());
+	json_object_set_new(o, "output_bytes", json_integer(r->output_bytes));
+	json_object_set_new(o, "log", r->log_path != NULL ?
+		json_string(r->log_path) : json_null());
+	json_object_set_new(o, "reason", r->reason != NULL ?
+		json_string(r->reason) : json_null());
+	return o;
+}

@@ -1,0 +1,57 @@
+/*
+ * A run: one execution of a task, as the history stores it and the protocol
+ * reports it. Status names are part of the protocol and the database.
+ */
+#ifndef TW_RUN_H
+#define TW_RUN_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum run_status {
+	RUN_RUNNING,
+	RUN_OK,		  /* exit status 0 */
+	RUN_FAILED,	  /* non-zero exit status, or killed by a signal */
+	RUN_KILLED,	  /* stopped by twd: shutdown past its grace period */
+	RUN_START_FAILED, /* could not be started at all */
+	RUN_LOST,	  /* twd ended without seeing the run finish */
+};
+
+enum run_trigger {
+	RUN_TRIGGER_SCHEDULE,
+	RUN_TRIGGER_MANUAL,
+};
+
+struct run_record {
+	int64_t id;
+	char *task;
+	enum run_trigger trigger;
+	int64_t scheduled_ms; /* 0 for manual runs */
+	int64_t started_ms;
+	int64_t finished_ms; /* 0 while running */
+	enum run_status status;
+	int exit_code;	/* -1 unless the process exited */
+	int signal;	/* 0 unless a signal ended it */
+	int pid;
+	int64_t output_bytes;
+	char *log_path;
+	char *reason;	/* why it failed to start, was killed or lost */
+};
+
+const char *run_status_name(enum run_status);
+/* Returns 0, or -1 for an unknown name. */
+int run_status_parse(const char *, enum run_status *);
+const char *run_trigger_name(enum run_trigger);
+int run_trigger_parse(const char *, enum run_trigger *);
+
+/* Frees what the record owns, not the record itself; accepts NULL. */
+void run_record_release(struct run_record *);
+/* "SIGKILL" for 9; returns buf. */
+char *run_signal_name(int sig, char *buf, size_t len);
+/* The result in words ("ok", "exit 3", "killed (SIGTERM)"); returns buf. */
+char *run_describe(const struct run_record *, char *buf, size_t len);
+/* The record as a protocol object; caller owns the result. */
+json_t *run_record_json(const struct run_record *);
+
+#endif

@@ -1,0 +1,363 @@
+/*
+ * Socket server. Each client has a bufferevent; whole lines are taken with
+ * evbuffer_readln, so a slow writer never blocks the loop, and a line may
+ * not grow past PROTO_MAX_MSG. Clients are freed when the loop is idle,
+ * never inside their own callbacks.
+ */
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "log.h"
+#include "server.h"
+#include "xmalloc.h"
+
+/* Replies a client has not read yet; past this it is dropped as stuck. */
+#define CLIENT_MAX_PENDING (16 * 1024 * 1024)
+
+struct client {
+	struct server *server;
+	struct bufferevent *bev;
+	unsigned long id;
+	int closing; /* flush what is queued, then drop */
+	int dead;    /* to be freed when the loop is idle */
+	TAILQ_ENTRY(client) entry;
+};
+
+TAILQ_HEAD(client_list, client);
+
+struct server {
+	struct event_base *base;
+	char *path;
+	struct evconnlistener *listener;
+	struct client_list clients;
+	size_t nclients;
+	unsigned long next_id;
+	struct event *ev_gc;
+	server_request_cb cb;
+	void *arg;
+};
+
+static void
+client_drop(struct client *c)
+{
+	if (c->dead) {
+		return;
+	}
+	c->dead = 1;
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	event_active(c->server->ev_gc, 0, 0);
+}
+
+static void
+client_free(struct client *c)
+{
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+/*
+ * Write what is queued, such as the reply to "shutdown", before the loop
+ * that would have written it is gone. Best effort: the socket is not made
+ * blocking. The bufferevent owns its output's start, so copy, not drain.
+ */
+static void
+client_flush(struct client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t len = evbuffer_get_length(out);
+	unsigned char *p;
+
+	if (len == 0 || (p = evbuffer_pullup(out, -1)) == NULL) {
+		return;
+	}
+	if (send(bufferevent_getfd(c->bev), p, len,
+		MSG_NOSIGNAL | MSG_DONTWAIT) == -1) {
+		log_debug("client %lu: last reply lost: %s", c->id,
+		    strerror(errno));
+	}
+}
+
+static void
+server_gc(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+	struct client *c, *next;
+
+	(void)fd;
+	(void)what;
+	for (c = TAILQ_FIRST(&srv->clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->dead) {
+			TAILQ_REMOVE(&srv->clients, c, entry);
+			srv->nclients--;
+			client_free(c);
+		}
+	}
+}
+
+void
+client_send(struct client *c, json_t *msg)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	char *line;
+	size_t len;
+
+	if (c->dead) {
+		json_decref(msg);
+		return;
+	}
+	if ((line = proto_encode(msg, &len)) == NULL) {
+		json_decref(msg);
+		msg = proto_reply_error(NULL, PROTO_E_TOO_LARGE,
+		    "reply is over the message size limit");
+		line = proto_encode(msg, &len);
+	}
+	json_decref(msg);
+	if (evbuffer_get_length(out) + len > CLIENT_MAX_PENDING) {
+		log_warn("client %lu: not reading its replies; dropped", c->id);
+		free(line);
+		client_drop(c);
+		return;
+	}
+	evbuffer_add(out, line, len);
+	free(line);
+}
+
+/* Reply with an error, then hang up once it is written. */
+static void
+client_refuse(struct client *c, const char *code, const char *message)
+{
+	client_send(c, proto_reply_error(NULL, code, message));
+	c->closing = 1;
+	bufferevent_disable(c->bev, EV_READ);
+}
+
+static void
+client_read(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct proto_request req;
+	const char *code;
+	char *line, *cause, *msg;
+	size_t len;
+
+	while (!c->dead && !c->closing &&
+	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		if (len > 0 && line[len - 1] == '\r') {
+			line[--len] = '\0';
+		}
+		if (len == 0) {
+			free(line);
+			continue;
+		}
+		if (proto_request_decode(&req, line, len, &code, &cause) ==
+		    -1) {
+			client_send(c, proto_reply_error(req.id, code, cause));
+			free(cause);
+		} else {
+			c->server->cb(c, &req, c->server->arg);
+		}
+		proto_request_release(&req);
+		free(line);
+	}
+	/* What is left has no newline yet; it may not grow past the cap. */
+	if (!c->dead && !c->closing &&
+	    evbuffer_get_length(in) >= PROTO_MAX_MSG) {
+		msg = xasprintf("request is over the limit of %d bytes",
+		    PROTO_MAX_MSG);
+		log_warn("client %lu: %s; dropped", c->id, msg);
+		client_refuse(c, PROTO_E_TOO_LARGE, msg);
+		free(msg);
+	}
+}
+
+static void
+client_write(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+
+	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) ==
+	    0) {
+		client_drop(c);
+	}
+}
+
+static void
+client_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct client *c = arg;
+
+	(void)bev;
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		client_drop(c);
+	}
+}
+
+static void
+server_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct server *srv = arg;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	struct client *c;
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    cred.uid != getuid()) {
+		log_warn("refused a connection from uid %ld: not this user",
+		    len == sizeof cred ? (long)cred.uid : -1L);
+		close(fd);
+		return;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->server = srv;
+	c->id = ++srv->next_id;
+	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	/* Stop reading once a line could be over the cap, so it stays bounded. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_MAX_MSG);
+	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	TAILQ_INSERT_TAIL(&srv->clients, c, entry);
+	srv->nclients++;
+}
+
+static void
+server_accept_error(struct evconnlistener *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+	/* EMFILE and friends: keep serving those already connected. */
+	log_warn("accept: %s", strerror(errno));
+}
+
+/* Remove a socket left by a twd that died; refuse if one still answers. */
+static int
+server_clear_path(const struct sockaddr_un *sun, char **cause)
+{
+	struct stat sb;
+	int fd, rc;
+
+	if (lstat(sun->sun_path, &sb) == -1) {
+		return 0;
+	}
+	if (!S_ISSOCK(sb.st_mode)) {
+		*cause = xasprintf("'%s' exists and is not a socket",
+		    sun->sun_path);
+		return -1;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		*cause = xasprintf("socket: %s", strerror(errno));
+		return -1;
+	}
+	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
+	close(fd);
+	if (rc == 0) {
+		*cause = xasprintf("another twd is listening on '%s'",
+		    sun->sun_path);
+		return -1;
+	}
+	unlink(sun->sun_path);
+	return 0;
+}
+
+struct server *
+server_create(struct event_base *base, const char *path, server_request_cb cb,
+    void *arg, char **cause)
+{
+	struct sockaddr_un sun;
+	struct server *srv;
+	mode_t mask;
+	int fd;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		*cause = xasprintf("socket path '%s' is too long (%zu bytes, "
+				   "the limit is %zu)",
+		    path, strlen(path), sizeof sun.sun_path - 1);
+		return NULL;
+	}
+	strcpy(sun.sun_path, path);
+	if (server_clear_path(&sun, cause) == -1) {
+		return NULL;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1) {
+		*cause = xasprintf("socket: %s", strerror(errno));
+		return NULL;
+	}
+	mask = umask(0177);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		umask(mask);
+		*cause = xasprintf("cannot bind '%s': %s", path,
+		    strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	umask(mask);
+
+	srv = xcalloc(1, sizeof *srv);
+	srv->base = base;
+	srv->path = xstrdup(path);
+	srv->cb = cb;
+	srv->arg = arg;
+	TAILQ_INIT(&srv->clients);
+	srv->ev_gc = event_new(base, -1, 0, server_gc, srv);
+	srv->listener = evconnlistener_new(base, server_accept, srv,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
+	if (srv->listener == NULL) {
+		*cause = xasprintf("cannot listen on '%s': %s", path,
+		    strerror(errno));
+		close(fd);
+		server_free(srv);
+		return NULL;
+	}
+	evconnlistener_set_error_cb(srv->listener, server_accept_error);
+	return srv;
+}
+
+void
+server_free(struct server *srv)
+{
+	struct client *c;
+
+	if (srv == NULL) {
+		return;
+	}
+	while ((c = TAILQ_FIRST(&srv->clients)) != NULL) {
+		TAILQ_REMOVE(&srv->clients, c, entry);
+		if (!c->dead) {
+			client_flush(c);
+		}
+		client_free(c);
+	}
+	if (srv->listener != NULL) {
+		evconnlistener_free(srv->listener);
+		unlink(srv->path);
+	}
+	event_free(srv->ev_gc);
+	free(srv->path);
+	free(srv);
+}
+
+size_t
+server_clients(const struct server *srv)
+{
+	return srv->nclients;
+}

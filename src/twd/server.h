@@ -1,0 +1,34 @@
+/*
+ * The daemon's socket: listen, accept the user's own peers only, frame
+ * newline-delimited JSON, and hand each request to one callback.
+ */
+#ifndef TW_SERVER_H
+#define TW_SERVER_H
+
+#include <jansson.h>
+
+#include "proto.h"
+
+struct event_base;
+struct server;
+struct client;
+
+/* req is borrowed for the call; reply with client_send. */
+typedef void (*server_request_cb)(struct client *, struct proto_request *req,
+    void *arg);
+
+/*
+ * Listen on path (a stale socket is replaced; a live one is an error).
+ * Returns the server, or NULL with *cause (caller frees).
+ */
+struct server *server_create(struct event_base *, const char *path,
+    server_request_cb, void *arg, char **cause);
+/* Drop every client, close and remove the socket. Accepts NULL. */
+void server_free(struct server *);
+/* Clients connected now. */
+size_t server_clients(const struct server *);
+
+/* Queue msg (takes ownership) to the client. */
+void client_send(struct client *, json_t *msg);
+
+#endif

@@ -1,0 +1,453 @@
+/*
+ * Live tasks and runs in flight. A fire becomes a run: a history row first
+ * (so the run has its id and log path), then a job, then the row's end.
+ */
+#include <sys/queue.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "duration.h"
+#include "history.h"
+#include "job.h"
+#include "log.h"
+#include "schedule.h"
+#include "tasks.h"
+#include "timefmt.h"
+#include "twd.h"
+#include "xmalloc.h"
+
+/*
+ * A timer may wake a little before its wall-clock instant: libevent counts
+ * on the monotonic clock, and the wall clock may have been slewed since the
+ * timer was set. Within this much, fire; beyond it, wait again.
+ */
+#define TASK_EARLY_SLACK_MS 5
+
+struct task {
+	struct twd *twd;
+	const struct task_def *def; /* borrowed from twd->config */
+	struct event *timer;
+	int64_t next_ms;      /* 0 when nothing is scheduled */
+	int64_t last_fire_ms; /* 0 when it never fired on schedule */
+	struct run_record last; /* id 0 when it never ran */
+	int running;
+};
+
+struct active_run {
+	struct twd *twd;
+	struct run_record rec;
+	struct job *job;
+	char *stop_reason; /* why twd stopped it, if it did */
+	TAILQ_ENTRY(active_run) entry;
+};
+
+static void task_fire(evutil_socket_t, short, void *);
+
+static void
+task_arm(struct task *t, int64_t now)
+{
+	int64_t delay = t->next_ms - now;
+	struct timeval tv;
+
+	if (delay < 0) {
+		delay = 0;
+	}
+	tv.tv_sec = (time_t)(delay / 1000);
+	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
+	event_add(t->timer, &tv);
+}
+
+/* Compute the next fire from the last and arm the timer for it. */
+static void
+task_schedule(struct task *t)
+{
+	int64_t now = twd_now_ms();
+
+	event_del(t->timer);
+	t->next_ms = 0;
+	if (t->def->schedule == NULL || t->twd->stopping) {
+		return;
+	}
+	t->next_ms = schedule_next(t->def->schedule, t->last_fire_ms, now);
+	task_arm(t, now);
+}
+
+static void
+task_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct task *t = arg;
+	int64_t now = twd_now_ms();
+	char *cause;
+
+	(void)fd;
+	(void)what;
+	if (now + TASK_EARLY_SLACK_MS < t->next_ms) {
+		task_arm(t, now);
+		return;
+	}
+	t->last_fire_ms = t->next_ms;
+	if (t->running > 0) {
+		log_info("task '%s': fire skipped, the previous run is still "
+			 "going",
+		    t->def->name);
+	} else if (tasks_run(t->twd, t, RUN_TRIGGER_SCHEDULE, t->next_ms,
+		       &cause) == -1) {
+		log_warn("task '%s': %s", t->def->name, cause);
+		free(cause);
+	}
+	task_schedule(t);
+}
+
+static struct task *
+task_new(struct twd *twd, const struct task_def *def)
+{
+	struct task *t = xcalloc(1, sizeof *t);
+	char *cause = NULL;
+
+	t->twd = twd;
+	t->def = def;
+	t->timer = event_new(twd->base, -1, 0, task_fire, t);
+	/* The history remembers the grid and the last result across restarts. */
+	if (history_last_fire(twd->history, def->name, &t->last_fire_ms,
+		&cause) == -1 ||
+	    history_last(twd->history, def->name, &t->last, &cause) == -1) {
+		log_warn("task '%s': %s", def->name, cause);
+		free(cause);
+	}
+	return t;
+}
+
+static void
+task_free(struct task *t)
+{
+	if (t == NULL) {
+		return;
+	}
+	event_free(t->timer);
+	run_record_release(&t->last);
+	free(t);
+}
+
+/* Replace the task's last run with a copy of r. */
+static void
+task_set_last(struct task *t, const struct run_record *r)
+{
+	run_record_release(&t->last);
+	t->last = *r;
+	t->last.task = xstrdup(r->task);
+	t->last.log_path = r->log_path != NULL ? xstrdup(r->log_path) : NULL;
+	t->last.reason = r->reason != NULL ? xstrdup(r->reason) : NULL;
+}
+
+static int
+task_cmp_name(const void *key, const void *elem)
+{
+	const struct task *const *t = elem;
+
+	return strcmp(key, (*t)->def->name);
+}
+
+struct task *
+tasks_find(struct twd *twd, const char *name)
+{
+	struct task **found;
+
+	/* Tasks are kept in the config's order, which is sorted by name. */
+	found = bsearch(name, twd->tasks, twd->ntasks, sizeof *twd->tasks,
+	    task_cmp_name);
+	return found != NULL ? *found : NULL;
+}
+
+json_t *
+tasks_apply(struct twd *twd, struct config *config)
+{
+	json_t *added = json_array(), *removed = json_array(),
+	       *changed = json_array(), *summary;
+	struct task **tasks, *t;
+	const struct task_def *def, *old_def;
+	size_t i, j = 0;
+	int cmp;
+
+	/* Old and new are both sorted by name: walk them side by side. */
+	tasks = xcalloc(config->ntasks, sizeof *tasks);
+	for (i = 0; i < config->ntasks; i++) {
+		def = config->tasks[i];
+		cmp = 1;
+		while (j < twd->ntasks &&
+		    (cmp = strcmp(twd->tasks[j]->def->name, def->name)) < 0) {
+			json_array_append_new(removed,
+			    json_string(twd->tasks[j]->def->name));
+			task_free(twd->tasks[j++]);
+		}
+		if (j == twd->ntasks || cmp != 0) {
+			t = tasks[i] = task_new(twd, def);
+			task_schedule(t);
+			json_array_append_new(added, json_string(def->name));
+			continue;
+		}
+		t = tasks[i] = twd->tasks[j++];
+		old_def = t->def;
+		t->def = def;
+		if (!schedule_equal(old_def->schedule, def->schedule)) {
+			task_schedule(t);
+		}
+		if (!task_def_equal(old_def, def)) {
+			json_array_append_new(changed, json_string(def->name));
+		}
+	}
+	for (; j < twd->ntasks; j++) {
+		json_array_append_new(removed,
+		    json_string(twd->tasks[j]->def->name));
+		task_free(twd->tasks[j]);
+	}
+	free(twd->tasks);
+	config_free(twd->config);
+	twd->config = config;
+	twd->tasks = tasks;
+	twd->ntasks = config->ntasks;
+
+	summary = json_object();
+	json_object_set_new(summary, "added", added);
+	json_object_set_new(summary, "removed", removed);
+	json_object_set_new(summary, "changed", changed);
+	return summary;
+}
+
+static void
+active_run_free(struct active_run *ar)
+{
+	run_record_release(&ar->rec);
+	free(ar->stop_reason);
+	free(ar);
+}
+
+static void
+tasks_run_done(struct job *job, const struct job_result *res, void *arg)
+{
+	struct active_run *ar = arg;
+	struct twd *twd = ar->twd;
+	struct run_record *r = &ar->rec;
+	struct task *t;
+	char *cause, dur[32], what[64];
+
+	(void)job;
+	r->finished_ms = twd_now_ms();
+	r->output_bytes = res->output_bytes;
+	r->exit_code = res->how == JOB_END_EXITED ? res->exit_code : -1;
+	r->signal = res->how == JOB_END_SIGNALED ? res->signal : 0;
+	if (res->stopped) {
+		r->status = RUN_KILLED;
+		r->reason = xstrdup(ar->stop_reason != NULL ? ar->stop_reason :
+							      "stopped by twd");
+	} else if (res->how == JOB_END_EXITED && res->exit_code == 0) {
+		r->status = RUN_OK;
+	} else {
+		r->status = RUN_FAILED;
+	}
+	if (history_update(twd->history, r, &cause) == -1) {
+		log_error("run %" PRId64 ": %s", r->id, cause);
+		free(cause);
+	}
+	log_info("run %" PRId64 " '%s' finished: %s in %s", r->id, r->task,
+	    run_describe(r, what, sizeof what),
+	    duration_format_ms(r->finished_ms - r->started_ms, dur, sizeof dur));
+
+	if ((t = tasks_find(twd, r->task)) != NULL) {
+		t->running--;
+		task_set_last(t, r);
+	}
+	TAILQ_REMOVE(&twd->runs, ar, entry);
+	active_run_free(ar);
+	if (twd->stopping && TAILQ_EMPTY(&twd->runs)) {
+		event_base_loopexit(twd->base, NULL);
+	}
+}
+
+/* logs/TASK/ID.log, creating logs/TASK; NULL with *cause on failure. */
+static char *
+tasks_log_path(struct twd *twd, const char *task, int64_t id, char **cause)
+{
+	char *dir = xasprintf("%s/%s", twd->log_dir, task), *path;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		*cause = xasprintf("cannot create '%s': %s", dir,
+		    strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	path = xasprintf("%s/%" PRId64 ".log", dir, id);
+	free(dir);
+	return path;
+}
+
+int64_t
+tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
+    int64_t scheduled_ms, char **cause)
+{
+	struct active_run *ar;
+	struct run_record *r;
+	struct job_spec spec;
+	char *env[3], *why = NULL, *ignored;
+	const char *argv[4];
+	int64_t id;
+
+	if (twd->stopping) {
+		*cause = xstrdup("twd is shutting down");
+		return -1;
+	}
+	ar = xcalloc(1, sizeof *ar);
+	ar->twd = twd;
+	r = &ar->rec;
+	r->task = xstrdup(t->def->name);
+	r->trigger = trigger;
+	r->scheduled_ms = scheduled_ms;
+	r->started_ms = twd_now_ms();
+	r->status = RUN_RUNNING;
+	r->exit_code = -1;
+	if (history_insert(twd->history, r, cause) == -1) {
+		active_run_free(ar);
+		return -1;
+	}
+	id = r->id;
+
+	if ((r->log_path = tasks_log_path(twd, r->task, id, &why)) != NULL) {
+		argv[0] = "/bin/sh";
+		argv[1] = "-c";
+		argv[2] = t->def->command;
+		argv[3] = NULL;
+		env[0] = xasprintf("TW_TASK=%s", r->task);
+		env[1] = xasprintf("TW_RUN_ID=%" PRId64, id);
+		env[2] = NULL;
+		spec.argv = argv;
+		spec.cwd = NULL;
+		spec.log_path = r->log_path;
+		spec.env = (const char *const *)env;
+		ar->job = job_start(twd->jobs, &spec, tasks_run_done, ar, &why);
+		free(env[0]);
+		free(env[1]);
+	}
+	if (ar->job == NULL) {
+		r->status = RUN_START_FAILED;
+		r->finished_ms = twd_now_ms();
+		r->reason = why;
+		if (history_update(twd->history, r, &ignored) == -1) {
+			log_error("run %" PRId64 ": %s", id, ignored);
+			free(ignored);
+		}
+		log_warn("run %" PRId64 " '%s' could not start: %s", id,
+		    r->task, why);
+		*cause = xasprintf("run %" PRId64 " of '%s' could not start: %s",
+		    id, r->task, why);
+		task_set_last(t, r);
+		active_run_free(ar);
+		return -1;
+	}
+
+	r->pid = (int)job_pid(ar->job);
+	if (history_update(twd->history, r, &why) == -1) {
+		log_error("run %" PRId64 ": %s", id, why);
+		free(why);
+	}
+	TAILQ_INSERT_TAIL(&twd->runs, ar, entry);
+	t->running++;
+	task_set_last(t, r);
+	log_info("run %" PRId64 " '%s' started (pid %d)", id, r->task, r->pid);
+	return id;
+}
+
+void
+tasks_halt(struct twd *twd)
+{
+	size_t i;
+
+	for (i = 0; i < twd->ntasks; i++) {
+		event_del(twd->tasks[i]->timer);
+		twd->tasks[i]->next_ms = 0;
+	}
+}
+
+void
+tasks_stop_runs(struct twd *twd, const char *reason)
+{
+	struct active_run *ar;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry) {
+		if (ar->stop_reason == NULL) {
+			ar->stop_reason = xstrdup(reason);
+		}
+		job_stop(ar->job, twd->kill_grace_ms);
+	}
+}
+
+size_t
+tasks_running(const struct twd *twd)
+{
+	struct active_run *ar;
+	size_t n = 0;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry) {
+		n++;
+	}
+	return n;
+}
+
+void
+tasks_free(struct twd *twd)
+{
+	struct active_run *ar;
+	size_t i;
+
+	while ((ar = TAILQ_FIRST(&twd->runs)) != NULL) {
+		TAILQ_REMOVE(&twd->runs, ar, entry);
+		active_run_free(ar);
+	}
+	for (i = 0; i < twd->ntasks; i++) {
+		task_free(twd->tasks[i]);
+	}
+	free(twd->tasks);
+	twd->tasks = NULL;
+	twd->ntasks = 0;
+	config_free(twd->config);
+	twd->config = NULL;
+}
+
+json_t *
+task_json(const struct task *t)
+{
+	json_t *o = json_object();
+	char buf[64];
+
+	json_object_set_new(o, "name", json_string(t->def->name));
+	json_object_set_new(o, "command", json_string(t->def->command));
+	json_object_set_new(o, "schedule", t->def->schedule != NULL ?
+		json_string(schedule_describe(t->def->schedule, buf, sizeof buf)) :
+		json_null());
+	json_object_set_new(o, "next_run", t->next_ms != 0 ?
+		json_string(timefmt_iso(t->next_ms, buf, sizeof buf)) :
+		json_null());
+	json_object_set_new(o, "running", json_integer(t->running));
+	json_object_set_new(o, "last_run", t->last.id != 0 ?
+		run_record_json(&t->last) : json_null());
+	return o;
+}
+
+json_t *
+tasks_run_json(struct twd *twd, int64_t run_id)
+{
+	struct active_run *ar;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry) {
+		if (ar->rec.id == run_id) {
+			return run_record_json(&ar->rec);
+		}
+	}
+	return NULL;
+}

@@ -1,0 +1,49 @@
+/*
+ * Live tasks: each task of the loaded config with its timer, its next fire
+ * and its last run, and the runs in flight. Joins the schedule engine, the
+ * executor and the history; knows nothing of sockets or YAML.
+ */
+#ifndef TW_TASKS_H
+#define TW_TASKS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "run.h"
+
+struct config;
+struct twd;
+struct task;
+
+/*
+ * Make config the running one (takes ownership; the old one is freed).
+ * Tasks are matched by name: one that stays keeps its state, and its timer
+ * when its schedule is unchanged. Runs in flight go on either way. Returns
+ * a summary of what changed ({"added": [], "removed": [], "changed": []}),
+ * owned by the caller.
+ */
+json_t *tasks_apply(struct twd *, struct config *config);
+/* Borrowed, valid until the next tasks_apply; NULL if there is none. */
+struct task *tasks_find(struct twd *, const char *name);
+/*
+ * Start task now. Returns the new run's id, or -1 with *cause (caller
+ * frees). A run that could not start is still recorded, and its id is
+ * named in the message.
+ */
+int64_t tasks_run(struct twd *, struct task *, enum run_trigger,
+    int64_t scheduled_ms, char **cause);
+/* Cancel every timer: nothing new starts after this. */
+void tasks_halt(struct twd *);
+/* Stop every run in flight (SIGTERM, then SIGKILL after the kill grace). */
+void tasks_stop_runs(struct twd *, const char *reason);
+/* Runs in flight. */
+size_t tasks_running(const struct twd *);
+/* Free all tasks and the config; runs in flight must be over. */
+void tasks_free(struct twd *);
+
+/* The protocol form of a task, for "list". Caller owns it. */
+json_t *task_json(const struct task *);
+/* The protocol form of a run in flight, by id; NULL if not running. */
+json_t *tasks_run_json(struct twd *, int64_t run_id);
+
+#endif

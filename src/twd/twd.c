@@ -1,0 +1,476 @@
+/*
+ * twd: the TaskWeaver daemon. main builds the context, runs the event loop
+ * and tears everything down in reverse; signals arrive as loop events.
+ */
+#include <sys/file.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "duration.h"
+#include "history.h"
+#include "job.h"
+#include "log.h"
+#include "paths.h"
+#include "proto.h"
+#include "request.h"
+#include "server.h"
+#include "tasks.h"
+#include "twd.h"
+#include "version.h"
+#include "xmalloc.h"
+
+#define TWD_DEFAULT_GRACE_MS	  (30 * 1000)
+#define TWD_DEFAULT_KILL_GRACE_MS (10 * 1000)
+
+struct twd_options {
+	const char *config;
+	const char *state_dir;
+	const char *socket;
+	int foreground;
+	int verbose;
+	int64_t grace_ms;
+};
+
+static const struct option twd_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "state-dir", required_argument, NULL, 'd' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "grace", required_argument, NULL, 'g' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void
+twd_usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: twd [-fv] [-c file] [-d dir] [-s socket] [-g duration]\n"
+	    "\n"
+	    "  -c, --config FILE     tasks file (TW_CONFIG; "
+	    "~/.config/taskweaver/tasks.yaml)\n"
+	    "  -d, --state-dir DIR   history and logs (TW_STATE_DIR; "
+	    "~/.local/state/taskweaver)\n"
+	    "  -s, --socket PATH     control socket (TW_SOCKET; "
+	    "$XDG_RUNTIME_DIR/taskweaver/twd.sock)\n"
+	    "  -f, --foreground      stay in the foreground, log to stderr\n"
+	    "  -g, --grace DURATION  at shutdown, how long running jobs may "
+	    "finish (30s)\n"
+	    "  -v, --verbose         log debugging detail\n"
+	    "  -V, --version         print the version and exit\n"
+	    "  -h, --help            print this help and exit\n");
+}
+
+int64_t
+twd_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void
+twd_grace_over(evutil_socket_t fd, short what, void *arg)
+{
+	struct twd *twd = arg;
+
+	(void)fd;
+	(void)what;
+	log_info("grace period over: stopping %zu running job(s)",
+	    tasks_running(twd));
+	tasks_stop_runs(twd, "twd shut down and the run outlived the grace "
+			     "period");
+}
+
+void
+twd_stop(struct twd *twd, const char *why)
+{
+	struct timeval tv;
+	char d[32];
+	size_t n = tasks_running(twd);
+
+	if (twd->stopping) {
+		/* Asked twice: the user wants out now, not after the grace. */
+		if (n > 0 && evtimer_pending(twd->ev_grace, NULL)) {
+			log_info("stopping again (%s): not waiting for the "
+				 "grace period",
+			    why);
+			evtimer_del(twd->ev_grace);
+			twd_grace_over(-1, 0, twd);
+		}
+		return;
+	}
+	twd->stopping = 1;
+	tasks_halt(twd);
+	if (n == 0) {
+		log_info("stopping (%s)", why);
+		event_base_loopexit(twd->base, NULL);
+		return;
+	}
+	log_info("stopping (%s): waiting up to %s for %zu running job(s)", why,
+	    duration_format(twd->grace_ms / 1000, d, sizeof d), n);
+	tv.tv_sec = (time_t)(twd->grace_ms / 1000);
+	tv.tv_usec = (suseconds_t)(twd->grace_ms % 1000) * 1000;
+	evtimer_add(twd->ev_grace, &tv);
+}
+
+static void
+twd_reload(struct twd *twd)
+{
+	struct config_errors errs = { NULL, 0 };
+	struct config *c;
+	json_t *summary;
+	char *line;
+	size_t i;
+
+	if (twd->stopping) {
+		return;
+	}
+	if ((c = config_load(twd->config_path, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++) {
+			line = config_error_format(&errs.v[i]);
+			log_error("%s", line);
+			free(line);
+		}
+		log_error("reload failed; the running schedule is unchanged");
+		config_errors_release(&errs);
+		return;
+	}
+	summary = tasks_apply(twd, c);
+	log_info("reloaded %s: %zu tasks, %zu added, %zu removed, %zu changed",
+	    twd->config_path, twd->ntasks,
+	    json_array_size(json_object_get(summary, "added")),
+	    json_array_size(json_object_get(summary, "removed")),
+	    json_array_size(json_object_get(summary, "changed")));
+	json_decref(summary);
+}
+
+static void
+twd_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct twd *twd = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGCHLD:
+		job_list_reap(twd->jobs);
+		break;
+	case SIGTERM:
+		twd_stop(twd, "SIGTERM");
+		break;
+	case SIGINT:
+		twd_stop(twd, "SIGINT");
+		break;
+	case SIGHUP:
+		twd_reload(twd);
+		break;
+	}
+}
+
+/*
+ * Take the state directory's lock so that one twd runs per state. Returns
+ * the locked descriptor, or -1 after saying who holds it.
+ */
+static int
+twd_lock(const char *state_dir)
+{
+	char *path = xasprintf("%s/twd.pid", state_dir), buf[32];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		log_error("cannot open '%s': %s", path, strerror(errno));
+		free(path);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno != EWOULDBLOCK) {
+			log_error("cannot lock '%s': %s", path, strerror(errno));
+		} else {
+			n = pread(fd, buf, sizeof buf - 1, 0);
+			buf[n > 0 ? n : 0] = '\0';
+			buf[strcspn(buf, "\n")] = '\0';
+			fprintf(stderr, "twd: already running (pid %s) with "
+					"state in %s; stop it with: twctl "
+					"shutdown\n",
+			    *buf != '\0' ? buf : "unknown", state_dir);
+		}
+		close(fd);
+		free(path);
+		return -1;
+	}
+	free(path);
+	return fd;
+}
+
+static void
+twd_write_pid(int fd)
+{
+	char buf[32];
+	int len = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)len, 0) != len) {
+		log_warn("cannot write the pid file: %s", strerror(errno));
+	}
+}
+
+/*
+ * Go to the background. The parent waits until the child says it is ready
+ * (or dies), so "twd && twctl status" works and start-up errors reach the
+ * terminal. Returns the descriptor the child writes "ready" to.
+ */
+static int
+twd_daemonize(void)
+{
+	int p[2], status;
+	char c;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) == -1) {
+		fatal("pipe");
+	}
+	if ((pid = fork()) == -1) {
+		fatal("fork");
+	}
+	if (pid != 0) {
+		close(p[1]);
+		do {
+			n = read(p[0], &c, 1);
+		} while (n == -1 && errno == EINTR);
+		if (n == 1) {
+			exit(0);
+		}
+		waitpid(pid, &status, 0);
+		exit(1);
+	}
+	close(p[0]);
+	setsid();
+	return p[1];
+}
+
+/* Detach from the terminal now that start-up has succeeded. */
+static void
+twd_ready(struct twd *twd, int ready_fd)
+{
+	char *path;
+	FILE *fp;
+	int fd;
+
+	if (ready_fd == -1) {
+		return;
+	}
+	path = xasprintf("%s/twd.log", twd->state_dir);
+	if ((fp = fopen(path, "ae")) == NULL) {
+		log_warn("cannot open '%s': %s", path, strerror(errno));
+	} else {
+		log_set_stream(fp);
+	}
+	free(path);
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO) {
+			close(fd);
+		}
+	}
+	if (write(ready_fd, "r", 1) != 1) {
+		log_warn("cannot tell the parent twd is ready");
+	}
+	close(ready_fd);
+}
+
+static void
+twd_parse_options(int argc, char **argv, struct twd_options *o)
+{
+	char *cause;
+	int ch;
+
+	memset(o, 0, sizeof *o);
+	o->grace_ms = TWD_DEFAULT_GRACE_MS;
+	while ((ch = getopt_long(argc, argv, "c:d:s:fg:vVh", twd_longopts,
+		    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'd':
+			o->state_dir = optarg;
+			break;
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'f':
+			o->foreground = 1;
+			break;
+		case 'g':
+			if (duration_parse(optarg, &o->grace_ms, &cause) == -1) {
+				fprintf(stderr, "twd: --grace: %s\n", cause);
+				free(cause);
+				exit(2);
+			}
+			o->grace_ms *= 1000;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'V':
+			printf("twd %s (protocol %d)\n", TW_VERSION,
+			    PROTO_VERSION);
+			exit(0);
+		case 'h':
+			twd_usage(stdout);
+			exit(0);
+		default:
+			twd_usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "twd: unexpected argument '%s'\n", argv[optind]);
+		twd_usage(stderr);
+		exit(2);
+	}
+}
+
+static int
+twd_make_dirs(struct twd *twd)
+{
+	char *sockdir = paths_dirname(twd->socket_path), *cause;
+	int rc = 0;
+
+	if (paths_make_private_dir(twd->state_dir, &cause) == -1 ||
+	    paths_make_private_dir(twd->log_dir, &cause) == -1 ||
+	    paths_make_private_dir(sockdir, &cause) == -1) {
+		fprintf(stderr, "twd: %s\n", cause);
+		free(cause);
+		rc = -1;
+	}
+	free(sockdir);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+	struct event *ev_sig[sizeof sigs / sizeof sigs[0]];
+	struct twd_options opt;
+	struct config_errors errs = { NULL, 0 };
+	struct config *config;
+	struct twd twd;
+	char *cause, *line, *db;
+	int lock_fd, ready_fd = -1, lost;
+	size_t i;
+
+	twd_parse_options(argc, argv, &opt);
+	log_open(stderr, opt.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&twd, 0, sizeof twd);
+	TAILQ_INIT(&twd.runs);
+	twd.config_path = paths_config(opt.config);
+	twd.state_dir = paths_state_dir(opt.state_dir);
+	twd.socket_path = paths_socket(opt.socket);
+	twd.log_dir = xasprintf("%s/logs", twd.state_dir);
+	twd.grace_ms = opt.grace_ms;
+	twd.kill_grace_ms = TWD_DEFAULT_KILL_GRACE_MS;
+
+	if ((config = config_load(twd.config_path, &errs)) == NULL) {
+		for (i = 0; i < errs.n; i++) {
+			line = config_error_format(&errs.v[i]);
+			fprintf(stderr, "%s\n", line);
+			free(line);
+		}
+		fprintf(stderr, "twd: %zu error%s in the tasks file; nothing "
+				"started\n",
+		    errs.n, errs.n == 1 ? "" : "s");
+		config_errors_release(&errs);
+		exit(1);
+	}
+	if (twd_make_dirs(&twd) == -1) {
+		exit(1);
+	}
+	if ((lock_fd = twd_lock(twd.state_dir)) == -1) {
+		exit(1);
+	}
+	if (!opt.foreground) {
+		ready_fd = twd_daemonize();
+	}
+
+	db = xasprintf("%s/twd.db", twd.state_dir);
+	twd.history = history_open(db, &cause);
+	free(db);
+	if (twd.history == NULL) {
+		fatalx("%s", cause);
+	}
+	twd.started_ms = twd_now_ms();
+	if ((lost = history_mark_lost(twd.history, twd.started_ms, &cause)) ==
+	    -1) {
+		fatalx("%s", cause);
+	}
+	if (lost > 0) {
+		log_warn("%d run(s) were left running by a twd that stopped "
+			 "abruptly; recorded as lost",
+		    lost);
+	}
+
+	if ((twd.base = event_base_new()) == NULL) {
+		fatalx("cannot create the event loop");
+	}
+	twd.jobs = job_list_create(twd.base);
+	twd.ev_grace = evtimer_new(twd.base, twd_grace_over, &twd);
+	twd.server = server_create(twd.base, twd.socket_path, request_dispatch,
+	    &twd, &cause);
+	if (twd.server == NULL) {
+		fatalx("%s", cause);
+	}
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		ev_sig[i] = evsignal_new(twd.base, sigs[i], twd_signal, &twd);
+		evsignal_add(ev_sig[i], NULL);
+	}
+	json_decref(tasks_apply(&twd, config));
+	twd_write_pid(lock_fd);
+	log_info("twd %s started (pid %ld): %zu task%s from %s, socket %s",
+	    TW_VERSION, (long)getpid(), twd.ntasks, twd.ntasks == 1 ? "" : "s",
+	    twd.config_path, twd.socket_path);
+	twd_ready(&twd, ready_fd);
+
+	event_base_dispatch(twd.base);
+
+	log_info("stopped");
+	server_free(twd.server);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		event_free(ev_sig[i]);
+	}
+	tasks_free(&twd);
+	event_free(twd.ev_grace);
+	job_list_free(twd.jobs);
+	history_close(twd.history);
+	event_base_free(twd.base);
+	if (ftruncate(lock_fd, 0) == -1) {
+		log_warn("cannot clear the pid file: %s", strerror(errno));
+	}
+	close(lock_fd);
+	free(twd.config_path);
+	free(twd.state_dir);
+	free(twd.socket_path);
+	free(twd.log_dir);
+	return 0;
+}

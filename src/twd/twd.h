@@ -1,0 +1,51 @@
+/*
+ * The daemon's context: one struct made by main and passed down, holding
+ * every piece of mutable state twd has.
+ */
+#ifndef TW_TWD_H
+#define TW_TWD_H
+
+#include <sys/queue.h>
+
+#include <stdint.h>
+
+struct config;
+struct event;
+struct event_base;
+struct history;
+struct job_list;
+struct server;
+struct task;
+struct active_run;
+
+TAILQ_HEAD(active_runs, active_run);
+
+struct twd {
+	struct event_base *base;
+	char *config_path;
+	char *state_dir;
+	char *socket_path;
+	char *log_dir; /* per-run logs: log_dir/TASK/ID.log */
+
+	struct config *config;
+	struct task **tasks; /* one per config->tasks, same order */
+	size_t ntasks;
+	struct active_runs runs;
+
+	struct job_list *jobs;
+	struct history *history;
+	struct server *server;
+
+	int64_t started_ms;
+	int64_t grace_ms;      /* shutdown: how long running jobs may finish */
+	int64_t kill_grace_ms; /* then from SIGTERM to SIGKILL */
+	int stopping;
+	struct event *ev_grace;
+};
+
+/* Wall-clock milliseconds since the epoch. */
+int64_t twd_now_ms(void);
+/* Begin an orderly shutdown (idempotent): see twd(1), SHUTDOWN. */
+void twd_stop(struct twd *, const char *why);
+
+#endif
