@@ -411,7 +411,12 @@ config_load(const char *path, struct config_errors *errs)
 	yaml_parser_set_input_file(&parser, fp);
 	if (!yaml_parser_load(&parser, &l.doc)) {
 		if (parser.context != NULL) {
-			msg = xasprintf("%s %s", parser.problem, parser.context);
+			/* libyaml's context reads "while parsing a block ...". */
+			msg = xasprintf("%s (%s started at line %lu, column "
+					"%lu)",
+			    parser.problem, parser.context,
+			    (unsigned long)parser.context_mark.line + 1,
+			    (unsigned long)parser.context_mark.column + 1);
 		} else {
 			msg = xstrdup(parser.problem != NULL ? parser.problem :
 							       "invalid YAML");

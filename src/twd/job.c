@@ -178,6 +178,10 @@ job_update(struct job *job, int flag)
 	if (job->ev_timer != NULL) {
 		event_del(job->ev_timer);
 	}
+	if (job->stopping) {
+		/* Whatever of a stopped job's group is left goes with it. */
+		killpg(job->pid, SIGKILL);
+	}
 	job->dead = 1;
 	job->list->live--;
 	job->done(job, &job->result, job->arg);

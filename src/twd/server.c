@@ -26,11 +26,19 @@
 /* Replies a client has not read yet; past this it is dropped as stuck. */
 #define CLIENT_MAX_PENDING (16 * 1024 * 1024)
 
+/*
+ * How long a refused client may go on sending after our last reply. Closing
+ * with unread input makes the kernel send a reset, which can destroy the
+ * reply before the client reads it; so read and discard for a while first.
+ */
+#define CLIENT_LINGER_SECS 2
+
 struct client {
 	struct server *server;
 	struct bufferevent *bev;
 	unsigned long id;
 	int closing; /* flush what is queued, then drop */
+	struct event *ev_linger;
 	int dead;    /* to be freed when the loop is idle */
 	TAILQ_ENTRY(client) entry;
 };
@@ -63,6 +71,9 @@ client_drop(struct client *c)
 static void
 client_free(struct client *c)
 {
+	if (c->ev_linger != NULL) {
+		event_free(c->ev_linger);
+	}
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -141,7 +152,14 @@ client_refuse(struct client *c, const char *code, const char *message)
 {
 	client_send(c, proto_reply_error(NULL, code, message));
 	c->closing = 1;
-	bufferevent_disable(c->bev, EV_READ);
+}
+
+static void
+client_linger_over(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	client_drop(arg);
 }
 
 static void
@@ -154,6 +172,10 @@ client_read(struct bufferevent *bev, void *arg)
 	char *line, *cause, *msg;
 	size_t len;
 
+	if (c->closing) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
 	while (!c->dead && !c->closing &&
 	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
 		if (len > 0 && line[len - 1] == '\r') {
@@ -188,11 +210,16 @@ static void
 client_write(struct bufferevent *bev, void *arg)
 {
 	struct client *c = arg;
+	struct timeval tv = { CLIENT_LINGER_SECS, 0 };
 
-	if (c->closing && evbuffer_get_length(bufferevent_get_output(bev)) ==
-	    0) {
-		client_drop(c);
+	if (!c->closing || c->ev_linger != NULL ||
+	    evbuffer_get_length(bufferevent_get_output(bev)) != 0) {
+		return;
 	}
+	/* All said: hang up our side, and drop it at its EOF or the timer. */
+	shutdown(bufferevent_getfd(bev), SHUT_WR);
+	c->ev_linger = evtimer_new(c->server->base, client_linger_over, c);
+	evtimer_add(c->ev_linger, &tv);
 }
 
 static void

@@ -447,10 +447,10 @@ main(int argc, char **argv)
 	}
 	json_decref(tasks_apply(&twd, config));
 	twd_write_pid(lock_fd);
+	twd_ready(&twd, ready_fd);
 	log_info("twd %s started (pid %ld): %zu task%s from %s, socket %s",
 	    TW_VERSION, (long)getpid(), twd.ntasks, twd.ntasks == 1 ? "" : "s",
 	    twd.config_path, twd.socket_path);
-	twd_ready(&twd, ready_fd);
 
 	event_base_dispatch(twd.base);
 

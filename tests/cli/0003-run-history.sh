@@ -1,0 +1,55 @@
+# twctl run starts a task now and prints its id; history shows each run
+# with its result; the output is in the run's log file.
+. "$(dirname "$0")/lib.sh"
+
+tasks <<'YAML'
+tasks:
+  hello:
+    command: echo "hello from $TW_TASK run $TW_RUN_ID"; echo oops >&2
+  broken:
+    command: exit 3
+  crash:
+    command: kill -SEGV $$
+YAML
+start_twd
+
+out=$(twctl run hello)
+expect_contains "$out" "started run 1 of 'hello'"
+wait_until "hello to finish" run_status_is hello ok
+log="$TW_STATE_DIR/logs/hello/1.log"
+[ "$(cat "$log")" = "hello from hello run 1
+oops" ] || fail "log: $(cat "$log")"
+
+id=$(twctl run --json broken | jget 'd["id"]')
+[ "$id" = 2 ] || fail "run --json id: $id"
+wait_until "broken to finish" run_status_is broken failed
+twctl run crash >/dev/null
+wait_until "crash to finish" run_status_is crash failed
+
+out=$(twctl history)
+echo "$out" | head -1 | grep -q '^ID  *TASK  *STARTED  *DURATION  *RESULT$' || fail "header: $out"
+expect_contains "$(echo "$out" | grep '^1 ')" "hello"
+expect_contains "$(echo "$out" | grep '^1 ')" " ok"
+expect_contains "$(echo "$out" | grep '^2 ')" "exit 3"
+expect_contains "$(echo "$out" | grep '^3 ')" "SIGSEGV"
+[ "$(echo "$out" | sed -n 2p | cut -c1)" = 3 ] || fail "newest first: $out"
+
+[ "$(twctl history broken | wc -l)" = 2 ] || fail "history TASK filters"
+[ "$(twctl history -n 2 | wc -l)" = 3 ] || fail "history -n limits"
+json=$(twctl history --json hello)
+[ "$(echo "$json" | jget 'd[0]["status"]')" = ok ] || fail "$json"
+[ "$(echo "$json" | jget 'd[0]["exit_code"]')" = 0 ] || fail "$json"
+[ "$(echo "$json" | jget 'd[0]["trigger"]')" = manual ] || fail "$json"
+[ "$(echo "$json" | jget 'd[0]["log"]')" = "$log" ] || fail "$json"
+[ "$(echo "$json" | jget 'd[0]["output_bytes"]')" = 28 ] || fail "$json"
+json=$(twctl history --json crash)
+[ "$(echo "$json" | jget 'd[0]["signal_name"]')" = SIGSEGV ] || fail "$json"
+
+expect_rc 1 twctl run nope
+[ "$(cat "$T/err")" = "twctl: no task named 'nope'" ] || fail "$(cat "$T/err")"
+expect_rc 1 twctl --json run nope
+[ "$(jget 'd["error"]["code"]' <"$T/out")" = not_found ] || fail "$(cat "$T/out")"
+[ ! -s "$T/err" ] || fail "--json wrote to stderr: $(cat "$T/err")"
+expect_rc 1 twctl history nope
+expect_contains "$(cat "$T/err")" "no task named 'nope'"
+expect_rc 2 twctl history -n 0

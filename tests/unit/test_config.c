@@ -1,0 +1,285 @@
+/*
+ * Unit tests for the tasks file loader: what loads, and that every error
+ * names its file, line and column.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "schedule.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct config_errors errs;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+
+	strcpy(f->dir, "/tmp/tw-test-config-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		return -1;
+	}
+	snprintf(f->path, sizeof f->path, "%s/tasks.yaml", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	unlink(f->path);
+	rmdir(f->dir);
+	config_errors_release(&f->errs);
+	free(f);
+	return 0;
+}
+
+static struct config *
+load(struct fixture *f, const char *yaml)
+{
+	FILE *fp = fopen(f->path, "w");
+
+	assert_non_null(fp);
+	fputs(yaml, fp);
+	fclose(fp);
+	return config_load(f->path, &f->errs);
+}
+
+/* Assert error i reads "line:col: ...text..." */
+static void
+assert_error(struct fixture *f, size_t i, unsigned line, unsigned col,
+    const char *text)
+{
+	assert_true(i < f->errs.n);
+	assert_string_equal(f->errs.v[i].file, f->path);
+	assert_int_equal(f->errs.v[i].line, line);
+	assert_int_equal(f->errs.v[i].column, col);
+	if (strstr(f->errs.v[i].message, text) == NULL) {
+		fail_msg("error '%s' lacks '%s'", f->errs.v[i].message, text);
+	}
+}
+
+static void
+test_config_loads_tasks_sorted_by_name(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+	char buf[32];
+
+	c = load(f, "tasks:\n"
+		    "  zeta:\n"
+		    "    command: echo z\n"
+		    "    every: 1h30m\n"
+		    "  alpha:\n"
+		    "    command: echo a\n");
+	assert_non_null(c);
+	assert_int_equal(c->ntasks, 2);
+	assert_string_equal(c->tasks[0]->name, "alpha");
+	assert_null(c->tasks[0]->schedule);
+	assert_string_equal(c->tasks[1]->name, "zeta");
+	assert_string_equal(c->tasks[1]->command, "echo z");
+	assert_string_equal(schedule_describe(c->tasks[1]->schedule, buf,
+				sizeof buf), "every 1h30m");
+	assert_int_equal(c->tasks[1]->line, 2);
+	assert_ptr_equal(config_find(c, "zeta"), c->tasks[1]);
+	assert_null(config_find(c, "nope"));
+	config_free(c);
+}
+
+static void
+test_config_empty_file_has_no_tasks(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c = load(f, "# nothing yet\n");
+
+	assert_non_null(c);
+	assert_int_equal(c->ntasks, 0);
+	config_free(c);
+	c = load(f, "tasks:\n");
+	assert_non_null(c);
+	assert_int_equal(c->ntasks, 0);
+	config_free(c);
+}
+
+static void
+test_config_syntax_error_has_line_and_column(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f, "tasks:\n"
+			    "  a:\n"
+			    "    command: echo a\n"
+			    "   every: 5m\n"));
+	assert_int_equal(f->errs.n, 1);
+	assert_error(f, 0, 4, 4, "did not find expected key (while parsing a "
+				 "block mapping started at line 2, column 3)");
+}
+
+static void
+test_config_unknown_field_suggests_the_right_one(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f, "tasks:\n"
+			    "  a:\n"
+			    "    comand: echo a\n"));
+	assert_error(f, 0, 3, 5, "unknown field 'comand' (did you mean "
+				 "'command'?)");
+}
+
+static void
+test_config_unknown_top_key_suggests_tasks(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f, "taks:\n  a: {command: x}\n"));
+	assert_error(f, 0, 1, 1, "unknown key 'taks' (did you mean 'tasks'?)");
+}
+
+static void
+test_config_reports_every_error_at_once(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f, "tasks:\n"
+			    "  a:\n"
+			    "    command: echo a\n"
+			    "    every: 5\n"
+			    "  b:\n"
+			    "    every: 0s\n"
+			    "    command: [echo]\n"
+			    "  c: {command: ok, every: 5 minutes}\n"));
+	assert_int_equal(f->errs.n, 4);
+	assert_error(f, 0, 4, 12, "every: duration '5' has no unit");
+	assert_error(f, 1, 6, 12, "at least 1s");
+	assert_error(f, 2, 7, 14, "'command' must be a shell command line, "
+				  "not a list");
+	assert_error(f, 3, 8, 27, "bad duration '5 minutes'");
+}
+
+static void
+test_config_task_without_command_is_named(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f, "tasks:\n  lonely:\n    every: 5m\n"));
+	assert_error(f, 0, 2, 3, "task 'lonely' has no 'command'");
+}
+
+static void
+test_config_rejects_duplicate_tasks_and_fields(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f, "tasks:\n"
+			    "  a: {command: x}\n"
+			    "  a: {command: y, command: z}\n"));
+	assert_error(f, 0, 3, 3, "duplicate task 'a' (first at line 2)");
+	assert_error(f, 1, 3, 19, "duplicate field 'command'");
+}
+
+static void
+test_config_rejects_bad_task_names(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f, "tasks:\n  ../etc: {command: x}\n"));
+	assert_error(f, 0, 2, 3, "task name '../etc'");
+}
+
+static void
+test_config_resolves_anchors_and_aliases(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+
+	c = load(f, "tasks:\n"
+		    "  a: {command: &cmd echo shared, every: 5m}\n"
+		    "  b: {command: *cmd}\n");
+	assert_non_null(c);
+	assert_string_equal(c->tasks[1]->command, "echo shared");
+	config_free(c);
+}
+
+static void
+test_config_missing_file_says_cannot_open(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(config_load("/nonexistent/tasks.yaml", &f->errs));
+	assert_int_equal(f->errs.v[0].line, 0);
+	assert_non_null(strstr(f->errs.v[0].message, "cannot open"));
+}
+
+static void
+test_config_error_format_is_file_line_col(void **state)
+{
+	char file[] = "t.yaml", oops[] = "oops", gone[] = "gone", *s;
+	struct config_error e = { file, 3, 7, oops };
+	struct config_error nowhere = { file, 0, 0, gone };
+
+	(void)state;
+	s = config_error_format(&e);
+	assert_string_equal(s, "t.yaml:3:7: oops");
+	free(s);
+	s = config_error_format(&nowhere);
+	assert_string_equal(s, "t.yaml: gone");
+	free(s);
+}
+
+static void
+test_config_task_equality_sees_each_field(void **state)
+{
+	struct fixture *f = *state;
+	struct config *a, *b;
+
+	a = load(f, "tasks: {t: {command: x, every: 5m}}\n");
+	b = load(f, "tasks: {t: {command: x, every: 6m}}\n");
+	assert_false(task_def_equal(a->tasks[0], b->tasks[0]));
+	config_free(b);
+	b = load(f, "tasks: {t: {command: y, every: 5m}}\n");
+	assert_false(task_def_equal(a->tasks[0], b->tasks[0]));
+	config_free(b);
+	b = load(f, "tasks: {t: {every: 5m, command: x}}\n");
+	assert_true(task_def_equal(a->tasks[0], b->tasks[0]));
+	config_free(b);
+	config_free(a);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_config_loads_tasks_sorted_by_name),
+		T(test_config_empty_file_has_no_tasks),
+		T(test_config_syntax_error_has_line_and_column),
+		T(test_config_unknown_field_suggests_the_right_one),
+		T(test_config_unknown_top_key_suggests_tasks),
+		T(test_config_reports_every_error_at_once),
+		T(test_config_task_without_command_is_named),
+		T(test_config_rejects_duplicate_tasks_and_fields),
+		T(test_config_rejects_bad_task_names),
+		T(test_config_resolves_anchors_and_aliases),
+		T(test_config_missing_file_says_cannot_open),
+		T(test_config_error_format_is_file_line_col),
+		T(test_config_task_equality_sees_each_field),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}

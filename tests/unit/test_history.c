@@ -1,0 +1,283 @@
+/*
+ * Unit tests for the SQLite history: schema, records, queries, recovery.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "history.h"
+
+#define T0 INT64_C(1773109800000)
+
+struct fixture {
+	char dir[64];
+	char path[128];
+	struct history *h;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	char *cause = NULL;
+
+	strcpy(f->dir, "/tmp/tw-test-history-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		return -1;
+	}
+	snprintf(f->path, sizeof f->path, "%s/twd.db", f->dir);
+	if ((f->h = history_open(f->path, &cause)) == NULL) {
+		fprintf(stderr, "%s\n", cause);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	history_close(f->h);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0) {
+		return -1;
+	}
+	free(f);
+	return 0;
+}
+
+static int64_t
+insert(struct fixture *f, const char *task, int64_t started)
+{
+	struct run_record r = { 0 };
+	char *cause = NULL;
+
+	r.task = (char *)task;
+	r.trigger = RUN_TRIGGER_SCHEDULE;
+	r.scheduled_ms = started - 5;
+	r.started_ms = started;
+	r.status = RUN_RUNNING;
+	r.exit_code = -1;
+	assert_int_equal(history_insert(f->h, &r, &cause), 0);
+	assert_true(r.id > 0);
+	return r.id;
+}
+
+static void
+finish(struct fixture *f, int64_t id, const char *task, int64_t started,
+    enum run_status status, int code)
+{
+	struct run_record r = { 0 };
+	char *cause = NULL;
+
+	r.id = id;
+	r.task = (char *)task;
+	r.trigger = RUN_TRIGGER_SCHEDULE;
+	r.scheduled_ms = started - 5;
+	r.started_ms = started;
+	r.finished_ms = started + 1500;
+	r.status = status;
+	r.exit_code = code;
+	r.pid = 4242;
+	r.output_bytes = 12;
+	r.log_path = (char *)"/logs/x.log";
+	assert_int_equal(history_update(f->h, &r, &cause), 0);
+}
+
+static int
+user_version(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int v = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		v = sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_history_new_database_is_at_the_current_schema(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(user_version(f->path), HISTORY_SCHEMA);
+}
+
+static void
+test_history_refuses_a_newer_schema(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+			     NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_null(history_open(f->path, &cause));
+	assert_non_null(strstr(cause, "schema 99, newer than this twd"));
+	free(cause);
+}
+
+static void
+test_history_records_a_run_from_start_to_end(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record last;
+	char *cause = NULL;
+	int64_t id = insert(f, "backup", T0);
+
+	assert_int_equal(history_last(f->h, "backup", &last, &cause), 1);
+	assert_int_equal(last.status, RUN_RUNNING);
+	assert_int_equal(last.finished_ms, 0);
+	run_record_release(&last);
+
+	finish(f, id, "backup", T0, RUN_FAILED, 3);
+	assert_int_equal(history_last(f->h, "backup", &last, &cause), 1);
+	assert_int_equal(last.id, id);
+	assert_string_equal(last.task, "backup");
+	assert_int_equal(last.trigger, RUN_TRIGGER_SCHEDULE);
+	assert_int_equal(last.status, RUN_FAILED);
+	assert_int_equal(last.exit_code, 3);
+	assert_int_equal(last.started_ms, T0);
+	assert_int_equal(last.finished_ms, T0 + 1500);
+	assert_int_equal(last.pid, 4242);
+	assert_int_equal(last.output_bytes, 12);
+	assert_string_equal(last.log_path, "/logs/x.log");
+	assert_null(last.reason);
+	run_record_release(&last);
+}
+
+static void
+count_cb(const struct run_record *r, void *arg)
+{
+	int64_t *ids = arg;
+
+	ids[ids[0]++ + 1] = r->id;
+}
+
+static void
+test_history_lists_newest_first_with_a_limit(void **state)
+{
+	struct fixture *f = *state;
+	int64_t a = insert(f, "a", T0), b = insert(f, "b", T0 + 1),
+		c = insert(f, "a", T0 + 2), ids[8] = { 0 };
+	char *cause = NULL;
+
+	assert_int_equal(history_each(f->h, NULL, 10, count_cb, ids, &cause),
+	    3);
+	assert_int_equal(ids[1], c);
+	assert_int_equal(ids[2], b);
+	assert_int_equal(ids[3], a);
+
+	memset(ids, 0, sizeof ids);
+	assert_int_equal(history_each(f->h, "a", 1, count_cb, ids, &cause), 1);
+	assert_int_equal(ids[1], c);
+}
+
+static void
+test_history_last_of_unknown_task_is_none(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record last;
+	char *cause = NULL;
+	int64_t ms = 0;
+
+	assert_int_equal(history_last(f->h, "ghost", &last, &cause), 0);
+	assert_int_equal(history_last_fire(f->h, "ghost", &ms, &cause), 0);
+}
+
+static void
+test_history_last_fire_ignores_manual_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record r = { 0 };
+	char *cause = NULL;
+	int64_t ms = 0;
+
+	insert(f, "t", T0); /* scheduled at T0 - 5 */
+	r.task = (char *)"t";
+	r.trigger = RUN_TRIGGER_MANUAL;
+	r.started_ms = T0 + 9000;
+	r.exit_code = -1;
+	assert_int_equal(history_insert(f->h, &r, &cause), 0);
+	assert_int_equal(history_last_fire(f->h, "t", &ms, &cause), 1);
+	assert_int_equal(ms, T0 - 5);
+}
+
+static void
+test_history_marks_runs_left_running_as_lost(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record last;
+	char *cause = NULL;
+	int64_t done = insert(f, "a", T0);
+
+	finish(f, done, "a", T0, RUN_OK, 0);
+	insert(f, "b", T0);
+	insert(f, "c", T0);
+	assert_int_equal(history_mark_lost(f->h, T0 + 60000, &cause), 2);
+	assert_int_equal(history_last(f->h, "b", &last, &cause), 1);
+	assert_int_equal(last.status, RUN_LOST);
+	assert_int_equal(last.finished_ms, T0 + 60000);
+	assert_non_null(strstr(last.reason, "stopped before the run finished"));
+	run_record_release(&last);
+	assert_int_equal(history_last(f->h, "a", &last, &cause), 1);
+	assert_int_equal(last.status, RUN_OK);
+	run_record_release(&last);
+	assert_int_equal(history_mark_lost(f->h, T0, &cause), 0);
+}
+
+static void
+test_history_survives_reopening(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record last;
+	char *cause = NULL;
+	int64_t id = insert(f, "keep", T0);
+
+	history_close(f->h);
+	f->h = history_open(f->path, &cause);
+	assert_non_null(f->h);
+	assert_int_equal(history_last(f->h, "keep", &last, &cause), 1);
+	assert_int_equal(last.id, id);
+	run_record_release(&last);
+	/* Ids are never reused, even after the newest row is gone. */
+	assert_true(insert(f, "keep", T0 + 1) > id);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_history_new_database_is_at_the_current_schema),
+		T(test_history_refuses_a_newer_schema),
+		T(test_history_records_a_run_from_start_to_end),
+		T(test_history_lists_newest_first_with_a_limit),
+		T(test_history_last_of_unknown_task_is_none),
+		T(test_history_last_fire_ignores_manual_runs),
+		T(test_history_marks_runs_left_running_as_lost),
+		T(test_history_survives_reopening),
+	};
+
+	return cmocka_run_group_tests_name("history", tests, NULL, NULL);
+}

@@ -1,0 +1,264 @@
+/*
+ * Unit tests for the executor: real processes, a real event loop, logs in
+ * a temporary directory.
+ */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "job.h"
+
+struct fixture {
+	char dir[64];
+	char log[128];
+	struct event_base *base;
+	struct event *ev_chld;
+	struct job_list *jobs;
+	int done;
+	struct job_result res;
+};
+
+static void
+on_sigchld(evutil_socket_t fd, short what, void *arg)
+{
+	struct fixture *f = arg;
+
+	(void)fd;
+	(void)what;
+	job_list_reap(f->jobs);
+}
+
+static void
+on_done(struct job *job, const struct job_result *res, void *arg)
+{
+	struct fixture *f = arg;
+
+	(void)job;
+	f->done++;
+	f->res = *res;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+
+	strcpy(f->dir, "/tmp/tw-test-job-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		return -1;
+	}
+	snprintf(f->log, sizeof f->log, "%s/run.log", f->dir);
+	f->base = event_base_new();
+	f->jobs = job_list_create(f->base);
+	f->ev_chld = evsignal_new(f->base, SIGCHLD, on_sigchld, f);
+	evsignal_add(f->ev_chld, NULL);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[160];
+
+	job_list_free(f->jobs);
+	event_free(f->ev_chld);
+	event_base_free(f->base);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0) {
+		return -1;
+	}
+	free(f);
+	return 0;
+}
+
+static struct job *
+start_sh(struct fixture *f, const char *script, const char *cwd)
+{
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	const char *env[] = { "TW_TEST=from-env", NULL };
+	struct job_spec spec = { argv, cwd, f->log, env };
+	struct job *job;
+	char *cause = NULL;
+
+	job = job_start(f->jobs, &spec, on_done, f, &cause);
+	if (job == NULL) {
+		fail_msg("job_start: %s", cause);
+	}
+	return job;
+}
+
+/* Run the loop until the job is reported (the test's timeout guards it). */
+static void
+run_until_done(struct fixture *f)
+{
+	while (!f->done) {
+		event_base_loop(f->base, EVLOOP_ONCE);
+	}
+}
+
+static char *
+read_log(struct fixture *f)
+{
+	static char buf[4096];
+	FILE *fp = fopen(f->log, "r");
+	size_t n;
+
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof buf - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return buf;
+}
+
+static void
+test_job_output_and_exit_status_are_captured(void **state)
+{
+	struct fixture *f = *state;
+	struct stat sb;
+
+	start_sh(f, "echo out; echo err >&2; echo $TW_TEST; exit 3", NULL);
+	assert_int_equal(job_list_count(f->jobs), 1);
+	run_until_done(f);
+	assert_int_equal(f->done, 1);
+	assert_int_equal(f->res.how, JOB_END_EXITED);
+	assert_int_equal(f->res.exit_code, 3);
+	assert_false(f->res.stopped);
+	assert_string_equal(read_log(f), "out\nerr\nfrom-env\n");
+	assert_int_equal(f->res.output_bytes, 17);
+	assert_int_equal(stat(f->log, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(job_list_count(f->jobs), 0);
+}
+
+static void
+test_job_killed_by_a_signal_reports_it(void **state)
+{
+	struct fixture *f = *state;
+
+	start_sh(f, "kill -SEGV $$", NULL);
+	run_until_done(f);
+	assert_int_equal(f->res.how, JOB_END_SIGNALED);
+	assert_int_equal(f->res.signal, SIGSEGV);
+}
+
+static void
+test_job_runs_in_its_own_session_with_stdin_closed(void **state)
+{
+	struct fixture *f = *state;
+	char want[64];
+	struct job *job;
+
+	job = start_sh(f, "ps -o sid= -p $$ | tr -d ' '; cat; echo eof", NULL);
+	snprintf(want, sizeof want, "%ld\neof\n", (long)job_pid(job));
+	run_until_done(f);
+	assert_string_equal(read_log(f), want);
+}
+
+static void
+test_job_starts_in_the_given_directory(void **state)
+{
+	struct fixture *f = *state;
+	char want[80];
+
+	start_sh(f, "pwd", f->dir);
+	run_until_done(f);
+	snprintf(want, sizeof want, "%s\n", f->dir);
+	assert_string_equal(read_log(f), want);
+}
+
+static void
+test_job_missing_program_fails_to_start_with_reason(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { "tw-no-such-program", NULL };
+	struct job_spec spec = { argv, NULL, f->log, NULL };
+	char *cause = NULL;
+
+	assert_null(job_start(f->jobs, &spec, on_done, f, &cause));
+	assert_string_equal(cause, "cannot run 'tw-no-such-program': No such "
+				   "file or directory");
+	free(cause);
+	assert_int_equal(job_list_count(f->jobs), 0);
+}
+
+static void
+test_job_missing_directory_fails_to_start_with_reason(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { "true", NULL };
+	struct job_spec spec = { argv, "/nonexistent/dir", f->log, NULL };
+	char *cause = NULL;
+
+	assert_null(job_start(f->jobs, &spec, on_done, f, &cause));
+	assert_string_equal(cause, "cannot change directory to "
+				   "'/nonexistent/dir': No such file or "
+				   "directory");
+	free(cause);
+}
+
+static void
+test_job_stop_terms_the_whole_group(void **state)
+{
+	struct fixture *f = *state;
+	struct job *job;
+
+	/* A child of the job that would outlive it keeps the pipe open. */
+	job = start_sh(f, "sleep 30 & sleep 30; echo not reached", NULL);
+	job_stop(job, 10000);
+	run_until_done(f);
+	assert_true(f->res.stopped);
+	assert_int_equal(f->res.how, JOB_END_SIGNALED);
+	assert_int_equal(f->res.signal, SIGTERM);
+	assert_string_equal(read_log(f), "");
+}
+
+static void
+test_job_stop_kills_what_ignores_sigterm(void **state)
+{
+	struct fixture *f = *state;
+	struct job *job;
+
+	job = start_sh(f, "trap '' TERM; echo ready; while :; do sleep 1; "
+			  "done",
+	    NULL);
+	/* Only once the trap is set is SIGTERM sure to be ignored. */
+	while (strstr(read_log(f), "ready") == NULL) {
+		event_base_loop(f->base, EVLOOP_ONCE);
+	}
+	job_stop(job, 200);
+	run_until_done(f);
+	assert_true(f->res.stopped);
+	assert_int_equal(f->res.signal, SIGKILL);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_job_output_and_exit_status_are_captured),
+		T(test_job_killed_by_a_signal_reports_it),
+		T(test_job_runs_in_its_own_session_with_stdin_closed),
+		T(test_job_starts_in_the_given_directory),
+		T(test_job_missing_program_fails_to_start_with_reason),
+		T(test_job_missing_directory_fails_to_start_with_reason),
+		T(test_job_stop_terms_the_whole_group),
+		T(test_job_stop_kills_what_ignores_sigterm),
+	};
+
+	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
+}
