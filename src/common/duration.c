@@ -21,7 +21,8 @@ static const struct {
 	{ 's', 1 },
 };
 
-#define DURATION_HINT "expected a number and a unit (s, m, h, d, w), as in 90s or 1h30m"
+#define DURATION_HINT                                                          \
+	"expected a number and a unit (s, m, h, d, w), as in 90s or 1h30m"
 
 static int64_t
 duration_unit(char c)
@@ -60,7 +61,8 @@ duration_parse(const char *s, int64_t *secs, char **cause)
 			n = n * 10 + (*p - '0');
 		}
 		if (*p == '\0') {
-			*cause = xasprintf("duration '%s' has no unit: " DURATION_HINT, s);
+			*cause = xasprintf(
+			    "duration '%s' has no unit: " DURATION_HINT, s);
 			return -1;
 		}
 		if ((unit = duration_unit(*p)) == 0) {

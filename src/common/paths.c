@@ -87,34 +87,35 @@ paths_dirname(const char *path)
 	return xstrndup(path, (size_t)(slash - path));
 }
 
-char *
-paths_config(const char *flag)
+/* flag, else $tw_var, else $xdg_var (or ~/fallback) followed by rest. */
+static char *
+paths_resolve(const char *flag, const char *tw_var, const char *xdg_var,
+    const char *fallback, const char *rest)
 {
-	const char *o = paths_override(flag, "TW_CONFIG");
+	const char *o = paths_override(flag, tw_var);
 	char *base, *p;
 
 	if (o != NULL) {
 		return paths_absolute(o);
 	}
-	base = paths_xdg("XDG_CONFIG_HOME", ".config");
-	p = xasprintf("%s/taskweaver/tasks.yaml", base);
+	base = paths_xdg(xdg_var, fallback);
+	p = xasprintf("%s/%s", base, rest);
 	free(base);
 	return p;
 }
 
 char *
+paths_config(const char *flag)
+{
+	return paths_resolve(flag, "TW_CONFIG", "XDG_CONFIG_HOME", ".config",
+	    "taskweaver/tasks.yaml");
+}
+
+char *
 paths_state_dir(const char *flag)
 {
-	const char *o = paths_override(flag, "TW_STATE_DIR");
-	char *base, *p;
-
-	if (o != NULL) {
-		return paths_absolute(o);
-	}
-	base = paths_xdg("XDG_STATE_HOME", ".local/state");
-	p = xasprintf("%s/taskweaver", base);
-	free(base);
-	return p;
+	return paths_resolve(flag, "TW_STATE_DIR", "XDG_STATE_HOME",
+	    ".local/state", "taskweaver");
 }
 
 char *
@@ -169,25 +170,26 @@ paths_make_private_dir(const char *dir, char **cause)
 	rc = paths_mkdir_parents(copy);
 	free(copy);
 	if (rc == -1) {
-		*cause = xasprintf("cannot create directory '%s': %s", dir,
-		    strerror(errno));
+		*cause = xasprintf(
+		    "cannot create directory '%s': %s", dir, strerror(errno));
 		return -1;
 	}
 	if (stat(dir, &sb) == -1) {
-		*cause = xasprintf("cannot use directory '%s': %s", dir,
-		    strerror(errno));
+		*cause = xasprintf(
+		    "cannot use directory '%s': %s", dir, strerror(errno));
 		return -1;
 	}
 	if (sb.st_uid != getuid()) {
 		*cause = xasprintf("directory '%s' belongs to uid %u, not to "
-				   "you (uid %u)",
+		                   "you (uid %u)",
 		    dir, (unsigned)sb.st_uid, (unsigned)getuid());
 		return -1;
 	}
 	if ((sb.st_mode & 077) != 0) {
-		*cause = xasprintf("directory '%s' is open to other users (mode "
-				   "%03o); run: chmod 700 '%s'",
-		    dir, (unsigned)(sb.st_mode & 0777), dir);
+		*cause =
+		    xasprintf("directory '%s' is open to other users (mode "
+		              "%03o); run: chmod 700 '%s'",
+		        dir, (unsigned)(sb.st_mode & 0777), dir);
 		return -1;
 	}
 	return 0;

@@ -22,14 +22,14 @@ proto_request_decode(struct proto_request *req, const char *line, size_t len,
 	if (len + 1 > PROTO_MAX_MSG) {
 		*code = PROTO_E_TOO_LARGE;
 		*cause = xasprintf("request of %zu bytes is over the limit of "
-				   "%d",
+		                   "%d",
 		    len, PROTO_MAX_MSG);
 		return -1;
 	}
 	req->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (req->root == NULL) {
-		*cause = xasprintf("invalid JSON at column %d: %s", jerr.column,
-		    jerr.text);
+		*cause = xasprintf(
+		    "invalid JSON at column %d: %s", jerr.column, jerr.text);
 		return -1;
 	}
 	if (!json_is_object(req->root)) {
@@ -44,17 +44,18 @@ proto_request_decode(struct proto_request *req, const char *line, size_t len,
 		return -1;
 	}
 	proto = json_object_get(req->root, "proto");
-	if (proto != NULL && (!json_is_integer(proto) ||
-	    json_integer_value(proto) != PROTO_VERSION)) {
+	if (proto != NULL &&
+	    (!json_is_integer(proto) ||
+	        json_integer_value(proto) != PROTO_VERSION)) {
 		*code = PROTO_E_PROTO_MISMATCH;
 		if (json_is_integer(proto)) {
 			*cause = xasprintf("client speaks protocol %lld, twd "
-					   "speaks %d",
+			                   "speaks %d",
 			    (long long)json_integer_value(proto),
 			    PROTO_VERSION);
 		} else {
 			*cause = xasprintf("'proto' must be an integer; twd "
-					   "speaks protocol %d",
+			                   "speaks protocol %d",
 			    PROTO_VERSION);
 		}
 		return -1;
@@ -147,8 +148,8 @@ proto_encode(const json_t *msg, size_t *len)
 }
 
 int
-proto_reply_decode(struct proto_reply *rep, const char *line, size_t len,
-    char **cause)
+proto_reply_decode(
+    struct proto_reply *rep, const char *line, size_t len, char **cause)
 {
 	json_error_t jerr;
 	json_t *ok, *err, *code, *message;
@@ -173,10 +174,11 @@ proto_reply_decode(struct proto_reply *rep, const char *line, size_t len,
 		err = json_object_get(rep->root, "error");
 		code = json_object_get(err, "code");
 		message = json_object_get(err, "message");
-		rep->code = json_is_string(code) ? json_string_value(code) :
-						   PROTO_E_FAILED;
-		rep->message = json_is_string(message) ?
-		    json_string_value(message) : "unknown error";
+		rep->code = json_is_string(code) ? json_string_value(code)
+		                                 : PROTO_E_FAILED;
+		rep->message = json_is_string(message)
+		    ? json_string_value(message)
+		    : "unknown error";
 	}
 	return 0;
 

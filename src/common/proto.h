@@ -13,19 +13,19 @@
 #define PROTO_MAX_MSG (1024 * 1024)
 
 /* Error codes carried in {"error": {"code": ...}}; see taskweaver-ipc(7). */
-#define PROTO_E_BAD_REQUEST	"bad_request"
-#define PROTO_E_TOO_LARGE	"too_large"
+#define PROTO_E_BAD_REQUEST     "bad_request"
+#define PROTO_E_TOO_LARGE       "too_large"
 #define PROTO_E_UNKNOWN_COMMAND "unknown_command"
-#define PROTO_E_PROTO_MISMATCH	"protocol_mismatch"
-#define PROTO_E_NOT_FOUND	"not_found"
-#define PROTO_E_SHUTTING_DOWN	"shutting_down"
-#define PROTO_E_FAILED		"failed"
+#define PROTO_E_PROTO_MISMATCH  "protocol_mismatch"
+#define PROTO_E_NOT_FOUND       "not_found"
+#define PROTO_E_SHUTTING_DOWN   "shutting_down"
+#define PROTO_E_FAILED          "failed"
 
 struct proto_request {
-	json_t *root;	  /* owned */
-	json_t *id;	  /* borrowed from root; JSON null when absent */
-	const char *cmd;  /* borrowed from root */
-	json_t *args;	  /* borrowed from root; an empty object when absent */
+	json_t *root;    /* owned */
+	json_t *id;      /* borrowed from root; JSON null when absent */
+	const char *cmd; /* borrowed from root */
+	json_t *args;    /* borrowed from root; an empty object when absent */
 };
 
 /*
@@ -46,18 +46,17 @@ json_t *proto_reply_error(json_t *id, const char *code, const char *message);
 char *proto_encode(const json_t *msg, size_t *len);
 
 struct proto_reply {
-	json_t *root;	      /* owned */
+	json_t *root; /* owned */
 	int ok;
-	json_t *data;	      /* borrowed; JSON null when absent */
-	const char *code;     /* borrowed; set when !ok */
-	const char *message;  /* borrowed; set when !ok */
+	json_t *data;        /* borrowed; JSON null when absent */
+	const char *code;    /* borrowed; set when !ok */
+	const char *message; /* borrowed; set when !ok */
 };
 
 /* Decode a reply line. Returns 0, or -1 with *cause (caller frees). */
-int proto_reply_decode(struct proto_reply *, const char *line, size_t len,
-    char **cause);
+int proto_reply_decode(
+    struct proto_reply *, const char *line, size_t len, char **cause);
 void proto_reply_release(struct proto_reply *);
-
 
 /*
  * A run's result in words for people: "ok", "exit 3", "SIGKILL", "killed

@@ -101,9 +101,11 @@ timefmt_relative(int64_t ms, int64_t now_ms, char *buf, size_t len)
 	if (delta == 0) {
 		snprintf(buf, len, "now");
 	} else if (delta > 0) {
-		snprintf(buf, len, "in %s", duration_format(delta, d, sizeof d));
+		snprintf(
+		    buf, len, "in %s", duration_format(delta, d, sizeof d));
 	} else {
-		snprintf(buf, len, "%s ago", duration_format(-delta, d, sizeof d));
+		snprintf(
+		    buf, len, "%s ago", duration_format(-delta, d, sizeof d));
 	}
 	return buf;
 }

@@ -45,7 +45,7 @@ conn_open(const char *path, enum conn_failure *why, char **cause)
 		if (errno == ENOENT || errno == ECONNREFUSED) {
 			*why = CONN_NOT_RUNNING;
 			*cause = xasprintf("twd is not running (%s socket at "
-					   "'%s')",
+			                   "'%s')",
 			    errno == ENOENT ? "no" : "a stale", path);
 		} else {
 			*why = CONN_ERROR;
@@ -102,7 +102,7 @@ conn_read_line(struct conn *c, int timeout_ms, char **cause)
 	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
 		if (c->len == PROTO_MAX_MSG) {
 			*cause = xstrdup("reply from twd is over the message "
-					 "size limit");
+			                 "size limit");
 			return -1;
 		}
 		rc = poll(&pfd, 1, timeout_ms);
@@ -120,8 +120,8 @@ conn_read_line(struct conn *c, int timeout_ms, char **cause)
 		}
 		if (n <= 0) {
 			*cause = xstrdup(n == 0 ? "twd closed the connection "
-						  "without answering" :
-						  strerror(errno));
+			                          "without answering"
+			                        : strerror(errno));
 			return -1;
 		}
 		c->len += (size_t)n;

@@ -13,18 +13,20 @@ cmd_help_print(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "usage: twctl [-j] [-s socket] command [args]\n\n"
-		    "commands:\n");
+	fprintf(fp,
+	    "usage: twctl [-j] [-s socket] command [args]\n\n"
+	    "commands:\n");
 	for (i = 0; cmd_table[i] != NULL; i++) {
 		fprintf(fp, "  %-14s %s\n", cmd_table[i]->name,
 		    cmd_table[i]->summary);
 	}
-	fprintf(fp, "\noptions:\n"
-		    "  -j, --json           print JSON only (also after a "
-		    "command)\n"
-		    "  -s, --socket PATH    the daemon's socket (TW_SOCKET)\n"
-		    "  -V, --version        print the version\n"
-		    "\n'twctl help COMMAND' tells more; see also twctl(1).\n");
+	fprintf(fp,
+	    "\noptions:\n"
+	    "  -j, --json           print JSON only (also after a "
+	    "command)\n"
+	    "  -s, --socket PATH    the daemon's socket (TW_SOCKET)\n"
+	    "  -V, --version        print the version\n"
+	    "\n'twctl help COMMAND' tells more; see also twctl(1).\n");
 }
 
 static int
@@ -37,8 +39,9 @@ cmd_help_exec(struct cmd_ctx *ctx)
 		return EXIT_OK;
 	}
 	if ((e = cmd_find(ctx->argv[0])) == NULL) {
-		output_error(0, "usage", "no command named '%s'; see: twctl "
-					 "help",
+		output_error(0, "usage",
+		    "no command named '%s'; see: twctl "
+		    "help",
 		    ctx->argv[0]);
 		return EXIT_USAGE;
 	}

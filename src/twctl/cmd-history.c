@@ -39,9 +39,10 @@ cmd_history_exec(struct cmd_ctx *ctx)
 		if (errno != 0 || *end != '\0' || limit < 1 ||
 		    limit > HISTORY_LIMIT_MAX) {
 			json_decref(args);
-			output_error(ctx->json, "usage", "--limit: '%s' is not "
-							 "a number from 1 to "
-							 "%d",
+			output_error(ctx->json, "usage",
+			    "--limit: '%s' is not "
+			    "a number from 1 to "
+			    "%d",
 			    ctx->opt['n'], HISTORY_LIMIT_MAX);
 			return EXIT_USAGE;
 		}
@@ -65,7 +66,8 @@ cmd_history_exec(struct cmd_ctx *ctx)
 		return EXIT_OK;
 	}
 	t = table_create(headers);
-	json_array_foreach(runs, i, run) {
+	json_array_foreach(runs, i, run)
+	{
 		snprintf(id, sizeof id, "%lld",
 		    (long long)json_integer_value(json_object_get(run, "id")));
 		start = json_get_time(run, "started_at");
@@ -73,8 +75,9 @@ cmd_history_exec(struct cmd_ctx *ctx)
 		cells[0] = id;
 		cells[1] = json_get_string(run, "task", "?");
 		cells[2] = timefmt_local(start, started, sizeof started);
-		cells[3] = finish != 0 ?
-		    duration_format_ms(finish - start, dur, sizeof dur) : "-";
+		cells[3] = finish != 0
+		    ? duration_format_ms(finish - start, dur, sizeof dur)
+		    : "-";
 		cells[4] = output_run_result(run, result, sizeof result);
 		table_add(t, cells);
 	}

@@ -35,6 +35,14 @@ cmd_list_exec(struct cmd_ctx *ctx)
 		return rc;
 	}
 	tasks = json_object_get(rep.data, "tasks");
+	if (ctx->opt['q'] != NULL && !ctx->json) {
+		json_array_foreach(tasks, i, task)
+		{
+			printf("%s\n", json_get_string(task, "name", "?"));
+		}
+		proto_reply_release(&rep);
+		return EXIT_OK;
+	}
 	if (ctx->json) {
 		output_json(tasks);
 		proto_reply_release(&rep);
@@ -47,18 +55,22 @@ cmd_list_exec(struct cmd_ctx *ctx)
 		return EXIT_OK;
 	}
 	t = table_create(headers);
-	json_array_foreach(tasks, i, task) {
+	json_array_foreach(tasks, i, task)
+	{
 		last = json_object_get(task, "last_run");
 		cells[0] = json_get_string(task, "name", "?");
 		cells[1] = json_get_string(task, "schedule", "manual");
 		ms = json_get_time(task, "next_run");
-		cells[2] = ms != 0 ? timefmt_relative(ms, now, next,
-					 sizeof next) : "-";
+		cells[2] = ms != 0
+		    ? timefmt_relative(ms, now, next, sizeof next)
+		    : "-";
 		ms = json_get_time(last, "started_at");
-		cells[3] = ms != 0 ? timefmt_relative(ms, now, when,
-					 sizeof when) : "never";
-		cells[4] = json_is_object(last) ?
-		    output_run_result(last, result, sizeof result) : "-";
+		cells[3] = ms != 0
+		    ? timefmt_relative(ms, now, when, sizeof when)
+		    : "never";
+		cells[4] = json_is_object(last)
+		    ? output_run_result(last, result, sizeof result)
+		    : "-";
 		table_add(t, cells);
 	}
 	table_print(t, stdout);
@@ -66,10 +78,18 @@ cmd_list_exec(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+static const struct option cmd_list_longopts[] = {
+	{ "quiet", no_argument, NULL, 'q' },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
 	.summary = "list tasks: schedule, next run, last run and its result",
-	.usage = "[--json]",
+	.usage = "[--json] [-q]",
+	.help = "  -q, --quiet  print only the task names, one per line\n",
+	.getopt = "q",
+	.longopts = cmd_list_longopts,
 	.args_min = 0,
 	.args_max = 0,
 	.flags = CMD_NEEDS_DAEMON,

@@ -21,8 +21,8 @@ cmd_run_exec(struct cmd_ctx *ctx)
 		output_json(rep.data);
 	} else {
 		printf("started run %lld of '%s'\n",
-		    (long long)json_integer_value(json_object_get(rep.data,
-			"id")),
+		    (long long)json_integer_value(
+		        json_object_get(rep.data, "id")),
 		    ctx->argv[0]);
 	}
 	proto_reply_release(&rep);
@@ -34,7 +34,7 @@ const struct cmd_entry cmd_run_entry = {
 	.summary = "start a task now and print its run id",
 	.usage = "[--json] task",
 	.help = "The run is recorded like a scheduled one, with trigger "
-		"\"manual\".\nSee its result with: twctl history TASK\n",
+	        "\"manual\".\nSee its result with: twctl history TASK\n",
 	.args_min = 1,
 	.args_max = 1,
 	.flags = CMD_NEEDS_DAEMON,

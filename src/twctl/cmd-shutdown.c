@@ -24,15 +24,15 @@ cmd_shutdown_exec(struct cmd_ctx *ctx)
 		return rc;
 	}
 	pid = (long long)json_integer_value(json_object_get(rep.data, "pid"));
-	running = (long long)json_integer_value(json_object_get(rep.data,
-	    "running"));
+	running =
+	    (long long)json_integer_value(json_object_get(rep.data, "running"));
 	if (!ctx->json) {
 		if (running > 0) {
 			printf("twd (pid %lld) is stopping; %lld running "
 			       "job%s may finish for %gs\n",
 			    pid, running, running == 1 ? "" : "s",
-			    json_number_value(json_object_get(rep.data,
-				"grace")));
+			    json_number_value(
+			        json_object_get(rep.data, "grace")));
 		} else {
 			printf("twd (pid %lld) is stopping\n", pid);
 		}
@@ -56,10 +56,10 @@ const struct cmd_entry cmd_shutdown_entry = {
 	.summary = "stop the daemon after running jobs finish",
 	.usage = "[--json] [-n]",
 	.help = "Running jobs may finish within twd's grace period (twd "
-		"--grace), then are\nstopped and recorded as killed. "
-		"Asking twice skips the rest of the grace.\n\n"
-		"  -n, --no-wait  return at once instead of waiting for twd "
-		"to exit\n",
+	        "--grace), then are\nstopped and recorded as killed. "
+	        "Asking twice skips the rest of the grace.\n\n"
+	        "  -n, --no-wait  return at once instead of waiting for twd "
+	        "to exit\n",
 	.getopt = "n",
 	.longopts = cmd_shutdown_longopts,
 	.args_min = 0,

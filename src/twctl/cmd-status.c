@@ -27,33 +27,34 @@ cmd_status_exec(struct cmd_ctx *ctx)
 	} else {
 		duration_format_ms(
 		    (int64_t)(json_number_value(json_object_get(d, "uptime")) *
-			1000),
+		        1000),
 		    up, sizeof up);
-		timefmt_local(json_get_time(d, "started_at"), since,
-		    sizeof since);
+		timefmt_local(
+		    json_get_time(d, "started_at"), since, sizeof since);
 		printf("version:    %s (protocol %lld)\n",
 		    json_get_string(d, "version", "?"), (long long)proto);
 		printf("pid:        %lld\n",
 		    (long long)json_integer_value(json_object_get(d, "pid")));
 		printf("uptime:     %s (since %s)\n", up, since);
-		printf("daemon:     %s\n", json_is_true(json_object_get(d,
-						   "stopping")) ?
-			"stopping" : "running");
+		printf("daemon:     %s\n",
+		    json_is_true(json_object_get(d, "stopping")) ? "stopping"
+		                                                 : "running");
 		printf("tasks file: %s\n", json_get_string(d, "config", "?"));
 		printf("tasks:      %lld\n",
 		    (long long)json_integer_value(json_object_get(d, "tasks")));
 		printf("running:    %lld\n",
-		    (long long)json_integer_value(json_object_get(d,
-			"running")));
-		printf("state dir:  %s\n", json_get_string(d, "state_dir", "?"));
+		    (long long)json_integer_value(
+		        json_object_get(d, "running")));
+		printf(
+		    "state dir:  %s\n", json_get_string(d, "state_dir", "?"));
 		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
 	}
 	proto_reply_release(&rep);
 	if (proto != PROTO_VERSION) {
 		/* Only reachable with a daemon that skips the request check. */
 		output_error(ctx->json, PROTO_E_PROTO_MISMATCH,
-		    "twd speaks protocol %lld, this twctl %d",
-		    (long long)proto, PROTO_VERSION);
+		    "twd speaks protocol %lld, this twctl %d", (long long)proto,
+		    PROTO_VERSION);
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;

@@ -48,9 +48,8 @@ cmd_find(const char *name)
 void
 cmd_usage(const struct cmd_entry *e, FILE *fp)
 {
-	fprintf(fp, "usage: twctl %s%s%s\n", e->name, *e->usage != '\0' ? " " :
-									"",
-	    e->usage);
+	fprintf(fp, "usage: twctl %s%s%s\n", e->name,
+	    *e->usage != '\0' ? " " : "", e->usage);
 }
 
 static int
@@ -75,8 +74,8 @@ cmd_parse(struct cmd_ctx *ctx, int argc, char **argv)
 	/* "+": stop at the first argument, so "run -- -x" and tasks named -x work. */
 	shortopts = xasprintf("+:jh%s", e->getopt != NULL ? e->getopt : "");
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) !=
-	    -1) {
+	while (
+	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (ch == 'j') {
 			ctx->json = 1;
 		} else if (ch == 'h') {
@@ -88,8 +87,8 @@ cmd_parse(struct cmd_ctx *ctx, int argc, char **argv)
 			goto done;
 		} else if (ch == '?' || ch == ':') {
 			fprintf(stderr, "twctl %s: %s '%s'\n", e->name,
-			    ch == '?' ? "unknown option" :
-					"missing value for option",
+			    ch == '?' ? "unknown option"
+			              : "missing value for option",
 			    argv[optind - 1]);
 			cmd_usage(e, stderr);
 			rc = EXIT_USAGE;
@@ -139,8 +138,8 @@ cmd_exec(const struct cmd_entry *e, int argc, char **argv,
 			    socket_flag != NULL ? " --socket " : "",
 			    socket_flag != NULL ? socket_flag : "");
 		} else {
-			output_error(ctx.json, "daemon_unreachable", "%s",
-			    cause);
+			output_error(
+			    ctx.json, "daemon_unreachable", "%s", cause);
 		}
 		free(cause);
 		free(path);
@@ -153,8 +152,8 @@ cmd_exec(const struct cmd_entry *e, int argc, char **argv,
 }
 
 int
-cmd_call(struct cmd_ctx *ctx, const char *cmd, json_t *args,
-    struct proto_reply *rep)
+cmd_call(
+    struct cmd_ctx *ctx, const char *cmd, json_t *args, struct proto_reply *rep)
 {
 	char *cause;
 
@@ -166,9 +165,10 @@ cmd_call(struct cmd_ctx *ctx, const char *cmd, json_t *args,
 	}
 	if (!rep->ok) {
 		if (strcmp(rep->code, PROTO_E_PROTO_MISMATCH) == 0) {
-			output_error(ctx->json, rep->code, "%s; use the twctl "
-							   "that came with "
-							   "this twd",
+			output_error(ctx->json, rep->code,
+			    "%s; use the twctl "
+			    "that came with "
+			    "this twd",
 			    rep->message);
 		} else {
 			output_error(ctx->json, rep->code, "%s", rep->message);

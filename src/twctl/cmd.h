@@ -12,9 +12,9 @@
 #include "proto.h"
 
 /* Exit codes; twctl(1) documents them. */
-#define EXIT_OK		 0
-#define EXIT_FAIL	 1
-#define EXIT_USAGE	 2
+#define EXIT_OK          0
+#define EXIT_FAIL        1
+#define EXIT_USAGE       2
 #define EXIT_UNREACHABLE 3
 
 /* How long to wait for an answer before calling the daemon stuck. */
@@ -27,24 +27,24 @@ struct cmd_ctx;
 
 struct cmd_entry {
 	const char *name;
-	const char *summary;		 /* one line for "twctl help" */
-	const char *usage;		 /* after the name */
-	const char *help;		 /* what "twctl help NAME" adds */
-	const char *getopt;		 /* short options, as getopt(3) */
-	const struct option *longopts;	 /* may be NULL */
-	int args_min, args_max;		 /* positional arguments */
+	const char *summary;           /* one line for "twctl help" */
+	const char *usage;             /* after the name */
+	const char *help;              /* what "twctl help NAME" adds */
+	const char *getopt;            /* short options, as getopt(3) */
+	const struct option *longopts; /* may be NULL */
+	int args_min, args_max;        /* positional arguments */
 	int flags;
-	int (*exec)(struct cmd_ctx *);	 /* returns an exit code */
+	int (*exec)(struct cmd_ctx *); /* returns an exit code */
 };
 
 struct cmd_ctx {
 	const struct cmd_entry *entry;
 	const char *socket_path; /* resolved */
 	int json;
-	int argc;		/* positional arguments */
+	int argc; /* positional arguments */
 	char **argv;
-	const char *opt[128];	/* optarg, or "" for a flag; NULL if unset */
-	struct conn *conn;	/* open when CMD_NEEDS_DAEMON */
+	const char *opt[128]; /* optarg, or "" for a flag; NULL if unset */
+	struct conn *conn;    /* open when CMD_NEEDS_DAEMON */
 };
 
 /* The table, alphabetized, NULL-terminated. */
@@ -65,8 +65,8 @@ void cmd_usage(const struct cmd_entry *, FILE *fp);
  * Call the daemon. Returns EXIT_OK with rep filled (caller releases), or
  * the exit code after reporting the error (rep then needs no release).
  */
-int cmd_call(struct cmd_ctx *, const char *cmd, json_t *args,
-    struct proto_reply *rep);
+int cmd_call(
+    struct cmd_ctx *, const char *cmd, json_t *args, struct proto_reply *rep);
 
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_history_entry;

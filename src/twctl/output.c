@@ -34,8 +34,8 @@ table_add(struct table *t, const char *const *cells)
 {
 	size_t i;
 
-	t->cells = xreallocarray(t->cells, (t->nrows + 1) * t->ncols,
-	    sizeof *t->cells);
+	t->cells = xreallocarray(
+	    t->cells, (t->nrows + 1) * t->ncols, sizeof *t->cells);
 	for (i = 0; i < t->ncols; i++) {
 		t->cells[t->nrows * t->ncols + i] = xstrdup(cells[i]);
 	}
@@ -75,8 +75,8 @@ table_print(struct table *t, FILE *fp)
 void
 output_json(const json_t *v)
 {
-	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-		JSON_ENCODE_ANY);
+	json_dumpf(
+	    v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
 	fputc('\n', stdout);
 }
 

@@ -26,14 +26,13 @@ void output_json(const json_t *v);
 void output_error(int json, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-
 #include <stdint.h>
 
 /* obj[key] as an RFC 3339 instant in ms; 0 when null, absent or invalid. */
 int64_t json_get_time(const json_t *obj, const char *key);
 /* obj[key] as a string, or dflt when it is not one. Borrowed. */
-const char *json_get_string(const json_t *obj, const char *key,
-    const char *dflt);
+const char *
+json_get_string(const json_t *obj, const char *key, const char *dflt);
 /* The result of a run object in words ("ok", "exit 3", "running"). */
 char *output_run_result(const json_t *run, char *buf, size_t len);
 

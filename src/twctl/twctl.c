@@ -31,12 +31,14 @@ twctl_unknown(const char *name)
 		names[n] = cmd_table[n]->name;
 	}
 	if ((hint = suggest(name, names, n)) != NULL) {
-		fprintf(stderr, "twctl: unknown command '%s' (did you mean "
-				"'%s'?)\n",
+		fprintf(stderr,
+		    "twctl: unknown command '%s' (did you mean "
+		    "'%s'?)\n",
 		    name, hint);
 	} else {
-		fprintf(stderr, "twctl: unknown command '%s'; see: twctl "
-				"help\n",
+		fprintf(stderr,
+		    "twctl: unknown command '%s'; see: twctl "
+		    "help\n",
 		    name);
 	}
 }
@@ -49,8 +51,8 @@ main(int argc, char **argv)
 	int ch, json = 0;
 
 	setlocale(LC_ALL, "");
-	while ((ch = getopt_long(argc, argv, "+js:Vh", twctl_longopts,
-		    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+js:Vh", twctl_longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'j':
 			json = 1;

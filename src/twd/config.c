@@ -24,8 +24,8 @@ struct loader {
 };
 
 struct field;
-typedef int (*field_fn)(struct loader *, struct task_def *,
-    const struct field *, yaml_node_t *);
+typedef int (*field_fn)(
+    struct loader *, struct task_def *, const struct field *, yaml_node_t *);
 
 struct field {
 	const char *name;
@@ -33,10 +33,10 @@ struct field {
 	const char *want; /* what the value must be, for messages */
 };
 
-static int field_command(struct loader *, struct task_def *,
-    const struct field *, yaml_node_t *);
-static int field_every(struct loader *, struct task_def *,
-    const struct field *, yaml_node_t *);
+static int field_command(
+    struct loader *, struct task_def *, const struct field *, yaml_node_t *);
+static int field_every(
+    struct loader *, struct task_def *, const struct field *, yaml_node_t *);
 
 /* Keep alphabetized; taskweaver(5) documents each entry. */
 static const struct field task_fields[] = {
@@ -119,8 +119,8 @@ loader_scalar(struct loader *l, const yaml_node_t *node, const struct field *f)
 		return NULL;
 	}
 	if (node_is_null(node)) {
-		loader_error(l, node, "'%s' is empty; expected %s", f->name,
-		    f->want);
+		loader_error(
+		    l, node, "'%s' is empty; expected %s", f->name, f->want);
 		return NULL;
 	}
 	return (const char *)node->data.scalar.value;
@@ -157,8 +157,9 @@ field_every(struct loader *l, struct task_def *t, const struct field *f,
 		return -1;
 	}
 	if (secs == 0) {
-		loader_error(l, node, "every: interval must be at least 1s, "
-				      "not '%s'",
+		loader_error(l, node,
+		    "every: interval must be at least 1s, "
+		    "not '%s'",
 		    v);
 		return -1;
 	}
@@ -188,8 +189,8 @@ loader_unknown_key(struct loader *l, const yaml_node_t *key, const char *where,
 	const char *hint = suggest(name, known, nknown);
 
 	if (hint != NULL) {
-		loader_error(l, key, "unknown %s '%s' (did you mean '%s'?)", where,
-		    name, hint);
+		loader_error(l, key, "unknown %s '%s' (did you mean '%s'?)",
+		    where, name, hint);
 	} else {
 		loader_error(l, key, "unknown %s '%s'", where, name);
 	}
@@ -219,9 +220,10 @@ loader_check_keys(struct loader *l, yaml_node_t *map, const char *what)
 			k2 = yaml_document_get_node(&l->doc, q->key);
 			if (k2->type == YAML_SCALAR_NODE &&
 			    strcmp((char *)k->data.scalar.value,
-				(char *)k2->data.scalar.value) == 0) {
-				loader_error(l, k, "duplicate %s '%s' (first "
-						   "at line %lu)",
+			        (char *)k2->data.scalar.value) == 0) {
+				loader_error(l, k,
+				    "duplicate %s '%s' (first "
+				    "at line %lu)",
 				    what, (char *)k->data.scalar.value,
 				    (unsigned long)k2->start_mark.line + 1);
 				bad = 1;
@@ -243,8 +245,8 @@ task_name_valid(const char *name)
 	}
 	for (p = name; *p != '\0'; p++) {
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			(*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
-			*p == '.')) {
+		        (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		        *p == '.')) {
 			return 0;
 		}
 	}
@@ -278,14 +280,16 @@ loader_task(struct loader *l, yaml_node_t *key, yaml_node_t *body)
 		names[i] = task_fields[i].name;
 	}
 	if (!task_name_valid(name)) {
-		loader_error(l, key, "task name '%s' must be 1 to %d letters, "
-				     "digits, '-', '_' or '.', not starting "
-				     "with '-' or '.'",
+		loader_error(l, key,
+		    "task name '%s' must be 1 to %d letters, "
+		    "digits, '-', '_' or '.', not starting "
+		    "with '-' or '.'",
 		    name, TASK_NAME_MAX);
 	}
 	if (body->type != YAML_MAPPING_NODE) {
-		loader_error(l, body, "task '%s' must be a mapping of fields "
-				      "(command, every ...), not %s",
+		loader_error(l, body,
+		    "task '%s' must be a mapping of fields "
+		    "(command, every ...), not %s",
 		    name, node_kind(body));
 		return NULL;
 	}
@@ -300,8 +304,8 @@ loader_task(struct loader *l, yaml_node_t *key, yaml_node_t *body)
 			v = yaml_document_get_node(&l->doc, p->value);
 			if ((f = field_find((char *)k->data.scalar.value)) ==
 			    NULL) {
-				loader_unknown_key(l, k, "field", names,
-				    NITEMS(names));
+				loader_unknown_key(
+				    l, k, "field", names, NITEMS(names));
 				continue;
 			}
 			f->set(l, t, f, v);
@@ -337,8 +341,9 @@ loader_tasks(struct loader *l, struct config *c, yaml_node_t *map)
 		return;
 	}
 	if (map->type != YAML_MAPPING_NODE) {
-		loader_error(l, map, "'tasks' must be a mapping of task names "
-				     "to tasks, not %s",
+		loader_error(l, map,
+		    "'tasks' must be a mapping of task names "
+		    "to tasks, not %s",
 		    node_kind(map));
 		return;
 	}
@@ -352,8 +357,8 @@ loader_tasks(struct loader *l, struct config *c, yaml_node_t *map)
 		if (k->type != YAML_SCALAR_NODE) {
 			continue;
 		}
-		t = loader_task(l, k, yaml_document_get_node(&l->doc,
-		    p->value));
+		t = loader_task(
+		    l, k, yaml_document_get_node(&l->doc, p->value));
 		if (t != NULL) {
 			c->tasks[c->ntasks++] = t;
 		}
@@ -371,8 +376,9 @@ loader_root(struct loader *l, struct config *c)
 		return; /* an empty file: no tasks */
 	}
 	if (root->type != YAML_MAPPING_NODE) {
-		loader_error(l, root, "the tasks file must be a mapping with a "
-				      "'tasks' key, not %s",
+		loader_error(l, root,
+		    "the tasks file must be a mapping with a "
+		    "'tasks' key, not %s",
 		    node_kind(root));
 		return;
 	}
@@ -386,8 +392,8 @@ loader_root(struct loader *l, struct config *c)
 		if (strcmp((char *)k->data.scalar.value, "tasks") == 0) {
 			loader_tasks(l, c, v);
 		} else {
-			loader_unknown_key(l, k, "key", top_keys,
-			    NITEMS(top_keys));
+			loader_unknown_key(
+			    l, k, "key", top_keys, NITEMS(top_keys));
 		}
 	}
 }
@@ -413,13 +419,13 @@ config_load(const char *path, struct config_errors *errs)
 		if (parser.context != NULL) {
 			/* libyaml's context reads "while parsing a block ...". */
 			msg = xasprintf("%s (%s started at line %lu, column "
-					"%lu)",
+			                "%lu)",
 			    parser.problem, parser.context,
 			    (unsigned long)parser.context_mark.line + 1,
 			    (unsigned long)parser.context_mark.column + 1);
 		} else {
-			msg = xstrdup(parser.problem != NULL ? parser.problem :
-							       "invalid YAML");
+			msg = xstrdup(parser.problem != NULL ? parser.problem
+			                                     : "invalid YAML");
 		}
 		errors_add(errs, path, (unsigned)parser.problem_mark.line + 1,
 		    (unsigned)parser.problem_mark.column + 1, msg);
@@ -462,8 +468,8 @@ config_find(const struct config *c, const char *name)
 {
 	struct task_def key = { .name = (char *)name }, *kp = &key, **found;
 
-	found = bsearch(&kp, c->tasks, c->ntasks, sizeof *c->tasks,
-	    task_def_cmp);
+	found =
+	    bsearch(&kp, c->tasks, c->ntasks, sizeof *c->tasks, task_def_cmp);
 	return found != NULL ? *found : NULL;
 }
 
@@ -481,8 +487,8 @@ config_error_format(const struct config_error *e)
 	if (e->line == 0) {
 		return xasprintf("%s: %s", e->file, e->message);
 	}
-	return xasprintf("%s:%u:%u: %s", e->file, e->line, e->column,
-	    e->message);
+	return xasprintf(
+	    "%s:%u:%u: %s", e->file, e->line, e->column, e->message);
 }
 
 void

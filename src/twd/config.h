@@ -11,9 +11,9 @@ struct schedule;
 
 struct task_def {
 	char *name;
-	char *command;		    /* run through /bin/sh -c */
-	struct schedule *schedule;  /* NULL: runs only when asked */
-	unsigned line, column;	    /* where the task is defined, 1-based */
+	char *command;             /* run through /bin/sh -c */
+	struct schedule *schedule; /* NULL: runs only when asked */
+	unsigned line, column;     /* where the task is defined, 1-based */
 };
 
 struct config {

@@ -34,14 +34,14 @@ static const char *const history_migrations[] = {
 	"CREATE INDEX runs_status ON runs (status);",
 };
 
-#define HISTORY_NMIGRATIONS \
+#define HISTORY_NMIGRATIONS                                                    \
 	(sizeof history_migrations / sizeof history_migrations[0])
 
 _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
     "HISTORY_SCHEMA must count the migrations");
 
-#define RUN_COLUMNS                                                        \
-	"id, task, trigger, scheduled_at, started_at, finished_at, status, " \
+#define RUN_COLUMNS                                                            \
+	"id, task, trigger, scheduled_at, started_at, finished_at, status, "   \
 	"exit_code, signal, pid, output_bytes, log_path, reason"
 
 enum {
@@ -55,24 +55,25 @@ enum {
 };
 
 static const char *const history_sql[STMT_COUNT] = {
-	[STMT_INSERT] = "INSERT INTO runs (task, trigger, scheduled_at, "
-			"started_at, finished_at, status, exit_code, signal, pid, "
-			"output_bytes, log_path, reason) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[STMT_INSERT] =
+	    "INSERT INTO runs (task, trigger, scheduled_at, "
+	    "started_at, finished_at, status, exit_code, signal, pid, "
+	    "output_bytes, log_path, reason) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[STMT_UPDATE] = "UPDATE runs SET task = ?1, trigger = ?2, "
-			"scheduled_at = ?3, started_at = ?4, finished_at = ?5, "
-			"status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
-			"output_bytes = ?10, log_path = ?11, reason = ?12 "
-			"WHERE id = ?13",
+	                "scheduled_at = ?3, started_at = ?4, finished_at = ?5, "
+	                "status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
+	                "output_bytes = ?10, log_path = ?11, reason = ?12 "
+	                "WHERE id = ?13",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
-			  "ORDER BY id DESC LIMIT ?1",
+	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
-			   "ORDER BY id DESC LIMIT ?1",
+	                   "ORDER BY id DESC LIMIT ?1",
 	[STMT_LAST_FIRE] = "SELECT max(scheduled_at) FROM runs "
-			   "WHERE task = ?1 AND trigger = 'schedule'",
+	                   "WHERE task = ?1 AND trigger = 'schedule'",
 	[STMT_MARK_LOST] = "UPDATE runs SET status = 'lost', finished_at = ?1, "
-			   "reason = 'twd stopped before the run finished' "
-			   "WHERE status = 'running'",
+	                   "reason = 'twd stopped before the run finished' "
+	                   "WHERE status = 'running'",
 };
 
 struct history {
@@ -92,8 +93,8 @@ history_exec(struct history *h, const char *sql, char **cause)
 	char *err = NULL;
 
 	if (sqlite3_exec(h->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		*cause = xasprintf("history: %s", err != NULL ? err :
-							      "unknown error");
+		*cause = xasprintf(
+		    "history: %s", err != NULL ? err : "unknown error");
 		sqlite3_free(err);
 		return -1;
 	}
@@ -133,15 +134,16 @@ history_migrate(struct history *h, const char *path, char **cause)
 	}
 	if (version > (int)HISTORY_NMIGRATIONS) {
 		*cause = xasprintf("history: %s has schema %d, newer than this "
-				   "twd knows (%d); upgrade twd",
+		                   "twd knows (%d); upgrade twd",
 		    path, version, (int)HISTORY_NMIGRATIONS);
 		return -1;
 	}
 	for (i = (size_t)version; i < HISTORY_NMIGRATIONS; i++) {
 		/* Each step and its version bump commit together or not at all. */
-		sql = xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %zu; "
-				"COMMIT;",
-		    history_migrations[i], i + 1);
+		sql =
+		    xasprintf("BEGIN IMMEDIATE; %s PRAGMA user_version = %zu; "
+		              "COMMIT;",
+		        history_migrations[i], i + 1);
 		if (history_exec(h, sql, cause) == -1) {
 			free(sql);
 			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
@@ -159,9 +161,9 @@ history_open(const char *path, char **cause)
 	int i;
 
 	if (sqlite3_open_v2(path, &h->db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-		    SQLITE_OPEN_NOMUTEX,
-		NULL) != SQLITE_OK) {
+	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	            SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
 		*cause = xasprintf("history: cannot open %s: %s", path,
 		    h->db != NULL ? sqlite3_errmsg(h->db) : "out of memory");
 		goto fail;
@@ -171,10 +173,11 @@ history_open(const char *path, char **cause)
 	 * WAL with synchronous=NORMAL: a committed run survives a crash of
 	 * twd; only a power cut may lose the last few commits.
 	 */
-	if (history_exec(h, "PRAGMA journal_mode = WAL; "
-			    "PRAGMA synchronous = NORMAL; "
-			    "PRAGMA foreign_keys = ON;",
-		cause) == -1) {
+	if (history_exec(h,
+	        "PRAGMA journal_mode = WAL; "
+	        "PRAGMA synchronous = NORMAL; "
+	        "PRAGMA foreign_keys = ON;",
+	        cause) == -1) {
 		goto fail;
 	}
 	if (history_migrate(h, path, cause) == -1) {
@@ -182,8 +185,8 @@ history_open(const char *path, char **cause)
 	}
 	for (i = 0; i < STMT_COUNT; i++) {
 		if (sqlite3_prepare_v3(h->db, history_sql[i], -1,
-			SQLITE_PREPARE_PERSISTENT, &h->stmt[i],
-			NULL) != SQLITE_OK) {
+		        SQLITE_PREPARE_PERSISTENT, &h->stmt[i],
+		        NULL) != SQLITE_OK) {
 			*cause = history_cause(h, "preparing statements");
 			goto fail;
 		}
@@ -262,8 +265,8 @@ history_bind_run(sqlite3_stmt *st, const struct run_record *r)
 
 /* Step a statement that returns no rows, then make it reusable. */
 static int
-history_step_done(struct history *h, sqlite3_stmt *st, const char *what,
-    char **cause)
+history_step_done(
+    struct history *h, sqlite3_stmt *st, const char *what, char **cause)
 {
 	int rc = sqlite3_step(st);
 
@@ -325,8 +328,9 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	if (s == NULL || run_status_parse(s, &r->status) == -1) {
 		r->status = RUN_LOST;
 	}
-	r->exit_code = sqlite3_column_type(st, 7) == SQLITE_NULL ?
-	    -1 : sqlite3_column_int(st, 7);
+	r->exit_code = sqlite3_column_type(st, 7) == SQLITE_NULL
+	    ? -1
+	    : sqlite3_column_int(st, 7);
 	r->signal = sqlite3_column_int(st, 8);
 	r->pid = sqlite3_column_int(st, 9);
 	r->output_bytes = sqlite3_column_int64(st, 10);
@@ -338,8 +342,8 @@ int
 history_each(struct history *h, const char *task, int limit, history_cb cb,
     void *arg, char **cause)
 {
-	sqlite3_stmt *st = h->stmt[task != NULL ? STMT_EACH_TASK :
-						  STMT_EACH_ALL];
+	sqlite3_stmt *st =
+	    h->stmt[task != NULL ? STMT_EACH_TASK : STMT_EACH_ALL];
 	struct run_record r;
 	int rc, n = 0;
 
@@ -374,16 +378,16 @@ history_copy_cb(const struct run_record *r, void *arg)
 }
 
 int
-history_last(struct history *h, const char *task, struct run_record *out,
-    char **cause)
+history_last(
+    struct history *h, const char *task, struct run_record *out, char **cause)
 {
 	memset(out, 0, sizeof *out);
 	return history_each(h, task, 1, history_copy_cb, out, cause);
 }
 
 int
-history_last_fire(struct history *h, const char *task, int64_t *ms,
-    char **cause)
+history_last_fire(
+    struct history *h, const char *task, int64_t *ms, char **cause)
 {
 	sqlite3_stmt *st = h->stmt[STMT_LAST_FIRE];
 	int rc, found = 0;

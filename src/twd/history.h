@@ -38,11 +38,11 @@ int history_each(struct history *, const char *task, int limit, history_cb cb,
  * Fill out (caller releases) with task's newest run. Returns 1, 0 when the
  * task never ran, or -1 with *cause.
  */
-int history_last(struct history *, const char *task, struct run_record *out,
-    char **cause);
+int history_last(
+    struct history *, const char *task, struct run_record *out, char **cause);
 /* The newest scheduled fire of task into *ms: 1, 0 when none, -1 with *cause. */
-int history_last_fire(struct history *, const char *task, int64_t *ms,
-    char **cause);
+int history_last_fire(
+    struct history *, const char *task, int64_t *ms, char **cause);
 /*
  * Close the runs a previous daemon left running (it crashed or was killed):
  * they become "lost" at now_ms. Returns how many, or -1 with *cause.

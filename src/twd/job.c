@@ -145,7 +145,8 @@ job_now_ms(struct job_list *jl)
 static void
 job_timer_arm(struct job *job, int64_t ms)
 {
-	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000 };
+	struct timeval tv = { (time_t)(ms / 1000),
+		(suseconds_t)(ms % 1000) * 1000 };
 
 	event_add(job->ev_timer, &tv);
 }
@@ -244,7 +245,7 @@ job_timer(evutil_socket_t fd, short what, void *arg)
 	if (!(job->flags & JOB_EXITED)) {
 		/* The stop grace is over and the process is still there. */
 		log_info("job %ld: still running after SIGTERM, sending "
-			 "SIGKILL",
+		         "SIGKILL",
 		    (long)job->pid);
 		killpg(job->pid, SIGKILL);
 		return;
@@ -286,7 +287,8 @@ job_list_reap(struct job_list *jl)
 		if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
 			continue;
 		}
-		TAILQ_FOREACH(job, &jl->jobs, entry) {
+		TAILQ_FOREACH(job, &jl->jobs, entry)
+		{
 			if (job->pid == pid && !(job->flags & JOB_EXITED)) {
 				job_exited(job, status);
 				break;
@@ -391,8 +393,8 @@ job_child_cause(const struct job_spec *spec, const struct job_child_error *ce)
 		return xasprintf("cannot change directory to '%s': %s",
 		    spec->cwd, strerror(ce->err));
 	case JOB_STAGE_EXEC:
-		return xasprintf("cannot run '%s': %s", spec->argv[0],
-		    strerror(ce->err));
+		return xasprintf(
+		    "cannot run '%s': %s", spec->argv[0], strerror(ce->err));
 	default:
 		return xasprintf("cannot set up the job's descriptors: %s",
 		    strerror(ce->err));
@@ -457,8 +459,8 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	job->arg = arg;
 	job->result.exit_code = -1;
 	evutil_make_socket_nonblocking(job->out_fd);
-	job->ev_out = event_new(jl->base, job->out_fd, EV_READ | EV_PERSIST,
-	    job_read, job);
+	job->ev_out = event_new(
+	    jl->base, job->out_fd, EV_READ | EV_PERSIST, job_read, job);
 	job->ev_timer = event_new(jl->base, -1, 0, job_timer, job);
 	event_add(job->ev_out, NULL);
 	TAILQ_INSERT_TAIL(&jl->jobs, job, entry);

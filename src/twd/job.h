@@ -14,10 +14,10 @@ struct job;
 struct job_list;
 
 struct job_spec {
-	const char *const *argv;  /* argv[0] is looked up in PATH */
-	const char *cwd;	  /* NULL: the daemon's */
-	const char *log_path;	  /* created or truncated, mode 0600 */
-	const char *const *env;	  /* "NAME=value" added; NULL-terminated */
+	const char *const *argv; /* argv[0] is looked up in PATH */
+	const char *cwd;         /* NULL: the daemon's */
+	const char *log_path;    /* created or truncated, mode 0600 */
+	const char *const *env;  /* "NAME=value" added; NULL-terminated */
 };
 
 enum job_end {
@@ -27,9 +27,9 @@ enum job_end {
 
 struct job_result {
 	enum job_end how;
-	int exit_code;		/* when JOB_END_EXITED */
-	int signal;		/* when JOB_END_SIGNALED */
-	int stopped;		/* job_stop was called before it ended */
+	int exit_code; /* when JOB_END_EXITED */
+	int signal;    /* when JOB_END_SIGNALED */
+	int stopped;   /* job_stop was called before it ended */
 	int64_t output_bytes;
 };
 
@@ -52,8 +52,8 @@ void job_list_reap(struct job_list *);
  * frees) when it could not start: the log could not be created, fork failed,
  * the directory or the program is missing. Nothing runs in that case.
  */
-struct job *job_start(struct job_list *, const struct job_spec *,
-    job_done_cb, void *arg, char **cause);
+struct job *job_start(struct job_list *, const struct job_spec *, job_done_cb,
+    void *arg, char **cause);
 pid_t job_pid(const struct job *);
 /*
  * Ask the job's process group to stop: SIGTERM now, SIGKILL if anything is

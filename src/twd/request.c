@@ -29,8 +29,8 @@ struct request_error {
 	char *message;
 };
 
-typedef json_t *(*request_fn)(struct twd *, json_t *args,
-    struct request_error *);
+typedef json_t *(*request_fn)(
+    struct twd *, json_t *args, struct request_error *);
 
 static json_t *req_history(struct twd *, json_t *, struct request_error *);
 static json_t *req_list(struct twd *, json_t *, struct request_error *);
@@ -62,8 +62,8 @@ request_fail(struct request_error *err, const char *code, char *message)
 
 /* args[key] as a string, or NULL (and an error when required). */
 static const char *
-arg_string(json_t *args, const char *key, int required,
-    struct request_error *err)
+arg_string(
+    json_t *args, const char *key, int required, struct request_error *err)
 {
 	json_t *v = json_object_get(args, key);
 
@@ -112,14 +112,14 @@ req_status(struct twd *twd, json_t *args, struct request_error *err)
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(o, "started_at",
 	    json_string(timefmt_iso(twd->started_ms, buf, sizeof buf)));
-	json_object_set_new(o, "uptime",
-	    json_real((double)(now - twd->started_ms) / 1000));
+	json_object_set_new(
+	    o, "uptime", json_real((double)(now - twd->started_ms) / 1000));
 	json_object_set_new(o, "config", json_string(twd->config_path));
 	json_object_set_new(o, "state_dir", json_string(twd->state_dir));
 	json_object_set_new(o, "socket", json_string(twd->socket_path));
 	json_object_set_new(o, "tasks", json_integer((json_int_t)twd->ntasks));
-	json_object_set_new(o, "running",
-	    json_integer((json_int_t)tasks_running(twd)));
+	json_object_set_new(
+	    o, "running", json_integer((json_int_t)tasks_running(twd)));
 	json_object_set_new(o, "clients",
 	    json_integer((json_int_t)server_clients(twd->server)));
 	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
@@ -191,14 +191,14 @@ req_history(struct twd *twd, json_t *args, struct request_error *err)
 		    json_integer_value(v) > HISTORY_MAX_LIMIT) {
 			return request_fail(err, PROTO_E_BAD_REQUEST,
 			    xasprintf("argument 'limit' must be an integer "
-				      "from 1 to %d",
-				HISTORY_MAX_LIMIT));
+			              "from 1 to %d",
+			        HISTORY_MAX_LIMIT));
 		}
 		limit = json_integer_value(v);
 	}
 	runs = json_array();
 	if (history_each(twd->history, task, (int)limit, history_collect, runs,
-		&cause) == -1) {
+	        &cause) == -1) {
 		json_decref(runs);
 		return request_fail(err, PROTO_E_FAILED, cause);
 	}
@@ -222,9 +222,10 @@ req_shutdown(struct twd *twd, json_t *args, struct request_error *err)
 	(void)args;
 	(void)err;
 	json_object_set_new(o, "pid", json_integer(getpid()));
-	json_object_set_new(o, "running",
-	    json_integer((json_int_t)tasks_running(twd)));
-	json_object_set_new(o, "grace", json_real((double)twd->grace_ms / 1000));
+	json_object_set_new(
+	    o, "running", json_integer((json_int_t)tasks_running(twd)));
+	json_object_set_new(
+	    o, "grace", json_real((double)twd->grace_ms / 1000));
 	twd_stop(twd, "asked to by a client");
 	return o;
 }
@@ -249,20 +250,21 @@ request_dispatch(struct client *c, struct proto_request *req, void *arg)
 			names[i] = request_table[i].name;
 		}
 		hint = suggest(req->cmd, names, NREQUESTS);
-		msg = hint != NULL ?
-		    xasprintf("unknown command '%s' (did you mean '%s'?)",
-			req->cmd, hint) :
-		    xasprintf("unknown command '%s'", req->cmd);
-		client_send(c, proto_reply_error(req->id,
-		    PROTO_E_UNKNOWN_COMMAND, msg));
+		msg = hint != NULL
+		    ? xasprintf("unknown command '%s' (did you mean '%s'?)",
+		          req->cmd, hint)
+		    : xasprintf("unknown command '%s'", req->cmd);
+		client_send(c,
+		    proto_reply_error(req->id, PROTO_E_UNKNOWN_COMMAND, msg));
 		free(msg);
 		return;
 	}
 	data = request_table[i].fn(twd, req->args, &err);
 	if (data == NULL) {
-		client_send(c, proto_reply_error(req->id,
-		    err.code != NULL ? err.code : PROTO_E_FAILED,
-		    err.message != NULL ? err.message : "failed"));
+		client_send(c,
+		    proto_reply_error(req->id,
+		        err.code != NULL ? err.code : PROTO_E_FAILED,
+		        err.message != NULL ? err.message : "failed"));
 		free(err.message);
 		return;
 	}

@@ -43,14 +43,15 @@ run_name_index(const char **names, size_t n, const char *name)
 const char *
 run_status_name(enum run_status s)
 {
-	return (size_t)s < NITEMS(run_status_names) ? run_status_names[s] :
-						      "unknown";
+	return (size_t)s < NITEMS(run_status_names) ? run_status_names[s]
+	                                            : "unknown";
 }
 
 int
 run_status_parse(const char *name, enum run_status *s)
 {
-	int i = run_name_index(run_status_names, NITEMS(run_status_names), name);
+	int i =
+	    run_name_index(run_status_names, NITEMS(run_status_names), name);
 
 	if (i == -1) {
 		return -1;
@@ -62,15 +63,15 @@ run_status_parse(const char *name, enum run_status *s)
 const char *
 run_trigger_name(enum run_trigger t)
 {
-	return (size_t)t < NITEMS(run_trigger_names) ? run_trigger_names[t] :
-						       "unknown";
+	return (size_t)t < NITEMS(run_trigger_names) ? run_trigger_names[t]
+	                                             : "unknown";
 }
 
 int
 run_trigger_parse(const char *name, enum run_trigger *t)
 {
-	int i = run_name_index(run_trigger_names, NITEMS(run_trigger_names),
-	    name);
+	int i =
+	    run_name_index(run_trigger_names, NITEMS(run_trigger_names), name);
 
 	if (i == -1) {
 		return -1;
@@ -121,7 +122,8 @@ run_describe(const struct run_record *r, char *buf, size_t len)
 	char name[32];
 
 	return proto_result_text(run_status_name(r->status), r->exit_code,
-	    r->signal > 0 ? run_signal_name(r->signal, name, sizeof name) : NULL,
+	    r->signal > 0 ? run_signal_name(r->signal, name, sizeof name)
+	                  : NULL,
 	    buf, len);
 }
 
@@ -133,9 +135,10 @@ run_record_json(const struct run_record *r)
 
 	json_object_set_new(o, "id", json_integer(r->id));
 	json_object_set_new(o, "task", json_string(r->task));
-	json_object_set_new(o, "trigger",
-	    json_string(run_trigger_name(r->trigger)));
-	json_object_set_new(o, "status", json_string(run_status_name(r->status)));
+	json_object_set_new(
+	    o, "trigger", json_string(run_trigger_name(r->trigger)));
+	json_object_set_new(
+	    o, "status", json_string(run_status_name(r->status)));
 	json_object_set_new(o, "scheduled_at", run_time_json(r->scheduled_ms));
 	json_object_set_new(o, "started_at", run_time_json(r->started_ms));
 	json_object_set_new(o, "finished_at", run_time_json(r->finished_ms));
@@ -154,12 +157,12 @@ run_record_json(const struct run_record *r)
 	} else {
 		json_object_set_new(o, "signal", json_null());
 	}
-	json_object_set_new(o, "pid", r->pid > 0 ? json_integer(r->pid) :
-						   json_null());
+	json_object_set_new(
+	    o, "pid", r->pid > 0 ? json_integer(r->pid) : json_null());
 	json_object_set_new(o, "output_bytes", json_integer(r->output_bytes));
-	json_object_set_new(o, "log", r->log_path != NULL ?
-		json_string(r->log_path) : json_null());
-	json_object_set_new(o, "reason", r->reason != NULL ?
-		json_string(r->reason) : json_null());
+	json_object_set_new(o, "log",
+	    r->log_path != NULL ? json_string(r->log_path) : json_null());
+	json_object_set_new(o, "reason",
+	    r->reason != NULL ? json_string(r->reason) : json_null());
 	return o;
 }

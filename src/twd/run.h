@@ -11,11 +11,11 @@
 
 enum run_status {
 	RUN_RUNNING,
-	RUN_OK,		  /* exit status 0 */
-	RUN_FAILED,	  /* non-zero exit status, or killed by a signal */
-	RUN_KILLED,	  /* stopped by twd: shutdown past its grace period */
+	RUN_OK,           /* exit status 0 */
+	RUN_FAILED,       /* non-zero exit status, or killed by a signal */
+	RUN_KILLED,       /* stopped by twd: shutdown past its grace period */
 	RUN_START_FAILED, /* could not be started at all */
-	RUN_LOST,	  /* twd ended without seeing the run finish */
+	RUN_LOST,         /* twd ended without seeing the run finish */
 };
 
 enum run_trigger {
@@ -31,12 +31,12 @@ struct run_record {
 	int64_t started_ms;
 	int64_t finished_ms; /* 0 while running */
 	enum run_status status;
-	int exit_code;	/* -1 unless the process exited */
-	int signal;	/* 0 unless a signal ended it */
+	int exit_code; /* -1 unless the process exited */
+	int signal;    /* 0 unless a signal ended it */
 	int pid;
 	int64_t output_bytes;
 	char *log_path;
-	char *reason;	/* why it failed to start, was killed or lost */
+	char *reason; /* why it failed to start, was killed or lost */
 };
 
 const char *run_status_name(enum run_status);

@@ -39,7 +39,7 @@ struct client {
 	unsigned long id;
 	int closing; /* flush what is queued, then drop */
 	struct event *ev_linger;
-	int dead;    /* to be freed when the loop is idle */
+	int dead; /* to be freed when the loop is idle */
 	TAILQ_ENTRY(client) entry;
 };
 
@@ -94,9 +94,9 @@ client_flush(struct client *c)
 		return;
 	}
 	if (send(bufferevent_getfd(c->bev), p, len,
-		MSG_NOSIGNAL | MSG_DONTWAIT) == -1) {
-		log_debug("client %lu: last reply lost: %s", c->id,
-		    strerror(errno));
+	        MSG_NOSIGNAL | MSG_DONTWAIT) == -1) {
+		log_debug(
+		    "client %lu: last reply lost: %s", c->id, strerror(errno));
 	}
 }
 
@@ -198,8 +198,8 @@ client_read(struct bufferevent *bev, void *arg)
 	/* What is left has no newline yet; it may not grow past the cap. */
 	if (!c->dead && !c->closing &&
 	    evbuffer_get_length(in) >= PROTO_MAX_MSG) {
-		msg = xasprintf("request is over the limit of %d bytes",
-		    PROTO_MAX_MSG);
+		msg = xasprintf(
+		    "request is over the limit of %d bytes", PROTO_MAX_MSG);
 		log_warn("client %lu: %s; dropped", c->id, msg);
 		client_refuse(c, PROTO_E_TOO_LARGE, msg);
 		free(msg);
@@ -234,8 +234,8 @@ client_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-server_accept(struct evconnlistener *l, evutil_socket_t fd,
-    struct sockaddr *sa, int salen, void *arg)
+server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+    int salen, void *arg)
 {
 	struct server *srv = arg;
 	struct ucred cred;
@@ -284,8 +284,8 @@ server_clear_path(const struct sockaddr_un *sun, char **cause)
 		return 0;
 	}
 	if (!S_ISSOCK(sb.st_mode)) {
-		*cause = xasprintf("'%s' exists and is not a socket",
-		    sun->sun_path);
+		*cause =
+		    xasprintf("'%s' exists and is not a socket", sun->sun_path);
 		return -1;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
@@ -295,8 +295,8 @@ server_clear_path(const struct sockaddr_un *sun, char **cause)
 	rc = connect(fd, (const struct sockaddr *)sun, sizeof *sun);
 	close(fd);
 	if (rc == 0) {
-		*cause = xasprintf("another twd is listening on '%s'",
-		    sun->sun_path);
+		*cause = xasprintf(
+		    "another twd is listening on '%s'", sun->sun_path);
 		return -1;
 	}
 	unlink(sun->sun_path);
@@ -316,7 +316,7 @@ server_create(struct event_base *base, const char *path, server_request_cb cb,
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof sun.sun_path) {
 		*cause = xasprintf("socket path '%s' is too long (%zu bytes, "
-				   "the limit is %zu)",
+		                   "the limit is %zu)",
 		    path, strlen(path), sizeof sun.sun_path - 1);
 		return NULL;
 	}
@@ -332,8 +332,8 @@ server_create(struct event_base *base, const char *path, server_request_cb cb,
 	mask = umask(0177);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		umask(mask);
-		*cause = xasprintf("cannot bind '%s': %s", path,
-		    strerror(errno));
+		*cause =
+		    xasprintf("cannot bind '%s': %s", path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
@@ -349,8 +349,8 @@ server_create(struct event_base *base, const char *path, server_request_cb cb,
 	srv->listener = evconnlistener_new(base, server_accept, srv,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
 	if (srv->listener == NULL) {
-		*cause = xasprintf("cannot listen on '%s': %s", path,
-		    strerror(errno));
+		*cause = xasprintf(
+		    "cannot listen on '%s': %s", path, strerror(errno));
 		close(fd);
 		server_free(srv);
 		return NULL;

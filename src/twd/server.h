@@ -14,8 +14,8 @@ struct server;
 struct client;
 
 /* req is borrowed for the call; reply with client_send. */
-typedef void (*server_request_cb)(struct client *, struct proto_request *req,
-    void *arg);
+typedef void (*server_request_cb)(
+    struct client *, struct proto_request *req, void *arg);
 
 /*
  * Listen on path (a stale socket is replaced; a live one is an error).

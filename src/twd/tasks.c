@@ -35,8 +35,8 @@ struct task {
 	struct twd *twd;
 	const struct task_def *def; /* borrowed from twd->config */
 	struct event *timer;
-	int64_t next_ms;      /* 0 when nothing is scheduled */
-	int64_t last_fire_ms; /* 0 when it never fired on schedule */
+	int64_t next_ms;        /* 0 when nothing is scheduled */
+	int64_t last_fire_ms;   /* 0 when it never fired on schedule */
 	struct run_record last; /* id 0 when it never ran */
 	int running;
 };
@@ -96,10 +96,10 @@ task_fire(evutil_socket_t fd, short what, void *arg)
 	t->last_fire_ms = t->next_ms;
 	if (t->running > 0) {
 		log_info("task '%s': fire skipped, the previous run is still "
-			 "going",
+		         "going",
 		    t->def->name);
 	} else if (tasks_run(t->twd, t, RUN_TRIGGER_SCHEDULE, t->next_ms,
-		       &cause) == -1) {
+	               &cause) == -1) {
 		log_warn("task '%s': %s", t->def->name, cause);
 		free(cause);
 	}
@@ -116,8 +116,8 @@ task_new(struct twd *twd, const struct task_def *def)
 	t->def = def;
 	t->timer = event_new(twd->base, -1, 0, task_fire, t);
 	/* The history remembers the grid and the last result across restarts. */
-	if (history_last_fire(twd->history, def->name, &t->last_fire_ms,
-		&cause) == -1 ||
+	if (history_last_fire(
+	        twd->history, def->name, &t->last_fire_ms, &cause) == -1 ||
 	    history_last(twd->history, def->name, &t->last, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
@@ -161,8 +161,8 @@ tasks_find(struct twd *twd, const char *name)
 	struct task **found;
 
 	/* Tasks are kept in the config's order, which is sorted by name. */
-	found = bsearch(name, twd->tasks, twd->ntasks, sizeof *twd->tasks,
-	    task_cmp_name);
+	found = bsearch(
+	    name, twd->tasks, twd->ntasks, sizeof *twd->tasks, task_cmp_name);
 	return found != NULL ? *found : NULL;
 }
 
@@ -183,8 +183,8 @@ tasks_apply(struct twd *twd, struct config *config)
 		cmp = 1;
 		while (j < twd->ntasks &&
 		    (cmp = strcmp(twd->tasks[j]->def->name, def->name)) < 0) {
-			json_array_append_new(removed,
-			    json_string(twd->tasks[j]->def->name));
+			json_array_append_new(
+			    removed, json_string(twd->tasks[j]->def->name));
 			task_free(twd->tasks[j++]);
 		}
 		if (j == twd->ntasks || cmp != 0) {
@@ -204,8 +204,8 @@ tasks_apply(struct twd *twd, struct config *config)
 		}
 	}
 	for (; j < twd->ntasks; j++) {
-		json_array_append_new(removed,
-		    json_string(twd->tasks[j]->def->name));
+		json_array_append_new(
+		    removed, json_string(twd->tasks[j]->def->name));
 		task_free(twd->tasks[j]);
 	}
 	free(twd->tasks);
@@ -245,8 +245,8 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	r->signal = res->how == JOB_END_SIGNALED ? res->signal : 0;
 	if (res->stopped) {
 		r->status = RUN_KILLED;
-		r->reason = xstrdup(ar->stop_reason != NULL ? ar->stop_reason :
-							      "stopped by twd");
+		r->reason = xstrdup(ar->stop_reason != NULL ? ar->stop_reason
+		                                            : "stopped by twd");
 	} else if (res->how == JOB_END_EXITED && res->exit_code == 0) {
 		r->status = RUN_OK;
 	} else {
@@ -258,7 +258,8 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	}
 	log_info("run %" PRId64 " '%s' finished: %s in %s", r->id, r->task,
 	    run_describe(r, what, sizeof what),
-	    duration_format_ms(r->finished_ms - r->started_ms, dur, sizeof dur));
+	    duration_format_ms(
+	        r->finished_ms - r->started_ms, dur, sizeof dur));
 
 	if ((t = tasks_find(twd, r->task)) != NULL) {
 		t->running--;
@@ -278,8 +279,8 @@ tasks_log_path(struct twd *twd, const char *task, int64_t id, char **cause)
 	char *dir = xasprintf("%s/%s", twd->log_dir, task), *path;
 
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		*cause = xasprintf("cannot create '%s': %s", dir,
-		    strerror(errno));
+		*cause =
+		    xasprintf("cannot create '%s': %s", dir, strerror(errno));
 		free(dir);
 		return NULL;
 	}
@@ -344,8 +345,9 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 		}
 		log_warn("run %" PRId64 " '%s' could not start: %s", id,
 		    r->task, why);
-		*cause = xasprintf("run %" PRId64 " of '%s' could not start: %s",
-		    id, r->task, why);
+		*cause =
+		    xasprintf("run %" PRId64 " of '%s' could not start: %s", id,
+		        r->task, why);
 		task_set_last(t, r);
 		active_run_free(ar);
 		return -1;
@@ -379,7 +381,8 @@ tasks_stop_runs(struct twd *twd, const char *reason)
 {
 	struct active_run *ar;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry) {
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
 		if (ar->stop_reason == NULL) {
 			ar->stop_reason = xstrdup(reason);
 		}
@@ -393,7 +396,8 @@ tasks_running(const struct twd *twd)
 	struct active_run *ar;
 	size_t n = 0;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry) {
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
 		n++;
 	}
 	return n;
@@ -427,15 +431,17 @@ task_json(const struct task *t)
 
 	json_object_set_new(o, "name", json_string(t->def->name));
 	json_object_set_new(o, "command", json_string(t->def->command));
-	json_object_set_new(o, "schedule", t->def->schedule != NULL ?
-		json_string(schedule_describe(t->def->schedule, buf, sizeof buf)) :
-		json_null());
-	json_object_set_new(o, "next_run", t->next_ms != 0 ?
-		json_string(timefmt_iso(t->next_ms, buf, sizeof buf)) :
-		json_null());
+	json_object_set_new(o, "schedule",
+	    t->def->schedule != NULL ? json_string(schedule_describe(
+	                                   t->def->schedule, buf, sizeof buf))
+	                             : json_null());
+	json_object_set_new(o, "next_run",
+	    t->next_ms != 0
+	        ? json_string(timefmt_iso(t->next_ms, buf, sizeof buf))
+	        : json_null());
 	json_object_set_new(o, "running", json_integer(t->running));
-	json_object_set_new(o, "last_run", t->last.id != 0 ?
-		run_record_json(&t->last) : json_null());
+	json_object_set_new(o, "last_run",
+	    t->last.id != 0 ? run_record_json(&t->last) : json_null());
 	return o;
 }
 
@@ -444,7 +450,8 @@ tasks_run_json(struct twd *twd, int64_t run_id)
 {
 	struct active_run *ar;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry) {
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
 		if (ar->rec.id == run_id) {
 			return run_record_json(&ar->rec);
 		}

@@ -31,7 +31,7 @@
 #include "version.h"
 #include "xmalloc.h"
 
-#define TWD_DEFAULT_GRACE_MS	  (30 * 1000)
+#define TWD_DEFAULT_GRACE_MS      (30 * 1000)
 #define TWD_DEFAULT_KILL_GRACE_MS (10 * 1000)
 
 struct twd_options {
@@ -93,8 +93,9 @@ twd_grace_over(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_info("grace period over: stopping %zu running job(s)",
 	    tasks_running(twd));
-	tasks_stop_runs(twd, "twd shut down and the run outlived the grace "
-			     "period");
+	tasks_stop_runs(twd,
+	    "twd shut down and the run outlived the grace "
+	    "period");
 }
 
 void
@@ -108,7 +109,7 @@ twd_stop(struct twd *twd, const char *why)
 		/* Asked twice: the user wants out now, not after the grace. */
 		if (n > 0 && evtimer_pending(twd->ev_grace, NULL)) {
 			log_info("stopping again (%s): not waiting for the "
-				 "grace period",
+			         "grace period",
 			    why);
 			evtimer_del(twd->ev_grace);
 			twd_grace_over(-1, 0, twd);
@@ -200,14 +201,16 @@ twd_lock(const char *state_dir)
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
 		if (errno != EWOULDBLOCK) {
-			log_error("cannot lock '%s': %s", path, strerror(errno));
+			log_error(
+			    "cannot lock '%s': %s", path, strerror(errno));
 		} else {
 			n = pread(fd, buf, sizeof buf - 1, 0);
 			buf[n > 0 ? n : 0] = '\0';
 			buf[strcspn(buf, "\n")] = '\0';
-			fprintf(stderr, "twd: already running (pid %s) with "
-					"state in %s; stop it with: twctl "
-					"shutdown\n",
+			fprintf(stderr,
+			    "twd: already running (pid %s) with "
+			    "state in %s; stop it with: twctl "
+			    "shutdown\n",
 			    *buf != '\0' ? buf : "unknown", state_dir);
 		}
 		close(fd);
@@ -304,8 +307,8 @@ twd_parse_options(int argc, char **argv, struct twd_options *o)
 
 	memset(o, 0, sizeof *o);
 	o->grace_ms = TWD_DEFAULT_GRACE_MS;
-	while ((ch = getopt_long(argc, argv, "c:d:s:fg:vVh", twd_longopts,
-		    NULL)) != -1) {
+	while ((ch = getopt_long(
+	            argc, argv, "c:d:s:fg:vVh", twd_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -320,7 +323,8 @@ twd_parse_options(int argc, char **argv, struct twd_options *o)
 			o->foreground = 1;
 			break;
 		case 'g':
-			if (duration_parse(optarg, &o->grace_ms, &cause) == -1) {
+			if (duration_parse(optarg, &o->grace_ms, &cause) ==
+			    -1) {
 				fprintf(stderr, "twd: --grace: %s\n", cause);
 				free(cause);
 				exit(2);
@@ -343,7 +347,8 @@ twd_parse_options(int argc, char **argv, struct twd_options *o)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "twd: unexpected argument '%s'\n", argv[optind]);
+		fprintf(
+		    stderr, "twd: unexpected argument '%s'\n", argv[optind]);
 		twd_usage(stderr);
 		exit(2);
 	}
@@ -375,6 +380,7 @@ main(int argc, char **argv)
 	struct config_errors errs = { NULL, 0 };
 	struct config *config;
 	struct twd twd;
+	sigset_t mask;
 	char *cause, *line, *db;
 	int lock_fd, ready_fd = -1, lost;
 	size_t i;
@@ -398,8 +404,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s\n", line);
 			free(line);
 		}
-		fprintf(stderr, "twd: %zu error%s in the tasks file; nothing "
-				"started\n",
+		fprintf(stderr,
+		    "twd: %zu error%s in the tasks file; nothing "
+		    "started\n",
 		    errs.n, errs.n == 1 ? "" : "s");
 		config_errors_release(&errs);
 		exit(1);
@@ -427,7 +434,7 @@ main(int argc, char **argv)
 	}
 	if (lost > 0) {
 		log_warn("%d run(s) were left running by a twd that stopped "
-			 "abruptly; recorded as lost",
+		         "abruptly; recorded as lost",
 		    lost);
 	}
 
@@ -436,8 +443,8 @@ main(int argc, char **argv)
 	}
 	twd.jobs = job_list_create(twd.base);
 	twd.ev_grace = evtimer_new(twd.base, twd_grace_over, &twd);
-	twd.server = server_create(twd.base, twd.socket_path, request_dispatch,
-	    &twd, &cause);
+	twd.server = server_create(
+	    twd.base, twd.socket_path, request_dispatch, &twd, &cause);
 	if (twd.server == NULL) {
 		fatalx("%s", cause);
 	}
@@ -454,6 +461,16 @@ main(int argc, char **argv)
 
 	event_base_dispatch(twd.base);
 
+	/*
+	 * Freeing the signal events restores the default actions; a second
+	 * SIGTERM during the last writes must not turn a clean exit into a
+	 * killed one. Blocked, it stays pending until the process is gone.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	log_info("stopped");
 	server_free(twd.server);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {

@@ -20,11 +20,7 @@ wait_until "twd to be stopping" sh -c "'$TWCTL' status | grep -q 'daemon: *stopp
 expect_rc 1 twctl run waits
 expect_contains "$(cat "$T/err")" "shutting down"
 touch "$T/go"
-set +e
-wait "$TWD_PID"
-rc=$?
-set -e
-[ "$rc" = 0 ] || fail "twd exited $rc after SIGTERM"
+expect_twd_exit 0 "after SIGTERM"
 [ ! -e "$TW_SOCKET" ] || fail "socket left after SIGTERM"
 grep -q "waiting up to 1h for 1 running job" "$T/twd.log" || fail "no grace message"
 
@@ -38,11 +34,7 @@ pid=$(twctl --json history -n 1 sleeps | jget 'd[0]["pid"]')
 out=$(twctl shutdown)
 expect_contains "$out" "is stopping; 1 running job may finish for 1s"
 expect_contains "$out" "twd stopped"
-set +e
-wait "$TWD_PID"
-rc=$?
-set -e
-[ "$rc" = 0 ] || fail "twd exited $rc after shutdown"
+expect_twd_exit 0 "after shutdown"
 [ ! -e "$TW_SOCKET" ] || fail "socket left after shutdown"
 # The whole process group is gone, the background sleep included.
 wait_until "process group $pid to go" sh -c "! pgrep -g $pid"
@@ -58,11 +50,7 @@ twctl run sleeps >/dev/null
 wait_until "sleeps to run" sh -c "'$TWCTL' status | grep -q 'running: *1'"
 twctl shutdown --no-wait >/dev/null
 kill -TERM "$TWD_PID"
-set +e
-wait "$TWD_PID"
-rc=$?
-set -e
-[ "$rc" = 0 ] || fail "twd exited $rc after a second request"
+expect_twd_exit 0 "after a second request"
 grep -q "not waiting for the grace period" "$T/twd.log" || fail "no hurry message"
 
 # Nothing is left half-written.

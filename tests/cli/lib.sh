@@ -8,16 +8,47 @@ export TW_CONFIG="$T/tasks.yaml" TW_STATE_DIR="$T/state" TW_SOCKET="$T/twd.sock"
 unset XDG_CONFIG_HOME XDG_STATE_HOME XDG_RUNTIME_DIR
 mkdir -p "$HOME"
 TWD_PID=""
+# Under the sanitizers, reports go to files that cleanup looks for, since a
+# daemon in the background has no stderr to see them on.
+export ASAN_OPTIONS="log_path=$T/sanitizer:${ASAN_OPTIONS:-}"
+export UBSAN_OPTIONS="log_path=$T/sanitizer:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 
+# Stop the daemon the orderly way, so that every test also checks that twd
+# exits 0 and (under the sanitizers) frees everything.
 cleanup() {
-	if [ -n "$TWD_PID" ] && kill -0 "$TWD_PID" 2>/dev/null; then
-		kill -KILL "$TWD_PID" 2>/dev/null || true
-	fi
-	pid=$(cat "$TW_STATE_DIR/twd.pid" 2>/dev/null || true)
+	rc=$?
+	pid=${TWD_PID:-$(cat "$TW_STATE_DIR/twd.pid" 2>/dev/null || true)}
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
+		# Twice: the second skips the grace for running jobs.
+		kill -TERM "$pid" 2>/dev/null || true
+		sleep 0.1
+		kill -TERM "$pid" 2>/dev/null || true
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 300 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "FAIL: twd (pid $pid) did not exit on SIGTERM" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+			rc=1
+		elif [ "$pid" = "$TWD_PID" ]; then
+			st=0
+			wait "$pid" || st=$?
+			if [ "$st" != 0 ]; then
+				echo "FAIL: twd exited $st on SIGTERM" >&2
+				rc=1
+			fi
+		fi
 	fi
+	for f in "$T"/sanitizer*; do
+		[ -e "$f" ] || continue
+		echo "FAIL: sanitizer report:" >&2
+		cat "$f" >&2
+		rc=1
+	done
 	rm -rf "$T"
+	exit "$rc"
 }
 trap cleanup EXIT
 
@@ -72,6 +103,13 @@ print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1"
 # Succeeds when the newest run of task $1 has finished with status $2.
 run_status_is() {
 	[ "$(twctl --json history -n 1 "$1" | jget 'd[0]["status"]')" = "$2" ]
+}
+
+# Wait for our foreground twd to exit and check its status is $1.
+expect_twd_exit() {
+	st=0
+	wait "$TWD_PID" || st=$?
+	[ "$st" = "$1" ] || fail "twd exited $st, not $1 ($2)"
 }
 
 expect_contains() {

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "schedule.h"
+#include "tmpdir.h"
 
 struct fixture {
 	char dir[64];
@@ -27,8 +28,7 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 
-	strcpy(f->dir, "/tmp/tw-test-config-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmpdir_create(f->dir, sizeof f->dir, "config") == -1) {
 		return -1;
 	}
 	snprintf(f->path, sizeof f->path, "%s/tasks.yaml", f->dir);
@@ -41,8 +41,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	unlink(f->path);
-	rmdir(f->dir);
+	tmpdir_remove(f->dir);
 	config_errors_release(&f->errs);
 	free(f);
 	return 0;
@@ -61,8 +60,8 @@ load(struct fixture *f, const char *yaml)
 
 /* Assert error i reads "line:col: ...text..." */
 static void
-assert_error(struct fixture *f, size_t i, unsigned line, unsigned col,
-    const char *text)
+assert_error(
+    struct fixture *f, size_t i, unsigned line, unsigned col, const char *text)
 {
 	assert_true(i < f->errs.n);
 	assert_string_equal(f->errs.v[i].file, f->path);
@@ -80,20 +79,22 @@ test_config_loads_tasks_sorted_by_name(void **state)
 	struct config *c;
 	char buf[32];
 
-	c = load(f, "tasks:\n"
-		    "  zeta:\n"
-		    "    command: echo z\n"
-		    "    every: 1h30m\n"
-		    "  alpha:\n"
-		    "    command: echo a\n");
+	c = load(f,
+	    "tasks:\n"
+	    "  zeta:\n"
+	    "    command: echo z\n"
+	    "    every: 1h30m\n"
+	    "  alpha:\n"
+	    "    command: echo a\n");
 	assert_non_null(c);
 	assert_int_equal(c->ntasks, 2);
 	assert_string_equal(c->tasks[0]->name, "alpha");
 	assert_null(c->tasks[0]->schedule);
 	assert_string_equal(c->tasks[1]->name, "zeta");
 	assert_string_equal(c->tasks[1]->command, "echo z");
-	assert_string_equal(schedule_describe(c->tasks[1]->schedule, buf,
-				sizeof buf), "every 1h30m");
+	assert_string_equal(
+	    schedule_describe(c->tasks[1]->schedule, buf, sizeof buf),
+	    "every 1h30m");
 	assert_int_equal(c->tasks[1]->line, 2);
 	assert_ptr_equal(config_find(c, "zeta"), c->tasks[1]);
 	assert_null(config_find(c, "nope"));
@@ -120,13 +121,15 @@ test_config_syntax_error_has_line_and_column(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_null(load(f, "tasks:\n"
-			    "  a:\n"
-			    "    command: echo a\n"
-			    "   every: 5m\n"));
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a:\n"
+	    "    command: echo a\n"
+	    "   every: 5m\n"));
 	assert_int_equal(f->errs.n, 1);
-	assert_error(f, 0, 4, 4, "did not find expected key (while parsing a "
-				 "block mapping started at line 2, column 3)");
+	assert_error(f, 0, 4, 4,
+	    "did not find expected key (while parsing a "
+	    "block mapping started at line 2, column 3)");
 }
 
 static void
@@ -134,11 +137,13 @@ test_config_unknown_field_suggests_the_right_one(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_null(load(f, "tasks:\n"
-			    "  a:\n"
-			    "    comand: echo a\n"));
-	assert_error(f, 0, 3, 5, "unknown field 'comand' (did you mean "
-				 "'command'?)");
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a:\n"
+	    "    comand: echo a\n"));
+	assert_error(f, 0, 3, 5,
+	    "unknown field 'comand' (did you mean "
+	    "'command'?)");
 }
 
 static void
@@ -155,19 +160,21 @@ test_config_reports_every_error_at_once(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_null(load(f, "tasks:\n"
-			    "  a:\n"
-			    "    command: echo a\n"
-			    "    every: 5\n"
-			    "  b:\n"
-			    "    every: 0s\n"
-			    "    command: [echo]\n"
-			    "  c: {command: ok, every: 5 minutes}\n"));
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a:\n"
+	    "    command: echo a\n"
+	    "    every: 5\n"
+	    "  b:\n"
+	    "    every: 0s\n"
+	    "    command: [echo]\n"
+	    "  c: {command: ok, every: 5 minutes}\n"));
 	assert_int_equal(f->errs.n, 4);
 	assert_error(f, 0, 4, 12, "every: duration '5' has no unit");
 	assert_error(f, 1, 6, 12, "at least 1s");
-	assert_error(f, 2, 7, 14, "'command' must be a shell command line, "
-				  "not a list");
+	assert_error(f, 2, 7, 14,
+	    "'command' must be a shell command line, "
+	    "not a list");
 	assert_error(f, 3, 8, 27, "bad duration '5 minutes'");
 }
 
@@ -185,9 +192,10 @@ test_config_rejects_duplicate_tasks_and_fields(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_null(load(f, "tasks:\n"
-			    "  a: {command: x}\n"
-			    "  a: {command: y, command: z}\n"));
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a: {command: x}\n"
+	    "  a: {command: y, command: z}\n"));
 	assert_error(f, 0, 3, 3, "duplicate task 'a' (first at line 2)");
 	assert_error(f, 1, 3, 19, "duplicate field 'command'");
 }
@@ -207,9 +215,10 @@ test_config_resolves_anchors_and_aliases(void **state)
 	struct fixture *f = *state;
 	struct config *c;
 
-	c = load(f, "tasks:\n"
-		    "  a: {command: &cmd echo shared, every: 5m}\n"
-		    "  b: {command: *cmd}\n");
+	c = load(f,
+	    "tasks:\n"
+	    "  a: {command: &cmd echo shared, every: 5m}\n"
+	    "  b: {command: *cmd}\n");
 	assert_non_null(c);
 	assert_string_equal(c->tasks[1]->command, "echo shared");
 	config_free(c);

@@ -100,8 +100,8 @@ test_duration_formats_largest_units_first(void **state)
 
 	(void)state;
 	assert_string_equal(duration_format(5400, buf, sizeof buf), "1h30m");
-	assert_string_equal(duration_format(90061, buf, sizeof buf),
-	    "1d1h1m1s");
+	assert_string_equal(
+	    duration_format(90061, buf, sizeof buf), "1d1h1m1s");
 	assert_string_equal(duration_format(0, buf, sizeof buf), "0s");
 	assert_string_equal(duration_format(60, buf, sizeof buf), "1m");
 }
@@ -113,12 +113,11 @@ test_duration_format_ms_is_compact(void **state)
 
 	(void)state;
 	assert_string_equal(duration_format_ms(12, buf, sizeof buf), "12ms");
-	assert_string_equal(duration_format_ms(1500, buf, sizeof buf),
-	    "1.50s");
-	assert_string_equal(duration_format_ms(125000, buf, sizeof buf),
-	    "2m05s");
-	assert_string_equal(duration_format_ms(7260000, buf, sizeof buf),
-	    "2h01m");
+	assert_string_equal(duration_format_ms(1500, buf, sizeof buf), "1.50s");
+	assert_string_equal(
+	    duration_format_ms(125000, buf, sizeof buf), "2m05s");
+	assert_string_equal(
+	    duration_format_ms(7260000, buf, sizeof buf), "2h01m");
 }
 
 int
@@ -127,7 +126,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_duration_parses_each_unit),
 		cmocka_unit_test(test_duration_adds_compound_parts),
-		cmocka_unit_test(test_duration_rejects_missing_unit_and_says_so),
+		cmocka_unit_test(
+		    test_duration_rejects_missing_unit_and_says_so),
 		cmocka_unit_test(test_duration_rejects_garbage_quoting_it),
 		cmocka_unit_test(test_duration_rejects_overflow),
 		cmocka_unit_test(test_duration_formats_largest_units_first),

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "history.h"
+#include "tmpdir.h"
 
 #define T0 INT64_C(1773109800000)
 
@@ -29,8 +30,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof *f);
 	char *cause = NULL;
 
-	strcpy(f->dir, "/tmp/tw-test-history-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmpdir_create(f->dir, sizeof f->dir, "history") == -1) {
 		return -1;
 	}
 	snprintf(f->path, sizeof f->path, "%s/twd.db", f->dir);
@@ -46,11 +46,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
-
 	history_close(f->h);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0) {
+	if (tmpdir_remove(f->dir) == -1) {
 		return -1;
 	}
 	free(f);
@@ -128,8 +125,9 @@ test_history_refuses_a_newer_schema(void **state)
 	sqlite3 *db;
 
 	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
-			     NULL, NULL), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	assert_null(history_open(f->path, &cause));
 	assert_non_null(strstr(cause, "schema 99, newer than this twd"));
@@ -178,11 +176,11 @@ test_history_lists_newest_first_with_a_limit(void **state)
 {
 	struct fixture *f = *state;
 	int64_t a = insert(f, "a", T0), b = insert(f, "b", T0 + 1),
-		c = insert(f, "a", T0 + 2), ids[8] = { 0 };
+	        c = insert(f, "a", T0 + 2), ids[8] = { 0 };
 	char *cause = NULL;
 
-	assert_int_equal(history_each(f->h, NULL, 10, count_cb, ids, &cause),
-	    3);
+	assert_int_equal(
+	    history_each(f->h, NULL, 10, count_cb, ids, &cause), 3);
 	assert_int_equal(ids[1], c);
 	assert_int_equal(ids[2], b);
 	assert_int_equal(ids[3], a);

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "job.h"
+#include "tmpdir.h"
 
 struct fixture {
 	char dir[64];
@@ -54,8 +55,7 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
 
-	strcpy(f->dir, "/tmp/tw-test-job-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (tmpdir_create(f->dir, sizeof f->dir, "job") == -1) {
 		return -1;
 	}
 	snprintf(f->log, sizeof f->log, "%s/run.log", f->dir);
@@ -71,13 +71,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[160];
-
 	job_list_free(f->jobs);
 	event_free(f->ev_chld);
 	event_base_free(f->base);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0) {
+	if (tmpdir_remove(f->dir) == -1) {
 		return -1;
 	}
 	free(f);
@@ -188,8 +185,9 @@ test_job_missing_program_fails_to_start_with_reason(void **state)
 	char *cause = NULL;
 
 	assert_null(job_start(f->jobs, &spec, on_done, f, &cause));
-	assert_string_equal(cause, "cannot run 'tw-no-such-program': No such "
-				   "file or directory");
+	assert_string_equal(cause,
+	    "cannot run 'tw-no-such-program': No such "
+	    "file or directory");
 	free(cause);
 	assert_int_equal(job_list_count(f->jobs), 0);
 }
@@ -203,9 +201,10 @@ test_job_missing_directory_fails_to_start_with_reason(void **state)
 	char *cause = NULL;
 
 	assert_null(job_start(f->jobs, &spec, on_done, f, &cause));
-	assert_string_equal(cause, "cannot change directory to "
-				   "'/nonexistent/dir': No such file or "
-				   "directory");
+	assert_string_equal(cause,
+	    "cannot change directory to "
+	    "'/nonexistent/dir': No such file or "
+	    "directory");
 	free(cause);
 }
 
@@ -231,8 +230,9 @@ test_job_stop_kills_what_ignores_sigterm(void **state)
 	struct fixture *f = *state;
 	struct job *job;
 
-	job = start_sh(f, "trap '' TERM; echo ready; while :; do sleep 1; "
-			  "done",
+	job = start_sh(f,
+	    "trap '' TERM; echo ready; while :; do sleep 1; "
+	    "done",
 	    NULL);
 	/* Only once the trap is set is SIGTERM sure to be ignored. */
 	while (strstr(read_log(f), "ready") == NULL) {

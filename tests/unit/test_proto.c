@@ -27,13 +27,15 @@ test_proto_decodes_a_request(void **state)
 	char *cause = NULL;
 
 	(void)state;
-	assert_int_equal(decode(&req, "{\"id\": 7, \"cmd\": \"run\", "
-				      "\"args\": {\"task\": \"backup\"}}",
-			     &code, &cause), 0);
+	assert_int_equal(decode(&req,
+	                     "{\"id\": 7, \"cmd\": \"run\", "
+	                     "\"args\": {\"task\": \"backup\"}}",
+	                     &code, &cause),
+	    0);
 	assert_int_equal(json_integer_value(req.id), 7);
 	assert_string_equal(req.cmd, "run");
-	assert_string_equal(json_string_value(json_object_get(req.args,
-				"task")), "backup");
+	assert_string_equal(
+	    json_string_value(json_object_get(req.args, "task")), "backup");
 	proto_request_release(&req);
 }
 
@@ -45,7 +47,8 @@ test_proto_gives_absent_args_as_empty_object(void **state)
 	char *cause;
 
 	(void)state;
-	assert_int_equal(decode(&req, "{\"cmd\":\"status\"}", &code, &cause), 0);
+	assert_int_equal(
+	    decode(&req, "{\"cmd\":\"status\"}", &code, &cause), 0);
 	assert_true(json_is_object(req.args));
 	assert_true(json_is_null(req.id));
 	proto_request_release(&req);
@@ -75,8 +78,8 @@ test_proto_rejects_bad_requests_with_reasons(void **state)
 	expect_error("{\"cmd\": 5}", PROTO_E_BAD_REQUEST, "needs 'cmd'");
 	expect_error("{\"cmd\": \"run\", \"args\": [1]}", PROTO_E_BAD_REQUEST,
 	    "'args' must be an object");
-	expect_error("{\"id\": 1.5, \"cmd\": \"run\"}", PROTO_E_BAD_REQUEST,
-	    "'id'");
+	expect_error(
+	    "{\"id\": 1.5, \"cmd\": \"run\"}", PROTO_E_BAD_REQUEST, "'id'");
 	expect_error("{\"cmd\": \"a\", \"cmd\": \"b\"}", PROTO_E_BAD_REQUEST,
 	    "invalid JSON");
 }
@@ -89,8 +92,8 @@ test_proto_keeps_the_id_of_a_bad_request(void **state)
 	char *cause;
 
 	(void)state;
-	assert_int_equal(decode(&req, "{\"id\": 42, \"cmd\": 1}", &code,
-			     &cause), -1);
+	assert_int_equal(
+	    decode(&req, "{\"id\": 42, \"cmd\": 1}", &code, &cause), -1);
 	assert_int_equal(json_integer_value(req.id), 42);
 	free(cause);
 	proto_request_release(&req);
@@ -114,8 +117,8 @@ test_proto_refuses_oversized_requests(void **state)
 	(void)state;
 	memset(big, ' ', PROTO_MAX_MSG);
 	big[PROTO_MAX_MSG] = '\0';
-	assert_int_equal(proto_request_decode(&req, big, PROTO_MAX_MSG, &code,
-			     &cause), -1);
+	assert_int_equal(
+	    proto_request_decode(&req, big, PROTO_MAX_MSG, &code, &cause), -1);
 	assert_string_equal(code, PROTO_E_TOO_LARGE);
 	free(cause);
 	free(big);
@@ -125,8 +128,8 @@ test_proto_refuses_oversized_requests(void **state)
 static void
 test_proto_encodes_one_line(void **state)
 {
-	json_t *msg = proto_reply_ok(json_integer(3),
-	    json_pack("{s:s}", "text", "two\nlines"));
+	json_t *msg = proto_reply_ok(
+	    json_integer(3), json_pack("{s:s}", "text", "two\nlines"));
 	size_t len;
 	char *line;
 
@@ -171,16 +174,19 @@ test_proto_result_text_names_the_cause(void **state)
 	char buf[64];
 
 	(void)state;
-	assert_string_equal(proto_result_text("ok", 0, NULL, buf, sizeof buf),
-	    "ok");
-	assert_string_equal(proto_result_text("failed", 3, NULL, buf,
-				sizeof buf), "exit 3");
-	assert_string_equal(proto_result_text("failed", -1, "SIGSEGV", buf,
-				sizeof buf), "SIGSEGV");
-	assert_string_equal(proto_result_text("killed", -1, "SIGTERM", buf,
-				sizeof buf), "killed (SIGTERM)");
-	assert_string_equal(proto_result_text("start_failed", -1, NULL, buf,
-				sizeof buf), "start failed");
+	assert_string_equal(
+	    proto_result_text("ok", 0, NULL, buf, sizeof buf), "ok");
+	assert_string_equal(
+	    proto_result_text("failed", 3, NULL, buf, sizeof buf), "exit 3");
+	assert_string_equal(
+	    proto_result_text("failed", -1, "SIGSEGV", buf, sizeof buf),
+	    "SIGSEGV");
+	assert_string_equal(
+	    proto_result_text("killed", -1, "SIGTERM", buf, sizeof buf),
+	    "killed (SIGTERM)");
+	assert_string_equal(
+	    proto_result_text("start_failed", -1, NULL, buf, sizeof buf),
+	    "start failed");
 }
 
 int

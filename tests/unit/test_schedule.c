@@ -37,25 +37,23 @@ static void
 test_every_keeps_its_phase_from_the_last_fire(void **state)
 {
 	/* Restarted 100s after a fire: the next is 200s away, not 300s. */
-	assert_int_equal(schedule_next(*state, T0, T0 + 100 * S),
-	    T0 + 300 * S);
+	assert_int_equal(schedule_next(*state, T0, T0 + 100 * S), T0 + 300 * S);
 }
 
 static void
 test_every_passes_over_fires_missed_while_down(void **state)
 {
-	assert_int_equal(schedule_next(*state, T0, T0 + 1000 * S),
-	    T0 + 1200 * S);
+	assert_int_equal(
+	    schedule_next(*state, T0, T0 + 1000 * S), T0 + 1200 * S);
 	/* Exactly on a grid instant, the next one is a whole interval on. */
-	assert_int_equal(schedule_next(*state, T0, T0 + 600 * S),
-	    T0 + 900 * S);
+	assert_int_equal(schedule_next(*state, T0, T0 + 600 * S), T0 + 900 * S);
 }
 
 static void
 test_every_starts_afresh_when_the_clock_went_back(void **state)
 {
-	assert_int_equal(schedule_next(*state, T0 + 3600 * S, T0),
-	    T0 + 300 * S);
+	assert_int_equal(
+	    schedule_next(*state, T0 + 3600 * S, T0), T0 + 300 * S);
 }
 
 static void
@@ -63,14 +61,15 @@ test_every_describes_itself(void **state)
 {
 	char buf[32];
 
-	assert_string_equal(schedule_describe(*state, buf, sizeof buf),
-	    "every 5m");
+	assert_string_equal(
+	    schedule_describe(*state, buf, sizeof buf), "every 5m");
 }
 
 static void
 test_every_equality_is_by_interval(void **state)
 {
-	struct schedule *same = schedule_every(300), *other = schedule_every(60);
+	struct schedule *same = schedule_every(300),
+	                *other = schedule_every(60);
 
 	assert_true(schedule_equal(*state, same));
 	assert_false(schedule_equal(*state, other));
@@ -96,8 +95,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_every_starts_afresh_when_the_clock_went_back, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_every_describes_itself,
-		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_every_describes_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_every_equality_is_by_interval, setup, teardown),
 	};

@@ -1,0 +1,49 @@
+# bash completion for twctl. Commands, options and task names all come from
+# twctl itself (list-commands, COMMAND -h, list -q), so nothing here goes
+# stale when a command is added.
+
+_twctl() {
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+	local i verb="" sock=()
+
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		case ${COMP_WORDS[i]} in
+		-s | --socket)
+			sock=(--socket "${COMP_WORDS[i+1]}")
+			((i++))
+			;;
+		-*) ;;
+		*)
+			verb=${COMP_WORDS[i]}
+			break
+			;;
+		esac
+	done
+
+	if [[ $prev == -s || $prev == --socket ]]; then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	fi
+	if [[ -z $verb ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--json --socket --version --help" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
+		fi
+		return
+	fi
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$(twctl "$verb" -h 2>/dev/null |
+			grep -o -- '--[a-z-]*' | sort -u) --json --help" -- "$cur"))
+		return
+	fi
+	case $verb in
+	help)
+		COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
+		;;
+	run | history)
+		COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
+		;;
+	esac
+}
+complete -F _twctl twctl

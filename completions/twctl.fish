@@ -1,0 +1,34 @@
+# fish completion for twctl. Commands, options and task names come from
+# twctl itself (list-commands, COMMAND -h, list -q).
+
+function __twctl_verb
+	set -l words (commandline -opc)
+	set -e words[1]
+	while set -q words[1]
+		switch $words[1]
+			case -s --socket
+				set -e words[1]
+			case '-*'
+			case '*'
+				echo $words[1]
+				return 0
+		end
+		set -e words[1]
+	end
+	return 1
+end
+
+function __twctl_verb_options
+	twctl (__twctl_verb) -h 2>/dev/null | string match -r -a -- '--[a-z-]+' | string sub -s 3 | sort -u
+end
+
+complete -c twctl -f
+complete -c twctl -n 'not __twctl_verb' -s j -l json -d 'print JSON only'
+complete -c twctl -n 'not __twctl_verb' -s s -l socket -r -F -d 'daemon socket'
+complete -c twctl -n 'not __twctl_verb' -s V -l version -d 'print the version'
+complete -c twctl -n 'not __twctl_verb' -s h -l help -d 'print the commands'
+complete -c twctl -n 'not __twctl_verb' -a '(twctl list-commands 2>/dev/null)'
+complete -c twctl -n '__twctl_verb' -l json -d 'print JSON only'
+complete -c twctl -n '__twctl_verb' -a '(__twctl_verb_options | string replace -r "^" -- "--")'
+complete -c twctl -n 'contains -- (__twctl_verb) help' -a '(twctl list-commands 2>/dev/null)'
+complete -c twctl -n 'contains -- (__twctl_verb) run history' -a '(twctl list -q 2>/dev/null)'

@@ -1,0 +1,33 @@
+# The bash completion offers commands, options and task names, all asked
+# of twctl itself.
+. "$(dirname "$0")/lib.sh"
+comp=$(cd "$(dirname "$0")/../../completions" && pwd)/twctl.bash
+
+tasks <<'YAML'
+tasks:
+  backup: {command: "true"}
+  bake: {command: "true"}
+  other: {command: "true"}
+YAML
+start_twd
+
+mkdir "$T/bin"
+ln -s "$TWCTL" "$T/bin/twctl"
+complete_line() {
+	PATH="$T/bin:$PATH" bash -c '
+		. "$1"; shift
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+		_twctl
+		printf "%s\n" "${COMPREPLY[@]}" | LC_ALL=C sort' sh "$comp" "$@"
+}
+
+[ "$(complete_line twctl sta)" = status ] || fail "verb: $(complete_line twctl sta)"
+[ "$(complete_line twctl --json hi)" = history ] || fail "verb after option"
+[ "$(complete_line twctl run ba)" = "backup
+bake" ] || fail "tasks: $(complete_line twctl run ba)"
+expect_contains "$(complete_line twctl history --)" "--limit"
+expect_contains "$(complete_line twctl shutdown --)" "--no-wait"
+expect_contains "$(complete_line twctl help li)" "list-commands"
+[ "$(twctl list -q)" = "backup
+bake
+other" ] || fail "list -q: $(twctl list -q)"
