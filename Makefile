@@ -57,6 +57,8 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
 	       mandoc python3 clang-format
 
+.SECONDARY:
+
 .PHONY: all deps check check-unit check-cli check-lint check-san run \
 	install uninstall clean format
 

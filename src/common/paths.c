@@ -13,7 +13,7 @@
 #include "paths.h"
 #include "xmalloc.h"
 
-static char *
+char *
 paths_home(void)
 {
 	const char *home = getenv("HOME");

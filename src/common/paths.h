@@ -10,6 +10,8 @@ char *paths_config(const char *flag);
 char *paths_state_dir(const char *flag);
 char *paths_socket(const char *flag);
 
+/* $HOME, else the password database's, else "/"; caller frees. */
+char *paths_home(void);
 /* Make path absolute against the working directory; caller frees. */
 char *paths_absolute(const char *path);
 /* Directory part of path; caller frees. */

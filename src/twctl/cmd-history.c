@@ -11,7 +11,7 @@
 #include "output.h"
 #include "timefmt.h"
 
-#define HISTORY_LIMIT_MAX 10000
+#define HISTORY_LIMIT_MAX 1000
 
 static const struct option cmd_history_longopts[] = {
 	{ "limit", required_argument, NULL, 'n' },

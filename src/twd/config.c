@@ -15,7 +15,8 @@
 #include "suggest.h"
 #include "xmalloc.h"
 
-#define TASK_NAME_MAX 64
+#define TASK_NAME_MAX  64
+#define EVERY_MAX_SECS (3650 * INT64_C(86400))
 
 struct loader {
 	const char *file;
@@ -156,10 +157,10 @@ field_every(struct loader *l, struct task_def *t, const struct field *f,
 		free(cause);
 		return -1;
 	}
-	if (secs == 0) {
+	if (secs == 0 || secs > EVERY_MAX_SECS) {
 		loader_error(l, node,
-		    "every: interval must be at least 1s, "
-		    "not '%s'",
+		    "every: interval must be from 1s to "
+		    "3650d, not '%s'",
 		    v);
 		return -1;
 	}

@@ -21,7 +21,7 @@
 #include "xmalloc.h"
 
 #define HISTORY_DEFAULT_LIMIT 20
-#define HISTORY_MAX_LIMIT     10000
+#define HISTORY_MAX_LIMIT     1000 /* keeps a reply well under 1 MiB */
 
 /* A failed request: a code from proto.h and a heap message. */
 struct request_error {

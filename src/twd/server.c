@@ -122,6 +122,7 @@ void
 client_send(struct client *c, json_t *msg)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	json_t *id;
 	char *line;
 	size_t len;
 
@@ -130,9 +131,11 @@ client_send(struct client *c, json_t *msg)
 		return;
 	}
 	if ((line = proto_encode(msg, &len)) == NULL) {
+		id = json_incref(json_object_get(msg, "id"));
 		json_decref(msg);
-		msg = proto_reply_error(NULL, PROTO_E_TOO_LARGE,
+		msg = proto_reply_error(id, PROTO_E_TOO_LARGE,
 		    "reply is over the message size limit");
+		json_decref(id);
 		line = proto_encode(msg, &len);
 	}
 	json_decref(msg);

@@ -328,7 +328,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 		env[1] = xasprintf("TW_RUN_ID=%" PRId64, id);
 		env[2] = NULL;
 		spec.argv = argv;
-		spec.cwd = NULL;
+		spec.cwd = twd->home;
 		spec.log_path = r->log_path;
 		spec.env = (const char *const *)env;
 		ar->job = job_start(twd->jobs, &spec, tasks_run_done, ar, &why);

@@ -264,6 +264,10 @@ twd_daemonize(void)
 	}
 	close(p[0]);
 	setsid();
+	/* Hold no directory busy; every path is absolute by now. */
+	if (chdir("/") == -1) {
+		fatal("chdir /");
+	}
 	return p[1];
 }
 
@@ -395,9 +399,17 @@ main(int argc, char **argv)
 	twd.state_dir = paths_state_dir(opt.state_dir);
 	twd.socket_path = paths_socket(opt.socket);
 	twd.log_dir = xasprintf("%s/logs", twd.state_dir);
+	twd.home = paths_home();
 	twd.grace_ms = opt.grace_ms;
 	twd.kill_grace_ms = TWD_DEFAULT_KILL_GRACE_MS;
 
+	if (access(twd.config_path, F_OK) == -1 && errno == ENOENT) {
+		fprintf(stderr,
+		    "twd: no tasks file at %s; write one (see "
+		    "taskweaver(5)) or name one with --config\n",
+		    twd.config_path);
+		exit(1);
+	}
 	if ((config = config_load(twd.config_path, &errs)) == NULL) {
 		for (i = 0; i < errs.n; i++) {
 			line = config_error_format(&errs.v[i]);
@@ -489,5 +501,6 @@ main(int argc, char **argv)
 	free(twd.state_dir);
 	free(twd.socket_path);
 	free(twd.log_dir);
+	free(twd.home);
 	return 0;
 }

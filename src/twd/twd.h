@@ -26,6 +26,7 @@ struct twd {
 	char *state_dir;
 	char *socket_path;
 	char *log_dir; /* per-run logs: log_dir/TASK/ID.log */
+	char *home;    /* where jobs start */
 
 	struct config *config;
 	struct task **tasks; /* one per config->tasks, same order */

@@ -53,3 +53,14 @@ expect_rc 1 twctl --json run nope
 expect_rc 1 twctl history nope
 expect_contains "$(cat "$T/err")" "no task named 'nope'"
 expect_rc 2 twctl history -n 0
+
+# Jobs start in the home directory, whatever twd's own directory is.
+tasks <<'YAML'
+tasks:
+  where: {command: pwd}
+YAML
+kill -HUP "$TWD_PID"
+wait_until "the reload" sh -c "'$TWCTL' list | grep -q '^where '"
+id=$(twctl --json run where | jget 'd["id"]')
+wait_until "where to finish" run_status_is where ok
+[ "$(cat "$TW_STATE_DIR/logs/where/$id.log")" = "$HOME" ] || fail "cwd: $(cat "$TW_STATE_DIR/logs/where/$id.log")"

@@ -26,4 +26,4 @@ expect_contains "$(cat "$T/err")" "twd: 2 errors in the tasks file"
 
 rm "$TW_CONFIG"
 expect_rc 1 "$TWD"
-expect_contains "$(cat "$T/err")" "$TW_CONFIG: cannot open: No such file or directory"
+expect_contains "$(cat "$T/err")" "twd: no tasks file at $TW_CONFIG; write one (see taskweaver(5)) or name one with --config"

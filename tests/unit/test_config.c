@@ -171,7 +171,7 @@ test_config_reports_every_error_at_once(void **state)
 	    "  c: {command: ok, every: 5 minutes}\n"));
 	assert_int_equal(f->errs.n, 4);
 	assert_error(f, 0, 4, 12, "every: duration '5' has no unit");
-	assert_error(f, 1, 6, 12, "at least 1s");
+	assert_error(f, 1, 6, 12, "must be from 1s to 3650d, not '0s'");
 	assert_error(f, 2, 7, 14,
 	    "'command' must be a shell command line, "
 	    "not a list");
