@@ -29,18 +29,19 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN) -MMD -MP \
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 COMMON_SRCS = src/common/duration.c src/common/log.c src/common/paths.c \
-	      src/common/proto.c src/common/suggest.c src/common/timefmt.c \
-	      src/common/xmalloc.c
+	      src/common/proto.c src/common/schedule.c src/common/suggest.c \
+	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c
 # The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
 TWD_LIB_SRCS = src/twd/config.c src/twd/history.c src/twd/job.c \
-	       src/twd/request.c src/twd/run.c src/twd/schedule.c \
-	       src/twd/server.c src/twd/tasks.c
+	       src/twd/request.c src/twd/run.c src/twd/server.c \
+	       src/twd/tasks.c
 TWD_SRCS    = src/twd/twd.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-list.c \
 	      src/twctl/cmd-run.c src/twctl/cmd-shutdown.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
-UNIT_TESTS  = config duration history job proto schedule suggest timefmt
+UNIT_TESTS  = config cron duration history job proto schedule suggest \
+	      timefmt tz
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -55,7 +56,7 @@ MANPAGES = man/twd.1 man/twctl.1 man/taskweaver.5 man/taskweaver-ipc.7
 # Debian packages: build, test and demo. `make deps` installs the missing.
 DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
-	       mandoc python3 clang-format
+	       mandoc python3 clang-format tzdata
 
 .SECONDARY:
 
@@ -70,9 +71,11 @@ $(BUILD)/%.o: %.c
 	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(COMMON_LIB): $(call obj,$(COMMON_SRCS))
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(TWD_LIB): $(call obj,$(TWD_LIB_SRCS))
+	@rm -f $@
 	$(AR) rcs $@ $^
 
 $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
