@@ -32,7 +32,7 @@ COMMON_SRCS = src/common/duration.c src/common/log.c src/common/paths.c \
 	      src/common/proto.c src/common/schedule.c src/common/suggest.c \
 	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c
 # The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
-TWD_LIB_SRCS = src/twd/config.c src/twd/history.c src/twd/job.c \
+TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c \
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c
 TWD_SRCS    = src/twd/twd.c

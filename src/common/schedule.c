@@ -92,6 +92,12 @@ schedule_set_start(struct schedule *s, int64_t start_ms)
 	s->start_ms = start_ms;
 }
 
+int64_t
+schedule_once_at(const struct schedule *s)
+{
+	return s->kind == SCHEDULE_AT ? s->at_ms : 0;
+}
+
 int
 schedule_is_reboot(const struct schedule *s)
 {

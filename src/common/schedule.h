@@ -29,6 +29,8 @@ void schedule_free(struct schedule *);
 void schedule_set_tz(struct schedule *, const struct tz *);
 /* Interval rules: the first fire, when nothing fired before. */
 void schedule_set_start(struct schedule *, int64_t start_ms);
+/* A one-shot rule's instant, or 0 for any other rule. */
+int64_t schedule_once_at(const struct schedule *);
 /* Whether it is "@reboot": fires once per boot, decided by the caller. */
 int schedule_is_reboot(const struct schedule *);
 

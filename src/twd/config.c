@@ -3,6 +3,7 @@
  * aliases); a table of fields then checks each task, collecting every error.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,39 +14,73 @@
 #include "duration.h"
 #include "schedule.h"
 #include "suggest.h"
+#include "tz.h"
 #include "xmalloc.h"
 
-#define TASK_NAME_MAX  64
-#define EVERY_MAX_SECS (3650 * INT64_C(86400))
+#define TASK_NAME_MAX   64
+#define EVERY_MAX_SECS  (3650 * INT64_C(86400))
+#define JITTER_MAX_SECS 86400
 
 struct loader {
 	const char *file;
 	yaml_document_t doc;
 	struct config_errors *errs;
+	struct config *config;
+};
+
+/*
+ * A task as read so far. Rules are built when the whole mapping is read,
+ * since the zone they need may come after them.
+ */
+struct draft {
+	const char *command;
+	yaml_node_t *schedule;
+	yaml_node_t *every;
+	yaml_node_t *at;
+	yaml_node_t *start_at;
+	const struct tz *tz; /* NULL: the local zone */
+	int64_t jitter_ms;
 };
 
 struct field;
 typedef int (*field_fn)(
-    struct loader *, struct task_def *, const struct field *, yaml_node_t *);
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
 
 struct field {
 	const char *name;
 	field_fn set;
 	const char *want; /* what the value must be, for messages */
+	size_t slot;      /* field_node: where in the draft the node goes */
+	int in_defaults;  /* may be set in the defaults block */
 };
 
 static int field_command(
-    struct loader *, struct task_def *, const struct field *, yaml_node_t *);
-static int field_every(
-    struct loader *, struct task_def *, const struct field *, yaml_node_t *);
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_jitter(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_node(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_timezone(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+
+#define DATETIME_WANT "a date and time such as 2026-12-24T18:00"
 
 /* Keep alphabetized; taskweaver(5) documents each entry. */
 static const struct field task_fields[] = {
-	{ "command", field_command, "a shell command line" },
-	{ "every", field_every, "a duration such as 90s, 5m or 1h30m" },
+	{ "at", field_node, DATETIME_WANT, offsetof(struct draft, at), 0 },
+	{ "command", field_command, "a shell command line", 0, 0 },
+	{ "every", field_node, "a duration such as 90s, 5m or 1h30m",
+	    offsetof(struct draft, every), 0 },
+	{ "jitter", field_jitter, "a duration such as 30s", 0, 1 },
+	{ "schedule", field_node,
+	    "a cron expression such as \"30 2 * * *\" or @daily",
+	    offsetof(struct draft, schedule), 0 },
+	{ "start_at", field_node, DATETIME_WANT,
+	    offsetof(struct draft, start_at), 0 },
+	{ "timezone", field_timezone, "a zone such as Europe/Berlin", 0, 1 },
 };
 
-static const char *const top_keys[] = { "tasks" };
+static const char *const top_keys[] = { "defaults", "tasks" };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -128,22 +163,30 @@ loader_scalar(struct loader *l, const yaml_node_t *node, const struct field *f)
 }
 
 static int
-field_command(struct loader *l, struct task_def *t, const struct field *f,
-    yaml_node_t *node)
+field_command(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
 {
-	const char *v;
-
-	if ((v = loader_scalar(l, node, f)) == NULL) {
+	if ((d->command = loader_scalar(l, node, f)) == NULL) {
 		return -1;
 	}
-	free(t->command);
-	t->command = xstrdup(v);
+	return 0;
+}
+
+/* Keep the node for when the task is complete; check only its type now. */
+static int
+field_node(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	if (loader_scalar(l, node, f) == NULL) {
+		return -1;
+	}
+	*(yaml_node_t **)((char *)d + f->slot) = node;
 	return 0;
 }
 
 static int
-field_every(struct loader *l, struct task_def *t, const struct field *f,
-    yaml_node_t *node)
+field_jitter(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
 {
 	const char *v;
 	int64_t secs;
@@ -153,19 +196,148 @@ field_every(struct loader *l, struct task_def *t, const struct field *f,
 		return -1;
 	}
 	if (duration_parse(v, &secs, &cause) == -1) {
-		loader_error(l, node, "every: %s", cause);
+		loader_error(l, node, "jitter: %s", cause);
+		free(cause);
+		return -1;
+	}
+	if (secs > JITTER_MAX_SECS) {
+		loader_error(
+		    l, node, "jitter: '%s' is over the limit of 1d", v);
+		return -1;
+	}
+	d->jitter_ms = secs * 1000;
+	return 0;
+}
+
+static int
+field_timezone(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	const char *v;
+	char *cause;
+
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	if ((d->tz = config_zone(l->config, v, &cause)) == NULL) {
+		loader_error(l, node, "timezone: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *
+node_text(const yaml_node_t *node)
+{
+	return (const char *)node->data.scalar.value;
+}
+
+/* The zone a task's wall-clock times are in; NULL after an error. */
+static const struct tz *
+draft_zone(struct loader *l, const struct draft *d, yaml_node_t *where)
+{
+	const struct tz *tz;
+	char *cause;
+
+	if (d->tz != NULL) {
+		return d->tz;
+	}
+	if ((tz = config_zone(l->config, "local", &cause)) == NULL) {
+		loader_error(l, where, "%s", cause);
+		free(cause);
+	}
+	return tz;
+}
+
+static int
+draft_every(struct loader *l, const struct draft *d, struct task_def *t)
+{
+	const char *v = node_text(d->every);
+	const struct tz *tz;
+	int64_t secs, start;
+	char *cause;
+
+	if (duration_parse(v, &secs, &cause) == -1) {
+		loader_error(l, d->every, "every: %s", cause);
 		free(cause);
 		return -1;
 	}
 	if (secs == 0 || secs > EVERY_MAX_SECS) {
-		loader_error(l, node,
-		    "every: interval must be from 1s to "
-		    "3650d, not '%s'",
-		    v);
+		loader_error(l, d->every,
+		    "every: interval must be from 1s to 3650d, not '%s'", v);
 		return -1;
 	}
-	schedule_free(t->schedule);
 	t->schedule = schedule_every(secs);
+	if (d->start_at == NULL) {
+		return 0;
+	}
+	if ((tz = draft_zone(l, d, d->start_at)) == NULL) {
+		return -1;
+	}
+	if (tz_parse_iso(tz, node_text(d->start_at), &start, &cause) == -1) {
+		loader_error(l, d->start_at, "start_at: %s", cause);
+		free(cause);
+		return -1;
+	}
+	schedule_set_start(t->schedule, start);
+	return 0;
+}
+
+/* Build the task's rule from its draft; errors point at the values. */
+static int
+draft_schedule(struct loader *l, const struct draft *d, struct task_def *t)
+{
+	yaml_node_t *given[3] = { d->schedule, d->every, d->at };
+	static const char *const names[3] = { "schedule", "every", "at" };
+	const struct tz *tz;
+	char *cause;
+	int64_t ms;
+	int i, first = -1;
+
+	for (i = 0; i < 3; i++) {
+		if (given[i] == NULL) {
+			continue;
+		}
+		if (first != -1) {
+			loader_error(l, given[i],
+			    "'%s' and '%s' cannot be used together: a task "
+			    "has one of schedule, every or at",
+			    names[first], names[i]);
+			return -1;
+		}
+		first = i;
+	}
+	if (d->start_at != NULL && d->every == NULL) {
+		loader_error(l, d->start_at, "'start_at' goes with 'every'");
+		return -1;
+	}
+	if (d->every != NULL) {
+		return draft_every(l, d, t);
+	}
+	if (first == -1) {
+		return 0; /* runs only when asked */
+	}
+	if ((tz = draft_zone(l, d, given[first])) == NULL) {
+		return -1;
+	}
+	t->tz = tz;
+	if (d->at != NULL) {
+		if (tz_parse_iso(tz, node_text(d->at), &ms, &cause) == -1) {
+			loader_error(l, d->at, "at: %s", cause);
+			free(cause);
+			return -1;
+		}
+		t->schedule = schedule_at(ms);
+		return 0;
+	}
+	if ((t->schedule = schedule_cron(node_text(d->schedule), &cause)) ==
+	    NULL) {
+		loader_error(l, d->schedule, "schedule: %s", cause);
+		free(cause);
+		return -1;
+	}
+	schedule_set_tz(t->schedule, tz);
 	return 0;
 }
 
@@ -266,13 +438,16 @@ task_def_free(struct task_def *t)
 	free(t);
 }
 
-static struct task_def *
-loader_task(struct loader *l, yaml_node_t *key, yaml_node_t *body)
+/*
+ * Read a mapping of fields into d. In the defaults block only fields that
+ * make sense for every task are allowed. Returns 0 when all were good.
+ */
+static int
+loader_fields(
+    struct loader *l, yaml_node_t *body, struct draft *d, int defaults)
 {
-	const char *name = (const char *)key->data.scalar.value;
 	const char *names[NITEMS(task_fields)];
 	const struct field *f;
-	struct task_def *t;
 	yaml_node_pair_t *p;
 	yaml_node_t *k, *v;
 	size_t nerrs = l->errs->n, i;
@@ -280,6 +455,36 @@ loader_task(struct loader *l, yaml_node_t *key, yaml_node_t *body)
 	for (i = 0; i < NITEMS(task_fields); i++) {
 		names[i] = task_fields[i].name;
 	}
+	if (loader_check_keys(l, body, "field") == -1) {
+		return -1;
+	}
+	for (p = body->data.mapping.pairs.start;
+	     p < body->data.mapping.pairs.top; p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		v = yaml_document_get_node(&l->doc, p->value);
+		if ((f = field_find(node_text(k))) == NULL) {
+			loader_unknown_key(l, k, "field", names, NITEMS(names));
+		} else if (defaults && !f->in_defaults) {
+			loader_error(l, k,
+			    "'%s' cannot be in defaults: it belongs to one "
+			    "task",
+			    f->name);
+		} else {
+			f->set(l, d, f, v);
+		}
+	}
+	return l->errs->n == nerrs ? 0 : -1;
+}
+
+static struct task_def *
+loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
+    yaml_node_t *body)
+{
+	const char *name = node_text(key);
+	struct draft d = *defaults;
+	struct task_def *t;
+	size_t nerrs = l->errs->n;
+
 	if (!task_name_valid(name)) {
 		loader_error(l, key,
 		    "task name '%s' must be 1 to %d letters, "
@@ -290,7 +495,7 @@ loader_task(struct loader *l, yaml_node_t *key, yaml_node_t *body)
 	if (body->type != YAML_MAPPING_NODE) {
 		loader_error(l, body,
 		    "task '%s' must be a mapping of fields "
-		    "(command, every ...), not %s",
+		    "(command, schedule ...), not %s",
 		    name, node_kind(body));
 		return NULL;
 	}
@@ -298,23 +503,13 @@ loader_task(struct loader *l, yaml_node_t *key, yaml_node_t *body)
 	t->name = xstrdup(name);
 	t->line = (unsigned)key->start_mark.line + 1;
 	t->column = (unsigned)key->start_mark.column + 1;
-	if (loader_check_keys(l, body, "field") == 0) {
-		for (p = body->data.mapping.pairs.start;
-		     p < body->data.mapping.pairs.top; p++) {
-			k = yaml_document_get_node(&l->doc, p->key);
-			v = yaml_document_get_node(&l->doc, p->value);
-			if ((f = field_find((char *)k->data.scalar.value)) ==
-			    NULL) {
-				loader_unknown_key(
-				    l, k, "field", names, NITEMS(names));
-				continue;
-			}
-			f->set(l, t, f, v);
-		}
-	}
-	if (t->command == NULL && l->errs->n == nerrs) {
+	/* Report the rule's errors too, even when a field was bad. */
+	if (loader_fields(l, body, &d, 0) == 0 && d.command == NULL) {
 		loader_error(l, key, "task '%s' has no 'command'", name);
 	}
+	t->command = xstrdup(d.command != NULL ? d.command : "");
+	t->jitter_ms = d.jitter_ms;
+	draft_schedule(l, &d, t);
 	if (l->errs->n != nerrs) {
 		task_def_free(t);
 		return NULL;
@@ -331,7 +526,8 @@ task_def_cmp(const void *a, const void *b)
 }
 
 static void
-loader_tasks(struct loader *l, struct config *c, yaml_node_t *map)
+loader_tasks(struct loader *l, struct config *c, const struct draft *defaults,
+    yaml_node_t *map)
 {
 	yaml_node_pair_t *p;
 	yaml_node_t *k;
@@ -359,7 +555,7 @@ loader_tasks(struct loader *l, struct config *c, yaml_node_t *map)
 			continue;
 		}
 		t = loader_task(
-		    l, k, yaml_document_get_node(&l->doc, p->value));
+		    l, defaults, k, yaml_document_get_node(&l->doc, p->value));
 		if (t != NULL) {
 			c->tasks[c->ntasks++] = t;
 		}
@@ -367,11 +563,30 @@ loader_tasks(struct loader *l, struct config *c, yaml_node_t *map)
 	qsort(c->tasks, c->ntasks, sizeof *c->tasks, task_def_cmp);
 }
 
+/* The value of a top-level key, or NULL. */
+static yaml_node_t *
+loader_top(struct loader *l, yaml_node_t *root, const char *key)
+{
+	yaml_node_pair_t *p;
+
+	for (p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		if (strcmp(node_text(yaml_document_get_node(&l->doc, p->key)),
+		        key) == 0) {
+			return yaml_document_get_node(&l->doc, p->value);
+		}
+	}
+	return NULL;
+}
+
 static void
 loader_root(struct loader *l, struct config *c)
 {
 	yaml_node_t *root = yaml_document_get_root_node(&l->doc), *k, *v;
+	struct draft defaults;
 	yaml_node_pair_t *p;
+
+	memset(&defaults, 0, sizeof defaults);
 
 	if (root == NULL || node_is_null(root)) {
 		return; /* an empty file: no tasks */
@@ -386,17 +601,38 @@ loader_root(struct loader *l, struct config *c)
 	if (loader_check_keys(l, root, "key") == -1) {
 		return;
 	}
+	/* Defaults apply wherever they stand in the file. */
+	if ((v = loader_top(l, root, "defaults")) != NULL && !node_is_null(v)) {
+		if (v->type != YAML_MAPPING_NODE) {
+			loader_error(l, v,
+			    "'defaults' must be a mapping of fields, not %s",
+			    node_kind(v));
+		} else {
+			loader_fields(l, v, &defaults, 1);
+		}
+	}
 	for (p = root->data.mapping.pairs.start;
 	     p < root->data.mapping.pairs.top; p++) {
 		k = yaml_document_get_node(&l->doc, p->key);
 		v = yaml_document_get_node(&l->doc, p->value);
-		if (strcmp((char *)k->data.scalar.value, "tasks") == 0) {
-			loader_tasks(l, c, v);
-		} else {
+		if (strcmp(node_text(k), "tasks") == 0) {
+			loader_tasks(l, c, &defaults, v);
+		} else if (strcmp(node_text(k), "defaults") != 0) {
 			loader_unknown_key(
 			    l, k, "key", top_keys, NITEMS(top_keys));
 		}
 	}
+}
+
+static int
+error_cmp(const void *a, const void *b)
+{
+	const struct config_error *x = a, *y = b;
+
+	if (x->line != y->line) {
+		return x->line < y->line ? -1 : 1;
+	}
+	return x->column < y->column ? -1 : x->column > y->column;
 }
 
 struct config *
@@ -439,13 +675,35 @@ config_load(const char *path, struct config_errors *errs)
 
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
+	l.config = c;
 	loader_root(&l, c);
 	yaml_document_delete(&l.doc);
+	/* Defaults and rules are checked after fields: report in file order. */
+	qsort(errs->v + nerrs, errs->n - nerrs, sizeof *errs->v, error_cmp);
 	if (errs->n != nerrs) {
 		config_free(c);
 		return NULL;
 	}
 	return c;
+}
+
+const struct tz *
+config_zone(struct config *c, const char *name, char **cause)
+{
+	struct tz *z;
+	size_t i;
+
+	for (i = 0; i < c->nzones; i++) {
+		if (strcmp(tz_name(c->zones[i]), name) == 0) {
+			return c->zones[i];
+		}
+	}
+	if ((z = tz_load(name, cause)) == NULL) {
+		return NULL;
+	}
+	c->zones = xreallocarray(c->zones, c->nzones + 1, sizeof *c->zones);
+	c->zones[c->nzones++] = z;
+	return z;
 }
 
 void
@@ -460,6 +718,10 @@ config_free(struct config *c)
 		task_def_free(c->tasks[i]);
 	}
 	free(c->tasks);
+	for (i = 0; i < c->nzones; i++) {
+		tz_free(c->zones[i]);
+	}
+	free(c->zones);
 	free(c->path);
 	free(c);
 }
@@ -479,6 +741,7 @@ task_def_equal(const struct task_def *a, const struct task_def *b)
 {
 	return strcmp(a->name, b->name) == 0 &&
 	    strcmp(a->command, b->command) == 0 &&
+	    a->jitter_ms == b->jitter_ms &&
 	    schedule_equal(a->schedule, b->schedule);
 }
 

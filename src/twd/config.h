@@ -6,13 +6,17 @@
 #define TW_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct schedule;
+struct tz;
 
 struct task_def {
 	char *name;
 	char *command;             /* run through /bin/sh -c */
 	struct schedule *schedule; /* NULL: runs only when asked */
+	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
+	int64_t jitter_ms;         /* a random delay below this on each fire */
 	unsigned line, column;     /* where the task is defined, 1-based */
 };
 
@@ -20,6 +24,8 @@ struct config {
 	char *path;
 	struct task_def **tasks; /* sorted by name */
 	size_t ntasks;
+	struct tz **zones; /* loaded once each, shared by the tasks */
+	size_t nzones;
 };
 
 struct config_error {
@@ -41,6 +47,11 @@ struct config *config_load(const char *path, struct config_errors *errs);
 void config_free(struct config *);
 /* Borrowed, valid until the config is freed; NULL if there is no such task. */
 const struct task_def *config_find(const struct config *, const char *name);
+/*
+ * The zone called name ("local" for the local one), loaded once per config.
+ * Borrowed, valid until the config is freed; NULL with *cause if unknown.
+ */
+const struct tz *config_zone(struct config *, const char *name, char **cause);
 /* Whether a and b would run the same way on the same schedule. */
 int task_def_equal(const struct task_def *a, const struct task_def *b);
 

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "alarm.h"
 #include "config.h"
 #include "duration.h"
 #include "history.h"
@@ -24,20 +25,14 @@
 #include "twd.h"
 #include "xmalloc.h"
 
-/*
- * A timer may wake a little before its wall-clock instant: libevent counts
- * on the monotonic clock, and the wall clock may have been slewed since the
- * timer was set. Within this much, fire; beyond it, wait again.
- */
-#define TASK_EARLY_SLACK_MS 5
-
 struct task {
 	struct twd *twd;
 	const struct task_def *def; /* borrowed from twd->config */
-	struct event *timer;
-	int64_t next_ms;        /* 0 when nothing is scheduled */
-	int64_t last_fire_ms;   /* 0 when it never fired on schedule */
-	struct run_record last; /* id 0 when it never ran */
+	struct alarm alarm;
+	int64_t next_ms; /* when it runs next, jitter included; 0: never */
+	struct schedule_fire fire; /* the fire next_ms is for */
+	int64_t last_fire_ms;      /* 0 when it never fired on schedule */
+	struct run_record last;    /* id 0 when it never ran */
 	int running;
 };
 
@@ -49,61 +44,68 @@ struct active_run {
 	TAILQ_ENTRY(active_run) entry;
 };
 
-static void task_fire(evutil_socket_t, short, void *);
-
-static void
-task_arm(struct task *t, int64_t now)
-{
-	int64_t delay = t->next_ms - now;
-	struct timeval tv;
-
-	if (delay < 0) {
-		delay = 0;
-	}
-	tv.tv_sec = (time_t)(delay / 1000);
-	tv.tv_usec = (suseconds_t)(delay % 1000) * 1000;
-	event_add(t->timer, &tv);
-}
-
-/* Compute the next fire from the last and arm the timer for it. */
+/* Compute the next fire after the last and set the alarm for it. */
 static void
 task_schedule(struct task *t)
 {
-	int64_t now = twd_now_ms();
+	const struct task_def *def = t->def;
+	int64_t now = twd_now_ms(), once;
+	char when[TIMEFMT_ISO_LEN];
 
-	event_del(t->timer);
+	alarm_cancel(t->twd->alarms, &t->alarm);
 	t->next_ms = 0;
-	if (t->def->schedule == NULL || t->twd->stopping) {
+	if (def->schedule == NULL || t->twd->stopping) {
 		return;
 	}
-	t->next_ms = schedule_next(t->def->schedule, t->last_fire_ms, now);
-	task_arm(t, now);
+	/* Never the fire just made again, even if the clock is a bit behind. */
+	if (!schedule_next_fire(def->schedule, t->last_fire_ms,
+	        now > t->last_fire_ms ? now : t->last_fire_ms, &t->fire)) {
+		once = schedule_once_at(def->schedule);
+		if (once != 0 && t->last_fire_ms < once) {
+			/* Not silently: say that its one fire was missed. */
+			log_warn("task '%s': its one fire, at %s, passed while "
+			         "twd was not running; not run",
+			    def->name, timefmt_iso(once, when, sizeof when));
+		}
+		return;
+	}
+	t->next_ms = t->fire.at_ms;
+	if (def->jitter_ms > 0) {
+		t->next_ms += arc4random_uniform((uint32_t)def->jitter_ms);
+	}
+	alarm_schedule(t->twd->alarms, &t->alarm, t->next_ms);
 }
 
-static void
-task_fire(evutil_socket_t fd, short what, void *arg)
+void
+tasks_alarm(struct alarm *a, void *arg)
 {
-	struct task *t = arg;
-	int64_t now = twd_now_ms();
+	struct task *t = a->owner;
 	char *cause;
 
-	(void)fd;
-	(void)what;
-	if (now + TASK_EARLY_SLACK_MS < t->next_ms) {
-		task_arm(t, now);
-		return;
-	}
-	t->last_fire_ms = t->next_ms;
+	(void)arg;
+	/* The grid is the rule's, not the jittered start. */
+	t->last_fire_ms = t->fire.at_ms;
 	if (t->running > 0) {
 		log_info("task '%s': fire skipped, the previous run is still "
 		         "going",
 		    t->def->name);
-	} else if (tasks_run(t->twd, t, RUN_TRIGGER_SCHEDULE, t->next_ms,
+	} else if (tasks_run(t->twd, t, RUN_TRIGGER_SCHEDULE, t->fire.at_ms,
 	               &cause) == -1) {
 		log_warn("task '%s': %s", t->def->name, cause);
 		free(cause);
 	}
 	task_schedule(t);
+}
+
+void
+tasks_clock_changed(void *arg)
+{
+	struct twd *twd = arg;
+	size_t i;
+
+	for (i = 0; i < twd->ntasks; i++) {
+		task_schedule(twd->tasks[i]);
+	}
 }
 
 static struct task *
@@ -114,7 +116,7 @@ task_new(struct twd *twd, const struct task_def *def)
 
 	t->twd = twd;
 	t->def = def;
-	t->timer = event_new(twd->base, -1, 0, task_fire, t);
+	alarm_init(&t->alarm, t);
 	/* The history remembers the grid and the last result across restarts. */
 	if (history_last_fire(
 	        twd->history, def->name, &t->last_fire_ms, &cause) == -1 ||
@@ -131,7 +133,7 @@ task_free(struct task *t)
 	if (t == NULL) {
 		return;
 	}
-	event_free(t->timer);
+	alarm_cancel(t->twd->alarms, &t->alarm);
 	run_record_release(&t->last);
 	free(t);
 }
@@ -371,7 +373,7 @@ tasks_halt(struct twd *twd)
 	size_t i;
 
 	for (i = 0; i < twd->ntasks; i++) {
-		event_del(twd->tasks[i]->timer);
+		alarm_cancel(twd->alarms, &twd->tasks[i]->alarm);
 		twd->tasks[i]->next_ms = 0;
 	}
 }

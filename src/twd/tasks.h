@@ -32,6 +32,11 @@ struct task *tasks_find(struct twd *, const char *name);
  */
 int64_t tasks_run(struct twd *, struct task *, enum run_trigger,
     int64_t scheduled_ms, char **cause);
+struct alarm;
+/* An alarm_fire_cb for twd->alarms: a task's fire is due. */
+void tasks_alarm(struct alarm *, void *arg);
+/* An alarm_clock_cb: the clock was set, so work out every fire again. */
+void tasks_clock_changed(void *arg);
 /* Cancel every timer: nothing new starts after this. */
 void tasks_halt(struct twd *);
 /* Stop every run in flight (SIGTERM, then SIGKILL after the kill grace). */

@@ -17,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "alarm.h"
 #include "config.h"
 #include "duration.h"
 #include "history.h"
@@ -454,6 +455,11 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	}
 	twd.jobs = job_list_create(twd.base);
+	twd.alarms = alarm_set_create(
+	    twd.base, tasks_alarm, tasks_clock_changed, &twd, &cause);
+	if (twd.alarms == NULL) {
+		fatalx("%s", cause);
+	}
 	twd.ev_grace = evtimer_new(twd.base, twd_grace_over, &twd);
 	twd.server = server_create(
 	    twd.base, twd.socket_path, request_dispatch, &twd, &cause);
@@ -489,6 +495,7 @@ main(int argc, char **argv)
 		event_free(ev_sig[i]);
 	}
 	tasks_free(&twd);
+	alarm_set_free(twd.alarms);
 	event_free(twd.ev_grace);
 	job_list_free(twd.jobs);
 	history_close(twd.history);

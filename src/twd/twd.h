@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+struct alarm_set;
 struct config;
 struct event;
 struct event_base;
@@ -33,6 +34,7 @@ struct twd {
 	size_t ntasks;
 	struct active_runs runs;
 
+	struct alarm_set *alarms;
 	struct job_list *jobs;
 	struct history *history;
 	struct server *server;

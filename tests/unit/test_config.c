@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "schedule.h"
+#include "tz.h"
 #include "tmpdir.h"
 
 struct fixture {
@@ -269,6 +270,149 @@ test_config_task_equality_sees_each_field(void **state)
 	config_free(a);
 }
 
+static void
+test_config_cron_schedule_uses_the_task_zone(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+	char buf[64];
+
+	c = load(f,
+	    "tasks:\n"
+	    "  backup:\n"
+	    "    command: echo\n"
+	    "    schedule: \"30 2 * * *\"\n"
+	    "    timezone: Europe/Berlin\n"
+	    "  daily:\n"
+	    "    command: echo\n"
+	    "    schedule: '@daily'\n");
+	assert_non_null(c);
+	assert_string_equal(
+	    schedule_describe(c->tasks[0]->schedule, buf, sizeof buf),
+	    "30 2 * * *");
+	assert_string_equal(tz_name(c->tasks[0]->tz), "Europe/Berlin");
+	assert_string_equal(tz_name(c->tasks[1]->tz), "local");
+	/* 2026-03-28T12:00:00Z: the next 02:30 in Berlin is skipped by DST. */
+	assert_int_equal(
+	    schedule_next(c->tasks[0]->schedule, 0, INT64_C(1774699200000)),
+	    INT64_C(1774746000000));
+	config_free(c);
+}
+
+static void
+test_config_defaults_apply_to_every_task(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+
+	c = load(f,
+	    "tasks:\n"
+	    "  a: {command: x, schedule: '0 * * * *'}\n"
+	    "  b: {command: y, schedule: '0 * * * *', jitter: 5s,\n"
+	    "      timezone: Asia/Tokyo}\n"
+	    "defaults:\n"
+	    "  timezone: America/New_York\n"
+	    "  jitter: 1m\n");
+	assert_non_null(c);
+	assert_string_equal(tz_name(c->tasks[0]->tz), "America/New_York");
+	assert_int_equal(c->tasks[0]->jitter_ms, 60000);
+	assert_string_equal(tz_name(c->tasks[1]->tz), "Asia/Tokyo");
+	assert_int_equal(c->tasks[1]->jitter_ms, 5000);
+	/* One zone object serves every task that names it. */
+	assert_int_equal(c->nzones, 2);
+	config_free(c);
+}
+
+static void
+test_config_defaults_refuse_per_task_fields(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f, "defaults:\n  command: x\ntasks: {}\n"));
+	assert_error(f, 0, 2, 3, "'command' cannot be in defaults");
+}
+
+static void
+test_config_schedule_errors_point_at_the_value(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a:\n"
+	    "    command: x\n"
+	    "    schedule: 0 0 * * 8\n"
+	    "  b: {command: x, schedule: 0 0 30 2 *}\n"
+	    "  c: {command: x, timezone: Mars/Base, "
+	    "schedule: '@daily'}\n"));
+	assert_int_equal(f->errs.n, 3);
+	assert_error(f, 0, 4, 15,
+	    "schedule: day-of-week: 8 is out of range "
+	    "0-7");
+	assert_error(f, 1, 5, 29,
+	    "schedule: never fires: day-of-month 30 "
+	    "does not occur in February");
+	assert_error(f, 2, 6, 29, "timezone: unknown time zone 'Mars/Base'");
+}
+
+static void
+test_config_one_rule_per_task(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a: {command: x, every: 5m, schedule: '@daily'}\n"
+	    "  b: {command: x, start_at: '2026-01-01T00:00'}\n"));
+	assert_error(f, 0, 2, 26,
+	    "'schedule' and 'every' cannot be used "
+	    "together");
+	assert_error(f, 1, 3, 29, "'start_at' goes with 'every'");
+}
+
+static void
+test_config_at_and_start_at_read_the_zone(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+
+	c = load(f,
+	    "tasks:\n"
+	    "  once:\n"
+	    "    command: x\n"
+	    "    at: 2026-12-24T18:00\n"
+	    "    timezone: Europe/Berlin\n"
+	    "  tick:\n"
+	    "    command: x\n"
+	    "    every: 1h\n"
+	    "    start_at: 2026-12-24T18:30:00Z\n"
+	    "  bad: {command: x, at: christmas}\n");
+	assert_null(c);
+	assert_error(f, 0, 10, 25, "at: 'christmas' is not a date and time");
+	config_errors_release(&f->errs);
+
+	c = load(f,
+	    "tasks:\n"
+	    "  once:\n"
+	    "    command: x\n"
+	    "    at: 2026-12-24T18:00\n"
+	    "    timezone: Europe/Berlin\n"
+	    "  tick:\n"
+	    "    command: x\n"
+	    "    every: 1h\n"
+	    "    start_at: 2026-12-24T18:30:00Z\n");
+	assert_non_null(c);
+	/* 17:00Z, fired once; then never again. */
+	assert_int_equal(
+	    schedule_next(c->tasks[0]->schedule, 0, 0), INT64_C(1798131600000));
+	assert_int_equal(schedule_next(c->tasks[0]->schedule,
+	                     INT64_C(1798131600000), INT64_C(1798131600000)),
+	    0);
+	assert_int_equal(
+	    schedule_next(c->tasks[1]->schedule, 0, 0), INT64_C(1798137000000));
+	config_free(c);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -288,6 +432,12 @@ main(void)
 		T(test_config_missing_file_says_cannot_open),
 		T(test_config_error_format_is_file_line_col),
 		T(test_config_task_equality_sees_each_field),
+		T(test_config_cron_schedule_uses_the_task_zone),
+		T(test_config_defaults_apply_to_every_task),
+		T(test_config_defaults_refuse_per_task_fields),
+		T(test_config_schedule_errors_point_at_the_value),
+		T(test_config_one_rule_per_task),
+		T(test_config_at_and_start_at_read_the_zone),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
