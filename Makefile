@@ -36,9 +36,10 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c 
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c
 TWD_SRCS    = src/twd/twd.c
-TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-help.c \
+TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-cron.c \
+	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-list.c \
-	      src/twctl/cmd-run.c src/twctl/cmd-shutdown.c \
+	      src/twctl/cmd-next.c src/twctl/cmd-run.c src/twctl/cmd-shutdown.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
 UNIT_TESTS  = config cron duration history job proto schedule suggest \
 	      timefmt tz

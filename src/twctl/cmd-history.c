@@ -1,7 +1,6 @@
 /*
  * twctl history: recent runs, newest first, of one task or of all.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +10,8 @@
 #include "output.h"
 #include "timefmt.h"
 
-#define HISTORY_LIMIT_MAX 1000
+#define HISTORY_LIMIT_DEFAULT 20
+#define HISTORY_LIMIT_MAX     1000
 
 static const struct option cmd_history_longopts[] = {
 	{ "limit", required_argument, NULL, 'n' },
@@ -27,27 +27,18 @@ cmd_history_exec(struct cmd_ctx *ctx)
 	struct table *t;
 	const char *cells[5];
 	json_t *args = json_object(), *runs, *run;
-	char id[24], started[32], dur[32], result[64], *end;
+	char id[24], started[32], dur[32], result[64];
 	int64_t start, finish;
-	long limit;
+	int limit;
 	size_t i;
 	int rc;
 
-	if (ctx->opt['n'] != NULL) {
-		errno = 0;
-		limit = strtol(ctx->opt['n'], &end, 10);
-		if (errno != 0 || *end != '\0' || limit < 1 ||
-		    limit > HISTORY_LIMIT_MAX) {
-			json_decref(args);
-			output_error(ctx->json, "usage",
-			    "--limit: '%s' is not "
-			    "a number from 1 to "
-			    "%d",
-			    ctx->opt['n'], HISTORY_LIMIT_MAX);
-			return EXIT_USAGE;
-		}
-		json_object_set_new(args, "limit", json_integer(limit));
+	if ((limit = cmd_count_option(
+	         ctx, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX)) == -1) {
+		json_decref(args);
+		return EXIT_USAGE;
 	}
+	json_object_set_new(args, "limit", json_integer(limit));
 	if (ctx->argc == 1) {
 		json_object_set_new(args, "task", json_string(ctx->argv[0]));
 	}

@@ -2,6 +2,7 @@
  * twctl list: every task with its schedule, next run and last result.
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/time.h>
 
 #include "cmd.h"
@@ -15,6 +16,19 @@ now_ms(void)
 
 	gettimeofday(&tv, NULL);
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+/* What NEXT says for a task with no next run. */
+static const char *
+list_no_next(const char *state)
+{
+	if (strcmp(state, "done") == 0) {
+		return "done";
+	}
+	if (strcmp(state, "boot") == 0) {
+		return "at boot";
+	}
+	return "-";
 }
 
 static int
@@ -63,7 +77,7 @@ cmd_list_exec(struct cmd_ctx *ctx)
 		ms = json_get_time(task, "next_run");
 		cells[2] = ms != 0
 		    ? timefmt_relative(ms, now, next, sizeof next)
-		    : "-";
+		    : list_no_next(json_get_string(task, "state", ""));
 		ms = json_get_time(last, "started_at");
 		cells[3] = ms != 0
 		    ? timefmt_relative(ms, now, when, sizeof when)

@@ -2,6 +2,7 @@
  * The verb table and what every verb shares: option parsing from the
  * entry's getopt string, the connection, and error reporting.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +15,12 @@
 
 /* Keep alphabetized. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_cron_entry,
 	&cmd_help_entry,
 	&cmd_history_entry,
 	&cmd_list_entry,
 	&cmd_list_commands_entry,
+	&cmd_next_entry,
 	&cmd_run_entry,
 	&cmd_shutdown_entry,
 	&cmd_status_entry,
@@ -71,9 +74,10 @@ cmd_parse(struct cmd_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < NCOMMON; i++) {
 		longopts[n + i] = cmd_common_longopts[i];
 	}
-	/* "+": stop at the first argument, so "run -- -x" and tasks named -x work. */
-	shortopts = xasprintf("+:jh%s", e->getopt != NULL ? e->getopt : "");
-	optind = 1;
+	/* Options may come after arguments too: "twctl cron EXPR --tz ZONE". */
+	shortopts = xasprintf(":jh%s", e->getopt != NULL ? e->getopt : "");
+	/* 0, not 1: GNU getopt then starts afresh, forgetting main's "+" mode. */
+	optind = 0;
 	while (
 	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (ch == 'j') {
@@ -117,8 +121,7 @@ cmd_exec(const struct cmd_entry *e, int argc, char **argv,
     const char *socket_flag, int json)
 {
 	struct cmd_ctx ctx;
-	enum conn_failure why;
-	char *cause, *path;
+	char *path;
 	int rc;
 
 	memset(&ctx, 0, sizeof ctx);
@@ -129,22 +132,7 @@ cmd_exec(const struct cmd_entry *e, int argc, char **argv,
 	}
 	path = paths_socket(socket_flag);
 	ctx.socket_path = path;
-	if ((e->flags & CMD_NEEDS_DAEMON) &&
-	    (ctx.conn = conn_open(path, &why, &cause)) == NULL) {
-		if (why == CONN_NOT_RUNNING) {
-			/* twd reads TW_SOCKET too; only a flag must be repeated. */
-			output_error(ctx.json, "daemon_unreachable",
-			    "%s; start it with: twd%s%s", cause,
-			    socket_flag != NULL ? " --socket " : "",
-			    socket_flag != NULL ? socket_flag : "");
-		} else {
-			output_error(
-			    ctx.json, "daemon_unreachable", "%s", cause);
-		}
-		free(cause);
-		free(path);
-		return EXIT_UNREACHABLE;
-	}
+	ctx.socket_flag = socket_flag;
 	rc = e->exec(&ctx);
 	conn_close(ctx.conn);
 	free(path);
@@ -152,11 +140,66 @@ cmd_exec(const struct cmd_entry *e, int argc, char **argv,
 }
 
 int
+cmd_count_option(struct cmd_ctx *ctx, int dflt, int max)
+{
+	const char *v = ctx->opt['n'];
+	char *end;
+	long n;
+
+	if (v == NULL) {
+		return dflt;
+	}
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < 1 || n > max) {
+		output_error(ctx->json, "usage",
+		    "-n: '%s' is not a number from 1 to %d", v, max);
+		return -1;
+	}
+	return (int)n;
+}
+
+/*
+ * Connect on the first call, so that a usage error is reported as one even
+ * when the daemon is not running. Returns 0, or an exit code after saying
+ * why not.
+ */
+static int
+cmd_connect(struct cmd_ctx *ctx)
+{
+	enum conn_failure why;
+	char *cause;
+
+	if (ctx->conn != NULL) {
+		return 0;
+	}
+	if ((ctx->conn = conn_open(ctx->socket_path, &why, &cause)) != NULL) {
+		return 0;
+	}
+	if (why == CONN_NOT_RUNNING) {
+		/* twd reads TW_SOCKET too; only a flag must be repeated. */
+		output_error(ctx->json, "daemon_unreachable",
+		    "%s; start it with: twd%s%s", cause,
+		    ctx->socket_flag != NULL ? " --socket " : "",
+		    ctx->socket_flag != NULL ? ctx->socket_flag : "");
+	} else {
+		output_error(ctx->json, "daemon_unreachable", "%s", cause);
+	}
+	free(cause);
+	return EXIT_UNREACHABLE;
+}
+
+int
 cmd_call(
     struct cmd_ctx *ctx, const char *cmd, json_t *args, struct proto_reply *rep)
 {
 	char *cause;
+	int rc;
 
+	if ((rc = cmd_connect(ctx)) != 0) {
+		json_decref(args);
+		return rc;
+	}
 	if (conn_call(ctx->conn, cmd, args, rep, CMD_TIMEOUT_MS, &cause) ==
 	    -1) {
 		output_error(ctx->json, "daemon_unreachable", "%s", cause);

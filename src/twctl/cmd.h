@@ -20,6 +20,7 @@
 /* How long to wait for an answer before calling the daemon stuck. */
 #define CMD_TIMEOUT_MS (30 * 1000)
 
+/* Talks to the daemon: it fails with exit status 3 when none runs. */
 #define CMD_NEEDS_DAEMON 0x1
 
 struct conn;
@@ -40,11 +41,12 @@ struct cmd_entry {
 struct cmd_ctx {
 	const struct cmd_entry *entry;
 	const char *socket_path; /* resolved */
+	const char *socket_flag; /* as given with --socket, or NULL */
 	int json;
 	int argc; /* positional arguments */
 	char **argv;
 	const char *opt[128]; /* optarg, or "" for a flag; NULL if unset */
-	struct conn *conn;    /* open when CMD_NEEDS_DAEMON */
+	struct conn *conn;    /* opened by the first cmd_call */
 };
 
 /* The table, alphabetized, NULL-terminated. */
@@ -68,14 +70,18 @@ void cmd_usage(const struct cmd_entry *, FILE *fp);
 int cmd_call(
     struct cmd_ctx *, const char *cmd, json_t *args, struct proto_reply *rep);
 
+extern const struct cmd_entry cmd_cron_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_list_commands_entry;
+extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_status_entry;
 
+/* The -n option as a count from 1 to max, dflt when absent; -1 if bad. */
+int cmd_count_option(struct cmd_ctx *, int dflt, int max);
 /* The overview of every command, for "twctl help" and usage errors. */
 void cmd_help_print(FILE *fp);
 

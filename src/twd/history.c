@@ -32,6 +32,12 @@ static const char *const history_migrations[] = {
 	");"
 	"CREATE INDEX runs_task ON runs (task, id);"
 	"CREATE INDEX runs_status ON runs (status);",
+
+	/* 2: what twd remembers between runs, such as the last boot id. */
+	"CREATE TABLE state ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -51,6 +57,8 @@ enum {
 	STMT_EACH_TASK,
 	STMT_LAST_FIRE,
 	STMT_MARK_LOST,
+	STMT_STATE_GET,
+	STMT_STATE_SET,
 	STMT_COUNT
 };
 
@@ -71,6 +79,9 @@ static const char *const history_sql[STMT_COUNT] = {
 	                   "ORDER BY id DESC LIMIT ?1",
 	[STMT_LAST_FIRE] = "SELECT max(scheduled_at) FROM runs "
 	                   "WHERE task = ?1 AND trigger = 'schedule'",
+	[STMT_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
+	[STMT_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2) "
+	                   "ON CONFLICT (key) DO UPDATE SET value = ?2",
 	[STMT_MARK_LOST] = "UPDATE runs SET status = 'lost', finished_at = ?1, "
 	                   "reason = 'twd stopped before the run finished' "
 	                   "WHERE status = 'running'",
@@ -416,4 +427,37 @@ history_mark_lost(struct history *h, int64_t now_ms, char **cause)
 		return -1;
 	}
 	return sqlite3_changes(h->db);
+}
+
+int
+history_state_get(
+    struct history *h, const char *key, char **value, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_STATE_GET];
+	int rc, found = 0;
+
+	*value = NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*value = column_text(st, 0);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		*cause = history_cause(h, "reading state");
+		found = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return found;
+}
+
+int
+history_state_set(
+    struct history *h, const char *key, const char *value, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_STATE_SET];
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+	return history_step_done(h, st, "writing state", cause);
 }

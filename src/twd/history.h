@@ -12,7 +12,7 @@
 struct history;
 
 /* The schema version this build writes; PRAGMA user_version holds it. */
-#define HISTORY_SCHEMA 1
+#define HISTORY_SCHEMA 2
 
 /*
  * Open (creating and migrating as needed) the database at path. Returns the
@@ -48,5 +48,14 @@ int history_last_fire(
  * they become "lost" at now_ms. Returns how many, or -1 with *cause.
  */
 int history_mark_lost(struct history *, int64_t now_ms, char **cause);
+/*
+ * Remembered values. history_state_get sets *value (caller frees) and
+ * returns 1, or 0 when key was never set, or -1 with *cause.
+ */
+int history_state_get(
+    struct history *, const char *key, char **value, char **cause);
+/* Returns 0, or -1 with *cause. */
+int history_state_set(
+    struct history *, const char *key, const char *value, char **cause);
 
 #endif

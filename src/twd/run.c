@@ -23,6 +23,7 @@ static const char *run_status_names[] = {
 static const char *run_trigger_names[] = {
 	[RUN_TRIGGER_SCHEDULE] = "schedule",
 	[RUN_TRIGGER_MANUAL] = "manual",
+	[RUN_TRIGGER_BOOT] = "boot",
 };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))

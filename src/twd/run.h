@@ -21,6 +21,7 @@ enum run_status {
 enum run_trigger {
 	RUN_TRIGGER_SCHEDULE,
 	RUN_TRIGGER_MANUAL,
+	RUN_TRIGGER_BOOT, /* @reboot, once per boot of the machine */
 };
 
 struct run_record {

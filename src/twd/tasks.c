@@ -22,6 +22,7 @@
 #include "schedule.h"
 #include "tasks.h"
 #include "timefmt.h"
+#include "tz.h"
 #include "twd.h"
 #include "xmalloc.h"
 
@@ -425,11 +426,29 @@ tasks_free(struct twd *twd)
 	twd->config = NULL;
 }
 
+static const char *
+task_state(const struct task *t)
+{
+	if (t->running > 0) {
+		return "running";
+	}
+	if (t->def->schedule == NULL) {
+		return "manual";
+	}
+	if (schedule_is_reboot(t->def->schedule)) {
+		return "boot";
+	}
+	if (t->next_ms == 0) {
+		return t->twd->stopping ? "stopping" : "done";
+	}
+	return "scheduled";
+}
+
 json_t *
 task_json(const struct task *t)
 {
 	json_t *o = json_object();
-	char buf[64];
+	char buf[128];
 
 	json_object_set_new(o, "name", json_string(t->def->name));
 	json_object_set_new(o, "command", json_string(t->def->command));
@@ -437,6 +456,12 @@ task_json(const struct task *t)
 	    t->def->schedule != NULL ? json_string(schedule_describe(
 	                                   t->def->schedule, buf, sizeof buf))
 	                             : json_null());
+	json_object_set_new(o, "timezone",
+	    t->def->tz != NULL ? json_string(tz_name(t->def->tz))
+	                       : json_null());
+	json_object_set_new(
+	    o, "jitter", json_real((double)t->def->jitter_ms / 1000));
+	json_object_set_new(o, "state", json_string(task_state(t)));
 	json_object_set_new(o, "next_run",
 	    t->next_ms != 0
 	        ? json_string(timefmt_iso(t->next_ms, buf, sizeof buf))
@@ -445,6 +470,106 @@ task_json(const struct task *t)
 	json_object_set_new(o, "last_run",
 	    t->last.id != 0 ? run_record_json(&t->last) : json_null());
 	return o;
+}
+
+static json_t *
+fire_json(const struct task *t, const struct schedule_fire *f, int64_t at)
+{
+	json_t *o = json_object();
+	char buf[128];
+
+	json_object_set_new(o, "task", json_string(t->def->name));
+	json_object_set_new(
+	    o, "at", json_string(timefmt_iso(at, buf, sizeof buf)));
+	json_object_set_new(o, "timezone",
+	    t->def->tz != NULL ? json_string(tz_name(t->def->tz))
+	                       : json_null());
+	json_object_set_new(o, "note",
+	    f->note != SCHEDULE_NOTE_NONE
+	        ? json_string(schedule_note_text(f, buf, sizeof buf))
+	        : json_null());
+	return o;
+}
+
+void
+task_next_fires(const struct task *t, int count, json_t *fires)
+{
+	struct schedule_fire f;
+	int i;
+
+	if (t->next_ms == 0 || count < 1) {
+		return;
+	}
+	/* The first with its jitter as drawn; later ones without. */
+	json_array_append_new(fires, fire_json(t, &t->fire, t->next_ms));
+	f = t->fire;
+	for (i = 1; i < count; i++) {
+		if (!schedule_next_fire(
+		        t->def->schedule, f.at_ms, f.at_ms, &f)) {
+			break;
+		}
+		json_array_append_new(fires, fire_json(t, &f, f.at_ms));
+	}
+}
+
+/*
+ * @reboot tasks run when twd starts in a boot of the machine it has not
+ * seen: the kernel's boot id, remembered in the history, tells.
+ */
+void
+tasks_boot(struct twd *twd)
+{
+	const char *path = getenv("TW_BOOT_ID_FILE");
+	char id[64] = "", *seen = NULL, *cause = NULL;
+	size_t i, n = 0;
+	FILE *fp;
+
+	if (path == NULL) {
+		path = "/proc/sys/kernel/random/boot_id";
+	}
+	if ((fp = fopen(path, "r")) == NULL ||
+	    fgets(id, sizeof id, fp) == NULL) {
+		log_warn("cannot read the boot id from %s; @reboot tasks will "
+		         "not run",
+		    path);
+		if (fp != NULL) {
+			fclose(fp);
+		}
+		return;
+	}
+	fclose(fp);
+	id[strcspn(id, "\n")] = '\0';
+	if (history_state_get(twd->history, "boot_id", &seen, &cause) == -1) {
+		log_warn("%s; @reboot tasks will not run", cause);
+		free(cause);
+		return;
+	}
+	if (seen != NULL && strcmp(seen, id) == 0) {
+		free(seen);
+		return;
+	}
+	free(seen);
+	/* Remember first: a crash must not make them run twice. */
+	if (history_state_set(twd->history, "boot_id", id, &cause) == -1) {
+		log_warn("%s; @reboot tasks will not run", cause);
+		free(cause);
+		return;
+	}
+	for (i = 0; i < twd->ntasks; i++) {
+		if (twd->tasks[i]->def->schedule == NULL ||
+		    !schedule_is_reboot(twd->tasks[i]->def->schedule)) {
+			continue;
+		}
+		n++;
+		if (tasks_run(twd, twd->tasks[i], RUN_TRIGGER_BOOT, 0,
+		        &cause) == -1) {
+			log_warn(
+			    "task '%s': %s", twd->tasks[i]->def->name, cause);
+			free(cause);
+		}
+	}
+	log_info("first start in this boot: %zu @reboot task%s", n,
+	    n == 1 ? "" : "s");
 }
 
 json_t *

@@ -48,6 +48,10 @@ void tasks_free(struct twd *);
 
 /* The protocol form of a task, for "list". Caller owns it. */
 json_t *task_json(const struct task *);
+/* Append the task's next count fires to fires ({task, at, timezone, note}). */
+void task_next_fires(const struct task *, int count, json_t *fires);
+/* Start the @reboot tasks if this is the first start in this boot. */
+void tasks_boot(struct twd *);
 /* The protocol form of a run in flight, by id; NULL if not running. */
 json_t *tasks_run_json(struct twd *, int64_t run_id);
 

@@ -471,6 +471,7 @@ main(int argc, char **argv)
 		evsignal_add(ev_sig[i], NULL);
 	}
 	json_decref(tasks_apply(&twd, config));
+	tasks_boot(&twd);
 	twd_write_pid(lock_fd);
 	twd_ready(&twd, ready_fd);
 	log_info("twd %s started (pid %ld): %zu task%s from %s, socket %s",

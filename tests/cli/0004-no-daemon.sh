@@ -4,7 +4,7 @@
 
 for v in $(twctl list-commands); do
 	case $v in
-	help | list-commands) continue ;;
+	help | list-commands | cron) continue ;; # need no daemon
 	run) args=backup ;;
 	*) args="" ;;
 	esac

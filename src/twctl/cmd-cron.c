@@ -1,0 +1,111 @@
+/*
+ * twctl cron: preview a cron expression's next fires, DST notes included,
+ * without the daemon.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/time.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "schedule.h"
+#include "tz.h"
+#include "xmalloc.h"
+
+#define CRON_DEFAULT_COUNT 5
+#define CRON_MAX_COUNT     1000
+
+static const struct option cmd_cron_longopts[] = {
+	{ "tz", required_argument, NULL, 'z' },
+	{ "from", required_argument, NULL, 'f' },
+	{ "count", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_cron_exec(struct cmd_ctx *ctx)
+{
+	struct schedule_fire fire;
+	struct schedule *s = NULL;
+	struct timeval tv;
+	struct tz *z;
+	json_t *out = json_array(), *o;
+	char *cause = NULL, when[40], note[128];
+	int64_t now;
+	int count, i, rc = EXIT_FAIL;
+
+	if ((count = cmd_count_option(
+	         ctx, CRON_DEFAULT_COUNT, CRON_MAX_COUNT)) == -1) {
+		json_decref(out);
+		return EXIT_USAGE;
+	}
+	if ((z = tz_load(ctx->opt['z'], &cause)) == NULL) {
+		goto fail;
+	}
+	if ((s = schedule_cron(ctx->argv[0], &cause)) == NULL) {
+		goto fail;
+	}
+	schedule_set_tz(s, z);
+	gettimeofday(&tv, NULL);
+	now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	if (ctx->opt['f'] != NULL &&
+	    tz_parse_iso(z, ctx->opt['f'], &now, &cause) == -1) {
+		goto fail;
+	}
+	if (schedule_is_reboot(s)) {
+		cause = xasprintf("@reboot fires once per boot of the machine, "
+		                  "when twd starts; it has no times to show");
+		goto fail;
+	}
+	for (i = 0; i < count && schedule_next_fire(s, 0, now, &fire); i++) {
+		tz_format_iso(z, fire.at_ms, when, sizeof when);
+		if (fire.note != SCHEDULE_NOTE_NONE) {
+			schedule_note_text(&fire, note, sizeof note);
+		}
+		if (ctx->json) {
+			o = json_object();
+			json_object_set_new(o, "at", json_string(when));
+			json_object_set_new(o, "note",
+			    fire.note != SCHEDULE_NOTE_NONE ? json_string(note)
+			                                    : json_null());
+			json_array_append_new(out, o);
+		} else if (fire.note != SCHEDULE_NOTE_NONE) {
+			printf("%s  # %s\n", when, note);
+		} else {
+			printf("%s\n", when);
+		}
+		now = fire.at_ms;
+	}
+	if (ctx->json) {
+		output_json(out);
+	}
+	rc = EXIT_OK;
+	goto done;
+
+fail:
+	output_error(ctx->json, "invalid", "%s", cause);
+	free(cause);
+done:
+	json_decref(out);
+	schedule_free(s);
+	tz_free(z);
+	return rc;
+}
+
+const struct cmd_entry cmd_cron_entry = {
+	.name = "cron",
+	.summary = "show when a cron expression fires next, DST included",
+	.usage = "[--json] [-n count] [--tz zone] [--from datetime] expression",
+	.help = "  -n, --count COUNT     how many fires (default 5)\n"
+	        "  -z, --tz ZONE         read the expression in ZONE "
+	        "(default: local)\n"
+	        "  -f, --from DATETIME   start after DATETIME, as "
+	        "2026-03-08T00:00 (default: now)\n"
+	        "\nNeeds no daemon. Quote the expression: twctl cron '30 2 * * "
+	        "*'\n",
+	.getopt = "z:f:n:",
+	.longopts = cmd_cron_longopts,
+	.args_min = 1,
+	.args_max = 1,
+	.exec = cmd_cron_exec,
+};

@@ -1,0 +1,95 @@
+/*
+ * twctl next: the coming fires of the configured tasks, soonest first.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "cmd.h"
+#include "output.h"
+#include "timefmt.h"
+#include "tz.h"
+
+#define NEXT_DEFAULT_COUNT 10
+#define NEXT_MAX_COUNT     1000
+
+static const struct option cmd_next_longopts[] = {
+	{ "count", required_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int
+cmd_next_exec(struct cmd_ctx *ctx)
+{
+	static const char *const headers[] = { "WHEN", "IN", "TASK", "NOTE",
+		NULL };
+	struct proto_reply rep;
+	struct table *t;
+	struct timeval tv;
+	struct tz *local, *z;
+	const char *cells[4], *zone;
+	json_t *args = json_object(), *fires, *f;
+	char when[40], in[32], *cause = NULL;
+	int64_t now, at;
+	size_t i;
+	int count, rc;
+
+	if ((count = cmd_count_option(
+	         ctx, NEXT_DEFAULT_COUNT, NEXT_MAX_COUNT)) == -1) {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	json_object_set_new(args, "count", json_integer(count));
+	if (ctx->argc == 1) {
+		json_object_set_new(args, "task", json_string(ctx->argv[0]));
+	}
+	if ((rc = cmd_call(ctx, "next", args, &rep)) != EXIT_OK) {
+		return rc;
+	}
+	fires = json_object_get(rep.data, "fires");
+	if (ctx->json) {
+		output_json(fires);
+		proto_reply_release(&rep);
+		return EXIT_OK;
+	}
+	if (json_array_size(fires) == 0) {
+		printf("nothing is scheduled\n");
+		proto_reply_release(&rep);
+		return EXIT_OK;
+	}
+	local = tz_load(NULL, &cause);
+	gettimeofday(&tv, NULL);
+	now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	t = table_create(headers);
+	json_array_foreach(fires, i, f)
+	{
+		at = json_get_time(f, "at");
+		/* Each task's times read in its own zone, as its rule does. */
+		zone = json_get_string(f, "timezone", NULL);
+		z = zone != NULL ? tz_load(zone, &cause) : NULL;
+		tz_format_iso(z != NULL ? z : local, at, when, sizeof when);
+		tz_free(z);
+		cells[0] = when;
+		cells[1] = timefmt_relative(at, now, in, sizeof in);
+		cells[2] = json_get_string(f, "task", "?");
+		cells[3] = json_get_string(f, "note", "");
+		table_add(t, cells);
+	}
+	table_print(t, stdout);
+	tz_free(local);
+	proto_reply_release(&rep);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_next_entry = {
+	.name = "next",
+	.summary = "show the coming fires of every task, or of one",
+	.usage = "[--json] [-n count] [task]",
+	.help = "  -n, --count COUNT  show COUNT fires (default 10)\n",
+	.getopt = "n:",
+	.longopts = cmd_next_longopts,
+	.args_min = 0,
+	.args_max = 1,
+	.flags = CMD_NEEDS_DAEMON,
+	.exec = cmd_next_exec,
+};
