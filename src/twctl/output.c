@@ -45,7 +45,7 @@ table_add(struct table *t, const char *const *cells)
 void
 table_print(struct table *t, FILE *fp)
 {
-	size_t *width = xcalloc(t->ncols, sizeof *width), r, i, w;
+	size_t *width = xcalloc(t->ncols, sizeof *width), r, i, w, last;
 	const char *cell;
 
 	for (r = 0; r < t->nrows; r++) {
@@ -55,9 +55,15 @@ table_print(struct table *t, FILE *fp)
 		}
 	}
 	for (r = 0; r < t->nrows; r++) {
-		for (i = 0; i < t->ncols; i++) {
+		/* No padding after the last cell with text: no trailing blanks. */
+		for (last = t->ncols;
+		     last > 1 && *t->cells[r * t->ncols + last - 1] == '\0';
+		     last--) {
+			;
+		}
+		for (i = 0; i < last; i++) {
 			cell = t->cells[r * t->ncols + i];
-			if (i + 1 == t->ncols) {
+			if (i + 1 == last) {
 				fprintf(fp, "%s\n", cell);
 			} else {
 				fprintf(fp, "%-*s  ", (int)width[i], cell);

@@ -678,9 +678,10 @@ config_load(const char *path, struct config_errors *errs)
 	l.config = c;
 	loader_root(&l, c);
 	yaml_document_delete(&l.doc);
-	/* Defaults and rules are checked after fields: report in file order. */
-	qsort(errs->v + nerrs, errs->n - nerrs, sizeof *errs->v, error_cmp);
 	if (errs->n != nerrs) {
+		/* Rules are checked after fields: report in file order. */
+		qsort(errs->v + nerrs, errs->n - nerrs, sizeof *errs->v,
+		    error_cmp);
 		config_free(c);
 		return NULL;
 	}

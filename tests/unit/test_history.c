@@ -261,6 +261,62 @@ test_history_survives_reopening(void **state)
 	assert_true(insert(f, "keep", T0 + 1) > id);
 }
 
+static void
+test_history_state_round_trips(void **state)
+{
+	struct fixture *f = *state;
+	char *value = NULL, *cause = NULL;
+
+	assert_int_equal(history_state_get(f->h, "boot_id", &value, &cause), 0);
+	assert_null(value);
+	assert_int_equal(history_state_set(f->h, "boot_id", "one", &cause), 0);
+	assert_int_equal(history_state_set(f->h, "boot_id", "two", &cause), 0);
+	assert_int_equal(history_state_get(f->h, "boot_id", &value, &cause), 1);
+	assert_string_equal(value, "two");
+	free(value);
+}
+
+static void
+test_history_migrates_a_version_1_database(void **state)
+{
+	struct fixture *f = *state;
+	char path[160], *cause = NULL, *value = NULL;
+	struct history *h;
+	struct run_record last;
+	sqlite3 *db;
+
+	/* A database as the first release left it, with one run. */
+	snprintf(path, sizeof path, "%s/old.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+	        "CREATE TABLE runs (id INTEGER PRIMARY KEY "
+	        "AUTOINCREMENT, task TEXT NOT NULL, trigger TEXT "
+	        "NOT NULL, scheduled_at INTEGER, started_at "
+	        "INTEGER NOT NULL, finished_at INTEGER, status "
+	        "TEXT NOT NULL, exit_code INTEGER, signal INTEGER, "
+	        "pid INTEGER, output_bytes INTEGER NOT NULL "
+	        "DEFAULT 0, log_path TEXT, reason TEXT);"
+	        "INSERT INTO runs (task, trigger, started_at, "
+	        "status, exit_code) VALUES ('old', 'manual', 5, "
+	        "'ok', 0);"
+	        "PRAGMA user_version = 1;",
+	        NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+
+	h = history_open(path, &cause);
+	assert_non_null(h);
+	assert_int_equal(user_version(path), HISTORY_SCHEMA);
+	assert_int_equal(history_last(h, "old", &last, &cause), 1);
+	assert_int_equal(last.status, RUN_OK);
+	run_record_release(&last);
+	assert_int_equal(history_state_set(h, "k", "v", &cause), 0);
+	assert_int_equal(history_state_get(h, "k", &value, &cause), 1);
+	free(value);
+	history_close(h);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -275,6 +331,8 @@ main(void)
 		T(test_history_last_fire_ignores_manual_runs),
 		T(test_history_marks_runs_left_running_as_lost),
 		T(test_history_survives_reopening),
+		T(test_history_state_round_trips),
+		T(test_history_migrates_a_version_1_database),
 	};
 
 	return cmocka_run_group_tests_name("history", tests, NULL, NULL);
