@@ -370,37 +370,29 @@ test_config_one_rule_per_task(void **state)
 	assert_error(f, 1, 3, 29, "'start_at' goes with 'every'");
 }
 
+#define ONE_TIME_TASKS                                                         \
+	"tasks:\n"                                                             \
+	"  once:\n"                                                            \
+	"    command: x\n"                                                     \
+	"    at: 2026-12-24T18:00\n"                                           \
+	"    timezone: Europe/Berlin\n"                                        \
+	"  tick:\n"                                                            \
+	"    command: x\n"                                                     \
+	"    every: 1h\n"                                                      \
+	"    start_at: 2026-12-24T18:30:00Z\n"
+
 static void
 test_config_at_and_start_at_read_the_zone(void **state)
 {
 	struct fixture *f = *state;
 	struct config *c;
 
-	c = load(f,
-	    "tasks:\n"
-	    "  once:\n"
-	    "    command: x\n"
-	    "    at: 2026-12-24T18:00\n"
-	    "    timezone: Europe/Berlin\n"
-	    "  tick:\n"
-	    "    command: x\n"
-	    "    every: 1h\n"
-	    "    start_at: 2026-12-24T18:30:00Z\n"
-	    "  bad: {command: x, at: christmas}\n");
+	c = load(f, ONE_TIME_TASKS "  bad: {command: x, at: christmas}\n");
 	assert_null(c);
 	assert_error(f, 0, 10, 25, "at: 'christmas' is not a date and time");
 	config_errors_release(&f->errs);
 
-	c = load(f,
-	    "tasks:\n"
-	    "  once:\n"
-	    "    command: x\n"
-	    "    at: 2026-12-24T18:00\n"
-	    "    timezone: Europe/Berlin\n"
-	    "  tick:\n"
-	    "    command: x\n"
-	    "    every: 1h\n"
-	    "    start_at: 2026-12-24T18:30:00Z\n");
+	c = load(f, ONE_TIME_TASKS);
 	assert_non_null(c);
 	/* 17:00Z, fired once; then never again. */
 	assert_int_equal(
