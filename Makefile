@@ -57,7 +57,7 @@ MANPAGES = man/twd.1 man/twctl.1 man/taskweaver.5 man/taskweaver-ipc.7
 # Debian packages: build, test and demo. `make deps` installs the missing.
 DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
-	       mandoc python3 clang-format tzdata
+	       mandoc python3 python3-croniter clang-format tzdata
 
 .SECONDARY:
 
