@@ -61,7 +61,8 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 
 .SECONDARY:
 
-.PHONY: all deps check check-unit check-cli check-lint check-san run \
+.PHONY: all deps check check-unit check-cli check-lint check-san check-bench \
+	bench run \
 	install uninstall clean format
 
 all: $(TWD) $(TWCTL)
@@ -83,6 +84,15 @@ $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(TWCTL): $(call obj,$(TWCTL_SRCS)) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bench/%.o: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -Isrc/twd -c $< -o $@
+
+$(BUILD)/bench/bench_schedule: $(BUILD)/bench/bench_schedule.o $(TWD_LIB) \
+    $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/tests/%.o: tests/unit/%.c
@@ -118,7 +128,7 @@ deps:
 # under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@$(MAKE) --no-print-directory check-unit check-cli check-lint
+	@$(MAKE) --no-print-directory check-unit check-cli check-lint check-bench
 	@$(MAKE) --no-print-directory check-san
 
 check-unit: $(UNIT_BINS)
@@ -129,6 +139,17 @@ check-cli: all
 
 check-lint:
 	@sh tests/lint.sh
+
+# Each benchmark once, tiny, so the harness never rots; no timing is judged.
+check-bench: $(BUILD)/bench/bench_schedule
+	@$(BUILD)/bench/bench_schedule --quick >/dev/null && \
+	    echo "bench: 1 passed, 0 failed (--quick, timings not judged)"
+
+# The benchmarks, full size, optimized; tables on stdout, JSON in build/bench/.
+bench: deps
+	@$(MAKE) --no-print-directory CFLAGS="-O2 -g" $(BUILD)/bench/bench_schedule
+	@TW_BENCH_JSON=$(BUILD)/bench/schedule.json $(BUILD)/bench/bench_schedule
+	@echo "bench: results in $(BUILD)/bench/schedule.json"
 
 check-san:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g" \

@@ -369,6 +369,23 @@ loader_unknown_key(struct loader *l, const yaml_node_t *key, const char *where,
 	}
 }
 
+/* Keys by text, then by place, so the first of equals comes first. */
+static int
+key_cmp(const void *a, const void *b)
+{
+	const yaml_node_t *x = *(yaml_node_t *const *)a;
+	const yaml_node_t *y = *(yaml_node_t *const *)b;
+	int c = strcmp((const char *)x->data.scalar.value,
+	    (const char *)y->data.scalar.value);
+
+	if (c != 0) {
+		return c;
+	}
+	return x->start_mark.index < y->start_mark.index
+	    ? -1
+	    : x->start_mark.index > y->start_mark.index;
+}
+
 /*
  * Check that a mapping's keys are scalars and unique; reports each bad one.
  * Returns 0 when every key can be used.
@@ -376,10 +393,15 @@ loader_unknown_key(struct loader *l, const yaml_node_t *key, const char *where,
 static int
 loader_check_keys(struct loader *l, yaml_node_t *map, const char *what)
 {
-	yaml_node_pair_t *p, *q;
-	yaml_node_t *k, *k2;
+	size_t n = (size_t)(map->data.mapping.pairs.top -
+	           map->data.mapping.pairs.start),
+	       nkeys = 0, i, first = 0;
+	yaml_node_t **keys, *k;
+	yaml_node_pair_t *p;
 	int bad = 0;
 
+	/* Sorted, duplicates are neighbours: a tasks file of 100,000 is quick. */
+	keys = xcalloc(n, sizeof *keys);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		k = yaml_document_get_node(&l->doc, p->key);
@@ -389,21 +411,21 @@ loader_check_keys(struct loader *l, yaml_node_t *map, const char *what)
 			bad = 1;
 			continue;
 		}
-		for (q = map->data.mapping.pairs.start; q < p; q++) {
-			k2 = yaml_document_get_node(&l->doc, q->key);
-			if (k2->type == YAML_SCALAR_NODE &&
-			    strcmp((char *)k->data.scalar.value,
-			        (char *)k2->data.scalar.value) == 0) {
-				loader_error(l, k,
-				    "duplicate %s '%s' (first "
-				    "at line %lu)",
-				    what, (char *)k->data.scalar.value,
-				    (unsigned long)k2->start_mark.line + 1);
-				bad = 1;
-				break;
-			}
-		}
+		keys[nkeys++] = k;
 	}
+	qsort(keys, nkeys, sizeof *keys, key_cmp);
+	for (i = 1; i < nkeys; i++) {
+		if (strcmp(node_text(keys[i]), node_text(keys[first])) != 0) {
+			first = i;
+			continue;
+		}
+		loader_error(l, keys[i],
+		    "duplicate %s '%s' (first at line %lu)", what,
+		    node_text(keys[i]),
+		    (unsigned long)keys[first]->start_mark.line + 1);
+		bad = 1;
+	}
+	free(keys);
 	return bad ? -1 : 0;
 }
 
