@@ -41,7 +41,7 @@ TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-cron.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-list.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-run.c src/twctl/cmd-shutdown.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
-UNIT_TESTS  = config cron duration history job proto schedule suggest \
+UNIT_TESTS  = alarm config cron duration history job proto schedule suggest \
 	      timefmt tz
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

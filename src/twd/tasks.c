@@ -77,13 +77,12 @@ task_schedule(struct task *t)
 	alarm_schedule(t->twd->alarms, &t->alarm, t->next_ms);
 }
 
-void
-tasks_alarm(struct alarm *a, void *arg)
+/* A fire of t is due: run it (unless the last run still goes), reschedule. */
+static void
+task_due(struct task *t)
 {
-	struct task *t = a->owner;
 	char *cause;
 
-	(void)arg;
 	/* The grid is the rule's, not the jittered start. */
 	t->last_fire_ms = t->fire.at_ms;
 	if (t->running > 0) {
@@ -99,13 +98,33 @@ tasks_alarm(struct alarm *a, void *arg)
 }
 
 void
+tasks_alarm(struct alarm *a, void *arg)
+{
+	(void)arg;
+	task_due(a->owner);
+}
+
+void
 tasks_clock_changed(void *arg)
 {
 	struct twd *twd = arg;
+	int64_t now = twd_now_ms();
+	struct task *t;
 	size_t i;
 
+	/*
+	 * Set forward past a fire, the clock makes it due now, as after a
+	 * resume; set back, fires count on from the last one, so none is
+	 * made twice.
+	 */
 	for (i = 0; i < twd->ntasks; i++) {
-		task_schedule(twd->tasks[i]);
+		t = twd->tasks[i];
+		if (t->next_ms != 0 && t->next_ms <= now) {
+			alarm_cancel(twd->alarms, &t->alarm);
+			task_due(t);
+		} else {
+			task_schedule(t);
+		}
 	}
 }
 
