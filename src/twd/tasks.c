@@ -3,6 +3,7 @@
  * (so the run has its id and log path), then a job, then the row's end.
  */
 #include <sys/queue.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -45,6 +46,22 @@ struct active_run {
 	TAILQ_ENTRY(active_run) entry;
 };
 
+/*
+ * A uniform random number in [0, n), n at most a day of milliseconds.
+ * getrandom(2) rather than arc4random, which older glibc lacks.
+ */
+static int64_t
+random_below(int64_t n)
+{
+	uint64_t r = 0;
+
+	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
+		r = (uint64_t)twd_now_ms() * UINT64_C(6364136223846793005);
+	}
+	/* The modulo bias is below n / 2^64: nothing a schedule can see. */
+	return (int64_t)(r % (uint64_t)n);
+}
+
 /* Compute the next fire after the last and set the alarm for it. */
 static void
 task_schedule(struct task *t)
@@ -72,7 +89,7 @@ task_schedule(struct task *t)
 	}
 	t->next_ms = t->fire.at_ms;
 	if (def->jitter_ms > 0) {
-		t->next_ms += arc4random_uniform((uint32_t)def->jitter_ms);
+		t->next_ms += random_below(def->jitter_ms);
 	}
 	alarm_schedule(t->twd->alarms, &t->alarm, t->next_ms);
 }

@@ -55,6 +55,19 @@ json=$(twctl --json next -n 50)
 echo "$json" | jget '[f["at"] for f in d] == sorted(f["at"] for f in d)' | grep -q True || fail "not sorted: $json"
 expect_rc 1 twctl next nope
 
+# Jitter delays the start by less than itself; the rule's grid stays.
+twctl --json next -n 2 nightly | /usr/bin/python3 -c '
+import json, sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+d = json.load(sys.stdin)
+t = [datetime.fromisoformat(f["at"].replace("Z", "+00:00")).astimezone(
+    ZoneInfo("America/New_York")) for f in d]
+assert (t[0].hour, t[0].minute) == (2, 30) and t[0].second < 10, t[0]
+assert (t[1].hour, t[1].minute, t[1].second) == (2, 30, 0), t[1]
+' || fail "jitter out of range"
+
+
 # Restarting in the same boot does not run @reboot again; a new boot does.
 twctl shutdown >/dev/null
 start_twd
