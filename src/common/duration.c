@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <string.h>
 
 #include "duration.h"
 #include "xmalloc.h"
@@ -132,6 +133,75 @@ duration_format_ms(int64_t ms, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "%" PRId64 "h%02" PRId64 "m", ms / 3600000,
 		    (ms / 60000) % 60);
+	}
+	return buf;
+}
+
+int
+size_parse(const char *s, int64_t *bytes, char **cause)
+{
+	static const char units[] = "KMGT";
+	const char *p = s, *u;
+	int64_t n = 0, mult = 1;
+
+	if (!isdigit((unsigned char)*p)) {
+		goto bad;
+	}
+	for (; isdigit((unsigned char)*p); p++) {
+		if (n > (INT64_MAX - 9) / 10) {
+			goto overflow;
+		}
+		n = n * 10 + (*p - '0');
+	}
+	if (*p != '\0' &&
+	    (u = strchr(units, toupper((unsigned char)*p))) != NULL) {
+		for (mult = 1024; u > units; u--) {
+			mult *= 1024;
+		}
+		p++;
+		if (*p == 'i') {
+			p++;
+		}
+	}
+	if (*p == 'B' || *p == 'b') {
+		p++;
+	}
+	if (*p != '\0') {
+		goto bad;
+	}
+	if (n > INT64_MAX / mult) {
+		goto overflow;
+	}
+	*bytes = n * mult;
+	return 0;
+
+bad:
+	*cause = xasprintf("bad size '%s': expected a number of bytes with an "
+	                   "optional K, M, G or T, as in 512M",
+	    s);
+	return -1;
+overflow:
+	*cause = xasprintf("size '%s' is too large", s);
+	return -1;
+}
+
+char *
+size_format(int64_t bytes, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	double v = (double)bytes;
+	int i = -1;
+
+	while (v >= 1024 && i < 3) {
+		v /= 1024;
+		i++;
+	}
+	if (i < 0) {
+		snprintf(buf, len, "%lldB", (long long)bytes);
+	} else if (v == (double)(int64_t)v) {
+		snprintf(buf, len, "%lld%c", (long long)v, units[i]);
+	} else {
+		snprintf(buf, len, "%.1f%c", v, units[i]);
 	}
 	return buf;
 }

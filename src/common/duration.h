@@ -13,6 +13,14 @@
  * (caller frees) that quotes the value and says what was expected.
  */
 int duration_parse(const char *s, int64_t *secs, char **cause);
+/*
+ * Parse a size such as "512M", "1G", "10k" or "4096" (bytes; K, M, G, T are
+ * powers of 1024, with an optional "B" or "iB"). Returns 0, or -1 with
+ * *cause (caller frees).
+ */
+int size_parse(const char *s, int64_t *bytes, char **cause);
+/* Write bytes as "10M" or "1.5K" into buf; returns buf. */
+char *size_format(int64_t bytes, char *buf, size_t len);
 /* Write secs as "1h30m" into buf; returns buf. */
 char *duration_format(int64_t secs, char *buf, size_t len);
 /* Write an elapsed time in milliseconds compactly ("12ms", "1.5s", "2m05s"). */

@@ -2,6 +2,8 @@
  * Tasks file loader. libyaml builds the document (resolving anchors and
  * aliases); a table of fields then checks each task, collecting every error.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdarg.h>
@@ -12,6 +14,7 @@
 
 #include "config.h"
 #include "duration.h"
+#include "paths.h"
 #include "schedule.h"
 #include "suggest.h"
 #include "tz.h"
@@ -26,6 +29,8 @@ struct loader {
 	yaml_document_t doc;
 	struct config_errors *errs;
 	struct config *config;
+	int in_defaults; /* reading the defaults block */
+	char *home;      /* for ~ in cwd */
 };
 
 /*
@@ -34,12 +39,24 @@ struct loader {
  */
 struct draft {
 	const char *command;
+	yaml_node_t *run;
 	yaml_node_t *schedule;
 	yaml_node_t *every;
 	yaml_node_t *at;
 	yaml_node_t *start_at;
 	const struct tz *tz; /* NULL: the local zone */
 	int64_t jitter_ms;
+	/* How it runs. env and limits merge: [0] from defaults, [1] its own. */
+	yaml_node_t *shell;
+	const char *cwd;
+	yaml_node_t *env[2];
+	yaml_node_t *limits[2];
+	int env_clear;
+	int umask;
+	int nice;
+	int64_t timeout_ms;
+	int64_t kill_grace_ms;
+	int64_t max_output;
 };
 
 struct field;
@@ -62,6 +79,12 @@ static int field_node(
     struct loader *, struct draft *, const struct field *, yaml_node_t *);
 static int field_timezone(
     struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_value(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_list(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_merged(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
 
 #define DATETIME_WANT "a date and time such as 2026-12-24T18:00"
 
@@ -69,16 +92,58 @@ static int field_timezone(
 static const struct field task_fields[] = {
 	{ "at", field_node, DATETIME_WANT, offsetof(struct draft, at), 0 },
 	{ "command", field_command, "a shell command line", 0, 0 },
+	{ "cwd", field_value, "a directory", offsetof(struct draft, cwd), 1 },
+	{ "env", field_merged, "a mapping of variable names to values",
+	    offsetof(struct draft, env), 1 },
+	{ "env_clear", field_value, "true or false",
+	    offsetof(struct draft, env_clear), 1 },
 	{ "every", field_node, "a duration such as 90s, 5m or 1h30m",
 	    offsetof(struct draft, every), 0 },
 	{ "jitter", field_jitter, "a duration such as 30s", 0, 1 },
+	{ "kill_grace", field_value, "a duration such as 10s",
+	    offsetof(struct draft, kill_grace_ms), 1 },
+	{ "limits", field_merged,
+	    "a mapping of limits (cpu, memory, nofile, nproc, fsize, core, "
+	    "stack)",
+	    offsetof(struct draft, limits), 1 },
+	{ "max_output", field_value, "a size such as 10M",
+	    offsetof(struct draft, max_output), 1 },
+	{ "nice", field_value, "a number from -20 to 19",
+	    offsetof(struct draft, nice), 1 },
+	{ "run", field_list, "a list: the program and its arguments",
+	    offsetof(struct draft, run), 0 },
 	{ "schedule", field_node,
 	    "a cron expression such as \"30 2 * * *\" or @daily",
 	    offsetof(struct draft, schedule), 0 },
+	{ "shell", field_list, "a shell and its options, as /bin/bash -c",
+	    offsetof(struct draft, shell), 1 },
 	{ "start_at", field_node, DATETIME_WANT,
 	    offsetof(struct draft, start_at), 0 },
+	{ "timeout", field_value, "a duration such as 1h",
+	    offsetof(struct draft, timeout_ms), 1 },
 	{ "timezone", field_timezone, "a zone such as Europe/Berlin", 0, 1 },
+	{ "umask", field_value, "an octal mode such as 022",
+	    offsetof(struct draft, umask), 1 },
 };
+
+/* limits: names, the resource, and whether the value is a size. */
+enum limit_kind { LIMIT_SECONDS, LIMIT_SIZE, LIMIT_COUNT };
+static const struct {
+	const char *name;
+	int resource;
+	enum limit_kind kind;
+} limit_names[] = {
+	{ "core", RLIMIT_CORE, LIMIT_SIZE },
+	{ "cpu", RLIMIT_CPU, LIMIT_SECONDS },
+	{ "fsize", RLIMIT_FSIZE, LIMIT_SIZE },
+	{ "memory", RLIMIT_AS, LIMIT_SIZE },
+	{ "nofile", RLIMIT_NOFILE, LIMIT_COUNT },
+	{ "nproc", RLIMIT_NPROC, LIMIT_COUNT },
+	{ "stack", RLIMIT_STACK, LIMIT_SIZE },
+};
+
+#define DEFAULT_KILL_GRACE_MS 10000
+#define DEFAULT_MAX_OUTPUT    (INT64_C(10) << 20)
 
 static const char *const top_keys[] = { "defaults", "tasks" };
 
@@ -86,6 +151,8 @@ static const char *const top_keys[] = { "defaults", "tasks" };
 
 static void loader_error(struct loader *, const yaml_node_t *, const char *,
     ...) __attribute__((format(printf, 3, 4)));
+static int loader_check_keys(struct loader *, yaml_node_t *, const char *);
+static void strv_free(char **);
 
 static void
 errors_add(struct config_errors *errs, const char *file, unsigned line,
@@ -231,6 +298,140 @@ static const char *
 node_text(const yaml_node_t *node)
 {
 	return (const char *)node->data.scalar.value;
+}
+
+/* A duration into *ms, at least min_secs. Returns 0, or -1 after an error. */
+static int
+value_duration(struct loader *l, const struct field *f, yaml_node_t *node,
+    int64_t min_secs, int64_t *ms)
+{
+	int64_t secs;
+	char *cause;
+
+	if (duration_parse(node_text(node), &secs, &cause) == -1) {
+		loader_error(l, node, "%s: %s", f->name, cause);
+		free(cause);
+		return -1;
+	}
+	if (secs < min_secs || secs > EVERY_MAX_SECS) {
+		loader_error(l, node, "%s: '%s' must be from %llds to 3650d",
+		    f->name, node_text(node), (long long)min_secs);
+		return -1;
+	}
+	*ms = secs * 1000;
+	return 0;
+}
+
+/* A whole number from lo to hi. Returns 0, or -1 after an error. */
+static int
+value_integer(struct loader *l, const char *what, yaml_node_t *node, long lo,
+    long hi, int base, long *out)
+{
+	const char *v = node_text(node);
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, base);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi) {
+		if (base == 8) {
+			loader_error(l, node,
+			    "%s: '%s' is not an octal mode from 0 to 0777",
+			    what, v);
+		} else {
+			loader_error(l, node,
+			    "%s: '%s' is not a number from %ld to %ld", what, v,
+			    lo, hi);
+		}
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* Lists (or words): checked when the task is complete. */
+static int
+field_list(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	if (node_is_null(node)) {
+		loader_error(
+		    l, node, "'%s' is empty; expected %s", f->name, f->want);
+		return -1;
+	}
+	*(yaml_node_t **)((char *)d + f->slot) = node;
+	return 0;
+}
+
+/* Scalar fields whose value is known at once. */
+static int
+field_value(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	void *slot = (char *)d + f->slot;
+	const char *v;
+	char *cause;
+	long n;
+
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	if (strcmp(f->name, "cwd") == 0) {
+		d->cwd = v;
+	} else if (strcmp(f->name, "env_clear") == 0) {
+		if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0) {
+			d->env_clear = 1;
+		} else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0) {
+			d->env_clear = 0;
+		} else {
+			loader_error(l, node,
+			    "env_clear: '%s' is not true or "
+			    "false",
+			    v);
+			return -1;
+		}
+	} else if (strcmp(f->name, "umask") == 0) {
+		if (value_integer(l, "umask", node, 0, 0777, 8, &n) == -1) {
+			return -1;
+		}
+		d->umask = (int)n;
+	} else if (strcmp(f->name, "nice") == 0) {
+		if (value_integer(l, "nice", node, -20, 19, 10, &n) == -1) {
+			return -1;
+		}
+		d->nice = (int)n;
+	} else if (strcmp(f->name, "max_output") == 0) {
+		if (size_parse(v, slot, &cause) == -1) {
+			loader_error(l, node, "max_output: %s", cause);
+			free(cause);
+			return -1;
+		}
+	} else {
+		/* timeout and kill_grace */
+		return value_duration(
+		    l, f, node, strcmp(f->name, "timeout") == 0 ? 1 : 0, slot);
+	}
+	return 0;
+}
+
+/* Mappings merged key by key with the defaults block's: env, limits. */
+static int
+field_merged(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	yaml_node_t **slot = (yaml_node_t **)((char *)d + f->slot);
+
+	if (node->type != YAML_MAPPING_NODE) {
+		loader_error(l, node, "'%s' must be %s, not %s", f->name,
+		    f->want, node_kind(node));
+		return -1;
+	}
+	if (loader_check_keys(
+	        l, node, f->name[0] == 'e' ? "variable" : "limit") == -1) {
+		return -1;
+	}
+	slot[l->in_defaults ? 0 : 1] = node;
+	return 0;
 }
 
 /* The zone a task's wall-clock times are in; NULL after an error. */
@@ -456,8 +657,278 @@ task_def_free(struct task_def *t)
 	}
 	free(t->name);
 	free(t->command);
+	strv_free(t->argv);
+	strv_free(t->shell);
+	free(t->cwd);
+	strv_free(t->env);
+	free(t->limits);
 	schedule_free(t->schedule);
 	free(t);
+}
+
+static void
+strv_add(char ***v, size_t *n, char *s)
+{
+	*v = xreallocarray(*v, *n + 2, sizeof **v);
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+static void
+strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		free(v[i]);
+	}
+	free(v);
+}
+
+/* A list of words from a sequence, or a scalar split at blanks. */
+static char **
+loader_words(struct loader *l, yaml_node_t *node, const char *what)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	char **v = NULL, *copy, *w, *save = NULL;
+	size_t n = 0;
+
+	if (node->type == YAML_SCALAR_NODE) {
+		copy = xstrdup(node_text(node));
+		for (w = strtok_r(copy, " \t", &save); w != NULL;
+		     w = strtok_r(NULL, " \t", &save)) {
+			strv_add(&v, &n, xstrdup(w));
+		}
+		free(copy);
+		return v;
+	}
+	for (it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc, *it);
+		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
+			loader_error(l, item,
+			    "%s: each item must be a word, "
+			    "not %s",
+			    what, node_kind(item));
+			strv_free(v);
+			return NULL;
+		}
+		strv_add(&v, &n, xstrdup(node_text(item)));
+	}
+	if (n == 0) {
+		loader_error(l, node, "%s: the list is empty", what);
+	}
+	return v;
+}
+
+static int
+env_name_valid(const char *name)
+{
+	const char *p = name;
+
+	if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+	        (*p >= 'a' && *p <= 'z'))) {
+		return 0;
+	}
+	for (p++; *p != '\0'; p++) {
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+		        (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* env: the defaults' variables, then the task's, a later name winning. */
+static void
+draft_env(struct loader *l, const struct draft *d, struct task_def *t)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	size_t n = 0, i, klen;
+	int m;
+
+	for (m = 0; m < 2; m++) {
+		if (d->env[m] == NULL) {
+			continue;
+		}
+		for (p = d->env[m]->data.mapping.pairs.start;
+		     p < d->env[m]->data.mapping.pairs.top; p++) {
+			k = yaml_document_get_node(&l->doc, p->key);
+			v = yaml_document_get_node(&l->doc, p->value);
+			if (!env_name_valid(node_text(k))) {
+				loader_error(l, k,
+				    "env: '%s' is not a variable "
+				    "name (letters, digits and "
+				    "_)",
+				    node_text(k));
+				continue;
+			}
+			if (v->type != YAML_SCALAR_NODE) {
+				loader_error(l, v,
+				    "env: %s must be a string, "
+				    "not %s",
+				    node_text(k), node_kind(v));
+				continue;
+			}
+			klen = strlen(node_text(k));
+			for (i = 0; i < n; i++) {
+				if (strncmp(t->env[i], node_text(k), klen) ==
+				        0 &&
+				    t->env[i][klen] == '=') {
+					break;
+				}
+			}
+			if (i < n) {
+				free(t->env[i]);
+				t->env[i] = xasprintf("%s=%s", node_text(k),
+				    node_is_null(v) ? "" : node_text(v));
+			} else {
+				strv_add(&t->env, &n,
+				    xasprintf("%s=%s", node_text(k),
+				        node_is_null(v) ? "" : node_text(v)));
+			}
+		}
+	}
+}
+
+/* limits: the defaults', then the task's, a later resource winning. */
+static void
+draft_limits(struct loader *l, const struct draft *d, struct task_def *t)
+{
+	const char *names[NITEMS(limit_names)], *v;
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *val;
+	int64_t n;
+	size_t i, j;
+	char *cause, *end;
+	int m;
+
+	for (i = 0; i < NITEMS(limit_names); i++) {
+		names[i] = limit_names[i].name;
+	}
+	for (m = 0; m < 2; m++) {
+		if (d->limits[m] == NULL) {
+			continue;
+		}
+		for (p = d->limits[m]->data.mapping.pairs.start;
+		     p < d->limits[m]->data.mapping.pairs.top; p++) {
+			k = yaml_document_get_node(&l->doc, p->key);
+			val = yaml_document_get_node(&l->doc, p->value);
+			for (i = 0; i < NITEMS(limit_names); i++) {
+				if (strcmp(node_text(k), names[i]) == 0) {
+					break;
+				}
+			}
+			if (i == NITEMS(limit_names)) {
+				loader_unknown_key(
+				    l, k, "limit", names, NITEMS(names));
+				continue;
+			}
+			if (val->type != YAML_SCALAR_NODE ||
+			    node_is_null(val)) {
+				loader_error(l, val,
+				    "limits: %s must be a "
+				    "value, not %s",
+				    names[i], node_kind(val));
+				continue;
+			}
+			v = node_text(val);
+			cause = NULL;
+			if (limit_names[i].kind == LIMIT_SIZE) {
+				size_parse(v, &n, &cause);
+			} else if (limit_names[i].kind == LIMIT_SECONDS) {
+				if (duration_parse(v, &n, &cause) == 0 &&
+				    n == 0) {
+					cause =
+					    xasprintf("'%s' must be at least "
+					              "1s",
+					        v);
+				}
+			} else {
+				errno = 0;
+				n = strtoll(v, &end, 10);
+				if (errno != 0 || *end != '\0' || end == v ||
+				    n < 0) {
+					cause =
+					    xasprintf("'%s' is not a count", v);
+				}
+			}
+			if (cause != NULL) {
+				loader_error(
+				    l, val, "limits: %s: %s", names[i], cause);
+				free(cause);
+				continue;
+			}
+			for (j = 0; j < t->nlimits; j++) {
+				if (t->limits[j].resource ==
+				    limit_names[i].resource) {
+					break;
+				}
+			}
+			if (j == t->nlimits) {
+				t->limits = xreallocarray(t->limits,
+				    t->nlimits + 1, sizeof *t->limits);
+				t->nlimits++;
+			}
+			t->limits[j].resource = limit_names[i].resource;
+			t->limits[j].value = (uint64_t)n;
+		}
+	}
+}
+
+/* How the task runs: its program, directory, environment and limits. */
+static void
+draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
+    yaml_node_t *key, int fields_ok)
+{
+	if (d->command != NULL && d->run != NULL) {
+		loader_error(l, d->run,
+		    "'command' and 'run' cannot be used "
+		    "together: a task has one of them");
+	} else if (d->run != NULL) {
+		if (d->run->type != YAML_SEQUENCE_NODE) {
+			loader_error(l, d->run,
+			    "'run' must be a list: the "
+			    "program and its arguments, as "
+			    "[python3, report.py]");
+		} else {
+			t->argv = loader_words(l, d->run, "run");
+		}
+	} else if (d->command == NULL && fields_ok) {
+		/* Not after a bad field: "comand" already says it all. */
+		loader_error(
+		    l, key, "task '%s' has no 'command' or 'run'", t->name);
+	}
+	if (d->shell != NULL) {
+		if (d->shell->type == YAML_MAPPING_NODE) {
+			loader_error(l, d->shell,
+			    "'shell' must be a shell and "
+			    "its options, as /bin/bash "
+			    "-c, not a mapping");
+		} else {
+			t->shell = loader_words(l, d->shell, "shell");
+		}
+	}
+	if (d->cwd != NULL) {
+		if (d->cwd[0] == '~' &&
+		    (d->cwd[1] == '/' || d->cwd[1] == '\0')) {
+			t->cwd = xasprintf("%s%s", l->home, d->cwd + 1);
+		} else if (d->cwd[0] != '/') {
+			t->cwd = xasprintf("%s/%s", l->home, d->cwd);
+		} else {
+			t->cwd = xstrdup(d->cwd);
+		}
+	}
+	draft_env(l, d, t);
+	draft_limits(l, d, t);
+	t->env_clear = d->env_clear;
+	t->umask = d->umask;
+	t->nice = d->nice;
+	t->timeout_ms = d->timeout_ms;
+	t->kill_grace_ms = d->kill_grace_ms;
+	t->max_output = d->max_output;
 }
 
 /*
@@ -480,6 +951,7 @@ loader_fields(
 	if (loader_check_keys(l, body, "field") == -1) {
 		return -1;
 	}
+	l->in_defaults = defaults;
 	for (p = body->data.mapping.pairs.start;
 	     p < body->data.mapping.pairs.top; p++) {
 		k = yaml_document_get_node(&l->doc, p->key);
@@ -495,6 +967,7 @@ loader_fields(
 			f->set(l, d, f, v);
 		}
 	}
+	l->in_defaults = 0;
 	return l->errs->n == nerrs ? 0 : -1;
 }
 
@@ -506,6 +979,7 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	struct draft d = *defaults;
 	struct task_def *t;
 	size_t nerrs = l->errs->n;
+	int ok;
 
 	if (!task_name_valid(name)) {
 		loader_error(l, key,
@@ -526,11 +1000,10 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	t->line = (unsigned)key->start_mark.line + 1;
 	t->column = (unsigned)key->start_mark.column + 1;
 	/* Report the rule's errors too, even when a field was bad. */
-	if (loader_fields(l, body, &d, 0) == 0 && d.command == NULL) {
-		loader_error(l, key, "task '%s' has no 'command'", name);
-	}
-	t->command = xstrdup(d.command != NULL ? d.command : "");
+	ok = loader_fields(l, body, &d, 0) == 0;
+	t->command = d.command != NULL ? xstrdup(d.command) : NULL;
 	t->jitter_ms = d.jitter_ms;
+	draft_exec(l, &d, t, key, ok);
 	draft_schedule(l, &d, t);
 	if (l->errs->n != nerrs) {
 		task_def_free(t);
@@ -609,6 +1082,9 @@ loader_root(struct loader *l, struct config *c)
 	yaml_node_pair_t *p;
 
 	memset(&defaults, 0, sizeof defaults);
+	defaults.umask = -1;
+	defaults.kill_grace_ms = DEFAULT_KILL_GRACE_MS;
+	defaults.max_output = DEFAULT_MAX_OUTPUT;
 
 	if (root == NULL || node_is_null(root)) {
 		return; /* an empty file: no tasks */
@@ -698,7 +1174,9 @@ config_load(const char *path, struct config_errors *errs)
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
 	l.config = c;
+	l.home = paths_home();
 	loader_root(&l, c);
+	free(l.home);
 	yaml_document_delete(&l.doc);
 	if (errs->n != nerrs) {
 		/* Rules are checked after fields: report in file order. */
@@ -759,11 +1237,41 @@ config_find(const struct config *c, const char *name)
 	return found != NULL ? *found : NULL;
 }
 
+static int
+str_equal(const char *a, const char *b)
+{
+	return a == NULL || b == NULL ? a == b : strcmp(a, b) == 0;
+}
+
+static int
+strv_equal(char **a, char **b)
+{
+	size_t i;
+
+	if (a == NULL || b == NULL) {
+		return a == b;
+	}
+	for (i = 0; a[i] != NULL && b[i] != NULL; i++) {
+		if (strcmp(a[i], b[i]) != 0) {
+			return 0;
+		}
+	}
+	return a[i] == b[i];
+}
+
 int
 task_def_equal(const struct task_def *a, const struct task_def *b)
 {
-	return strcmp(a->name, b->name) == 0 &&
-	    strcmp(a->command, b->command) == 0 &&
+	return strcmp(a->name, b->name) == 0 && strv_equal(a->argv, b->argv) &&
+	    strv_equal(a->shell, b->shell) && strv_equal(a->env, b->env) &&
+	    str_equal(a->command, b->command) && str_equal(a->cwd, b->cwd) &&
+	    a->env_clear == b->env_clear && a->umask == b->umask &&
+	    a->nice == b->nice && a->timeout_ms == b->timeout_ms &&
+	    a->kill_grace_ms == b->kill_grace_ms &&
+	    a->max_output == b->max_output && a->nlimits == b->nlimits &&
+	    (a->nlimits == 0 ||
+	        memcmp(a->limits, b->limits, a->nlimits * sizeof *a->limits) ==
+	            0) &&
 	    a->jitter_ms == b->jitter_ms &&
 	    schedule_equal(a->schedule, b->schedule);
 }

@@ -8,12 +8,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "job.h"
+
 struct schedule;
 struct tz;
 
 struct task_def {
 	char *name;
-	char *command;             /* run through /bin/sh -c */
+	char *command; /* run through the shell; or NULL and: */
+	char **argv;   /* run: exec'd as it is, no shell */
+	char **shell;  /* NULL: /bin/sh -c */
+	char *cwd;     /* NULL: the home directory */
+	char **env;    /* "NAME=value", NULL-terminated, or NULL */
+	int env_clear; /* a minimal environment, not twd's */
+	int umask;     /* -1: twd's */
+	int nice;
+	struct job_limit *limits; /* resource limits */
+	size_t nlimits;
+	int64_t timeout_ms;        /* 0: none */
+	int64_t kill_grace_ms;     /* SIGTERM to SIGKILL */
+	int64_t max_output;        /* bytes kept of its output; 0: all */
 	struct schedule *schedule; /* NULL: runs only when asked */
 	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
 	int64_t jitter_ms;         /* a random delay below this on each fire */

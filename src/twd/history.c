@@ -38,6 +38,12 @@ static const char *const history_migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL"
 	");",
+
+	/* 3: what a run cost, and whether its output was cut. */
+	"ALTER TABLE runs ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN cpu_user_ms INTEGER;"
+	"ALTER TABLE runs ADD COLUMN cpu_sys_ms INTEGER;"
+	"ALTER TABLE runs ADD COLUMN max_rss_kb INTEGER;",
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -48,7 +54,8 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 
 #define RUN_COLUMNS                                                            \
 	"id, task, trigger, scheduled_at, started_at, finished_at, status, "   \
-	"exit_code, signal, pid, output_bytes, log_path, reason"
+	"exit_code, signal, pid, output_bytes, log_path, reason, truncated, "  \
+	"cpu_user_ms, cpu_sys_ms, max_rss_kb"
 
 enum {
 	STMT_INSERT,
@@ -66,13 +73,16 @@ static const char *const history_sql[STMT_COUNT] = {
 	[STMT_INSERT] =
 	    "INSERT INTO runs (task, trigger, scheduled_at, "
 	    "started_at, finished_at, status, exit_code, signal, pid, "
-	    "output_bytes, log_path, reason) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
+	    "cpu_sys_ms, max_rss_kb) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13, ?14, ?15, ?16)",
 	[STMT_UPDATE] = "UPDATE runs SET task = ?1, trigger = ?2, "
 	                "scheduled_at = ?3, started_at = ?4, finished_at = ?5, "
 	                "status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
-	                "output_bytes = ?10, log_path = ?11, reason = ?12 "
-	                "WHERE id = ?13",
+	                "output_bytes = ?10, log_path = ?11, reason = ?12, "
+	                "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
+	                "max_rss_kb = ?16 WHERE id = ?17",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
@@ -272,6 +282,10 @@ history_bind_run(sqlite3_stmt *st, const struct run_record *r)
 	sqlite3_bind_int64(st, 10, r->output_bytes);
 	bind_text(st, 11, r->log_path);
 	bind_text(st, 12, r->reason);
+	sqlite3_bind_int(st, 13, r->truncated);
+	sqlite3_bind_int64(st, 14, r->cpu_user_ms);
+	sqlite3_bind_int64(st, 15, r->cpu_sys_ms);
+	sqlite3_bind_int64(st, 16, r->max_rss_kb);
 }
 
 /* Step a statement that returns no rows, then make it reusable. */
@@ -308,8 +322,16 @@ history_update(struct history *h, const struct run_record *r, char **cause)
 	sqlite3_stmt *st = h->stmt[STMT_UPDATE];
 
 	history_bind_run(st, r);
-	sqlite3_bind_int64(st, 13, r->id);
-	return history_step_done(h, st, "updating a run", cause);
+	sqlite3_bind_int64(st, 17, r->id);
+	if (history_step_done(h, st, "updating a run", cause) == -1) {
+		return -1;
+	}
+	if (sqlite3_changes(h->db) != 1) {
+		*cause = xasprintf("history: run %lld is not in the database",
+		    (long long)r->id);
+		return -1;
+	}
+	return 0;
 }
 
 static char *
@@ -347,6 +369,10 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	r->output_bytes = sqlite3_column_int64(st, 10);
 	r->log_path = column_text(st, 11);
 	r->reason = column_text(st, 12);
+	r->truncated = sqlite3_column_int(st, 13);
+	r->cpu_user_ms = sqlite3_column_int64(st, 14);
+	r->cpu_sys_ms = sqlite3_column_int64(st, 15);
+	r->max_rss_kb = sqlite3_column_int64(st, 16);
 }
 
 int

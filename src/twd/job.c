@@ -5,6 +5,7 @@
  */
 #include <sys/queue.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -17,6 +18,7 @@
 
 #include <event2/event.h>
 
+#include "duration.h"
 #include "job.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -41,7 +43,11 @@ struct job {
 	int log_fd;
 	int log_failed;
 	struct event *ev_out;
-	struct event *ev_timer; /* SIGKILL after the stop grace, or drain */
+	struct event *ev_timer;   /* SIGKILL after the stop grace, or drain */
+	struct event *ev_timeout; /* the run's own time limit */
+	int64_t kill_grace_ms;
+	int64_t max_output;
+	int64_t kept; /* bytes written to the log */
 	int stopping;
 	int64_t stop_deadline_ms;
 	struct job_result result;
@@ -63,12 +69,15 @@ struct job_list {
 struct job_child_error {
 	int stage;
 	int err;
+	int index; /* which limit, for JOB_STAGE_LIMIT */
 };
 
 enum {
 	JOB_STAGE_DEVNULL,
 	JOB_STAGE_FDS,
 	JOB_STAGE_CWD,
+	JOB_STAGE_NICE,
+	JOB_STAGE_LIMIT,
 	JOB_STAGE_EXEC,
 };
 
@@ -95,6 +104,9 @@ job_free(struct job *job)
 	}
 	if (job->ev_timer != NULL) {
 		event_free(job->ev_timer);
+	}
+	if (job->ev_timeout != NULL) {
+		event_free(job->ev_timeout);
 	}
 	if (job->out_fd != -1) {
 		close(job->out_fd);
@@ -143,12 +155,18 @@ job_now_ms(struct job_list *jl)
 }
 
 static void
-job_timer_arm(struct job *job, int64_t ms)
+job_timer_set(struct event *ev, int64_t ms)
 {
 	struct timeval tv = { (time_t)(ms / 1000),
 		(suseconds_t)(ms % 1000) * 1000 };
 
-	event_add(job->ev_timer, &tv);
+	event_add(ev, &tv);
+}
+
+static void
+job_timer_arm(struct job *job, int64_t ms)
+{
+	job_timer_set(job->ev_timer, ms);
 }
 
 static void
@@ -179,6 +197,9 @@ job_update(struct job *job, int flag)
 	if (job->ev_timer != NULL) {
 		event_del(job->ev_timer);
 	}
+	if (job->ev_timeout != NULL) {
+		event_del(job->ev_timeout);
+	}
 	if (job->stopping) {
 		/* Whatever of a stopped job's group is left goes with it. */
 		killpg(job->pid, SIGKILL);
@@ -204,11 +225,47 @@ job_close_output(struct job *job)
 }
 
 static void
+job_log_write(struct job *job, const char *buf, size_t n)
+{
+	ssize_t w;
+	size_t off;
+
+	job->kept += (int64_t)n;
+	for (off = 0; off < n && !job->log_failed; off += (size_t)w) {
+		if ((w = write(job->log_fd, buf + off, n - off)) == -1) {
+			if (errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			/* Keep draining so the job never blocks on a full pipe. */
+			log_warn("job %ld: writing its log failed: %s",
+			    (long)job->pid, strerror(errno));
+			job->log_failed = 1;
+			return;
+		}
+	}
+}
+
+static void
+job_log_note_truncated(struct job *job)
+{
+	char size[32], *note;
+
+	note = xasprintf("\n[taskweaver: output past %s discarded]\n",
+	    size_format(job->max_output, size, sizeof size));
+	if (!job->log_failed &&
+	    write(job->log_fd, note, strlen(note)) != (ssize_t)strlen(note)) {
+		job->log_failed = 1;
+	}
+	free(note);
+}
+
+static void
 job_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct job *job = arg;
 	char buf[65536];
-	ssize_t n, w, off;
+	ssize_t n;
 
 	(void)what;
 	n = read(fd, buf, sizeof buf);
@@ -220,19 +277,17 @@ job_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	job->result.output_bytes += n;
-	for (off = 0; off < n && !job->log_failed; off += w) {
-		if ((w = write(job->log_fd, buf + off, (size_t)(n - off))) ==
-		    -1) {
-			if (errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			/* Keep draining so the job never blocks on a full pipe. */
-			log_warn("job %ld: writing its log failed: %s",
-			    (long)job->pid, strerror(errno));
-			job->log_failed = 1;
+	if (job->max_output > 0 && job->kept + n > job->max_output) {
+		/* Keep what fits, say once that the rest is gone, read on. */
+		if (!job->result.truncated) {
+			job_log_write(
+			    job, buf, (size_t)(job->max_output - job->kept));
+			job_log_note_truncated(job);
+			job->result.truncated = 1;
 		}
+		return;
 	}
+	job_log_write(job, buf, (size_t)n);
 }
 
 static void
@@ -260,8 +315,32 @@ job_timer(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-job_exited(struct job *job, int status)
+job_timeout(evutil_socket_t fd, short what, void *arg)
 {
+	struct job *job = arg;
+
+	(void)fd;
+	(void)what;
+	if (job->flags & JOB_EXITED) {
+		return;
+	}
+	log_info("job %ld: past its timeout; stopping it", (long)job->pid);
+	job->result.timed_out = 1;
+	job_stop(job, job->kill_grace_ms);
+}
+
+static int64_t
+timeval_ms(const struct timeval *tv)
+{
+	return (int64_t)tv->tv_sec * 1000 + tv->tv_usec / 1000;
+}
+
+static void
+job_exited(struct job *job, int status, const struct rusage *ru)
+{
+	job->result.cpu_user_ms = timeval_ms(&ru->ru_utime);
+	job->result.cpu_sys_ms = timeval_ms(&ru->ru_stime);
+	job->result.max_rss_kb = ru->ru_maxrss;
 	if (WIFEXITED(status)) {
 		job->result.how = JOB_END_EXITED;
 		job->result.exit_code = WEXITSTATUS(status);
@@ -279,18 +358,20 @@ job_exited(struct job *job, int status)
 void
 job_list_reap(struct job_list *jl)
 {
+	struct rusage ru;
 	struct job *job;
 	pid_t pid;
 	int status;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	/* Descendants that outlived their job come here too (subreaper). */
+	while ((pid = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		if (!WIFEXITED(status) && !WIFSIGNALED(status)) {
 			continue;
 		}
 		TAILQ_FOREACH(job, &jl->jobs, entry)
 		{
 			if (job->pid == pid && !(job->flags & JOB_EXITED)) {
-				job_exited(job, status);
+				job_exited(job, status, &ru);
 				break;
 			}
 		}
@@ -339,6 +420,22 @@ job_child_cloexec_all(void)
 	return 0;
 }
 
+/* Lower the soft limit to value, or to the hard limit if that is lower. */
+static int
+job_child_limit(const struct job_limit *l)
+{
+	struct rlimit rl;
+
+	if (getrlimit(l->resource, &rl) == -1) {
+		return -1;
+	}
+	rl.rlim_cur = (rlim_t)l->value;
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_cur > rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+	}
+	return setrlimit(l->resource, &rl);
+}
+
 static void __attribute__((noreturn))
 job_child(const struct job_spec *spec, int out_fd, int status_fd)
 {
@@ -370,6 +467,23 @@ job_child(const struct job_spec *spec, int out_fd, int status_fd)
 	if (spec->cwd != NULL && chdir(spec->cwd) == -1) {
 		ce.stage = JOB_STAGE_CWD;
 		goto fail;
+	}
+	if (spec->nice != 0 && setpriority(PRIO_PROCESS, 0, spec->nice) == -1) {
+		ce.stage = JOB_STAGE_NICE;
+		goto fail;
+	}
+	for (i = 0; i < spec->nlimits; i++) {
+		if (job_child_limit(&spec->limits[i]) == -1) {
+			ce.stage = JOB_STAGE_LIMIT;
+			ce.index = (int)i;
+			goto fail;
+		}
+	}
+	if (spec->umask >= 0) {
+		umask((mode_t)spec->umask);
+	}
+	if (spec->env_clear) {
+		clearenv();
 	}
 	for (i = 0; spec->env != NULL && spec->env[i] != NULL; i++) {
 		putenv((char *)spec->env[i]);
@@ -458,11 +572,17 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	job->done = done;
 	job->arg = arg;
 	job->result.exit_code = -1;
+	job->kill_grace_ms = spec->kill_grace_ms;
+	job->max_output = spec->max_output;
 	evutil_make_socket_nonblocking(job->out_fd);
 	job->ev_out = event_new(
 	    jl->base, job->out_fd, EV_READ | EV_PERSIST, job_read, job);
 	job->ev_timer = event_new(jl->base, -1, 0, job_timer, job);
 	event_add(job->ev_out, NULL);
+	if (spec->timeout_ms > 0) {
+		job->ev_timeout = event_new(jl->base, -1, 0, job_timeout, job);
+		job_timer_set(job->ev_timeout, spec->timeout_ms);
+	}
 	TAILQ_INSERT_TAIL(&jl->jobs, job, entry);
 	jl->live++;
 	return job;

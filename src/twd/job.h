@@ -13,11 +13,25 @@ struct event_base;
 struct job;
 struct job_list;
 
+/* A resource limit for the job: RLIMIT_* and its soft value. */
+struct job_limit {
+	int resource;
+	uint64_t value;
+};
+
 struct job_spec {
 	const char *const *argv; /* argv[0] is looked up in PATH */
 	const char *cwd;         /* NULL: the daemon's */
 	const char *log_path;    /* created or truncated, mode 0600 */
 	const char *const *env;  /* "NAME=value" added; NULL-terminated */
+	int env_clear;           /* start from env alone, not the daemon's */
+	int umask;               /* -1: the daemon's */
+	int nice;                /* niceness to run at; 0: the daemon's */
+	const struct job_limit *limits; /* soft limits, clamped to hard */
+	size_t nlimits;
+	int64_t timeout_ms;    /* 0: none; then stopped with kill_grace_ms */
+	int64_t kill_grace_ms; /* SIGTERM to SIGKILL when stopped */
+	int64_t max_output;    /* bytes kept in the log; 0: all */
 };
 
 enum job_end {
@@ -27,10 +41,15 @@ enum job_end {
 
 struct job_result {
 	enum job_end how;
-	int exit_code; /* when JOB_END_EXITED */
-	int signal;    /* when JOB_END_SIGNALED */
-	int stopped;   /* job_stop was called before it ended */
-	int64_t output_bytes;
+	int exit_code;        /* when JOB_END_EXITED */
+	int signal;           /* when JOB_END_SIGNALED */
+	int stopped;          /* job_stop was called before it ended */
+	int timed_out;        /* stopped because it ran past its timeout */
+	int truncated;        /* output past max_output was discarded */
+	int64_t output_bytes; /* all it wrote, kept or not */
+	int64_t cpu_user_ms;  /* from wait4's rusage */
+	int64_t cpu_sys_ms;
+	int64_t max_rss_kb;
 };
 
 /*

@@ -18,6 +18,7 @@ static const char *run_status_names[] = {
 	[RUN_KILLED] = "killed",
 	[RUN_START_FAILED] = "start_failed",
 	[RUN_LOST] = "lost",
+	[RUN_TIMEOUT] = "timeout",
 };
 
 static const char *run_trigger_names[] = {
@@ -161,6 +162,20 @@ run_record_json(const struct run_record *r)
 	json_object_set_new(
 	    o, "pid", r->pid > 0 ? json_integer(r->pid) : json_null());
 	json_object_set_new(o, "output_bytes", json_integer(r->output_bytes));
+	json_object_set_new(o, "truncated", json_boolean(r->truncated));
+	if (r->finished_ms != 0 && r->status != RUN_START_FAILED &&
+	    r->status != RUN_LOST) {
+		json_object_set_new(
+		    o, "cpu_user", json_real((double)r->cpu_user_ms / 1000));
+		json_object_set_new(
+		    o, "cpu_sys", json_real((double)r->cpu_sys_ms / 1000));
+		json_object_set_new(
+		    o, "max_rss", json_integer(r->max_rss_kb * 1024));
+	} else {
+		json_object_set_new(o, "cpu_user", json_null());
+		json_object_set_new(o, "cpu_sys", json_null());
+		json_object_set_new(o, "max_rss", json_null());
+	}
 	json_object_set_new(o, "log",
 	    r->log_path != NULL ? json_string(r->log_path) : json_null());
 	json_object_set_new(o, "reason",

@@ -16,6 +16,7 @@ enum run_status {
 	RUN_KILLED,       /* stopped by twd: shutdown past its grace period */
 	RUN_START_FAILED, /* could not be started at all */
 	RUN_LOST,         /* twd ended without seeing the run finish */
+	RUN_TIMEOUT,      /* stopped for running past its timeout */
 };
 
 enum run_trigger {
@@ -36,6 +37,10 @@ struct run_record {
 	int signal;    /* 0 unless a signal ended it */
 	int pid;
 	int64_t output_bytes;
+	int truncated;       /* output past the task's max_output was dropped */
+	int64_t cpu_user_ms; /* 0 until it finished */
+	int64_t cpu_sys_ms;
+	int64_t max_rss_kb;
 	char *log_path;
 	char *reason; /* why it failed to start, was killed or lost */
 };

@@ -43,6 +43,8 @@ struct active_run {
 	struct run_record rec;
 	struct job *job;
 	char *stop_reason; /* why twd stopped it, if it did */
+	int64_t timeout_ms;
+	int64_t kill_grace_ms;
 	TAILQ_ENTRY(active_run) entry;
 };
 
@@ -282,7 +284,15 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	r->output_bytes = res->output_bytes;
 	r->exit_code = res->how == JOB_END_EXITED ? res->exit_code : -1;
 	r->signal = res->how == JOB_END_SIGNALED ? res->signal : 0;
-	if (res->stopped) {
+	r->truncated = res->truncated;
+	r->cpu_user_ms = res->cpu_user_ms;
+	r->cpu_sys_ms = res->cpu_sys_ms;
+	r->max_rss_kb = res->max_rss_kb;
+	if (res->timed_out) {
+		r->status = RUN_TIMEOUT;
+		r->reason = xasprintf("ran past its timeout of %s",
+		    duration_format(ar->timeout_ms / 1000, dur, sizeof dur));
+	} else if (res->stopped) {
 		r->status = RUN_KILLED;
 		r->reason = xstrdup(ar->stop_reason != NULL ? ar->stop_reason
 		                                            : "stopped by twd");
@@ -311,6 +321,107 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	}
 }
 
+/* What every job finds in its environment beside the task's own. */
+static void
+env_push(const char ***env, size_t *n, const char *s)
+{
+	*env = xreallocarray(*env, *n + 2, sizeof **env);
+	(*env)[(*n)++] = s;
+	(*env)[*n] = NULL;
+}
+
+/* For env_clear: the variables a program cannot well do without. */
+static void
+env_minimal(const char ***env, size_t *n, char ***owned, size_t *nowned)
+{
+	static const char *const keep[] = { "HOME", "USER", "LOGNAME", "SHELL",
+		"PATH" };
+	const char *v;
+	char *s;
+	size_t i;
+
+	for (i = 0; i < sizeof keep / sizeof keep[0]; i++) {
+		if ((v = getenv(keep[i])) == NULL) {
+			if (strcmp(keep[i], "PATH") != 0) {
+				continue;
+			}
+			v = "/usr/local/bin:/usr/bin:/bin";
+		}
+		s = xasprintf("%s=%s", keep[i], v);
+		*owned = xreallocarray(*owned, *nowned + 1, sizeof **owned);
+		(*owned)[(*nowned)++] = s;
+		env_push(env, n, s);
+	}
+}
+
+/* Start the job for run ar of def; NULL with *why when it could not. */
+static struct job *
+task_start_job(struct twd *twd, const struct task_def *def,
+    struct active_run *ar, char **why)
+{
+	static const char *const sh[] = { "/bin/sh", "-c", NULL };
+	const char *const *shell =
+	    def->shell != NULL ? (const char *const *)def->shell : sh;
+	const char **argv = NULL, **env = NULL;
+	char **owned = NULL, when[TIMEFMT_ISO_LEN];
+	size_t n = 0, nenv = 0, nowned = 0, i;
+	struct job_spec spec;
+	struct job *job;
+
+	if (def->argv != NULL) {
+		argv = (const char **)def->argv;
+	} else {
+		for (i = 0; shell[i] != NULL; i++) {
+			env_push(&argv, &n, shell[i]);
+		}
+		env_push(&argv, &n, def->command);
+	}
+	if (def->env_clear) {
+		env_minimal(&env, &nenv, &owned, &nowned);
+	}
+	owned = xreallocarray(owned, nowned + 4, sizeof *owned);
+	owned[nowned++] = xasprintf("TW_TASK=%s", def->name);
+	owned[nowned++] = xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id);
+	owned[nowned++] = xstrdup("TW_ATTEMPT=1");
+	owned[nowned++] = xasprintf("TW_SCHEDULED_AT=%s",
+	    ar->rec.scheduled_ms != 0
+	        ? timefmt_iso(ar->rec.scheduled_ms, when, sizeof when)
+	        : "");
+	for (i = nowned - 4; i < nowned; i++) {
+		env_push(&env, &nenv, owned[i]);
+	}
+	for (i = 0; def->env != NULL && def->env[i] != NULL; i++) {
+		env_push(&env, &nenv, def->env[i]);
+	}
+
+	memset(&spec, 0, sizeof spec);
+	spec.argv = argv;
+	spec.cwd = def->cwd != NULL ? def->cwd : twd->home;
+	spec.log_path = ar->rec.log_path;
+	spec.env = env;
+	spec.env_clear = def->env_clear;
+	spec.umask = def->umask;
+	spec.nice = def->nice;
+	spec.limits = def->limits;
+	spec.nlimits = def->nlimits;
+	spec.timeout_ms = def->timeout_ms;
+	spec.kill_grace_ms = def->kill_grace_ms;
+	spec.max_output = def->max_output;
+	ar->timeout_ms = def->timeout_ms;
+	ar->kill_grace_ms = def->kill_grace_ms;
+	job = job_start(twd->jobs, &spec, tasks_run_done, ar, why);
+
+	if (argv != (const char **)def->argv) {
+		free(argv);
+	}
+	free(env);
+	for (i = 0; i < nowned; i++) {
+		free(owned[i]);
+	}
+	free(owned);
+	return job;
+}
+
 /* logs/TASK/ID.log, creating logs/TASK; NULL with *cause on failure. */
 static char *
 tasks_log_path(struct twd *twd, const char *task, int64_t id, char **cause)
@@ -334,9 +445,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 {
 	struct active_run *ar;
 	struct run_record *r;
-	struct job_spec spec;
-	char *env[3], *why = NULL, *ignored;
-	const char *argv[4];
+	char *why = NULL, *ignored;
 	int64_t id;
 
 	if (twd->stopping) {
@@ -359,20 +468,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 	id = r->id;
 
 	if ((r->log_path = tasks_log_path(twd, r->task, id, &why)) != NULL) {
-		argv[0] = "/bin/sh";
-		argv[1] = "-c";
-		argv[2] = t->def->command;
-		argv[3] = NULL;
-		env[0] = xasprintf("TW_TASK=%s", r->task);
-		env[1] = xasprintf("TW_RUN_ID=%" PRId64, id);
-		env[2] = NULL;
-		spec.argv = argv;
-		spec.cwd = twd->home;
-		spec.log_path = r->log_path;
-		spec.env = (const char *const *)env;
-		ar->job = job_start(twd->jobs, &spec, tasks_run_done, ar, &why);
-		free(env[0]);
-		free(env[1]);
+		ar->job = task_start_job(twd, t->def, ar, &why);
 	}
 	if (ar->job == NULL) {
 		r->status = RUN_START_FAILED;
@@ -425,7 +521,7 @@ tasks_stop_runs(struct twd *twd, const char *reason)
 		if (ar->stop_reason == NULL) {
 			ar->stop_reason = xstrdup(reason);
 		}
-		job_stop(ar->job, twd->kill_grace_ms);
+		job_stop(ar->job, ar->kill_grace_ms);
 	}
 }
 

@@ -3,6 +3,7 @@
  * and tears everything down in reverse; signals arrive as loop events.
  */
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -32,8 +33,7 @@
 #include "version.h"
 #include "xmalloc.h"
 
-#define TWD_DEFAULT_GRACE_MS      (30 * 1000)
-#define TWD_DEFAULT_KILL_GRACE_MS (10 * 1000)
+#define TWD_DEFAULT_GRACE_MS (30 * 1000)
 
 struct twd_options {
 	const char *config;
@@ -393,6 +393,14 @@ main(int argc, char **argv)
 	twd_parse_options(argc, argv, &opt);
 	log_open(stderr, opt.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * Be the reaper of jobs' orphans: a job's daemonized descendants are
+	 * reparented to twd, so they are reaped (never zombies) and seen.
+	 */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1) {
+		log_warn(
+		    "cannot become a child subreaper: %s", strerror(errno));
+	}
 
 	memset(&twd, 0, sizeof twd);
 	TAILQ_INIT(&twd.runs);
@@ -402,7 +410,6 @@ main(int argc, char **argv)
 	twd.log_dir = xasprintf("%s/logs", twd.state_dir);
 	twd.home = paths_home();
 	twd.grace_ms = opt.grace_ms;
-	twd.kill_grace_ms = TWD_DEFAULT_KILL_GRACE_MS;
 
 	if (access(twd.config_path, F_OK) == -1 && errno == ENOENT) {
 		fprintf(stderr,

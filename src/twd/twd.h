@@ -40,8 +40,7 @@ struct twd {
 	struct server *server;
 
 	int64_t started_ms;
-	int64_t grace_ms;      /* shutdown: how long running jobs may finish */
-	int64_t kill_grace_ms; /* then from SIGTERM to SIGKILL */
+	int64_t grace_ms; /* shutdown: how long running jobs may finish */
 	int stopping;
 	struct event *ev_grace;
 };

@@ -2,6 +2,8 @@
  * Unit tests for the tasks file loader: what loads, and that every error
  * names its file, line and column.
  */
+#include <sys/resource.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -185,7 +187,7 @@ test_config_task_without_command_is_named(void **state)
 	struct fixture *f = *state;
 
 	assert_null(load(f, "tasks:\n  lonely:\n    every: 5m\n"));
-	assert_error(f, 0, 2, 3, "task 'lonely' has no 'command'");
+	assert_error(f, 0, 2, 3, "task 'lonely' has no 'command' or 'run'");
 }
 
 static void
@@ -370,6 +372,93 @@ test_config_one_rule_per_task(void **state)
 	assert_error(f, 1, 3, 29, "'start_at' goes with 'every'");
 }
 
+static void
+test_config_exec_fields_load_with_defaults(void **state)
+{
+	struct fixture *f = *state;
+	const struct task_def *t;
+	struct config *c;
+
+	c = load(f,
+	    "defaults:\n"
+	    "  env: {A: one, B: two}\n"
+	    "  limits: {nofile: 1024, memory: 1G}\n"
+	    "  timeout: 1h\n"
+	    "  umask: '027'\n"
+	    "tasks:\n"
+	    "  t:\n"
+	    "    run: [python3, report.py, --since, yesterday]\n"
+	    "    cwd: ~/reports\n"
+	    "    env: {B: three}\n"
+	    "    env_clear: true\n"
+	    "    nice: 10\n"
+	    "    limits: {memory: 512M, cpu: 10m}\n"
+	    "    kill_grace: 2s\n"
+	    "    max_output: 1M\n"
+	    "  u:\n"
+	    "    command: echo hi\n"
+	    "    shell: /bin/bash -eu -c\n");
+	assert_non_null(c);
+	t = config_find(c, "t");
+	assert_null(t->command);
+	assert_string_equal(t->argv[0], "python3");
+	assert_string_equal(t->argv[3], "yesterday");
+	assert_null(t->argv[4]);
+	assert_non_null(strstr(t->cwd, "/reports"));
+	assert_true(t->cwd[0] == '/');
+	assert_string_equal(t->env[0], "A=one");
+	assert_string_equal(t->env[1], "B=three");
+	assert_null(t->env[2]);
+	assert_true(t->env_clear);
+	assert_int_equal(t->umask, 027);
+	assert_int_equal(t->nice, 10);
+	assert_int_equal(t->timeout_ms, 3600000);
+	assert_int_equal(t->kill_grace_ms, 2000);
+	assert_int_equal(t->max_output, 1 << 20);
+	assert_int_equal(t->nlimits, 3);
+	assert_int_equal(t->limits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(t->limits[0].value, 1024);
+	assert_int_equal(t->limits[1].resource, RLIMIT_AS);
+	assert_int_equal(t->limits[1].value, 512 << 20);
+	assert_int_equal(t->limits[2].resource, RLIMIT_CPU);
+	assert_int_equal(t->limits[2].value, 600);
+	t = config_find(c, "u");
+	assert_string_equal(t->shell[1], "-eu");
+	assert_int_equal(t->kill_grace_ms, 10000);
+	assert_int_equal(t->max_output, 10 << 20);
+	config_free(c);
+}
+
+static void
+test_config_exec_field_errors_name_the_value(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a: {command: x, run: [x]}\n"
+	    "  b: {run: python3}\n"
+	    "  c: {command: x, nice: 30, umask: '999'}\n"
+	    "  d: {command: x, limits: {memroy: 1G, nofile: "
+	    "lots}}\n"
+	    "  e: {command: x, timeout: 0s, max_output: 1X}\n"
+	    "  f: {command: x, env: {'1BAD': x}}\n"));
+	assert_int_equal(f->errs.n, 9);
+	assert_error(f, 0, 2, 24,
+	    "'command' and 'run' cannot be used "
+	    "together");
+	assert_error(f, 1, 3, 12, "'run' must be a list");
+	assert_error(f, 2, 4, 25, "nice: '30' is not a number from -20 to 19");
+	assert_error(f, 3, 4, 36, "umask: '999' is not an octal mode");
+	assert_error(f, 4, 5, 28,
+	    "unknown limit 'memroy' (did you mean "
+	    "'memory'?)");
+	assert_error(f, 5, 5, 48, "limits: nofile: 'lots' is not a count");
+	assert_error(f, 6, 6, 28, "timeout: '0s' must be from 1s");
+	assert_error(f, 7, 6, 44, "max_output: bad size '1X'");
+	assert_error(f, 8, 7, 25, "env: '1BAD' is not a variable name");
+}
+
 #define ONE_TIME_TASKS                                                         \
 	"tasks:\n"                                                             \
 	"  once:\n"                                                            \
@@ -430,6 +519,8 @@ main(void)
 		T(test_config_schedule_errors_point_at_the_value),
 		T(test_config_one_rule_per_task),
 		T(test_config_at_and_start_at_read_the_zone),
+		T(test_config_exec_fields_load_with_defaults),
+		T(test_config_exec_field_errors_name_the_value),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

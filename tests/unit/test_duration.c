@@ -120,6 +120,56 @@ test_duration_format_ms_is_compact(void **state)
 	    duration_format_ms(7260000, buf, sizeof buf), "2h01m");
 }
 
+static void
+test_size_parses_binary_units(void **state)
+{
+	int64_t b = 0;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(size_parse("4096", &b, &cause), 0);
+	assert_int_equal(b, 4096);
+	assert_int_equal(size_parse("512M", &b, &cause), 0);
+	assert_int_equal(b, INT64_C(512) << 20);
+	assert_int_equal(size_parse("1GiB", &b, &cause), 0);
+	assert_int_equal(b, INT64_C(1) << 30);
+	assert_int_equal(size_parse("10k", &b, &cause), 0);
+	assert_int_equal(b, 10240);
+	assert_int_equal(size_parse("2TB", &b, &cause), 0);
+	assert_int_equal(b, INT64_C(2) << 40);
+}
+
+static void
+test_size_rejects_garbage_quoting_it(void **state)
+{
+	static const char *bad[] = { "", "M", "1.5G", "10 M", "5X", "-1" };
+	int64_t b;
+	char *cause;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		cause = NULL;
+		assert_int_equal(size_parse(bad[i], &b, &cause), -1);
+		assert_non_null(strstr(cause, "bad size"));
+		free(cause);
+	}
+	assert_int_equal(size_parse("99999999999T", &b, &cause), -1);
+	assert_non_null(strstr(cause, "too large"));
+	free(cause);
+}
+
+static void
+test_size_formats_compactly(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	assert_string_equal(size_format(10 << 20, buf, sizeof buf), "10M");
+	assert_string_equal(size_format(1536, buf, sizeof buf), "1.5K");
+	assert_string_equal(size_format(100, buf, sizeof buf), "100B");
+}
+
 int
 main(void)
 {
@@ -132,6 +182,9 @@ main(void)
 		cmocka_unit_test(test_duration_rejects_overflow),
 		cmocka_unit_test(test_duration_formats_largest_units_first),
 		cmocka_unit_test(test_duration_format_ms_is_compact),
+		cmocka_unit_test(test_size_parses_binary_units),
+		cmocka_unit_test(test_size_rejects_garbage_quoting_it),
+		cmocka_unit_test(test_size_formats_compactly),
 	};
 
 	return cmocka_run_group_tests_name("duration", tests, NULL, NULL);

@@ -2,6 +2,7 @@
  * Unit tests for the executor: real processes, a real event loop, logs in
  * a temporary directory.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <stdarg.h>
@@ -86,12 +87,31 @@ start_sh(struct fixture *f, const char *script, const char *cwd)
 {
 	const char *argv[] = { "/bin/sh", "-c", script, NULL };
 	const char *env[] = { "TW_TEST=from-env", NULL };
-	struct job_spec spec = { argv, cwd, f->log, env };
+	struct job_spec spec = { .argv = argv,
+		.cwd = cwd,
+		.log_path = f->log,
+		.env = env,
+		.umask = -1 };
 	struct job *job;
 	char *cause = NULL;
 
 	job = job_start(f->jobs, &spec, on_done, f, &cause);
 	if (job == NULL) {
+		fail_msg("job_start: %s", cause);
+	}
+	return job;
+}
+
+static struct job *
+start_spec(struct fixture *f, struct job_spec *spec, const char *script)
+{
+	const char *argv[] = { "/bin/sh", "-c", script, NULL };
+	struct job *job;
+	char *cause = NULL;
+
+	spec->argv = argv;
+	spec->log_path = f->log;
+	if ((job = job_start(f->jobs, spec, on_done, f, &cause)) == NULL) {
 		fail_msg("job_start: %s", cause);
 	}
 	return job;
@@ -181,7 +201,9 @@ test_job_missing_program_fails_to_start_with_reason(void **state)
 {
 	struct fixture *f = *state;
 	const char *argv[] = { "tw-no-such-program", NULL };
-	struct job_spec spec = { argv, NULL, f->log, NULL };
+	struct job_spec spec = {
+		.argv = argv, .log_path = f->log, .umask = -1
+	};
 	char *cause = NULL;
 
 	assert_null(job_start(f->jobs, &spec, on_done, f, &cause));
@@ -197,7 +219,10 @@ test_job_missing_directory_fails_to_start_with_reason(void **state)
 {
 	struct fixture *f = *state;
 	const char *argv[] = { "true", NULL };
-	struct job_spec spec = { argv, "/nonexistent/dir", f->log, NULL };
+	struct job_spec spec = { .argv = argv,
+		.cwd = "/nonexistent/dir",
+		.log_path = f->log,
+		.umask = -1 };
 	char *cause = NULL;
 
 	assert_null(job_start(f->jobs, &spec, on_done, f, &cause));
@@ -244,6 +269,89 @@ test_job_stop_kills_what_ignores_sigterm(void **state)
 	assert_int_equal(f->res.signal, SIGKILL);
 }
 
+static void
+test_job_timeout_stops_it_and_says_so(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec spec = {
+		.umask = -1, .timeout_ms = 100, .kill_grace_ms = 5000
+	};
+
+	start_spec(f, &spec, "sleep 30");
+	run_until_done(f);
+	assert_true(f->res.timed_out);
+	assert_true(f->res.stopped);
+	assert_int_equal(f->res.signal, SIGTERM);
+}
+
+static void
+test_job_timeout_kills_what_ignores_sigterm(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec spec = {
+		.umask = -1, .timeout_ms = 300, .kill_grace_ms = 100
+	};
+
+	start_spec(f, &spec, "trap '' TERM; while :; do sleep 1; done");
+	run_until_done(f);
+	assert_true(f->res.timed_out);
+	assert_int_equal(f->res.signal, SIGKILL);
+}
+
+static void
+test_job_output_is_capped_with_a_note(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec spec = { .umask = -1, .max_output = 1024 };
+	char *log;
+
+	/* 1 MiB of output, of which 1 KiB is kept. */
+	start_spec(f, &spec, "head -c 1048576 /dev/zero | tr '\\0' x");
+	run_until_done(f);
+	assert_int_equal(f->res.how, JOB_END_EXITED);
+	assert_true(f->res.truncated);
+	assert_int_equal(f->res.output_bytes, 1048576);
+	log = read_log(f);
+	assert_int_equal(strspn(log, "x"), 1024);
+	assert_string_equal(
+	    log + 1024, "\n[taskweaver: output past 1K discarded]\n");
+}
+
+static void
+test_job_limits_umask_nice_and_env_apply(void **state)
+{
+	struct fixture *f = *state;
+	const struct job_limit limits[] = { { RLIMIT_NOFILE, 64 },
+		{ RLIMIT_CORE, 0 } };
+	const char *env[] = { "ONLY=this", NULL };
+	struct job_spec spec = { .umask = 077,
+		.nice = 5,
+		.limits = limits,
+		.nlimits = 2,
+		.env = env,
+		.env_clear = 1 };
+
+	start_spec(f, &spec,
+	    "ulimit -n; ulimit -c; umask; cut -d' ' -f19 /proc/$$/stat; "
+	    "env | grep -v '^PWD=' | sort");
+	run_until_done(f);
+	assert_string_equal(read_log(f), "64\n0\n0077\n5\nONLY=this\n");
+}
+
+static void
+test_job_records_cpu_time_and_memory(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec spec = { .umask = -1 };
+
+	/* Busy for a while: some CPU time must show. */
+	start_spec(
+	    f, &spec, "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done");
+	run_until_done(f);
+	assert_true(f->res.cpu_user_ms + f->res.cpu_sys_ms > 0);
+	assert_true(f->res.max_rss_kb > 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -258,6 +366,11 @@ main(void)
 		T(test_job_missing_directory_fails_to_start_with_reason),
 		T(test_job_stop_terms_the_whole_group),
 		T(test_job_stop_kills_what_ignores_sigterm),
+		T(test_job_timeout_stops_it_and_says_so),
+		T(test_job_timeout_kills_what_ignores_sigterm),
+		T(test_job_output_is_capped_with_a_note),
+		T(test_job_limits_umask_nice_and_env_apply),
+		T(test_job_records_cpu_time_and_memory),
 	};
 
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);
