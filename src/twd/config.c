@@ -740,142 +740,117 @@ env_name_valid(const char *name)
 	return 1;
 }
 
-/* env: the defaults' variables, then the task's, a later name winning. */
+typedef void (*pair_fn)(
+    struct loader *, yaml_node_t *, yaml_node_t *, struct task_def *);
+
+/* Call fn for each pair of the defaults' mapping, then of the task's. */
 static void
-draft_env(struct loader *l, const struct draft *d, struct task_def *t)
+merged_each(struct loader *l, yaml_node_t *const maps[2], pair_fn fn,
+    struct task_def *t)
 {
 	yaml_node_pair_t *p;
-	yaml_node_t *k, *v;
-	size_t n = 0, i, klen;
 	int m;
 
 	for (m = 0; m < 2; m++) {
-		if (d->env[m] == NULL) {
+		if (maps[m] == NULL) {
 			continue;
 		}
-		for (p = d->env[m]->data.mapping.pairs.start;
-		     p < d->env[m]->data.mapping.pairs.top; p++) {
-			k = yaml_document_get_node(&l->doc, p->key);
-			v = yaml_document_get_node(&l->doc, p->value);
-			if (!env_name_valid(node_text(k))) {
-				loader_error(l, k,
-				    "env: '%s' is not a variable "
-				    "name (letters, digits and "
-				    "_)",
-				    node_text(k));
-				continue;
-			}
-			if (v->type != YAML_SCALAR_NODE) {
-				loader_error(l, v,
-				    "env: %s must be a string, "
-				    "not %s",
-				    node_text(k), node_kind(v));
-				continue;
-			}
-			klen = strlen(node_text(k));
-			for (i = 0; i < n; i++) {
-				if (strncmp(t->env[i], node_text(k), klen) ==
-				        0 &&
-				    t->env[i][klen] == '=') {
-					break;
-				}
-			}
-			if (i < n) {
-				free(t->env[i]);
-				t->env[i] = xasprintf("%s=%s", node_text(k),
-				    node_is_null(v) ? "" : node_text(v));
-			} else {
-				strv_add(&t->env, &n,
-				    xasprintf("%s=%s", node_text(k),
-				        node_is_null(v) ? "" : node_text(v)));
-			}
+		for (p = maps[m]->data.mapping.pairs.start;
+		     p < maps[m]->data.mapping.pairs.top; p++) {
+			fn(l, yaml_document_get_node(&l->doc, p->key),
+			    yaml_document_get_node(&l->doc, p->value), t);
 		}
 	}
 }
 
-/* limits: the defaults', then the task's, a later resource winning. */
+/* One env variable; a later one of the same name wins. */
 static void
-draft_limits(struct loader *l, const struct draft *d, struct task_def *t)
+env_pair(struct loader *l, yaml_node_t *k, yaml_node_t *v, struct task_def *t)
+{
+	size_t n = 0, klen = strlen(node_text(k));
+	char *var;
+
+	if (!env_name_valid(node_text(k))) {
+		loader_error(l, k,
+		    "env: '%s' is not a variable name (letters, digits and _)",
+		    node_text(k));
+		return;
+	}
+	if (v->type != YAML_SCALAR_NODE) {
+		loader_error(l, v, "env: %s must be a string, not %s",
+		    node_text(k), node_kind(v));
+		return;
+	}
+	var = xasprintf(
+	    "%s=%s", node_text(k), node_is_null(v) ? "" : node_text(v));
+	for (n = 0; t->env != NULL && t->env[n] != NULL; n++) {
+		if (strncmp(t->env[n], var, klen + 1) == 0) {
+			free(t->env[n]);
+			t->env[n] = var;
+			return;
+		}
+	}
+	strv_add(&t->env, &n, var);
+}
+
+/* One resource limit; a later one of the same resource wins. */
+static void
+limit_pair(
+    struct loader *l, yaml_node_t *k, yaml_node_t *val, struct task_def *t)
 {
 	const char *names[NITEMS(limit_names)], *v;
-	yaml_node_pair_t *p;
-	yaml_node_t *k, *val;
-	int64_t n;
+	char *cause = NULL, *end;
 	size_t i, j;
-	char *cause, *end;
-	int m;
+	int64_t n = 0;
 
 	for (i = 0; i < NITEMS(limit_names); i++) {
 		names[i] = limit_names[i].name;
 	}
-	for (m = 0; m < 2; m++) {
-		if (d->limits[m] == NULL) {
-			continue;
-		}
-		for (p = d->limits[m]->data.mapping.pairs.start;
-		     p < d->limits[m]->data.mapping.pairs.top; p++) {
-			k = yaml_document_get_node(&l->doc, p->key);
-			val = yaml_document_get_node(&l->doc, p->value);
-			for (i = 0; i < NITEMS(limit_names); i++) {
-				if (strcmp(node_text(k), names[i]) == 0) {
-					break;
-				}
-			}
-			if (i == NITEMS(limit_names)) {
-				loader_unknown_key(
-				    l, k, "limit", names, NITEMS(names));
-				continue;
-			}
-			if (val->type != YAML_SCALAR_NODE ||
-			    node_is_null(val)) {
-				loader_error(l, val,
-				    "limits: %s must be a "
-				    "value, not %s",
-				    names[i], node_kind(val));
-				continue;
-			}
-			v = node_text(val);
-			cause = NULL;
-			if (limit_names[i].kind == LIMIT_SIZE) {
-				size_parse(v, &n, &cause);
-			} else if (limit_names[i].kind == LIMIT_SECONDS) {
-				if (duration_parse(v, &n, &cause) == 0 &&
-				    n == 0) {
-					cause =
-					    xasprintf("'%s' must be at least "
-					              "1s",
-					        v);
-				}
-			} else {
-				errno = 0;
-				n = strtoll(v, &end, 10);
-				if (errno != 0 || *end != '\0' || end == v ||
-				    n < 0) {
-					cause =
-					    xasprintf("'%s' is not a count", v);
-				}
-			}
-			if (cause != NULL) {
-				loader_error(
-				    l, val, "limits: %s: %s", names[i], cause);
-				free(cause);
-				continue;
-			}
-			for (j = 0; j < t->nlimits; j++) {
-				if (t->limits[j].resource ==
-				    limit_names[i].resource) {
-					break;
-				}
-			}
-			if (j == t->nlimits) {
-				t->limits = xreallocarray(t->limits,
-				    t->nlimits + 1, sizeof *t->limits);
-				t->nlimits++;
-			}
-			t->limits[j].resource = limit_names[i].resource;
-			t->limits[j].value = (uint64_t)n;
+	for (i = 0; i < NITEMS(limit_names); i++) {
+		if (strcmp(node_text(k), names[i]) == 0) {
+			break;
 		}
 	}
+	if (i == NITEMS(limit_names)) {
+		loader_unknown_key(l, k, "limit", names, NITEMS(names));
+		return;
+	}
+	if (val->type != YAML_SCALAR_NODE || node_is_null(val)) {
+		loader_error(l, val, "limits: %s must be a value, not %s",
+		    names[i], node_kind(val));
+		return;
+	}
+	v = node_text(val);
+	if (limit_names[i].kind == LIMIT_SIZE) {
+		size_parse(v, &n, &cause);
+	} else if (limit_names[i].kind == LIMIT_SECONDS) {
+		if (duration_parse(v, &n, &cause) == 0 && n == 0) {
+			cause = xasprintf("'%s' must be at least 1s", v);
+		}
+	} else {
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || n < 0) {
+			cause = xasprintf("'%s' is not a count", v);
+		}
+	}
+	if (cause != NULL) {
+		loader_error(l, val, "limits: %s: %s", names[i], cause);
+		free(cause);
+		return;
+	}
+	for (j = 0; j < t->nlimits; j++) {
+		if (t->limits[j].resource == limit_names[i].resource) {
+			break;
+		}
+	}
+	if (j == t->nlimits) {
+		t->limits =
+		    xreallocarray(t->limits, t->nlimits + 1, sizeof *t->limits);
+		t->nlimits++;
+	}
+	t->limits[j].resource = limit_names[i].resource;
+	t->limits[j].value = (uint64_t)n;
 }
 
 /* How the task runs: its program, directory, environment and limits. */
@@ -921,8 +896,8 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 			t->cwd = xstrdup(d->cwd);
 		}
 	}
-	draft_env(l, d, t);
-	draft_limits(l, d, t);
+	merged_each(l, d->env, env_pair, t);
+	merged_each(l, d->limits, limit_pair, t);
 	t->env_clear = d->env_clear;
 	t->umask = d->umask;
 	t->nice = d->nice;
