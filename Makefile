@@ -38,8 +38,8 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c 
 TWD_SRCS    = src/twd/twd.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-cron.c \
 	      src/twctl/cmd-help.c \
-	      src/twctl/cmd-history.c src/twctl/cmd-list.c \
-	      src/twctl/cmd-next.c src/twctl/cmd-run.c src/twctl/cmd-shutdown.c \
+	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
+	      src/twctl/cmd-next.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
 UNIT_TESTS  = alarm config cron duration history job proto schedule suggest \
 	      timefmt tz

@@ -4,34 +4,65 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/time.h>
 
 #include "cmd.h"
 #include "duration.h"
 #include "output.h"
 #include "timefmt.h"
+#include "tz.h"
 
 #define HISTORY_LIMIT_DEFAULT 20
 #define HISTORY_LIMIT_MAX     1000
 
 static const struct option cmd_history_longopts[] = {
 	{ "limit", required_argument, NULL, 'n' },
+	{ "status", required_argument, NULL, 's' },
+	{ "since", required_argument, NULL, 'S' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/*
+ * --since: a duration back from now ("2h") or a date and time in the local
+ * zone ("2026-11-22T08:00"), as an RFC 3339 instant into iso.
+ */
+static int
+history_since(struct cmd_ctx *ctx, const char *v, char *iso, size_t len)
+{
+	struct timeval tv;
+	struct tz *local;
+	char *cause = NULL, *ignored = NULL;
+	int64_t secs, ms;
+
+	if (duration_parse(v, &secs, &ignored) == 0) {
+		gettimeofday(&tv, NULL);
+		ms = ((int64_t)tv.tv_sec - secs) * 1000;
+	} else {
+		free(ignored);
+		local = tz_load(NULL, &cause);
+		if (local == NULL ||
+		    tz_parse_iso(local, v, &ms, &cause) == -1) {
+			tz_free(local);
+			output_error(ctx->json, "usage",
+			    "--since: '%s' is neither a duration (2h) nor a "
+			    "date and time (2026-11-22T08:00)",
+			    v);
+			free(cause);
+			return -1;
+		}
+		tz_free(local);
+	}
+	timefmt_iso(ms, iso, len);
+	return 0;
+}
 
 static int
 cmd_history_exec(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { "ID", "TASK", "STARTED",
-		"DURATION", "RESULT", NULL };
 	struct proto_reply rep;
-	struct table *t;
-	const char *cells[5];
-	json_t *args = json_object(), *runs, *run;
-	char id[24], started[32], dur[32], result[64];
-	int64_t start, finish;
-	int limit;
-	size_t i;
-	int rc;
+	json_t *args = json_object(), *runs;
+	char iso[TIMEFMT_ISO_LEN];
+	int limit, rc;
 
 	if ((limit = cmd_count_option(
 	         ctx, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX)) == -1) {
@@ -39,6 +70,16 @@ cmd_history_exec(struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	json_object_set_new(args, "limit", json_integer(limit));
+	if (ctx->opt['s'] != NULL) {
+		json_object_set_new(args, "status", json_string(ctx->opt['s']));
+	}
+	if (ctx->opt['S'] != NULL) {
+		if (history_since(ctx, ctx->opt['S'], iso, sizeof iso) == -1) {
+			json_decref(args);
+			return EXIT_USAGE;
+		}
+		json_object_set_new(args, "since", json_string(iso));
+	}
 	if (ctx->argc == 1) {
 		json_object_set_new(args, "task", json_string(ctx->argv[0]));
 	}
@@ -56,23 +97,7 @@ cmd_history_exec(struct cmd_ctx *ctx)
 		proto_reply_release(&rep);
 		return EXIT_OK;
 	}
-	t = table_create(headers);
-	json_array_foreach(runs, i, run)
-	{
-		snprintf(id, sizeof id, "%lld",
-		    (long long)json_integer_value(json_object_get(run, "id")));
-		start = json_get_time(run, "started_at");
-		finish = json_get_time(run, "finished_at");
-		cells[0] = id;
-		cells[1] = json_get_string(run, "task", "?");
-		cells[2] = timefmt_local(start, started, sizeof started);
-		cells[3] = finish != 0
-		    ? duration_format_ms(finish - start, dur, sizeof dur)
-		    : "-";
-		cells[4] = output_run_result(run, result, sizeof result);
-		table_add(t, cells);
-	}
-	table_print(t, stdout);
+	output_runs(runs, 1);
 	proto_reply_release(&rep);
 	return EXIT_OK;
 }
@@ -80,9 +105,16 @@ cmd_history_exec(struct cmd_ctx *ctx)
 const struct cmd_entry cmd_history_entry = {
 	.name = "history",
 	.summary = "show recent runs, newest first",
-	.usage = "[--json] [-n count] [task]",
-	.help = "  -n, --limit COUNT  show at most COUNT runs (default 20)\n",
-	.getopt = "n:",
+	.usage = "[--json] [-n count] [--status status] [--since when] [task]",
+	.help = "  -n, --limit COUNT    show at most COUNT runs (default 20)\n"
+	        "  -s, --status S       only runs that ended so (ok, failed, "
+	        "timeout, killed,\n"
+	        "                       start_failed, lost) or are running\n"
+	        "  -S, --since WHEN     only runs started since WHEN: a "
+	        "duration back (2h)\n"
+	        "                       or a date and time "
+	        "(2026-11-22T08:00)\n",
+	.getopt = "n:s:S:",
 	.longopts = cmd_history_longopts,
 	.args_min = 0,
 	.args_max = 1,

@@ -73,10 +73,13 @@ int cmd_call(
 extern const struct cmd_entry cmd_cron_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_history_entry;
+extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_list_commands_entry;
+extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_run_entry;
+extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_status_entry;
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "duration.h"
 #include "output.h"
 #include "proto.h"
 #include "timefmt.h"
@@ -138,4 +139,41 @@ output_run_result(const json_t *run, char *buf, size_t len)
 	return proto_result_text(json_get_string(run, "status", "?"),
 	    json_is_integer(code) ? (int)json_integer_value(code) : -1,
 	    json_get_string(run, "signal_name", NULL), buf, len);
+}
+
+void
+output_runs(const json_t *runs, int with_task)
+{
+	static const char *const all[] = { "ID", "TASK", "STARTED", "DURATION",
+		"RESULT", NULL };
+	static const char *const one[] = { "ID", "STARTED", "DURATION",
+		"RESULT", NULL };
+	char id[24], started[32], dur[32], result[64];
+	const char *cells[5];
+	int64_t start, finish;
+	struct table *t;
+	json_t *run;
+	size_t i;
+	int c;
+
+	t = table_create(with_task ? all : one);
+	json_array_foreach(runs, i, run)
+	{
+		snprintf(id, sizeof id, "%lld",
+		    (long long)json_integer_value(json_object_get(run, "id")));
+		start = json_get_time(run, "started_at");
+		finish = json_get_time(run, "finished_at");
+		c = 0;
+		cells[c++] = id;
+		if (with_task) {
+			cells[c++] = json_get_string(run, "task", "?");
+		}
+		cells[c++] = timefmt_local(start, started, sizeof started);
+		cells[c++] = finish != 0
+		    ? duration_format_ms(finish - start, dur, sizeof dur)
+		    : "-";
+		cells[c] = output_run_result(run, result, sizeof result);
+		table_add(t, cells);
+	}
+	table_print(t, stdout);
 }

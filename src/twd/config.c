@@ -635,6 +635,10 @@ task_name_valid(const char *name)
 {
 	const char *p;
 
+	/* All digits would read as a run id (twctl kill 12). */
+	if (strspn(name, "0123456789") == strlen(name)) {
+		return 0;
+	}
 	if (*name == '\0' || *name == '.' || *name == '-' ||
 	    strlen(name) > TASK_NAME_MAX) {
 		return 0;
@@ -959,8 +963,8 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	if (!task_name_valid(name)) {
 		loader_error(l, key,
 		    "task name '%s' must be 1 to %d letters, "
-		    "digits, '-', '_' or '.', not starting "
-		    "with '-' or '.'",
+		    "digits, '-', '_' or '.', not all digits "
+		    "and not starting with '-' or '.'",
 		    name, TASK_NAME_MAX);
 	}
 	if (body->type != YAML_MAPPING_NODE) {
@@ -1161,6 +1165,19 @@ config_load(const char *path, struct config_errors *errs)
 		return NULL;
 	}
 	return c;
+}
+
+const char *
+config_limit_name(int resource)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(limit_names); i++) {
+		if (limit_names[i].resource == resource) {
+			return limit_names[i].name;
+		}
+	}
+	return "unknown";
 }
 
 const struct tz *

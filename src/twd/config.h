@@ -66,6 +66,8 @@ const struct task_def *config_find(const struct config *, const char *name);
  * Borrowed, valid until the config is freed; NULL with *cause if unknown.
  */
 const struct tz *config_zone(struct config *, const char *name, char **cause);
+/* The tasks-file name of a resource limit ("memory" for RLIMIT_AS). */
+const char *config_limit_name(int resource);
 /* Whether a and b would run the same way on the same schedule. */
 int task_def_equal(const struct task_def *a, const struct task_def *b);
 

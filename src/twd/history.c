@@ -62,6 +62,7 @@ enum {
 	STMT_UPDATE,
 	STMT_EACH_ALL,
 	STMT_EACH_TASK,
+	STMT_EACH_FILTERED,
 	STMT_LAST_FIRE,
 	STMT_MARK_LOST,
 	STMT_STATE_GET,
@@ -87,6 +88,12 @@ static const char *const history_sql[STMT_COUNT] = {
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
 	                   "ORDER BY id DESC LIMIT ?1",
+	[STMT_EACH_FILTERED] = "SELECT " RUN_COLUMNS " FROM runs "
+	                       "WHERE (?2 IS NULL OR task = ?2) "
+	                       "AND (?3 IS NULL OR status = ?3) "
+	                       "AND (?4 IS NULL OR started_at >= ?4) "
+	                       "AND (?5 IS NULL OR id = ?5) "
+	                       "ORDER BY id DESC LIMIT ?1",
 	[STMT_LAST_FIRE] = "SELECT max(scheduled_at) FROM runs "
 	                   "WHERE task = ?1 AND trigger = 'schedule'",
 	[STMT_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
@@ -376,18 +383,24 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 }
 
 int
-history_each(struct history *h, const char *task, int limit, history_cb cb,
+history_query(struct history *h, const struct history_filter *f, history_cb cb,
     void *arg, char **cause)
 {
-	sqlite3_stmt *st =
-	    h->stmt[task != NULL ? STMT_EACH_TASK : STMT_EACH_ALL];
+	sqlite3_stmt *st;
 	struct run_record r;
 	int rc, n = 0;
 
-	sqlite3_bind_int(st, 1, limit);
-	if (task != NULL) {
-		sqlite3_bind_text(st, 2, task, -1, SQLITE_STATIC);
+	/* The plain cases keep statements the indexes serve best. */
+	if (f->status == NULL && f->since_ms == 0 && f->run_id == 0) {
+		st = h->stmt[f->task != NULL ? STMT_EACH_TASK : STMT_EACH_ALL];
+	} else {
+		st = h->stmt[STMT_EACH_FILTERED];
+		bind_text(st, 3, f->status);
+		bind_ms(st, 4, f->since_ms);
+		bind_ms(st, 5, f->run_id);
 	}
+	sqlite3_bind_int(st, 1, f->limit);
+	bind_text(st, 2, f->task);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		history_row(st, &r);
 		cb(&r, arg);
@@ -403,6 +416,15 @@ history_each(struct history *h, const char *task, int limit, history_cb cb,
 	return n;
 }
 
+int
+history_each(struct history *h, const char *task, int limit, history_cb cb,
+    void *arg, char **cause)
+{
+	struct history_filter f = { .task = task, .limit = limit };
+
+	return history_query(h, &f, cb, arg, cause);
+}
+
 static void
 history_copy_cb(const struct run_record *r, void *arg)
 {
@@ -412,6 +434,15 @@ history_copy_cb(const struct run_record *r, void *arg)
 	out->task = r->task != NULL ? xstrdup(r->task) : NULL;
 	out->log_path = r->log_path != NULL ? xstrdup(r->log_path) : NULL;
 	out->reason = r->reason != NULL ? xstrdup(r->reason) : NULL;
+}
+
+int
+history_get(struct history *h, int64_t id, struct run_record *out, char **cause)
+{
+	struct history_filter f = { .run_id = id, .limit = 1 };
+
+	memset(out, 0, sizeof *out);
+	return history_query(h, &f, history_copy_cb, out, cause);
 }
 
 int

@@ -34,6 +34,21 @@ typedef void (*history_cb)(const struct run_record *, void *);
  */
 int history_each(struct history *, const char *task, int limit, history_cb cb,
     void *arg, char **cause);
+/* What history_query selects; zero fields select everything. */
+struct history_filter {
+	const char *task;
+	const char *status; /* a run_status_name */
+	int64_t since_ms;   /* started at or after */
+	int64_t run_id;
+	int limit; /* at most this many, newest first */
+};
+
+/* As history_each, for the runs f selects. */
+int history_query(struct history *, const struct history_filter *f,
+    history_cb cb, void *arg, char **cause);
+/* Fill out (caller releases) with run id: 1, 0 if none, -1 with *cause. */
+int
+history_get(struct history *, int64_t id, struct run_record *out, char **cause);
 /*
  * Fill out (caller releases) with task's newest run. Returns 1, 0 when the
  * task never ran, or -1 with *cause.

@@ -399,6 +399,19 @@ job_stop(struct job *job, int64_t grace_ms)
 	job_timer_arm(job, grace_ms);
 }
 
+void
+job_signal(struct job *job, int sig)
+{
+	if (job->dead) {
+		return;
+	}
+	job->result.stopped = 1;
+	killpg(job->pid, sig);
+	if (sig != SIGKILL && sig != SIGCONT) {
+		killpg(job->pid, SIGCONT);
+	}
+}
+
 /* Mark every descriptor above stderr close-on-exec. */
 static int
 job_child_cloexec_all(void)

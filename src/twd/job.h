@@ -80,4 +80,7 @@ pid_t job_pid(const struct job *);
  */
 void job_stop(struct job *, int64_t grace_ms);
 
+/* Send sig to the job's process group, once; the run counts as stopped. */
+void job_signal(struct job *, int sig);
+
 #endif

@@ -3,6 +3,7 @@
  * entry, and a test checks that every one is there.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "xmalloc.h"
 
 #define HISTORY_DEFAULT_LIMIT 20
+#define SHOW_RUNS             5
 #define NEXT_DEFAULT_COUNT    10
 #define NEXT_MAX_COUNT        1000
 #define HISTORY_MAX_LIMIT     1000 /* keeps a reply well under 1 MiB */
@@ -35,9 +37,12 @@ typedef json_t *(*request_fn)(
     struct twd *, json_t *args, struct request_error *);
 
 static json_t *req_history(struct twd *, json_t *, struct request_error *);
+static json_t *req_kill(struct twd *, json_t *, struct request_error *);
 static json_t *req_list(struct twd *, json_t *, struct request_error *);
+static json_t *req_logs(struct twd *, json_t *, struct request_error *);
 static json_t *req_next(struct twd *, json_t *, struct request_error *);
 static json_t *req_run(struct twd *, json_t *, struct request_error *);
+static json_t *req_show(struct twd *, json_t *, struct request_error *);
 static json_t *req_shutdown(struct twd *, json_t *, struct request_error *);
 static json_t *req_status(struct twd *, json_t *, struct request_error *);
 
@@ -47,9 +52,12 @@ static const struct {
 	request_fn fn;
 } request_table[] = {
 	{ "history", req_history },
+	{ "kill", req_kill },
 	{ "list", req_list },
+	{ "logs", req_logs },
 	{ "next", req_next },
 	{ "run", req_run },
+	{ "show", req_show },
 	{ "shutdown", req_shutdown },
 	{ "status", req_status },
 };
@@ -239,14 +247,29 @@ history_collect(const struct run_record *r, void *arg)
 static json_t *
 req_history(struct twd *twd, json_t *args, struct request_error *err)
 {
-	const char *task;
+	struct history_filter f = { .limit = HISTORY_DEFAULT_LIMIT };
+	enum run_status status;
+	const char *since;
 	json_t *runs, *o, *v;
-	json_int_t limit = HISTORY_DEFAULT_LIMIT;
 	char *cause;
 
-	task = arg_string(args, "task", 0, err);
+	f.task = arg_string(args, "task", 0, err);
+	f.status = arg_string(args, "status", 0, err);
+	since = arg_string(args, "since", 0, err);
 	if (err->code != NULL) {
 		return NULL;
+	}
+	if (f.status != NULL && run_status_parse(f.status, &status) == -1) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xasprintf("no run status '%s' (ok, failed, timeout, "
+		              "killed, start_failed, lost, running)",
+		        f.status));
+	}
+	if (since != NULL && timefmt_parse_iso(since, &f.since_ms) == -1) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xasprintf("argument 'since' must be an RFC 3339 instant, "
+		              "not '%s'",
+		        since));
 	}
 	if ((v = json_object_get(args, "limit")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
@@ -256,23 +279,140 @@ req_history(struct twd *twd, json_t *args, struct request_error *err)
 			              "from 1 to %d",
 			        HISTORY_MAX_LIMIT));
 		}
-		limit = json_integer_value(v);
+		f.limit = (int)json_integer_value(v);
 	}
 	runs = json_array();
-	if (history_each(twd->history, task, (int)limit, history_collect, runs,
-	        &cause) == -1) {
+	if (history_query(twd->history, &f, history_collect, runs, &cause) ==
+	    -1) {
 		json_decref(runs);
 		return request_fail(err, PROTO_E_FAILED, cause);
 	}
 	/* A removed task's runs are still history; unknown only if none. */
-	if (task != NULL && json_array_size(runs) == 0 &&
-	    tasks_find(twd, task) == NULL) {
+	if (f.task != NULL && json_array_size(runs) == 0 &&
+	    tasks_find(twd, f.task) == NULL &&
+	    history_each(
+	        twd->history, f.task, 1, history_collect, runs, &cause) == 0) {
 		json_decref(runs);
 		return request_fail(err, PROTO_E_NOT_FOUND,
-		    xasprintf("no task named '%s' and no runs of it", task));
+		    xasprintf("no task named '%s' and no runs of it", f.task));
 	}
 	o = json_object();
 	json_object_set_new(o, "runs", runs);
+	return o;
+}
+
+/* The run a request names: "run" (an id), else the newest of "task". */
+static json_t *
+arg_run(struct twd *twd, json_t *args, struct request_error *err)
+{
+	struct run_record r;
+	json_t *id = json_object_get(args, "run"), *o;
+	const char *task;
+	char *cause = NULL;
+	int found;
+
+	if (id != NULL) {
+		if (!json_is_integer(id)) {
+			return request_fail(err, PROTO_E_BAD_REQUEST,
+			    xstrdup("argument 'run' must be a run id"));
+		}
+		found = history_get(
+		    twd->history, json_integer_value(id), &r, &cause);
+	} else {
+		if ((task = arg_string(args, "task", 1, err)) == NULL) {
+			return NULL;
+		}
+		found = history_last(twd->history, task, &r, &cause);
+		if (found == 0 && tasks_find(twd, task) == NULL) {
+			return request_fail(err, PROTO_E_NOT_FOUND,
+			    xasprintf("no task named '%s'", task));
+		}
+	}
+	if (found == -1) {
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	if (found == 0) {
+		return request_fail(err, PROTO_E_NOT_FOUND,
+		    id != NULL ? xasprintf("no run %lld",
+		                     (long long)json_integer_value(id))
+		               : xstrdup("it has not run yet"));
+	}
+	o = run_record_json(&r);
+	run_record_release(&r);
+	return o;
+}
+
+static json_t *
+req_logs(struct twd *twd, json_t *args, struct request_error *err)
+{
+	json_t *run, *o;
+
+	if ((run = arg_run(twd, args, err)) == NULL) {
+		return NULL;
+	}
+	o = json_object();
+	json_object_set_new(o, "run", run);
+	return o;
+}
+
+static json_t *
+req_show(struct twd *twd, json_t *args, struct request_error *err)
+{
+	struct task *t;
+	json_t *o, *runs;
+	char *cause;
+
+	if ((t = arg_task(twd, args, err)) == NULL) {
+		return NULL;
+	}
+	o = task_json(t);
+	json_object_set_new(o, "definition", task_def_json(t));
+	runs = json_array();
+	if (history_each(twd->history,
+	        json_string_value(json_object_get(o, "name")), SHOW_RUNS,
+	        history_collect, runs, &cause) == -1) {
+		json_decref(runs);
+		json_decref(o);
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	json_object_set_new(o, "runs", runs);
+	return o;
+}
+
+static json_t *
+req_kill(struct twd *twd, json_t *args, struct request_error *err)
+{
+	const char *task = arg_string(args, "task", 0, err);
+	const char *name = arg_string(args, "signal", 0, err);
+	json_t *id = json_object_get(args, "run"), *o;
+	int sig = SIGTERM;
+	size_t n;
+
+	if (err->code != NULL) {
+		return NULL;
+	}
+	if ((task == NULL) == (id == NULL) ||
+	    (id != NULL && !json_is_integer(id))) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xstrdup("give either 'task' or 'run' (a run id)"));
+	}
+	if (name != NULL && (sig = run_signal_parse(name)) == -1) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xasprintf("no signal '%s'", name));
+	}
+	if (task != NULL && tasks_find(twd, task) == NULL) {
+		return request_fail(err, PROTO_E_NOT_FOUND,
+		    xasprintf("no task named '%s'", task));
+	}
+	n = tasks_kill(twd, task, id != NULL ? json_integer_value(id) : 0, sig);
+	if (n == 0) {
+		return request_fail(err, PROTO_E_NOT_FOUND,
+		    task != NULL ? xasprintf("'%s' is not running", task)
+		                 : xasprintf("run %lld is not running",
+		                       (long long)json_integer_value(id)));
+	}
+	o = json_object();
+	json_object_set_new(o, "killed", json_integer((json_int_t)n));
 	return o;
 }
 

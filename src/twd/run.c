@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "proto.h"
 #include "run.h"
@@ -116,6 +117,30 @@ run_signal_name(int sig, char *buf, size_t len)
 		snprintf(buf, len, "signal %d", sig);
 	}
 	return buf;
+}
+
+int
+run_signal_parse(const char *name)
+{
+	const char *abbrev;
+	char *end;
+	long n;
+	int sig;
+
+	if (name[0] >= '0' && name[0] <= '9') {
+		n = strtol(name, &end, 10);
+		return *end == '\0' && n > 0 && n < NSIG ? (int)n : -1;
+	}
+	if (strncasecmp(name, "SIG", 3) == 0) {
+		name += 3;
+	}
+	for (sig = 1; sig < NSIG; sig++) {
+		if ((abbrev = sigabbrev_np(sig)) != NULL &&
+		    strcasecmp(abbrev, name) == 0) {
+			return sig;
+		}
+	}
+	return -1;
 }
 
 char *

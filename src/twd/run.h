@@ -53,6 +53,8 @@ int run_trigger_parse(const char *, enum run_trigger *);
 
 /* Frees what the record owns, not the record itself; accepts NULL. */
 void run_record_release(struct run_record *);
+/* The signal "TERM", "SIGTERM", "term" or "15" names; -1 for none. */
+int run_signal_parse(const char *name);
 /* "SIGKILL" for 9; returns buf. */
 char *run_signal_name(int sig, char *buf, size_t len);
 /* The result in words ("ok", "exit 3", "killed (SIGTERM)"); returns buf. */

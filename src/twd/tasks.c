@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,6 +524,91 @@ tasks_stop_runs(struct twd *twd, const char *reason)
 		}
 		job_stop(ar->job, ar->kill_grace_ms);
 	}
+}
+
+size_t
+tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
+{
+	struct active_run *ar;
+	char name[32];
+	size_t n = 0;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if ((task != NULL && strcmp(ar->rec.task, task) != 0) ||
+		    (run_id != 0 && ar->rec.id != run_id)) {
+			continue;
+		}
+		if (ar->stop_reason == NULL) {
+			ar->stop_reason =
+			    xasprintf("killed with %s by twctl kill",
+			        run_signal_name(sig, name, sizeof name));
+		}
+		if (sig == SIGTERM) {
+			job_stop(ar->job, ar->kill_grace_ms);
+		} else {
+			job_signal(ar->job, sig);
+		}
+		n++;
+	}
+	return n;
+}
+
+static json_t *
+strv_json(char **v)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		json_array_append_new(a, json_string(v[i]));
+	}
+	return a;
+}
+
+json_t *
+task_def_json(const struct task *t)
+{
+	const struct task_def *d = t->def;
+	json_t *o = json_object(), *env = json_object(),
+	       *limits = json_object();
+	char *eq, *key;
+	size_t i;
+
+	if (d->argv != NULL) {
+		json_object_set_new(o, "run", strv_json(d->argv));
+	} else {
+		json_object_set_new(o, "command", json_string(d->command));
+		json_object_set_new(o, "shell",
+		    d->shell != NULL ? strv_json(d->shell)
+		                     : json_pack("[ss]", "/bin/sh", "-c"));
+	}
+	json_object_set_new(
+	    o, "cwd", json_string(d->cwd != NULL ? d->cwd : t->twd->home));
+	for (i = 0; d->env != NULL && d->env[i] != NULL; i++) {
+		eq = strchr(d->env[i], '=');
+		key = xstrndup(d->env[i], (size_t)(eq - d->env[i]));
+		json_object_set_new(env, key, json_string(eq + 1));
+		free(key);
+	}
+	json_object_set_new(o, "env", env);
+	json_object_set_new(o, "env_clear", json_boolean(d->env_clear));
+	json_object_set_new(o, "umask",
+	    d->umask >= 0 ? json_sprintf("%03o", d->umask) : json_null());
+	json_object_set_new(o, "nice", json_integer(d->nice));
+	for (i = 0; i < d->nlimits; i++) {
+		json_object_set_new(limits,
+		    config_limit_name(d->limits[i].resource),
+		    json_integer((json_int_t)d->limits[i].value));
+	}
+	json_object_set_new(o, "limits", limits);
+	json_object_set_new(o, "timeout",
+	    d->timeout_ms > 0 ? json_real((double)d->timeout_ms / 1000)
+	                      : json_null());
+	json_object_set_new(
+	    o, "kill_grace", json_real((double)d->kill_grace_ms / 1000));
+	json_object_set_new(o, "max_output", json_integer(d->max_output));
+	return o;
 }
 
 size_t

@@ -41,6 +41,14 @@ void tasks_clock_changed(void *arg);
 void tasks_halt(struct twd *);
 /* Stop every run in flight (SIGTERM, then SIGKILL after the kill grace). */
 void tasks_stop_runs(struct twd *, const char *reason);
+/*
+ * Signal the runs in flight of task (or the one with run_id): SIGTERM
+ * stops them as a timeout would (SIGKILL after the kill grace), any other
+ * signal is sent once. Returns how many runs were signalled.
+ */
+size_t tasks_kill(struct twd *, const char *task, int64_t run_id, int sig);
+/* The task's definition as loaded, defaults applied, for "show". */
+json_t *task_def_json(const struct task *);
 /* Runs in flight. */
 size_t tasks_running(const struct twd *);
 /* Free all tasks and the config; runs in flight must be over. */

@@ -1,0 +1,124 @@
+/*
+ * twctl show: one task as loaded, defaults applied, with its state and
+ * its last runs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "cmd.h"
+#include "duration.h"
+#include "output.h"
+#include "timefmt.h"
+
+static void
+show_field(const char *name, const char *value)
+{
+	printf("%-12s %s\n", name, value);
+}
+
+/* A JSON value in one line, for fields that are lists or maps. */
+static void
+show_json_field(const char *name, const json_t *v)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+
+	show_field(name, s != NULL ? s : "?");
+	free(s);
+}
+
+static int
+cmd_show_exec(struct cmd_ctx *ctx)
+{
+	struct proto_reply rep;
+	struct timeval tv;
+	json_t *args = json_object(), *d, *def, *v;
+	char buf[64], started[32], dur[32];
+	int64_t ms;
+	int rc;
+
+	json_object_set_new(args, "task", json_string(ctx->argv[0]));
+	if ((rc = cmd_call(ctx, "show", args, &rep)) != EXIT_OK) {
+		return rc;
+	}
+	d = rep.data;
+	if (ctx->json) {
+		output_json(d);
+		proto_reply_release(&rep);
+		return EXIT_OK;
+	}
+	gettimeofday(&tv, NULL);
+	def = json_object_get(d, "definition");
+	show_field("task", json_get_string(d, "name", "?"));
+	show_field("state", json_get_string(d, "state", "?"));
+	show_field("schedule", json_get_string(d, "schedule", "none (manual)"));
+	if ((v = json_object_get(d, "timezone")) != NULL && json_is_string(v)) {
+		show_field("timezone", json_string_value(v));
+	}
+	if ((ms = json_get_time(d, "next_run")) != 0) {
+		timefmt_local(ms, started, sizeof started);
+		snprintf(buf, sizeof buf, "%s (%s)", started,
+		    timefmt_relative(ms,
+		        (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, dur,
+		        sizeof dur));
+		show_field("next run", buf);
+	}
+	if ((v = json_object_get(def, "run")) != NULL) {
+		show_json_field("run", v);
+	} else {
+		show_field("command", json_get_string(def, "command", "?"));
+		show_json_field("shell", json_object_get(def, "shell"));
+	}
+	show_field("cwd", json_get_string(def, "cwd", "?"));
+	if (json_object_size(json_object_get(def, "env")) > 0) {
+		show_json_field("env", json_object_get(def, "env"));
+	}
+	if (json_is_true(json_object_get(def, "env_clear"))) {
+		show_field("env_clear", "true");
+	}
+	if (json_object_size(json_object_get(def, "limits")) > 0) {
+		show_json_field("limits", json_object_get(def, "limits"));
+	}
+	if ((v = json_object_get(def, "timeout")) != NULL &&
+	    json_is_number(v)) {
+		show_field("timeout",
+		    duration_format(
+		        (int64_t)json_number_value(v), buf, sizeof buf));
+	}
+	show_field("kill_grace",
+	    duration_format(
+	        (int64_t)json_number_value(json_object_get(def, "kill_grace")),
+	        buf, sizeof buf));
+	if ((v = json_object_get(def, "umask")) != NULL && json_is_string(v)) {
+		show_field("umask", json_string_value(v));
+	}
+	if (json_integer_value(json_object_get(def, "nice")) != 0) {
+		snprintf(buf, sizeof buf, "%lld",
+		    (long long)json_integer_value(
+		        json_object_get(def, "nice")));
+		show_field("nice", buf);
+	}
+	ms = (int64_t)json_integer_value(json_object_get(def, "max_output"));
+	show_field("max_output",
+	    ms > 0 ? size_format(ms, buf, sizeof buf) : "unlimited");
+	if (json_array_size(json_object_get(d, "runs")) == 0) {
+		printf("\nno runs yet\n");
+		proto_reply_release(&rep);
+		return EXIT_OK;
+	}
+	printf("\n");
+	output_runs(json_object_get(d, "runs"), 0);
+	proto_reply_release(&rep);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_show_entry = {
+	.name = "show",
+	.summary = "show a task as loaded, its state and its last runs",
+	.usage = "[--json] task",
+	.args_min = 1,
+	.args_max = 1,
+	.flags = CMD_NEEDS_DAEMON,
+	.exec = cmd_show_exec,
+};

@@ -1,0 +1,86 @@
+# show, logs (with -n, --run and -f), kill, and history filters.
+. "$(dirname "$0")/lib.sh"
+
+tasks <<YAML
+defaults:
+  env: {WHO: world}
+tasks:
+  hello:
+    command: for i in 1 2 3 4 5; do echo "line \$i \$WHO"; done
+    timeout: 1h
+    limits: {nofile: 256}
+  slow:
+    command: echo started; while [ ! -e "$T/go" ]; do sleep 0.1; done; echo finished; exit 4
+  long: {command: sleep 60}
+  sturdy:
+    command: trap 'echo got TERM' TERM; echo ready; while :; do sleep 0.1; done
+  never: {command: "true"}
+YAML
+start_twd
+
+twctl run hello >/dev/null
+wait_until "hello to finish" run_status_is hello ok
+twctl run hello >/dev/null
+wait_until "hello to finish" sh -c "[ \$('$TWCTL' --json history hello | python3 -c 'import json,sys; print(sum(r[\"status\"] == \"ok\" for r in json.load(sys.stdin)))') = 2 ]"
+
+# show: the definition with defaults applied, state, runs.
+out=$(twctl show hello)
+expect_contains "$out" "task         hello"
+expect_contains "$out" "state        manual"
+expect_contains "$out" "shell        [\"/bin/sh\",\"-c\"]"
+expect_contains "$out" "env          {\"WHO\":\"world\"}"
+expect_contains "$out" "limits       {\"nofile\":256}"
+expect_contains "$out" "timeout      1h"
+expect_contains "$out" "kill_grace   10s"
+[ "$(echo "$out" | grep -c ' ok$')" = 2 ] || fail "show runs: $out"
+json=$(twctl --json show hello)
+[ "$(echo "$json" | jget 'd["definition"]["cwd"]')" = "$HOME" ] || fail "$json"
+expect_contains "$(twctl show never)" "no runs yet"
+expect_rc 1 twctl show nope
+
+# logs: the newest run, the last lines, a given run.
+[ "$(twctl logs hello | head -1)" = "line 1 world" ] || fail "logs: $(twctl logs hello)"
+[ "$(twctl logs -n 2 hello)" = "line 4 world
+line 5 world" ] || fail "logs -n: $(twctl logs -n 2 hello)"
+[ "$(twctl logs --run 1 hello | wc -l)" = 5 ] || fail "logs --run"
+expect_rc 1 twctl logs never
+expect_contains "$(cat "$T/err")" "it has not run yet"
+expect_rc 1 twctl logs --run 999 hello
+expect_contains "$(cat "$T/err")" "no run 999"
+
+# logs -f follows a running job and exits with its status.
+twctl run slow >/dev/null
+wait_until "slow to start" sh -c "'$TWCTL' logs slow | grep -q started"
+( sleep 1; touch "$T/go" ) &
+set +e
+out=$(twctl logs -f slow)
+rc=$?
+set -e
+[ "$rc" = 4 ] || fail "logs -f exited $rc, not the job's 4"
+[ "$out" = "started
+finished" ] || fail "logs -f printed: $out"
+
+# kill by task, by run id, with a signal.
+id=$(twctl --json run long | jget 'd["id"]')
+expect_contains "$(twctl kill long)" "signalled 1 run of long"
+wait_until "long to end" sh -c "! '$TWCTL' history -n 1 long | grep -q running"
+[ "$(twctl --json history -n 1 long | jget 'd[0]["status"]')" = killed ] || fail "kill"
+expect_contains "$(twctl --json history -n 1 long | jget 'd[0]["reason"]')" "killed with SIGTERM by twctl kill"
+id=$(twctl --json run sturdy | jget 'd["id"]')
+wait_until "sturdy to be ready" sh -c "'$TWCTL' logs sturdy | grep -q ready"
+twctl kill --signal KILL "$id" >/dev/null
+wait_until "sturdy to end" sh -c "! '$TWCTL' history -n 1 sturdy | grep -q running"
+[ "$(twctl --json history -n 1 sturdy | jget 'd[0]["signal_name"]')" = SIGKILL ] || fail "kill -s KILL"
+expect_rc 1 twctl kill long
+expect_contains "$(cat "$T/err")" "'long' is not running"
+expect_rc 1 twctl kill --signal BOGUS long
+expect_contains "$(cat "$T/err")" "no signal 'BOGUS'"
+
+# history filters.
+[ "$(twctl --json history --status killed | jget 'len(d)')" = 2 ] || fail "--status"
+[ "$(twctl --json history --status failed slow | jget 'd[0]["exit_code"]')" = 4 ] || fail "--status with a task"
+[ "$(twctl --json history --since 1h | jget 'len(d)')" = 5 ] || fail "--since 1h"
+[ "$(twctl --json history --since 2099-01-01T00:00 | jget 'len(d)')" = 0 ] || fail "--since a time"
+expect_rc 1 twctl history --status weird
+expect_contains "$(cat "$T/err")" "no run status 'weird'"
+expect_rc 2 twctl history --since someday
