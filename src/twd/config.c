@@ -51,6 +51,7 @@ struct draft {
 	const char *cwd;
 	yaml_node_t *env[2];
 	yaml_node_t *limits[2];
+	yaml_node_t *history[2];
 	int env_clear;
 	int umask;
 	int nice;
@@ -99,6 +100,9 @@ static const struct field task_fields[] = {
 	    offsetof(struct draft, env_clear), 1 },
 	{ "every", field_node, "a duration such as 90s, 5m or 1h30m",
 	    offsetof(struct draft, every), 0 },
+	{ "history", field_merged,
+	    "a mapping of keep_runs, keep_days and max_bytes",
+	    offsetof(struct draft, history), 1 },
 	{ "jitter", field_jitter, "a duration such as 30s", 0, 1 },
 	{ "kill_grace", field_value, "a duration such as 10s",
 	    offsetof(struct draft, kill_grace_ms), 1 },
@@ -857,6 +861,47 @@ limit_pair(
 	t->limits[j].value = (uint64_t)n;
 }
 
+/* One history retention setting; a later one of the same name wins. */
+static void
+history_pair(
+    struct loader *l, yaml_node_t *k, yaml_node_t *val, struct task_def *t)
+{
+	static const char *const names[] = { "keep_days", "keep_runs",
+		"max_bytes" };
+	const char *v;
+	char *cause = NULL, *end;
+	int64_t n = 0;
+
+	if (val->type != YAML_SCALAR_NODE || node_is_null(val)) {
+		loader_error(l, val, "history: %s must be a value, not %s",
+		    node_text(k), node_kind(val));
+		return;
+	}
+	v = node_text(val);
+	if (strcmp(node_text(k), "max_bytes") == 0) {
+		if (size_parse(v, &t->keep_bytes, &cause) == -1) {
+			loader_error(l, val, "history: max_bytes: %s", cause);
+			free(cause);
+		}
+		return;
+	}
+	if (strcmp(node_text(k), "keep_runs") != 0 &&
+	    strcmp(node_text(k), "keep_days") != 0) {
+		loader_unknown_key(
+		    l, k, "history setting", names, NITEMS(names));
+		return;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || n < 1) {
+		loader_error(l, val, "history: %s: '%s' is not a number from 1",
+		    node_text(k), v);
+		return;
+	}
+	*(strcmp(node_text(k), "keep_runs") == 0 ? &t->keep_runs
+	                                         : &t->keep_days) = n;
+}
+
 /* How the task runs: its program, directory, environment and limits. */
 static void
 draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
@@ -902,6 +947,7 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 	}
 	merged_each(l, d->env, env_pair, t);
 	merged_each(l, d->limits, limit_pair, t);
+	merged_each(l, d->history, history_pair, t);
 	t->env_clear = d->env_clear;
 	t->umask = d->umask;
 	t->nice = d->nice;
@@ -1261,6 +1307,8 @@ task_def_equal(const struct task_def *a, const struct task_def *b)
 	    a->nice == b->nice && a->timeout_ms == b->timeout_ms &&
 	    a->kill_grace_ms == b->kill_grace_ms &&
 	    a->max_output == b->max_output && a->nlimits == b->nlimits &&
+	    a->keep_runs == b->keep_runs && a->keep_days == b->keep_days &&
+	    a->keep_bytes == b->keep_bytes &&
 	    (a->nlimits == 0 ||
 	        memcmp(a->limits, b->limits, a->nlimits * sizeof *a->limits) ==
 	            0) &&

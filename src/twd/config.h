@@ -25,9 +25,12 @@ struct task_def {
 	int nice;
 	struct job_limit *limits; /* resource limits */
 	size_t nlimits;
-	int64_t timeout_ms;        /* 0: none */
-	int64_t kill_grace_ms;     /* SIGTERM to SIGKILL */
-	int64_t max_output;        /* bytes kept of its output; 0: all */
+	int64_t timeout_ms;    /* 0: none */
+	int64_t kill_grace_ms; /* SIGTERM to SIGKILL */
+	int64_t max_output;    /* bytes kept of its output; 0: all */
+	int64_t keep_runs;     /* history kept: runs, days, log bytes */
+	int64_t keep_days;     /* (0: no limit) */
+	int64_t keep_bytes;
 	struct schedule *schedule; /* NULL: runs only when asked */
 	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
 	int64_t jitter_ms;         /* a random delay below this on each fire */

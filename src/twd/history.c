@@ -3,9 +3,12 @@
  * each run's start and end one short transaction; a crash loses nothing
  * that was committed. Migrations are numbered SQL steps under user_version.
  */
+#include <sys/stat.h>
+
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "history.h"
 #include "xmalloc.h"
@@ -65,6 +68,8 @@ enum {
 	STMT_EACH_FILTERED,
 	STMT_LAST_FIRE,
 	STMT_MARK_LOST,
+	STMT_PRUNE_LIST,
+	STMT_DELETE,
 	STMT_STATE_GET,
 	STMT_STATE_SET,
 	STMT_COUNT
@@ -96,6 +101,11 @@ static const char *const history_sql[STMT_COUNT] = {
 	                       "ORDER BY id DESC LIMIT ?1",
 	[STMT_LAST_FIRE] = "SELECT max(scheduled_at) FROM runs "
 	                   "WHERE task = ?1 AND trigger = 'schedule'",
+	/* Finished runs of a task, newest first: the candidates to prune. */
+	[STMT_PRUNE_LIST] = "SELECT id, started_at, log_path FROM runs "
+	                    "WHERE task = ?1 AND status != 'running' "
+	                    "ORDER BY id DESC",
+	[STMT_DELETE] = "DELETE FROM runs WHERE id = ?1",
 	[STMT_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
 	[STMT_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2) "
 	                   "ON CONFLICT (key) DO UPDATE SET value = ?2",
@@ -517,4 +527,87 @@ history_state_set(
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
 	return history_step_done(h, st, "writing state", cause);
+}
+
+/* Remove the files of logs, once their rows are gone. */
+static void
+unlink_logs(char **logs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (logs[i] != NULL) {
+			unlink(logs[i]);
+		}
+		free(logs[i]);
+	}
+	free(logs);
+}
+
+int
+history_prune(struct history *h, const char *task,
+    const struct history_retention *keep, int64_t now_ms, int max_rows,
+    char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_PRUNE_LIST],
+	             *del = h->stmt[STMT_DELETE];
+	int64_t *ids = NULL, kept = 0, bytes = 0, size;
+	char **logs = NULL;
+	const char *log;
+	struct stat sb;
+	size_t n = 0, i;
+	int rc, drop;
+
+	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+	while ((int)n < max_rows && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		log = (const char *)sqlite3_column_text(st, 2);
+		size = log != NULL && stat(log, &sb) == 0 ? (int64_t)sb.st_size
+		                                          : 0;
+		drop = (keep->keep_runs > 0 && kept >= keep->keep_runs) ||
+		    (keep->keep_days > 0 &&
+		        sqlite3_column_int64(st, 1) <
+		            now_ms - keep->keep_days * INT64_C(86400000)) ||
+		    (keep->max_bytes > 0 && bytes + size > keep->max_bytes);
+		if (!drop) {
+			kept++;
+			bytes += size;
+			continue;
+		}
+		ids = xreallocarray(ids, n + 1, sizeof *ids);
+		logs = xreallocarray(logs, n + 1, sizeof *logs);
+		ids[n] = sqlite3_column_int64(st, 0);
+		logs[n] = column_text(st, 2);
+		n++;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (n == 0) {
+		return 0;
+	}
+	/* One short transaction for this batch; the loop comes back for more. */
+	if (history_exec(h, "BEGIN IMMEDIATE", cause) == -1) {
+		goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		sqlite3_bind_int64(del, 1, ids[i]);
+		if (history_step_done(h, del, "pruning runs", cause) == -1) {
+			sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+			goto fail;
+		}
+	}
+	if (history_exec(h, "COMMIT", cause) == -1) {
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	unlink_logs(logs, n);
+	free(ids);
+	return (int)n;
+
+fail:
+	for (i = 0; i < n; i++) {
+		free(logs[i]);
+	}
+	free(logs);
+	free(ids);
+	return -1;
 }

@@ -63,6 +63,22 @@ int history_last_fire(
  * they become "lost" at now_ms. Returns how many, or -1 with *cause.
  */
 int history_mark_lost(struct history *, int64_t now_ms, char **cause);
+/* How much of a task's history to keep; 0 fields keep everything. */
+struct history_retention {
+	int64_t keep_runs; /* the newest this many finished runs */
+	int64_t keep_days; /* runs started within this many days */
+	int64_t max_bytes; /* logs up to this many bytes in all, newest first */
+};
+
+/*
+ * Delete at most max_rows of task's finished runs that keep does not
+ * keep, rows and log files together, in one short transaction. Returns
+ * how many (call again while it is max_rows), or -1 with *cause.
+ */
+int history_prune(struct history *, const char *task,
+    const struct history_retention *keep, int64_t now_ms, int max_rows,
+    char **cause);
+
 /*
  * Remembered values. history_state_get sets *value (caller frees) and
  * returns 1, or 0 when key was never set, or -1 with *cause.

@@ -37,6 +37,7 @@ struct task {
 	int64_t last_fire_ms;      /* 0 when it never fired on schedule */
 	struct run_record last;    /* id 0 when it never ran */
 	int running;
+	int prune_pending; /* has history its retention may drop */
 };
 
 struct active_run {
@@ -148,6 +149,66 @@ tasks_clock_changed(void *arg)
 	}
 }
 
+/* Rows one pruning step deletes: a short transaction, a busy loop free. */
+#define PRUNE_BATCH 100
+
+static int
+task_retains(const struct task_def *d)
+{
+	return d->keep_runs > 0 || d->keep_days > 0 || d->keep_bytes > 0;
+}
+
+/* Queue t for pruning, done a batch at a time when the loop is idle. */
+static void
+task_prune_later(struct task *t)
+{
+	if (!task_retains(t->def)) {
+		return;
+	}
+	t->prune_pending = 1;
+	event_active(t->twd->ev_prune, 0, 0);
+}
+
+void
+tasks_prune_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct twd *twd = arg;
+	struct history_retention keep;
+	struct task *t;
+	size_t i, k;
+	char *cause;
+	int n;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < twd->ntasks; i++) {
+		k = (twd->prune_cursor + i) % twd->ntasks;
+		if (twd->tasks[k]->prune_pending) {
+			break;
+		}
+	}
+	if (i == twd->ntasks) {
+		return;
+	}
+	twd->prune_cursor = k;
+	t = twd->tasks[k];
+	keep.keep_runs = t->def->keep_runs;
+	keep.keep_days = t->def->keep_days;
+	keep.max_bytes = t->def->keep_bytes;
+	n = history_prune(twd->history, t->def->name, &keep, twd_now_ms(),
+	    PRUNE_BATCH, &cause);
+	if (n == -1) {
+		log_warn("task '%s': %s", t->def->name, cause);
+		free(cause);
+	} else if (n > 0) {
+		log_debug("task '%s': pruned %d runs", t->def->name, n);
+	}
+	if (n != PRUNE_BATCH) {
+		t->prune_pending = 0;
+	}
+	event_active(twd->ev_prune, 0, 0);
+}
+
 static struct task *
 task_new(struct twd *twd, const struct task_def *def)
 {
@@ -255,6 +316,11 @@ tasks_apply(struct twd *twd, struct config *config)
 	twd->config = config;
 	twd->tasks = tasks;
 	twd->ntasks = config->ntasks;
+	twd->prune_cursor = 0;
+	/* Settings may be new, or history older than them: look at it all. */
+	for (i = 0; i < twd->ntasks; i++) {
+		task_prune_later(twd->tasks[i]);
+	}
 
 	summary = json_object();
 	json_object_set_new(summary, "added", added);
@@ -314,6 +380,7 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	if ((t = tasks_find(twd, r->task)) != NULL) {
 		t->running--;
 		task_set_last(t, r);
+		task_prune_later(t);
 	}
 	TAILQ_REMOVE(&twd->runs, ar, entry);
 	active_run_free(ar);

@@ -37,6 +37,11 @@ struct alarm;
 void tasks_alarm(struct alarm *, void *arg);
 /* An alarm_clock_cb: the clock was set, so work out every fire again. */
 void tasks_clock_changed(void *arg);
+/*
+ * The callback of twd->ev_prune: one batch of history retention for one
+ * task, then again while any task has more.
+ */
+void tasks_prune_step(int fd, short what, void *arg);
 /* Cancel every timer: nothing new starts after this. */
 void tasks_halt(struct twd *);
 /* Stop every run in flight (SIGTERM, then SIGKILL after the kill grace). */

@@ -458,7 +458,8 @@ main(int argc, char **argv)
 		    lost);
 	}
 
-	if ((twd.base = event_base_new()) == NULL) {
+	if ((twd.base = event_base_new()) == NULL ||
+	    event_base_priority_init(twd.base, 3) == -1) {
 		fatalx("cannot create the event loop");
 	}
 	twd.jobs = job_list_create(twd.base);
@@ -468,6 +469,9 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	}
 	twd.ev_grace = evtimer_new(twd.base, twd_grace_over, &twd);
+	twd.ev_prune = event_new(twd.base, -1, 0, tasks_prune_step, &twd);
+	/* Events default to the middle priority (1); pruning waits for them. */
+	event_priority_set(twd.ev_prune, 2);
 	twd.server = server_create(
 	    twd.base, twd.socket_path, request_dispatch, &twd, &cause);
 	if (twd.server == NULL) {
@@ -505,6 +509,7 @@ main(int argc, char **argv)
 	tasks_free(&twd);
 	alarm_set_free(twd.alarms);
 	event_free(twd.ev_grace);
+	event_free(twd.ev_prune);
 	job_list_free(twd.jobs);
 	history_close(twd.history);
 	event_base_free(twd.base);
