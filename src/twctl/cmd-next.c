@@ -2,6 +2,7 @@
  * twctl next: the coming fires of the configured tasks, soonest first.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -9,6 +10,7 @@
 #include "output.h"
 #include "timefmt.h"
 #include "tz.h"
+#include "xmalloc.h"
 
 #define NEXT_DEFAULT_COUNT 10
 #define NEXT_MAX_COUNT     1000
@@ -18,6 +20,28 @@ static const struct option cmd_next_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* Each zone once: loading one reads decades of its transitions. */
+static struct tz *
+next_zone(struct tz ***zones, size_t *n, const char *name)
+{
+	char *cause = NULL;
+	struct tz *z;
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp(tz_name((*zones)[i]), name) == 0) {
+			return (*zones)[i];
+		}
+	}
+	if ((z = tz_load(name, &cause)) == NULL) {
+		free(cause);
+		return NULL;
+	}
+	*zones = xreallocarray(*zones, *n + 1, sizeof **zones);
+	(*zones)[(*n)++] = z;
+	return z;
+}
+
 static int
 cmd_next_exec(struct cmd_ctx *ctx)
 {
@@ -26,7 +50,8 @@ cmd_next_exec(struct cmd_ctx *ctx)
 	struct proto_reply rep;
 	struct table *t;
 	struct timeval tv;
-	struct tz *local, *z;
+	struct tz *local, *z, **zones = NULL;
+	size_t nzones = 0;
 	const char *cells[4], *zone;
 	json_t *args = json_object(), *fires, *f;
 	char when[40], in[32], *cause = NULL;
@@ -66,9 +91,8 @@ cmd_next_exec(struct cmd_ctx *ctx)
 		at = json_get_time(f, "at");
 		/* Each task's times read in its own zone, as its rule does. */
 		zone = json_get_string(f, "timezone", NULL);
-		z = zone != NULL ? tz_load(zone, &cause) : NULL;
+		z = zone != NULL ? next_zone(&zones, &nzones, zone) : NULL;
 		tz_format_iso(z != NULL ? z : local, at, when, sizeof when);
-		tz_free(z);
 		cells[0] = when;
 		cells[1] = timefmt_relative(at, now, in, sizeof in);
 		cells[2] = json_get_string(f, "task", "?");
@@ -77,6 +101,10 @@ cmd_next_exec(struct cmd_ctx *ctx)
 	}
 	table_print(t, stdout);
 	tz_free(local);
+	for (i = 0; i < nzones; i++) {
+		tz_free(zones[i]);
+	}
+	free(zones);
 	proto_reply_release(&rep);
 	return EXIT_OK;
 }

@@ -239,6 +239,13 @@ req_run(struct twd *twd, json_t *args, struct request_error *err)
 }
 
 static void
+history_ignore(const struct run_record *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+}
+
+static void
 history_collect(const struct run_record *r, void *arg)
 {
 	json_array_append_new(arg, run_record_json(r));
@@ -291,7 +298,7 @@ req_history(struct twd *twd, json_t *args, struct request_error *err)
 	if (f.task != NULL && json_array_size(runs) == 0 &&
 	    tasks_find(twd, f.task) == NULL &&
 	    history_each(
-	        twd->history, f.task, 1, history_collect, runs, &cause) == 0) {
+	        twd->history, f.task, 1, history_ignore, NULL, &cause) == 0) {
 		json_decref(runs);
 		return request_fail(err, PROTO_E_NOT_FOUND,
 		    xasprintf("no task named '%s' and no runs of it", f.task));

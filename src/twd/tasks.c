@@ -299,7 +299,8 @@ tasks_apply(struct twd *twd, struct config *config)
 		t = tasks[i] = twd->tasks[j++];
 		old_def = t->def;
 		t->def = def;
-		if (!schedule_equal(old_def->schedule, def->schedule)) {
+		if (!schedule_equal(old_def->schedule, def->schedule) ||
+		    old_def->jitter_ms != def->jitter_ms) {
 			task_schedule(t);
 		}
 		if (!task_def_equal(old_def, def)) {

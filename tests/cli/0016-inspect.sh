@@ -84,3 +84,14 @@ expect_contains "$(cat "$T/err")" "no signal 'BOGUS'"
 expect_rc 1 twctl history --status weird
 expect_contains "$(cat "$T/err")" "no run status 'weird'"
 expect_rc 2 twctl history --since someday
+
+# A removed task's history stays, and filters still apply to it.
+tasks <<'YAML'
+tasks:
+  hello: {command: "true"}
+YAML
+kill -HUP "$TWD_PID"
+wait_until "long to be gone" sh -c "! '$TWCTL' list | grep -q '^long '"
+[ "$(twctl --json history long | jget 'len(d)')" = 1 ] || fail "removed task's history"
+[ "$(twctl --json history --status ok long | jget 'len(d)')" = 0 ] || fail "filter on a removed task"
+expect_rc 1 twctl history never

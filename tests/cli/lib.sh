@@ -47,7 +47,8 @@ cleanup() {
 		cat "$f" >&2
 		rc=1
 	done
-	rm -rf "$T"
+	# KEEP=1 leaves the directory (logs, database) for a post-mortem.
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
 	exit "$rc"
 }
 trap cleanup EXIT
