@@ -41,7 +41,7 @@ _twctl() {
 	help)
 		COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
 		;;
-	run | history)
+	run | history | kill | logs | next | show)
 		COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
 		;;
 	esac

@@ -28,6 +28,8 @@ bake" ] || fail "tasks: $(complete_line twctl run ba)"
 expect_contains "$(complete_line twctl history --)" "--limit"
 expect_contains "$(complete_line twctl shutdown --)" "--no-wait"
 expect_contains "$(complete_line twctl help li)" "list-commands"
+[ "$(complete_line twctl logs ot)" = other ] || fail "logs task: $(complete_line twctl logs ot)"
+[ "$(complete_line twctl kill --signal KILL ot)" = other ] || fail "kill task"
 [ "$(twctl list -q)" = "backup
 bake
 other" ] || fail "list -q: $(twctl list -q)"
