@@ -854,8 +854,10 @@ tasks_boot(struct twd *twd)
 			free(cause);
 		}
 	}
-	log_info("first start in this boot: %zu @reboot task%s", n,
-	    n == 1 ? "" : "s");
+	if (n > 0) {
+		log_info("first start in this boot: %zu @reboot task%s", n,
+		    n == 1 ? "" : "s");
+	}
 }
 
 json_t *
