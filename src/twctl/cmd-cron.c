@@ -4,11 +4,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/time.h>
 
 #include "cmd.h"
 #include "output.h"
 #include "schedule.h"
+#include "timefmt.h"
 #include "tz.h"
 #include "xmalloc.h"
 
@@ -27,7 +27,6 @@ cmd_cron_exec(struct cmd_ctx *ctx)
 {
 	struct schedule_fire fire;
 	struct schedule *s = NULL;
-	struct timeval tv;
 	struct tz *z;
 	json_t *out = json_array(), *o;
 	char *cause = NULL, when[40], note[128];
@@ -46,8 +45,7 @@ cmd_cron_exec(struct cmd_ctx *ctx)
 		goto fail;
 	}
 	schedule_set_tz(s, z);
-	gettimeofday(&tv, NULL);
-	now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	now = timefmt_now_ms();
 	if (ctx->opt['f'] != NULL &&
 	    tz_parse_iso(z, ctx->opt['f'], &now, &cause) == -1) {
 		goto fail;

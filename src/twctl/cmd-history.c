@@ -4,7 +4,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/time.h>
 
 #include "cmd.h"
 #include "duration.h"
@@ -29,14 +28,12 @@ static const struct option cmd_history_longopts[] = {
 static int
 history_since(struct cmd_ctx *ctx, const char *v, char *iso, size_t len)
 {
-	struct timeval tv;
 	struct tz *local;
 	char *cause = NULL, *ignored = NULL;
 	int64_t secs, ms;
 
 	if (duration_parse(v, &secs, &ignored) == 0) {
-		gettimeofday(&tv, NULL);
-		ms = ((int64_t)tv.tv_sec - secs) * 1000;
+		ms = timefmt_now_ms() - secs * 1000;
 	} else {
 		free(ignored);
 		local = tz_load(NULL, &cause);

@@ -3,20 +3,10 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "cmd.h"
 #include "output.h"
 #include "timefmt.h"
-
-static int64_t
-now_ms(void)
-{
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
-}
 
 /* What NEXT says for a task with no next run. */
 static const char *
@@ -41,7 +31,7 @@ cmd_list_exec(struct cmd_ctx *ctx)
 	const char *cells[5];
 	json_t *tasks, *task, *last;
 	char next[32], when[32], result[64];
-	int64_t now = now_ms(), ms;
+	int64_t now = timefmt_now_ms(), ms;
 	size_t i;
 	int rc;
 

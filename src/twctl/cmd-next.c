@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "cmd.h"
 #include "output.h"
@@ -49,7 +48,6 @@ cmd_next_exec(struct cmd_ctx *ctx)
 		NULL };
 	struct proto_reply rep;
 	struct table *t;
-	struct timeval tv;
 	struct tz *local, *z, **zones = NULL;
 	size_t nzones = 0;
 	const char *cells[4], *zone;
@@ -83,8 +81,7 @@ cmd_next_exec(struct cmd_ctx *ctx)
 		return EXIT_OK;
 	}
 	local = tz_load(NULL, &cause);
-	gettimeofday(&tv, NULL);
-	now = (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	now = timefmt_now_ms();
 	t = table_create(headers);
 	json_array_foreach(fires, i, f)
 	{

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "cmd.h"
 #include "duration.h"
@@ -32,7 +31,6 @@ static int
 cmd_show_exec(struct cmd_ctx *ctx)
 {
 	struct proto_reply rep;
-	struct timeval tv;
 	json_t *args = json_object(), *d, *def, *v;
 	char buf[64], started[32], dur[32];
 	int64_t ms;
@@ -48,7 +46,6 @@ cmd_show_exec(struct cmd_ctx *ctx)
 		proto_reply_release(&rep);
 		return EXIT_OK;
 	}
-	gettimeofday(&tv, NULL);
 	def = json_object_get(d, "definition");
 	show_field("task", json_get_string(d, "name", "?"));
 	show_field("state", json_get_string(d, "state", "?"));
@@ -59,9 +56,7 @@ cmd_show_exec(struct cmd_ctx *ctx)
 	if ((ms = json_get_time(d, "next_run")) != 0) {
 		timefmt_local(ms, started, sizeof started);
 		snprintf(buf, sizeof buf, "%s (%s)", started,
-		    timefmt_relative(ms,
-		        (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000, dur,
-		        sizeof dur));
+		    timefmt_relative(ms, timefmt_now_ms(), dur, sizeof dur));
 		show_field("next run", buf);
 	}
 	if ((v = json_object_get(def, "run")) != NULL) {

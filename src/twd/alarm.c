@@ -16,6 +16,7 @@
 
 #include "alarm.h"
 #include "log.h"
+#include "timefmt.h"
 #include "xmalloc.h"
 
 /* Armed when nothing is scheduled, so clock changes are still seen. */
@@ -114,15 +115,6 @@ alarm_rearm(struct alarm_set *as)
 	as->armed_ms = at;
 }
 
-static int64_t
-alarm_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 alarm_read(evutil_socket_t fd, short what, void *arg)
 {
@@ -144,7 +136,7 @@ alarm_read(evutil_socket_t fd, short what, void *arg)
 			log_error("reading the timerfd: %s", strerror(errno));
 		}
 	}
-	now = alarm_now_ms();
+	now = timefmt_now_ms();
 	while (as->n > 0 && as->heap[0]->at_ms <= now) {
 		a = as->heap[0];
 		heap_remove(as, a);

@@ -561,8 +561,10 @@ history_prune(struct history *h, const char *task,
 	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
 	while ((int)n < max_rows && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		log = (const char *)sqlite3_column_text(st, 2);
-		size = log != NULL && stat(log, &sb) == 0 ? (int64_t)sb.st_size
-		                                          : 0;
+		/* Sizes only when a byte budget needs them: no I/O for nothing. */
+		size = keep->max_bytes > 0 && log != NULL && stat(log, &sb) == 0
+		    ? (int64_t)sb.st_size
+		    : 0;
 		drop = (keep->keep_runs > 0 && kept >= keep->keep_runs) ||
 		    (keep->keep_days > 0 &&
 		        sqlite3_column_int64(st, 1) <

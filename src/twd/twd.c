@@ -29,6 +29,7 @@
 #include "request.h"
 #include "server.h"
 #include "tasks.h"
+#include "timefmt.h"
 #include "twd.h"
 #include "version.h"
 #include "xmalloc.h"
@@ -79,10 +80,7 @@ twd_usage(FILE *fp)
 int64_t
 twd_now_ms(void)
 {
-	struct timeval tv;
-
-	gettimeofday(&tv, NULL);
-	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+	return timefmt_now_ms();
 }
 
 static void
