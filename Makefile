@@ -28,7 +28,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN) -MMD -MP \
 	     -Isrc/common $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-COMMON_SRCS = src/common/duration.c src/common/log.c src/common/paths.c \
+COMMON_SRCS = src/common/duration.c src/common/log.c src/common/logfmt.c \
+	      src/common/paths.c \
 	      src/common/proto.c src/common/schedule.c src/common/suggest.c \
 	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c
 # The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
@@ -41,7 +42,7 @@ TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-cron.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
-UNIT_TESTS  = alarm config cron duration history job proto schedule suggest \
+UNIT_TESTS  = alarm config cron duration history job logfmt proto schedule suggest \
 	      timefmt tz
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

@@ -3,6 +3,8 @@
  * the two sides cannot drift apart. Framing (finding the lines) is the
  * caller's: the daemon uses evbuffers, twctl a plain read loop.
  */
+#include <fnmatch.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -216,4 +218,104 @@ proto_result_text(const char *status, int exit_code, const char *signame,
 		snprintf(buf, len, "%s", status);
 	}
 	return buf;
+}
+
+static const char *const proto_event_names[PROTO_EV_COUNT] = {
+	[PROTO_EV_RUN_STARTED] = "run.started",
+	[PROTO_EV_RUN_FINISHED] = "run.finished",
+	[PROTO_EV_RUN_OUTPUT] = "run.output",
+};
+
+const char *
+proto_event_name(enum proto_event ev)
+{
+	return proto_event_names[ev];
+}
+
+int
+proto_event_match(const char *pattern, proto_event_set *set)
+{
+	int i, n = 0;
+
+	for (i = 0; i < PROTO_EV_COUNT; i++) {
+		if (fnmatch(pattern, proto_event_names[i], 0) == 0) {
+			*set |= 1U << i;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t
+utf8_sequence(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+	unsigned int cp;
+
+	if (p[0] < 0x80) {
+		return 1;
+	} else if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n) {
+		return 0;
+	}
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			return 0;
+		}
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and past U+10FFFF are not UTF-8. */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+		return 0;
+	}
+	return len;
+}
+
+json_t *
+proto_string_lossy(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *buf = NULL;
+	size_t i = 0, used = 0, seq;
+	json_t *o;
+
+	while (i < len) {
+		seq = utf8_sequence(p + i, len - i);
+		if (seq != 0 && p[i] != 0) {
+			if (buf != NULL) {
+				memcpy(buf + used, s + i, seq);
+				used += seq;
+			}
+			i += seq;
+			continue;
+		}
+		if (buf == NULL) {
+			/* Each bad byte may grow to three. */
+			buf = xreallocarray(NULL, len, 3);
+			memcpy(buf, s, i);
+			used = i;
+		}
+		memcpy(buf + used, "\xef\xbf\xbd", 3);
+		used += 3;
+		i++;
+	}
+	if (buf == NULL) {
+		return json_stringn(s, len);
+	}
+	o = json_stringn(buf, used);
+	free(buf);
+	return o;
 }

@@ -59,6 +59,32 @@ int proto_reply_decode(
 void proto_reply_release(struct proto_reply *);
 
 /*
+ * Events a subscriber can ask for ("subscribe"), pushed as
+ * {"event": NAME, "ts": ..., "data": {...}}; see taskweaver-ipc(7).
+ */
+enum proto_event {
+	PROTO_EV_RUN_STARTED,
+	PROTO_EV_RUN_FINISHED,
+	PROTO_EV_RUN_OUTPUT,
+	PROTO_EV_COUNT,
+};
+/* A set of events, one bit per enum proto_event. */
+typedef unsigned int proto_event_set;
+
+const char *proto_event_name(enum proto_event);
+/*
+ * Add the events pattern names ("run.finished", "run.*", "*") to *set.
+ * Returns how many it matched; 0 means none, which is an error to report.
+ */
+int proto_event_match(const char *pattern, proto_event_set *set);
+
+/*
+ * A JSON string of len bytes of s that may not be UTF-8 (a job's output):
+ * each byte that is not part of a valid sequence becomes U+FFFD.
+ */
+json_t *proto_string_lossy(const char *s, size_t len);
+
+/*
  * A run's result in words for people: "ok", "exit 3", "SIGKILL", "killed
  * (SIGTERM)", "start failed" ... from its protocol fields; signame may be
  * NULL. Returns buf.

@@ -12,6 +12,8 @@
 
 /* The wall clock now, in milliseconds since the epoch. */
 int64_t timefmt_now_ms(void);
+/* The monotonic clock, in milliseconds: for durations, never for dates. */
+int64_t timefmt_mono_ms(void);
 /* "2026-11-22T10:04:00.123Z" into buf; returns buf. */
 char *timefmt_iso(int64_t ms, char *buf, size_t len);
 /* Parse RFC 3339 ("Z" or "+HH:MM", optional fraction). Returns 0 or -1. */

@@ -109,7 +109,7 @@ conn_read_line(struct conn *c, int timeout_ms, char **cause)
 		if (rc == -1 && errno == EINTR) {
 			continue;
 		}
-		if (rc == 0) {
+		if (rc == 0 && timeout_ms >= 0) {
 			*cause = xasprintf("twd did not answer within %d s",
 			    timeout_ms / 1000);
 			return -1;
@@ -127,6 +127,14 @@ conn_read_line(struct conn *c, int timeout_ms, char **cause)
 		c->len += (size_t)n;
 	}
 	return nl - c->buf;
+}
+
+/* Forget the line of n bytes (and its newline) at the start of buf. */
+static void
+conn_consume(struct conn *c, ssize_t n)
+{
+	c->len -= (size_t)n + 1;
+	memmove(c->buf, c->buf + n + 1, c->len);
 }
 
 int
@@ -155,9 +163,29 @@ conn_call(struct conn *c, const char *cmd, json_t *args,
 		return -1;
 	}
 	rc = proto_reply_decode(rep, c->buf, (size_t)n, cause);
-	c->len -= (size_t)n + 1;
-	memmove(c->buf, c->buf + n + 1, c->len);
+	conn_consume(c, n);
 	return rc;
+}
+
+json_t *
+conn_read_event(struct conn *c, char **cause)
+{
+	json_error_t jerr;
+	json_t *msg;
+	ssize_t n;
+
+	if ((n = conn_read_line(c, -1, cause)) == -1) {
+		return NULL;
+	}
+	msg = json_loadb(c->buf, (size_t)n, 0, &jerr);
+	conn_consume(c, n);
+	if (msg == NULL || !json_is_string(json_object_get(msg, "event")) ||
+	    !json_is_object(json_object_get(msg, "data"))) {
+		json_decref(msg);
+		*cause = xstrdup("twd sent something that is no event");
+		return NULL;
+	}
+	return msg;
 }
 
 void

@@ -30,6 +30,11 @@ void conn_close(struct conn *);
  */
 int conn_call(struct conn *, const char *cmd, json_t *args,
     struct proto_reply *rep, int timeout_ms, char **cause);
+/*
+ * Wait for the next event of a subscription ({"event", "ts", "data"}).
+ * Returns it (caller owns), or NULL with *cause.
+ */
+json_t *conn_read_event(struct conn *, char **cause);
 /* Wait until the daemon hangs up (as it does when it exits). */
 void conn_wait_close(struct conn *);
 

@@ -1,6 +1,8 @@
 /*
- * twctl logs: a run's output, the newest run of a task by default; -f
- * follows a running job until it ends and exits with its status.
+ * twctl logs: a run's output, the newest run of a task by default, read from
+ * its log file (logfmt.h); --stdout and --stderr keep one stream. -f follows
+ * a running job, woken by the daemon's run.output events, until it ends, and
+ * exits with its status.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,60 +11,155 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "cmd.h"
+#include "logfmt.h"
 #include "output.h"
+#include "xmalloc.h"
 
-/* How often -f looks for more output and asks whether the run ended. */
-#define FOLLOW_POLL_US (200 * 1000)
+#define READ_CHUNK 65536
 
 static const struct option cmd_logs_longopts[] = {
 	{ "run", required_argument, NULL, 'r' },
 	{ "follow", no_argument, NULL, 'f' },
 	{ "lines", required_argument, NULL, 'n' },
+	{ "stdout", no_argument, NULL, 'O' },
+	{ "stderr", no_argument, NULL, 'E' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Where to start so that only the last lines are printed. */
-static off_t
-tail_offset(int fd, long lines)
-{
-	char buf[8192];
-	off_t end = lseek(fd, 0, SEEK_END), pos = end;
-	long seen = 0;
-	ssize_t n, i;
+#define STREAM_BIT(s) (1U << (s))
 
-	while (pos > 0) {
-		n = pos < (off_t)sizeof buf ? (ssize_t)pos
-		                            : (ssize_t)sizeof buf;
-		pos -= n;
-		if (pread(fd, buf, (size_t)n, pos) != n) {
-			return 0;
-		}
-		for (i = n - 1; i >= 0; i--) {
-			/* The last byte's newline ends the last line. */
-			if (buf[i] == '\n' && pos + i != end - 1 &&
-			    ++seen == lines) {
-				return pos + i + 1;
-			}
-		}
-	}
-	return 0;
+/* A log file read in whole records, a chunk at a time. */
+struct log_reader {
+	int fd;
+	unsigned int streams; /* STREAM_BITs to print; notes always are */
+	size_t len;           /* bytes in buf not yet taken */
+	char buf[READ_CHUNK];
+};
+
+static int
+log_reader_wants(const struct log_reader *lr, const struct logfmt_record *rec)
+{
+	return rec->stream == LOGFMT_NOTE ||
+	    (lr->streams & STREAM_BIT(rec->stream));
 }
 
-/* Copy from fd's position to stdout. Returns 0, or -1 on a write error. */
-static int
-copy_out(int fd)
+/*
+ * Call fn for each whole record from the file's position to its end; an
+ * unended last record waits in buf for the next call, unless final. A line
+ * longer than the buffer (only in a log from an older twd) goes in pieces.
+ */
+static void
+log_reader_each(struct log_reader *lr, int final,
+    void (*fn)(
+        struct log_reader *, const struct logfmt_record *, off_t, void *),
+    void *arg)
 {
-	char buf[65536];
+	struct logfmt_record rec;
+	off_t at = lseek(lr->fd, 0, SEEK_CUR) - (off_t)lr->len;
+	char *p, *nl;
+	size_t left;
 	ssize_t n;
 
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) {
-			return -1;
+	for (;;) {
+		n = read(lr->fd, lr->buf + lr->len, sizeof lr->buf - lr->len);
+		if (n == -1 && errno == EINTR) {
+			continue;
+		}
+		if (n > 0) {
+			lr->len += (size_t)n;
+		}
+		p = lr->buf;
+		left = lr->len;
+		while ((nl = memchr(p, '\n', left)) != NULL) {
+			logfmt_parse(p, (size_t)(nl - p), &rec);
+			fn(lr, &rec, at, arg);
+			at += nl - p + 1;
+			left -= (size_t)(nl - p + 1);
+			p = nl + 1;
+		}
+		if (left == sizeof lr->buf || (n <= 0 && final && left > 0)) {
+			logfmt_parse(p, left, &rec);
+			rec.complete = 0;
+			fn(lr, &rec, at, arg);
+			at += (off_t)left;
+			left = 0;
+		}
+		memmove(lr->buf, p, left);
+		lr->len = left;
+		if (n <= 0) {
+			return;
 		}
 	}
+}
+
+static void
+print_record(
+    struct log_reader *lr, const struct logfmt_record *rec, off_t at, void *arg)
+{
+	(void)at;
+	(void)arg;
+	if (!log_reader_wants(lr, rec)) {
+		return;
+	}
+	if (rec->stream == LOGFMT_NOTE) {
+		printf("[taskweaver: %.*s]\n", (int)rec->len, rec->text);
+		return;
+	}
+	fwrite(rec->text, 1, rec->len, stdout);
+	if (rec->complete) {
+		putchar('\n');
+	}
+}
+
+/* Print what the log has from the reader's position on. */
+static void
+log_reader_print(struct log_reader *lr, int final)
+{
+	log_reader_each(lr, final, print_record, NULL);
 	fflush(stdout);
-	return 0;
+}
+
+/* Where each of the last lines began, for -n. */
+struct tail_state {
+	off_t *starts; /* a ring of lines offsets */
+	long lines, seen;
+	int open[LOGFMT_NOTE + 1]; /* a stream's line is not ended yet */
+};
+
+static void
+tail_record(
+    struct log_reader *lr, const struct logfmt_record *rec, off_t at, void *arg)
+{
+	struct tail_state *ts = arg;
+
+	if (!log_reader_wants(lr, rec)) {
+		return;
+	}
+	if (!ts->open[rec->stream]) {
+		ts->starts[ts->seen++ % ts->lines] = at;
+	}
+	ts->open[rec->stream] = !rec->complete;
+}
+
+/* Put the reader where the last lines (of the streams it shows) begin. */
+static void
+log_reader_tail(struct log_reader *lr, long lines)
+{
+	struct tail_state ts;
+	off_t start = 0;
+
+	memset(&ts, 0, sizeof ts);
+	ts.lines = lines;
+	ts.starts = xreallocarray(NULL, (size_t)lines, sizeof *ts.starts);
+	log_reader_each(lr, 1, tail_record, &ts);
+	if (ts.seen >= lines) {
+		start = ts.starts[ts.seen % lines];
+	}
+	free(ts.starts);
+	lseek(lr->fd, start, SEEK_SET);
+	lr->len = 0;
 }
 
 /* The exit status -f ends with: the job's own, as a shell would give it. */
@@ -82,14 +179,65 @@ run_exit_status(const json_t *run)
 }
 
 static int
+run_is_running(const json_t *run)
+{
+	return strcmp(json_get_string(run, "status", ""), "running") == 0;
+}
+
+/*
+ * Follow the run until it ends: each event says the log has grown. Returns
+ * the exit status for -f.
+ */
+static int
+follow(struct cmd_ctx *ctx, struct log_reader *lr, json_t *run)
+{
+	struct proto_reply rep;
+	json_t *args, *ev;
+	const char *name;
+	char *cause;
+	int rc;
+
+	args = json_pack("{s:[s,s], s:O}", "events", "run.output",
+	    "run.finished", "run", json_object_get(run, "id"));
+	if ((rc = cmd_call(ctx, "subscribe", args, &rep)) != EXIT_OK) {
+		return rc;
+	}
+	/* The run as it was when the subscription began: over already? */
+	if (!run_is_running(json_object_get(rep.data, "run"))) {
+		log_reader_print(lr, 1);
+		rc = run_exit_status(json_object_get(rep.data, "run"));
+		proto_reply_release(&rep);
+		return rc;
+	}
+	proto_reply_release(&rep);
+	for (;;) {
+		log_reader_print(lr, 0);
+		if ((ev = conn_read_event(ctx->conn, &cause)) == NULL) {
+			output_error(0, "daemon_unreachable", "%s", cause);
+			free(cause);
+			return EXIT_UNREACHABLE;
+		}
+		name = json_get_string(ev, "event", "");
+		if (strcmp(name, "run.finished") == 0) {
+			log_reader_print(lr, 1);
+			rc = run_exit_status(json_object_get(ev, "data"));
+			json_decref(ev);
+			return rc;
+		}
+		json_decref(ev);
+	}
+}
+
+static int
 cmd_logs_exec(struct cmd_ctx *ctx)
 {
 	struct proto_reply rep;
+	struct log_reader *lr;
 	json_t *args = json_object(), *run;
 	const char *path;
 	char *end;
 	long long id;
-	int fd, rc, lines = 0;
+	int rc, lines = 0;
 
 	if (ctx->opt['n'] != NULL &&
 	    (lines = cmd_count_option(ctx, 0, 1000000)) == -1) {
@@ -107,9 +255,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		}
 		json_object_set_new(args, "run", json_integer(id));
 	}
-	if ((rc = cmd_call(ctx, "logs", json_deep_copy(args), &rep)) !=
-	    EXIT_OK) {
-		json_decref(args);
+	if ((rc = cmd_call(ctx, "logs", args, &rep)) != EXIT_OK) {
 		return rc;
 	}
 	run = json_object_get(rep.data, "run");
@@ -124,38 +270,34 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		rc = EXIT_FAIL;
 		goto done;
 	}
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	lr = xcalloc(1, sizeof *lr);
+	if ((lr->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 		output_error(
 		    0, "failed", "cannot read '%s': %s", path, strerror(errno));
+		free(lr);
 		rc = EXIT_FAIL;
 		goto done;
 	}
+	lr->streams = STREAM_BIT(LOGFMT_STDOUT) | STREAM_BIT(LOGFMT_STDERR);
+	if (ctx->opt['O'] != NULL || ctx->opt['E'] != NULL) {
+		lr->streams =
+		    (ctx->opt['O'] != NULL ? STREAM_BIT(LOGFMT_STDOUT) : 0) |
+		    (ctx->opt['E'] != NULL ? STREAM_BIT(LOGFMT_STDERR) : 0);
+	}
 	if (lines > 0) {
-		lseek(fd, tail_offset(fd, lines), SEEK_SET);
+		log_reader_tail(lr, lines);
 	}
-	copy_out(fd);
-	if (ctx->opt['f'] != NULL) {
-		/* Pin the run, so a newer one does not take its place. */
-		json_object_set(args, "run", json_object_get(run, "id"));
-		while (strcmp(json_get_string(run, "status", ""), "running") ==
-		    0) {
-			usleep(FOLLOW_POLL_US);
-			copy_out(fd);
-			proto_reply_release(&rep);
-			if ((rc = cmd_call(ctx, "logs", json_deep_copy(args),
-			         &rep)) != EXIT_OK) {
-				close(fd);
-				json_decref(args);
-				return rc;
-			}
-			run = json_object_get(rep.data, "run");
+	if (ctx->opt['f'] != NULL && run_is_running(run)) {
+		rc = follow(ctx, lr, run);
+	} else {
+		log_reader_print(lr, 1);
+		if (ctx->opt['f'] != NULL) {
+			rc = run_exit_status(run);
 		}
-		copy_out(fd);
-		rc = run_exit_status(run);
 	}
-	close(fd);
+	close(lr->fd);
+	free(lr);
 done:
-	json_decref(args);
 	proto_reply_release(&rep);
 	return rc;
 }
@@ -163,9 +305,12 @@ done:
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
 	.summary = "print a run's output, the newest of a task by default",
-	.usage = "[--json] [-f] [-n lines] [--run id] task",
+	.usage = "[--json] [-f] [-n lines] [--run id] [--stdout | --stderr] "
+	         "task",
 	.help = "  -r, --run ID     that run instead of the newest\n"
 	        "  -n, --lines N    only the last N lines\n"
+	        "      --stdout     only what the job wrote to stdout\n"
+	        "      --stderr     only what the job wrote to stderr\n"
 	        "  -f, --follow     follow a running job until it ends, "
 	        "then exit with its\n"
 	        "                   exit status (128 + N for signal N)\n",

@@ -47,6 +47,10 @@ static const char *const history_migrations[] = {
 	"ALTER TABLE runs ADD COLUMN cpu_user_ms INTEGER;"
 	"ALTER TABLE runs ADD COLUMN cpu_sys_ms INTEGER;"
 	"ALTER TABLE runs ADD COLUMN max_rss_kb INTEGER;",
+
+	/* 4: which attempt a run was, and its duration by the monotonic clock. */
+	"ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE runs ADD COLUMN duration_ms INTEGER;",
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -58,7 +62,7 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 #define RUN_COLUMNS                                                            \
 	"id, task, trigger, scheduled_at, started_at, finished_at, status, "   \
 	"exit_code, signal, pid, output_bytes, log_path, reason, truncated, "  \
-	"cpu_user_ms, cpu_sys_ms, max_rss_kb"
+	"cpu_user_ms, cpu_sys_ms, max_rss_kb, attempt, duration_ms"
 
 enum {
 	STMT_INSERT,
@@ -80,15 +84,16 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "INSERT INTO runs (task, trigger, scheduled_at, "
 	    "started_at, finished_at, status, exit_code, signal, pid, "
 	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
-	    "cpu_sys_ms, max_rss_kb) "
+	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14, ?15, ?16)",
+	    "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
 	[STMT_UPDATE] = "UPDATE runs SET task = ?1, trigger = ?2, "
 	                "scheduled_at = ?3, started_at = ?4, finished_at = ?5, "
 	                "status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
 	                "output_bytes = ?10, log_path = ?11, reason = ?12, "
 	                "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
-	                "max_rss_kb = ?16 WHERE id = ?17",
+	                "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18 "
+	                "WHERE id = ?19",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
@@ -303,6 +308,12 @@ history_bind_run(sqlite3_stmt *st, const struct run_record *r)
 	sqlite3_bind_int64(st, 14, r->cpu_user_ms);
 	sqlite3_bind_int64(st, 15, r->cpu_sys_ms);
 	sqlite3_bind_int64(st, 16, r->max_rss_kb);
+	sqlite3_bind_int(st, 17, r->attempt > 0 ? r->attempt : 1);
+	if (r->duration_ms >= 0 && r->finished_ms != 0) {
+		sqlite3_bind_int64(st, 18, r->duration_ms);
+	} else {
+		sqlite3_bind_null(st, 18);
+	}
 }
 
 /* Step a statement that returns no rows, then make it reusable. */
@@ -339,7 +350,7 @@ history_update(struct history *h, const struct run_record *r, char **cause)
 	sqlite3_stmt *st = h->stmt[STMT_UPDATE];
 
 	history_bind_run(st, r);
-	sqlite3_bind_int64(st, 17, r->id);
+	sqlite3_bind_int64(st, 19, r->id);
 	if (history_step_done(h, st, "updating a run", cause) == -1) {
 		return -1;
 	}
@@ -390,6 +401,10 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	r->cpu_user_ms = sqlite3_column_int64(st, 14);
 	r->cpu_sys_ms = sqlite3_column_int64(st, 15);
 	r->max_rss_kb = sqlite3_column_int64(st, 16);
+	r->attempt = sqlite3_column_int(st, 17);
+	r->duration_ms = sqlite3_column_type(st, 18) == SQLITE_NULL
+	    ? -1
+	    : sqlite3_column_int64(st, 18);
 }
 
 int

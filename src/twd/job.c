@@ -21,6 +21,7 @@
 #include "duration.h"
 #include "job.h"
 #include "log.h"
+#include "logfmt.h"
 #include "xmalloc.h"
 
 /*
@@ -30,24 +31,56 @@
  */
 #define JOB_DRAIN_MS 2000
 
+/*
+ * How long a piece of a line may wait for its newline before it is logged
+ * as a piece, so that a progress bar or a prompt shows up while it runs.
+ */
+#define JOB_PARTIAL_MS 500
+
+/* Log records buffered before one write(2). */
+#define JOB_LOG_BUF 65536
+
 #define JOB_EXITED 0x1 /* exit status collected */
 #define JOB_CLOSED 0x2 /* output at end of file (or abandoned) */
 #define JOB_DONE   (JOB_EXITED | JOB_CLOSED)
+
+/* One of the job's output pipes, and the line it has not ended yet. */
+struct job_stream {
+	struct job *job;
+	enum logfmt_stream which;
+	int fd;
+	struct event *ev;
+	size_t npending;
+	char pending[LOGFMT_LINE_MAX];
+};
+
+/* A record of the in-memory tail; text is reused as the ring turns. */
+struct job_line {
+	struct logfmt_record rec;
+	uint64_t seq;
+	char *buf;
+	size_t size;
+};
 
 struct job {
 	struct job_list *list;
 	pid_t pid;
 	int flags;
 	int dead; /* done and reported; freed by the list when idle */
-	int out_fd;
+	struct job_stream out[2]; /* stdout, stderr */
 	int log_fd;
 	int log_failed;
-	struct event *ev_out;
+	size_t nlogbuf;
+	char *logbuf;             /* records not yet written */
+	struct event *ev_partial; /* log pieces of lines left waiting */
 	struct event *ev_timer;   /* SIGKILL after the stop grace, or drain */
 	struct event *ev_timeout; /* the run's own time limit */
 	int64_t kill_grace_ms;
 	int64_t max_output;
-	int64_t kept; /* bytes written to the log */
+	int64_t kept; /* bytes of output written to the log */
+	uint64_t seq; /* records so far */
+	struct job_line tail[JOB_TAIL_LINES];
+	job_output_cb output;
 	int stopping;
 	int64_t stop_deadline_ms;
 	struct job_result result;
@@ -83,6 +116,7 @@ enum {
 
 static void job_gc(evutil_socket_t, short, void *);
 static void job_read(evutil_socket_t, short, void *);
+static void job_partial(evutil_socket_t, short, void *);
 static void job_timer(evutil_socket_t, short, void *);
 
 struct job_list *
@@ -97,10 +131,27 @@ job_list_create(struct event_base *base)
 }
 
 static void
+job_stream_close(struct job_stream *js)
+{
+	if (js->ev != NULL) {
+		event_free(js->ev);
+		js->ev = NULL;
+	}
+	if (js->fd != -1) {
+		close(js->fd);
+		js->fd = -1;
+	}
+}
+
+static void
 job_free(struct job *job)
 {
-	if (job->ev_out != NULL) {
-		event_free(job->ev_out);
+	size_t i;
+
+	job_stream_close(&job->out[0]);
+	job_stream_close(&job->out[1]);
+	if (job->ev_partial != NULL) {
+		event_free(job->ev_partial);
 	}
 	if (job->ev_timer != NULL) {
 		event_free(job->ev_timer);
@@ -108,12 +159,13 @@ job_free(struct job *job)
 	if (job->ev_timeout != NULL) {
 		event_free(job->ev_timeout);
 	}
-	if (job->out_fd != -1) {
-		close(job->out_fd);
-	}
 	if (job->log_fd != -1) {
 		close(job->log_fd);
 	}
+	for (i = 0; i < JOB_TAIL_LINES; i++) {
+		free(job->tail[i].buf);
+	}
+	free(job->logbuf);
 	free(job);
 }
 
@@ -200,6 +252,7 @@ job_update(struct job *job, int flag)
 	if (job->ev_timeout != NULL) {
 		event_del(job->ev_timeout);
 	}
+	event_del(job->ev_partial);
 	if (job->stopping) {
 		/* Whatever of a stopped job's group is left goes with it. */
 		killpg(job->pid, SIGKILL);
@@ -211,28 +264,15 @@ job_update(struct job *job, int flag)
 }
 
 static void
-job_close_output(struct job *job)
-{
-	if (job->ev_out != NULL) {
-		event_free(job->ev_out);
-		job->ev_out = NULL;
-	}
-	if (job->out_fd != -1) {
-		close(job->out_fd);
-		job->out_fd = -1;
-	}
-	job_update(job, JOB_CLOSED);
-}
-
-static void
-job_log_write(struct job *job, const char *buf, size_t n)
+job_log_flush(struct job *job)
 {
 	ssize_t w;
 	size_t off;
 
-	job->kept += (int64_t)n;
-	for (off = 0; off < n && !job->log_failed; off += (size_t)w) {
-		if ((w = write(job->log_fd, buf + off, n - off)) == -1) {
+	for (off = 0; off < job->nlogbuf && !job->log_failed;
+	     off += (size_t)w) {
+		w = write(job->log_fd, job->logbuf + off, job->nlogbuf - off);
+		if (w == -1) {
 			if (errno == EINTR) {
 				w = 0;
 				continue;
@@ -241,29 +281,153 @@ job_log_write(struct job *job, const char *buf, size_t n)
 			log_warn("job %ld: writing its log failed: %s",
 			    (long)job->pid, strerror(errno));
 			job->log_failed = 1;
-			return;
+		}
+	}
+	job->nlogbuf = 0;
+}
+
+/* Log one record: buffered for the file, kept in the tail, reported. */
+static void
+job_record(struct job *job, enum logfmt_stream which, int complete,
+    const char *text, size_t len)
+{
+	struct logfmt_record rec = { which, complete, text, len };
+	struct job_line *l;
+
+	if (job->nlogbuf + LOGFMT_ENCODED_LEN(len) > JOB_LOG_BUF) {
+		job_log_flush(job);
+	}
+	job->nlogbuf += logfmt_encode(job->logbuf + job->nlogbuf, &rec);
+	job->seq++;
+
+	l = &job->tail[(job->seq - 1) % JOB_TAIL_LINES];
+	if (l->size < len) {
+		l->buf = xreallocarray(l->buf, len, 1);
+		l->size = len;
+	}
+	if (len > 0) {
+		memcpy(l->buf, text, len);
+	}
+	l->rec = rec;
+	l->rec.text = l->buf;
+	l->seq = job->seq;
+
+	if (job->output != NULL) {
+		job->output(job, &rec, job->seq, job->arg);
+	}
+}
+
+/* Log output of a stream within max_output; say once what was dropped. */
+static void
+job_output(struct job *job, enum logfmt_stream which, int complete,
+    const char *text, size_t len)
+{
+	char size[32], *note;
+	int64_t room;
+
+	if (job->result.truncated) {
+		return;
+	}
+	room = job->max_output - job->kept;
+	if (job->max_output > 0 && (int64_t)len + complete > room) {
+		if (room > 0) {
+			job_record(job, which, 0, text, (size_t)room);
+			job->kept += room;
+		}
+		job->result.truncated = 1;
+		note = xasprintf("output past %s discarded",
+		    size_format(job->max_output, size, sizeof size));
+		job_record(job, LOGFMT_NOTE, 1, note, strlen(note));
+		free(note);
+		return;
+	}
+	job->kept += (int64_t)len + complete;
+	job_record(job, which, complete, text, len);
+}
+
+/* Log the line a stream has not ended yet, as a piece. */
+static void
+job_stream_piece(struct job_stream *js)
+{
+	if (js->npending > 0) {
+		job_output(js->job, js->which, 0, js->pending, js->npending);
+		js->npending = 0;
+	}
+}
+
+/* Cut what a stream wrote into lines; keep an unended one for later. */
+static void
+job_stream_data(struct job_stream *js, const char *buf, size_t n)
+{
+	const char *nl;
+	size_t take, room;
+
+	while (n > 0) {
+		nl = memchr(buf, '\n', n);
+		take = nl != NULL ? (size_t)(nl - buf) : n;
+		if (js->npending == 0 && nl != NULL &&
+		    take <= LOGFMT_LINE_MAX) {
+			job_output(js->job, js->which, 1, buf, take);
+			buf += take + 1;
+			n -= take + 1;
+			continue;
+		}
+		room = LOGFMT_LINE_MAX - js->npending;
+		if (take > room) {
+			/* A line too long for one record goes in pieces. */
+			memcpy(js->pending + js->npending, buf, room);
+			js->npending += room;
+			job_stream_piece(js);
+			buf += room;
+			n -= room;
+			continue;
+		}
+		memcpy(js->pending + js->npending, buf, take);
+		js->npending += take;
+		buf += take;
+		n -= take;
+		if (nl != NULL) {
+			job_output(
+			    js->job, js->which, 1, js->pending, js->npending);
+			js->npending = 0;
+			buf++;
+			n--;
 		}
 	}
 }
 
-static void
-job_log_note_truncated(struct job *job)
+static int
+job_output_closed(const struct job *job)
 {
-	char size[32], *note;
+	return job->out[0].fd == -1 && job->out[1].fd == -1;
+}
 
-	note = xasprintf("\n[taskweaver: output past %s discarded]\n",
-	    size_format(job->max_output, size, sizeof size));
-	if (!job->log_failed &&
-	    write(job->log_fd, note, strlen(note)) != (ssize_t)strlen(note)) {
-		job->log_failed = 1;
+/* Stop reading a stream, logging what it left unended. */
+static void
+job_stream_end(struct job_stream *js)
+{
+	struct job *job = js->job;
+
+	job_stream_piece(js);
+	job_log_flush(job);
+	job_stream_close(js);
+	if (job_output_closed(job)) {
+		job_update(job, JOB_CLOSED);
 	}
-	free(note);
+}
+
+static void
+job_close_output(struct job *job)
+{
+	job_stream_end(&job->out[0]);
+	job_stream_end(&job->out[1]);
 }
 
 static void
 job_read(evutil_socket_t fd, short what, void *arg)
 {
-	struct job *job = arg;
+	struct job_stream *js = arg;
+	struct job *job = js->job;
 	char buf[65536];
 	ssize_t n;
 
@@ -273,21 +437,40 @@ job_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (n <= 0) {
-		job_close_output(job);
+		job_stream_end(js);
 		return;
 	}
 	job->result.output_bytes += n;
-	if (job->max_output > 0 && job->kept + n > job->max_output) {
-		/* Keep what fits, say once that the rest is gone, read on. */
-		if (!job->result.truncated) {
-			job_log_write(
-			    job, buf, (size_t)(job->max_output - job->kept));
-			job_log_note_truncated(job);
-			job->result.truncated = 1;
-		}
-		return;
+	job_stream_data(js, buf, (size_t)n);
+	job_log_flush(job);
+	if (js->npending > 0 && !evtimer_pending(job->ev_partial, NULL)) {
+		job_timer_set(job->ev_partial, JOB_PARTIAL_MS);
 	}
-	job_log_write(job, buf, (size_t)n);
+}
+
+static void
+job_partial(evutil_socket_t fd, short what, void *arg)
+{
+	struct job *job = arg;
+
+	(void)fd;
+	(void)what;
+	job_stream_piece(&job->out[0]);
+	job_stream_piece(&job->out[1]);
+	job_log_flush(job);
+}
+
+void
+job_tail(const struct job *job, job_tail_cb fn, void *arg)
+{
+	const struct job_line *l;
+	uint64_t s;
+
+	s = job->seq > JOB_TAIL_LINES ? job->seq - JOB_TAIL_LINES + 1 : 1;
+	for (; s <= job->seq; s++) {
+		l = &job->tail[(s - 1) % JOB_TAIL_LINES];
+		fn(&l->rec, l->seq, arg);
+	}
 }
 
 static void
@@ -450,7 +633,7 @@ job_child_limit(const struct job_limit *l)
 }
 
 static void __attribute__((noreturn))
-job_child(const struct job_spec *spec, int out_fd, int status_fd)
+job_child(const struct job_spec *spec, int out_fd, int err_fd, int status_fd)
 {
 	struct job_child_error ce;
 	sigset_t none;
@@ -470,7 +653,7 @@ job_child(const struct job_spec *spec, int out_fd, int status_fd)
 		goto fail;
 	}
 	if (dup2(fd, STDIN_FILENO) == -1 || dup2(out_fd, STDOUT_FILENO) == -1 ||
-	    dup2(out_fd, STDERR_FILENO) == -1) {
+	    dup2(err_fd, STDERR_FILENO) == -1) {
 		ce.stage = JOB_STAGE_FDS;
 		goto fail;
 	}
@@ -530,11 +713,13 @@ job_child_cause(const struct job_spec *spec, const struct job_child_error *ce)
 
 struct job *
 job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
-    void *arg, char **cause)
+    job_output_cb output, void *arg, char **cause)
 {
 	struct job_child_error ce;
 	struct job *job;
-	int out[2] = { -1, -1 }, st[2] = { -1, -1 }, log_fd, saved, status;
+	struct job_stream *js;
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, st[2] = { -1, -1 };
+	int log_fd, saved, status, i;
 	ssize_t n;
 	pid_t pid;
 
@@ -545,7 +730,8 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 		    strerror(errno));
 		return NULL;
 	}
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(st, O_CLOEXEC) == -1) {
+	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
+	    pipe2(st, O_CLOEXEC) == -1) {
 		*cause = xasprintf("cannot create pipes: %s", strerror(errno));
 		goto fail;
 	}
@@ -555,11 +741,14 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	}
 	if (pid == 0) {
 		close(out[0]);
+		close(err[0]);
 		close(st[0]);
-		job_child(spec, out[1], st[1]);
+		job_child(spec, out[1], err[1], st[1]);
 	}
 	close(out[1]);
 	out[1] = -1;
+	close(err[1]);
+	err[1] = -1;
 	close(st[1]);
 	st[1] = -1;
 
@@ -580,18 +769,26 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	job = xcalloc(1, sizeof *job);
 	job->list = jl;
 	job->pid = pid;
-	job->out_fd = out[0];
 	job->log_fd = log_fd;
+	job->logbuf = xmalloc(JOB_LOG_BUF);
 	job->done = done;
+	job->output = output;
 	job->arg = arg;
 	job->result.exit_code = -1;
 	job->kill_grace_ms = spec->kill_grace_ms;
 	job->max_output = spec->max_output;
-	evutil_make_socket_nonblocking(job->out_fd);
-	job->ev_out = event_new(
-	    jl->base, job->out_fd, EV_READ | EV_PERSIST, job_read, job);
+	for (i = 0; i < 2; i++) {
+		js = &job->out[i];
+		js->job = job;
+		js->which = i == 0 ? LOGFMT_STDOUT : LOGFMT_STDERR;
+		js->fd = i == 0 ? out[0] : err[0];
+		evutil_make_socket_nonblocking(js->fd);
+		js->ev = event_new(
+		    jl->base, js->fd, EV_READ | EV_PERSIST, job_read, js);
+		event_add(js->ev, NULL);
+	}
+	job->ev_partial = event_new(jl->base, -1, 0, job_partial, job);
 	job->ev_timer = event_new(jl->base, -1, 0, job_timer, job);
-	event_add(job->ev_out, NULL);
 	if (spec->timeout_ms > 0) {
 		job->ev_timeout = event_new(jl->base, -1, 0, job_timeout, job);
 		job_timer_set(job->ev_timeout, spec->timeout_ms);
@@ -608,6 +805,12 @@ fail:
 	}
 	if (out[1] != -1) {
 		close(out[1]);
+	}
+	if (err[0] != -1) {
+		close(err[0]);
+	}
+	if (err[1] != -1) {
+		close(err[1]);
 	}
 	if (st[0] != -1) {
 		close(st[0]);

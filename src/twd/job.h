@@ -9,6 +9,11 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "logfmt.h"
+
+/* Records of a running job's output kept in memory for followers. */
+#define JOB_TAIL_LINES 100
+
 struct event_base;
 struct job;
 struct job_list;
@@ -57,6 +62,13 @@ struct job_result {
  * job is freed after the callback returns; do not keep it.
  */
 typedef void (*job_done_cb)(struct job *, const struct job_result *, void *);
+/*
+ * Called for each record of output as it is logged (see logfmt.h); seq
+ * counts the run's records from 1. The record is borrowed for the call.
+ */
+typedef void (*job_output_cb)(
+    struct job *, const struct logfmt_record *, uint64_t seq, void *);
+typedef void (*job_tail_cb)(const struct logfmt_record *, uint64_t seq, void *);
 
 struct job_list *job_list_create(struct event_base *);
 /* Frees the list; jobs still in it are forgotten without being signalled. */
@@ -67,12 +79,16 @@ size_t job_list_count(const struct job_list *);
 void job_list_reap(struct job_list *);
 
 /*
- * Start spec. Returns the job, owned by the list, or NULL with *cause (caller
- * frees) when it could not start: the log could not be created, fork failed,
- * the directory or the program is missing. Nothing runs in that case.
+ * Start spec. Its stdout and stderr go to the log as records (logfmt.h),
+ * each also to output when that is not NULL. Returns the job, owned by the
+ * list, or NULL with *cause (caller frees) when it could not start: the log
+ * could not be created, fork failed, the directory or the program is
+ * missing. Nothing runs in that case.
  */
 struct job *job_start(struct job_list *, const struct job_spec *, job_done_cb,
-    void *arg, char **cause);
+    job_output_cb output, void *arg, char **cause);
+/* The last JOB_TAIL_LINES records of output, oldest first, to fn. */
+void job_tail(const struct job *, job_tail_cb fn, void *arg);
 pid_t job_pid(const struct job *);
 /*
  * Ask the job's process group to stop: SIGTERM now, SIGKILL if anything is

@@ -33,18 +33,30 @@ struct request_error {
 	char *message;
 };
 
+/* c is the client asking, for what must stay with it (subscriptions). */
 typedef json_t *(*request_fn)(
-    struct twd *, json_t *args, struct request_error *);
+    struct twd *, struct client *c, json_t *args, struct request_error *);
 
-static json_t *req_history(struct twd *, json_t *, struct request_error *);
-static json_t *req_kill(struct twd *, json_t *, struct request_error *);
-static json_t *req_list(struct twd *, json_t *, struct request_error *);
-static json_t *req_logs(struct twd *, json_t *, struct request_error *);
-static json_t *req_next(struct twd *, json_t *, struct request_error *);
-static json_t *req_run(struct twd *, json_t *, struct request_error *);
-static json_t *req_show(struct twd *, json_t *, struct request_error *);
-static json_t *req_shutdown(struct twd *, json_t *, struct request_error *);
-static json_t *req_status(struct twd *, json_t *, struct request_error *);
+static json_t *
+req_history(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_kill(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_list(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_logs(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_next(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_run(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_show(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_shutdown(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_subscribe(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_status(struct twd *, struct client *, json_t *, struct request_error *);
 
 /* Keep alphabetized. */
 static const struct {
@@ -60,6 +72,7 @@ static const struct {
 	{ "show", req_show },
 	{ "shutdown", req_shutdown },
 	{ "status", req_status },
+	{ "subscribe", req_subscribe },
 };
 
 #define NREQUESTS (sizeof request_table / sizeof request_table[0])
@@ -111,12 +124,14 @@ arg_task(struct twd *twd, json_t *args, struct request_error *err)
 }
 
 static json_t *
-req_status(struct twd *twd, json_t *args, struct request_error *err)
+req_status(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	json_t *o = json_object();
 	char buf[TIMEFMT_ISO_LEN];
 	int64_t now = twd_now_ms();
 
+	(void)c;
 	(void)args;
 	(void)err;
 	json_object_set_new(o, "version", json_string(TW_VERSION));
@@ -139,11 +154,13 @@ req_status(struct twd *twd, json_t *args, struct request_error *err)
 }
 
 static json_t *
-req_list(struct twd *twd, json_t *args, struct request_error *err)
+req_list(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	json_t *tasks = json_array(), *o;
 	size_t i;
 
+	(void)c;
 	(void)args;
 	(void)err;
 	for (i = 0; i < twd->ntasks; i++) {
@@ -167,13 +184,15 @@ fire_cmp(const void *a, const void *b)
 }
 
 static json_t *
-req_next(struct twd *twd, json_t *args, struct request_error *err)
+req_next(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	json_t *fires = json_array(), *sorted, *o, *v, **items;
 	json_int_t count = NEXT_DEFAULT_COUNT;
 	struct task *t = NULL;
 	size_t i, n;
 
+	(void)c;
 	if (json_object_get(args, "task") != NULL &&
 	    (t = arg_task(twd, args, err)) == NULL) {
 		json_decref(fires);
@@ -213,13 +232,15 @@ req_next(struct twd *twd, json_t *args, struct request_error *err)
 }
 
 static json_t *
-req_run(struct twd *twd, json_t *args, struct request_error *err)
+req_run(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	struct task *t;
 	char *cause;
 	int64_t id;
 	json_t *o;
 
+	(void)c;
 	if ((t = arg_task(twd, args, err)) == NULL) {
 		return NULL;
 	}
@@ -252,7 +273,8 @@ history_collect(const struct run_record *r, void *arg)
 }
 
 static json_t *
-req_history(struct twd *twd, json_t *args, struct request_error *err)
+req_history(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	struct history_filter f = { .limit = HISTORY_DEFAULT_LIMIT };
 	enum run_status status;
@@ -260,6 +282,7 @@ req_history(struct twd *twd, json_t *args, struct request_error *err)
 	json_t *runs, *o, *v;
 	char *cause;
 
+	(void)c;
 	f.task = arg_string(args, "task", 0, err);
 	f.status = arg_string(args, "status", 0, err);
 	since = arg_string(args, "since", 0, err);
@@ -350,25 +373,91 @@ arg_run(struct twd *twd, json_t *args, struct request_error *err)
 }
 
 static json_t *
-req_logs(struct twd *twd, json_t *args, struct request_error *err)
+req_logs(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
-	json_t *run, *o;
+	json_t *run, *tail, *o;
 
+	(void)c;
 	if ((run = arg_run(twd, args, err)) == NULL) {
 		return NULL;
 	}
 	o = json_object();
+	if ((tail = tasks_run_tail(twd,
+	         json_integer_value(json_object_get(run, "id")))) != NULL) {
+		json_object_set_new(o, "tail", tail);
+	}
 	json_object_set_new(o, "run", run);
 	return o;
 }
 
 static json_t *
-req_show(struct twd *twd, json_t *args, struct request_error *err)
+req_subscribe(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	json_t *events = json_object_get(args, "events"), *v, *names, *o;
+	json_t *run = NULL;
+	const char *task = arg_string(args, "task", 0, err);
+	proto_event_set set = 0;
+	size_t i;
+	int ev;
+
+	if (err->code != NULL) {
+		return NULL;
+	}
+	if (!json_is_array(events)) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xstrdup("argument 'events' must be an array of event "
+		            "names or patterns, such as [\"run.*\"]"));
+	}
+	json_array_foreach(events, i, v)
+	{
+		if (!json_is_string(v)) {
+			return request_fail(err, PROTO_E_BAD_REQUEST,
+			    xstrdup("argument 'events' must hold strings"));
+		}
+		if (proto_event_match(json_string_value(v), &set) == 0) {
+			return request_fail(err, PROTO_E_BAD_REQUEST,
+			    xasprintf(
+			        "no event matches '%s'", json_string_value(v)));
+		}
+	}
+	if (task != NULL && tasks_find(twd, task) == NULL) {
+		return request_fail(err, PROTO_E_NOT_FOUND,
+		    xasprintf("no task named '%s'", task));
+	}
+	if (json_object_get(args, "run") != NULL &&
+	    (run = arg_run(twd, args, err)) == NULL) {
+		return NULL;
+	}
+	client_subscribe(c, set, task,
+	    run != NULL ? json_integer_value(json_object_get(run, "id")) : 0);
+
+	o = json_object();
+	names = json_array();
+	for (ev = 0; ev < PROTO_EV_COUNT; ev++) {
+		if (set & (1U << ev)) {
+			json_array_append_new(names,
+			    json_string(
+			        proto_event_name((enum proto_event)ev)));
+		}
+	}
+	json_object_set_new(o, "events", names);
+	if (run != NULL) {
+		json_object_set_new(o, "run", run);
+	}
+	return o;
+}
+
+static json_t *
+req_show(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	struct task *t;
 	json_t *o, *runs;
 	char *cause;
 
+	(void)c;
 	if ((t = arg_task(twd, args, err)) == NULL) {
 		return NULL;
 	}
@@ -387,7 +476,8 @@ req_show(struct twd *twd, json_t *args, struct request_error *err)
 }
 
 static json_t *
-req_kill(struct twd *twd, json_t *args, struct request_error *err)
+req_kill(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	const char *task = arg_string(args, "task", 0, err);
 	const char *name = arg_string(args, "signal", 0, err);
@@ -395,6 +485,7 @@ req_kill(struct twd *twd, json_t *args, struct request_error *err)
 	int sig = SIGTERM;
 	size_t n;
 
+	(void)c;
 	if (err->code != NULL) {
 		return NULL;
 	}
@@ -424,10 +515,12 @@ req_kill(struct twd *twd, json_t *args, struct request_error *err)
 }
 
 static json_t *
-req_shutdown(struct twd *twd, json_t *args, struct request_error *err)
+req_shutdown(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	json_t *o = json_object();
 
+	(void)c;
 	(void)args;
 	(void)err;
 	json_object_set_new(o, "pid", json_integer(getpid()));
@@ -468,7 +561,7 @@ request_dispatch(struct client *c, struct proto_request *req, void *arg)
 		free(msg);
 		return;
 	}
-	data = request_table[i].fn(twd, req->args, &err);
+	data = request_table[i].fn(twd, c, req->args, &err);
 	if (data == NULL) {
 		client_send(c,
 		    proto_reply_error(req->id,

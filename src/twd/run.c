@@ -169,9 +169,14 @@ run_record_json(const struct run_record *r)
 	json_object_set_new(o, "scheduled_at", run_time_json(r->scheduled_ms));
 	json_object_set_new(o, "started_at", run_time_json(r->started_ms));
 	json_object_set_new(o, "finished_at", run_time_json(r->finished_ms));
+	json_object_set_new(o, "attempt", json_integer(r->attempt));
 	if (r->finished_ms != 0) {
+		/* Rows from before durations were measured use the wall clock. */
 		json_object_set_new(o, "duration",
-		    json_real((double)(r->finished_ms - r->started_ms) / 1000));
+		    json_real((double)(r->duration_ms >= 0
+		                      ? r->duration_ms
+		                      : r->finished_ms - r->started_ms) /
+		        1000));
 	} else {
 		json_object_set_new(o, "duration", json_null());
 	}

@@ -41,6 +41,8 @@ struct run_record {
 	int64_t cpu_user_ms; /* 0 until it finished */
 	int64_t cpu_sys_ms;
 	int64_t max_rss_kb;
+	int attempt;         /* 1, then 2 ... for retries */
+	int64_t duration_ms; /* by the monotonic clock; -1 if unknown */
 	char *log_path;
 	char *reason; /* why it failed to start, was killed or lost */
 };

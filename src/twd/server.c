@@ -21,10 +21,17 @@
 
 #include "log.h"
 #include "server.h"
+#include "timefmt.h"
 #include "xmalloc.h"
 
 /* Replies a client has not read yet; past this it is dropped as stuck. */
 #define CLIENT_MAX_PENDING (16 * 1024 * 1024)
+
+/*
+ * A subscriber this far behind misses lossy events (a job's output lines)
+ * until it catches up; the others still reach it.
+ */
+#define CLIENT_MAX_LAG (256 * 1024)
 
 /*
  * How long a refused client may go on sending after our last reply. Closing
@@ -39,7 +46,12 @@ struct client {
 	unsigned long id;
 	int closing; /* flush what is queued, then drop */
 	struct event *ev_linger;
-	int dead; /* to be freed when the loop is idle */
+	int dead;               /* to be freed when the loop is idle */
+	proto_event_set events; /* subscribed to */
+	char *task;             /* only this task's, when set */
+	int64_t run;            /* only this run's, when not 0 */
+	char *held; /* the newest lossy event skipped while it lagged */
+	size_t nheld;
 	TAILQ_ENTRY(client) entry;
 };
 
@@ -75,6 +87,8 @@ client_free(struct client *c)
 		event_free(c->ev_linger);
 	}
 	bufferevent_free(c->bev);
+	free(c->task);
+	free(c->held);
 	free(c);
 }
 
@@ -118,10 +132,22 @@ server_gc(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void
+client_send_line(struct client *c, const char *line, size_t len)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	if (evbuffer_get_length(out) + len > CLIENT_MAX_PENDING) {
+		log_warn("client %lu: not reading its replies; dropped", c->id);
+		client_drop(c);
+		return;
+	}
+	evbuffer_add(out, line, len);
+}
+
 void
 client_send(struct client *c, json_t *msg)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	json_t *id;
 	char *line;
 	size_t len;
@@ -139,14 +165,89 @@ client_send(struct client *c, json_t *msg)
 		line = proto_encode(msg, &len);
 	}
 	json_decref(msg);
-	if (evbuffer_get_length(out) + len > CLIENT_MAX_PENDING) {
-		log_warn("client %lu: not reading its replies; dropped", c->id);
-		free(line);
-		client_drop(c);
-		return;
-	}
-	evbuffer_add(out, line, len);
+	client_send_line(c, line, len);
 	free(line);
+}
+
+void
+client_subscribe(
+    struct client *c, proto_event_set events, const char *task, int64_t run)
+{
+	c->events = events;
+	free(c->task);
+	c->task = task != NULL ? xstrdup(task) : NULL;
+	c->run = run;
+}
+
+/* Whether c is to get ev of task and run. */
+static int
+client_wants(
+    const struct client *c, enum proto_event ev, const char *task, int64_t run)
+{
+	if (c->dead || c->closing || !(c->events & (1U << ev))) {
+		return 0;
+	}
+	if (c->task != NULL && (task == NULL || strcmp(c->task, task) != 0)) {
+		return 0;
+	}
+	return c->run == 0 || c->run == run;
+}
+
+int
+server_wants(const struct server *srv, enum proto_event ev, const char *task,
+    int64_t run)
+{
+	const struct client *c;
+
+	TAILQ_FOREACH(c, &srv->clients, entry)
+	{
+		if (client_wants(c, ev, task, run)) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+void
+server_publish(struct server *srv, enum proto_event ev, const char *task,
+    int64_t run, int lossy, json_t *data)
+{
+	struct client *c;
+	char ts[TIMEFMT_ISO_LEN], *line = NULL;
+	json_t *msg;
+	size_t len = 0;
+
+	TAILQ_FOREACH(c, &srv->clients, entry)
+	{
+		if (!client_wants(c, ev, task, run)) {
+			continue;
+		}
+		if (line == NULL) {
+			msg = json_pack("{s:s, s:s, s:O}", "event",
+			    proto_event_name(ev), "ts",
+			    timefmt_iso(timefmt_now_ms(), ts, sizeof ts),
+			    "data", data);
+			line = proto_encode(msg, &len);
+			json_decref(msg);
+			if (line == NULL) {
+				log_warn("event %s is over the message size "
+				         "limit; not sent",
+				    proto_event_name(ev));
+				break;
+			}
+		}
+		if (lossy &&
+		    evbuffer_get_length(bufferevent_get_output(c->bev)) >
+		        CLIENT_MAX_LAG) {
+			free(c->held);
+			c->held = xstrndup(line, len);
+			c->nheld = len;
+			continue;
+		}
+		client_send_line(c, line, len);
+	}
+	free(line);
+	json_decref(data);
 }
 
 /* Reply with an error, then hang up once it is written. */
@@ -215,8 +316,17 @@ client_write(struct bufferevent *bev, void *arg)
 	struct client *c = arg;
 	struct timeval tv = { CLIENT_LINGER_SECS, 0 };
 
-	if (!c->closing || c->ev_linger != NULL ||
-	    evbuffer_get_length(bufferevent_get_output(bev)) != 0) {
+	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0) {
+		return;
+	}
+	if (c->held != NULL && !c->closing) {
+		/* Caught up: the newest skipped event shows what was missed. */
+		client_send_line(c, c->held, c->nheld);
+		free(c->held);
+		c->held = NULL;
+		return;
+	}
+	if (!c->closing || c->ev_linger != NULL) {
 		return;
 	}
 	/* All said: hang up our side, and drop it at its EOF or the timer. */

@@ -31,4 +31,21 @@ size_t server_clients(const struct server *);
 /* Queue msg (takes ownership) to the client. */
 void client_send(struct client *, json_t *msg);
 
+/*
+ * From now on push the client the events in the set: only those of task,
+ * when not NULL, and of run, when not 0. Replaces what it had asked for.
+ */
+void client_subscribe(
+    struct client *, proto_event_set, const char *task, int64_t run);
+/* Whether a client is subscribed to ev of task and run. */
+int server_wants(
+    const struct server *, enum proto_event ev, const char *task, int64_t run);
+/*
+ * Push ev with data (taken) to its subscribers. A lossy event is skipped
+ * for a subscriber that has fallen behind in reading; the newest one it
+ * missed is sent when it has caught up.
+ */
+void server_publish(struct server *, enum proto_event ev, const char *task,
+    int64_t run, int lossy, json_t *data);
+
 #endif

@@ -44,7 +44,8 @@ struct active_run {
 	struct twd *twd;
 	struct run_record rec;
 	struct job *job;
-	char *stop_reason; /* why twd stopped it, if it did */
+	char *stop_reason;    /* why twd stopped it, if it did */
+	int64_t started_mono; /* for its duration */
 	int64_t timeout_ms;
 	int64_t kill_grace_ms;
 	TAILQ_ENTRY(active_run) entry;
@@ -339,6 +340,52 @@ active_run_free(struct active_run *ar)
 }
 
 static void
+tasks_publish_run(struct twd *twd, enum proto_event ev, struct run_record *r)
+{
+	if (twd_wants(twd, ev, r->task, r->id)) {
+		twd_publish(twd, ev, r->task, r->id, 0, run_record_json(r));
+	}
+}
+
+/* One record of a run's output as the protocol has it. */
+static json_t *
+output_line_json(const struct logfmt_record *rec, uint64_t seq)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "seq", json_integer((json_int_t)seq));
+	json_object_set_new(
+	    o, "stream", json_string(logfmt_stream_name(rec->stream)));
+	json_object_set_new(o, "text", proto_string_lossy(rec->text, rec->len));
+	json_object_set_new(o, "complete", json_boolean(rec->complete));
+	return o;
+}
+
+static void
+tasks_run_output(
+    struct job *job, const struct logfmt_record *rec, uint64_t seq, void *arg)
+{
+	struct active_run *ar = arg;
+	struct run_record *r = &ar->rec;
+	json_t *o;
+
+	(void)job;
+	if (!twd_wants(ar->twd, PROTO_EV_RUN_OUTPUT, r->task, r->id)) {
+		return;
+	}
+	o = output_line_json(rec, seq);
+	json_object_set_new(o, "run", json_integer(r->id));
+	json_object_set_new(o, "task", json_string(r->task));
+	twd_publish(ar->twd, PROTO_EV_RUN_OUTPUT, r->task, r->id, 1, o);
+}
+
+static void
+tail_collect(const struct logfmt_record *rec, uint64_t seq, void *arg)
+{
+	json_array_append_new(arg, output_line_json(rec, seq));
+}
+
+static void
 tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 {
 	struct active_run *ar = arg;
@@ -349,6 +396,7 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 
 	(void)job;
 	r->finished_ms = twd_now_ms();
+	r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 	r->output_bytes = res->output_bytes;
 	r->exit_code = res->how == JOB_END_EXITED ? res->exit_code : -1;
 	r->signal = res->how == JOB_END_SIGNALED ? res->signal : 0;
@@ -375,8 +423,8 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	}
 	log_info("run %" PRId64 " '%s' finished: %s in %s", r->id, r->task,
 	    run_describe(r, what, sizeof what),
-	    duration_format_ms(
-	        r->finished_ms - r->started_ms, dur, sizeof dur));
+	    duration_format_ms(r->duration_ms, dur, sizeof dur));
+	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, r);
 
 	if ((t = tasks_find(twd, r->task)) != NULL) {
 		t->running--;
@@ -478,7 +526,8 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	spec.max_output = def->max_output;
 	ar->timeout_ms = def->timeout_ms;
 	ar->kill_grace_ms = def->kill_grace_ms;
-	job = job_start(twd->jobs, &spec, tasks_run_done, ar, why);
+	job = job_start(
+	    twd->jobs, &spec, tasks_run_done, tasks_run_output, ar, why);
 
 	if (argv != (const char **)def->argv) {
 		free(argv);
@@ -528,8 +577,11 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 	r->trigger = trigger;
 	r->scheduled_ms = scheduled_ms;
 	r->started_ms = twd_now_ms();
+	ar->started_mono = timefmt_mono_ms();
 	r->status = RUN_RUNNING;
 	r->exit_code = -1;
+	r->attempt = 1;
+	r->duration_ms = -1;
 	if (history_insert(twd->history, r, cause) == -1) {
 		active_run_free(ar);
 		return -1;
@@ -542,6 +594,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 	if (ar->job == NULL) {
 		r->status = RUN_START_FAILED;
 		r->finished_ms = twd_now_ms();
+		r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 		r->reason = why;
 		if (history_update(twd->history, r, &ignored) == -1) {
 			log_error("run %" PRId64 ": %s", id, ignored);
@@ -553,6 +606,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 		    xasprintf("run %" PRId64 " of '%s' could not start: %s", id,
 		        r->task, why);
 		task_set_last(t, r);
+		tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, r);
 		active_run_free(ar);
 		return -1;
 	}
@@ -566,6 +620,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 	t->running++;
 	task_set_last(t, r);
 	log_info("run %" PRId64 " '%s' started (pid %d)", id, r->task, r->pid);
+	tasks_publish_run(twd, PROTO_EV_RUN_STARTED, r);
 	return id;
 }
 
@@ -858,6 +913,23 @@ tasks_boot(struct twd *twd)
 		log_info("first start in this boot: %zu @reboot task%s", n,
 		    n == 1 ? "" : "s");
 	}
+}
+
+json_t *
+tasks_run_tail(struct twd *twd, int64_t run_id)
+{
+	struct active_run *ar;
+	json_t *lines;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (ar->rec.id == run_id) {
+			lines = json_array();
+			job_tail(ar->job, tail_collect, lines);
+			return lines;
+		}
+	}
+	return NULL;
 }
 
 json_t *

@@ -67,5 +67,7 @@ void task_next_fires(const struct task *, int count, json_t *fires);
 void tasks_boot(struct twd *);
 /* The protocol form of a run in flight, by id; NULL if not running. */
 json_t *tasks_run_json(struct twd *, int64_t run_id);
+/* The last lines of a run in flight ([{seq, stream, text, complete}]). */
+json_t *tasks_run_tail(struct twd *, int64_t run_id);
 
 #endif

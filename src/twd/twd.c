@@ -83,6 +83,23 @@ twd_now_ms(void)
 	return timefmt_now_ms();
 }
 
+int
+twd_wants(struct twd *twd, enum proto_event ev, const char *task, int64_t run)
+{
+	return twd->server != NULL && server_wants(twd->server, ev, task, run);
+}
+
+void
+twd_publish(struct twd *twd, enum proto_event ev, const char *task, int64_t run,
+    int lossy, json_t *data)
+{
+	if (twd->server == NULL) {
+		json_decref(data);
+		return;
+	}
+	server_publish(twd->server, ev, task, run, lossy, data);
+}
+
 static void
 twd_grace_over(evutil_socket_t fd, short what, void *arg)
 {

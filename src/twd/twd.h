@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "proto.h"
+
 struct alarm_set;
 struct config;
 struct event;
@@ -49,6 +51,11 @@ struct twd {
 
 /* Wall-clock milliseconds since the epoch. */
 int64_t twd_now_ms(void);
+/* Whether a client listens for ev of task and run. */
+int twd_wants(struct twd *, enum proto_event, const char *task, int64_t run);
+/* Tell the clients that listen; takes data. Lossy: see server_publish. */
+void twd_publish(struct twd *, enum proto_event, const char *task, int64_t run,
+    int lossy, json_t *data);
 /* Begin an orderly shutdown (idempotent): see twd(1), SHUTDOWN. */
 void twd_stop(struct twd *, const char *why);
 

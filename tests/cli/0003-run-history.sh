@@ -17,8 +17,13 @@ out=$(twctl run hello)
 expect_contains "$out" "started run 1 of 'hello'"
 wait_until "hello to finish" run_status_is hello ok
 log="$TW_STATE_DIR/logs/hello/1.log"
-[ "$(cat "$log")" = "hello from hello run 1
-oops" ] || fail "log: $(cat "$log")"
+[ "$(twctl logs --stdout hello)" = "hello from hello run 1" ] || fail "stdout: $(cat "$log")"
+[ "$(twctl logs --stderr hello)" = "oops" ] || fail "stderr: $(cat "$log")"
+[ "$(twctl logs hello | sort)" = "hello from hello run 1
+oops" ] || fail "both: $(twctl logs hello)"
+# The file marks each line with its stream (taskweaver(5), LOG FILES).
+grep -qx 'O hello from hello run 1' "$log" || fail "log: $(cat "$log")"
+grep -qx 'E oops' "$log" || fail "log: $(cat "$log")"
 
 id=$(twctl run --json broken | jget 'd["id"]')
 [ "$id" = 2 ] || fail "run --json id: $id"
@@ -63,4 +68,4 @@ kill -HUP "$TWD_PID"
 wait_until "the reload" sh -c "'$TWCTL' list | grep -q '^where '"
 id=$(twctl --json run where | jget 'd["id"]')
 wait_until "where to finish" run_status_is where ok
-[ "$(cat "$TW_STATE_DIR/logs/where/$id.log")" = "$HOME" ] || fail "cwd: $(cat "$TW_STATE_DIR/logs/where/$id.log")"
+[ "$(twctl logs -r "$id" where)" = "$HOME" ] || fail "cwd: $(twctl logs -r "$id" where)"

@@ -1,9 +1,14 @@
 # Jobs that misbehave are contained and recorded: timeouts, SIGTERM
 # ignored, orphaned grandchildren, start failures, resource limits, a flood
-# of output, and many runs leaving no zombie and no descriptor behind.
+# of output, a fork loop, and 1,000 runs leaving no zombie and no
+# descriptor behind.
 . "$(dirname "$0")/lib.sh"
 
 printf '#!/bin/sh\necho hi\n' >"$T/noexec.sh"
+# A fork loop that would make 1,000 processes. The kernel does not hold
+# root to RLIMIT_NPROC, so as root the loop runs as nobody.
+as_user=""
+[ "$(id -u)" != 0 ] || as_user="setpriv --reuid=65534 --regid=65534 --clear-groups"
 chmod 644 "$T/noexec.sh"
 tasks <<YAML
 defaults:
@@ -36,6 +41,9 @@ tasks:
     command: head -c 104857600 /dev/zero
     max_output: 1M
   quick: {command: "true"}
+  forky:
+    command: $as_user sh -c 'i=0; while [ \$i -lt 1000 ]; do sleep 2 >/dev/null 2>&1 & i=\$((i+1)); done; echo made all 1000'
+    limits: {nproc: 20}
 YAML
 start_twd
 
@@ -79,16 +87,16 @@ expect_contains "$(cat "$T/err")" "Permission denied"
 
 run_and_wait argv
 id=$(twctl --json history -n 1 argv | jget 'd[0]["id"]')
-[ "$(cat "$TW_STATE_DIR/logs/argv/$id.log")" = "a b|c'd|\$HOME|" ] || fail "argv: $(cat "$TW_STATE_DIR/logs/argv/$id.log")"
+[ "$(twctl logs -r "$id" argv)" = "a b|c'd|\$HOME|" ] || fail "argv: $(twctl logs -r "$id" argv)"
 
 run_and_wait envy
 id=$(twctl --json history -n 1 envy | jget 'd[0]["id"]')
-[ "$(cat "$TW_STATE_DIR/logs/envy/$id.log")" = "hello envy 1
-0027" ] || fail "env: $(cat "$TW_STATE_DIR/logs/envy/$id.log")"
+[ "$(twctl logs -r "$id" envy)" = "hello envy 1
+0027" ] || fail "env: $(twctl logs -r "$id" envy)"
 
 run_and_wait hog
 [ "$(status_of hog)" = failed ] || fail "hog was not stopped by its memory limit"
-expect_contains "$(cat "$TW_STATE_DIR/logs/hog/"*.log)" "MemoryError"
+expect_contains "$(twctl logs --stderr hog)" "MemoryError"
 
 run_and_wait spin
 [ "$(status_of spin)" = failed ] || fail "spin"
@@ -109,6 +117,12 @@ size=$(wc -c <"$TW_STATE_DIR/logs/flood/$(twctl --json history -n 1 flood | jget
 rss=$(awk '/VmRSS/ { print $2 }' "/proc/$TWD_PID/status")
 [ "$rss" -lt 65536 ] || fail "twd's RSS grew to $rss kB"
 
+# The process limit stops the fork loop well short of its 1,000.
+run_and_wait forky
+[ "$(status_of forky)" = failed ] || fail "forky: $(twctl history forky)"
+expect_contains "$(twctl logs --stderr forky)" "fork"
+[ -z "$(twctl logs --stdout forky)" ] || fail "the fork loop made all its processes"
+
 # Many runs leave no zombie and no descriptor behind.
 fds_before=$(ls "/proc/$TWD_PID/fd" | wc -l)
 python3 - "$TW_SOCKET" <<'PY'
@@ -116,12 +130,12 @@ import json, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 f = s.makefile("rb")
-for i in range(200):
+for i in range(1000):
     s.sendall(b'{"cmd": "run", "args": {"task": "quick"}}\n')
     r = json.loads(f.readline())
     assert r["ok"], r
 PY
-wait_until "200 quick runs" sh -c "[ \"\$('$TWCTL' --json history -n 1000 quick | python3 -c 'import json,sys; print(sum(r[\"status\"] == \"ok\" for r in json.load(sys.stdin)))')\" = 200 ]"
+wait_until "1000 quick runs" sh -c "[ \"\$('$TWCTL' --json history -n 1000 quick | python3 -c 'import json,sys; print(sum(r[\"status\"] == \"ok\" for r in json.load(sys.stdin)))')\" = 1000 ]"
 fds_after=$(ls "/proc/$TWD_PID/fd" | wc -l)
 [ "$fds_after" -le "$fds_before" ] || fail "descriptors grew from $fds_before to $fds_after"
 ! ps -o stat= --ppid "$TWD_PID" | grep -q Z || fail "zombies left"

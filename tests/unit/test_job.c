@@ -19,6 +19,7 @@
 #include <event2/event.h>
 
 #include "job.h"
+#include "logfmt.h"
 #include "tmpdir.h"
 
 struct fixture {
@@ -29,6 +30,8 @@ struct fixture {
 	struct job_list *jobs;
 	int done;
 	struct job_result res;
+	uint64_t last_seq; /* of the records job_output_cb saw */
+	char seen[4096];   /* their text, one line each */
 };
 
 static void
@@ -49,6 +52,20 @@ on_done(struct job *job, const struct job_result *res, void *arg)
 	(void)job;
 	f->done++;
 	f->res = *res;
+}
+
+static void
+on_output(
+    struct job *job, const struct logfmt_record *rec, uint64_t seq, void *arg)
+{
+	struct fixture *f = arg;
+	size_t used = strlen(f->seen);
+
+	(void)job;
+	assert_int_equal(seq, f->last_seq + 1);
+	f->last_seq = seq;
+	snprintf(f->seen + used, sizeof f->seen - used, "%s:%.*s\n",
+	    logfmt_stream_name(rec->stream), (int)rec->len, rec->text);
 }
 
 static int
@@ -95,7 +112,7 @@ start_sh(struct fixture *f, const char *script, const char *cwd)
 	struct job *job;
 	char *cause = NULL;
 
-	job = job_start(f->jobs, &spec, on_done, f, &cause);
+	job = job_start(f->jobs, &spec, on_done, on_output, f, &cause);
 	if (job == NULL) {
 		fail_msg("job_start: %s", cause);
 	}
@@ -111,7 +128,8 @@ start_spec(struct fixture *f, struct job_spec *spec, const char *script)
 
 	spec->argv = argv;
 	spec->log_path = f->log;
-	if ((job = job_start(f->jobs, spec, on_done, f, &cause)) == NULL) {
+	if ((job = job_start(f->jobs, spec, on_done, on_output, f, &cause)) ==
+	    NULL) {
 		fail_msg("job_start: %s", cause);
 	}
 	return job;
@@ -126,10 +144,11 @@ run_until_done(struct fixture *f)
 	}
 }
 
+/* The log file as it is, records and all. */
 static char *
 read_log(struct fixture *f)
 {
-	static char buf[4096];
+	static char buf[65536];
 	FILE *fp = fopen(f->log, "r");
 	size_t n;
 
@@ -138,6 +157,31 @@ read_log(struct fixture *f)
 	buf[n] = '\0';
 	fclose(fp);
 	return buf;
+}
+
+/* What the job wrote to one stream, put back together from the log. */
+static char *
+read_stream(struct fixture *f, enum logfmt_stream which)
+{
+	static char out[65536];
+	struct logfmt_record rec;
+	char *line = read_log(f), *nl;
+	size_t used = 0;
+
+	for (; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		logfmt_parse(line, (size_t)(nl - line), &rec);
+		if (rec.stream != which) {
+			continue;
+		}
+		assert_true(used + rec.len + 2 < sizeof out);
+		memcpy(out + used, rec.text, rec.len);
+		used += rec.len;
+		if (rec.complete) {
+			out[used++] = '\n';
+		}
+	}
+	out[used] = '\0';
+	return out;
 }
 
 static void
@@ -153,7 +197,8 @@ test_job_output_and_exit_status_are_captured(void **state)
 	assert_int_equal(f->res.how, JOB_END_EXITED);
 	assert_int_equal(f->res.exit_code, 3);
 	assert_false(f->res.stopped);
-	assert_string_equal(read_log(f), "out\nerr\nfrom-env\n");
+	assert_string_equal(read_stream(f, LOGFMT_STDOUT), "out\nfrom-env\n");
+	assert_string_equal(read_stream(f, LOGFMT_STDERR), "err\n");
 	assert_int_equal(f->res.output_bytes, 17);
 	assert_int_equal(stat(f->log, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
@@ -181,7 +226,7 @@ test_job_runs_in_its_own_session_with_stdin_closed(void **state)
 	job = start_sh(f, "ps -o sid= -p $$ | tr -d ' '; cat; echo eof", NULL);
 	snprintf(want, sizeof want, "%ld\neof\n", (long)job_pid(job));
 	run_until_done(f);
-	assert_string_equal(read_log(f), want);
+	assert_string_equal(read_stream(f, LOGFMT_STDOUT), want);
 }
 
 static void
@@ -193,7 +238,7 @@ test_job_starts_in_the_given_directory(void **state)
 	start_sh(f, "pwd", f->dir);
 	run_until_done(f);
 	snprintf(want, sizeof want, "%s\n", f->dir);
-	assert_string_equal(read_log(f), want);
+	assert_string_equal(read_stream(f, LOGFMT_STDOUT), want);
 }
 
 static void
@@ -206,7 +251,7 @@ test_job_missing_program_fails_to_start_with_reason(void **state)
 	};
 	char *cause = NULL;
 
-	assert_null(job_start(f->jobs, &spec, on_done, f, &cause));
+	assert_null(job_start(f->jobs, &spec, on_done, on_output, f, &cause));
 	assert_string_equal(cause,
 	    "cannot run 'tw-no-such-program': No such "
 	    "file or directory");
@@ -225,7 +270,7 @@ test_job_missing_directory_fails_to_start_with_reason(void **state)
 		.umask = -1 };
 	char *cause = NULL;
 
-	assert_null(job_start(f->jobs, &spec, on_done, f, &cause));
+	assert_null(job_start(f->jobs, &spec, on_done, on_output, f, &cause));
 	assert_string_equal(cause,
 	    "cannot change directory to "
 	    "'/nonexistent/dir': No such file or "
@@ -247,6 +292,7 @@ test_job_stop_terms_the_whole_group(void **state)
 	assert_int_equal(f->res.how, JOB_END_SIGNALED);
 	assert_int_equal(f->res.signal, SIGTERM);
 	assert_string_equal(read_log(f), "");
+	assert_int_equal(f->last_seq, 0);
 }
 
 static void
@@ -312,9 +358,94 @@ test_job_output_is_capped_with_a_note(void **state)
 	assert_true(f->res.truncated);
 	assert_int_equal(f->res.output_bytes, 1048576);
 	log = read_log(f);
-	assert_int_equal(strspn(log, "x"), 1024);
-	assert_string_equal(
-	    log + 1024, "\n[taskweaver: output past 1K discarded]\n");
+	assert_memory_equal(log, "o ", 2);
+	assert_int_equal(strspn(log + 2, "x"), 1024);
+	assert_string_equal(log + 2 + 1024, "\nT output past 1K discarded\n");
+}
+
+static void
+test_job_streams_are_kept_apart_in_order(void **state)
+{
+	struct fixture *f = *state;
+
+	start_sh(f, "echo one; echo two >&2; echo three", NULL);
+	run_until_done(f);
+	assert_string_equal(read_stream(f, LOGFMT_STDOUT), "one\nthree\n");
+	assert_string_equal(read_stream(f, LOGFMT_STDERR), "two\n");
+	/* Each record was reported as it was logged, and in the same order. */
+	assert_int_equal(f->last_seq, 3);
+	assert_non_null(strstr(f->seen, "stdout:one\n"));
+	assert_non_null(strstr(f->seen, "stderr:two\n"));
+	assert_true(strstr(f->seen, "stdout:one\n") <
+	    strstr(f->seen, "stdout:three\n"));
+}
+
+static void
+test_job_unended_and_long_lines_come_back_whole(void **state)
+{
+	struct fixture *f = *state;
+	char want[20000];
+
+	/* 20,000 bytes on one line: three records, the last one a piece. */
+	start_sh(
+	    f, "head -c 20000 /dev/zero | tr '\\0' y; printf 'tail' >&2", NULL);
+	run_until_done(f);
+	memset(want, 'y', sizeof want);
+	assert_int_equal(strlen(read_stream(f, LOGFMT_STDOUT)), sizeof want);
+	assert_memory_equal(read_stream(f, LOGFMT_STDOUT), want, sizeof want);
+	assert_string_equal(read_stream(f, LOGFMT_STDERR), "tail");
+	assert_non_null(strstr(read_log(f), "e tail\n"));
+	assert_int_equal(f->last_seq, 4);
+}
+
+static void
+test_job_a_waiting_piece_of_a_line_is_logged(void **state)
+{
+	struct fixture *f = *state;
+	struct job *job;
+
+	/* A prompt with no newline shows up while the job still runs. */
+	job = start_sh(f, "printf 'continue? '; sleep 30", NULL);
+	while (strstr(read_log(f), "o continue? \n") == NULL) {
+		event_base_loop(f->base, EVLOOP_ONCE);
+	}
+	assert_int_equal(f->done, 0);
+	job_stop(job, 1000);
+	run_until_done(f);
+}
+
+static void
+collect_tail(const struct logfmt_record *rec, uint64_t seq, void *arg)
+{
+	char *out = arg;
+	size_t used = strlen(out);
+
+	snprintf(out + used, 4096 - used, "%llu=%.*s ", (unsigned long long)seq,
+	    (int)rec->len, rec->text);
+}
+
+static void
+test_job_keeps_the_last_lines_in_memory(void **state)
+{
+	struct fixture *f = *state;
+	char got[4096] = "", want[4096] = "";
+	struct job *job;
+	size_t used = 0;
+	int i;
+
+	job = start_sh(f, "seq 1 250; echo done; sleep 30", NULL);
+	while (strstr(read_log(f), "O done\n") == NULL) {
+		event_base_loop(f->base, EVLOOP_ONCE);
+	}
+	job_tail(job, collect_tail, got);
+	for (i = 252 - JOB_TAIL_LINES; i <= 250; i++) {
+		used += (size_t)snprintf(
+		    want + used, sizeof want - used, "%d=%d ", i, i);
+	}
+	snprintf(want + used, sizeof want - used, "251=done ");
+	assert_string_equal(got, want);
+	job_stop(job, 1000);
+	run_until_done(f);
 }
 
 static void
@@ -335,7 +466,8 @@ test_job_limits_umask_nice_and_env_apply(void **state)
 	    "ulimit -n; ulimit -c; umask; cut -d' ' -f19 /proc/$$/stat; "
 	    "env | grep -v '^PWD=' | sort");
 	run_until_done(f);
-	assert_string_equal(read_log(f), "64\n0\n0077\n5\nONLY=this\n");
+	assert_string_equal(
+	    read_stream(f, LOGFMT_STDOUT), "64\n0\n0077\n5\nONLY=this\n");
 }
 
 static void
@@ -369,6 +501,10 @@ main(void)
 		T(test_job_timeout_stops_it_and_says_so),
 		T(test_job_timeout_kills_what_ignores_sigterm),
 		T(test_job_output_is_capped_with_a_note),
+		T(test_job_streams_are_kept_apart_in_order),
+		T(test_job_unended_and_long_lines_come_back_whole),
+		T(test_job_a_waiting_piece_of_a_line_is_logged),
+		T(test_job_keeps_the_last_lines_in_memory),
 		T(test_job_limits_umask_nice_and_env_apply),
 		T(test_job_records_cpu_time_and_memory),
 	};

@@ -189,6 +189,54 @@ test_proto_result_text_names_the_cause(void **state)
 	    "start failed");
 }
 
+static void
+assert_lossy(const char *in, size_t len, const char *want)
+{
+	json_t *o = proto_string_lossy(in, len);
+
+	assert_non_null(o);
+	assert_string_equal(json_string_value(o), want);
+	json_decref(o);
+}
+
+static void
+test_proto_lossy_strings_keep_utf8_and_mark_the_rest(void **state)
+{
+	(void)state;
+	assert_lossy("plain", 5, "plain");
+	assert_lossy("gr\xc3\xbc\xc3\x9f"
+	             "e \xe2\x82\xac \xf0\x9f\x98\x80",
+	    16,
+	    "gr\xc3\xbc\xc3\x9f"
+	    "e \xe2\x82\xac \xf0\x9f\x98\x80");
+	/* Latin-1, a cut sequence, an overlong slash, a surrogate, a NUL. */
+	assert_lossy("caf\xe9!", 5, "caf\xef\xbf\xbd!");
+	assert_lossy("\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_lossy("\xc0\xaf", 2, "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_lossy("\xed\xa0\x80", 3, "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+	assert_lossy("a\0b", 3,
+	    "a\xef\xbf\xbd"
+	    "b");
+}
+
+static void
+test_proto_event_patterns_name_sets_of_events(void **state)
+{
+	proto_event_set set = 0;
+
+	(void)state;
+	assert_int_equal(proto_event_match("run.finished", &set), 1);
+	assert_int_equal(set, 1U << PROTO_EV_RUN_FINISHED);
+	assert_int_equal(proto_event_match("run.*", &set), 3);
+	assert_int_equal(proto_event_match("*", &set), PROTO_EV_COUNT);
+	set = 0;
+	assert_int_equal(proto_event_match("task.*", &set), 0);
+	assert_int_equal(proto_event_match("run", &set), 0);
+	assert_int_equal(set, 0);
+	assert_string_equal(
+	    proto_event_name(PROTO_EV_RUN_OUTPUT), "run.output");
+}
+
 int
 main(void)
 {
@@ -202,6 +250,9 @@ main(void)
 		cmocka_unit_test(test_proto_encodes_one_line),
 		cmocka_unit_test(test_proto_reply_round_trips),
 		cmocka_unit_test(test_proto_result_text_names_the_cause),
+		cmocka_unit_test(
+		    test_proto_lossy_strings_keep_utf8_and_mark_the_rest),
+		cmocka_unit_test(test_proto_event_patterns_name_sets_of_events),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);
