@@ -41,7 +41,7 @@ _twctl() {
 	help)
 		COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
 		;;
-	run | history | kill | logs | next | show)
+	run | history | kill | logs | next | show | pause | resume)
 		COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
 		;;
 	esac

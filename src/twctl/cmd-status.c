@@ -45,6 +45,9 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		printf("running:    %lld\n",
 		    (long long)json_integer_value(
 		        json_object_get(d, "running")));
+		printf("queued:     %lld\n",
+		    (long long)json_integer_value(
+		        json_object_get(d, "queued")));
 		printf(
 		    "state dir:  %s\n", json_get_string(d, "state_dir", "?"));
 		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
@@ -62,7 +65,8 @@ cmd_status_exec(struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_status_entry = {
 	.name = "status",
-	.summary = "show the daemon's version, uptime, tasks and running jobs",
+	.summary =
+	    "show the daemon's version, uptime, tasks, running and queued runs",
 	.usage = "[--json]",
 	.args_min = 0,
 	.args_max = 0,

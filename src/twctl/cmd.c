@@ -23,6 +23,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_list_commands_entry,
 	&cmd_logs_entry,
 	&cmd_next_entry,
+	&cmd_pause_entry,
+	&cmd_resume_entry,
 	&cmd_run_entry,
 	&cmd_show_entry,
 	&cmd_shutdown_entry,

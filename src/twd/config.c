@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -58,6 +59,16 @@ struct draft {
 	int64_t timeout_ms;
 	int64_t kill_grace_ms;
 	int64_t max_output;
+	/* How it is queued and retried. */
+	int enabled;
+	int priority;
+	yaml_node_t *queue;
+	enum overlap overlap;
+	int retries;
+	int64_t retry_delay_ms;
+	int64_t retry_max_delay_ms;
+	double retry_backoff;
+	yaml_node_t *retry_on;
 };
 
 struct field;
@@ -86,6 +97,8 @@ static int field_list(
     struct loader *, struct draft *, const struct field *, yaml_node_t *);
 static int field_merged(
     struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_flow(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
 
 #define DATETIME_WANT "a date and time such as 2026-12-24T18:00"
 
@@ -94,6 +107,7 @@ static const struct field task_fields[] = {
 	{ "at", field_node, DATETIME_WANT, offsetof(struct draft, at), 0 },
 	{ "command", field_command, "a shell command line", 0, 0 },
 	{ "cwd", field_value, "a directory", offsetof(struct draft, cwd), 1 },
+	{ "enabled", field_flow, "true or false", 0, 1 },
 	{ "env", field_merged, "a mapping of variable names to values",
 	    offsetof(struct draft, env), 1 },
 	{ "env_clear", field_value, "true or false",
@@ -114,6 +128,19 @@ static const struct field task_fields[] = {
 	    offsetof(struct draft, max_output), 1 },
 	{ "nice", field_value, "a number from -20 to 19",
 	    offsetof(struct draft, nice), 1 },
+	{ "overlap", field_flow, "skip, queue, allow or replace", 0, 1 },
+	{ "priority", field_flow,
+	    "critical, high, normal, low or a number from 0 to 100", 0, 1 },
+	{ "queue", field_flow, "the name of a queue in 'queues'", 0, 1 },
+	{ "retries", field_flow, "a number from 0 to 100", 0, 1 },
+	{ "retry_backoff", field_flow, "a number from 1 to 10, such as 2.0", 0,
+	    1 },
+	{ "retry_delay", field_flow, "a duration such as 30s",
+	    offsetof(struct draft, retry_delay_ms), 1 },
+	{ "retry_max_delay", field_flow, "a duration such as 1h",
+	    offsetof(struct draft, retry_max_delay_ms), 1 },
+	{ "retry_on", field_flow,
+	    "a list of exit codes and of timeout, start_failed, signal", 0, 1 },
 	{ "run", field_list, "a list: the program and its arguments",
 	    offsetof(struct draft, run), 0 },
 	{ "schedule", field_node,
@@ -146,10 +173,13 @@ static const struct {
 	{ "stack", RLIMIT_STACK, LIMIT_SIZE },
 };
 
-#define DEFAULT_KILL_GRACE_MS 10000
-#define DEFAULT_MAX_OUTPUT    (INT64_C(10) << 20)
+#define DEFAULT_KILL_GRACE_MS      10000
+#define DEFAULT_MAX_OUTPUT         (INT64_C(10) << 20)
+#define DEFAULT_RETRY_DELAY_MS     10000
+#define DEFAULT_RETRY_MAX_DELAY_MS (3600 * 1000)
 
-static const char *const top_keys[] = { "defaults", "tasks" };
+static const char *const top_keys[] = { "defaults", "max_concurrent", "queues",
+	"tasks" };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -368,6 +398,23 @@ field_list(
 }
 
 /* Scalar fields whose value is known at once. */
+/* "true"/"yes" or "false"/"no" into *out. */
+static int
+value_bool(struct loader *l, const char *what, yaml_node_t *node, int *out)
+{
+	const char *v = node_text(node);
+
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0) {
+		*out = 1;
+	} else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0) {
+		*out = 0;
+	} else {
+		loader_error(l, node, "%s: '%s' is not true or false", what, v);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 field_value(
     struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
@@ -383,17 +430,7 @@ field_value(
 	if (strcmp(f->name, "cwd") == 0) {
 		d->cwd = v;
 	} else if (strcmp(f->name, "env_clear") == 0) {
-		if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0) {
-			d->env_clear = 1;
-		} else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0) {
-			d->env_clear = 0;
-		} else {
-			loader_error(l, node,
-			    "env_clear: '%s' is not true or "
-			    "false",
-			    v);
-			return -1;
-		}
+		return value_bool(l, f->name, node, &d->env_clear);
 	} else if (strcmp(f->name, "umask") == 0) {
 		if (value_integer(l, "umask", node, 0, 0777, 8, &n) == -1) {
 			return -1;
@@ -670,6 +707,7 @@ task_def_free(struct task_def *t)
 	free(t->cwd);
 	strv_free(t->env);
 	free(t->limits);
+	free(t->retry_codes);
 	schedule_free(t->schedule);
 	free(t);
 }
@@ -903,6 +941,321 @@ history_pair(
 }
 
 /* How the task runs: its program, directory, environment and limits. */
+/* Processors online: the default of max_concurrent. */
+static int
+loader_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 10000 ? 10000 : (int)n;
+}
+
+/* queues: {NAME: {max_concurrent: N}, ...} */
+static void
+loader_queues(struct loader *l, struct config *c, yaml_node_t *map)
+{
+	static const char *const keys[] = { "max_concurrent" };
+	yaml_node_pair_t *p, *q;
+	yaml_node_t *k, *v, *qk, *qv;
+	struct queue_def *qd;
+	long n;
+
+	if (node_is_null(map)) {
+		return;
+	}
+	if (map->type != YAML_MAPPING_NODE ||
+	    loader_check_keys(l, map, "queue") == -1) {
+		if (map->type != YAML_MAPPING_NODE) {
+			loader_error(l, map,
+			    "'queues' must be a mapping of queue names to "
+			    "{max_concurrent: N}, not %s",
+			    node_kind(map));
+		}
+		return;
+	}
+	c->queues = xcalloc((size_t)(map->data.mapping.pairs.top -
+	                        map->data.mapping.pairs.start),
+	    sizeof *c->queues);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		v = yaml_document_get_node(&l->doc, p->value);
+		if (!task_name_valid(node_text(k))) {
+			loader_error(l, k,
+			    "queue name '%s' must be letters, digits, '-', "
+			    "'_' or '.'",
+			    node_text(k));
+			continue;
+		}
+		qd = &c->queues[c->nqueues++];
+		qd->name = xstrdup(node_text(k));
+		qd->max_concurrent = 1;
+		if (v->type != YAML_MAPPING_NODE) {
+			loader_error(l, v,
+			    "queue '%s' must be a mapping such as "
+			    "{max_concurrent: 2}, not %s",
+			    qd->name, node_kind(v));
+			continue;
+		}
+		for (q = v->data.mapping.pairs.start;
+		     q < v->data.mapping.pairs.top; q++) {
+			qk = yaml_document_get_node(&l->doc, q->key);
+			qv = yaml_document_get_node(&l->doc, q->value);
+			if (strcmp(node_text(qk), "max_concurrent") != 0) {
+				loader_unknown_key(
+				    l, qk, "queue setting", keys, NITEMS(keys));
+			} else if (value_integer(l, "max_concurrent", qv, 1,
+			               10000, 10, &n) == 0) {
+				qd->max_concurrent = (int)n;
+			}
+		}
+	}
+}
+
+static const char *const overlap_names[] = {
+	[OVERLAP_SKIP] = "skip",
+	[OVERLAP_QUEUE] = "queue",
+	[OVERLAP_ALLOW] = "allow",
+	[OVERLAP_REPLACE] = "replace",
+};
+
+static const struct {
+	const char *name;
+	int value;
+} priority_names[] = {
+	{ "low", PRIORITY_LOW },
+	{ "normal", PRIORITY_NORMAL },
+	{ "high", PRIORITY_HIGH },
+	{ "critical", PRIORITY_CRITICAL },
+};
+
+const char *
+config_overlap_name(enum overlap o)
+{
+	return overlap_names[o];
+}
+
+const char *
+config_priority_name(int priority, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(priority_names); i++) {
+		if (priority_names[i].value == priority) {
+			return priority_names[i].name;
+		}
+	}
+	snprintf(buf, len, "%d", priority);
+	return buf;
+}
+
+/* One of names into *out; an error naming them all otherwise. */
+static int
+value_word(struct loader *l, const struct field *f, yaml_node_t *node,
+    const char *const *names, size_t n, int *out)
+{
+	const char *v = node_text(node), *hint;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	if ((hint = suggest(v, names, n)) != NULL) {
+		loader_error(l, node, "%s: '%s' is not %s (did you mean '%s'?)",
+		    f->name, v, f->want, hint);
+	} else {
+		loader_error(
+		    l, node, "%s: '%s' is not %s", f->name, v, f->want);
+	}
+	return -1;
+}
+
+/* How the task is queued and retried: the fields of field_flow. */
+static int
+field_flow(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	const char *names[NITEMS(priority_names)], *v, *name = f->name;
+	char *end;
+	double x;
+	long n;
+	size_t i;
+	int w;
+
+	if (strcmp(name, "queue") == 0 || strcmp(name, "retry_on") == 0) {
+		/* Checked once the queues and the whole task are known. */
+		if (node->type == YAML_MAPPING_NODE ||
+		    (node->type == YAML_SCALAR_NODE && node_is_null(node))) {
+			loader_error(l, node, "'%s' must be %s", name, f->want);
+			return -1;
+		}
+		*(strcmp(name, "queue") == 0 ? &d->queue : &d->retry_on) = node;
+		return 0;
+	}
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	if (strcmp(name, "enabled") == 0) {
+		return value_bool(l, name, node, &d->enabled);
+	}
+	if (strcmp(name, "overlap") == 0) {
+		if (value_word(l, f, node, overlap_names, NITEMS(overlap_names),
+		        &w) == -1) {
+			return -1;
+		}
+		d->overlap = (enum overlap)w;
+		return 0;
+	}
+	if (strcmp(name, "priority") == 0) {
+		for (i = 0; i < NITEMS(priority_names); i++) {
+			names[i] = priority_names[i].name;
+			if (strcmp(v, names[i]) == 0) {
+				d->priority = priority_names[i].value;
+				return 0;
+			}
+		}
+		if (*v >= '0' && *v <= '9') {
+			if (value_integer(l, name, node, 0, 100, 10, &n) ==
+			    -1) {
+				return -1;
+			}
+			d->priority = (int)n;
+			return 0;
+		}
+		return value_word(
+		    l, f, node, names, NITEMS(priority_names), &w);
+	}
+	if (strcmp(name, "retries") == 0) {
+		if (value_integer(l, name, node, 0, 100, 10, &n) == -1) {
+			return -1;
+		}
+		d->retries = (int)n;
+		return 0;
+	}
+	if (strcmp(name, "retry_backoff") == 0) {
+		errno = 0;
+		x = strtod(v, &end);
+		if (errno != 0 || end == v || *end != '\0' || !(x >= 1.0) ||
+		    x > 10.0) {
+			loader_error(l, node,
+			    "retry_backoff: '%s' is not a number from 1 to 10",
+			    v);
+			return -1;
+		}
+		d->retry_backoff = x;
+		return 0;
+	}
+	/* retry_delay, retry_max_delay */
+	return value_duration(l, f, node, 1, (int64_t *)((char *)d + f->slot));
+}
+
+/* Exit codes and words of retry_on into t. */
+static void
+draft_retry_on(struct loader *l, yaml_node_t *node, struct task_def *t)
+{
+	static const char *const words[] = { "timeout", "start_failed",
+		"signal" };
+	static const int flags[] = { RETRY_ON_TIMEOUT, RETRY_ON_START_FAILED,
+		RETRY_ON_SIGNAL };
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	const char *v, *hint;
+	size_t i;
+	long n;
+
+	if (node->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, node,
+		    "'retry_on' must be a list, such as [1, 75, timeout]");
+		return;
+	}
+	for (it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc, *it);
+		v = node_text(item);
+		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
+			loader_error(l, item,
+			    "retry_on: each item must be an exit code or a "
+			    "word, not %s",
+			    node_kind(item));
+			continue;
+		}
+		for (i = 0; i < NITEMS(words); i++) {
+			if (strcmp(v, words[i]) == 0) {
+				t->retry_flags |= flags[i];
+				break;
+			}
+		}
+		if (i < NITEMS(words)) {
+			continue;
+		}
+		if (*v >= '0' && *v <= '9') {
+			if (value_integer(
+			        l, "retry_on", item, 1, 255, 10, &n) == 0) {
+				t->retry_codes = xreallocarray(t->retry_codes,
+				    t->nretry_codes + 1,
+				    sizeof *t->retry_codes);
+				t->retry_codes[t->nretry_codes++] = (int)n;
+			}
+			continue;
+		}
+		hint = suggest(v, words, NITEMS(words));
+		loader_error(l, item,
+		    "retry_on: '%s' is not an exit code (1 to 255), timeout, "
+		    "start_failed or signal%s%s%s",
+		    v, hint != NULL ? " (did you mean '" : "",
+		    hint != NULL ? hint : "", hint != NULL ? "'?)" : "");
+	}
+}
+
+static void
+draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
+{
+	const char **names;
+	const char *name, *hint;
+	size_t i;
+
+	t->enabled = d->enabled;
+	t->priority = d->priority;
+	t->overlap = d->overlap;
+	t->retries = d->retries;
+	t->retry_delay_ms = d->retry_delay_ms;
+	t->retry_max_delay_ms = d->retry_max_delay_ms;
+	t->retry_backoff = d->retry_backoff;
+	t->queue = -1;
+	if (d->retry_on != NULL) {
+		draft_retry_on(l, d->retry_on, t);
+	}
+	if (d->queue == NULL) {
+		return;
+	}
+	name = node_text(d->queue);
+	for (i = 0; i < l->config->nqueues; i++) {
+		if (strcmp(l->config->queues[i].name, name) == 0) {
+			t->queue = (int)i;
+			return;
+		}
+	}
+	names = xcalloc(l->config->nqueues + 1, sizeof *names);
+	for (i = 0; i < l->config->nqueues; i++) {
+		names[i] = l->config->queues[i].name;
+	}
+	hint = suggest(name, names, l->config->nqueues);
+	if (hint != NULL) {
+		loader_error(l, d->queue,
+		    "queue: no queue named '%s' (did you mean '%s'?)", name,
+		    hint);
+	} else {
+		loader_error(l, d->queue,
+		    "queue: no queue named '%s'; queues are defined under "
+		    "'queues' at the top of the file",
+		    name);
+	}
+	free(names);
+}
+
 static void
 draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
     yaml_node_t *key, int fields_ok)
@@ -954,6 +1307,7 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 	t->timeout_ms = d->timeout_ms;
 	t->kill_grace_ms = d->kill_grace_ms;
 	t->max_output = d->max_output;
+	draft_flow(l, d, t);
 }
 
 /*
@@ -1105,11 +1459,19 @@ loader_root(struct loader *l, struct config *c)
 	yaml_node_t *root = yaml_document_get_root_node(&l->doc), *k, *v;
 	struct draft defaults;
 	yaml_node_pair_t *p;
+	long n;
 
 	memset(&defaults, 0, sizeof defaults);
 	defaults.umask = -1;
 	defaults.kill_grace_ms = DEFAULT_KILL_GRACE_MS;
 	defaults.max_output = DEFAULT_MAX_OUTPUT;
+	defaults.enabled = 1;
+	defaults.priority = PRIORITY_NORMAL;
+	defaults.overlap = OVERLAP_SKIP;
+	defaults.retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
+	defaults.retry_max_delay_ms = DEFAULT_RETRY_MAX_DELAY_MS;
+	defaults.retry_backoff = 2.0;
+	c->max_concurrent = loader_cpus();
 
 	if (root == NULL || node_is_null(root)) {
 		return; /* an empty file: no tasks */
@@ -1124,7 +1486,14 @@ loader_root(struct loader *l, struct config *c)
 	if (loader_check_keys(l, root, "key") == -1) {
 		return;
 	}
-	/* Defaults apply wherever they stand in the file. */
+	/* Queues and defaults apply wherever they stand in the file. */
+	if ((v = loader_top(l, root, "queues")) != NULL) {
+		loader_queues(l, c, v);
+	}
+	if ((v = loader_top(l, root, "max_concurrent")) != NULL &&
+	    value_integer(l, "max_concurrent", v, 1, 10000, 10, &n) == 0) {
+		c->max_concurrent = (int)n;
+	}
 	if ((v = loader_top(l, root, "defaults")) != NULL && !node_is_null(v)) {
 		if (v->type != YAML_MAPPING_NODE) {
 			loader_error(l, v,
@@ -1140,7 +1509,9 @@ loader_root(struct loader *l, struct config *c)
 		v = yaml_document_get_node(&l->doc, p->value);
 		if (strcmp(node_text(k), "tasks") == 0) {
 			loader_tasks(l, c, &defaults, v);
-		} else if (strcmp(node_text(k), "defaults") != 0) {
+		} else if (strcmp(node_text(k), "defaults") != 0 &&
+		    strcmp(node_text(k), "queues") != 0 &&
+		    strcmp(node_text(k), "max_concurrent") != 0) {
 			loader_unknown_key(
 			    l, k, "key", top_keys, NITEMS(top_keys));
 		}
@@ -1261,6 +1632,10 @@ config_free(struct config *c)
 		tz_free(c->zones[i]);
 	}
 	free(c->zones);
+	for (i = 0; i < c->nqueues; i++) {
+		free(c->queues[i].name);
+	}
+	free(c->queues);
 	free(c->path);
 	free(c);
 }
@@ -1312,7 +1687,17 @@ task_def_equal(const struct task_def *a, const struct task_def *b)
 	    (a->nlimits == 0 ||
 	        memcmp(a->limits, b->limits, a->nlimits * sizeof *a->limits) ==
 	            0) &&
-	    a->jitter_ms == b->jitter_ms &&
+	    a->jitter_ms == b->jitter_ms && a->enabled == b->enabled &&
+	    a->priority == b->priority && a->queue == b->queue &&
+	    a->overlap == b->overlap && a->retries == b->retries &&
+	    a->retry_delay_ms == b->retry_delay_ms &&
+	    a->retry_backoff == b->retry_backoff &&
+	    a->retry_max_delay_ms == b->retry_max_delay_ms &&
+	    a->retry_flags == b->retry_flags &&
+	    a->nretry_codes == b->nretry_codes &&
+	    (a->nretry_codes == 0 ||
+	        memcmp(a->retry_codes, b->retry_codes,
+	            a->nretry_codes * sizeof *a->retry_codes) == 0) &&
 	    schedule_equal(a->schedule, b->schedule);
 }
 

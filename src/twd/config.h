@@ -13,6 +13,31 @@
 struct schedule;
 struct tz;
 
+/* Priorities by name; an integer from 0 to 100 sits among them. */
+#define PRIORITY_LOW      25
+#define PRIORITY_NORMAL   50
+#define PRIORITY_HIGH     75
+#define PRIORITY_CRITICAL 100
+
+/* What a fire does when the task's previous run is still queued or going. */
+enum overlap {
+	OVERLAP_SKIP,    /* record the fire as skipped */
+	OVERLAP_QUEUE,   /* wait until the previous run ends */
+	OVERLAP_ALLOW,   /* run alongside it */
+	OVERLAP_REPLACE, /* stop the previous run, start this one */
+};
+
+/* Failures retry_on can name besides exit codes. */
+#define RETRY_ON_TIMEOUT      0x1
+#define RETRY_ON_START_FAILED 0x2
+#define RETRY_ON_SIGNAL       0x4
+
+/* A named queue of the tasks file and its limit. */
+struct queue_def {
+	char *name;
+	int max_concurrent;
+};
+
 struct task_def {
 	char *name;
 	char *command; /* run through the shell; or NULL and: */
@@ -34,7 +59,18 @@ struct task_def {
 	struct schedule *schedule; /* NULL: runs only when asked */
 	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
 	int64_t jitter_ms;         /* a random delay below this on each fire */
-	unsigned line, column;     /* where the task is defined, 1-based */
+	int enabled;               /* 0: defined, never scheduled */
+	int priority;              /* 0-100, higher starts first */
+	int queue;                 /* index in config->queues; -1: none */
+	enum overlap overlap;
+	int retries;                /* further attempts after a failure */
+	int64_t retry_delay_ms;     /* the first wait */
+	double retry_backoff;       /* each wait is this times the last */
+	int64_t retry_max_delay_ms; /* no wait is longer */
+	int *retry_codes;           /* retry_on: exit codes; NULL: any */
+	size_t nretry_codes;
+	int retry_flags;       /* retry_on: RETRY_ON_* */
+	unsigned line, column; /* where the task is defined, 1-based */
 };
 
 struct config {
@@ -43,6 +79,9 @@ struct config {
 	size_t ntasks;
 	struct tz **zones; /* loaded once each, shared by the tasks */
 	size_t nzones;
+	int max_concurrent; /* runs at once, all queues together */
+	struct queue_def *queues;
+	size_t nqueues;
 };
 
 struct config_error {
@@ -71,6 +110,9 @@ const struct task_def *config_find(const struct config *, const char *name);
 const struct tz *config_zone(struct config *, const char *name, char **cause);
 /* The tasks-file name of a resource limit ("memory" for RLIMIT_AS). */
 const char *config_limit_name(int resource);
+/* "normal" for 50, else the number; returns buf. */
+const char *config_priority_name(int priority, char *buf, size_t len);
+const char *config_overlap_name(enum overlap);
 /* Whether a and b would run the same way on the same schedule. */
 int task_def_equal(const struct task_def *a, const struct task_def *b);
 

@@ -51,6 +51,9 @@ static const char *const history_migrations[] = {
 	/* 4: which attempt a run was, and its duration by the monotonic clock. */
 	"ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;"
 	"ALTER TABLE runs ADD COLUMN duration_ms INTEGER;",
+
+	/* 5: queued runs that wait for a time (a retry's backoff). */
+	"ALTER TABLE runs ADD COLUMN not_before INTEGER;",
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -62,7 +65,8 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 #define RUN_COLUMNS                                                            \
 	"id, task, trigger, scheduled_at, started_at, finished_at, status, "   \
 	"exit_code, signal, pid, output_bytes, log_path, reason, truncated, "  \
-	"cpu_user_ms, cpu_sys_ms, max_rss_kb, attempt, duration_ms"
+	"cpu_user_ms, cpu_sys_ms, max_rss_kb, attempt, duration_ms, "          \
+	"not_before"
 
 enum {
 	STMT_INSERT,
@@ -84,16 +88,16 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "INSERT INTO runs (task, trigger, scheduled_at, "
 	    "started_at, finished_at, status, exit_code, signal, pid, "
 	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
-	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms) "
+	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
 	[STMT_UPDATE] = "UPDATE runs SET task = ?1, trigger = ?2, "
 	                "scheduled_at = ?3, started_at = ?4, finished_at = ?5, "
 	                "status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
 	                "output_bytes = ?10, log_path = ?11, reason = ?12, "
 	                "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
-	                "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18 "
-	                "WHERE id = ?19",
+	                "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18, "
+	                "not_before = ?19 WHERE id = ?20",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
@@ -108,7 +112,8 @@ static const char *const history_sql[STMT_COUNT] = {
 	                   "WHERE task = ?1 AND trigger = 'schedule'",
 	/* Finished runs of a task, newest first: the candidates to prune. */
 	[STMT_PRUNE_LIST] = "SELECT id, started_at, log_path FROM runs "
-	                    "WHERE task = ?1 AND status != 'running' "
+	                    "WHERE task = ?1 "
+	                    "AND status NOT IN ('running', 'queued') "
 	                    "ORDER BY id DESC",
 	[STMT_DELETE] = "DELETE FROM runs WHERE id = ?1",
 	[STMT_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
@@ -314,6 +319,7 @@ history_bind_run(sqlite3_stmt *st, const struct run_record *r)
 	} else {
 		sqlite3_bind_null(st, 18);
 	}
+	bind_ms(st, 19, r->not_before_ms);
 }
 
 /* Step a statement that returns no rows, then make it reusable. */
@@ -350,7 +356,7 @@ history_update(struct history *h, const struct run_record *r, char **cause)
 	sqlite3_stmt *st = h->stmt[STMT_UPDATE];
 
 	history_bind_run(st, r);
-	sqlite3_bind_int64(st, 19, r->id);
+	sqlite3_bind_int64(st, 20, r->id);
 	if (history_step_done(h, st, "updating a run", cause) == -1) {
 		return -1;
 	}
@@ -405,6 +411,7 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	r->duration_ms = sqlite3_column_type(st, 18) == SQLITE_NULL
 	    ? -1
 	    : sqlite3_column_int64(st, 18);
+	r->not_before_ms = sqlite3_column_int64(st, 19);
 }
 
 int

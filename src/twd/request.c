@@ -56,6 +56,10 @@ req_shutdown(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_subscribe(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
+req_pause(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_resume(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
 req_status(struct twd *, struct client *, json_t *, struct request_error *);
 
 /* Keep alphabetized. */
@@ -68,6 +72,8 @@ static const struct {
 	{ "list", req_list },
 	{ "logs", req_logs },
 	{ "next", req_next },
+	{ "pause", req_pause },
+	{ "resume", req_resume },
 	{ "run", req_run },
 	{ "show", req_show },
 	{ "shutdown", req_shutdown },
@@ -147,6 +153,8 @@ req_status(
 	json_object_set_new(o, "tasks", json_integer((json_int_t)twd->ntasks));
 	json_object_set_new(
 	    o, "running", json_integer((json_int_t)tasks_running(twd)));
+	json_object_set_new(
+	    o, "queued", json_integer((json_int_t)tasks_queued(twd)));
 	json_object_set_new(o, "clients",
 	    json_integer((json_int_t)server_clients(twd->server)));
 	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
@@ -235,10 +243,12 @@ static json_t *
 req_run(
     struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
+	struct run_record r;
 	struct task *t;
-	char *cause;
+	char *cause, *why;
 	int64_t id;
 	json_t *o;
+	int force;
 
 	(void)c;
 	if ((t = arg_task(twd, args, err)) == NULL) {
@@ -248,15 +258,92 @@ req_run(
 		return request_fail(err, PROTO_E_SHUTTING_DOWN,
 		    xstrdup("twd is shutting down and starts no new runs"));
 	}
-	if ((id = tasks_run(twd, t, RUN_TRIGGER_MANUAL, 0, &cause)) == -1) {
+	force = json_is_true(json_object_get(args, "force"));
+	if ((id = tasks_run(twd, t, RUN_TRIGGER_MANUAL, 0, force, &cause)) ==
+	    -1) {
 		return request_fail(err, PROTO_E_FAILED, cause);
 	}
-	if ((o = tasks_run_json(twd, id)) == NULL) {
-		/* Already over: a job can finish before we reply. */
-		o = json_object();
-		json_object_set_new(o, "id", json_integer(id));
+	if (history_get(twd->history, id, &r, &cause) != 1) {
+		free(cause);
+		return request_fail(err, PROTO_E_FAILED,
+		    xasprintf("run %" PRId64 " is gone", id));
+	}
+	/* What became of it: a run not started is an error, with why. */
+	if (r.status == RUN_START_FAILED || r.status == RUN_SKIPPED) {
+		request_fail(err, PROTO_E_FAILED,
+		    xasprintf("run %" PRId64 " of '%s' %s: %s%s", id, r.task,
+		        r.status == RUN_SKIPPED ? "was skipped"
+		                                : "could not start",
+		        r.reason,
+		        r.status == RUN_SKIPPED ? " (--force runs it anyway)"
+		                                : ""));
+		run_record_release(&r);
+		return NULL;
+	}
+	o = run_record_json(&r);
+	run_record_release(&r);
+	if ((why = tasks_wait_reason(twd, id)) != NULL) {
+		json_object_set_new(o, "waiting", json_string(why));
+		free(why);
 	}
 	return o;
+}
+
+/* pause and resume: {"task": NAME} or {"all": true}. */
+static json_t *
+pause_or_resume(
+    struct twd *twd, json_t *args, int paused, struct request_error *err)
+{
+	const char *name = arg_string(args, "task", 0, err);
+	json_t *done = json_array(), *o;
+	struct task *t;
+	char *cause;
+	size_t i;
+
+	if (err->code != NULL) {
+		json_decref(done);
+		return NULL;
+	}
+	if ((name == NULL) == !json_is_true(json_object_get(args, "all"))) {
+		json_decref(done);
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xstrdup("give either 'task' or 'all': true"));
+	}
+	for (i = 0; i < twd->ntasks; i++) {
+		t = twd->tasks[i];
+		if (name != NULL && strcmp(task_name(t), name) != 0) {
+			continue;
+		}
+		if (tasks_pause(twd, t, paused, &cause) == -1) {
+			json_decref(done);
+			return request_fail(err, PROTO_E_FAILED, cause);
+		}
+		json_array_append_new(done, json_string(task_name(t)));
+	}
+	if (name != NULL && json_array_size(done) == 0) {
+		json_decref(done);
+		return request_fail(err, PROTO_E_NOT_FOUND,
+		    xasprintf("no task named '%s'", name));
+	}
+	o = json_object();
+	json_object_set_new(o, "tasks", done);
+	return o;
+}
+
+static json_t *
+req_pause(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	(void)c;
+	return pause_or_resume(twd, args, 1, err);
+}
+
+static json_t *
+req_resume(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	(void)c;
+	return pause_or_resume(twd, args, 0, err);
 }
 
 static void

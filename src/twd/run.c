@@ -11,6 +11,7 @@
 #include "proto.h"
 #include "run.h"
 #include "timefmt.h"
+#include "xmalloc.h"
 
 static const char *run_status_names[] = {
 	[RUN_RUNNING] = "running",
@@ -20,12 +21,15 @@ static const char *run_status_names[] = {
 	[RUN_START_FAILED] = "start_failed",
 	[RUN_LOST] = "lost",
 	[RUN_TIMEOUT] = "timeout",
+	[RUN_QUEUED] = "queued",
+	[RUN_SKIPPED] = "skipped",
 };
 
 static const char *run_trigger_names[] = {
 	[RUN_TRIGGER_SCHEDULE] = "schedule",
 	[RUN_TRIGGER_MANUAL] = "manual",
 	[RUN_TRIGGER_BOOT] = "boot",
+	[RUN_TRIGGER_RETRY] = "retry",
 };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -81,6 +85,15 @@ run_trigger_parse(const char *name, enum run_trigger *t)
 	}
 	*t = (enum run_trigger)i;
 	return 0;
+}
+
+void
+run_record_copy(struct run_record *dst, const struct run_record *src)
+{
+	*dst = *src;
+	dst->task = src->task != NULL ? xstrdup(src->task) : NULL;
+	dst->log_path = src->log_path != NULL ? xstrdup(src->log_path) : NULL;
+	dst->reason = src->reason != NULL ? xstrdup(src->reason) : NULL;
 }
 
 void
@@ -168,6 +181,7 @@ run_record_json(const struct run_record *r)
 	    o, "status", json_string(run_status_name(r->status)));
 	json_object_set_new(o, "scheduled_at", run_time_json(r->scheduled_ms));
 	json_object_set_new(o, "started_at", run_time_json(r->started_ms));
+	json_object_set_new(o, "not_before", run_time_json(r->not_before_ms));
 	json_object_set_new(o, "finished_at", run_time_json(r->finished_ms));
 	json_object_set_new(o, "attempt", json_integer(r->attempt));
 	if (r->finished_ms != 0) {

@@ -17,12 +17,15 @@ enum run_status {
 	RUN_START_FAILED, /* could not be started at all */
 	RUN_LOST,         /* twd ended without seeing the run finish */
 	RUN_TIMEOUT,      /* stopped for running past its timeout */
+	RUN_QUEUED,       /* waiting for a slot, its task or its retry time */
+	RUN_SKIPPED,      /* a fire that did not run; the reason says why */
 };
 
 enum run_trigger {
 	RUN_TRIGGER_SCHEDULE,
 	RUN_TRIGGER_MANUAL,
-	RUN_TRIGGER_BOOT, /* @reboot, once per boot of the machine */
+	RUN_TRIGGER_BOOT,  /* @reboot, once per boot of the machine */
+	RUN_TRIGGER_RETRY, /* another attempt after a failure */
 };
 
 struct run_record {
@@ -41,8 +44,9 @@ struct run_record {
 	int64_t cpu_user_ms; /* 0 until it finished */
 	int64_t cpu_sys_ms;
 	int64_t max_rss_kb;
-	int attempt;         /* 1, then 2 ... for retries */
-	int64_t duration_ms; /* by the monotonic clock; -1 if unknown */
+	int attempt;           /* 1, then 2 ... for retries */
+	int64_t duration_ms;   /* by the monotonic clock; -1 if unknown */
+	int64_t not_before_ms; /* queued: may not start before; 0: any time */
 	char *log_path;
 	char *reason; /* why it failed to start, was killed or lost */
 };
@@ -53,6 +57,8 @@ int run_status_parse(const char *, enum run_status *);
 const char *run_trigger_name(enum run_trigger);
 int run_trigger_parse(const char *, enum run_trigger *);
 
+/* Make dst (uninitialized) a copy of src that owns its strings. */
+void run_record_copy(struct run_record *dst, const struct run_record *src);
 /* Frees what the record owns, not the record itself; accepts NULL. */
 void run_record_release(struct run_record *);
 /* The signal "TERM", "SIGTERM", "term" or "15" names; -1 for none. */

@@ -21,6 +21,7 @@
 #include "history.h"
 #include "job.h"
 #include "log.h"
+#include "runq.h"
 #include "schedule.h"
 #include "tasks.h"
 #include "timefmt.h"
@@ -37,6 +38,8 @@ struct task {
 	int64_t last_fire_ms;      /* 0 when it never fired on schedule */
 	struct run_record last;    /* id 0 when it never ran */
 	int running;
+	int queued;
+	int paused;        /* no run starts until resumed */
 	int prune_pending; /* has history its retention may drop */
 };
 
@@ -46,10 +49,17 @@ struct active_run {
 	struct job *job;
 	char *stop_reason;    /* why twd stopped it, if it did */
 	int64_t started_mono; /* for its duration */
+	struct runq_item qi;  /* while queued */
+	int force;            /* may run beside another run of its task */
 	int64_t timeout_ms;
 	int64_t kill_grace_ms;
 	TAILQ_ENTRY(active_run) entry;
 };
+
+static void task_retry(struct twd *, struct task *, const struct run_record *);
+static void tasks_stop_task(struct twd *, struct task *, const char *);
+static size_t
+task_unqueue_all(struct twd *, struct task *, enum run_status, const char *);
 
 /*
  * A uniform random number in [0, n), n at most a day of milliseconds.
@@ -77,7 +87,7 @@ task_schedule(struct task *t)
 
 	alarm_cancel(t->twd->alarms, &t->alarm);
 	t->next_ms = 0;
-	if (def->schedule == NULL || t->twd->stopping) {
+	if (def->schedule == NULL || !def->enabled || t->twd->stopping) {
 		return;
 	}
 	/* Never the fire just made again, even if the clock is a bit behind. */
@@ -107,12 +117,8 @@ task_due(struct task *t)
 
 	/* The grid is the rule's, not the jittered start. */
 	t->last_fire_ms = t->fire.at_ms;
-	if (t->running > 0) {
-		log_info("task '%s': fire skipped, the previous run is still "
-		         "going",
-		    t->def->name);
-	} else if (tasks_run(t->twd, t, RUN_TRIGGER_SCHEDULE, t->fire.at_ms,
-	               &cause) == -1) {
+	if (tasks_run(t->twd, t, RUN_TRIGGER_SCHEDULE, t->fire.at_ms, 0,
+	        &cause) == -1) {
 		log_warn("task '%s': %s", t->def->name, cause);
 		free(cause);
 	}
@@ -214,7 +220,7 @@ static struct task *
 task_new(struct twd *twd, const struct task_def *def)
 {
 	struct task *t = xcalloc(1, sizeof *t);
-	char *cause = NULL;
+	char *cause = NULL, *key, *value = NULL;
 
 	t->twd = twd;
 	t->def = def;
@@ -226,6 +232,15 @@ task_new(struct twd *twd, const struct task_def *def)
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	}
+	key = xasprintf("paused:%s", def->name);
+	if (history_state_get(twd->history, key, &value, &cause) == -1) {
+		log_warn("task '%s': %s", def->name, cause);
+		free(cause);
+	} else if (value != NULL) {
+		t->paused = strcmp(value, "1") == 0;
+		free(value);
+	}
+	free(key);
 	return t;
 }
 
@@ -245,10 +260,7 @@ static void
 task_set_last(struct task *t, const struct run_record *r)
 {
 	run_record_release(&t->last);
-	t->last = *r;
-	t->last.task = xstrdup(r->task);
-	t->last.log_path = r->log_path != NULL ? xstrdup(r->log_path) : NULL;
-	t->last.reason = r->reason != NULL ? xstrdup(r->reason) : NULL;
+	run_record_copy(&t->last, r);
 }
 
 static int
@@ -257,6 +269,12 @@ task_cmp_name(const void *key, const void *elem)
 	const struct task *const *t = elem;
 
 	return strcmp(key, (*t)->def->name);
+}
+
+const char *
+task_name(const struct task *t)
+{
+	return t->def->name;
 }
 
 struct task *
@@ -268,6 +286,15 @@ tasks_find(struct twd *twd, const char *name)
 	found = bsearch(
 	    name, twd->tasks, twd->ntasks, sizeof *twd->tasks, task_cmp_name);
 	return found != NULL ? *found : NULL;
+}
+
+/* A task gone from the tasks file: its queued runs will not start. */
+static void
+task_remove(struct twd *twd, struct task *t)
+{
+	task_unqueue_all(
+	    twd, t, RUN_SKIPPED, "its task was removed from the tasks file");
+	task_free(t);
 }
 
 json_t *
@@ -289,7 +316,7 @@ tasks_apply(struct twd *twd, struct config *config)
 		    (cmp = strcmp(twd->tasks[j]->def->name, def->name)) < 0) {
 			json_array_append_new(
 			    removed, json_string(twd->tasks[j]->def->name));
-			task_free(twd->tasks[j++]);
+			task_remove(twd, twd->tasks[j++]);
 		}
 		if (j == twd->ntasks || cmp != 0) {
 			t = tasks[i] = task_new(twd, def);
@@ -311,7 +338,7 @@ tasks_apply(struct twd *twd, struct config *config)
 	for (; j < twd->ntasks; j++) {
 		json_array_append_new(
 		    removed, json_string(twd->tasks[j]->def->name));
-		task_free(twd->tasks[j]);
+		task_remove(twd, twd->tasks[j]);
 	}
 	free(twd->tasks);
 	config_free(twd->config);
@@ -323,6 +350,8 @@ tasks_apply(struct twd *twd, struct config *config)
 	for (i = 0; i < twd->ntasks; i++) {
 		task_prune_later(twd->tasks[i]);
 	}
+	/* Limits, priorities and pauses may have changed. */
+	tasks_dispatch(twd);
 
 	summary = json_object();
 	json_object_set_new(summary, "added", added);
@@ -426,16 +455,18 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	    duration_format_ms(r->duration_ms, dur, sizeof dur));
 	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, r);
 
+	TAILQ_REMOVE(&twd->runs, ar, entry);
 	if ((t = tasks_find(twd, r->task)) != NULL) {
 		t->running--;
 		task_set_last(t, r);
 		task_prune_later(t);
+		task_retry(twd, t, r);
 	}
-	TAILQ_REMOVE(&twd->runs, ar, entry);
 	active_run_free(ar);
 	if (twd->stopping && TAILQ_EMPTY(&twd->runs)) {
 		event_base_loopexit(twd->base, NULL);
 	}
+	tasks_dispatch(twd);
 }
 
 /* What every job finds in its environment beside the task's own. */
@@ -557,38 +588,229 @@ tasks_log_path(struct twd *twd, const char *task, int64_t id, char **cause)
 	return path;
 }
 
-int64_t
-tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
-    int64_t scheduled_ms, char **cause)
+/* Save r as it is now; a failure is logged, the run goes on. */
+static void
+run_save(struct twd *twd, const struct run_record *r)
 {
-	struct active_run *ar;
-	struct run_record *r;
-	char *why = NULL, *ignored;
-	int64_t id;
+	char *cause;
 
-	if (twd->stopping) {
-		*cause = xstrdup("twd is shutting down");
-		return -1;
+	if (history_update(twd->history, r, &cause) == -1) {
+		log_error("run %" PRId64 ": %s", r->id, cause);
+		free(cause);
 	}
-	ar = xcalloc(1, sizeof *ar);
+}
+
+/* A new run of t, not yet recorded. */
+static struct active_run *
+run_new(struct twd *twd, struct task *t, enum run_trigger trigger,
+    int64_t scheduled_ms, int attempt)
+{
+	struct active_run *ar = xcalloc(1, sizeof *ar);
+	struct run_record *r = &ar->rec;
+
 	ar->twd = twd;
-	r = &ar->rec;
 	r->task = xstrdup(t->def->name);
 	r->trigger = trigger;
 	r->scheduled_ms = scheduled_ms;
-	r->started_ms = twd_now_ms();
-	ar->started_mono = timefmt_mono_ms();
-	r->status = RUN_RUNNING;
+	r->started_ms = twd_now_ms(); /* queued at, until it starts */
+	r->status = RUN_QUEUED;
 	r->exit_code = -1;
-	r->attempt = 1;
+	r->attempt = attempt;
 	r->duration_ms = -1;
+	return ar;
+}
+
+/*
+ * Record that ar will not run, as status with reason (taken): a fire that
+ * was skipped, a queued run taken off. Frees ar.
+ */
+static void
+run_drop(struct twd *twd, struct task *t, struct active_run *ar,
+    enum run_status status, char *reason)
+{
+	struct run_record *r = &ar->rec;
+	char *cause;
+
+	r->status = status;
+	r->finished_ms = twd_now_ms();
+	r->duration_ms = 0;
+	free(r->reason);
+	r->reason = reason;
+	if (r->id == 0) {
+		if (history_insert(twd->history, r, &cause) == -1) {
+			log_error("task '%s': %s", r->task, cause);
+			free(cause);
+		}
+	} else {
+		run_save(twd, r);
+	}
+	log_info("run %" PRId64 " '%s' %s: %s", r->id, r->task,
+	    run_status_name(status), reason);
+	if (t != NULL) {
+		task_set_last(t, r);
+	}
+	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, r);
+	active_run_free(ar);
+}
+
+/* Take a queued run off the queue (it is still to be freed or started). */
+static void
+run_unqueue(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	runq_remove(&twd->queue, &ar->qi);
+	TAILQ_REMOVE(&twd->queued, ar, entry);
+	t->queued--;
+}
+
+/* Take every queued run of t off the queue, recorded as status. */
+static size_t
+task_unqueue_all(
+    struct twd *twd, struct task *t, enum run_status status, const char *reason)
+{
+	struct active_run *ar, *next;
+	size_t n = 0;
+
+	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+		next = TAILQ_NEXT(ar, entry);
+		if (strcmp(ar->rec.task, t->def->name) == 0) {
+			run_unqueue(twd, t, ar);
+			run_drop(twd, t, ar, status, xstrdup(reason));
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The newest run of t in flight or queued, or NULL. */
+static struct active_run *
+task_previous(struct twd *twd, struct task *t)
+{
+	struct active_run *ar, *found = NULL;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (strcmp(ar->rec.task, t->def->name) == 0) {
+			found = ar;
+		}
+	}
+	TAILQ_FOREACH(ar, &twd->queued, entry)
+	{
+		if (strcmp(ar->rec.task, t->def->name) == 0) {
+			found = ar;
+		}
+	}
+	return found;
+}
+
+/* Put the recorded run ar of t in the queue. */
+static void
+run_queue(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	const struct run_record *r = &ar->rec;
+
+	ar->qi.priority = t->def->priority;
+	ar->qi.due_ms = r->scheduled_ms != 0 ? r->scheduled_ms : r->started_ms;
+	ar->qi.not_before_ms = r->not_before_ms;
+	ar->qi.data = ar;
+	runq_push(&twd->queue, &ar->qi);
+	TAILQ_INSERT_TAIL(&twd->queued, ar, entry);
+	t->queued++;
+}
+
+/* Record ar as queued and put it in the queue; returns its id or -1. */
+static int64_t
+run_enqueue(
+    struct twd *twd, struct task *t, struct active_run *ar, char **cause)
+{
+	struct run_record *r = &ar->rec;
+	int64_t id;
+
 	if (history_insert(twd->history, r, cause) == -1) {
 		active_run_free(ar);
 		return -1;
 	}
 	id = r->id;
+	run_queue(twd, t, ar);
+	task_set_last(t, r);
+	tasks_dispatch(twd);
+	return id;
+}
 
-	if ((r->log_path = tasks_log_path(twd, r->task, id, &why)) != NULL) {
+/* Whether the failed run r of a task defined as d is to be tried again. */
+static int
+run_should_retry(const struct task_def *d, const struct run_record *r)
+{
+	int any = d->nretry_codes == 0 && d->retry_flags == 0;
+	size_t i;
+
+	if (r->attempt > d->retries) {
+		return 0;
+	}
+	switch (r->status) {
+	case RUN_FAILED:
+		if (r->signal > 0) {
+			return any || (d->retry_flags & RETRY_ON_SIGNAL);
+		}
+		for (i = 0; i < d->nretry_codes; i++) {
+			if (d->retry_codes[i] == r->exit_code) {
+				return 1;
+			}
+		}
+		return any;
+	case RUN_TIMEOUT:
+		return any || (d->retry_flags & RETRY_ON_TIMEOUT);
+	case RUN_START_FAILED:
+		return any || (d->retry_flags & RETRY_ON_START_FAILED);
+	default:
+		return 0;
+	}
+}
+
+/* After a failure, queue the next attempt for when its wait is over. */
+static void
+task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
+{
+	const struct task_def *d = t->def;
+	struct active_run *ar;
+	int64_t wait, id;
+	char *cause, dur[32];
+
+	if (twd->stopping || !run_should_retry(d, failed)) {
+		return;
+	}
+	wait = runq_backoff(d->retry_delay_ms, d->retry_backoff,
+	    d->retry_max_delay_ms, failed->attempt,
+	    (double)random_below(1000000) / 1e6);
+	ar = run_new(twd, t, RUN_TRIGGER_RETRY, failed->scheduled_ms,
+	    failed->attempt + 1);
+	ar->rec.not_before_ms = twd_now_ms() + wait;
+	ar->rec.reason = xasprintf("attempt %d of %d, after run %" PRId64,
+	    failed->attempt + 1, d->retries + 1, failed->id);
+	if ((id = run_enqueue(twd, t, ar, &cause)) == -1) {
+		log_error(
+		    "task '%s': cannot queue its retry: %s", d->name, cause);
+		free(cause);
+		return;
+	}
+	log_info("run %" PRId64 " '%s' failed; attempt %d of %d is run %" PRId64
+	         " in %s",
+	    failed->id, d->name, failed->attempt + 1, d->retries + 1, id,
+	    duration_format_ms(wait, dur, sizeof dur));
+}
+
+/* Start the queued run ar of t, which has been taken off the queue. */
+static void
+run_start(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	struct run_record *r = &ar->rec;
+	char *why = NULL;
+
+	r->started_ms = twd_now_ms();
+	ar->started_mono = timefmt_mono_ms();
+	r->status = RUN_RUNNING;
+	free(r->reason);
+	r->reason = NULL;
+	if ((r->log_path = tasks_log_path(twd, r->task, r->id, &why)) != NULL) {
 		ar->job = task_start_job(twd, t->def, ar, &why);
 	}
 	if (ar->job == NULL) {
@@ -596,31 +818,198 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 		r->finished_ms = twd_now_ms();
 		r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 		r->reason = why;
-		if (history_update(twd->history, r, &ignored) == -1) {
-			log_error("run %" PRId64 ": %s", id, ignored);
-			free(ignored);
-		}
-		log_warn("run %" PRId64 " '%s' could not start: %s", id,
+		run_save(twd, r);
+		log_warn("run %" PRId64 " '%s' could not start: %s", r->id,
 		    r->task, why);
-		*cause =
-		    xasprintf("run %" PRId64 " of '%s' could not start: %s", id,
-		        r->task, why);
 		task_set_last(t, r);
 		tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, r);
+		task_retry(twd, t, r);
 		active_run_free(ar);
-		return -1;
+		return;
 	}
-
 	r->pid = (int)job_pid(ar->job);
-	if (history_update(twd->history, r, &why) == -1) {
-		log_error("run %" PRId64 ": %s", id, why);
-		free(why);
-	}
+	run_save(twd, r);
 	TAILQ_INSERT_TAIL(&twd->runs, ar, entry);
 	t->running++;
 	task_set_last(t, r);
-	log_info("run %" PRId64 " '%s' started (pid %d)", id, r->task, r->pid);
+	log_info(
+	    "run %" PRId64 " '%s' started (pid %d)", r->id, r->task, r->pid);
 	tasks_publish_run(twd, PROTO_EV_RUN_STARTED, r);
+}
+
+/* For runq_next: whether a queued run may start now. */
+struct dispatch {
+	struct twd *twd;
+	int *lane; /* runs in flight per queue of the config */
+};
+
+static int
+dispatch_accept(const struct runq_item *it, void *arg)
+{
+	const struct dispatch *d = arg;
+	const struct active_run *ar = it->data;
+	const struct task *t = tasks_find(d->twd, ar->rec.task);
+	int q;
+
+	if (t == NULL || t->paused) {
+		return 0;
+	}
+	if (!ar->force && t->def->overlap != OVERLAP_ALLOW && t->running > 0) {
+		return 0;
+	}
+	q = t->def->queue;
+	return q < 0 || d->lane[q] < d->twd->config->queues[q].max_concurrent;
+}
+
+void
+tasks_dispatch(struct twd *twd)
+{
+	struct dispatch d = { twd, NULL };
+	struct active_run *ar;
+	struct runq_item *it;
+	struct task *t;
+	struct timeval tv;
+	size_t running = 0;
+	int64_t now = twd_now_ms(), at;
+
+	if (twd->stopping || twd->config == NULL) {
+		return;
+	}
+	d.lane = xcalloc(twd->config->nqueues + 1, sizeof *d.lane);
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		running++;
+		if ((t = tasks_find(twd, ar->rec.task)) != NULL &&
+		    t->def->queue >= 0) {
+			d.lane[t->def->queue]++;
+		}
+	}
+	while (running < (size_t)twd->config->max_concurrent &&
+	    (it = runq_next(&twd->queue, now, dispatch_accept, &d)) != NULL) {
+		ar = it->data;
+		t = tasks_find(twd, ar->rec.task);
+		run_unqueue(twd, t, ar);
+		if (t->def->queue >= 0) {
+			d.lane[t->def->queue]++;
+		}
+		running++;
+		run_start(twd, t, ar);
+	}
+	free(d.lane);
+	/* Wake up when the first held-back run may go. */
+	evtimer_del(twd->ev_wakeup);
+	if ((at = runq_wakeup(&twd->queue, now)) != 0) {
+		tv.tv_sec = (time_t)((at - now) / 1000);
+		tv.tv_usec = (suseconds_t)((at - now) % 1000) * 1000;
+		evtimer_add(twd->ev_wakeup, &tv);
+	}
+}
+
+char *
+tasks_wait_reason(struct twd *twd, int64_t run_id)
+{
+	struct active_run *ar, *other;
+	struct task *t;
+	char when[TIMEFMT_ISO_LEN];
+	size_t running = 0, in_lane = 0;
+	int q;
+
+	TAILQ_FOREACH(ar, &twd->queued, entry)
+	{
+		if (ar->rec.id == run_id) {
+			break;
+		}
+	}
+	if (ar == NULL || (t = tasks_find(twd, ar->rec.task)) == NULL) {
+		return NULL;
+	}
+	if (t->paused) {
+		return xasprintf(
+		    "its task is paused (twctl resume %s)", t->def->name);
+	}
+	if (ar->rec.not_before_ms > twd_now_ms()) {
+		return xasprintf("it waits to retry until %s",
+		    timefmt_iso(ar->rec.not_before_ms, when, sizeof when));
+	}
+	if (twd->stopping) {
+		return xstrdup("twd is shutting down");
+	}
+	q = t->def->queue;
+	TAILQ_FOREACH(other, &twd->runs, entry)
+	{
+		running++;
+		if (strcmp(other->rec.task, t->def->name) == 0 && !ar->force &&
+		    t->def->overlap != OVERLAP_ALLOW) {
+			return xasprintf("run %" PRId64 " of its task is still "
+			                 "running (overlap: %s)",
+			    other->rec.id,
+			    config_overlap_name(t->def->overlap));
+		}
+		if (q >= 0 && (t = tasks_find(twd, other->rec.task)) != NULL &&
+		    t->def->queue == q) {
+			in_lane++;
+		}
+	}
+	if (running >= (size_t)twd->config->max_concurrent) {
+		return xasprintf("all %d slots are taken (max_concurrent)",
+		    twd->config->max_concurrent);
+	}
+	if (q >= 0 &&
+	    in_lane >= (size_t)twd->config->queues[q].max_concurrent) {
+		return xasprintf("queue '%s' is full (%zu running, its "
+		                 "max_concurrent)",
+		    twd->config->queues[q].name, in_lane);
+	}
+	return xstrdup("runs of higher priority, or queued earlier, go first");
+}
+
+void
+tasks_wakeup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tasks_dispatch(arg);
+}
+
+int64_t
+tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
+    int64_t scheduled_ms, int force, char **cause)
+{
+	struct active_run *ar, *prev;
+	int64_t id;
+
+	if (twd->stopping) {
+		*cause = xstrdup("twd is shutting down");
+		return -1;
+	}
+	ar = run_new(twd, t, trigger, scheduled_ms, 1);
+	ar->force = force;
+	if (!force && t->paused && trigger != RUN_TRIGGER_MANUAL) {
+		run_drop(
+		    twd, t, ar, RUN_SKIPPED, xstrdup("the task is paused"));
+		return t->last.id;
+	}
+	if (!force && (prev = task_previous(twd, t)) != NULL) {
+		switch (t->def->overlap) {
+		case OVERLAP_SKIP:
+			run_drop(twd, t, ar, RUN_SKIPPED,
+			    xasprintf("overlap: skip: run %" PRId64
+			              " is still %s",
+			        prev->rec.id,
+			        run_status_name(prev->rec.status)));
+			return t->last.id;
+		case OVERLAP_REPLACE:
+			task_unqueue_all(twd, t, RUN_SKIPPED,
+			    "overlap: replace: a newer run took its place");
+			tasks_stop_task(twd, t,
+			    "overlap: replace: a newer run took its place");
+			break;
+		case OVERLAP_QUEUE:
+		case OVERLAP_ALLOW:
+			break;
+		}
+	}
+	id = run_enqueue(twd, t, ar, cause);
 	return id;
 }
 
@@ -632,6 +1021,24 @@ tasks_halt(struct twd *twd)
 	for (i = 0; i < twd->ntasks; i++) {
 		alarm_cancel(twd->alarms, &twd->tasks[i]->alarm);
 		twd->tasks[i]->next_ms = 0;
+	}
+}
+
+/* Stop t's runs in flight (SIGTERM, SIGKILL after the kill grace). */
+static void
+tasks_stop_task(struct twd *twd, struct task *t, const char *reason)
+{
+	struct active_run *ar;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (strcmp(ar->rec.task, t->def->name) != 0) {
+			continue;
+		}
+		if (ar->stop_reason == NULL) {
+			ar->stop_reason = xstrdup(reason);
+		}
+		job_stop(ar->job, ar->kill_grace_ms);
 	}
 }
 
@@ -652,7 +1059,8 @@ tasks_stop_runs(struct twd *twd, const char *reason)
 size_t
 tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
 {
-	struct active_run *ar;
+	struct active_run *ar, *next;
+	struct task *t;
 	char name[32];
 	size_t n = 0;
 
@@ -674,7 +1082,111 @@ tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
 		}
 		n++;
 	}
+	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+		next = TAILQ_NEXT(ar, entry);
+		if ((task != NULL && strcmp(ar->rec.task, task) != 0) ||
+		    (run_id != 0 && ar->rec.id != run_id)) {
+			continue;
+		}
+		t = tasks_find(twd, ar->rec.task);
+		run_unqueue(twd, t, ar);
+		run_drop(twd, t, ar, RUN_KILLED,
+		    xstrdup("taken off the queue by twctl kill"));
+		n++;
+	}
 	return n;
+}
+
+int
+tasks_pause(struct twd *twd, struct task *t, int paused, char **cause)
+{
+	char *key = xasprintf("paused:%s", t->def->name);
+	int rc;
+
+	rc = history_state_set(twd->history, key, paused ? "1" : "0", cause);
+	free(key);
+	if (rc == -1) {
+		return -1;
+	}
+	if (t->paused != paused) {
+		log_info("task '%s' %s", t->def->name,
+		    paused ? "paused" : "resumed");
+	}
+	t->paused = paused;
+	if (!paused) {
+		tasks_dispatch(twd);
+	}
+	return 0;
+}
+
+static size_t
+runs_count(const struct active_runs *list)
+{
+	const struct active_run *ar;
+	size_t n = 0;
+
+	TAILQ_FOREACH(ar, list, entry)
+	{
+		n++;
+	}
+	return n;
+}
+
+size_t
+tasks_queued(const struct twd *twd)
+{
+	return runs_count(&twd->queued);
+}
+
+/* Collects the queued runs of the history, newest first. */
+struct restore {
+	struct run_record *v;
+	size_t n;
+};
+
+static void
+restore_collect(const struct run_record *r, void *arg)
+{
+	struct restore *rs = arg;
+
+	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof *rs->v);
+	run_record_copy(&rs->v[rs->n++], r);
+}
+
+void
+tasks_restore(struct twd *twd)
+{
+	struct history_filter f = { .status = "queued", .limit = -1 };
+	struct restore rs = { NULL, 0 };
+	struct active_run *ar;
+	struct task *t;
+	char *cause;
+	size_t i;
+
+	if (history_query(twd->history, &f, restore_collect, &rs, &cause) ==
+	    -1) {
+		log_error("cannot read the queued runs: %s", cause);
+		free(cause);
+		return;
+	}
+	/* Oldest first, so that equals keep their order. */
+	for (i = rs.n; i-- > 0;) {
+		ar = xcalloc(1, sizeof *ar);
+		ar->twd = twd;
+		ar->rec = rs.v[i];
+		if ((t = tasks_find(twd, ar->rec.task)) == NULL) {
+			run_drop(twd, NULL, ar, RUN_SKIPPED,
+			    xstrdup("its task is no longer in the tasks "
+			            "file"));
+			continue;
+		}
+		run_queue(twd, t, ar);
+	}
+	free(rs.v);
+	if (rs.n > 0) {
+		log_info("%zu queued run(s) taken up again", rs.n);
+	}
+	tasks_dispatch(twd);
 }
 
 static json_t *
@@ -694,8 +1206,8 @@ task_def_json(const struct task *t)
 {
 	const struct task_def *d = t->def;
 	json_t *o = json_object(), *env = json_object(),
-	       *limits = json_object();
-	char *eq, *key;
+	       *limits = json_object(), *retry_on;
+	char *eq, *key, buf[16];
 	size_t i;
 
 	if (d->argv != NULL) {
@@ -731,20 +1243,42 @@ task_def_json(const struct task *t)
 	json_object_set_new(
 	    o, "kill_grace", json_real((double)d->kill_grace_ms / 1000));
 	json_object_set_new(o, "max_output", json_integer(d->max_output));
+	json_object_set_new(o, "enabled", json_boolean(d->enabled));
+	json_object_set_new(o, "priority",
+	    json_string(config_priority_name(d->priority, buf, sizeof buf)));
+	json_object_set_new(o, "queue",
+	    d->queue >= 0 ? json_string(t->twd->config->queues[d->queue].name)
+	                  : json_null());
+	json_object_set_new(
+	    o, "overlap", json_string(config_overlap_name(d->overlap)));
+	json_object_set_new(o, "retries", json_integer(d->retries));
+	json_object_set_new(
+	    o, "retry_delay", json_real((double)d->retry_delay_ms / 1000));
+	json_object_set_new(o, "retry_backoff", json_real(d->retry_backoff));
+	json_object_set_new(o, "retry_max_delay",
+	    json_real((double)d->retry_max_delay_ms / 1000));
+	retry_on = json_array();
+	for (i = 0; i < d->nretry_codes; i++) {
+		json_array_append_new(
+		    retry_on, json_integer(d->retry_codes[i]));
+	}
+	if (d->retry_flags & RETRY_ON_TIMEOUT) {
+		json_array_append_new(retry_on, json_string("timeout"));
+	}
+	if (d->retry_flags & RETRY_ON_START_FAILED) {
+		json_array_append_new(retry_on, json_string("start_failed"));
+	}
+	if (d->retry_flags & RETRY_ON_SIGNAL) {
+		json_array_append_new(retry_on, json_string("signal"));
+	}
+	json_object_set_new(o, "retry_on", retry_on);
 	return o;
 }
 
 size_t
 tasks_running(const struct twd *twd)
 {
-	struct active_run *ar;
-	size_t n = 0;
-
-	TAILQ_FOREACH(ar, &twd->runs, entry)
-	{
-		n++;
-	}
-	return n;
+	return runs_count(&twd->runs);
 }
 
 void
@@ -755,6 +1289,12 @@ tasks_free(struct twd *twd)
 
 	while ((ar = TAILQ_FIRST(&twd->runs)) != NULL) {
 		TAILQ_REMOVE(&twd->runs, ar, entry);
+		active_run_free(ar);
+	}
+	/* Queued runs stay queued in the history for the next twd. */
+	while ((ar = TAILQ_FIRST(&twd->queued)) != NULL) {
+		TAILQ_REMOVE(&twd->queued, ar, entry);
+		runq_remove(&twd->queue, &ar->qi);
 		active_run_free(ar);
 	}
 	for (i = 0; i < twd->ntasks; i++) {
@@ -772,6 +1312,15 @@ task_state(const struct task *t)
 {
 	if (t->running > 0) {
 		return "running";
+	}
+	if (t->paused) {
+		return "paused";
+	}
+	if (t->queued > 0) {
+		return "queued";
+	}
+	if (!t->def->enabled) {
+		return "disabled";
 	}
 	if (t->def->schedule == NULL) {
 		return "manual";
@@ -808,6 +1357,8 @@ task_json(const struct task *t)
 	        ? json_string(timefmt_iso(t->next_ms, buf, sizeof buf))
 	        : json_null());
 	json_object_set_new(o, "running", json_integer(t->running));
+	json_object_set_new(o, "queued", json_integer(t->queued));
+	json_object_set_new(o, "paused", json_boolean(t->paused));
 	json_object_set_new(o, "last_run",
 	    t->last.id != 0 ? run_record_json(&t->last) : json_null());
 	return o;
@@ -902,7 +1453,7 @@ tasks_boot(struct twd *twd)
 			continue;
 		}
 		n++;
-		if (tasks_run(twd, twd->tasks[i], RUN_TRIGGER_BOOT, 0,
+		if (tasks_run(twd, twd->tasks[i], RUN_TRIGGER_BOOT, 0, 0,
 		        &cause) == -1) {
 			log_warn(
 			    "task '%s': %s", twd->tasks[i]->def->name, cause);

@@ -25,13 +25,31 @@ struct task;
 json_t *tasks_apply(struct twd *, struct config *config);
 /* Borrowed, valid until the next tasks_apply; NULL if there is none. */
 struct task *tasks_find(struct twd *, const char *name);
+/* The task's name; borrowed, as the task. */
+const char *task_name(const struct task *);
 /*
- * Start task now. Returns the new run's id, or -1 with *cause (caller
- * frees). A run that could not start is still recorded, and its id is
- * named in the message.
+ * A run of task: by its overlap policy (unless force), queued to start when
+ * a slot is free, or recorded as skipped. Returns the run's id (see its
+ * record for what became of it), or -1 with *cause (caller frees).
  */
 int64_t tasks_run(struct twd *, struct task *, enum run_trigger,
-    int64_t scheduled_ms, char **cause);
+    int64_t scheduled_ms, int force, char **cause);
+/* Start the queued runs that may start now: priority, limits, overlap. */
+void tasks_dispatch(struct twd *);
+/* The callback of twd->ev_wakeup: a queued run's wait is over. */
+void tasks_wakeup(int fd, short what, void *arg);
+/*
+ * Pause (no run of it starts; fires are recorded as skipped) or resume
+ * task, remembered across restarts. Returns 0, or -1 with *cause.
+ */
+int tasks_pause(struct twd *, struct task *, int paused, char **cause);
+/* Queue again the runs the history has as queued (at start-up). */
+void tasks_restore(struct twd *);
+/* Why the queued run has not started, in words (caller frees); NULL if
+ * it is not queued. */
+char *tasks_wait_reason(struct twd *, int64_t run_id);
+/* Runs waiting in the queue. */
+size_t tasks_queued(const struct twd *);
 struct alarm;
 /* An alarm_fire_cb for twd->alarms: a task's fire is due. */
 void tasks_alarm(struct alarm *, void *arg);

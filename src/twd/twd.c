@@ -419,6 +419,8 @@ main(int argc, char **argv)
 
 	memset(&twd, 0, sizeof twd);
 	TAILQ_INIT(&twd.runs);
+	TAILQ_INIT(&twd.queued);
+	runq_init(&twd.queue);
 	twd.config_path = paths_config(opt.config);
 	twd.state_dir = paths_state_dir(opt.state_dir);
 	twd.socket_path = paths_socket(opt.socket);
@@ -484,6 +486,7 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	}
 	twd.ev_grace = evtimer_new(twd.base, twd_grace_over, &twd);
+	twd.ev_wakeup = evtimer_new(twd.base, tasks_wakeup, &twd);
 	twd.ev_prune = event_new(twd.base, -1, 0, tasks_prune_step, &twd);
 	/* Events default to the middle priority (1); pruning waits for them. */
 	event_priority_set(twd.ev_prune, 2);
@@ -497,6 +500,7 @@ main(int argc, char **argv)
 		evsignal_add(ev_sig[i], NULL);
 	}
 	json_decref(tasks_apply(&twd, config));
+	tasks_restore(&twd);
 	tasks_boot(&twd);
 	twd_write_pid(lock_fd);
 	twd_ready(&twd, ready_fd);
@@ -524,6 +528,8 @@ main(int argc, char **argv)
 	tasks_free(&twd);
 	alarm_set_free(twd.alarms);
 	event_free(twd.ev_grace);
+	event_free(twd.ev_wakeup);
+	runq_release(&twd.queue);
 	event_free(twd.ev_prune);
 	job_list_free(twd.jobs);
 	history_close(twd.history);

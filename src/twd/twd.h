@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "runq.h"
 
 struct alarm_set;
 struct config;
@@ -34,7 +35,10 @@ struct twd {
 	struct config *config;
 	struct task **tasks; /* one per config->tasks, same order */
 	size_t ntasks;
-	struct active_runs runs;
+	struct active_runs runs;   /* in flight */
+	struct active_runs queued; /* waiting, in queue's order of arrival */
+	struct runq queue;         /* the same, in start order */
+	struct event *ev_wakeup;   /* the first held-back run may start */
 
 	struct alarm_set *alarms;
 	struct job_list *jobs;

@@ -40,7 +40,7 @@ tasks:
   flood:
     command: head -c 104857600 /dev/zero
     max_output: 1M
-  quick: {command: "true"}
+  quick: {command: "true", overlap: allow}
   forky:
     command: $as_user sh -c 'i=0; while [ \$i -lt 1000 ]; do sleep 2 >/dev/null 2>&1 & i=\$((i+1)); done; echo made all 1000'
     limits: {nproc: 20}
