@@ -59,6 +59,25 @@ cmd_show_exec(struct cmd_ctx *ctx)
 		    timefmt_relative(ms, timefmt_now_ms(), dur, sizeof dur));
 		show_field("next run", buf);
 	}
+	if ((v = json_object_get(d, "after")) != NULL) {
+		show_json_field("after", v);
+		v = json_object_get(d, "waiting_for");
+		show_json_field("waiting for", v);
+	}
+	show_field("priority", json_get_string(def, "priority", "?"));
+	if ((v = json_object_get(def, "queue")) != NULL && json_is_string(v)) {
+		show_field("queue", json_string_value(v));
+	}
+	show_field("overlap", json_get_string(def, "overlap", "?"));
+	if (json_integer_value(json_object_get(def, "retries")) > 0) {
+		snprintf(buf, sizeof buf, "%lld, first after %s",
+		    (long long)json_integer_value(
+		        json_object_get(def, "retries")),
+		    duration_format((int64_t)json_number_value(
+		                        json_object_get(def, "retry_delay")),
+		        started, sizeof started));
+		show_field("retries", buf);
+	}
 	if ((v = json_object_get(def, "run")) != NULL) {
 		show_json_field("run", v);
 	} else {

@@ -30,8 +30,10 @@ struct loader {
 	yaml_document_t doc;
 	struct config_errors *errs;
 	struct config *config;
-	int in_defaults; /* reading the defaults block */
-	char *home;      /* for ~ in cwd */
+	int in_defaults;         /* reading the defaults block */
+	char *home;              /* for ~ in cwd */
+	const char **task_names; /* every task of the file, for after: */
+	size_t ntask_names;
 };
 
 /*
@@ -69,6 +71,7 @@ struct draft {
 	int64_t retry_max_delay_ms;
 	double retry_backoff;
 	yaml_node_t *retry_on;
+	yaml_node_t *after;
 };
 
 struct field;
@@ -104,6 +107,8 @@ static int field_flow(
 
 /* Keep alphabetized; taskweaver(5) documents each entry. */
 static const struct field task_fields[] = {
+	{ "after", field_list, "a list of task names",
+	    offsetof(struct draft, after), 0 },
 	{ "at", field_node, DATETIME_WANT, offsetof(struct draft, at), 0 },
 	{ "command", field_command, "a shell command line", 0, 0 },
 	{ "cwd", field_value, "a directory", offsetof(struct draft, cwd), 1 },
@@ -708,6 +713,7 @@ task_def_free(struct task_def *t)
 	strv_free(t->env);
 	free(t->limits);
 	free(t->retry_codes);
+	strv_free(t->after);
 	schedule_free(t->schedule);
 	free(t);
 }
@@ -1256,6 +1262,152 @@ draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
 	free(names);
 }
 
+/* after: a list of task names, each of a task in the file. */
+static void
+draft_after(struct loader *l, yaml_node_t *node, struct task_def *t)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	const char *name, *hint;
+	size_t i, n = 0;
+
+	if (node->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, node,
+		    "'after' must be a list of task names, as [backup]");
+		return;
+	}
+	for (it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc, *it);
+		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
+			loader_error(l, item,
+			    "after: each item must be a task name, not %s",
+			    node_kind(item));
+			continue;
+		}
+		name = node_text(item);
+		if (strcmp(name, t->name) == 0) {
+			loader_error(l, item,
+			    "after: '%s' cannot run after itself", name);
+			continue;
+		}
+		for (i = 0; i < l->ntask_names; i++) {
+			if (strcmp(l->task_names[i], name) == 0) {
+				break;
+			}
+		}
+		if (i == l->ntask_names) {
+			hint = suggest(name, l->task_names, l->ntask_names);
+			loader_error(l, item, "after: no task named '%s'%s%s%s",
+			    name, hint != NULL ? " (did you mean '" : "",
+			    hint != NULL ? hint : "",
+			    hint != NULL ? "'?)" : "");
+			continue;
+		}
+		if (!task_def_after(t, name)) {
+			strv_add(&t->after, &n, xstrdup(name));
+		}
+	}
+}
+
+int
+task_def_after(const struct task_def *d, const char *name)
+{
+	size_t i;
+
+	for (i = 0; d->after != NULL && d->after[i] != NULL; i++) {
+		if (strcmp(d->after[i], name) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Depth-first search for a cycle of after:, keeping the path for words. */
+struct cycle_walk {
+	const struct config *c;
+	int *state; /* per task: 0 unseen, 1 on the path, 2 done */
+	size_t *path;
+	size_t depth;
+};
+
+static size_t
+config_index(const struct config *c, const char *name)
+{
+	const struct task_def *d = config_find(c, name);
+	size_t i;
+
+	for (i = 0; i < c->ntasks; i++) {
+		if (c->tasks[i] == d) {
+			return i;
+		}
+	}
+	return c->ntasks;
+}
+
+static int
+cycle_visit(struct cycle_walk *w, size_t i)
+{
+	const struct task_def *t = w->c->tasks[i];
+	size_t j, k;
+
+	if (w->state[i] == 2) {
+		return 0;
+	}
+	w->path[w->depth++] = i;
+	if (w->state[i] == 1) {
+		return 1;
+	}
+	w->state[i] = 1;
+	for (j = 0; t->after != NULL && t->after[j] != NULL; j++) {
+		k = config_index(w->c, t->after[j]);
+		if (k < w->c->ntasks && cycle_visit(w, k) == 1) {
+			return 1;
+		}
+	}
+	w->state[i] = 2;
+	w->depth--;
+	return 0;
+}
+
+/* Report a cycle of after: as "a -> b -> c -> a", at its first task. */
+static void
+config_check_cycles(struct loader *l, struct config *c)
+{
+	struct cycle_walk w = { c, NULL, NULL, 0 };
+	size_t i, j, start;
+	char *words, *more;
+
+	w.state = xcalloc(c->ntasks + 1, sizeof *w.state);
+	w.path = xcalloc(c->ntasks + 1, sizeof *w.path);
+	for (i = 0; i < c->ntasks; i++) {
+		w.depth = 0;
+		if (cycle_visit(&w, i) == 0) {
+			continue;
+		}
+		/* The path ends where the cycle closes; find where it began. */
+		for (start = 0; w.path[start] != w.path[w.depth - 1]; start++) {
+			;
+		}
+		words = xstrdup(c->tasks[w.path[start]]->name);
+		for (j = start + 1; j < w.depth; j++) {
+			more = xasprintf(
+			    "%s -> %s", words, c->tasks[w.path[j]]->name);
+			free(words);
+			words = more;
+		}
+		errors_add(l->errs, l->file, c->tasks[w.path[start]]->line,
+		    c->tasks[w.path[start]]->column,
+		    xasprintf("after: the tasks depend on each other in a "
+		              "cycle: %s",
+		        words));
+		free(words);
+		break;
+	}
+	free(w.state);
+	free(w.path);
+}
+
 static void
 draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
     yaml_node_t *key, int fields_ok)
@@ -1384,6 +1536,9 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	t->jitter_ms = d.jitter_ms;
 	draft_exec(l, &d, t, key, ok);
 	draft_schedule(l, &d, t);
+	if (d.after != NULL) {
+		draft_after(l, d.after, t);
+	}
 	if (l->errs->n != nerrs) {
 		task_def_free(t);
 		return NULL;
@@ -1421,6 +1576,15 @@ loader_tasks(struct loader *l, struct config *c, const struct draft *defaults,
 	loader_check_keys(l, map, "task");
 	n = (size_t)(map->data.mapping.pairs.top -
 	    map->data.mapping.pairs.start);
+	/* after: may name a task defined further down. */
+	l->task_names = xcalloc(n + 1, sizeof *l->task_names);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		if (k->type == YAML_SCALAR_NODE) {
+			l->task_names[l->ntask_names++] = node_text(k);
+		}
+	}
 	c->tasks = xcalloc(n, sizeof *c->tasks);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
@@ -1435,6 +1599,9 @@ loader_tasks(struct loader *l, struct config *c, const struct draft *defaults,
 		}
 	}
 	qsort(c->tasks, c->ntasks, sizeof *c->tasks, task_def_cmp);
+	free(l->task_names);
+	l->task_names = NULL;
+	config_check_cycles(l, c);
 }
 
 /* The value of a top-level key, or NULL. */
@@ -1694,6 +1861,7 @@ task_def_equal(const struct task_def *a, const struct task_def *b)
 	    a->retry_backoff == b->retry_backoff &&
 	    a->retry_max_delay_ms == b->retry_max_delay_ms &&
 	    a->retry_flags == b->retry_flags &&
+	    strv_equal(a->after, b->after) &&
 	    a->nretry_codes == b->nretry_codes &&
 	    (a->nretry_codes == 0 ||
 	        memcmp(a->retry_codes, b->retry_codes,

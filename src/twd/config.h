@@ -69,7 +69,8 @@ struct task_def {
 	int64_t retry_max_delay_ms; /* no wait is longer */
 	int *retry_codes;           /* retry_on: exit codes; NULL: any */
 	size_t nretry_codes;
-	int retry_flags;       /* retry_on: RETRY_ON_* */
+	int retry_flags; /* retry_on: RETRY_ON_* */
+	char **after;    /* runs when these have succeeded since it last ran */
 	unsigned line, column; /* where the task is defined, 1-based */
 };
 
@@ -113,6 +114,8 @@ const char *config_limit_name(int resource);
 /* "normal" for 50, else the number; returns buf. */
 const char *config_priority_name(int priority, char *buf, size_t len);
 const char *config_overlap_name(enum overlap);
+/* Whether task d runs after the task called name. */
+int task_def_after(const struct task_def *d, const char *name);
 /* Whether a and b would run the same way on the same schedule. */
 int task_def_equal(const struct task_def *a, const struct task_def *b);
 

@@ -30,6 +30,7 @@ static const char *run_trigger_names[] = {
 	[RUN_TRIGGER_MANUAL] = "manual",
 	[RUN_TRIGGER_BOOT] = "boot",
 	[RUN_TRIGGER_RETRY] = "retry",
+	[RUN_TRIGGER_DEPENDENCY] = "dependency",
 };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))

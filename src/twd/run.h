@@ -24,8 +24,9 @@ enum run_status {
 enum run_trigger {
 	RUN_TRIGGER_SCHEDULE,
 	RUN_TRIGGER_MANUAL,
-	RUN_TRIGGER_BOOT,  /* @reboot, once per boot of the machine */
-	RUN_TRIGGER_RETRY, /* another attempt after a failure */
+	RUN_TRIGGER_BOOT,       /* @reboot, once per boot of the machine */
+	RUN_TRIGGER_RETRY,      /* another attempt after a failure */
+	RUN_TRIGGER_DEPENDENCY, /* the tasks of its after: succeeded */
 };
 
 struct run_record {

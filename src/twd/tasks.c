@@ -39,8 +39,10 @@ struct task {
 	struct run_record last;    /* id 0 when it never ran */
 	int running;
 	int queued;
-	int paused;        /* no run starts until resumed */
-	int prune_pending; /* has history its retention may drop */
+	int paused;             /* no run starts until resumed */
+	int64_t last_ok_ms;     /* when its newest good run ended */
+	int64_t last_queued_ms; /* when its newest run was queued */
+	int prune_pending;      /* has history its retention may drop */
 };
 
 struct active_run {
@@ -57,6 +59,7 @@ struct active_run {
 };
 
 static void task_retry(struct twd *, struct task *, const struct run_record *);
+static void tasks_after(struct twd *, struct task *);
 static void tasks_stop_task(struct twd *, struct task *, const char *);
 static size_t
 task_unqueue_all(struct twd *, struct task *, enum run_status, const char *);
@@ -216,10 +219,21 @@ tasks_prune_step(evutil_socket_t fd, short what, void *arg)
 	event_active(twd->ev_prune, 0, 0);
 }
 
+static void
+last_ok(const struct run_record *r, void *arg)
+{
+	struct task *t = arg;
+
+	t->last_ok_ms = r->finished_ms;
+}
+
 static struct task *
 task_new(struct twd *twd, const struct task_def *def)
 {
 	struct task *t = xcalloc(1, sizeof *t);
+	struct history_filter ok = {
+		.task = def->name, .status = "ok", .limit = 1
+	};
 	char *cause = NULL, *key, *value = NULL;
 
 	t->twd = twd;
@@ -232,6 +246,11 @@ task_new(struct twd *twd, const struct task_def *def)
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	}
+	if (history_query(twd->history, &ok, last_ok, t, &cause) == -1) {
+		log_warn("task '%s': %s", def->name, cause);
+		free(cause);
+	}
+	t->last_queued_ms = t->last.started_ms;
 	key = xasprintf("paused:%s", def->name);
 	if (history_state_get(twd->history, key, &value, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
@@ -461,6 +480,10 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 		task_set_last(t, r);
 		task_prune_later(t);
 		task_retry(twd, t, r);
+		if (r->status == RUN_OK) {
+			t->last_ok_ms = r->finished_ms;
+			tasks_after(twd, t);
+		}
 	}
 	active_run_free(ar);
 	if (twd->stopping && TAILQ_EMPTY(&twd->runs)) {
@@ -732,6 +755,7 @@ run_enqueue(
 	id = r->id;
 	run_queue(twd, t, ar);
 	task_set_last(t, r);
+	t->last_queued_ms = r->started_ms;
 	tasks_dispatch(twd);
 	return id;
 }
@@ -796,6 +820,51 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 	         " in %s",
 	    failed->id, d->name, failed->attempt + 1, d->retries + 1, id,
 	    duration_format_ms(wait, dur, sizeof dur));
+}
+
+/*
+ * The tasks of t's after: that have not succeeded since t's newest run was
+ * queued, appended to out when not NULL. Returns how many.
+ */
+static size_t
+task_waiting_for(struct twd *twd, const struct task *t, json_t *out)
+{
+	const struct task *dep;
+	size_t i, n = 0;
+
+	for (i = 0; t->def->after != NULL && t->def->after[i] != NULL; i++) {
+		dep = tasks_find(twd, t->def->after[i]);
+		if (dep == NULL || dep->last_ok_ms <= t->last_queued_ms) {
+			if (out != NULL) {
+				json_array_append_new(
+				    out, json_string(t->def->after[i]));
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+/* done succeeded: run each task after it whose every dependency has. */
+static void
+tasks_after(struct twd *twd, struct task *done)
+{
+	struct task *t;
+	char *cause;
+	size_t i;
+
+	for (i = 0; i < twd->ntasks; i++) {
+		t = twd->tasks[i];
+		if (!task_def_after(t->def, done->def->name) ||
+		    task_waiting_for(twd, t, NULL) > 0) {
+			continue;
+		}
+		if (tasks_run(twd, t, RUN_TRIGGER_DEPENDENCY, 0, 0, &cause) ==
+		    -1) {
+			log_warn("task '%s': %s", t->def->name, cause);
+			free(cause);
+		}
+	}
 }
 
 /* Start the queued run ar of t, which has been taken off the queue. */
@@ -1323,7 +1392,7 @@ task_state(const struct task *t)
 		return "disabled";
 	}
 	if (t->def->schedule == NULL) {
-		return "manual";
+		return t->def->after != NULL ? "after" : "manual";
 	}
 	if (schedule_is_reboot(t->def->schedule)) {
 		return "boot";
@@ -1337,7 +1406,7 @@ task_state(const struct task *t)
 json_t *
 task_json(const struct task *t)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *waiting;
 	char buf[128];
 
 	json_object_set_new(o, "name", json_string(t->def->name));
@@ -1359,6 +1428,12 @@ task_json(const struct task *t)
 	json_object_set_new(o, "running", json_integer(t->running));
 	json_object_set_new(o, "queued", json_integer(t->queued));
 	json_object_set_new(o, "paused", json_boolean(t->paused));
+	if (t->def->after != NULL) {
+		json_object_set_new(o, "after", strv_json(t->def->after));
+		waiting = json_array();
+		task_waiting_for(t->twd, t, waiting);
+		json_object_set_new(o, "waiting_for", waiting);
+	}
 	json_object_set_new(o, "last_run",
 	    t->last.id != 0 ? run_record_json(&t->last) : json_null());
 	return o;

@@ -496,6 +496,54 @@ test_config_at_and_start_at_read_the_zone(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+static void
+test_config_after_takes_a_diamond_and_refuses_a_cycle(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+
+	c = load(f,
+	    "tasks:\n"
+	    "  d: {command: x, after: [b, c]}\n"
+	    "  b: {command: x, after: [a]}\n"
+	    "  c: {command: x, after: [a]}\n"
+	    "  a: {command: x, every: 1h}\n");
+	assert_non_null(c);
+	assert_true(task_def_after(config_find(c, "d"), "b"));
+	assert_true(task_def_after(config_find(c, "d"), "c"));
+	assert_false(task_def_after(config_find(c, "d"), "a"));
+	assert_null(config_find(c, "a")->after);
+	config_free(c);
+
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a: {command: x, after: [c]}\n"
+	    "  b: {command: x, after: [a]}\n"
+	    "  c: {command: x, after: [b]}\n"
+	    "  z: {command: x}\n"));
+	assert_int_equal(f->errs.n, 1);
+	assert_error(f, 0, 2, 3,
+	    "after: the tasks depend on each other in a cycle: "
+	    "a -> c -> b -> a");
+}
+
+static void
+test_config_after_names_tasks_of_the_file(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  backup: {command: x}\n"
+	    "  report: {command: x, after: [bakup, report]}\n"
+	    "  sync: {command: x, after: backup}\n"));
+	assert_int_equal(f->errs.n, 3);
+	assert_error(f, 0, 3, 32,
+	    "after: no task named 'bakup' (did you mean 'backup'?)");
+	assert_error(f, 1, 3, 39, "after: 'report' cannot run after itself");
+	assert_error(f, 2, 4, 29, "'after' must be a list of task names");
+}
+
 int
 main(void)
 {
@@ -521,6 +569,8 @@ main(void)
 		T(test_config_at_and_start_at_read_the_zone),
 		T(test_config_exec_fields_load_with_defaults),
 		T(test_config_exec_field_errors_name_the_value),
+		T(test_config_after_takes_a_diamond_and_refuses_a_cycle),
+		T(test_config_after_names_tasks_of_the_file),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
