@@ -34,7 +34,7 @@ COMMON_SRCS = src/common/duration.c src/common/log.c src/common/logfmt.c \
 	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c
 # The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
 TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c \
-	       src/twd/runq.c \
+	       src/twd/catchup.c src/twd/runq.c \
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c
 TWD_SRCS    = src/twd/twd.c
@@ -43,7 +43,7 @@ TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-cron.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-pause.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
-UNIT_TESTS  = alarm config cron duration history job logfmt proto runq schedule suggest \
+UNIT_TESTS  = alarm catchup config cron duration history job logfmt proto runq schedule suggest \
 	      timefmt tz
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

@@ -78,6 +78,22 @@ cmd_show_exec(struct cmd_ctx *ctx)
 		        started, sizeof started));
 		show_field("retries", buf);
 	}
+	if (strcmp(json_get_string(def, "catch_up", "none"), "none") != 0) {
+		snprintf(buf, sizeof buf, "%s",
+		    json_get_string(def, "catch_up", "?"));
+		if (strcmp(buf, "all") == 0) {
+			snprintf(buf, sizeof buf, "all, at most %lld",
+			    (long long)json_integer_value(
+			        json_object_get(def, "catch_up_max")));
+		}
+		show_field("catch_up", buf);
+	}
+	if ((v = json_object_get(def, "starting_deadline")) != NULL &&
+	    json_is_number(v)) {
+		show_field("deadline",
+		    duration_format(
+		        (int64_t)json_number_value(v), buf, sizeof buf));
+	}
 	if ((v = json_object_get(def, "run")) != NULL) {
 		show_json_field("run", v);
 	} else {

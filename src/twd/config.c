@@ -72,6 +72,9 @@ struct draft {
 	double retry_backoff;
 	yaml_node_t *retry_on;
 	yaml_node_t *after;
+	enum catch_up catch_up;
+	int catch_up_max;
+	int64_t starting_deadline_ms;
 };
 
 struct field;
@@ -110,6 +113,8 @@ static const struct field task_fields[] = {
 	{ "after", field_list, "a list of task names",
 	    offsetof(struct draft, after), 0 },
 	{ "at", field_node, DATETIME_WANT, offsetof(struct draft, at), 0 },
+	{ "catch_up", field_flow, "none, latest or all", 0, 1 },
+	{ "catch_up_max", field_flow, "a number from 1 to 1000", 0, 1 },
 	{ "command", field_command, "a shell command line", 0, 0 },
 	{ "cwd", field_value, "a directory", offsetof(struct draft, cwd), 1 },
 	{ "enabled", field_flow, "true or false", 0, 1 },
@@ -153,6 +158,8 @@ static const struct field task_fields[] = {
 	    offsetof(struct draft, schedule), 0 },
 	{ "shell", field_list, "a shell and its options, as /bin/bash -c",
 	    offsetof(struct draft, shell), 1 },
+	{ "starting_deadline", field_flow, "a duration such as 10m",
+	    offsetof(struct draft, starting_deadline_ms), 1 },
 	{ "start_at", field_node, DATETIME_WANT,
 	    offsetof(struct draft, start_at), 0 },
 	{ "timeout", field_value, "a duration such as 1h",
@@ -181,6 +188,7 @@ static const struct {
 #define DEFAULT_KILL_GRACE_MS      10000
 #define DEFAULT_MAX_OUTPUT         (INT64_C(10) << 20)
 #define DEFAULT_RETRY_DELAY_MS     10000
+#define DEFAULT_CATCH_UP_MAX       10
 #define DEFAULT_RETRY_MAX_DELAY_MS (3600 * 1000)
 
 static const char *const top_keys[] = { "defaults", "max_concurrent", "queues",
@@ -1025,6 +1033,18 @@ static const char *const overlap_names[] = {
 	[OVERLAP_REPLACE] = "replace",
 };
 
+static const char *const catch_up_names[] = {
+	[CATCH_UP_NONE] = "none",
+	[CATCH_UP_LATEST] = "latest",
+	[CATCH_UP_ALL] = "all",
+};
+
+const char *
+config_catch_up_name(enum catch_up c)
+{
+	return catch_up_names[c];
+}
+
 static const struct {
 	const char *name;
 	int value;
@@ -1107,6 +1127,22 @@ field_flow(
 	if (strcmp(name, "enabled") == 0) {
 		return value_bool(l, name, node, &d->enabled);
 	}
+	if (strcmp(name, "catch_up") == 0) {
+		if (value_word(l, f, node, catch_up_names,
+		        NITEMS(catch_up_names), &w) == -1) {
+			return -1;
+		}
+		d->catch_up = (enum catch_up)w;
+		return 0;
+	}
+	if (strcmp(name, "catch_up_max") == 0) {
+		if (value_integer(l, name, node, 1, CATCHUP_MAX_RUNS, 10, &n) ==
+		    -1) {
+			return -1;
+		}
+		d->catch_up_max = (int)n;
+		return 0;
+	}
 	if (strcmp(name, "overlap") == 0) {
 		if (value_word(l, f, node, overlap_names, NITEMS(overlap_names),
 		        &w) == -1) {
@@ -1154,7 +1190,7 @@ field_flow(
 		d->retry_backoff = x;
 		return 0;
 	}
-	/* retry_delay, retry_max_delay */
+	/* retry_delay, retry_max_delay, starting_deadline */
 	return value_duration(l, f, node, 1, (int64_t *)((char *)d + f->slot));
 }
 
@@ -1230,6 +1266,9 @@ draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
 	t->retry_delay_ms = d->retry_delay_ms;
 	t->retry_max_delay_ms = d->retry_max_delay_ms;
 	t->retry_backoff = d->retry_backoff;
+	t->catch_up = d->catch_up;
+	t->catch_up_max = d->catch_up_max;
+	t->starting_deadline_ms = d->starting_deadline_ms;
 	t->queue = -1;
 	if (d->retry_on != NULL) {
 		draft_retry_on(l, d->retry_on, t);
@@ -1638,6 +1677,8 @@ loader_root(struct loader *l, struct config *c)
 	defaults.retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
 	defaults.retry_max_delay_ms = DEFAULT_RETRY_MAX_DELAY_MS;
 	defaults.retry_backoff = 2.0;
+	defaults.catch_up = CATCH_UP_NONE;
+	defaults.catch_up_max = DEFAULT_CATCH_UP_MAX;
 	c->max_concurrent = loader_cpus();
 
 	if (root == NULL || node_is_null(root)) {
@@ -1861,7 +1902,9 @@ task_def_equal(const struct task_def *a, const struct task_def *b)
 	    a->retry_backoff == b->retry_backoff &&
 	    a->retry_max_delay_ms == b->retry_max_delay_ms &&
 	    a->retry_flags == b->retry_flags &&
-	    strv_equal(a->after, b->after) &&
+	    strv_equal(a->after, b->after) && a->catch_up == b->catch_up &&
+	    a->catch_up_max == b->catch_up_max &&
+	    a->starting_deadline_ms == b->starting_deadline_ms &&
 	    a->nretry_codes == b->nretry_codes &&
 	    (a->nretry_codes == 0 ||
 	        memcmp(a->retry_codes, b->retry_codes,

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "catchup.h"
 #include "job.h"
 
 struct schedule;
@@ -71,7 +72,10 @@ struct task_def {
 	size_t nretry_codes;
 	int retry_flags; /* retry_on: RETRY_ON_* */
 	char **after;    /* runs when these have succeeded since it last ran */
-	unsigned line, column; /* where the task is defined, 1-based */
+	enum catch_up catch_up;       /* fires missed while down or asleep */
+	int catch_up_max;             /* runs of catch_up: all, at most */
+	int64_t starting_deadline_ms; /* 0: a fire may start however late */
+	unsigned line, column;        /* where the task is defined, 1-based */
 };
 
 struct config {
@@ -114,6 +118,7 @@ const char *config_limit_name(int resource);
 /* "normal" for 50, else the number; returns buf. */
 const char *config_priority_name(int priority, char *buf, size_t len);
 const char *config_overlap_name(enum overlap);
+const char *config_catch_up_name(enum catch_up);
 /* Whether task d runs after the task called name. */
 int task_def_after(const struct task_def *d, const char *name);
 /* Whether a and b would run the same way on the same schedule. */

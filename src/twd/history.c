@@ -109,7 +109,8 @@ static const char *const history_sql[STMT_COUNT] = {
 	                       "AND (?5 IS NULL OR id = ?5) "
 	                       "ORDER BY id DESC LIMIT ?1",
 	[STMT_LAST_FIRE] = "SELECT max(scheduled_at) FROM runs "
-	                   "WHERE task = ?1 AND trigger = 'schedule'",
+	                   "WHERE task = ?1 "
+	                   "AND trigger IN ('schedule', 'catch-up')",
 	/* Finished runs of a task, newest first: the candidates to prune. */
 	[STMT_PRUNE_LIST] = "SELECT id, started_at, log_path FROM runs "
 	                    "WHERE task = ?1 "

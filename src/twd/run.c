@@ -31,6 +31,7 @@ static const char *run_trigger_names[] = {
 	[RUN_TRIGGER_BOOT] = "boot",
 	[RUN_TRIGGER_RETRY] = "retry",
 	[RUN_TRIGGER_DEPENDENCY] = "dependency",
+	[RUN_TRIGGER_CATCH_UP] = "catch-up",
 };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))

@@ -27,6 +27,7 @@ enum run_trigger {
 	RUN_TRIGGER_BOOT,       /* @reboot, once per boot of the machine */
 	RUN_TRIGGER_RETRY,      /* another attempt after a failure */
 	RUN_TRIGGER_DEPENDENCY, /* the tasks of its after: succeeded */
+	RUN_TRIGGER_CATCH_UP,   /* a fire missed while twd was down */
 };
 
 struct run_record {

@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "alarm.h"
+#include "catchup.h"
 #include "config.h"
 #include "duration.h"
 #include "history.h"
@@ -35,6 +36,7 @@ struct task {
 	struct alarm alarm;
 	int64_t next_ms; /* when it runs next, jitter included; 0: never */
 	struct schedule_fire fire; /* the fire next_ms is for */
+	int64_t delay_ms;          /* next_ms - fire.at_ms when jittered */
 	int64_t last_fire_ms;      /* 0 when it never fired on schedule */
 	struct run_record last;    /* id 0 when it never ran */
 	int running;
@@ -59,6 +61,12 @@ struct active_run {
 };
 
 static void task_retry(struct twd *, struct task *, const struct run_record *);
+static void
+task_record_dropped(struct twd *, struct task *, const struct catchup_plan *);
+static struct active_run *
+run_new(struct twd *, struct task *, enum run_trigger, int64_t, int);
+static void run_drop(
+    struct twd *, struct task *, struct active_run *, enum run_status, char *);
 static void tasks_after(struct twd *, struct task *);
 static void tasks_stop_task(struct twd *, struct task *, const char *);
 static size_t
@@ -85,30 +93,50 @@ static void
 task_schedule(struct task *t)
 {
 	const struct task_def *def = t->def;
-	int64_t now = twd_now_ms(), once;
+	int64_t now = twd_now_ms(), once, first = 0;
 	char when[TIMEFMT_ISO_LEN];
 
 	alarm_cancel(t->twd->alarms, &t->alarm);
 	t->next_ms = 0;
+	t->delay_ms = 0;
 	if (def->schedule == NULL || !def->enabled || t->twd->stopping) {
+		return;
+	}
+	/*
+	 * A fire after the last that is already past was missed (twd was not
+	 * running, the machine slept, the clock was set): it is due now, and
+	 * task_due works out, by catch_up, what becomes of all of them.
+	 */
+	once = schedule_once_at(def->schedule);
+	if (t->last_fire_ms != 0) {
+		first = schedule_next(
+		    def->schedule, t->last_fire_ms, t->last_fire_ms);
+	} else if (once != 0 && def->catch_up != CATCH_UP_NONE) {
+		first = once;
+	}
+	if (first != 0 && first <= now) {
+		t->fire.at_ms = first;
+		t->fire.note = SCHEDULE_NOTE_NONE;
+		t->next_ms = now;
+		alarm_schedule(t->twd->alarms, &t->alarm, now);
 		return;
 	}
 	/* Never the fire just made again, even if the clock is a bit behind. */
 	if (!schedule_next_fire(def->schedule, t->last_fire_ms,
 	        now > t->last_fire_ms ? now : t->last_fire_ms, &t->fire)) {
-		once = schedule_once_at(def->schedule);
 		if (once != 0 && t->last_fire_ms < once) {
 			/* Not silently: say that its one fire was missed. */
-			log_warn("task '%s': its one fire, at %s, passed while "
-			         "twd was not running; not run",
+			log_warn(
+			    "task '%s': its one fire, at %s, passed while "
+			    "twd was not running; not run (catch_up: none)",
 			    def->name, timefmt_iso(once, when, sizeof when));
 		}
 		return;
 	}
-	t->next_ms = t->fire.at_ms;
 	if (def->jitter_ms > 0) {
-		t->next_ms += random_below(def->jitter_ms);
+		t->delay_ms = random_below(def->jitter_ms);
 	}
+	t->next_ms = t->fire.at_ms + t->delay_ms;
 	alarm_schedule(t->twd->alarms, &t->alarm, t->next_ms);
 }
 
@@ -116,16 +144,93 @@ task_schedule(struct task *t)
 static void
 task_due(struct task *t)
 {
+	const struct task_def *def = t->def;
+	struct catchup_plan *p = xmalloc(sizeof *p);
+	enum run_trigger trigger;
+	int64_t now = twd_now_ms(), grid_now;
 	char *cause;
+	size_t i;
 
-	/* The grid is the rule's, not the jittered start. */
-	t->last_fire_ms = t->fire.at_ms;
-	if (tasks_run(t->twd, t, RUN_TRIGGER_SCHEDULE, t->fire.at_ms, 0,
-	        &cause) == -1) {
-		log_warn("task '%s': %s", t->def->name, cause);
-		free(cause);
+	/* A jittered start is late on purpose: plan on the rule's grid. */
+	grid_now = now - t->delay_ms;
+	if (t->last_fire_ms == 0) {
+		/* Its first fire ever, on time or a one-shot caught up. */
+		memset(p, 0, sizeof *p);
+		p->counted_all = 1;
+		if (def->starting_deadline_ms > 0 &&
+		    grid_now - t->fire.at_ms > def->starting_deadline_ms) {
+			p->dropped = 1;
+			p->past_deadline = 1;
+			p->first_dropped_ms = p->last_dropped_ms =
+			    t->fire.at_ms;
+		} else {
+			p->run[p->nrun++] = t->fire.at_ms;
+		}
+	} else {
+		catchup_plan(def->schedule, t->last_fire_ms, grid_now,
+		    def->catch_up, def->catch_up_max, def->starting_deadline_ms,
+		    p);
 	}
+	if (p->dropped > 0) {
+		task_record_dropped(t->twd, t, p);
+		t->last_fire_ms = p->last_dropped_ms;
+	}
+	for (i = 0; i < p->nrun; i++) {
+		/* The grid is the rule's, not the jittered start. */
+		if (p->run[i] > t->last_fire_ms) {
+			t->last_fire_ms = p->run[i];
+		}
+		trigger = grid_now - p->run[i] > CATCHUP_ON_TIME_MS
+		    ? RUN_TRIGGER_CATCH_UP
+		    : RUN_TRIGGER_SCHEDULE;
+		if (tasks_run(t->twd, t, trigger, p->run[i], 0, &cause) == -1) {
+			log_warn("task '%s': %s", def->name, cause);
+			free(cause);
+		}
+	}
+	free(p);
 	task_schedule(t);
+}
+
+/* One skipped run for all the fires a catch-up plan dropped. */
+static void
+task_record_dropped(
+    struct twd *twd, struct task *t, const struct catchup_plan *p)
+{
+	const struct task_def *def = t->def;
+	char first[TIMEFMT_ISO_LEN], last[TIMEFMT_ISO_LEN], dur[32], *why;
+	char *reason;
+
+	switch (def->catch_up) {
+	case CATCH_UP_NONE:
+		why = xstrdup("missed while twd was not running or the "
+		              "machine slept (catch_up: none)");
+		break;
+	case CATCH_UP_LATEST:
+		why =
+		    xstrdup("missed; only the newest runs (catch_up: latest)");
+		break;
+	default:
+		why = xasprintf(
+		    "missed, more than catch_up_max %d", def->catch_up_max);
+		break;
+	}
+	if (p->past_deadline) {
+		free(why);
+		why = xasprintf("missed, too late to start: past the starting "
+		                "deadline of %s",
+		    duration_format_ms(
+		        def->starting_deadline_ms, dur, sizeof dur));
+	}
+	reason = xasprintf("%s%" PRId64 " fire%s from %s to %s %s",
+	    p->counted_all ? "" : "at least ", p->dropped,
+	    p->dropped == 1 ? "" : "s",
+	    timefmt_iso(p->first_dropped_ms, first, sizeof first),
+	    timefmt_iso(p->last_dropped_ms, last, sizeof last), why);
+	free(why);
+	run_drop(twd, t,
+	    run_new(twd, t, RUN_TRIGGER_SCHEDULE, p->last_dropped_ms, 1),
+	    RUN_SKIPPED, reason);
 }
 
 void
@@ -930,10 +1035,21 @@ dispatch_accept(const struct runq_item *it, void *arg)
 	return q < 0 || d->lane[q] < d->twd->config->queues[q].max_concurrent;
 }
 
+/* Whether a fire's run would start too late after its time. */
+static int
+run_past_deadline(const struct task *t, const struct run_record *r, int64_t now)
+{
+	return t->def->starting_deadline_ms > 0 && r->scheduled_ms != 0 &&
+	    (r->trigger == RUN_TRIGGER_SCHEDULE ||
+	        r->trigger == RUN_TRIGGER_CATCH_UP) &&
+	    now - r->scheduled_ms > t->def->starting_deadline_ms;
+}
+
 void
 tasks_dispatch(struct twd *twd)
 {
 	struct dispatch d = { twd, NULL };
+	char dur[32];
 	struct active_run *ar;
 	struct runq_item *it;
 	struct task *t;
@@ -958,6 +1074,14 @@ tasks_dispatch(struct twd *twd)
 		ar = it->data;
 		t = tasks_find(twd, ar->rec.task);
 		run_unqueue(twd, t, ar);
+		if (run_past_deadline(t, &ar->rec, now)) {
+			run_drop(twd, t, ar, RUN_SKIPPED,
+			    xasprintf("waited in the queue past its starting "
+			              "deadline of %s",
+			        duration_format_ms(t->def->starting_deadline_ms,
+			            dur, sizeof dur)));
+			continue;
+		}
 		if (t->def->queue >= 0) {
 			d.lane[t->def->queue]++;
 		}
@@ -1341,6 +1465,13 @@ task_def_json(const struct task *t)
 		json_array_append_new(retry_on, json_string("signal"));
 	}
 	json_object_set_new(o, "retry_on", retry_on);
+	json_object_set_new(
+	    o, "catch_up", json_string(config_catch_up_name(d->catch_up)));
+	json_object_set_new(o, "catch_up_max", json_integer(d->catch_up_max));
+	json_object_set_new(o, "starting_deadline",
+	    d->starting_deadline_ms > 0
+	        ? json_real((double)d->starting_deadline_ms / 1000)
+	        : json_null());
 	return o;
 }
 

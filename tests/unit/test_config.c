@@ -544,6 +544,39 @@ test_config_after_names_tasks_of_the_file(void **state)
 	assert_error(f, 2, 4, 29, "'after' must be a list of task names");
 }
 
+static void
+test_config_catch_up_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+
+	c = load(f,
+	    "defaults: {catch_up: latest, starting_deadline: 2h}\n"
+	    "tasks:\n"
+	    "  a: {command: x, every: 1h}\n"
+	    "  b: {command: x, every: 1h, catch_up: all, catch_up_max: 3}\n"
+	    "  c: {command: x, every: 1h, catch_up: none}\n");
+	assert_non_null(c);
+	assert_int_equal(config_find(c, "a")->catch_up, CATCH_UP_LATEST);
+	assert_int_equal(config_find(c, "a")->catch_up_max, 10);
+	assert_int_equal(config_find(c, "a")->starting_deadline_ms, 7200000);
+	assert_int_equal(config_find(c, "b")->catch_up, CATCH_UP_ALL);
+	assert_int_equal(config_find(c, "b")->catch_up_max, 3);
+	assert_int_equal(config_find(c, "c")->catch_up, CATCH_UP_NONE);
+	assert_false(task_def_equal(config_find(c, "a"), config_find(c, "c")));
+	config_free(c);
+
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a: {command: x, catch_up: newest}\n"
+	    "  b: {command: x, catch_up_max: 5000}\n"
+	    "  c: {command: x, starting_deadline: soon}\n"));
+	assert_int_equal(f->errs.n, 3);
+	assert_error(f, 0, 2, 29, "catch_up: 'newest'");
+	assert_error(f, 1, 3, 33, "catch_up_max: '5000'");
+	assert_error(f, 2, 4, 38, "starting_deadline: bad duration 'soon'");
+}
+
 int
 main(void)
 {
@@ -571,6 +604,7 @@ main(void)
 		T(test_config_exec_field_errors_name_the_value),
 		T(test_config_after_takes_a_diamond_and_refuses_a_cycle),
 		T(test_config_after_names_tasks_of_the_file),
+		T(test_config_catch_up_fields),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
