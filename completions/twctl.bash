@@ -41,8 +41,16 @@ _twctl() {
 	help)
 		COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
 		;;
-	run | history | kill | logs | next | show | pause | resume)
+	run | history | kill | logs | next | show | pause | resume | why)
 		COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
+		;;
+	submit)
+		# A task for --after; else the job's command.
+		if [[ $prev == -a || $prev == --after ]]; then
+			COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -c -- "$cur"))
+		fi
 		;;
 	esac
 }

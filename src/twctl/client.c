@@ -18,7 +18,8 @@ struct conn {
 	int fd;
 	json_int_t next_id;
 	char *buf;
-	size_t len; /* bytes in buf */
+	size_t len;      /* bytes in buf */
+	json_t *pending; /* events that came while a reply was awaited */
 };
 
 struct conn *
@@ -69,6 +70,7 @@ conn_close(struct conn *c)
 	}
 	close(c->fd);
 	free(c->buf);
+	json_decref(c->pending);
 	free(c);
 }
 
@@ -137,11 +139,25 @@ conn_consume(struct conn *c, ssize_t n)
 	memmove(c->buf, c->buf + n + 1, c->len);
 }
 
+/* The event a line holds ({"event", "data"}), or NULL if it is none. */
+static json_t *
+conn_event_decode(const char *line, size_t len)
+{
+	json_t *msg = json_loadb(line, len, 0, NULL);
+
+	if (msg == NULL || !json_is_string(json_object_get(msg, "event")) ||
+	    !json_is_object(json_object_get(msg, "data"))) {
+		json_decref(msg);
+		return NULL;
+	}
+	return msg;
+}
+
 int
 conn_call(struct conn *c, const char *cmd, json_t *args,
     struct proto_reply *rep, int timeout_ms, char **cause)
 {
-	json_t *msg = proto_request_new(++c->next_id, cmd, args);
+	json_t *msg = proto_request_new(++c->next_id, cmd, args), *ev;
 	char *line;
 	size_t len;
 	ssize_t n;
@@ -159,7 +175,16 @@ conn_call(struct conn *c, const char *cmd, json_t *args,
 		*cause = xasprintf("cannot send to twd: %s", strerror(errno));
 		return -1;
 	}
-	if ((n = conn_read_line(c, timeout_ms, cause)) == -1) {
+	/* Events of a subscription may come first: keep them for later. */
+	while ((n = conn_read_line(c, timeout_ms, cause)) != -1 &&
+	    (ev = conn_event_decode(c->buf, (size_t)n)) != NULL) {
+		if (c->pending == NULL) {
+			c->pending = json_array();
+		}
+		json_array_append_new(c->pending, ev);
+		conn_consume(c, n);
+	}
+	if (n == -1) {
 		return -1;
 	}
 	rc = proto_reply_decode(rep, c->buf, (size_t)n, cause);
@@ -170,20 +195,21 @@ conn_call(struct conn *c, const char *cmd, json_t *args,
 json_t *
 conn_read_event(struct conn *c, char **cause)
 {
-	json_error_t jerr;
 	json_t *msg;
 	ssize_t n;
 
+	if (json_array_size(c->pending) > 0) {
+		msg = json_incref(json_array_get(c->pending, 0));
+		json_array_remove(c->pending, 0);
+		return msg;
+	}
 	if ((n = conn_read_line(c, -1, cause)) == -1) {
 		return NULL;
 	}
-	msg = json_loadb(c->buf, (size_t)n, 0, &jerr);
+	msg = conn_event_decode(c->buf, (size_t)n);
 	conn_consume(c, n);
-	if (msg == NULL || !json_is_string(json_object_get(msg, "event")) ||
-	    !json_is_object(json_object_get(msg, "data"))) {
-		json_decref(msg);
+	if (msg == NULL) {
 		*cause = xstrdup("twd sent something that is no event");
-		return NULL;
 	}
 	return msg;
 }

@@ -21,38 +21,6 @@ static const struct option cmd_history_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/*
- * --since: a duration back from now ("2h") or a date and time in the local
- * zone ("2026-11-22T08:00"), as an RFC 3339 instant into iso.
- */
-static int
-history_since(struct cmd_ctx *ctx, const char *v, char *iso, size_t len)
-{
-	struct tz *local;
-	char *cause = NULL, *ignored = NULL;
-	int64_t secs, ms;
-
-	if (duration_parse(v, &secs, &ignored) == 0) {
-		ms = timefmt_now_ms() - secs * 1000;
-	} else {
-		free(ignored);
-		local = tz_load(NULL, &cause);
-		if (local == NULL ||
-		    tz_parse_iso(local, v, &ms, &cause) == -1) {
-			tz_free(local);
-			output_error(ctx->json, "usage",
-			    "--since: '%s' is neither a duration (2h) nor a "
-			    "date and time (2026-11-22T08:00)",
-			    v);
-			free(cause);
-			return -1;
-		}
-		tz_free(local);
-	}
-	timefmt_iso(ms, iso, len);
-	return 0;
-}
-
 static int
 cmd_history_exec(struct cmd_ctx *ctx)
 {
@@ -71,7 +39,8 @@ cmd_history_exec(struct cmd_ctx *ctx)
 		json_object_set_new(args, "status", json_string(ctx->opt['s']));
 	}
 	if (ctx->opt['S'] != NULL) {
-		if (history_since(ctx, ctx->opt['S'], iso, sizeof iso) == -1) {
+		if (cmd_when_option(
+		        ctx, "--since", ctx->opt['S'], iso, sizeof iso) == -1) {
 			json_decref(args);
 			return EXIT_USAGE;
 		}

@@ -162,22 +162,6 @@ log_reader_tail(struct log_reader *lr, long lines)
 	lr->len = 0;
 }
 
-/* The exit status -f ends with: the job's own, as a shell would give it. */
-static int
-run_exit_status(const json_t *run)
-{
-	json_t *code = json_object_get(run, "exit_code");
-	json_t *sig = json_object_get(run, "signal");
-
-	if (json_is_integer(code)) {
-		return (int)json_integer_value(code);
-	}
-	if (json_is_integer(sig)) {
-		return 128 + (int)json_integer_value(sig);
-	}
-	return EXIT_FAIL;
-}
-
 static int
 run_is_running(const json_t *run)
 {
@@ -205,7 +189,7 @@ follow(struct cmd_ctx *ctx, struct log_reader *lr, json_t *run)
 	/* The run as it was when the subscription began: over already? */
 	if (!run_is_running(json_object_get(rep.data, "run"))) {
 		log_reader_print(lr, 1);
-		rc = run_exit_status(json_object_get(rep.data, "run"));
+		rc = cmd_run_exit_status(json_object_get(rep.data, "run"));
 		proto_reply_release(&rep);
 		return rc;
 	}
@@ -220,7 +204,7 @@ follow(struct cmd_ctx *ctx, struct log_reader *lr, json_t *run)
 		name = json_get_string(ev, "event", "");
 		if (strcmp(name, "run.finished") == 0) {
 			log_reader_print(lr, 1);
-			rc = run_exit_status(json_object_get(ev, "data"));
+			rc = cmd_run_exit_status(json_object_get(ev, "data"));
 			json_decref(ev);
 			return rc;
 		}
@@ -292,7 +276,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	} else {
 		log_reader_print(lr, 1);
 		if (ctx->opt['f'] != NULL) {
-			rc = run_exit_status(run);
+			rc = cmd_run_exit_status(run);
 		}
 	}
 	close(lr->fd);

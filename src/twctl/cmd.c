@@ -10,7 +10,10 @@
 #include "client.h"
 #include "cmd.h"
 #include "output.h"
+#include "duration.h"
 #include "paths.h"
+#include "timefmt.h"
+#include "tz.h"
 #include "xmalloc.h"
 
 /* Keep alphabetized. */
@@ -28,6 +31,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_show_entry,
 	&cmd_shutdown_entry,
+	&cmd_submit_entry,
+	&cmd_why_entry,
 	&cmd_status_entry,
 	NULL,
 };
@@ -80,7 +85,9 @@ cmd_parse(struct cmd_ctx *ctx, int argc, char **argv)
 		longopts[n + i] = cmd_common_longopts[i];
 	}
 	/* Options may come after arguments too: "twctl cron EXPR --tz ZONE". */
-	shortopts = xasprintf(":jh%s", e->getopt != NULL ? e->getopt : "");
+	shortopts =
+	    xasprintf("%s:jh%s", (e->flags & CMD_OPTIONS_FIRST) ? "+" : "",
+	        e->getopt != NULL ? e->getopt : "");
 	/* 0, not 1: GNU getopt then starts afresh, forgetting main's "+" mode. */
 	optind = 0;
 	while (
@@ -225,4 +232,48 @@ cmd_call(
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+int
+cmd_run_exit_status(const json_t *run)
+{
+	json_t *code = json_object_get(run, "exit_code");
+	json_t *sig = json_object_get(run, "signal");
+
+	if (json_is_integer(code)) {
+		return (int)json_integer_value(code);
+	}
+	if (json_is_integer(sig)) {
+		return 128 + (int)json_integer_value(sig);
+	}
+	return EXIT_FAIL;
+}
+
+int
+cmd_when_option(
+    struct cmd_ctx *ctx, const char *flag, const char *v, char *iso, size_t len)
+{
+	struct tz *local;
+	char *cause = NULL, *ignored = NULL;
+	int64_t secs, ms;
+
+	if (duration_parse(v, &secs, &ignored) == 0) {
+		ms = timefmt_now_ms() - secs * 1000;
+	} else {
+		free(ignored);
+		local = tz_load(NULL, &cause);
+		if (local == NULL ||
+		    tz_parse_iso(local, v, &ms, &cause) == -1) {
+			tz_free(local);
+			output_error(ctx->json, "usage",
+			    "%s: '%s' is neither a duration back (2h) nor a "
+			    "date and time (2026-11-22T08:00)",
+			    flag, v);
+			free(cause);
+			return -1;
+		}
+		tz_free(local);
+	}
+	timefmt_iso(ms, iso, len);
+	return 0;
 }

@@ -22,6 +22,8 @@
 
 /* Talks to the daemon: it fails with exit status 3 when none runs. */
 #define CMD_NEEDS_DAEMON 0x1
+/* Options end at the first argument: the rest is a command line. */
+#define CMD_OPTIONS_FIRST 0x2
 
 struct conn;
 struct cmd_ctx;
@@ -83,11 +85,23 @@ extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
+extern const struct cmd_entry cmd_submit_entry;
+extern const struct cmd_entry cmd_why_entry;
 extern const struct cmd_entry cmd_status_entry;
 
 /* The -n option as a count from 1 to max, dflt when absent; -1 if bad. */
 int cmd_count_option(struct cmd_ctx *, int dflt, int max);
 /* The overview of every command, for "twctl help" and usage errors. */
 void cmd_help_print(FILE *fp);
+/* The exit status of a finished run, as a shell gives it: the job's own
+ * code, 128 + a signal, else 1. */
+int cmd_run_exit_status(const json_t *run);
+/*
+ * A time option: a duration back from now ("2h") or a date and time in the
+ * local zone ("2026-11-22T08:00"), as an RFC 3339 instant into iso.
+ * Returns 0, or -1 after a usage error naming flag.
+ */
+int cmd_when_option(
+    struct cmd_ctx *, const char *flag, const char *v, char *iso, size_t len);
 
 #endif

@@ -21,7 +21,6 @@
 #include "tz.h"
 #include "xmalloc.h"
 
-#define TASK_NAME_MAX   64
 #define EVERY_MAX_SECS  (3650 * INT64_C(86400))
 #define JITTER_MAX_SECS 86400
 
@@ -684,8 +683,8 @@ loader_check_keys(struct loader *l, yaml_node_t *map, const char *what)
 	return bad ? -1 : 0;
 }
 
-static int
-task_name_valid(const char *name)
+int
+config_task_name_valid(const char *name)
 {
 	const char *p;
 
@@ -707,7 +706,7 @@ task_name_valid(const char *name)
 	return 1;
 }
 
-static void
+void
 task_def_free(struct task_def *t)
 {
 	if (t == NULL) {
@@ -724,6 +723,58 @@ task_def_free(struct task_def *t)
 	strv_free(t->after);
 	schedule_free(t->schedule);
 	free(t);
+}
+
+static char **
+strv_copy(char **v)
+{
+	char **c;
+	size_t n = 0, i;
+
+	if (v == NULL) {
+		return NULL;
+	}
+	while (v[n] != NULL) {
+		n++;
+	}
+	c = xcalloc(n + 1, sizeof *c);
+	for (i = 0; i < n; i++) {
+		c[i] = xstrdup(v[i]);
+	}
+	return c;
+}
+
+static void *
+mem_copy(const void *p, size_t n, size_t size)
+{
+	void *c;
+
+	if (p == NULL || n == 0) {
+		return NULL;
+	}
+	c = xreallocarray(NULL, n, size);
+	memcpy(c, p, n * size);
+	return c;
+}
+
+struct task_def *
+task_def_copy(const struct task_def *d)
+{
+	struct task_def *c = xmalloc(sizeof *c);
+
+	*c = *d;
+	c->name = d->name != NULL ? xstrdup(d->name) : NULL;
+	c->command = d->command != NULL ? xstrdup(d->command) : NULL;
+	c->argv = strv_copy(d->argv);
+	c->shell = strv_copy(d->shell);
+	c->cwd = d->cwd != NULL ? xstrdup(d->cwd) : NULL;
+	c->env = strv_copy(d->env);
+	c->limits = mem_copy(d->limits, d->nlimits, sizeof *d->limits);
+	c->retry_codes =
+	    mem_copy(d->retry_codes, d->nretry_codes, sizeof *d->retry_codes);
+	c->after = NULL;
+	c->schedule = NULL;
+	return c;
 }
 
 static void
@@ -994,7 +1045,7 @@ loader_queues(struct loader *l, struct config *c, yaml_node_t *map)
 	     p++) {
 		k = yaml_document_get_node(&l->doc, p->key);
 		v = yaml_document_get_node(&l->doc, p->value);
-		if (!task_name_valid(node_text(k))) {
+		if (!config_task_name_valid(node_text(k))) {
 			loader_error(l, k,
 			    "queue name '%s' must be letters, digits, '-', "
 			    "'_' or '.'",
@@ -1073,6 +1124,43 @@ config_priority_name(int priority, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%d", priority);
 	return buf;
+}
+
+int
+config_priority_parse(const char *s, int *priority)
+{
+	char *end;
+	long n;
+	size_t i;
+
+	for (i = 0; i < NITEMS(priority_names); i++) {
+		if (strcmp(s, priority_names[i].name) == 0) {
+			*priority = priority_names[i].value;
+			return 0;
+		}
+	}
+	if (*s < '0' || *s > '9') {
+		return -1;
+	}
+	n = strtol(s, &end, 10);
+	if (*end != '\0' || n > PRIORITY_CRITICAL) {
+		return -1;
+	}
+	*priority = (int)n;
+	return 0;
+}
+
+int
+config_queue_index(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nqueues; i++) {
+		if (strcmp(c->queues[i].name, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
 }
 
 /* One of names into *out; an error naming them all otherwise. */
@@ -1551,7 +1639,7 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	size_t nerrs = l->errs->n;
 	int ok;
 
-	if (!task_name_valid(name)) {
+	if (!config_task_name_valid(name)) {
 		loader_error(l, key,
 		    "task name '%s' must be 1 to %d letters, "
 		    "digits, '-', '_' or '.', not all digits "
@@ -1659,6 +1747,22 @@ loader_top(struct loader *l, yaml_node_t *root, const char *key)
 	return NULL;
 }
 
+/*
+ * The defaults as a task of their own, for the jobs twctl submit brings.
+ * Only for a file without errors, which the tasks reported already.
+ */
+static void
+loader_defaults(
+    struct loader *l, struct config *c, const struct draft *d, size_t nerrs)
+{
+	if (l->errs->n != nerrs) {
+		return;
+	}
+	c->defaults = xcalloc(1, sizeof *c->defaults);
+	c->defaults->name = xstrdup("defaults");
+	draft_exec(l, d, c->defaults, NULL, 0);
+}
+
 static void
 loader_root(struct loader *l, struct config *c)
 {
@@ -1679,10 +1783,12 @@ loader_root(struct loader *l, struct config *c)
 	defaults.retry_backoff = 2.0;
 	defaults.catch_up = CATCH_UP_NONE;
 	defaults.catch_up_max = DEFAULT_CATCH_UP_MAX;
-	c->max_concurrent = loader_cpus();
+	size_t nerrs = l->errs->n;
 
+	c->max_concurrent = loader_cpus();
 	if (root == NULL || node_is_null(root)) {
-		return; /* an empty file: no tasks */
+		loader_defaults(l, c, &defaults, nerrs); /* an empty file */
+		return;
 	}
 	if (root->type != YAML_MAPPING_NODE) {
 		loader_error(l, root,
@@ -1724,6 +1830,7 @@ loader_root(struct loader *l, struct config *c)
 			    l, k, "key", top_keys, NITEMS(top_keys));
 		}
 	}
+	loader_defaults(l, c, &defaults, nerrs);
 }
 
 static int
@@ -1836,6 +1943,7 @@ config_free(struct config *c)
 		task_def_free(c->tasks[i]);
 	}
 	free(c->tasks);
+	task_def_free(c->defaults);
 	for (i = 0; i < c->nzones; i++) {
 		tz_free(c->zones[i]);
 	}

@@ -14,6 +14,9 @@
 struct schedule;
 struct tz;
 
+/* The longest task name. */
+#define TASK_NAME_MAX 64
+
 /* Priorities by name; an integer from 0 to 100 sits among them. */
 #define PRIORITY_LOW      25
 #define PRIORITY_NORMAL   50
@@ -87,6 +90,7 @@ struct config {
 	int max_concurrent; /* runs at once, all queues together */
 	struct queue_def *queues;
 	size_t nqueues;
+	struct task_def *defaults; /* the defaults block applied, no command */
 };
 
 struct config_error {
@@ -119,6 +123,15 @@ const char *config_limit_name(int resource);
 const char *config_priority_name(int priority, char *buf, size_t len);
 const char *config_overlap_name(enum overlap);
 const char *config_catch_up_name(enum catch_up);
+/* "high" or "80" into *priority; returns 0, or -1 if it is neither. */
+int config_priority_parse(const char *, int *priority);
+/* The index of the queue called name, or -1. */
+int config_queue_index(const struct config *, const char *name);
+/* Whether name may name a task (1 to TASK_NAME_MAX letters, digits...). */
+int config_task_name_valid(const char *name);
+/* A deep copy of d, without its schedule and after: (caller frees). */
+struct task_def *task_def_copy(const struct task_def *d);
+void task_def_free(struct task_def *);
 /* Whether task d runs after the task called name. */
 int task_def_after(const struct task_def *d, const char *name);
 /* Whether a and b would run the same way on the same schedule. */

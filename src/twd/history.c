@@ -54,6 +54,9 @@ static const char *const history_migrations[] = {
 
 	/* 5: queued runs that wait for a time (a retry's backoff). */
 	"ALTER TABLE runs ADD COLUMN not_before INTEGER;",
+
+	/* 6: what a submitted job runs, so that it outlives a restart. */
+	"ALTER TABLE runs ADD COLUMN spec TEXT;",
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -66,7 +69,7 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 	"id, task, trigger, scheduled_at, started_at, finished_at, status, "   \
 	"exit_code, signal, pid, output_bytes, log_path, reason, truncated, "  \
 	"cpu_user_ms, cpu_sys_ms, max_rss_kb, attempt, duration_ms, "          \
-	"not_before"
+	"not_before, spec"
 
 enum {
 	STMT_INSERT,
@@ -75,6 +78,8 @@ enum {
 	STMT_EACH_TASK,
 	STMT_EACH_FILTERED,
 	STMT_LAST_FIRE,
+	STMT_BEFORE,
+	STMT_AFTER,
 	STMT_MARK_LOST,
 	STMT_PRUNE_LIST,
 	STMT_DELETE,
@@ -88,16 +93,16 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "INSERT INTO runs (task, trigger, scheduled_at, "
 	    "started_at, finished_at, status, exit_code, signal, pid, "
 	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
-	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before) "
+	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before, spec) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
 	[STMT_UPDATE] = "UPDATE runs SET task = ?1, trigger = ?2, "
 	                "scheduled_at = ?3, started_at = ?4, finished_at = ?5, "
 	                "status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
 	                "output_bytes = ?10, log_path = ?11, reason = ?12, "
 	                "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
 	                "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18, "
-	                "not_before = ?19 WHERE id = ?20",
+	                "not_before = ?19, spec = ?20 WHERE id = ?21",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
@@ -111,6 +116,15 @@ static const char *const history_sql[STMT_COUNT] = {
 	[STMT_LAST_FIRE] = "SELECT max(scheduled_at) FROM runs "
 	                   "WHERE task = ?1 "
 	                   "AND trigger IN ('schedule', 'catch-up')",
+	/* The run of a task for an instant: its fire, or its start. */
+	[STMT_BEFORE] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?1 "
+	                "AND coalesce(scheduled_at, started_at) <= ?2 "
+	                "ORDER BY coalesce(scheduled_at, started_at) DESC, "
+	                "id DESC LIMIT 1",
+	[STMT_AFTER] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?1 "
+	               "AND coalesce(scheduled_at, started_at) > ?2 "
+	               "ORDER BY coalesce(scheduled_at, started_at), id "
+	               "LIMIT 1",
 	/* Finished runs of a task, newest first: the candidates to prune. */
 	[STMT_PRUNE_LIST] = "SELECT id, started_at, log_path FROM runs "
 	                    "WHERE task = ?1 "
@@ -282,7 +296,7 @@ bind_text(sqlite3_stmt *st, int i, const char *s)
 	}
 }
 
-/* Bind parameters 1-12 in the order INSERT and UPDATE share. */
+/* Bind parameters 1-20 in the order INSERT and UPDATE share. */
 static void
 history_bind_run(sqlite3_stmt *st, const struct run_record *r)
 {
@@ -321,6 +335,7 @@ history_bind_run(sqlite3_stmt *st, const struct run_record *r)
 		sqlite3_bind_null(st, 18);
 	}
 	bind_ms(st, 19, r->not_before_ms);
+	bind_text(st, 20, r->spec);
 }
 
 /* Step a statement that returns no rows, then make it reusable. */
@@ -352,12 +367,28 @@ history_insert(struct history *h, struct run_record *r, char **cause)
 }
 
 int
+history_begin(struct history *h, char **cause)
+{
+	return history_exec(h, "BEGIN", cause);
+}
+
+int
+history_commit(struct history *h, char **cause)
+{
+	if (history_exec(h, "COMMIT", cause) == -1) {
+		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+int
 history_update(struct history *h, const struct run_record *r, char **cause)
 {
 	sqlite3_stmt *st = h->stmt[STMT_UPDATE];
 
 	history_bind_run(st, r);
-	sqlite3_bind_int64(st, 20, r->id);
+	sqlite3_bind_int64(st, 21, r->id);
 	if (history_step_done(h, st, "updating a run", cause) == -1) {
 		return -1;
 	}
@@ -413,6 +444,7 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	    ? -1
 	    : sqlite3_column_int64(st, 18);
 	r->not_before_ms = sqlite3_column_int64(st, 19);
+	r->spec = column_text(st, 20);
 }
 
 int
@@ -461,12 +493,7 @@ history_each(struct history *h, const char *task, int limit, history_cb cb,
 static void
 history_copy_cb(const struct run_record *r, void *arg)
 {
-	struct run_record *out = arg;
-
-	*out = *r;
-	out->task = r->task != NULL ? xstrdup(r->task) : NULL;
-	out->log_path = r->log_path != NULL ? xstrdup(r->log_path) : NULL;
-	out->reason = r->reason != NULL ? xstrdup(r->reason) : NULL;
+	run_record_copy(arg, r);
 }
 
 int
@@ -500,6 +527,28 @@ history_last_fire(
 		found = 1;
 	} else if (rc != SQLITE_ROW) {
 		*cause = history_cause(h, "reading the last fire");
+		found = -1;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return found;
+}
+
+int
+history_around(struct history *h, const char *task, int64_t at_ms, int after,
+    struct run_record *out, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[after ? STMT_AFTER : STMT_BEFORE];
+	int rc, found = 0;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, at_ms);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		history_row(st, out);
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		*cause = history_cause(h, "reading runs");
 		found = -1;
 	}
 	sqlite3_reset(st);

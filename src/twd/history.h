@@ -12,7 +12,7 @@
 struct history;
 
 /* The schema version this build writes; PRAGMA user_version holds it. */
-#define HISTORY_SCHEMA 5
+#define HISTORY_SCHEMA 6
 
 /*
  * Open (creating and migrating as needed) the database at path. Returns the
@@ -25,6 +25,12 @@ void history_close(struct history *);
 int history_insert(struct history *, struct run_record *r, char **cause);
 /* Store r's current state over the row r->id. Returns 0, or -1 with *cause. */
 int history_update(struct history *, const struct run_record *r, char **cause);
+/*
+ * Make the writes between these one transaction, one commit for a batch
+ * (such as many submitted jobs). Each returns 0, or -1 with *cause.
+ */
+int history_begin(struct history *, char **cause);
+int history_commit(struct history *, char **cause);
 
 typedef void (*history_cb)(const struct run_record *, void *);
 /*
@@ -55,6 +61,13 @@ history_get(struct history *, int64_t id, struct run_record *out, char **cause);
  */
 int history_last(
     struct history *, const char *task, struct run_record *out, char **cause);
+/*
+ * Fill out (caller releases) with the run of task for at_ms: the newest
+ * whose fire (or start, when it had none) is at or before it, or with
+ * after, the oldest past it. Returns 1, 0 when none, -1 with *cause.
+ */
+int history_around(struct history *, const char *task, int64_t at_ms, int after,
+    struct run_record *out, char **cause);
 /* The newest scheduled fire of task into *ms: 1, 0 when none, -1 with *cause. */
 int history_last_fire(
     struct history *, const char *task, int64_t *ms, char **cause);

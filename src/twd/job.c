@@ -8,8 +8,11 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -820,4 +823,91 @@ fail:
 	}
 	errno = saved;
 	return NULL;
+}
+
+/* The process group of pid, from /proc; -1 if it is gone. */
+static pid_t
+proc_pgrp(const char *pid)
+{
+	char path[300], buf[512], *p;
+	ssize_t n;
+	int fd;
+	long pgrp;
+
+	snprintf(path, sizeof path, "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		return -1;
+	}
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0) {
+		return -1;
+	}
+	buf[n] = '\0';
+	/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1, " %*c %*d %ld", &pgrp) != 1) {
+		return -1;
+	}
+	return (pid_t)pgrp;
+}
+
+/* Whether marker is one of the NUL-separated strings of pid's environ. */
+static int
+proc_has_env(const char *pid, const char *marker)
+{
+	char path[300], *buf = NULL, *p;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd, found = 0;
+
+	snprintf(path, sizeof path, "/proc/%s/environ", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		return 0;
+	}
+	for (;;) {
+		if (len == cap) {
+			cap = cap == 0 ? 4096 : cap * 2;
+			buf = xreallocarray(buf, cap + 1, 1);
+		}
+		if ((n = read(fd, buf + len, cap - len)) <= 0) {
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	for (p = buf; p != NULL && p < buf + len; p += strlen(p) + 1) {
+		buf[len] = '\0';
+		if (strcmp(p, marker) == 0) {
+			found = 1;
+			break;
+		}
+	}
+	free(buf);
+	return found;
+}
+
+int
+job_orphan_kill(pid_t pgid, const char *marker)
+{
+	struct dirent *de;
+	DIR *d;
+	int found = 0;
+
+	if (pgid <= 1 || kill(-pgid, 0) == -1 ||
+	    (d = opendir("/proc")) == NULL) {
+		return 0;
+	}
+	while (!found && (de = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    proc_pgrp(de->d_name) != pgid) {
+			continue;
+		}
+		found = proc_has_env(de->d_name, marker);
+	}
+	closedir(d);
+	if (found && kill(-pgid, SIGKILL) == -1) {
+		found = 0;
+	}
+	return found;
 }

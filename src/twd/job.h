@@ -98,5 +98,11 @@ void job_stop(struct job *, int64_t grace_ms);
 
 /* Send sig to the job's process group, once; the run counts as stopped. */
 void job_signal(struct job *, int sig);
+/*
+ * SIGKILL the process group pgid, left by an earlier twd, if a process in
+ * it has marker ("NAME=value") in its environment: so a stranger that got
+ * the number since is never touched. Returns 1 if it was killed, else 0.
+ */
+int job_orphan_kill(pid_t pgid, const char *marker);
 
 #endif

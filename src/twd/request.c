@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "history.h"
+#include "log.h"
 #include "job.h"
 #include "proto.h"
 #include "request.h"
@@ -52,6 +53,10 @@ req_run(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_show(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
+req_submit(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_why(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
 req_shutdown(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_subscribe(struct twd *, struct client *, json_t *, struct request_error *);
@@ -78,7 +83,9 @@ static const struct {
 	{ "show", req_show },
 	{ "shutdown", req_shutdown },
 	{ "status", req_status },
+	{ "submit", req_submit },
 	{ "subscribe", req_subscribe },
+	{ "why", req_why },
 };
 
 #define NREQUESTS (sizeof request_table / sizeof request_table[0])
@@ -245,7 +252,7 @@ req_run(
 {
 	struct run_record r;
 	struct task *t;
-	char *cause, *why;
+	char *cause = NULL, *why;
 	int64_t id;
 	json_t *o;
 	int force;
@@ -537,6 +544,108 @@ req_subscribe(
 }
 
 static json_t *
+req_why(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	const char *at = arg_string(args, "at", 0, err);
+	struct task *t;
+	int64_t at_ms = 0;
+	char *cause;
+	json_t *o;
+
+	(void)c;
+	if (err->code != NULL || (t = arg_task(twd, args, err)) == NULL) {
+		return NULL;
+	}
+	if (at != NULL && timefmt_parse_iso(at, &at_ms) == -1) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xasprintf("argument 'at' must be an RFC 3339 instant, not "
+		              "'%s'",
+		        at));
+	}
+	if ((o = tasks_why(twd, t, at_ms, &cause)) == NULL) {
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	return o;
+}
+
+/* Jobs in one submit request; twctl sends a longer batch in parts. */
+#define SUBMIT_MAX_JOBS 1000
+
+/*
+ * Queue ad-hoc jobs, all or none: every job is checked before any is
+ * queued, and they are recorded in one transaction.
+ */
+static json_t *
+req_submit(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	json_t *jobs = json_object_get(args, "jobs"), *job, *ids, *o;
+	struct run_record r;
+	char *cause = NULL, *why;
+	int64_t id;
+	size_t i;
+
+	(void)c;
+	if (!json_is_array(jobs) || json_array_size(jobs) == 0 ||
+	    json_array_size(jobs) > SUBMIT_MAX_JOBS) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xasprintf("argument 'jobs' must be a list of 1 to %d jobs",
+		        SUBMIT_MAX_JOBS));
+	}
+	if (twd->stopping) {
+		return request_fail(err, PROTO_E_SHUTTING_DOWN,
+		    xstrdup("twd is shutting down and starts no new runs"));
+	}
+	json_array_foreach(jobs, i, job)
+	{
+		if (tasks_submit_check(twd, job, &why) == -1) {
+			request_fail(err, PROTO_E_BAD_REQUEST,
+			    json_array_size(jobs) == 1
+			        ? xstrdup(why)
+			        : xasprintf("job %zu: %s", i + 1, why));
+			free(why);
+			return NULL;
+		}
+	}
+	if (history_begin(twd->history, &cause) == -1) {
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	ids = json_array();
+	json_array_foreach(jobs, i, job)
+	{
+		if ((id = tasks_submit(twd, job, &why)) == -1) {
+			/* Checked above: only the database can fail here. */
+			log_error("submit: %s", why);
+			free(why);
+			continue;
+		}
+		json_array_append_new(ids, json_integer(id));
+	}
+	if (history_commit(twd->history, &cause) == -1) {
+		json_decref(ids);
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	tasks_dispatch(twd);
+	o = json_object();
+	if (json_array_size(ids) == 1) {
+		id = json_integer_value(json_array_get(ids, 0));
+		if (history_get(twd->history, id, &r, &cause) == 1) {
+			json_object_set_new(o, "run", run_record_json(&r));
+			run_record_release(&r);
+		} else {
+			free(cause);
+		}
+		if ((why = tasks_wait_reason(twd, id)) != NULL) {
+			json_object_set_new(o, "waiting", json_string(why));
+			free(why);
+		}
+	}
+	json_object_set_new(o, "ids", ids);
+	return o;
+}
+
+static json_t *
 req_show(
     struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
@@ -585,11 +694,14 @@ req_kill(
 		return request_fail(err, PROTO_E_BAD_REQUEST,
 		    xasprintf("no signal '%s'", name));
 	}
-	if (task != NULL && tasks_find(twd, task) == NULL) {
-		return request_fail(err, PROTO_E_NOT_FOUND,
-		    xasprintf("no task named '%s'", task));
-	}
 	n = tasks_kill(twd, task, id != NULL ? json_integer_value(id) : 0, sig);
+	/* Submitted jobs have names too, but no task: look for runs first. */
+	if (n == 0 && task != NULL && tasks_find(twd, task) == NULL) {
+		return request_fail(err, PROTO_E_NOT_FOUND,
+		    xasprintf("no task named '%s', and no job of that name "
+		              "is running or queued",
+		        task));
+	}
 	if (n == 0) {
 		return request_fail(err, PROTO_E_NOT_FOUND,
 		    task != NULL ? xasprintf("'%s' is not running", task)

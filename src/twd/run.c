@@ -32,6 +32,7 @@ static const char *run_trigger_names[] = {
 	[RUN_TRIGGER_RETRY] = "retry",
 	[RUN_TRIGGER_DEPENDENCY] = "dependency",
 	[RUN_TRIGGER_CATCH_UP] = "catch-up",
+	[RUN_TRIGGER_SUBMIT] = "submit",
 };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -96,6 +97,7 @@ run_record_copy(struct run_record *dst, const struct run_record *src)
 	dst->task = src->task != NULL ? xstrdup(src->task) : NULL;
 	dst->log_path = src->log_path != NULL ? xstrdup(src->log_path) : NULL;
 	dst->reason = src->reason != NULL ? xstrdup(src->reason) : NULL;
+	dst->spec = src->spec != NULL ? xstrdup(src->spec) : NULL;
 }
 
 void
@@ -107,6 +109,7 @@ run_record_release(struct run_record *r)
 	free(r->task);
 	free(r->log_path);
 	free(r->reason);
+	free(r->spec);
 	memset(r, 0, sizeof *r);
 }
 
@@ -172,7 +175,7 @@ run_describe(const struct run_record *r, char *buf, size_t len)
 json_t *
 run_record_json(const struct run_record *r)
 {
-	json_t *o = json_object();
+	json_t *o = json_object(), *spec, *v;
 	char name[32];
 
 	json_object_set_new(o, "id", json_integer(r->id));
@@ -226,5 +229,12 @@ run_record_json(const struct run_record *r)
 	    r->log_path != NULL ? json_string(r->log_path) : json_null());
 	json_object_set_new(o, "reason",
 	    r->reason != NULL ? json_string(r->reason) : json_null());
+	if (r->spec != NULL && (spec = json_loads(r->spec, 0, NULL)) != NULL) {
+		/* What a submitted job runs: [argv] or a shell line. */
+		v = json_object_get(spec, "run");
+		json_object_set(o, "command",
+		    v != NULL ? v : json_object_get(spec, "command"));
+		json_decref(spec);
+	}
 	return o;
 }

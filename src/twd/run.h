@@ -28,6 +28,7 @@ enum run_trigger {
 	RUN_TRIGGER_RETRY,      /* another attempt after a failure */
 	RUN_TRIGGER_DEPENDENCY, /* the tasks of its after: succeeded */
 	RUN_TRIGGER_CATCH_UP,   /* a fire missed while twd was down */
+	RUN_TRIGGER_SUBMIT,     /* an ad-hoc job of twctl submit */
 };
 
 struct run_record {
@@ -51,6 +52,7 @@ struct run_record {
 	int64_t not_before_ms; /* queued: may not start before; 0: any time */
 	char *log_path;
 	char *reason; /* why it failed to start, was killed or lost */
+	char *spec;   /* submitted jobs: what to run, as JSON; else NULL */
 };
 
 const char *run_status_name(enum run_status);

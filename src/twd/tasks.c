@@ -6,6 +6,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -57,6 +58,9 @@ struct active_run {
 	int force;            /* may run beside another run of its task */
 	int64_t timeout_ms;
 	int64_t kill_grace_ms;
+	struct task *own;  /* a submitted job's task of its own, or NULL */
+	char *after_task;  /* submitted: waits for a success of this task */
+	int64_t after_run; /* submitted: waits for this run to succeed */
 	TAILQ_ENTRY(active_run) entry;
 };
 
@@ -487,9 +491,24 @@ tasks_apply(struct twd *twd, struct config *config)
 static void
 active_run_free(struct active_run *ar)
 {
+	if (ar->own != NULL) {
+		task_def_free((struct task_def *)ar->own->def);
+		task_free(ar->own);
+	}
 	run_record_release(&ar->rec);
 	free(ar->stop_reason);
+	free(ar->after_task);
 	free(ar);
+}
+
+static void run_ended(struct twd *, const struct run_record *);
+static void run_unqueue(struct twd *, struct task *, struct active_run *);
+
+/* The task a run belongs to: its own, or the file's; NULL if gone. */
+static struct task *
+run_task(struct twd *twd, const struct active_run *ar)
+{
+	return ar->own != NULL ? ar->own : tasks_find(twd, ar->rec.task);
 }
 
 static void
@@ -577,10 +596,10 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	log_info("run %" PRId64 " '%s' finished: %s in %s", r->id, r->task,
 	    run_describe(r, what, sizeof what),
 	    duration_format_ms(r->duration_ms, dur, sizeof dur));
-	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, r);
+	run_ended(twd, r);
 
 	TAILQ_REMOVE(&twd->runs, ar, entry);
-	if ((t = tasks_find(twd, r->task)) != NULL) {
+	if ((t = run_task(twd, ar)) != NULL) {
 		t->running--;
 		task_set_last(t, r);
 		task_prune_later(t);
@@ -658,7 +677,7 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	owned = xreallocarray(owned, nowned + 4, sizeof *owned);
 	owned[nowned++] = xasprintf("TW_TASK=%s", def->name);
 	owned[nowned++] = xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id);
-	owned[nowned++] = xstrdup("TW_ATTEMPT=1");
+	owned[nowned++] = xasprintf("TW_ATTEMPT=%d", ar->rec.attempt);
 	owned[nowned++] = xasprintf("TW_SCHEDULED_AT=%s",
 	    ar->rec.scheduled_ms != 0
 	        ? timefmt_iso(ar->rec.scheduled_ms, when, sizeof when)
@@ -777,8 +796,42 @@ run_drop(struct twd *twd, struct task *t, struct active_run *ar,
 	if (t != NULL) {
 		task_set_last(t, r);
 	}
-	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, r);
+	run_ended(twd, r);
 	active_run_free(ar);
+}
+
+/*
+ * Run r is over (finished, or never to start): say so, and free the jobs
+ * submitted to run after it, or drop them if it did not succeed.
+ */
+static void
+run_ended(struct twd *twd, const struct run_record *r)
+{
+	struct active_runs dropped = TAILQ_HEAD_INITIALIZER(dropped);
+	struct active_run *ar, *next;
+	char what[64];
+
+	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, (struct run_record *)r);
+	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+		next = TAILQ_NEXT(ar, entry);
+		if (ar->after_run != r->id) {
+			continue;
+		}
+		ar->after_run = 0;
+		if (r->status != RUN_OK) {
+			run_unqueue(twd, run_task(twd, ar), ar);
+			TAILQ_INSERT_TAIL(&dropped, ar, entry);
+		}
+	}
+	run_describe(r, what, sizeof what);
+	/* Off the queue first: dropping one may drop those after it. */
+	while ((ar = TAILQ_FIRST(&dropped)) != NULL) {
+		TAILQ_REMOVE(&dropped, ar, entry);
+		run_drop(twd, run_task(twd, ar), ar, RUN_SKIPPED,
+		    xasprintf("run %" PRId64 ", which it was to run after, "
+		              "did not succeed (%s)",
+		        r->id, what));
+	}
 }
 
 /* Take a queued run off the queue (it is still to be freed or started). */
@@ -845,23 +898,36 @@ run_queue(struct twd *twd, struct task *t, struct active_run *ar)
 	t->queued++;
 }
 
-/* Record ar as queued and put it in the queue; returns its id or -1. */
+/*
+ * Record ar as queued and put it in the queue, to start at the next
+ * dispatch; returns its id, or -1 with *cause (ar is freed).
+ */
 static int64_t
-run_enqueue(
+run_record_queue(
     struct twd *twd, struct task *t, struct active_run *ar, char **cause)
 {
 	struct run_record *r = &ar->rec;
-	int64_t id;
 
 	if (history_insert(twd->history, r, cause) == -1) {
 		active_run_free(ar);
 		return -1;
 	}
-	id = r->id;
 	run_queue(twd, t, ar);
 	task_set_last(t, r);
 	t->last_queued_ms = r->started_ms;
-	tasks_dispatch(twd);
+	return r->id;
+}
+
+/* As run_record_queue, and start it if it may start now. */
+static int64_t
+run_enqueue(
+    struct twd *twd, struct task *t, struct active_run *ar, char **cause)
+{
+	int64_t id = run_record_queue(twd, t, ar, cause);
+
+	if (id != -1) {
+		tasks_dispatch(twd);
+	}
 	return id;
 }
 
@@ -996,7 +1062,7 @@ run_start(struct twd *twd, struct task *t, struct active_run *ar)
 		log_warn("run %" PRId64 " '%s' could not start: %s", r->id,
 		    r->task, why);
 		task_set_last(t, r);
-		tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, r);
+		run_ended(twd, r);
 		task_retry(twd, t, r);
 		active_run_free(ar);
 		return;
@@ -1011,6 +1077,16 @@ run_start(struct twd *twd, struct task *t, struct active_run *ar)
 	tasks_publish_run(twd, PROTO_EV_RUN_STARTED, r);
 }
 
+/* Whether the task a submitted job waits for has succeeded since. */
+static int
+run_after_task_done(struct twd *twd, const struct active_run *ar)
+{
+	const struct task *dep = tasks_find(twd, ar->after_task);
+
+	/* started_ms is when it was queued, until it starts. */
+	return dep != NULL && dep->last_ok_ms >= ar->rec.started_ms;
+}
+
 /* For runq_next: whether a queued run may start now. */
 struct dispatch {
 	struct twd *twd;
@@ -1022,10 +1098,11 @@ dispatch_accept(const struct runq_item *it, void *arg)
 {
 	const struct dispatch *d = arg;
 	const struct active_run *ar = it->data;
-	const struct task *t = tasks_find(d->twd, ar->rec.task);
+	const struct task *t = run_task(d->twd, ar);
 	int q;
 
-	if (t == NULL || t->paused) {
+	if (t == NULL || t->paused || ar->after_run != 0 ||
+	    (ar->after_task != NULL && !run_after_task_done(d->twd, ar))) {
 		return 0;
 	}
 	if (!ar->force && t->def->overlap != OVERLAP_ALLOW && t->running > 0) {
@@ -1064,15 +1141,14 @@ tasks_dispatch(struct twd *twd)
 	TAILQ_FOREACH(ar, &twd->runs, entry)
 	{
 		running++;
-		if ((t = tasks_find(twd, ar->rec.task)) != NULL &&
-		    t->def->queue >= 0) {
+		if ((t = run_task(twd, ar)) != NULL && t->def->queue >= 0) {
 			d.lane[t->def->queue]++;
 		}
 	}
 	while (running < (size_t)twd->config->max_concurrent &&
 	    (it = runq_next(&twd->queue, now, dispatch_accept, &d)) != NULL) {
 		ar = it->data;
-		t = tasks_find(twd, ar->rec.task);
+		t = run_task(twd, ar);
 		run_unqueue(twd, t, ar);
 		if (run_past_deadline(t, &ar->rec, now)) {
 			run_drop(twd, t, ar, RUN_SKIPPED,
@@ -1102,8 +1178,8 @@ char *
 tasks_wait_reason(struct twd *twd, int64_t run_id)
 {
 	struct active_run *ar, *other;
-	struct task *t;
-	char when[TIMEFMT_ISO_LEN];
+	struct task *t, *ot;
+	char when[TIMEFMT_ISO_LEN], rel[32];
 	size_t running = 0, in_lane = 0;
 	int q;
 
@@ -1113,16 +1189,29 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 			break;
 		}
 	}
-	if (ar == NULL || (t = tasks_find(twd, ar->rec.task)) == NULL) {
+	if (ar == NULL || (t = run_task(twd, ar)) == NULL) {
 		return NULL;
 	}
 	if (t->paused) {
 		return xasprintf(
 		    "its task is paused (twctl resume %s)", t->def->name);
 	}
+	if (ar->after_run != 0) {
+		return xasprintf(
+		    "it waits for run %" PRId64 " to succeed", ar->after_run);
+	}
+	if (ar->after_task != NULL && !run_after_task_done(twd, ar)) {
+		return xasprintf(tasks_find(twd, ar->after_task) != NULL
+		        ? "it waits for task '%s' to succeed"
+		        : "it waits for task '%s', which is no longer in the "
+		          "tasks file (twctl kill the run to drop it)",
+		    ar->after_task);
+	}
 	if (ar->rec.not_before_ms > twd_now_ms()) {
-		return xasprintf("it waits to retry until %s",
-		    timefmt_iso(ar->rec.not_before_ms, when, sizeof when));
+		return xasprintf("it waits to retry until %s (%s)",
+		    timefmt_local(ar->rec.not_before_ms, when, sizeof when),
+		    timefmt_relative(
+		        ar->rec.not_before_ms, twd_now_ms(), rel, sizeof rel));
 	}
 	if (twd->stopping) {
 		return xstrdup("twd is shutting down");
@@ -1138,8 +1227,8 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 			    other->rec.id,
 			    config_overlap_name(t->def->overlap));
 		}
-		if (q >= 0 && (t = tasks_find(twd, other->rec.task)) != NULL &&
-		    t->def->queue == q) {
+		if (q >= 0 && (ot = run_task(twd, other)) != NULL &&
+		    ot->def->queue == q) {
 			in_lane++;
 		}
 	}
@@ -1204,6 +1293,326 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 	}
 	id = run_enqueue(twd, t, ar, cause);
 	return id;
+}
+
+/* A submitted job's name from its program: "backup.sh" for ~/bin/backup.sh. */
+static char *
+submit_default_name(const char *program)
+{
+	const char *base = strrchr(program, '/');
+	char name[TASK_NAME_MAX + 1];
+	size_t n = 0;
+
+	base = base != NULL ? base + 1 : program;
+	for (; *base != '\0' && !isspace((unsigned char)*base) &&
+	     n < TASK_NAME_MAX;
+	     base++) {
+		if (isalnum((unsigned char)*base) || strchr("-_.", *base)) {
+			name[n++] = *base;
+		}
+	}
+	name[n] = '\0';
+	return xstrdup(config_task_name_valid(name) ? name : "job");
+}
+
+static int
+submit_fail(char **cause, char *message)
+{
+	*cause = message;
+	return -1;
+}
+
+/* Check the run or command of a job into def and spec. */
+static int
+submit_command(json_t *job, struct task_def *def, json_t *spec, char **cause)
+{
+	json_t *run = json_object_get(job, "run"), *v;
+	json_t *command = json_object_get(job, "command");
+	size_t i, n;
+
+	if ((run == NULL) == (command == NULL)) {
+		return submit_fail(cause,
+		    xstrdup("a job has a 'run' (the program and its "
+		            "arguments) or a 'command' (a shell line)"));
+	}
+	free(def->command);
+	def->command = NULL;
+	if (command != NULL) {
+		if (!json_is_string(command) ||
+		    json_string_length(command) == 0) {
+			return submit_fail(cause,
+			    xstrdup("'command' must be a non-empty string"));
+		}
+		def->command = xstrdup(json_string_value(command));
+		json_object_set(spec, "command", command);
+		return 0;
+	}
+	if (!json_is_array(run) || (n = json_array_size(run)) == 0) {
+		return submit_fail(cause,
+		    xstrdup("'run' must be a non-empty list of strings"));
+	}
+	def->argv = xcalloc(n + 1, sizeof *def->argv);
+	json_array_foreach(run, i, v)
+	{
+		if (!json_is_string(v)) {
+			return submit_fail(
+			    cause, xstrdup("'run' must hold strings only"));
+		}
+		def->argv[i] = xstrdup(json_string_value(v));
+	}
+	json_object_set(spec, "run", run);
+	return 0;
+}
+
+/* The fields of a job besides its command, into def and spec. */
+static int
+submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
+    char **cause)
+{
+	json_t *v;
+	const char *s;
+	int q;
+
+	if ((v = json_object_get(job, "name")) != NULL) {
+		if (!json_is_string(v) ||
+		    !config_task_name_valid(json_string_value(v))) {
+			return submit_fail(cause,
+			    xasprintf("name: '%s' is not a task name: 1 to %d "
+			              "letters, digits, '-', '_' or '.'",
+			        json_is_string(v) ? json_string_value(v) : "?",
+			        TASK_NAME_MAX));
+		}
+		def->name = xstrdup(json_string_value(v));
+		if (tasks_find(twd, def->name) != NULL) {
+			return submit_fail(cause,
+			    xasprintf("name: '%s' is a task of the tasks "
+			              "file; run it with twctl run %s, or "
+			              "give the job another name",
+			        def->name, def->name));
+		}
+	} else {
+		def->name = submit_default_name(def->argv != NULL
+		        ? def->argv[0]
+		        : def->command + strspn(def->command, " \t"));
+	}
+	json_object_set_new(spec, "name", json_string(def->name));
+	if ((v = json_object_get(job, "cwd")) != NULL) {
+		if (!json_is_string(v) || json_string_value(v)[0] != '/') {
+			return submit_fail(
+			    cause, xstrdup("cwd: must be an absolute path"));
+		}
+		free(def->cwd);
+		def->cwd = xstrdup(json_string_value(v));
+		json_object_set(spec, "cwd", v);
+	}
+	if ((v = json_object_get(job, "priority")) != NULL) {
+		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		    json_integer_value(v) <= PRIORITY_CRITICAL) {
+			def->priority = (int)json_integer_value(v);
+		} else if (!json_is_string(v) ||
+		    config_priority_parse(
+		        json_string_value(v), &def->priority) == -1) {
+			return submit_fail(cause,
+			    xstrdup("priority: must be critical, high, normal, "
+			            "low or a number from 0 to 100"));
+		}
+		json_object_set_new(
+		    spec, "priority", json_integer(def->priority));
+	}
+	if ((v = json_object_get(job, "queue")) != NULL) {
+		s = json_is_string(v) ? json_string_value(v) : "?";
+		if ((q = config_queue_index(twd->config, s)) == -1) {
+			return submit_fail(cause,
+			    xasprintf("queue: no queue named '%s' in the "
+			              "tasks file",
+			        s));
+		}
+		def->queue = q;
+		json_object_set(spec, "queue", v);
+	}
+	if ((v = json_object_get(job, "timeout")) != NULL) {
+		if (!json_is_number(v) || json_number_value(v) < 1) {
+			return submit_fail(cause,
+			    xstrdup("timeout: must be a number of seconds, "
+			            "at least 1"));
+		}
+		def->timeout_ms = (int64_t)(json_number_value(v) * 1000);
+		json_object_set(spec, "timeout", v);
+	}
+	return 0;
+}
+
+/*
+ * The definition of a submitted job: the tasks file's defaults with what
+ * the job says. spec is the job as it is kept, to outlive a restart.
+ */
+static struct task_def *
+submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause)
+{
+	struct task_def *def;
+
+	if (!json_is_object(job)) {
+		*cause = xstrdup("a job must be an object");
+		return NULL;
+	}
+	def = task_def_copy(twd->config->defaults);
+	free(def->name);
+	def->name = NULL;
+	def->overlap = OVERLAP_ALLOW;
+	def->retries = 0; /* it runs once, as asked */
+	def->enabled = 1;
+	def->starting_deadline_ms = 0;
+	*spec = json_object();
+	if (submit_command(job, def, *spec, cause) == -1 ||
+	    submit_fields(twd, job, def, *spec, cause) == -1) {
+		json_decref(*spec);
+		task_def_free(def);
+		return NULL;
+	}
+	return def;
+}
+
+/* A task for one submitted job, owned by its run. */
+static struct task *
+task_adhoc(struct twd *twd, struct task_def *def)
+{
+	struct task *t = xcalloc(1, sizeof *t);
+
+	t->twd = twd;
+	t->def = def;
+	alarm_init(&t->alarm, t);
+	return t;
+}
+
+/* Whether run id is queued or running here. */
+static int
+run_in_flight(struct twd *twd, int64_t id)
+{
+	struct active_run *ar;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (ar->rec.id == id) {
+			return 1;
+		}
+	}
+	TAILQ_FOREACH(ar, &twd->queued, entry)
+	{
+		if (ar->rec.id == id) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What a job waits for by its "after": a task of the file, or a run that
+ * must succeed (0 in *after_run when it did already). Returns 0, or -1
+ * with *cause.
+ */
+static int
+submit_after(struct twd *twd, json_t *after, char **after_task,
+    int64_t *after_run, char **cause)
+{
+	struct run_record r;
+	char what[64];
+	int rc;
+
+	*after_task = NULL;
+	*after_run = 0;
+	if (after == NULL) {
+		return 0;
+	}
+	if (json_is_string(after)) {
+		if (tasks_find(twd, json_string_value(after)) == NULL) {
+			return submit_fail(cause,
+			    xasprintf("after: no task named '%s'",
+			        json_string_value(after)));
+		}
+		*after_task = xstrdup(json_string_value(after));
+		return 0;
+	}
+	if (!json_is_integer(after) || json_integer_value(after) < 1) {
+		return submit_fail(
+		    cause, xstrdup("after: must be a task name or a run id"));
+	}
+	*after_run = json_integer_value(after);
+	if (run_in_flight(twd, *after_run)) {
+		return 0;
+	}
+	if ((rc = history_get(twd->history, *after_run, &r, cause)) != 1) {
+		return rc == 0
+		    ? submit_fail(cause,
+		          xasprintf(
+		              "after: there is no run %" PRId64, *after_run))
+		    : -1;
+	}
+	rc = r.status == RUN_OK ? 0 : -1;
+	if (rc == -1) {
+		*cause = xasprintf("after: run %" PRId64
+		                   " did not succeed (%s); a job "
+		                   "after it would never start",
+		    r.id, run_describe(&r, what, sizeof what));
+	}
+	run_record_release(&r);
+	*after_run = 0;
+	return rc;
+}
+
+int
+tasks_submit_check(struct twd *twd, json_t *job, char **cause)
+{
+	struct task_def *def;
+	json_t *spec;
+	char *after_task;
+	int64_t after_run;
+	int rc;
+
+	if ((def = submit_def(twd, job, &spec, cause)) == NULL) {
+		return -1;
+	}
+	rc = submit_after(
+	    twd, json_object_get(job, "after"), &after_task, &after_run, cause);
+	free(after_task);
+	json_decref(spec);
+	task_def_free(def);
+	return rc;
+}
+
+int64_t
+tasks_submit(struct twd *twd, json_t *job, char **cause)
+{
+	struct task_def *def;
+	struct active_run *ar;
+	struct task *t;
+	json_t *spec;
+	char *after_task;
+	int64_t after_run;
+
+	if (twd->stopping) {
+		*cause = xstrdup("twd is shutting down");
+		return -1;
+	}
+	if ((def = submit_def(twd, job, &spec, cause)) == NULL) {
+		return -1;
+	}
+	if (submit_after(twd, json_object_get(job, "after"), &after_task,
+	        &after_run, cause) == -1) {
+		json_decref(spec);
+		task_def_free(def);
+		return -1;
+	}
+	if (json_object_get(job, "after") != NULL) {
+		json_object_set(spec, "after", json_object_get(job, "after"));
+	}
+	t = task_adhoc(twd, def);
+	ar = run_new(twd, t, RUN_TRIGGER_SUBMIT, 0, 1);
+	ar->own = t;
+	ar->rec.spec = json_dumps(spec, JSON_COMPACT);
+	ar->after_task = after_task;
+	ar->after_run = after_run;
+	json_decref(spec);
+	return run_record_queue(twd, ar->own, ar, cause);
 }
 
 void
@@ -1281,7 +1690,7 @@ tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
 		    (run_id != 0 && ar->rec.id != run_id)) {
 			continue;
 		}
-		t = tasks_find(twd, ar->rec.task);
+		t = run_task(twd, ar);
 		run_unqueue(twd, t, ar);
 		run_drop(twd, t, ar, RUN_KILLED,
 		    xstrdup("taken off the queue by twctl kill"));
@@ -1331,6 +1740,97 @@ tasks_queued(const struct twd *twd)
 	return runs_count(&twd->queued);
 }
 
+/* The ids of lost runs whose processes were found and killed. */
+struct lost {
+	int64_t *killed;
+	size_t n;
+};
+
+static void
+lost_kill(const struct run_record *r, void *arg)
+{
+	struct lost *l = arg;
+	char *marker;
+
+	if (r->pid <= 0) {
+		return;
+	}
+	/* Each job has its run id in its environment: only ours die. */
+	marker = xasprintf("TW_RUN_ID=%" PRId64, r->id);
+	if (job_orphan_kill(r->pid, marker)) {
+		log_warn("run %" PRId64 " '%s': its process group %d was "
+		         "still running; killed",
+		    r->id, r->task, r->pid);
+		l->killed =
+		    xreallocarray(l->killed, l->n + 1, sizeof *l->killed);
+		l->killed[l->n++] = r->id;
+	}
+	free(marker);
+}
+
+int
+tasks_close_lost(struct twd *twd, char **cause)
+{
+	struct history_filter f = { .status = "running", .limit = -1 };
+	struct lost l = { NULL, 0 };
+	struct run_record r;
+	char *why;
+	size_t i;
+	int n, rc;
+
+	if (history_query(twd->history, &f, lost_kill, &l, cause) == -1 ||
+	    (n = history_mark_lost(twd->history, twd_now_ms(), cause)) == -1) {
+		free(l.killed);
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		if ((rc = history_get(twd->history, l.killed[i], &r, &why)) !=
+		    1) {
+			if (rc == -1) {
+				log_error("%s", why);
+				free(why);
+			}
+			continue;
+		}
+		free(r.reason);
+		r.reason = xstrdup("twd stopped before the run finished; its "
+		                   "processes were killed when twd started "
+		                   "again");
+		run_save(twd, &r);
+		run_record_release(&r);
+	}
+	free(l.killed);
+	return n;
+}
+
+/* A queued submitted job of the history: its task again, from its spec. */
+static int
+run_resubmit(struct twd *twd, struct active_run *ar, char **cause)
+{
+	struct task_def *def;
+	json_error_t jerr;
+	json_t *job, *spec;
+	int rc = -1;
+
+	if (ar->rec.spec == NULL ||
+	    (job = json_loads(ar->rec.spec, 0, &jerr)) == NULL) {
+		*cause = xstrdup("what it runs was not recorded");
+		return -1;
+	}
+	/* Its name was checked when it came; a task may have it since. */
+	json_object_del(job, "name");
+	if ((def = submit_def(twd, job, &spec, cause)) != NULL) {
+		free(def->name);
+		def->name = xstrdup(ar->rec.task);
+		ar->own = task_adhoc(twd, def);
+		json_decref(spec);
+		rc = submit_after(twd, json_object_get(job, "after"),
+		    &ar->after_task, &ar->after_run, cause);
+	}
+	json_decref(job);
+	return rc;
+}
+
 /* Collects the queued runs of the history, newest first. */
 struct restore {
 	struct run_record *v;
@@ -1352,7 +1852,6 @@ tasks_restore(struct twd *twd)
 	struct history_filter f = { .status = "queued", .limit = -1 };
 	struct restore rs = { NULL, 0 };
 	struct active_run *ar;
-	struct task *t;
 	char *cause;
 	size_t i;
 
@@ -1367,13 +1866,22 @@ tasks_restore(struct twd *twd)
 		ar = xcalloc(1, sizeof *ar);
 		ar->twd = twd;
 		ar->rec = rs.v[i];
-		if ((t = tasks_find(twd, ar->rec.task)) == NULL) {
+		if (ar->rec.trigger == RUN_TRIGGER_SUBMIT) {
+			if (run_resubmit(twd, ar, &cause) == -1) {
+				run_drop(twd, NULL, ar, RUN_SKIPPED,
+				    xasprintf("not taken up again after a "
+				              "restart: %s",
+				        cause));
+				free(cause);
+				continue;
+			}
+		} else if (run_task(twd, ar) == NULL) {
 			run_drop(twd, NULL, ar, RUN_SKIPPED,
 			    xstrdup("its task is no longer in the tasks "
 			            "file"));
 			continue;
 		}
-		run_queue(twd, t, ar);
+		run_queue(twd, run_task(twd, ar), ar);
 	}
 	free(rs.v);
 	if (rs.n > 0) {
@@ -1701,4 +2209,245 @@ tasks_run_json(struct twd *twd, int64_t run_id)
 		}
 	}
 	return NULL;
+}
+
+/* "a; b" from two sentences (both taken; either may be NULL). */
+static char *
+why_join(char *a, char *b)
+{
+	char *s;
+
+	if (a == NULL || b == NULL) {
+		return a != NULL ? a : b;
+	}
+	s = xasprintf("%s; %s", a, b);
+	free(a);
+	free(b);
+	return s;
+}
+
+/* What became of the run r, in words (caller frees). */
+static char *
+why_run(struct twd *twd, const struct run_record *r)
+{
+	char at[32], dur[32], what[64], *s, *wait;
+	int64_t late =
+	    r->scheduled_ms != 0 ? r->started_ms - r->scheduled_ms : 0;
+
+	timefmt_local(r->started_ms, at, sizeof at);
+	switch (r->status) {
+	case RUN_SKIPPED:
+		return xasprintf("it did not run: %s",
+		    r->reason != NULL ? r->reason : "skipped");
+	case RUN_QUEUED:
+		wait = tasks_wait_reason(twd, r->id);
+		s = xasprintf("run %" PRId64 " is queued since %s: %s", r->id,
+		    at, wait != NULL ? wait : "it waits for a slot");
+		free(wait);
+		return s;
+	case RUN_RUNNING:
+		return xasprintf("run %" PRId64 " (%s) is running since %s, "
+		                 "pid %d",
+		    r->id, run_trigger_name(r->trigger), at, r->pid);
+	case RUN_START_FAILED:
+		return xasprintf("run %" PRId64 " could not start at %s: %s",
+		    r->id, at, r->reason != NULL ? r->reason : "?");
+	case RUN_LOST:
+		return xasprintf("run %" PRId64 " started at %s, but %s", r->id,
+		    at, r->reason != NULL ? r->reason : "it was lost");
+	default:
+		break;
+	}
+	if (r->attempt > 1) {
+		s = xasprintf("run %" PRId64 " (%s, attempt %d) started at %s",
+		    r->id, run_trigger_name(r->trigger), r->attempt, at);
+	} else {
+		s = xasprintf("run %" PRId64 " (%s) started at %s", r->id,
+		    run_trigger_name(r->trigger), at);
+	}
+	if (late >= 1000) {
+		s = why_join(s,
+		    xasprintf("%s after its time",
+		        duration_format_ms(late, dur, sizeof dur)));
+	}
+	s = why_join(s,
+	    xasprintf("it ended %s after %s%s%s",
+	        run_describe(r, what, sizeof what),
+	        duration_format_ms(
+	            r->duration_ms > 0 ? r->duration_ms : 0, dur, sizeof dur),
+	        r->reason != NULL ? ": " : "",
+	        r->reason != NULL ? r->reason : ""));
+	return s;
+}
+
+/*
+ * The fire or run of t at at_ms, in words: the run recorded for it, or
+ * why there is none (caller frees). *run gets the record, if any.
+ */
+static char *
+why_at(
+    struct twd *twd, struct task *t, int64_t at_ms, json_t **run, char **cause)
+{
+	struct run_record before, after;
+	int64_t fire = 0;
+	char when[32], *s = NULL;
+	int rc;
+
+	if ((rc = history_around(
+	         twd->history, t->def->name, at_ms, 0, &before, cause)) == -1) {
+		return NULL;
+	}
+	/* A fire of the rule after the run found, up to at_ms, has none. */
+	if (t->def->schedule != NULL) {
+		fire = schedule_next(t->def->schedule,
+		    rc == 1 ? (before.scheduled_ms != 0 ? before.scheduled_ms
+		                                        : before.started_ms)
+		            : at_ms - 1,
+		    rc == 1 ? (before.scheduled_ms != 0 ? before.scheduled_ms
+		                                        : before.started_ms)
+		            : at_ms - 1);
+		if (fire > at_ms) {
+			fire = 0;
+		}
+	}
+	if (rc == 1 && fire == 0) {
+		*run = run_record_json(&before);
+		s = why_run(twd, &before);
+		run_record_release(&before);
+		return s;
+	}
+	run_record_release(&before);
+	if (fire == 0) {
+		return xasprintf("it had not run by %s: no fire of its "
+		                 "schedule had come, and no run was asked for",
+		    timefmt_local(at_ms, when, sizeof when));
+	}
+	/* Fires missed while twd was down are told by one later record. */
+	timefmt_local(fire, when, sizeof when);
+	if ((rc = history_around(
+	         twd->history, t->def->name, at_ms, 1, &after, cause)) == -1) {
+		return NULL;
+	}
+	if (rc == 1 && after.status == RUN_SKIPPED && after.reason != NULL &&
+	    (strstr(after.reason, " fires from ") != NULL ||
+	        strstr(after.reason, " fire from ") != NULL)) {
+		*run = run_record_json(&after);
+		s = xasprintf("its fire at %s did not run: run %" PRId64
+		              " records it: %s",
+		    when, after.id, after.reason);
+	} else {
+		s = xasprintf("its fire at %s has no record: twd was not "
+		              "running then and has not started since, or the "
+		              "task was not in the tasks file",
+		    when);
+	}
+	run_record_release(&after);
+	return s;
+}
+
+/* What the next run of t waits for, in words (caller frees). */
+static char *
+why_next(struct twd *twd, struct task *t)
+{
+	const struct task_def *d = t->def;
+	struct active_run *ar;
+	json_t *waiting, *v;
+	char when[32], rel[32], *s = NULL, *names, *prev;
+	size_t i;
+	int64_t now = twd_now_ms();
+
+	if (!d->enabled) {
+		return xasprintf("nothing is scheduled: the task is disabled "
+		                 "(enabled: false); twctl run %s still runs it",
+		    d->name);
+	}
+	if (t->paused) {
+		s = xasprintf("no run starts: the task is paused (twctl resume "
+		              "%s); its fires are recorded as skipped",
+		    d->name);
+	}
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (run_task(twd, ar) == t) {
+			s = why_join(s,
+			    xasprintf("run %" PRId64 " is running%s",
+			        ar->rec.id,
+			        d->overlap == OVERLAP_SKIP
+			            ? " (overlap: skip: a fire while it runs "
+			              "is skipped)"
+			            : ""));
+		}
+	}
+	TAILQ_FOREACH(ar, &twd->queued, entry)
+	{
+		if (run_task(twd, ar) == t) {
+			names = tasks_wait_reason(twd, ar->rec.id);
+			s = why_join(s,
+			    xasprintf("run %" PRId64 " is queued: %s",
+			        ar->rec.id,
+			        names != NULL ? names : "it waits for a slot"));
+			free(names);
+		}
+	}
+	if (d->after != NULL) {
+		waiting = json_array();
+		task_waiting_for(twd, t, waiting);
+		names = xstrdup("");
+		json_array_foreach(waiting, i, v)
+		{
+			prev = names;
+			names = xasprintf("%s%s%s", prev, i > 0 ? ", " : "",
+			    json_string_value(v));
+			free(prev);
+		}
+		s = why_join(s,
+		    json_array_size(waiting) > 0
+		        ? xasprintf("it runs when its after: tasks have "
+		                    "succeeded; still waiting for %s",
+		              names)
+		        : xstrdup("its after: tasks have all succeeded"));
+		free(names);
+		json_decref(waiting);
+	}
+	if (d->schedule == NULL) {
+		if (d->after == NULL) {
+			s = why_join(s,
+			    xasprintf("it has no schedule: it runs when asked "
+			              "(twctl run %s)",
+			        d->name));
+		}
+	} else if (t->next_ms != 0) {
+		s = why_join(s,
+		    xasprintf("its next fire is at %s (%s)",
+		        timefmt_local(t->fire.at_ms, when, sizeof when),
+		        timefmt_relative(t->next_ms, now, rel, sizeof rel)));
+	} else if (schedule_is_reboot(d->schedule)) {
+		s = why_join(s, xstrdup("it runs once each boot (@reboot)"));
+	} else {
+		s = why_join(s, xstrdup("its schedule has no more fires"));
+	}
+	return s != NULL ? s : xstrdup("nothing is in its way");
+}
+
+json_t *
+tasks_why(struct twd *twd, struct task *t, int64_t at_ms, char **cause)
+{
+	json_t *o = json_object(), *run = NULL;
+	char *last, *next;
+
+	last = why_at(twd, t, at_ms != 0 ? at_ms : twd_now_ms(), &run, cause);
+	if (last == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "task", json_string(t->def->name));
+	json_object_set_new(o, "last", json_string(last));
+	json_object_set_new(o, "run", run != NULL ? run : json_null());
+	if (at_ms == 0) {
+		next = why_next(twd, t);
+		json_object_set_new(o, "next", json_string(next));
+		free(next);
+	}
+	free(last);
+	return o;
 }

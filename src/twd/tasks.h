@@ -34,6 +34,15 @@ const char *task_name(const struct task *);
  */
 int64_t tasks_run(struct twd *, struct task *, enum run_trigger,
     int64_t scheduled_ms, int force, char **cause);
+/*
+ * Queue an ad-hoc job (twctl submit): job is {"run": [argv] | "command":
+ * LINE, "name", "cwd", "priority", "queue", "timeout": SECONDS, "after":
+ * TASK | RUN-ID}, run with the tasks file's defaults. It starts at the next
+ * tasks_dispatch. Returns its run id, or -1 with *cause.
+ */
+int64_t tasks_submit(struct twd *, json_t *job, char **cause);
+/* Whether tasks_submit would take job: 0, or -1 with *cause. */
+int tasks_submit_check(struct twd *, json_t *job, char **cause);
 /* Start the queued runs that may start now: priority, limits, overlap. */
 void tasks_dispatch(struct twd *);
 /* The callback of twd->ev_wakeup: a queued run's wait is over. */
@@ -43,6 +52,12 @@ void tasks_wakeup(int fd, short what, void *arg);
  * task, remembered across restarts. Returns 0, or -1 with *cause.
  */
 int tasks_pause(struct twd *, struct task *, int paused, char **cause);
+/*
+ * At start-up: record the runs an earlier twd left running as lost, and
+ * kill the process group of any that is still there. Returns how many, or
+ * -1 with *cause.
+ */
+int tasks_close_lost(struct twd *, char **cause);
 /* Queue again the runs the history has as queued (at start-up). */
 void tasks_restore(struct twd *);
 /* Why the queued run has not started, in words (caller frees); NULL if
@@ -70,6 +85,12 @@ void tasks_stop_runs(struct twd *, const char *reason);
  * signal is sent once. Returns how many runs were signalled.
  */
 size_t tasks_kill(struct twd *, const char *task, int64_t run_id, int sig);
+/*
+ * Why t did or did not run, in words: {"task", "last": what became of its
+ * fire or run at at_ms (0: now), "run": that run or null, "next": what its
+ * next run waits for (only when at_ms is 0)}. NULL with *cause.
+ */
+json_t *tasks_why(struct twd *, struct task *, int64_t at_ms, char **cause);
 /* The task's definition as loaded, defaults applied, for "show". */
 json_t *task_def_json(const struct task *);
 /* Runs in flight. */

@@ -465,8 +465,7 @@ main(int argc, char **argv)
 		fatalx("%s", cause);
 	}
 	twd.started_ms = twd_now_ms();
-	if ((lost = history_mark_lost(twd.history, twd.started_ms, &cause)) ==
-	    -1) {
+	if ((lost = tasks_close_lost(&twd, &cause)) == -1) {
 		fatalx("%s", cause);
 	}
 	if (lost > 0) {

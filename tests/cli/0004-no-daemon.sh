@@ -5,7 +5,7 @@
 for v in $(twctl list-commands); do
 	case $v in
 	help | list-commands | cron) continue ;; # need no daemon
-	run | kill | logs | show | pause | resume) args=backup ;;
+	run | kill | logs | show | pause | resume | why | submit) args=backup ;;
 	*) args="" ;;
 	esac
 	# shellcheck disable=SC2086

@@ -30,6 +30,11 @@ expect_contains "$(complete_line twctl shutdown --)" "--no-wait"
 expect_contains "$(complete_line twctl help li)" "list-commands"
 [ "$(complete_line twctl logs ot)" = other ] || fail "logs task: $(complete_line twctl logs ot)"
 [ "$(complete_line twctl kill --signal KILL ot)" = other ] || fail "kill task"
+[ "$(complete_line twctl why ot)" = other ] || fail "why task"
+expect_contains "$(complete_line twctl submit --)" "--batch"
+[ "$(complete_line twctl submit --after ba)" = "backup
+bake" ] || fail "submit --after: $(complete_line twctl submit --after ba)"
+expect_contains "$(complete_line twctl submit sh)" "sh"
 [ "$(twctl list -q)" = "backup
 bake
 other" ] || fail "list -q: $(twctl list -q)"

@@ -26,6 +26,9 @@ run_field() { twctl --json logs -r "$2" "$1" | jget "d[\"$3\"]"; }
 twctl run blocker >/dev/null
 wait_until "the blocker to run" grep -q blocker "$T/order"
 expect_contains "$(twctl run low)" "queued run 2 of 'low': all 1 slots are taken (max_concurrent)"
+expect_contains "$(twctl why low)" "last: run 2 is queued since"
+expect_contains "$(twctl why low)" "all 1 slots are taken (max_concurrent)"
+expect_contains "$(twctl why off)" "next: nothing is scheduled: the task is disabled (enabled: false)"
 twctl run normal >/dev/null
 twctl run crit >/dev/null
 [ "$(status_of crit)" = queued ] || fail "crit: $(status_of crit)"
@@ -65,6 +68,8 @@ touch "$T/gate-q2"
 twctl run skipper >/dev/null
 expect_rc 1 twctl run skipper
 expect_contains "$(cat "$T/err")" "was skipped: overlap: skip: run"
+expect_contains "$(twctl why skipper)" "last: it did not run: overlap: skip: run"
+expect_contains "$(twctl why skipper)" "is running (overlap: skip: a fire while it runs is skipped)"
 [ "$(status_of skipper)" = skipped ] || fail "skipper: $(status_of skipper)"
 expect_contains "$(twctl run --force skipper)" "started run"
 [ "$(grep -c skipper "$T/order")" = 2 ] || wait_until "the forced skipper" sh -c "[ \$(grep -c skipper '$T/order') = 2 ]"
@@ -92,6 +97,7 @@ touch "$T/gate-replacer"
 # Retries: three attempts, each its own run, waits of 1s then 2s (plus at
 # most a tenth of jitter), as the records show.
 twctl run flaky >/dev/null
+wait_until "flaky's retry" sh -c "'$TWCTL' why flaky | grep -q 'it waits to retry until'"
 wait_until "three attempts of flaky" sh -c "[ \"\$('$TWCTL' --json history flaky | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d), d[0][\"status\"])')\" = '3 failed' ]"
 twctl --json history flaky | python3 -c '
 import json, sys
@@ -105,6 +111,8 @@ for prev, r, wait in ((runs[0], runs[1], 1.0), (runs[1], runs[2], 2.0)):
     assert wait <= d <= wait * 1.1 + 0.05, (wait, d, r)
     assert t(r["started_at"]) >= t(r["not_before"]), r
 ' || fail "retries: $(twctl history flaky)"
+expect_contains "$(twctl why flaky)" "(retry, attempt 3) started at"
+expect_contains "$(twctl why flaky)" "it ended exit 7 after"
 # retry_on limits which failures retry: exit 4 is not in [3, timeout].
 twctl run picky >/dev/null
 wait_until "picky to fail" run_status_is picky failed
@@ -115,6 +123,7 @@ sleep 0.3
 expect_contains "$(twctl pause q1)" "paused q1"
 expect_contains "$(twctl run q1)" "its task is paused (twctl resume q1)"
 [ "$(twctl --json show q1 | jget 'd["state"]')" = paused ] || fail "q1 not shown paused"
+expect_contains "$(twctl why q1)" "next: no run starts: the task is paused (twctl resume q1)"
 rm -f "$T/gate-q1"
 twctl resume q1 >/dev/null
 wait_until "q1 to run after resume" sh -c "[ \$(grep -c q1 '$T/order') = 2 ]"
@@ -128,22 +137,33 @@ expect_contains "$(twctl --json history q2 | jget "[r['reason'] for r in d if r[
 touch "$T/gate-q1"
 wait_until "q1 to finish" run_status_is q1 ok
 
-# kill -9: the queued run and the pause outlive the daemon.
+# kill -9: the queued run, a queued submitted job and the pause outlive
+# the daemon; the run that was going is recorded lost, and its process
+# group, still waiting for its gate, is killed by the next twd.
 twctl pause skipper >/dev/null
 rm -f "$T/gate-q1" "$T/gate-q2"
 twctl run q1 >/dev/null
 wait_until "q1 to run" sh -c "[ \$(grep -c q1 '$T/order') = 3 ]"
+q1pid=$(field_of q1 pid)
 waiting=$(twctl --json run q2 | jget 'd["id"]')
+job=$(twctl --json submit -q one -n adhoc -- sh -c "echo adhoc >>'$T/order'" | jget 'd["id"]')
 kill -9 "$TWD_PID"
 wait "$TWD_PID" 2>/dev/null || true
-touch "$T/gate-q1"
+kill -0 "$q1pid" || fail "q1 died with twd"
 start_twd
+# Gone, or a zombie left to an init that does not reap.
+wait_until "q1's process group to be killed" sh -c "[ ! -e /proc/$q1pid ] || grep -q ') Z' /proc/$q1pid/stat"
+[ "$(field_of q1 status)" = lost ] || fail "the running q1 was not recorded lost"
+[ "$(field_of q1 pid)" = "$q1pid" ] || fail "the lost q1 lost its pid"
+expect_contains "$(field_of q1 reason)" "its processes were killed when twd started again"
 [ "$(run_field q2 "$waiting" status)" != lost ] || fail "the queued run was lost"
 wait_until "the queued q2 to start after the restart" sh -c "[ \$(grep -c q2 '$T/order') = 2 ]"
 touch "$T/gate-q2"
 wait_until "q2 to finish" sh -c "'$TWCTL' --json logs -r $waiting q2 | grep -q '\"status\": \"ok\"'"
+wait_until "the submitted job, after q2 in queue one" run_status_is adhoc ok
+[ "$(run_field adhoc "$job" trigger)" = submit ] || fail "the job was not taken up again"
+[ "$(tail -n 1 "$T/order")" = adhoc ] || fail "order: $(cat "$T/order")"
 [ "$(twctl --json show skipper | jget 'd["paused"]')" = True ] || fail "the pause was forgotten"
-[ "$(twctl --json history -n 1 q1 | jget 'd[0]["status"]')" = lost ] || fail "the running q1 was not recorded lost"
 
 # Settings that make no sense are refused with the place and the reason.
 tasks <<'YAML'

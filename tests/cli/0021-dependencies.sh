@@ -37,6 +37,9 @@ sleep 0.3
 [ "$(twctl --json history d | jget 'len(d)')" = 1 ] || fail "d ran after a failed b"
 [ "$(twctl --json show d | jget 'd["waiting_for"]')" = '["b"]' ] || fail "d waits for: $(twctl --json show d | jget 'd["waiting_for"]')"
 expect_contains "$(twctl show d)" 'waiting for  ["b"]'
+expect_contains "$(twctl why d)" "next: it runs when its after: tasks have succeeded; still waiting for b"
+expect_contains "$(twctl why d)" "last: run "
+expect_contains "$(twctl why b)" "ended exit 1"
 # Once b succeeds, d has all it needs.
 rm "$T/fail-b"
 twctl run b >/dev/null

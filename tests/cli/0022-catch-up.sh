@@ -66,6 +66,17 @@ expect_contains "$(twctl --json history replayed | jget '[r["reason"] for r in d
 expect_contains "$(twctl --json history deadline | jget '[r["reason"] for r in d if r["status"] == "skipped"][0]')" "70 fires from"
 expect_contains "$(twctl --json history deadline | jget '[r["reason"] for r in d if r["status"] == "skipped"][0]')" "past the starting deadline of 2h"
 
+# why tells each decision, for the last fire and for one in the downtime.
+expect_contains "$(twctl why dropped)" "did not run: 72 fires from"
+expect_contains "$(twctl why dropped)" "(catch_up: none)"
+expect_contains "$(twctl why latest)" "(catch-up) started at"
+expect_contains "$(twctl why deadline)" "(catch-up) started at"
+downtime=$(python3 -c "import datetime; print(datetime.datetime.fromtimestamp($newest - 36 * 3600).strftime('%Y-%m-%dT%H:%M:%S'))")
+expect_contains "$(twctl why --at "$downtime" dropped)" "did not run: run "
+expect_contains "$(twctl why --at "$downtime" dropped)" "missed while twd was not running"
+expect_contains "$(twctl why --at "$downtime" deadline)" "past the starting deadline of 2h"
+expect_contains "$(twctl why --at "$downtime" replayed)" "more than catch_up_max 5"
+
 # The grid moved on: a restart catches up nothing more.
 twctl shutdown >/dev/null
 start_twd

@@ -577,6 +577,40 @@ test_config_catch_up_fields(void **state)
 	assert_error(f, 2, 4, 38, "starting_deadline: bad duration 'soon'");
 }
 
+/* The defaults block is a task of its own for submitted jobs; copies are
+ * deep. */
+static void
+test_config_defaults_make_a_task_def(void **state)
+{
+	struct fixture *f = *state;
+	struct task_def *copy;
+	struct config *c;
+
+	c = load(f,
+	    "defaults: {env: {A: b}, timeout: 1m, limits: {nofile: 64}}\n"
+	    "tasks:\n"
+	    "  a: {command: x}\n");
+	assert_non_null(c);
+	assert_non_null(c->defaults);
+	assert_null(c->defaults->command);
+	assert_string_equal(c->defaults->env[0], "A=b");
+	assert_int_equal(c->defaults->timeout_ms, 60000);
+	assert_int_equal(c->defaults->nlimits, 1);
+	copy = task_def_copy(c->defaults);
+	assert_true(copy->env != c->defaults->env);
+	assert_string_equal(copy->env[0], "A=b");
+	assert_true(copy->limits != c->defaults->limits);
+	assert_true(task_def_equal(copy, c->defaults));
+	task_def_free(copy);
+	config_free(c);
+
+	/* An empty file has defaults too. */
+	c = load(f, "");
+	assert_non_null(c);
+	assert_non_null(c->defaults);
+	config_free(c);
+}
+
 int
 main(void)
 {
@@ -605,6 +639,7 @@ main(void)
 		T(test_config_after_takes_a_diamond_and_refuses_a_cycle),
 		T(test_config_after_names_tasks_of_the_file),
 		T(test_config_catch_up_fields),
+		T(test_config_defaults_make_a_task_def),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

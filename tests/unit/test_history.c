@@ -319,6 +319,52 @@ test_history_migrates_a_version_1_database(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* A submitted job's spec comes back as it went in, through a batch. */
+static void
+test_history_keeps_a_jobs_spec(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record r = { 0 }, back;
+	char *cause = NULL;
+
+	r.task = (char *)"make";
+	r.trigger = RUN_TRIGGER_SUBMIT;
+	r.started_ms = T0;
+	r.status = RUN_QUEUED;
+	r.exit_code = -1;
+	r.spec = (char *)"{\"run\":[\"make\",\"-j4\"]}";
+	assert_int_equal(history_begin(f->h, &cause), 0);
+	assert_int_equal(history_insert(f->h, &r, &cause), 0);
+	assert_int_equal(history_commit(f->h, &cause), 0);
+	assert_int_equal(history_get(f->h, r.id, &back, &cause), 1);
+	assert_string_equal(back.spec, r.spec);
+	assert_int_equal(back.trigger, RUN_TRIGGER_SUBMIT);
+	run_record_release(&back);
+}
+
+/* The run for an instant: the newest fire at or before it, or after it. */
+static void
+test_history_finds_the_run_around_an_instant(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record r;
+	char *cause = NULL;
+	int64_t a = insert(f, "t", T0), b = insert(f, "t", T0 + 60000);
+
+	insert(f, "other", T0 + 30000);
+	assert_int_equal(
+	    history_around(f->h, "t", T0 + 30000, 0, &r, &cause), 1);
+	assert_int_equal(r.id, a);
+	run_record_release(&r);
+	assert_int_equal(
+	    history_around(f->h, "t", T0 + 30000, 1, &r, &cause), 1);
+	assert_int_equal(r.id, b);
+	run_record_release(&r);
+	assert_int_equal(history_around(f->h, "t", T0 - 10, 0, &r, &cause), 0);
+	assert_int_equal(
+	    history_around(f->h, "t", T0 + 60000, 1, &r, &cause), 0);
+}
+
 int
 main(void)
 {
@@ -333,6 +379,8 @@ main(void)
 		T(test_history_survives_reopening),
 		T(test_history_state_round_trips),
 		T(test_history_migrates_a_version_1_database),
+		T(test_history_keeps_a_jobs_spec),
+		T(test_history_finds_the_run_around_an_instant),
 	};
 
 	return cmocka_run_group_tests_name("history", tests, NULL, NULL);

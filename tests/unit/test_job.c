@@ -4,12 +4,14 @@
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -486,6 +488,43 @@ test_job_records_cpu_time_and_memory(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* A process in a session (and group) of its own with env, as a job is. */
+static pid_t
+spawn_orphan(const char *env)
+{
+	char sleep[] = "sleep", secs[] = "30", *argv[] = { sleep, secs, NULL };
+	char *envp[] = { (char *)env, NULL };
+	posix_spawnattr_t attr;
+	pid_t pid;
+
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+	assert_int_equal(
+	    posix_spawn(&pid, "/bin/sleep", NULL, &attr, argv, envp), 0);
+	posix_spawnattr_destroy(&attr);
+	return pid;
+}
+
+/* Only a group with the run's marker in its environment is killed. */
+static void
+test_job_orphan_kill_checks_the_marker(void **state)
+{
+	pid_t ours = spawn_orphan("TW_RUN_ID=42"), other;
+	int status;
+
+	(void)state;
+	other = spawn_orphan("TW_RUN_ID=420");
+	assert_int_equal(job_orphan_kill(other, "TW_RUN_ID=42"), 0);
+	assert_int_equal(job_orphan_kill(ours, "TW_RUN_ID=42"), 1);
+	assert_int_equal(waitpid(ours, &status, 0), ours);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(waitpid(other, &status, WNOHANG), 0);
+	kill(other, SIGKILL);
+	waitpid(other, &status, 0);
+	/* Gone: nothing to kill. */
+	assert_int_equal(job_orphan_kill(ours, "TW_RUN_ID=42"), 0);
+}
+
 int
 main(void)
 {
@@ -507,6 +546,7 @@ main(void)
 		T(test_job_keeps_the_last_lines_in_memory),
 		T(test_job_limits_umask_nice_and_env_apply),
 		T(test_job_records_cpu_time_and_memory),
+		T(test_job_orphan_kill_checks_the_marker),
 	};
 
 	return cmocka_run_group_tests_name("job", tests, NULL, NULL);

@@ -1,0 +1,347 @@
+/*
+ * twctl submit: one-off jobs through the same queue, limits, history and
+ * logs as scheduled runs (the task-spooler use). --batch reads one shell
+ * line per job from stdin and sends them in parts of at most
+ * SUBMIT_PART_JOBS, each one request and one transaction in twd.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "cmd.h"
+#include "duration.h"
+#include "output.h"
+#include "xmalloc.h"
+
+/* As twd's limit per request; and well under PROTO_MAX_MSG in bytes. */
+#define SUBMIT_PART_JOBS  1000
+#define SUBMIT_PART_BYTES (256 * 1024)
+
+static const struct option cmd_submit_longopts[] = {
+	{ "after", required_argument, NULL, 'a' },
+	{ "batch", no_argument, NULL, 'b' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "priority", required_argument, NULL, 'p' },
+	{ "queue", required_argument, NULL, 'q' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "wait", no_argument, NULL, 'w' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The fields every job of this submit shares; NULL after a usage error. */
+static json_t *
+submit_common(struct cmd_ctx *ctx)
+{
+	json_t *job = json_object();
+	const char *v;
+	char *cwd, *cause, *end;
+	int64_t secs;
+	long long id;
+
+	if ((v = ctx->opt['n']) != NULL) {
+		json_object_set_new(job, "name", json_string(v));
+	}
+	if ((v = ctx->opt['p']) != NULL) {
+		json_object_set_new(job, "priority", json_string(v));
+	}
+	if ((v = ctx->opt['q']) != NULL) {
+		json_object_set_new(job, "queue", json_string(v));
+	}
+	if ((v = ctx->opt['t']) != NULL) {
+		if (duration_parse(v, &secs, &cause) == -1) {
+			output_error(
+			    ctx->json, "usage", "--timeout: %s", cause);
+			free(cause);
+			json_decref(job);
+			return NULL;
+		}
+		json_object_set_new(job, "timeout", json_integer(secs));
+	}
+	if ((v = ctx->opt['a']) != NULL) {
+		/* A run id is a number; a task name never is only digits. */
+		errno = 0;
+		id = strtoll(v, &end, 10);
+		if (*v != '\0' && *end == '\0' && errno == 0) {
+			json_object_set_new(job, "after", json_integer(id));
+		} else {
+			json_object_set_new(job, "after", json_string(v));
+		}
+	}
+	/* A job runs where it was submitted from, as in a shell. */
+	if ((cwd = getcwd(NULL, 0)) != NULL) {
+		json_object_set_new(job, "cwd", json_string(cwd));
+		free(cwd);
+	}
+	return job;
+}
+
+/* Send jobs (taken); append the run ids to ids. */
+static int
+submit_send(struct cmd_ctx *ctx, json_t *jobs, json_t *ids, json_t **reply)
+{
+	struct proto_reply rep;
+	int rc;
+
+	rc = cmd_call(ctx, "submit", json_pack("{s:o}", "jobs", jobs), &rep);
+	if (rc != EXIT_OK) {
+		return rc;
+	}
+	json_array_extend(ids, json_object_get(rep.data, "ids"));
+	if (reply != NULL) {
+		*reply = json_incref(rep.data);
+	}
+	proto_reply_release(&rep);
+	return EXIT_OK;
+}
+
+/* One job per line of stdin, blank lines and # comments left out. */
+static int
+submit_batch(struct cmd_ctx *ctx, const json_t *common, json_t *ids)
+{
+	json_t *jobs = json_array(), *job;
+	char *line = NULL;
+	size_t cap = 0, bytes = 0, lineno = 0;
+	ssize_t n;
+	int rc = EXIT_OK;
+
+	while (rc == EXIT_OK && (n = getline(&line, &cap, stdin)) != -1) {
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+			line[--n] = '\0';
+		}
+		if (line[strspn(line, " \t")] == '\0' ||
+		    line[strspn(line, " \t")] == '#') {
+			continue;
+		}
+		job = json_deep_copy(common);
+		json_object_set_new(job, "command", json_string(line));
+		json_array_append_new(jobs, job);
+		bytes += (size_t)n + 64;
+		if (json_array_size(jobs) == SUBMIT_PART_JOBS ||
+		    bytes >= SUBMIT_PART_BYTES) {
+			rc = submit_send(ctx, jobs, ids, NULL);
+			jobs = json_array();
+			bytes = 0;
+		}
+	}
+	free(line);
+	if (rc == EXIT_OK && json_array_size(jobs) > 0) {
+		return submit_send(ctx, jobs, ids, NULL);
+	}
+	json_decref(jobs);
+	if (rc == EXIT_OK && json_array_size(ids) == 0) {
+		output_error(ctx->json, "usage",
+		    "--batch: no jobs on stdin (one command line each)");
+		return EXIT_USAGE;
+	}
+	if (rc != EXIT_OK && json_array_size(ids) > 0) {
+		fprintf(stderr,
+		    "twctl submit: the %zu jobs before line %zu were "
+		    "queued\n",
+		    json_array_size(ids), lineno);
+	}
+	return rc;
+}
+
+static int
+id_cmp(const void *a, const void *b)
+{
+	const long long *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/*
+ * Wait for the runs in ids to end; the subscription came before they were
+ * queued, so no end is missed. Returns the single job's exit status, or
+ * for several, 0 when every one succeeded.
+ */
+static int
+submit_wait(struct cmd_ctx *ctx, const json_t *ids, json_t **last)
+{
+	size_t n = json_array_size(ids), left = n, i;
+	long long *v = xreallocarray(NULL, n, sizeof *v), id, *hit;
+	char *cause, *seen = xcalloc(n, 1);
+	json_t *ev, *run;
+	int rc = EXIT_OK;
+
+	for (i = 0; i < n; i++) {
+		v[i] = (long long)json_integer_value(json_array_get(ids, i));
+	}
+	qsort(v, n, sizeof *v, id_cmp);
+	while (left > 0) {
+		if ((ev = conn_read_event(ctx->conn, &cause)) == NULL) {
+			output_error(
+			    ctx->json, "daemon_unreachable", "%s", cause);
+			free(cause);
+			free(v);
+			free(seen);
+			return EXIT_UNREACHABLE;
+		}
+		run = json_object_get(ev, "data");
+		id = (long long)json_integer_value(json_object_get(run, "id"));
+		if ((hit = bsearch(&id, v, n, sizeof *v, id_cmp)) != NULL &&
+		    !seen[hit - v]) {
+			seen[hit - v] = 1;
+			left--;
+			if (n == 1) {
+				rc = cmd_run_exit_status(run);
+			} else if (strcmp(json_get_string(run, "status", ""),
+			               "ok") != 0) {
+				rc = EXIT_FAIL;
+			}
+			json_decref(*last);
+			*last = json_incref(run);
+		}
+		json_decref(ev);
+	}
+	free(v);
+	free(seen);
+	return rc;
+}
+
+/* Say what became of the jobs; a single job that could not start fails. */
+static int
+submit_print(struct cmd_ctx *ctx, const json_t *ids, const json_t *reply)
+{
+	const json_t *run = json_object_get(reply, "run");
+	const char *status = json_get_string(run, "status", "");
+	json_t *o;
+
+	if (ctx->json) {
+		o = run != NULL ? json_incref((json_t *)run)
+		                : json_pack("{s:O}", "ids", ids);
+		output_json(o);
+		json_decref(o);
+	} else if (run == NULL) {
+		printf("queued %zu jobs: runs %lld to %lld\n",
+		    json_array_size(ids),
+		    (long long)json_integer_value(json_array_get(ids, 0)),
+		    (long long)json_integer_value(
+		        json_array_get(ids, json_array_size(ids) - 1)));
+	} else if (strcmp(status, "start_failed") == 0) {
+		output_error(0, "failed", "run %lld '%s' could not start: %s",
+		    (long long)json_integer_value(json_object_get(run, "id")),
+		    json_get_string(run, "task", "?"),
+		    json_get_string(run, "reason", "?"));
+	} else if (strcmp(status, "queued") == 0) {
+		printf("queued run %lld '%s': %s\n",
+		    (long long)json_integer_value(json_object_get(run, "id")),
+		    json_get_string(run, "task", "?"),
+		    json_get_string(reply, "waiting", "waiting for a slot"));
+	} else {
+		printf("started run %lld '%s'\n",
+		    (long long)json_integer_value(json_object_get(run, "id")),
+		    json_get_string(run, "task", "?"));
+	}
+	return strcmp(status, "start_failed") == 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+static int
+cmd_submit_exec(struct cmd_ctx *ctx)
+{
+	json_t *common, *job, *ids = json_array(), *reply = NULL, *last = NULL;
+	struct proto_reply rep;
+	char buf[64];
+	int rc = EXIT_OK, i;
+
+	if ((ctx->argc > 0) == (ctx->opt['b'] != NULL)) {
+		output_error(ctx->json, "usage",
+		    "submit: give a command (twctl submit -- CMD ARGS...) "
+		    "or --batch with one command line per line of stdin");
+		json_decref(ids);
+		return EXIT_USAGE;
+	}
+	if ((common = submit_common(ctx)) == NULL) {
+		json_decref(ids);
+		return EXIT_USAGE;
+	}
+	/* Before the jobs exist, so that none can end unseen. */
+	if (ctx->opt['w'] != NULL &&
+	    (rc = cmd_call(ctx, "subscribe",
+	         json_pack("{s:[s]}", "events", "run.finished"), &rep)) ==
+	        EXIT_OK) {
+		proto_reply_release(&rep);
+	} else if (ctx->opt['w'] != NULL) {
+		goto done;
+	}
+	if (ctx->opt['b'] != NULL) {
+		rc = submit_batch(ctx, common, ids);
+	} else {
+		job = json_deep_copy(common);
+		json_object_set_new(job, "run", json_array());
+		for (i = 0; i < ctx->argc; i++) {
+			json_array_append_new(json_object_get(job, "run"),
+			    json_string(ctx->argv[i]));
+		}
+		rc = submit_send(ctx, json_pack("[o]", job), ids, &reply);
+	}
+	if (rc != EXIT_OK) {
+		goto done;
+	}
+	if (ctx->opt['w'] == NULL || !ctx->json) {
+		rc = submit_print(ctx, ids, reply);
+	}
+	if (ctx->opt['w'] != NULL) {
+		fflush(stdout);
+		rc = submit_wait(ctx, ids, &last);
+		if (ctx->json && last != NULL && json_array_size(ids) == 1) {
+			output_json(last);
+		} else if (!ctx->json && last != NULL &&
+		    json_array_size(ids) == 1) {
+			printf("run %lld '%s' ended: %s%s%s\n",
+			    (long long)json_integer_value(
+			        json_object_get(last, "id")),
+			    json_get_string(last, "task", "?"),
+			    output_run_result(last, buf, sizeof buf),
+			    json_is_string(json_object_get(last, "reason"))
+			        ? ": "
+			        : "",
+			    json_get_string(last, "reason", ""));
+		} else if (!ctx->json) {
+			printf("all %zu jobs ended%s\n", json_array_size(ids),
+			    rc == EXIT_OK ? ", every one ok" : "; some failed");
+		}
+	}
+done:
+	json_decref(last);
+	json_decref(reply);
+	json_decref(common);
+	json_decref(ids);
+	return rc;
+}
+
+const struct cmd_entry cmd_submit_entry = {
+	.name = "submit",
+	.summary = "queue a one-off job (or many with --batch) and print "
+	           "its run id",
+	.usage = "[--json] [-n name] [-p priority] [-q queue] [-a task|run] "
+	         "[-t timeout] [-w] (-- command [arg ...] | -b)",
+	.help = "  -n, --name NAME      the name its runs are recorded under\n"
+	        "                       (default: the program's)\n"
+	        "  -p, --priority P     critical, high, normal, low or 0-100\n"
+	        "  -q, --queue QUEUE    a queue of the tasks file, and its "
+	        "limit\n"
+	        "  -a, --after T|ID     start once task T has succeeded "
+	        "since, or\n"
+	        "                       once run ID has (if it fails, the "
+	        "job is skipped)\n"
+	        "  -t, --timeout DUR    stop it after this long, as 10m\n"
+	        "  -w, --wait           wait for it to end and exit with its "
+	        "exit status\n"
+	        "  -b, --batch          one job per line of stdin, each a "
+	        "shell command line\n"
+	        "\nThe job runs in the current directory with twd's "
+	        "environment and the\ntasks file's defaults, through the same "
+	        "queue and limits as scheduled\nruns; its output is in twctl "
+	        "logs NAME --run ID.\n",
+	.getopt = "a:bn:p:q:t:w",
+	.longopts = cmd_submit_longopts,
+	.args_min = 0,
+	.args_max = -1,
+	.flags = CMD_NEEDS_DAEMON | CMD_OPTIONS_FIRST,
+	.exec = cmd_submit_exec,
+};
