@@ -16,12 +16,16 @@ CFLAGS	?= -O2 -g
 SAN	?=
 
 PKGS	 = yaml-0.1 sqlite3 libevent_core jansson
+# Only the daemon sends notifications; twctl stays small.
+TWD_PKGS = libnotify libcurl
 TEST_PKGS = cmocka
 
 WARNINGS = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wvla -Wwrite-strings -Wshadow -fno-common
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TWD_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TWD_PKGS) 2>/dev/null)
+TWD_LIBS   := $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs $(TWD_PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN) -MMD -MP \
@@ -34,16 +38,16 @@ COMMON_SRCS = src/common/duration.c src/common/log.c src/common/logfmt.c \
 	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c
 # The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
 TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c \
-	       src/twd/catchup.c src/twd/runq.c \
+	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/deliver.c src/twd/runq.c \
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c
 TWD_SRCS    = src/twd/twd.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-cron.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
-	      src/twctl/cmd-next.c src/twctl/cmd-pause.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-why.c \
+	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
-UNIT_TESTS  = alarm catchup config cron duration history job logfmt proto runq schedule suggest \
+UNIT_TESTS  = alarm catchup config cron duration history job logfmt notify proto runq schedule suggest \
 	      timefmt tz
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -53,13 +57,16 @@ TWD_LIB    = $(BUILD)/libtwd.a
 TWD	   = $(BUILD)/twd
 TWCTL	   = $(BUILD)/twctl
 UNIT_BINS  = $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
+# A desktop notification service on a private bus, for the CLI tests.
+FAKE_NOTIFYD = $(BUILD)/tests/fake-notifyd
 
 MANPAGES = man/twd.1 man/twctl.1 man/taskweaver.5 man/taskweaver-ipc.7
 
 # Debian packages: build, test and demo. `make deps` installs the missing.
 DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
-	       mandoc python3 python3-croniter clang-format tzdata
+	       mandoc python3 python3-croniter clang-format tzdata \
+	       libnotify-dev libcurl4-openssl-dev dbus-daemon
 
 .SECONDARY:
 
@@ -68,6 +75,15 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	install uninstall clean format
 
 all: $(TWD) $(TWCTL)
+
+$(FAKE_NOTIFYD): tests/helpers/fake-notifyd.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) -std=c11 $(CFLAGS) $(SAN) $(TWD_CFLAGS) -o $@ $< \
+	    $(shell $(PKG_CONFIG) --libs gio-2.0)
+
+# libnotify and libcurl are for the delivering process alone.
+$(BUILD)/src/twd/deliver.o: ALL_CFLAGS += $(TWD_CFLAGS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -83,7 +99,7 @@ $(TWD_LIB): $(call obj,$(TWD_LIB_SRCS))
 	$(AR) rcs $@ $^
 
 $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWD_LIBS)
 
 $(TWCTL): $(call obj,$(TWCTL_SRCS)) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -95,7 +111,7 @@ $(BUILD)/bench/%.o: tests/bench/%.c
 
 $(BUILD)/bench/bench_schedule: $(BUILD)/bench/bench_schedule.o $(TWD_LIB) \
     $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWD_LIBS)
 
 $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
@@ -104,7 +120,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/tmpdir.o \
     $(TWD_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWD_LIBS) $(TEST_LIBS)
 
 deps:
 	@missing=""; \
@@ -120,7 +136,7 @@ deps:
 			DEBIAN_FRONTEND=noninteractive $$sudo apt-get install \
 			    -y -qq --no-install-recommends $$missing; \
 		fi; \
-	elif ! $(PKG_CONFIG) --exists $(PKGS) $(TEST_PKGS); then \
+	elif ! $(PKG_CONFIG) --exists $(PKGS) $(TWD_PKGS) $(TEST_PKGS); then \
 		echo "deps: not a Debian system; install the equivalents of:"; \
 		echo "  $(DEB_PACKAGES)"; \
 		exit 1; \
@@ -136,8 +152,9 @@ check: deps
 check-unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
 
-check-cli: all
-	@TWD=$(abspath $(TWD)) TWCTL=$(abspath $(TWCTL)) sh tests/cli/run.sh
+check-cli: all $(FAKE_NOTIFYD)
+	@TWD=$(abspath $(TWD)) TWCTL=$(abspath $(TWCTL)) \
+	    FAKE_NOTIFYD=$(abspath $(FAKE_NOTIFYD)) sh tests/cli/run.sh
 
 check-lint:
 	@sh tests/lint.sh

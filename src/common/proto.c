@@ -224,6 +224,7 @@ static const char *const proto_event_names[PROTO_EV_COUNT] = {
 	[PROTO_EV_RUN_STARTED] = "run.started",
 	[PROTO_EV_RUN_FINISHED] = "run.finished",
 	[PROTO_EV_RUN_OUTPUT] = "run.output",
+	[PROTO_EV_NOTIFY_RESULT] = "notify.result",
 };
 
 const char *

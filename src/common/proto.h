@@ -66,6 +66,7 @@ enum proto_event {
 	PROTO_EV_RUN_STARTED,
 	PROTO_EV_RUN_FINISHED,
 	PROTO_EV_RUN_OUTPUT,
+	PROTO_EV_NOTIFY_RESULT,
 	PROTO_EV_COUNT,
 };
 /* A set of events, one bit per enum proto_event. */

@@ -8,6 +8,28 @@
 #include "output.h"
 #include "timefmt.h"
 
+/* Each notifier: how many got through, and why the newest did not. */
+static void
+status_notifiers(const json_t *notifiers)
+{
+	const json_t *n;
+	size_t i;
+
+	json_array_foreach(notifiers, i, n)
+	{
+		printf("%s %s (%s): %lld sent, %lld failed%s%s\n",
+		    i == 0 ? "notifiers: " : "           ",
+		    json_get_string(n, "name", "?"),
+		    json_get_string(n, "type", "?"),
+		    (long long)json_integer_value(json_object_get(n, "sent")),
+		    (long long)json_integer_value(json_object_get(n, "failed")),
+		    json_is_string(json_object_get(n, "last_error"))
+		        ? "; failing: "
+		        : "",
+		    json_get_string(n, "last_error", ""));
+	}
+}
+
 static int
 cmd_status_exec(struct cmd_ctx *ctx)
 {
@@ -51,6 +73,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		printf(
 		    "state dir:  %s\n", json_get_string(d, "state_dir", "?"));
 		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
+		status_notifiers(json_object_get(d, "notifiers"));
 	}
 	proto_reply_release(&rep);
 	if (proto != PROTO_VERSION) {

@@ -26,6 +26,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_list_commands_entry,
 	&cmd_logs_entry,
 	&cmd_next_entry,
+	&cmd_notify_test_entry,
 	&cmd_pause_entry,
 	&cmd_resume_entry,
 	&cmd_run_entry,

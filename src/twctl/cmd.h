@@ -80,6 +80,7 @@ extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_list_commands_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_next_entry;
+extern const struct cmd_entry cmd_notify_test_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_run_entry;

@@ -74,6 +74,8 @@ struct draft {
 	enum catch_up catch_up;
 	int catch_up_max;
 	int64_t starting_deadline_ms;
+	yaml_node_t *notify;
+	int64_t notify_every_ms;
 };
 
 struct field;
@@ -137,6 +139,10 @@ static const struct field task_fields[] = {
 	    offsetof(struct draft, max_output), 1 },
 	{ "nice", field_value, "a number from -20 to 19",
 	    offsetof(struct draft, nice), 1 },
+	{ "notify", field_list, "a mapping such as {on: [failure], via: [me]}",
+	    offsetof(struct draft, notify), 1 },
+	{ "notify_every", field_flow, "a duration such as 1h",
+	    offsetof(struct draft, notify_every_ms), 1 },
 	{ "overlap", field_flow, "skip, queue, allow or replace", 0, 1 },
 	{ "priority", field_flow,
 	    "critical, high, normal, low or a number from 0 to 100", 0, 1 },
@@ -188,10 +194,12 @@ static const struct {
 #define DEFAULT_MAX_OUTPUT         (INT64_C(10) << 20)
 #define DEFAULT_RETRY_DELAY_MS     10000
 #define DEFAULT_CATCH_UP_MAX       10
+#define DEFAULT_NOTIFY_EVERY_MS    (INT64_C(24) * 3600 * 1000)
+#define DEFAULT_NOTIFY_TIMEOUT_MS  30000
 #define DEFAULT_RETRY_MAX_DELAY_MS (3600 * 1000)
 
-static const char *const top_keys[] = { "defaults", "max_concurrent", "queues",
-	"tasks" };
+static const char *const top_keys[] = { "defaults", "max_concurrent",
+	"notifiers", "queues", "tasks" };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -199,13 +207,24 @@ static void loader_error(struct loader *, const yaml_node_t *, const char *,
     ...) __attribute__((format(printf, 3, 4)));
 static int loader_check_keys(struct loader *, yaml_node_t *, const char *);
 static void strv_free(char **);
+static int value_word(struct loader *, const struct field *, yaml_node_t *,
+    const char *const *, size_t, int *);
 
 static void
 errors_add(struct config_errors *errs, const char *file, unsigned line,
     unsigned column, char *message)
 {
 	struct config_error *e;
+	size_t i;
 
+	/* A defaults field is read for each task: say what is wrong once. */
+	for (i = 0; i < errs->n; i++) {
+		if (errs->v[i].line == line && errs->v[i].column == column &&
+		    line != 0 && strcmp(errs->v[i].message, message) == 0) {
+			free(message);
+			return;
+		}
+	}
 	errs->v = xreallocarray(errs->v, errs->n + 1, sizeof *errs->v);
 	e = &errs->v[errs->n++];
 	e->file = xstrdup(file);
@@ -720,6 +739,7 @@ task_def_free(struct task_def *t)
 	strv_free(t->env);
 	free(t->limits);
 	free(t->retry_codes);
+	free(t->notify_via);
 	strv_free(t->after);
 	schedule_free(t->schedule);
 	free(t);
@@ -772,6 +792,8 @@ task_def_copy(const struct task_def *d)
 	c->limits = mem_copy(d->limits, d->nlimits, sizeof *d->limits);
 	c->retry_codes =
 	    mem_copy(d->retry_codes, d->nretry_codes, sizeof *d->retry_codes);
+	c->notify_via =
+	    mem_copy(d->notify_via, d->nnotify_via, sizeof *d->notify_via);
 	c->after = NULL;
 	c->schedule = NULL;
 	return c;
@@ -1005,7 +1027,6 @@ history_pair(
 	                                         : &t->keep_days) = n;
 }
 
-/* How the task runs: its program, directory, environment and limits. */
 /* Processors online: the default of max_concurrent. */
 static int
 loader_cpus(void)
@@ -1013,6 +1034,22 @@ loader_cpus(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n < 1 ? 1 : n > 10000 ? 10000 : (int)n;
+}
+
+#define MAPPING_SIZE(m)                                                        \
+	((size_t)((m)->data.mapping.pairs.top - (m)->data.mapping.pairs.start))
+
+/* Whether the key k, naming a queue or a notifier, is a good name. */
+static int
+loader_name_ok(struct loader *l, const yaml_node_t *k, const char *what)
+{
+	if (config_task_name_valid(node_text(k))) {
+		return 1;
+	}
+	loader_error(l, k,
+	    "%s name '%s' must be letters, digits, '-', '_' or '.'", what,
+	    node_text(k));
+	return 0;
 }
 
 /* queues: {NAME: {max_concurrent: N}, ...} */
@@ -1038,18 +1075,12 @@ loader_queues(struct loader *l, struct config *c, yaml_node_t *map)
 		}
 		return;
 	}
-	c->queues = xcalloc((size_t)(map->data.mapping.pairs.top -
-	                        map->data.mapping.pairs.start),
-	    sizeof *c->queues);
+	c->queues = xcalloc(MAPPING_SIZE(map), sizeof *c->queues);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		k = yaml_document_get_node(&l->doc, p->key);
 		v = yaml_document_get_node(&l->doc, p->value);
-		if (!config_task_name_valid(node_text(k))) {
-			loader_error(l, k,
-			    "queue name '%s' must be letters, digits, '-', "
-			    "'_' or '.'",
-			    node_text(k));
+		if (!loader_name_ok(l, k, "queue")) {
 			continue;
 		}
 		qd = &c->queues[c->nqueues++];
@@ -1083,6 +1114,366 @@ static const char *const overlap_names[] = {
 	[OVERLAP_ALLOW] = "allow",
 	[OVERLAP_REPLACE] = "replace",
 };
+
+static const char *const notifier_type_names[] = {
+	[NOTIFIER_DESKTOP] = "desktop",
+	[NOTIFIER_MAIL] = "mail",
+	[NOTIFIER_WEBHOOK] = "webhook",
+	[NOTIFIER_COMMAND] = "command",
+};
+
+/* In the order of the NOTIFY_* bits. */
+static const char *const notify_event_names[] = { "failure", "retry",
+	"recovery", "success", "skipped", "config_error" };
+
+const char *
+config_notifier_type_name(enum notifier_type t)
+{
+	return notifier_type_names[t];
+}
+
+const char *
+config_notify_event_name(unsigned event)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(notify_event_names); i++) {
+		if (event == 1U << i) {
+			return notify_event_names[i];
+		}
+	}
+	return NULL;
+}
+
+int
+config_notifier_index(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nnotifiers; i++) {
+		if (strcmp(c->notifiers[i].name, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* One setting of a notifier into nd; key checked against its type. */
+static void
+notifier_setting(
+    struct loader *l, struct notifier_def *nd, yaml_node_t *k, yaml_node_t *v)
+{
+	static const struct field timeout = { "timeout", NULL,
+		"a duration such as 30s", 0, 0 };
+	static const struct field format = { "format", NULL, "generic or slack",
+		0, 0 };
+	static const char *const formats[] = { "generic", "slack" };
+	const char *key = node_text(k), *val;
+	int w;
+
+	if (strcmp(key, "timeout") == 0) {
+		value_duration(l, &timeout, v, 1, &nd->timeout_ms);
+		return;
+	}
+	if (strcmp(key, "run") == 0 || strcmp(key, "sendmail") == 0) {
+		if (v->type == YAML_MAPPING_NODE || node_is_null(v)) {
+			loader_error(l, v,
+			    "%s: must be a program and its arguments, as "
+			    "[logger, -t, taskweaver]",
+			    key);
+			return;
+		}
+		strv_free(nd->program);
+		nd->program = loader_words(l, v, key);
+		return;
+	}
+	if (v->type != YAML_SCALAR_NODE || node_is_null(v)) {
+		loader_error(
+		    l, v, "%s: must be a value, not %s", key, node_kind(v));
+		return;
+	}
+	val = node_text(v);
+	if (strcmp(key, "to") == 0 || strcmp(key, "from") == 0) {
+		if (strchr(val, '@') == NULL || strpbrk(val, "\r\n") != NULL) {
+			loader_error(
+			    l, v, "%s: '%s' is not a mail address", key, val);
+			return;
+		}
+		*(strcmp(key, "to") == 0 ? &nd->to : &nd->from) = xstrdup(val);
+	} else if (strcmp(key, "url") == 0) {
+		if (strncmp(val, "http://", 7) != 0 &&
+		    strncmp(val, "https://", 8) != 0) {
+			loader_error(l, v,
+			    "url: '%s' is not an http:// or https:// URL", val);
+			return;
+		}
+		nd->url = xstrdup(val);
+	} else if (strcmp(key, "format") == 0 &&
+	    value_word(l, &format, v, formats, NITEMS(formats), &w) == 0) {
+		nd->slack = w == 1;
+	}
+}
+
+/* Whether key belongs to a notifier of type t; an error if it does not. */
+static int
+notifier_key_fits(struct loader *l, yaml_node_t *k, enum notifier_type t)
+{
+	static const struct {
+		const char *key;
+		int type; /* -1: any */
+	} keys[] = {
+		{ "format", NOTIFIER_WEBHOOK },
+		{ "from", NOTIFIER_MAIL },
+		{ "run", NOTIFIER_COMMAND },
+		{ "sendmail", NOTIFIER_MAIL },
+		{ "timeout", -1 },
+		{ "to", NOTIFIER_MAIL },
+		{ "type", -1 },
+		{ "url", NOTIFIER_WEBHOOK },
+	};
+	const char *names[NITEMS(keys)];
+	size_t i;
+
+	for (i = 0; i < NITEMS(keys); i++) {
+		names[i] = keys[i].key;
+		if (strcmp(node_text(k), keys[i].key) != 0) {
+			continue;
+		}
+		if (keys[i].type != -1 && keys[i].type != (int)t) {
+			loader_error(l, k,
+			    "'%s' is a setting of %s notifiers, not of %s "
+			    "ones",
+			    keys[i].key, notifier_type_names[keys[i].type],
+			    notifier_type_names[t]);
+			return 0;
+		}
+		return 1;
+	}
+	loader_unknown_key(l, k, "notifier setting", names, NITEMS(names));
+	return 0;
+}
+
+/* One notifier: {type: T, ...} into nd. */
+static void
+loader_notifier(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
+    yaml_node_t *map)
+{
+	static const struct field type = { "type", NULL,
+		"desktop, mail, webhook or command", 0, 0 };
+	static const char *const sendmail[] = { "/usr/sbin/sendmail", "-t",
+		"-oi" };
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v = NULL;
+	size_t i;
+	int w;
+
+	nd->timeout_ms = DEFAULT_NOTIFY_TIMEOUT_MS;
+	if (map->type == YAML_MAPPING_NODE) {
+		for (p = map->data.mapping.pairs.start;
+		     p < map->data.mapping.pairs.top; p++) {
+			k = yaml_document_get_node(&l->doc, p->key);
+			if (strcmp(node_text(k), "type") == 0) {
+				v = yaml_document_get_node(&l->doc, p->value);
+			}
+		}
+	}
+	if (v == NULL) {
+		loader_error(l, map->type == YAML_MAPPING_NODE ? map : key,
+		    "notifier '%s' must be a mapping with a type: desktop, "
+		    "mail, webhook or command",
+		    nd->name);
+		return;
+	}
+	if (value_word(l, &type, v, notifier_type_names,
+	        NITEMS(notifier_type_names), &w) == -1 ||
+	    loader_check_keys(l, map, "notifier setting") == -1) {
+		return;
+	}
+	nd->type = (enum notifier_type)w;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		if (notifier_key_fits(l, k, nd->type) &&
+		    strcmp(node_text(k), "type") != 0) {
+			notifier_setting(l, nd, k,
+			    yaml_document_get_node(&l->doc, p->value));
+		}
+	}
+	if (nd->type == NOTIFIER_MAIL && nd->to == NULL) {
+		loader_error(l, key, "notifier '%s' (mail) has no 'to' address",
+		    nd->name);
+	} else if (nd->type == NOTIFIER_WEBHOOK && nd->url == NULL) {
+		loader_error(
+		    l, key, "notifier '%s' (webhook) has no 'url'", nd->name);
+	} else if (nd->type == NOTIFIER_COMMAND && nd->program == NULL) {
+		loader_error(l, key,
+		    "notifier '%s' (command) has no 'run': the program and "
+		    "its arguments",
+		    nd->name);
+	}
+	if (nd->type == NOTIFIER_MAIL && nd->program == NULL) {
+		nd->program =
+		    xcalloc(NITEMS(sendmail) + 1, sizeof *nd->program);
+		for (i = 0; i < NITEMS(sendmail); i++) {
+			nd->program[i] = xstrdup(sendmail[i]);
+		}
+	}
+}
+
+/* notifiers: {NAME: {type: desktop|mail|webhook|command, ...}, ...} */
+static void
+loader_notifiers(struct loader *l, struct config *c, yaml_node_t *map)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	struct notifier_def *nd;
+
+	if (node_is_null(map)) {
+		return;
+	}
+	if (map->type != YAML_MAPPING_NODE) {
+		loader_error(l, map,
+		    "'notifiers' must be a mapping of names to notifiers, "
+		    "such as {me: {type: mail, to: me@example.org}}, not %s",
+		    node_kind(map));
+		return;
+	}
+	if (loader_check_keys(l, map, "notifier") == -1) {
+		return;
+	}
+	c->notifiers = xcalloc(MAPPING_SIZE(map), sizeof *c->notifiers);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		v = yaml_document_get_node(&l->doc, p->value);
+		if (!loader_name_ok(l, k, "notifier")) {
+			continue;
+		}
+		nd = &c->notifiers[c->nnotifiers++];
+		nd->name = xstrdup(node_text(k));
+		loader_notifier(l, nd, k, v);
+	}
+}
+
+/*
+ * notify: {on: [events], via: [notifiers]}: on defaults to failure and
+ * recovery, via to every notifier of the file.
+ */
+static void
+draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
+{
+	static const char *const keys[] = { "on", "via" };
+	yaml_node_t *on = NULL, *via = NULL, *k, *item;
+	yaml_node_pair_t *p;
+	yaml_node_item_t *it;
+	const char *hint, *names[64];
+	size_t i, n;
+	int idx;
+
+	if (node->type != YAML_MAPPING_NODE) {
+		loader_error(l, node,
+		    "'notify' must be a mapping such as {on: [failure, "
+		    "recovery], via: [desktop]}, not %s",
+		    node_kind(node));
+		return;
+	}
+	for (p = node->data.mapping.pairs.start;
+	     p < node->data.mapping.pairs.top; p++) {
+		k = yaml_document_get_node(&l->doc, p->key);
+		if (strcmp(node_text(k), "on") == 0) {
+			on = yaml_document_get_node(&l->doc, p->value);
+		} else if (strcmp(node_text(k), "via") == 0) {
+			via = yaml_document_get_node(&l->doc, p->value);
+		} else {
+			loader_unknown_key(
+			    l, k, "notify setting", keys, NITEMS(keys));
+		}
+	}
+	t->notify_on = NOTIFY_FAILURE | NOTIFY_RECOVERY;
+	if (on != NULL) {
+		t->notify_on = 0;
+		if (on->type != YAML_SEQUENCE_NODE) {
+			loader_error(l, on,
+			    "notify: on: must be a list of events, such as "
+			    "[failure, recovery]");
+			return;
+		}
+		for (it = on->data.sequence.items.start;
+		     it < on->data.sequence.items.top; it++) {
+			item = yaml_document_get_node(&l->doc, *it);
+			for (i = 0; i < NITEMS(notify_event_names); i++) {
+				if (item->type == YAML_SCALAR_NODE &&
+				    strcmp(node_text(item),
+				        notify_event_names[i]) == 0) {
+					t->notify_on |= 1U << i;
+					break;
+				}
+			}
+			if (i == NITEMS(notify_event_names)) {
+				hint = item->type == YAML_SCALAR_NODE
+				    ? suggest(node_text(item),
+				          notify_event_names,
+				          NITEMS(notify_event_names))
+				    : NULL;
+				loader_error(l, item,
+				    "notify: on: '%s' is not failure, retry, "
+				    "recovery, success, skipped or "
+				    "config_error%s%s%s",
+				    item->type == YAML_SCALAR_NODE
+				        ? node_text(item)
+				        : "?",
+				    hint != NULL ? " (did you mean '" : "",
+				    hint != NULL ? hint : "",
+				    hint != NULL ? "'?)" : "");
+			}
+		}
+	}
+	free(t->notify_via);
+	t->notify_via = NULL;
+	t->nnotify_via = 0;
+	if (via == NULL) {
+		/* Every notifier of the file. */
+		n = l->config->nnotifiers;
+		t->notify_via =
+		    n > 0 ? xcalloc(n, sizeof *t->notify_via) : NULL;
+		for (i = 0; i < n; i++) {
+			t->notify_via[t->nnotify_via++] = (int)i;
+		}
+		return;
+	}
+	if (via->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, via,
+		    "notify: via: must be a list of notifiers, such as "
+		    "[desktop, me]");
+		return;
+	}
+	for (i = 0; i < l->config->nnotifiers && i < NITEMS(names); i++) {
+		names[i] = l->config->notifiers[i].name;
+	}
+	for (it = via->data.sequence.items.start;
+	     it < via->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc, *it);
+		if (item->type == YAML_SCALAR_NODE &&
+		    (idx = config_notifier_index(l->config, node_text(item))) >=
+		        0) {
+			t->notify_via = xreallocarray(t->notify_via,
+			    t->nnotify_via + 1, sizeof *t->notify_via);
+			t->notify_via[t->nnotify_via++] = idx;
+			continue;
+		}
+		hint = item->type == YAML_SCALAR_NODE
+		    ? suggest(node_text(item), names, i)
+		    : NULL;
+		loader_error(l, item,
+		    "notify: via: no notifier named '%s'%s%s%s",
+		    item->type == YAML_SCALAR_NODE ? node_text(item) : "?",
+		    hint != NULL ? " (did you mean '" : "",
+		    hint != NULL ? hint : "",
+		    hint != NULL ? "'?)"
+		                 : "; notifiers are defined under "
+		                   "'notifiers' at the top of the file");
+	}
+}
 
 static const char *const catch_up_names[] = {
 	[CATCH_UP_NONE] = "none",
@@ -1357,6 +1748,10 @@ draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
 	t->catch_up = d->catch_up;
 	t->catch_up_max = d->catch_up_max;
 	t->starting_deadline_ms = d->starting_deadline_ms;
+	t->notify_every_ms = d->notify_every_ms;
+	if (d->notify != NULL) {
+		draft_notify(l, d->notify, t);
+	}
 	t->queue = -1;
 	if (d->retry_on != NULL) {
 		draft_retry_on(l, d->retry_on, t);
@@ -1783,6 +2178,7 @@ loader_root(struct loader *l, struct config *c)
 	defaults.retry_backoff = 2.0;
 	defaults.catch_up = CATCH_UP_NONE;
 	defaults.catch_up_max = DEFAULT_CATCH_UP_MAX;
+	defaults.notify_every_ms = DEFAULT_NOTIFY_EVERY_MS;
 	size_t nerrs = l->errs->n;
 
 	c->max_concurrent = loader_cpus();
@@ -1803,6 +2199,9 @@ loader_root(struct loader *l, struct config *c)
 	/* Queues and defaults apply wherever they stand in the file. */
 	if ((v = loader_top(l, root, "queues")) != NULL) {
 		loader_queues(l, c, v);
+	}
+	if ((v = loader_top(l, root, "notifiers")) != NULL) {
+		loader_notifiers(l, c, v);
 	}
 	if ((v = loader_top(l, root, "max_concurrent")) != NULL &&
 	    value_integer(l, "max_concurrent", v, 1, 10000, 10, &n) == 0) {
@@ -1825,6 +2224,7 @@ loader_root(struct loader *l, struct config *c)
 			loader_tasks(l, c, &defaults, v);
 		} else if (strcmp(node_text(k), "defaults") != 0 &&
 		    strcmp(node_text(k), "queues") != 0 &&
+		    strcmp(node_text(k), "notifiers") != 0 &&
 		    strcmp(node_text(k), "max_concurrent") != 0) {
 			loader_unknown_key(
 			    l, k, "key", top_keys, NITEMS(top_keys));
@@ -1952,6 +2352,14 @@ config_free(struct config *c)
 		free(c->queues[i].name);
 	}
 	free(c->queues);
+	for (i = 0; i < c->nnotifiers; i++) {
+		free(c->notifiers[i].name);
+		free(c->notifiers[i].to);
+		free(c->notifiers[i].from);
+		strv_free(c->notifiers[i].program);
+		free(c->notifiers[i].url);
+	}
+	free(c->notifiers);
 	free(c->path);
 	free(c);
 }
@@ -2013,6 +2421,12 @@ task_def_equal(const struct task_def *a, const struct task_def *b)
 	    strv_equal(a->after, b->after) && a->catch_up == b->catch_up &&
 	    a->catch_up_max == b->catch_up_max &&
 	    a->starting_deadline_ms == b->starting_deadline_ms &&
+	    a->notify_on == b->notify_on &&
+	    a->notify_every_ms == b->notify_every_ms &&
+	    a->nnotify_via == b->nnotify_via &&
+	    (a->nnotify_via == 0 ||
+	        memcmp(a->notify_via, b->notify_via,
+	            a->nnotify_via * sizeof *a->notify_via) == 0) &&
 	    a->nretry_codes == b->nretry_codes &&
 	    (a->nretry_codes == 0 ||
 	        memcmp(a->retry_codes, b->retry_codes,

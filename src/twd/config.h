@@ -36,6 +36,33 @@ enum overlap {
 #define RETRY_ON_START_FAILED 0x2
 #define RETRY_ON_SIGNAL       0x4
 
+/* The events a task's notify: on can choose. */
+#define NOTIFY_FAILURE      0x01 /* the last attempt failed */
+#define NOTIFY_RETRY        0x02 /* an attempt failed; another comes */
+#define NOTIFY_RECOVERY     0x04 /* the first success after failures */
+#define NOTIFY_SUCCESS      0x08
+#define NOTIFY_SKIPPED      0x10
+#define NOTIFY_CONFIG_ERROR 0x20 /* the tasks file did not reload */
+
+enum notifier_type {
+	NOTIFIER_DESKTOP, /* libnotify */
+	NOTIFIER_MAIL,    /* through a sendmail(1) */
+	NOTIFIER_WEBHOOK, /* an HTTP POST of JSON */
+	NOTIFIER_COMMAND, /* a program, the event on its stdin */
+};
+
+/* A notifier of the tasks file: where messages go, and how. */
+struct notifier_def {
+	char *name;
+	enum notifier_type type;
+	char *to;           /* mail: the address */
+	char *from;         /* mail: NULL for the sendmail's own */
+	char **program;     /* mail: the sendmail; command: run */
+	char *url;          /* webhook */
+	int slack;          /* webhook: format: slack */
+	int64_t timeout_ms; /* a delivery is stopped past this */
+};
+
 /* A named queue of the tasks file and its limit. */
 struct queue_def {
 	char *name;
@@ -78,7 +105,11 @@ struct task_def {
 	enum catch_up catch_up;       /* fires missed while down or asleep */
 	int catch_up_max;             /* runs of catch_up: all, at most */
 	int64_t starting_deadline_ms; /* 0: a fire may start however late */
-	unsigned line, column;        /* where the task is defined, 1-based */
+	unsigned notify_on;           /* NOTIFY_*: what is told */
+	int *notify_via;              /* indices in config->notifiers */
+	size_t nnotify_via;
+	int64_t notify_every_ms; /* a failure again told after this */
+	unsigned line, column;   /* where the task is defined, 1-based */
 };
 
 struct config {
@@ -90,6 +121,8 @@ struct config {
 	int max_concurrent; /* runs at once, all queues together */
 	struct queue_def *queues;
 	size_t nqueues;
+	struct notifier_def *notifiers;
+	size_t nnotifiers;
 	struct task_def *defaults; /* the defaults block applied, no command */
 };
 
@@ -123,6 +156,11 @@ const char *config_limit_name(int resource);
 const char *config_priority_name(int priority, char *buf, size_t len);
 const char *config_overlap_name(enum overlap);
 const char *config_catch_up_name(enum catch_up);
+const char *config_notifier_type_name(enum notifier_type);
+/* "failure" for NOTIFY_FAILURE; NULL for anything but one event. */
+const char *config_notify_event_name(unsigned event);
+/* The index of the notifier called name, or -1. */
+int config_notifier_index(const struct config *, const char *name);
 /* "high" or "80" into *priority; returns 0, or -1 if it is neither. */
 int config_priority_parse(const char *, int *priority);
 /* The index of the queue called name, or -1. */

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "history.h"
 #include "log.h"
+#include "notifiers.h"
 #include "job.h"
 #include "proto.h"
 #include "request.h"
@@ -66,6 +67,8 @@ static json_t *
 req_resume(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_status(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *req_notify_test(
+    struct twd *, struct client *, json_t *, struct request_error *);
 
 /* Keep alphabetized. */
 static const struct {
@@ -77,6 +80,7 @@ static const struct {
 	{ "list", req_list },
 	{ "logs", req_logs },
 	{ "next", req_next },
+	{ "notify-test", req_notify_test },
 	{ "pause", req_pause },
 	{ "resume", req_resume },
 	{ "run", req_run },
@@ -165,6 +169,27 @@ req_status(
 	json_object_set_new(o, "clients",
 	    json_integer((json_int_t)server_clients(twd->server)));
 	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
+	json_object_set_new(o, "notifiers", notifiers_status(twd->notifiers));
+	return o;
+}
+
+static json_t *
+req_notify_test(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	const char *name = arg_string(args, "notifier", 0, err);
+	json_t *tests, *o;
+	char *cause;
+
+	(void)c;
+	if (err->code != NULL) {
+		return NULL;
+	}
+	if ((tests = notifiers_test(twd->notifiers, name, &cause)) == NULL) {
+		return request_fail(err, PROTO_E_NOT_FOUND, cause);
+	}
+	o = json_object();
+	json_object_set_new(o, "tests", tests);
 	return o;
 }
 

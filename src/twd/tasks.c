@@ -23,6 +23,8 @@
 #include "history.h"
 #include "job.h"
 #include "log.h"
+#include "notifiers.h"
+#include "notify.h"
 #include "runq.h"
 #include "schedule.h"
 #include "tasks.h"
@@ -42,10 +44,12 @@ struct task {
 	struct run_record last;    /* id 0 when it never ran */
 	int running;
 	int queued;
-	int paused;             /* no run starts until resumed */
-	int64_t last_ok_ms;     /* when its newest good run ended */
-	int64_t last_queued_ms; /* when its newest run was queued */
-	int prune_pending;      /* has history its retention may drop */
+	int paused;                 /* no run starts until resumed */
+	int64_t last_ok_ms;         /* when its newest good run ended */
+	int64_t last_queued_ms;     /* when its newest run was queued */
+	struct notify_state nstate; /* what its failures have told */
+	int own;                    /* a submitted job's, not the file's */
+	int prune_pending;          /* has history its retention may drop */
 };
 
 struct active_run {
@@ -64,7 +68,9 @@ struct active_run {
 	TAILQ_ENTRY(active_run) entry;
 };
 
-static void task_retry(struct twd *, struct task *, const struct run_record *);
+static int task_retry(struct twd *, struct task *, const struct run_record *);
+static void task_notify(
+    struct twd *, struct task *, const struct run_record *, int, json_t *);
 static void
 task_record_dropped(struct twd *, struct task *, const struct catchup_plan *);
 static struct active_run *
@@ -369,6 +375,15 @@ task_new(struct twd *twd, const struct task_def *def)
 		free(value);
 	}
 	free(key);
+	key = xasprintf("notify:%s", def->name);
+	if (history_state_get(twd->history, key, &value, &cause) == -1) {
+		log_warn("task '%s': %s", def->name, cause);
+		free(cause);
+	} else {
+		notify_state_parse(value, &t->nstate);
+		free(value);
+	}
+	free(key);
 	return t;
 }
 
@@ -557,6 +572,62 @@ tail_collect(const struct logfmt_record *rec, uint64_t seq, void *arg)
 	json_array_append_new(arg, output_line_json(rec, seq));
 }
 
+/* Lines of output a notification ends with, at most this many. */
+#define NOTIFY_TAIL_LINES 10
+#define NOTIFY_LINE_MAX   300
+
+/* For job_tail: the job's last lines, as the notification quotes them. */
+static void
+notify_tail(const struct logfmt_record *rec, uint64_t seq, void *arg)
+{
+	json_t *lines = arg;
+
+	(void)seq;
+	if (rec->stream == LOGFMT_NOTE) {
+		return;
+	}
+	json_array_append_new(lines,
+	    proto_string_lossy(rec->text,
+	        rec->len > NOTIFY_LINE_MAX ? NOTIFY_LINE_MAX : rec->len));
+	if (json_array_size(lines) > NOTIFY_TAIL_LINES) {
+		json_array_remove(lines, 0);
+	}
+}
+
+/*
+ * Tell t's notifiers what the end of run r is, by its notify: rule, and
+ * remember what was told (output is taken).
+ */
+static void
+task_notify(struct twd *twd, struct task *t, const struct run_record *r,
+    int will_retry, json_t *output)
+{
+	const struct task_def *d = t->def;
+	struct notify_state before = t->nstate;
+	unsigned ev;
+	char *key, *value, *cause;
+
+	ev = notify_decide(d->notify_on, d->notify_every_ms, &t->nstate,
+	    r->status, will_retry, twd_now_ms());
+	if (ev != 0 && d->nnotify_via > 0) {
+		notifiers_send(twd->notifiers, d->notify_via, d->nnotify_via,
+		    notify_event_json(ev, d->name, r, output));
+	}
+	json_decref(output);
+	if (t->own || memcmp(&before, &t->nstate, sizeof before) == 0) {
+		return;
+	}
+	/* Across restarts too, so that a restart tells no failure again. */
+	key = xasprintf("notify:%s", d->name);
+	value = notify_state_format(&t->nstate);
+	if (history_state_set(twd->history, key, value, &cause) == -1) {
+		log_warn("task '%s': %s", d->name, cause);
+		free(cause);
+	}
+	free(key);
+	free(value);
+}
+
 static void
 tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 {
@@ -565,8 +636,8 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	struct run_record *r = &ar->rec;
 	struct task *t;
 	char *cause, dur[32], what[64];
+	json_t *output;
 
-	(void)job;
 	r->finished_ms = twd_now_ms();
 	r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 	r->output_bytes = res->output_bytes;
@@ -603,7 +674,9 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 		t->running--;
 		task_set_last(t, r);
 		task_prune_later(t);
-		task_retry(twd, t, r);
+		output = json_array();
+		job_tail(job, notify_tail, output);
+		task_notify(twd, t, r, task_retry(twd, t, r), output);
 		if (r->status == RUN_OK) {
 			t->last_ok_ms = r->finished_ms;
 			tasks_after(twd, t);
@@ -795,6 +868,7 @@ run_drop(struct twd *twd, struct task *t, struct active_run *ar,
 	    run_status_name(status), reason);
 	if (t != NULL) {
 		task_set_last(t, r);
+		task_notify(twd, t, r, 0, NULL);
 	}
 	run_ended(twd, r);
 	active_run_free(ar);
@@ -961,8 +1035,11 @@ run_should_retry(const struct task_def *d, const struct run_record *r)
 	}
 }
 
-/* After a failure, queue the next attempt for when its wait is over. */
-static void
+/*
+ * After a failure, queue the next attempt for when its wait is over.
+ * Returns whether it did.
+ */
+static int
 task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 {
 	const struct task_def *d = t->def;
@@ -971,7 +1048,7 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 	char *cause, dur[32];
 
 	if (twd->stopping || !run_should_retry(d, failed)) {
-		return;
+		return 0;
 	}
 	wait = runq_backoff(d->retry_delay_ms, d->retry_backoff,
 	    d->retry_max_delay_ms, failed->attempt,
@@ -985,12 +1062,13 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 		log_error(
 		    "task '%s': cannot queue its retry: %s", d->name, cause);
 		free(cause);
-		return;
+		return 0;
 	}
 	log_info("run %" PRId64 " '%s' failed; attempt %d of %d is run %" PRId64
 	         " in %s",
 	    failed->id, d->name, failed->attempt + 1, d->retries + 1, id,
 	    duration_format_ms(wait, dur, sizeof dur));
+	return 1;
 }
 
 /*
@@ -1063,7 +1141,7 @@ run_start(struct twd *twd, struct task *t, struct active_run *ar)
 		    r->task, why);
 		task_set_last(t, r);
 		run_ended(twd, r);
-		task_retry(twd, t, r);
+		task_notify(twd, t, r, task_retry(twd, t, r), NULL);
 		active_run_free(ar);
 		return;
 	}
@@ -1462,6 +1540,8 @@ submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause)
 	def->retries = 0; /* it runs once, as asked */
 	def->enabled = 1;
 	def->starting_deadline_ms = 0;
+	/* A batch of a thousand failing jobs must not be a thousand mails. */
+	def->notify_on = 0;
 	*spec = json_object();
 	if (submit_command(job, def, *spec, cause) == -1 ||
 	    submit_fields(twd, job, def, *spec, cause) == -1) {
@@ -1480,6 +1560,7 @@ task_adhoc(struct twd *twd, struct task_def *def)
 
 	t->twd = twd;
 	t->def = def;
+	t->own = 1;
 	alarm_init(&t->alarm, t);
 	return t;
 }

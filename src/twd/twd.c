@@ -20,10 +20,13 @@
 
 #include "alarm.h"
 #include "config.h"
+#include "deliver.h"
 #include "duration.h"
 #include "history.h"
 #include "job.h"
 #include "log.h"
+#include "notifiers.h"
+#include "notify.h"
 #include "paths.h"
 #include "proto.h"
 #include "request.h"
@@ -150,8 +153,9 @@ static void
 twd_reload(struct twd *twd)
 {
 	struct config_errors errs = { NULL, 0 };
+	const struct task_def *d;
 	struct config *c;
-	json_t *summary;
+	json_t *summary, *lines;
 	char *line;
 	size_t i;
 
@@ -159,13 +163,23 @@ twd_reload(struct twd *twd)
 		return;
 	}
 	if ((c = config_load(twd->config_path, &errs)) == NULL) {
+		lines = json_array();
 		for (i = 0; i < errs.n; i++) {
 			line = config_error_format(&errs.v[i]);
 			log_error("%s", line);
+			json_array_append_new(lines, json_string(line));
 			free(line);
 		}
 		log_error("reload failed; the running schedule is unchanged");
 		config_errors_release(&errs);
+		/* The defaults' notify: of the config that goes on running. */
+		d = twd->config->defaults;
+		if (d != NULL && (d->notify_on & NOTIFY_CONFIG_ERROR)) {
+			notifiers_send(twd->notifiers, d->notify_via,
+			    d->nnotify_via,
+			    notify_config_error_json(twd->config_path, lines));
+		}
+		json_decref(lines);
 		return;
 	}
 	summary = tasks_apply(twd, c);
@@ -405,6 +419,10 @@ main(int argc, char **argv)
 	int lock_fd, ready_fd = -1, lost;
 	size_t i;
 
+	/* A notification's delivery, started by a twd: see deliver.h. */
+	if (argc == 2 && strcmp(argv[1], "--deliver") == 0) {
+		return deliver_main();
+	}
 	twd_parse_options(argc, argv, &opt);
 	log_open(stderr, opt.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
@@ -479,6 +497,7 @@ main(int argc, char **argv)
 		fatalx("cannot create the event loop");
 	}
 	twd.jobs = job_list_create(twd.base);
+	twd.notifiers = notifiers_create(&twd);
 	twd.alarms = alarm_set_create(
 	    twd.base, tasks_alarm, tasks_clock_changed, &twd, &cause);
 	if (twd.alarms == NULL) {
@@ -530,6 +549,7 @@ main(int argc, char **argv)
 	event_free(twd.ev_wakeup);
 	runq_release(&twd.queue);
 	event_free(twd.ev_prune);
+	notifiers_free(twd.notifiers);
 	job_list_free(twd.jobs);
 	history_close(twd.history);
 	event_base_free(twd.base);

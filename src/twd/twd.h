@@ -44,6 +44,7 @@ struct twd {
 	struct job_list *jobs;
 	struct history *history;
 	struct server *server;
+	struct notifiers *notifiers;
 
 	int64_t started_ms;
 	int64_t grace_ms; /* shutdown: how long running jobs may finish */

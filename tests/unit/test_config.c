@@ -611,6 +611,54 @@ test_config_defaults_make_a_task_def(void **state)
 	config_free(c);
 }
 
+/* Notifiers by type; notify: from the defaults, via all by default. */
+static void
+test_config_notifiers_and_notify(void **state)
+{
+	struct fixture *f = *state;
+	const struct task_def *d;
+	struct config *c;
+
+	c = load(f,
+	    "notifiers:\n"
+	    "  me: {type: mail, to: me@example.org}\n"
+	    "  hook: {type: webhook, url: 'https://x.example/h', format: "
+	    "slack, timeout: 5s}\n"
+	    "defaults:\n"
+	    "  notify: {on: [failure]}\n"
+	    "tasks:\n"
+	    "  a: {command: x}\n"
+	    "  b: {command: x, notify: {on: [success, skipped], via: [hook]},"
+	    " notify_every: 2h}\n");
+	assert_non_null(c);
+	assert_int_equal(c->nnotifiers, 2);
+	assert_int_equal(c->notifiers[0].type, NOTIFIER_MAIL);
+	assert_string_equal(c->notifiers[0].program[0], "/usr/sbin/sendmail");
+	assert_int_equal(c->notifiers[1].type, NOTIFIER_WEBHOOK);
+	assert_true(c->notifiers[1].slack);
+	assert_int_equal(c->notifiers[1].timeout_ms, 5000);
+	d = config_find(c, "a");
+	assert_int_equal(d->notify_on, NOTIFY_FAILURE);
+	assert_int_equal(d->nnotify_via, 2);
+	assert_int_equal(d->notify_every_ms, 24 * 3600 * 1000);
+	d = config_find(c, "b");
+	assert_int_equal(d->notify_on, NOTIFY_SUCCESS | NOTIFY_SKIPPED);
+	assert_int_equal(d->nnotify_via, 1);
+	assert_int_equal(d->notify_via[0], 1);
+	assert_int_equal(d->notify_every_ms, 2 * 3600 * 1000);
+	assert_false(task_def_equal(config_find(c, "a"), d));
+	config_free(c);
+
+	/* A bad defaults field is said once, not once per task. */
+	assert_null(load(f,
+	    "defaults: {notify: {via: [nobody]}}\n"
+	    "tasks:\n"
+	    "  a: {command: x}\n"
+	    "  b: {command: x}\n"));
+	assert_int_equal(f->errs.n, 1);
+	assert_error(f, 0, 1, 27, "notify: via: no notifier named 'nobody'");
+}
+
 int
 main(void)
 {
@@ -640,6 +688,7 @@ main(void)
 		T(test_config_after_names_tasks_of_the_file),
 		T(test_config_catch_up_fields),
 		T(test_config_defaults_make_a_task_def),
+		T(test_config_notifiers_and_notify),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -1,0 +1,35 @@
+/*
+ * The daemon's side of notifications: each message goes out as a job
+ * ("twd --deliver", see deliver.h) with the notifier's timeout, so nothing
+ * a notifier does can stall the loop; results are kept per notifier for
+ * twctl status and told as notify.result events.
+ */
+#ifndef TW_NOTIFIERS_H
+#define TW_NOTIFIERS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct twd;
+struct notifiers;
+
+struct notifiers *notifiers_create(struct twd *);
+/* Deliveries in flight are forgotten (their processes finish alone). */
+void notifiers_free(struct notifiers *);
+/*
+ * Send event (taken) through the notifiers of the running config at the
+ * indices via.
+ */
+void
+notifiers_send(struct notifiers *, const int *via, size_t nvia, json_t *event);
+/*
+ * A test message through the notifier called name, or every one (name
+ * NULL). Returns [{"notifier", "id"}] (caller owns); each result comes as
+ * a notify.result event with that id. NULL with *cause for no such one.
+ */
+json_t *notifiers_test(struct notifiers *, const char *name, char **cause);
+/* [{"name", "type", "sent", "failed", "last_error", "last_at"}]. */
+json_t *notifiers_status(const struct notifiers *);
+
+#endif
