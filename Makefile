@@ -42,10 +42,10 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c 
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c
 TWD_SRCS    = src/twd/twd.c
-TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-cron.c \
+TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-cron.c src/twctl/cmd-edit.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
-	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-why.c \
+	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-reload.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
 UNIT_TESTS  = alarm catchup config cron duration history job logfmt notify proto runq schedule suggest \
 	      timefmt tz
@@ -101,7 +101,12 @@ $(TWD_LIB): $(call obj,$(TWD_LIB_SRCS))
 $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWD_LIBS)
 
-$(TWCTL): $(call obj,$(TWCTL_SRCS)) $(COMMON_LIB)
+# twctl check loads tasks files with the daemon's own loader.
+TWCTL_TWD_OBJS = $(call obj,src/twd/config.c)
+$(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o: \
+    ALL_CFLAGS += -Isrc/twd
+
+$(TWCTL): $(call obj,$(TWCTL_SRCS)) $(TWCTL_TWD_OBJS) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/bench/%.o: tests/bench/%.c

@@ -44,6 +44,9 @@ _twctl() {
 	run | history | kill | logs | next | show | pause | resume | why)
 		COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
 		;;
+	check | import-crontab | init)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		;;
 	submit)
 		# A task for --after; else the job's command.
 		if [[ $prev == -a || $prev == --after ]]; then

@@ -48,6 +48,10 @@ cmd_show_exec(struct cmd_ctx *ctx)
 	}
 	def = json_object_get(d, "definition");
 	show_field("task", json_get_string(d, "name", "?"));
+	if (json_is_string(json_object_get(def, "description"))) {
+		show_field(
+		    "description", json_get_string(def, "description", ""));
+	}
 	show_field("state", json_get_string(d, "state", "?"));
 	show_field("schedule", json_get_string(d, "schedule", "none (manual)"));
 	if ((v = json_object_get(d, "timezone")) != NULL && json_is_string(v)) {

@@ -8,6 +8,25 @@
 #include "output.h"
 #include "timefmt.h"
 
+/* A tasks file that did not load again: impossible to miss. */
+static void
+status_config(const json_t *errors)
+{
+	const json_t *e;
+	size_t i;
+
+	if (json_array_size(errors) == 0) {
+		return;
+	}
+	printf("config:     NOT RELOADED: %zu error%s; the schedule runs "
+	       "on the file as it was before\n",
+	    json_array_size(errors), json_array_size(errors) == 1 ? "" : "s");
+	json_array_foreach(errors, i, e)
+	{
+		printf("            %s\n", json_string_value(e));
+	}
+}
+
 /* Each notifier: how many got through, and why the newest did not. */
 static void
 status_notifiers(const json_t *notifiers)
@@ -74,6 +93,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		    "state dir:  %s\n", json_get_string(d, "state_dir", "?"));
 		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
 		status_notifiers(json_object_get(d, "notifiers"));
+		status_config(json_object_get(d, "config_errors"));
 	}
 	proto_reply_release(&rep);
 	if (proto != PROTO_VERSION) {

@@ -18,8 +18,12 @@
 
 /* Keep alphabetized. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_check_entry,
 	&cmd_cron_entry,
+	&cmd_edit_entry,
 	&cmd_help_entry,
+	&cmd_import_entry,
+	&cmd_init_entry,
 	&cmd_history_entry,
 	&cmd_kill_entry,
 	&cmd_list_entry,
@@ -29,6 +33,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_notify_test_entry,
 	&cmd_pause_entry,
 	&cmd_resume_entry,
+	&cmd_reload_entry,
 	&cmd_run_entry,
 	&cmd_show_entry,
 	&cmd_shutdown_entry,

@@ -72,8 +72,12 @@ void cmd_usage(const struct cmd_entry *, FILE *fp);
 int cmd_call(
     struct cmd_ctx *, const char *cmd, json_t *args, struct proto_reply *rep);
 
+extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_cron_entry;
+extern const struct cmd_entry cmd_edit_entry;
 extern const struct cmd_entry cmd_help_entry;
+extern const struct cmd_entry cmd_import_entry;
+extern const struct cmd_entry cmd_init_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_list_entry;
@@ -83,6 +87,7 @@ extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_notify_test_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
+extern const struct cmd_entry cmd_reload_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_shutdown_entry;

@@ -3,8 +3,10 @@
  * aliases); a table of fields then checks each task, collecting every error.
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <glob.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +35,15 @@ struct loader {
 	char *home;              /* for ~ in cwd */
 	const char **task_names; /* every task of the file, for after: */
 	size_t ntask_names;
+	struct loader_include *inc; /* the files of include:, in order */
+	size_t ninc;
+};
+
+/* An included file: its tasks, read with the main file's defaults. */
+struct loader_include {
+	char *file;
+	yaml_document_t doc;
+	yaml_node_t *tasks; /* NULL when it has none */
 };
 
 /*
@@ -40,6 +51,7 @@ struct loader {
  * since the zone they need may come after them.
  */
 struct draft {
+	const char *description;
 	const char *command;
 	yaml_node_t *run;
 	yaml_node_t *schedule;
@@ -118,6 +130,8 @@ static const struct field task_fields[] = {
 	{ "catch_up_max", field_flow, "a number from 1 to 1000", 0, 1 },
 	{ "command", field_command, "a shell command line", 0, 0 },
 	{ "cwd", field_value, "a directory", offsetof(struct draft, cwd), 1 },
+	{ "description", field_value, "a line of text",
+	    offsetof(struct draft, description), 0 },
 	{ "enabled", field_flow, "true or false", 0, 1 },
 	{ "env", field_merged, "a mapping of variable names to values",
 	    offsetof(struct draft, env), 1 },
@@ -198,7 +212,7 @@ static const struct {
 #define DEFAULT_NOTIFY_TIMEOUT_MS  30000
 #define DEFAULT_RETRY_MAX_DELAY_MS (3600 * 1000)
 
-static const char *const top_keys[] = { "defaults", "max_concurrent",
+static const char *const top_keys[] = { "defaults", "include", "max_concurrent",
 	"notifiers", "queues", "tasks" };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -207,6 +221,8 @@ static void loader_error(struct loader *, const yaml_node_t *, const char *,
     ...) __attribute__((format(printf, 3, 4)));
 static int loader_check_keys(struct loader *, yaml_node_t *, const char *);
 static void strv_free(char **);
+static int
+loader_parse(const char *, yaml_document_t *, struct config_errors *);
 static int value_word(struct loader *, const struct field *, yaml_node_t *,
     const char *const *, size_t, int *);
 
@@ -460,6 +476,8 @@ field_value(
 	}
 	if (strcmp(f->name, "cwd") == 0) {
 		d->cwd = v;
+	} else if (strcmp(f->name, "description") == 0) {
+		d->description = v;
 	} else if (strcmp(f->name, "env_clear") == 0) {
 		return value_bool(l, f->name, node, &d->env_clear);
 	} else if (strcmp(f->name, "umask") == 0) {
@@ -732,6 +750,8 @@ task_def_free(struct task_def *t)
 		return;
 	}
 	free(t->name);
+	free(t->description);
+	free(t->file);
 	free(t->command);
 	strv_free(t->argv);
 	strv_free(t->shell);
@@ -784,6 +804,9 @@ task_def_copy(const struct task_def *d)
 
 	*c = *d;
 	c->name = d->name != NULL ? xstrdup(d->name) : NULL;
+	c->file = d->file != NULL ? xstrdup(d->file) : NULL;
+	c->description =
+	    d->description != NULL ? xstrdup(d->description) : NULL;
 	c->command = d->command != NULL ? xstrdup(d->command) : NULL;
 	c->argv = strv_copy(d->argv);
 	c->shell = strv_copy(d->shell);
@@ -1918,7 +1941,8 @@ config_check_cycles(struct loader *l, struct config *c)
 			free(words);
 			words = more;
 		}
-		errors_add(l->errs, l->file, c->tasks[w.path[start]]->line,
+		errors_add(l->errs, c->tasks[w.path[start]]->file,
+		    c->tasks[w.path[start]]->line,
 		    c->tasks[w.path[start]]->column,
 		    xasprintf("after: the tasks depend on each other in a "
 		              "cycle: %s",
@@ -2050,11 +2074,13 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	}
 	t = xcalloc(1, sizeof *t);
 	t->name = xstrdup(name);
+	t->file = xstrdup(l->file);
 	t->line = (unsigned)key->start_mark.line + 1;
 	t->column = (unsigned)key->start_mark.column + 1;
 	/* Report the rule's errors too, even when a field was bad. */
 	ok = loader_fields(l, body, &d, 0) == 0;
 	t->command = d.command != NULL ? xstrdup(d.command) : NULL;
+	t->description = d.description != NULL ? xstrdup(d.description) : NULL;
 	t->jitter_ms = d.jitter_ms;
 	draft_exec(l, &d, t, key, ok);
 	draft_schedule(l, &d, t);
@@ -2076,38 +2102,34 @@ task_def_cmp(const void *a, const void *b)
 	return strcmp((*x)->name, (*y)->name);
 }
 
+/* The names of a mapping of tasks, for after: to check against. */
 static void
-loader_tasks(struct loader *l, struct config *c, const struct draft *defaults,
-    yaml_node_t *map)
+loader_task_names(struct loader *l, yaml_document_t *doc, yaml_node_t *map)
 {
 	yaml_node_pair_t *p;
 	yaml_node_t *k;
-	struct task_def *t;
-	size_t n;
 
-	if (node_is_null(map)) {
+	if (map == NULL || map->type != YAML_MAPPING_NODE) {
 		return;
 	}
-	if (map->type != YAML_MAPPING_NODE) {
-		loader_error(l, map,
-		    "'tasks' must be a mapping of task names "
-		    "to tasks, not %s",
-		    node_kind(map));
-		return;
-	}
-	loader_check_keys(l, map, "task");
-	n = (size_t)(map->data.mapping.pairs.top -
-	    map->data.mapping.pairs.start);
-	/* after: may name a task defined further down. */
-	l->task_names = xcalloc(n + 1, sizeof *l->task_names);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
+		k = yaml_document_get_node(doc, p->key);
 		if (k->type == YAML_SCALAR_NODE) {
 			l->task_names[l->ntask_names++] = node_text(k);
 		}
 	}
-	c->tasks = xcalloc(n, sizeof *c->tasks);
+}
+
+/* The tasks of one mapping, in l's file, into c. */
+static void
+loader_task_map(struct loader *l, struct config *c,
+    const struct draft *defaults, yaml_node_t *map)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k;
+	struct task_def *t;
+
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		k = yaml_document_get_node(&l->doc, p->key);
@@ -2120,10 +2142,200 @@ loader_tasks(struct loader *l, struct config *c, const struct draft *defaults,
 			c->tasks[c->ntasks++] = t;
 		}
 	}
+}
+
+/* A task defined in two files (one file's keys are checked as it is read). */
+static void
+config_check_duplicates(struct loader *l, struct config *c)
+{
+	const struct task_def *a, *b;
+	size_t i;
+
+	for (i = 1; i < c->ntasks; i++) {
+		a = c->tasks[i - 1];
+		b = c->tasks[i];
+		/* Twice in one file is a duplicate key, said already. */
+		if (strcmp(a->name, b->name) != 0 ||
+		    strcmp(a->file, b->file) == 0) {
+			continue;
+		}
+		errors_add(l->errs, b->file, b->line, b->column,
+		    xasprintf("task '%s' is defined twice: also at %s:%u:%u",
+		        b->name, a->file, a->line, a->column));
+	}
+}
+
+static void
+loader_tasks(struct loader *l, struct config *c, const struct draft *defaults,
+    yaml_node_t *map)
+{
+	const char *main_file;
+	yaml_document_t main_doc;
+	size_t n, i;
+
+	/* NULL: the main file has no tasks of its own, its includes may. */
+	if (map != NULL && node_is_null(map)) {
+		map = NULL;
+	}
+	if (map != NULL && map->type != YAML_MAPPING_NODE) {
+		loader_error(l, map,
+		    "'tasks' must be a mapping of task names "
+		    "to tasks, not %s",
+		    node_kind(map));
+		return;
+	}
+	if (map != NULL) {
+		loader_check_keys(l, map, "task");
+	}
+	n = map != NULL ? MAPPING_SIZE(map) : 0;
+	for (i = 0; i < l->ninc; i++) {
+		if (l->inc[i].tasks != NULL &&
+		    l->inc[i].tasks->type == YAML_MAPPING_NODE) {
+			n += MAPPING_SIZE(l->inc[i].tasks);
+		}
+	}
+	/* after: may name a task defined further down, or in an include. */
+	l->task_names = xcalloc(n + 1, sizeof *l->task_names);
+	loader_task_names(l, &l->doc, map);
+	for (i = 0; i < l->ninc; i++) {
+		loader_task_names(l, &l->inc[i].doc, l->inc[i].tasks);
+	}
+	c->tasks = xcalloc(n + 1, sizeof *c->tasks);
+	if (map != NULL) {
+		loader_task_map(l, c, defaults, map);
+	}
+	for (i = 0; i < l->ninc; i++) {
+		if (l->inc[i].tasks == NULL) {
+			continue;
+		}
+		/* Errors name the file they are in. */
+		main_doc = l->doc;
+		main_file = l->file;
+		l->doc = l->inc[i].doc;
+		l->file = l->inc[i].file;
+		if (l->inc[i].tasks->type != YAML_MAPPING_NODE) {
+			loader_error(l, l->inc[i].tasks,
+			    "'tasks' must be a mapping of task names to tasks, "
+			    "not %s",
+			    node_kind(l->inc[i].tasks));
+		} else {
+			loader_check_keys(l, l->inc[i].tasks, "task");
+			loader_task_map(l, c, defaults, l->inc[i].tasks);
+		}
+		l->inc[i].doc = l->doc;
+		l->doc = main_doc;
+		l->file = main_file;
+	}
 	qsort(c->tasks, c->ntasks, sizeof *c->tasks, task_def_cmp);
 	free(l->task_names);
 	l->task_names = NULL;
+	config_check_duplicates(l, c);
 	config_check_cycles(l, c);
+}
+
+/* One included file: parsed, and holding nothing but tasks. */
+static void
+loader_include_file(struct loader *l, const char *path)
+{
+	struct loader_include *inc;
+	yaml_node_pair_t *p;
+	yaml_node_t *root, *k;
+
+	l->inc = xreallocarray(l->inc, l->ninc + 1, sizeof *l->inc);
+	inc = &l->inc[l->ninc];
+	memset(inc, 0, sizeof *inc);
+	if (loader_parse(path, &inc->doc, l->errs) == -1) {
+		return;
+	}
+	inc->file = xstrdup(path);
+	l->ninc++;
+	l->config->files = xreallocarray(
+	    l->config->files, l->config->nfiles + 1, sizeof *l->config->files);
+	l->config->files[l->config->nfiles++] = xstrdup(path);
+	root = yaml_document_get_root_node(&inc->doc);
+	if (root == NULL || node_is_null(root)) {
+		return;
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		errors_add(l->errs, path, (unsigned)root->start_mark.line + 1,
+		    (unsigned)root->start_mark.column + 1,
+		    xstrdup("an included file must be a mapping with a "
+		            "'tasks' key"));
+		return;
+	}
+	for (p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		k = yaml_document_get_node(&inc->doc, p->key);
+		if (k->type == YAML_SCALAR_NODE &&
+		    strcmp(node_text(k), "tasks") == 0) {
+			inc->tasks =
+			    yaml_document_get_node(&inc->doc, p->value);
+		} else {
+			errors_add(l->errs, path,
+			    (unsigned)k->start_mark.line + 1,
+			    (unsigned)k->start_mark.column + 1,
+			    xasprintf("an included file holds only 'tasks', "
+			              "not '%s': defaults, queues and "
+			              "notifiers belong in %s",
+			        k->type == YAML_SCALAR_NODE ? node_text(k)
+			                                    : "?",
+			        l->file));
+		}
+	}
+}
+
+/* include: [PATTERN, ...]: globs, relative to the main file, sorted. */
+static void
+loader_includes(struct loader *l, yaml_node_t *node)
+{
+	char *dir = xstrdup(l->file), *slash = strrchr(dir, '/'), *pat;
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	glob_t g;
+	size_t i;
+	int rc;
+
+	if (slash != NULL) {
+		*slash = '\0';
+	}
+	if (node->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, node,
+		    "'include' must be a list of files or patterns, such as "
+		    "[tasks.d/*.yaml]");
+		free(dir);
+		return;
+	}
+	for (it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc, *it);
+		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
+			loader_error(l, item,
+			    "include: each item must be a "
+			    "file or a pattern");
+			continue;
+		}
+		pat = node_text(item)[0] == '/'
+		    ? xstrdup(node_text(item))
+		    : xasprintf(
+		          "%s/%s", slash != NULL ? dir : ".", node_text(item));
+		rc = glob(pat, 0, NULL, &g);
+		if (rc == GLOB_NOMATCH &&
+		    strpbrk(node_text(item), "*?[") == NULL) {
+			loader_error(l, item, "include: no file '%s'", pat);
+		} else if (rc != 0 && rc != GLOB_NOMATCH) {
+			loader_error(l, item, "include: cannot read '%s'", pat);
+		}
+		for (i = 0; rc == 0 && i < g.gl_pathc; i++) {
+			if (strcmp(g.gl_pathv[i], l->file) != 0) {
+				loader_include_file(l, g.gl_pathv[i]);
+			}
+		}
+		if (rc == 0) {
+			globfree(&g);
+		}
+		free(pat);
+	}
+	free(dir);
 }
 
 /* The value of a top-level key, or NULL. */
@@ -2164,6 +2376,7 @@ loader_root(struct loader *l, struct config *c)
 	yaml_node_t *root = yaml_document_get_root_node(&l->doc), *k, *v;
 	struct draft defaults;
 	yaml_node_pair_t *p;
+	int had_tasks = 0;
 	long n;
 
 	memset(&defaults, 0, sizeof defaults);
@@ -2203,6 +2416,9 @@ loader_root(struct loader *l, struct config *c)
 	if ((v = loader_top(l, root, "notifiers")) != NULL) {
 		loader_notifiers(l, c, v);
 	}
+	if ((v = loader_top(l, root, "include")) != NULL) {
+		loader_includes(l, v);
+	}
 	if ((v = loader_top(l, root, "max_concurrent")) != NULL &&
 	    value_integer(l, "max_concurrent", v, 1, 10000, 10, &n) == 0) {
 		c->max_concurrent = (int)n;
@@ -2222,13 +2438,18 @@ loader_root(struct loader *l, struct config *c)
 		v = yaml_document_get_node(&l->doc, p->value);
 		if (strcmp(node_text(k), "tasks") == 0) {
 			loader_tasks(l, c, &defaults, v);
+			had_tasks = 1;
 		} else if (strcmp(node_text(k), "defaults") != 0 &&
 		    strcmp(node_text(k), "queues") != 0 &&
 		    strcmp(node_text(k), "notifiers") != 0 &&
+		    strcmp(node_text(k), "include") != 0 &&
 		    strcmp(node_text(k), "max_concurrent") != 0) {
 			loader_unknown_key(
 			    l, k, "key", top_keys, NITEMS(top_keys));
 		}
+	}
+	if (!had_tasks && l->ninc > 0) {
+		loader_tasks(l, c, &defaults, NULL);
 	}
 	loader_defaults(l, c, &defaults, nerrs);
 }
@@ -2237,31 +2458,70 @@ static int
 error_cmp(const void *a, const void *b)
 {
 	const struct config_error *x = a, *y = b;
+	int c = strcmp(x->file, y->file);
 
+	if (c != 0) {
+		return c;
+	}
 	if (x->line != y->line) {
 		return x->line < y->line ? -1 : 1;
 	}
 	return x->column < y->column ? -1 : x->column > y->column;
 }
 
-struct config *
-config_load(const char *path, struct config_errors *errs)
+/*
+ * A tasks file says what runs as the user: like cron and ssh, refuse one
+ * that someone else owns or may write.
+ */
+static int
+config_check_owner(FILE *fp, const char *path, struct config_errors *errs)
 {
-	struct loader l = { .file = path, .errs = errs };
+	struct stat st;
+
+	if (fstat(fileno(fp), &st) == -1) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("cannot stat: %s", strerror(errno)));
+		return -1;
+	}
+	if (st.st_uid != getuid()) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("belongs to uid %u, not to you (uid %u); "
+		              "run: chown %u '%s'",
+		        (unsigned)st.st_uid, (unsigned)getuid(),
+		        (unsigned)getuid(), path));
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("may be written by %s (mode %03o), so it could "
+		              "make you run anything; run: chmod go-w '%s'",
+		        (st.st_mode & S_IWOTH) ? "anyone" : "its group",
+		        (unsigned)(st.st_mode & 0777), path));
+		return -1;
+	}
+	return 0;
+}
+
+/* Read path (checked as config_check_owner does) into doc: 0, or -1. */
+static int
+loader_parse(const char *path, yaml_document_t *doc, struct config_errors *errs)
+{
 	yaml_parser_t parser;
-	struct config *c;
-	size_t nerrs = errs->n;
 	FILE *fp;
 	char *msg;
 
 	if ((fp = fopen(path, "r")) == NULL) {
 		errors_add(errs, path, 0, 0,
 		    xasprintf("cannot open: %s", strerror(errno)));
-		return NULL;
+		return -1;
+	}
+	if (config_check_owner(fp, path, errs) == -1) {
+		fclose(fp);
+		return -1;
 	}
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, fp);
-	if (!yaml_parser_load(&parser, &l.doc)) {
+	if (!yaml_parser_load(&parser, doc)) {
 		if (parser.context != NULL) {
 			/* libyaml's context reads "while parsing a block ...". */
 			msg = xasprintf("%s (%s started at line %lu, column "
@@ -2277,18 +2537,38 @@ config_load(const char *path, struct config_errors *errs)
 		    (unsigned)parser.problem_mark.column + 1, msg);
 		yaml_parser_delete(&parser);
 		fclose(fp);
-		return NULL;
+		return -1;
 	}
 	yaml_parser_delete(&parser);
 	fclose(fp);
+	return 0;
+}
+
+struct config *
+config_load(const char *path, struct config_errors *errs)
+{
+	struct loader l = { .file = path, .errs = errs };
+	struct config *c;
+	size_t nerrs = errs->n, i;
+
+	if (loader_parse(path, &l.doc, errs) == -1) {
+		return NULL;
+	}
 
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
+	c->files = xcalloc(1, sizeof *c->files);
+	c->files[c->nfiles++] = xstrdup(path);
 	l.config = c;
 	l.home = paths_home();
 	loader_root(&l, c);
 	free(l.home);
 	yaml_document_delete(&l.doc);
+	for (i = 0; i < l.ninc; i++) {
+		yaml_document_delete(&l.inc[i].doc);
+		free(l.inc[i].file);
+	}
+	free(l.inc);
 	if (errs->n != nerrs) {
 		/* Rules are checked after fields: report in file order. */
 		qsort(errs->v + nerrs, errs->n - nerrs, sizeof *errs->v,
@@ -2344,6 +2624,10 @@ config_free(struct config *c)
 	}
 	free(c->tasks);
 	task_def_free(c->defaults);
+	for (i = 0; i < c->nfiles; i++) {
+		free(c->files[i]);
+	}
+	free(c->files);
 	for (i = 0; i < c->nzones; i++) {
 		tz_free(c->zones[i]);
 	}
@@ -2396,42 +2680,83 @@ strv_equal(char **a, char **b)
 	return a[i] == b[i];
 }
 
+static int
+mem_equal(const void *a, const void *b, size_t n, size_t size)
+{
+	return n == 0 || memcmp(a, b, n * size) == 0;
+}
+
+/* Note the field when cond does not hold: a change. */
+#define CHANGED(cond, field)                                                   \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
+			if (n < max) {                                         \
+				out[n] = (field);                              \
+			}                                                      \
+			n++;                                                   \
+		}                                                              \
+	} while (0)
+
+size_t
+task_def_changes(const struct task_def *a, const struct task_def *b,
+    const char **out, size_t max)
+{
+	size_t n = 0;
+
+	CHANGED(str_equal(a->description, b->description), "description");
+	CHANGED(str_equal(a->command, b->command), "command");
+	CHANGED(strv_equal(a->argv, b->argv), "run");
+	CHANGED(strv_equal(a->shell, b->shell), "shell");
+	CHANGED(schedule_equal(a->schedule, b->schedule), "schedule");
+	CHANGED(a->jitter_ms == b->jitter_ms, "jitter");
+	CHANGED(str_equal(a->cwd, b->cwd), "cwd");
+	CHANGED(
+	    strv_equal(a->env, b->env) && a->env_clear == b->env_clear, "env");
+	CHANGED(a->umask == b->umask, "umask");
+	CHANGED(a->nice == b->nice, "nice");
+	CHANGED(a->nlimits == b->nlimits &&
+	        mem_equal(a->limits, b->limits, a->nlimits, sizeof *a->limits),
+	    "limits");
+	CHANGED(a->timeout_ms == b->timeout_ms, "timeout");
+	CHANGED(a->kill_grace_ms == b->kill_grace_ms, "kill_grace");
+	CHANGED(a->max_output == b->max_output, "max_output");
+	CHANGED(a->keep_runs == b->keep_runs && a->keep_days == b->keep_days &&
+	        a->keep_bytes == b->keep_bytes,
+	    "history");
+	CHANGED(a->enabled == b->enabled, "enabled");
+	CHANGED(a->priority == b->priority, "priority");
+	CHANGED(a->queue == b->queue, "queue");
+	CHANGED(a->overlap == b->overlap, "overlap");
+	CHANGED(a->retries == b->retries &&
+	        a->retry_delay_ms == b->retry_delay_ms &&
+	        a->retry_backoff == b->retry_backoff &&
+	        a->retry_max_delay_ms == b->retry_max_delay_ms,
+	    "retries");
+	CHANGED(a->retry_flags == b->retry_flags &&
+	        a->nretry_codes == b->nretry_codes &&
+	        mem_equal(a->retry_codes, b->retry_codes, a->nretry_codes,
+	            sizeof *a->retry_codes),
+	    "retry_on");
+	CHANGED(strv_equal(a->after, b->after), "after");
+	CHANGED(
+	    a->catch_up == b->catch_up && a->catch_up_max == b->catch_up_max,
+	    "catch_up");
+	CHANGED(a->starting_deadline_ms == b->starting_deadline_ms,
+	    "starting_deadline");
+	CHANGED(a->notify_on == b->notify_on &&
+	        a->nnotify_via == b->nnotify_via &&
+	        mem_equal(a->notify_via, b->notify_via, a->nnotify_via,
+	            sizeof *a->notify_via),
+	    "notify");
+	CHANGED(a->notify_every_ms == b->notify_every_ms, "notify_every");
+	return n;
+}
+
 int
 task_def_equal(const struct task_def *a, const struct task_def *b)
 {
-	return strcmp(a->name, b->name) == 0 && strv_equal(a->argv, b->argv) &&
-	    strv_equal(a->shell, b->shell) && strv_equal(a->env, b->env) &&
-	    str_equal(a->command, b->command) && str_equal(a->cwd, b->cwd) &&
-	    a->env_clear == b->env_clear && a->umask == b->umask &&
-	    a->nice == b->nice && a->timeout_ms == b->timeout_ms &&
-	    a->kill_grace_ms == b->kill_grace_ms &&
-	    a->max_output == b->max_output && a->nlimits == b->nlimits &&
-	    a->keep_runs == b->keep_runs && a->keep_days == b->keep_days &&
-	    a->keep_bytes == b->keep_bytes &&
-	    (a->nlimits == 0 ||
-	        memcmp(a->limits, b->limits, a->nlimits * sizeof *a->limits) ==
-	            0) &&
-	    a->jitter_ms == b->jitter_ms && a->enabled == b->enabled &&
-	    a->priority == b->priority && a->queue == b->queue &&
-	    a->overlap == b->overlap && a->retries == b->retries &&
-	    a->retry_delay_ms == b->retry_delay_ms &&
-	    a->retry_backoff == b->retry_backoff &&
-	    a->retry_max_delay_ms == b->retry_max_delay_ms &&
-	    a->retry_flags == b->retry_flags &&
-	    strv_equal(a->after, b->after) && a->catch_up == b->catch_up &&
-	    a->catch_up_max == b->catch_up_max &&
-	    a->starting_deadline_ms == b->starting_deadline_ms &&
-	    a->notify_on == b->notify_on &&
-	    a->notify_every_ms == b->notify_every_ms &&
-	    a->nnotify_via == b->nnotify_via &&
-	    (a->nnotify_via == 0 ||
-	        memcmp(a->notify_via, b->notify_via,
-	            a->nnotify_via * sizeof *a->notify_via) == 0) &&
-	    a->nretry_codes == b->nretry_codes &&
-	    (a->nretry_codes == 0 ||
-	        memcmp(a->retry_codes, b->retry_codes,
-	            a->nretry_codes * sizeof *a->retry_codes) == 0) &&
-	    schedule_equal(a->schedule, b->schedule);
+	return strcmp(a->name, b->name) == 0 &&
+	    task_def_changes(a, b, NULL, 0) == 0;
 }
 
 char *

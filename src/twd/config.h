@@ -71,13 +71,14 @@ struct queue_def {
 
 struct task_def {
 	char *name;
-	char *command; /* run through the shell; or NULL and: */
-	char **argv;   /* run: exec'd as it is, no shell */
-	char **shell;  /* NULL: /bin/sh -c */
-	char *cwd;     /* NULL: the home directory */
-	char **env;    /* "NAME=value", NULL-terminated, or NULL */
-	int env_clear; /* a minimal environment, not twd's */
-	int umask;     /* -1: twd's */
+	char *description; /* what it is for, in the user's words; or NULL */
+	char *command;     /* run through the shell; or NULL and: */
+	char **argv;       /* run: exec'd as it is, no shell */
+	char **shell;      /* NULL: /bin/sh -c */
+	char *cwd;         /* NULL: the home directory */
+	char **env;        /* "NAME=value", NULL-terminated, or NULL */
+	int env_clear;     /* a minimal environment, not twd's */
+	int umask;         /* -1: twd's */
 	int nice;
 	struct job_limit *limits; /* resource limits */
 	size_t nlimits;
@@ -109,6 +110,7 @@ struct task_def {
 	int *notify_via;              /* indices in config->notifiers */
 	size_t nnotify_via;
 	int64_t notify_every_ms; /* a failure again told after this */
+	char *file;              /* the file the task is defined in */
 	unsigned line, column;   /* where the task is defined, 1-based */
 };
 
@@ -124,6 +126,8 @@ struct config {
 	struct notifier_def *notifiers;
 	size_t nnotifiers;
 	struct task_def *defaults; /* the defaults block applied, no command */
+	char **files;              /* the file, then those it includes */
+	size_t nfiles;
 };
 
 struct config_error {
@@ -174,6 +178,12 @@ void task_def_free(struct task_def *);
 int task_def_after(const struct task_def *d, const char *name);
 /* Whether a and b would run the same way on the same schedule. */
 int task_def_equal(const struct task_def *a, const struct task_def *b);
+/*
+ * The tasks-file fields in which b differs from a, at most max of them
+ * into out ("schedule" for schedule, every and at); returns how many.
+ */
+size_t task_def_changes(const struct task_def *a, const struct task_def *b,
+    const char **out, size_t max);
 
 /* "FILE:LINE:COL: message"; caller frees. */
 char *config_error_format(const struct config_error *);

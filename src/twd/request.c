@@ -69,6 +69,8 @@ static json_t *
 req_status(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *req_notify_test(
     struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_reload(struct twd *, struct client *, json_t *, struct request_error *);
 
 /* Keep alphabetized. */
 static const struct {
@@ -82,6 +84,7 @@ static const struct {
 	{ "next", req_next },
 	{ "notify-test", req_notify_test },
 	{ "pause", req_pause },
+	{ "reload", req_reload },
 	{ "resume", req_resume },
 	{ "run", req_run },
 	{ "show", req_show },
@@ -170,7 +173,26 @@ req_status(
 	    json_integer((json_int_t)server_clients(twd->server)));
 	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
 	json_object_set_new(o, "notifiers", notifiers_status(twd->notifiers));
+	json_object_set_new(o, "config_errors",
+	    twd->config_errors != NULL ? json_incref(twd->config_errors)
+	                               : json_array());
 	return o;
+}
+
+static json_t *
+req_reload(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	json_t *diff;
+	char *cause;
+	int dry_run = json_is_true(json_object_get(args, "dry_run"));
+
+	(void)c;
+	if ((diff = twd_reload(twd, dry_run, "twctl reload", &cause)) == NULL) {
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	json_object_set_new(diff, "dry_run", json_boolean(dry_run));
+	return diff;
 }
 
 static json_t *

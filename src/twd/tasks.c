@@ -440,6 +440,63 @@ task_remove(struct twd *twd, struct task *t)
 	task_free(t);
 }
 
+/* The next fire of def, for a task that last fired at last_ms; null if none. */
+static json_t *
+diff_next(const struct task_def *def, int64_t last_ms, int64_t now)
+{
+	char when[TIMEFMT_ISO_LEN];
+	int64_t at;
+
+	if (def->schedule == NULL || !def->enabled ||
+	    (at = schedule_next(def->schedule, last_ms, now)) == 0) {
+		return json_null();
+	}
+	return json_string(timefmt_iso(at, when, sizeof when));
+}
+
+json_t *
+tasks_diff(struct twd *twd, const struct config *c)
+{
+	json_t *added = json_array(), *removed = json_array(),
+	       *changed = json_array(), *fields, *o;
+	const struct task_def *def;
+	const char *names[64];
+	int64_t now = twd_now_ms();
+	struct task *t;
+	size_t i, n, k;
+
+	for (i = 0; i < c->ntasks; i++) {
+		def = c->tasks[i];
+		if ((t = tasks_find(twd, def->name)) == NULL) {
+			json_array_append_new(added,
+			    json_pack("{s:s, s:o}", "task", def->name, "next",
+			        diff_next(def, 0, now)));
+			continue;
+		}
+		n = task_def_changes(t->def, def, names, 64);
+		if (n == 0) {
+			continue;
+		}
+		fields = json_array();
+		for (k = 0; k < n && k < 64; k++) {
+			json_array_append_new(fields, json_string(names[k]));
+		}
+		o = json_pack("{s:s, s:o, s:o, s:o}", "task", def->name,
+		    "fields", fields, "next_before",
+		    diff_next(t->def, t->last_fire_ms, now), "next_after",
+		    diff_next(def, t->last_fire_ms, now));
+		json_array_append_new(changed, o);
+	}
+	for (i = 0; i < twd->ntasks; i++) {
+		if (config_find(c, twd->tasks[i]->def->name) == NULL) {
+			json_array_append_new(
+			    removed, json_string(twd->tasks[i]->def->name));
+		}
+	}
+	return json_pack("{s:o, s:o, s:o}", "added", added, "removed", removed,
+	    "changed", changed);
+}
+
 json_t *
 tasks_apply(struct twd *twd, struct config *config)
 {
@@ -2056,6 +2113,8 @@ task_def_json(const struct task *t)
 	json_object_set_new(o, "retry_on", retry_on);
 	json_object_set_new(
 	    o, "catch_up", json_string(config_catch_up_name(d->catch_up)));
+	json_object_set_new(o, "description",
+	    d->description != NULL ? json_string(d->description) : json_null());
 	json_object_set_new(o, "catch_up_max", json_integer(d->catch_up_max));
 	json_object_set_new(o, "starting_deadline",
 	    d->starting_deadline_ms > 0

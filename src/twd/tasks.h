@@ -23,6 +23,12 @@ struct task;
  * owned by the caller.
  */
 json_t *tasks_apply(struct twd *, struct config *config);
+/*
+ * What making config the running one would change, without doing it:
+ * {"added": [{"task", "next"}], "removed": [NAME], "changed": [{"task",
+ * "fields": [FIELD], "next_before", "next_after"}]} (caller owns).
+ */
+json_t *tasks_diff(struct twd *, const struct config *config);
 /* Borrowed, valid until the next tasks_apply; NULL if there is none. */
 struct task *tasks_find(struct twd *, const char *name);
 /* The task's name; borrowed, as the task. */

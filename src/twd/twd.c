@@ -3,6 +3,7 @@
  * and tears everything down in reverse; signals arrive as loop events.
  */
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -44,6 +45,7 @@ struct twd_options {
 	const char *state_dir;
 	const char *socket;
 	int foreground;
+	int no_watch;
 	int verbose;
 	int64_t grace_ms;
 };
@@ -53,6 +55,7 @@ static const struct option twd_longopts[] = {
 	{ "state-dir", required_argument, NULL, 'd' },
 	{ "socket", required_argument, NULL, 's' },
 	{ "foreground", no_argument, NULL, 'f' },
+	{ "no-watch", no_argument, NULL, 'W' },
 	{ "grace", required_argument, NULL, 'g' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
@@ -64,7 +67,7 @@ static void
 twd_usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: twd [-fv] [-c file] [-d dir] [-s socket] [-g duration]\n"
+	    "usage: twd [-fvW] [-c file] [-d dir] [-s socket] [-g duration]\n"
 	    "\n"
 	    "  -c, --config FILE     tasks file (TW_CONFIG; "
 	    "~/.config/taskweaver/tasks.yaml)\n"
@@ -73,6 +76,8 @@ twd_usage(FILE *fp)
 	    "  -s, --socket PATH     control socket (TW_SOCKET; "
 	    "$XDG_RUNTIME_DIR/taskweaver/twd.sock)\n"
 	    "  -f, --foreground      stay in the foreground, log to stderr\n"
+	    "  -W, --no-watch        reload only when asked, not when the "
+	    "file changes\n"
 	    "  -g, --grace DURATION  at shutdown, how long running jobs may "
 	    "finish (30s)\n"
 	    "  -v, --verbose         log debugging detail\n"
@@ -149,29 +154,48 @@ twd_stop(struct twd *twd, const char *why)
 	evtimer_add(twd->ev_grace, &tv);
 }
 
-static void
-twd_reload(struct twd *twd)
+static void twd_watch(struct twd *);
+
+json_t *
+twd_reload(struct twd *twd, int dry_run, const char *why, char **cause)
 {
 	struct config_errors errs = { NULL, 0 };
 	const struct task_def *d;
 	struct config *c;
-	json_t *summary, *lines;
-	char *line;
+	json_t *diff, *summary, *lines, *v;
+	char *line, *text;
 	size_t i;
 
 	if (twd->stopping) {
-		return;
+		*cause = xstrdup("twd is shutting down");
+		return NULL;
 	}
 	if ((c = config_load(twd->config_path, &errs)) == NULL) {
 		lines = json_array();
+		text = xasprintf("%zu error%s in the tasks file; nothing "
+		                 "changed",
+		    errs.n, errs.n == 1 ? "" : "s");
 		for (i = 0; i < errs.n; i++) {
 			line = config_error_format(&errs.v[i]);
-			log_error("%s", line);
 			json_array_append_new(lines, json_string(line));
+			*cause = xasprintf("%s\n%s", text, line);
+			free(text);
+			text = *cause;
 			free(line);
 		}
-		log_error("reload failed; the running schedule is unchanged");
+		*cause = text;
 		config_errors_release(&errs);
+		if (dry_run) {
+			json_decref(lines);
+			return NULL;
+		}
+		json_array_foreach(lines, i, v)
+		{
+			log_error("%s", json_string_value(v));
+		}
+		log_error("reload (%s) failed; the running schedule is "
+		          "unchanged",
+		    why);
 		/* The defaults' notify: of the config that goes on running. */
 		d = twd->config->defaults;
 		if (d != NULL && (d->notify_on & NOTIFY_CONFIG_ERROR)) {
@@ -179,16 +203,150 @@ twd_reload(struct twd *twd)
 			    d->nnotify_via,
 			    notify_config_error_json(twd->config_path, lines));
 		}
-		json_decref(lines);
-		return;
+		json_decref(twd->config_errors);
+		twd->config_errors = lines;
+		return NULL;
 	}
+	diff = tasks_diff(twd, c);
+	if (dry_run) {
+		config_free(c);
+		return diff;
+	}
+	json_decref(twd->config_errors);
+	twd->config_errors = NULL;
 	summary = tasks_apply(twd, c);
-	log_info("reloaded %s: %zu tasks, %zu added, %zu removed, %zu changed",
-	    twd->config_path, twd->ntasks,
+	log_info("reloaded %s (%s): %zu tasks, %zu added, %zu removed, %zu "
+	         "changed",
+	    twd->config_path, why, twd->ntasks,
 	    json_array_size(json_object_get(summary, "added")),
 	    json_array_size(json_object_get(summary, "removed")),
 	    json_array_size(json_object_get(summary, "changed")));
 	json_decref(summary);
+	twd_watch(twd); /* the files it includes may be others now */
+	return diff;
+}
+
+/* A reload by a signal or a change of the file: the log says how it went. */
+static void
+twd_reload_quietly(struct twd *twd, const char *why)
+{
+	char *cause = NULL;
+
+	json_decref(twd_reload(twd, 0, why, &cause));
+	free(cause);
+}
+
+/* Quiet for a moment after a change: editors write in several steps. */
+#define TWD_SETTLE_MS 200
+
+static void
+twd_settled(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	twd_reload_quietly(arg, "the tasks file changed");
+}
+
+/* Whether a file called name in a watched directory may be a tasks file. */
+static int
+twd_watched_name(const struct twd *twd, const char *name)
+{
+	const char *base = strrchr(twd->config_path, '/') + 1;
+	size_t n = strlen(name);
+
+	return strcmp(name, base) == 0 ||
+	    (name[0] != '.' &&
+	        ((n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+	            (n > 4 && strcmp(name + n - 4, ".yml") == 0)));
+}
+
+/*
+ * Something changed in a watched directory: if it is the tasks file or
+ * may be an included one (an editor may write a new file and rename it
+ * over), reload once it settles.
+ */
+static void
+twd_inotify(evutil_socket_t fd, short what, void *arg)
+{
+	struct twd *twd = arg;
+	char buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	struct timeval tv = { 0, TWD_SETTLE_MS * 1000 };
+	ssize_t n;
+	char *p;
+	int hit = 0;
+
+	(void)what;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (p = buf; p < buf + n; p += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)p;
+			if (ev->len > 0 && twd_watched_name(twd, ev->name)) {
+				hit = 1;
+			}
+		}
+	}
+	if (hit) {
+		evtimer_add(twd->ev_settle, &tv);
+	}
+}
+
+/* Stop watching (before a new set of files is watched, or at exit). */
+static void
+twd_unwatch(struct twd *twd)
+{
+	if (twd->ev_inotify != NULL) {
+		event_free(twd->ev_inotify);
+		twd->ev_inotify = NULL;
+		close(twd->inotify_fd);
+	}
+	twd->inotify_fd = -1;
+}
+
+/*
+ * Watch the directories of the tasks file and of the files it includes;
+ * without inotify, SIGHUP and twctl reload still work.
+ */
+static void
+twd_watch(struct twd *twd)
+{
+	const struct config *c = twd->config;
+	char *dir, *slash;
+	size_t i;
+
+	twd_unwatch(twd);
+	if (!twd->watch) {
+		return;
+	}
+	if (twd->ev_settle == NULL) {
+		twd->ev_settle = evtimer_new(twd->base, twd_settled, twd);
+	}
+	if ((twd->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_warn("cannot watch the tasks file for changes (%s); reload "
+		         "with twctl reload or SIGHUP",
+		    strerror(errno));
+		return;
+	}
+	for (i = 0; i < c->nfiles; i++) {
+		dir = xstrdup(c->files[i]);
+		if ((slash = strrchr(dir, '/')) != NULL) {
+			*slash = '\0';
+		}
+		/* The same directory twice is one watch. */
+		if (inotify_add_watch(twd->inotify_fd,
+		        slash == NULL      ? "."
+		            : *dir != '\0' ? dir
+		                           : "/",
+		        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) ==
+		    -1) {
+			log_warn("cannot watch %s for changes: %s", dir,
+			    strerror(errno));
+		}
+		free(dir);
+	}
+	twd->ev_inotify = event_new(
+	    twd->base, twd->inotify_fd, EV_READ | EV_PERSIST, twd_inotify, twd);
+	event_add(twd->ev_inotify, NULL);
 }
 
 static void
@@ -208,7 +366,7 @@ twd_signal(evutil_socket_t sig, short what, void *arg)
 		twd_stop(twd, "SIGINT");
 		break;
 	case SIGHUP:
-		twd_reload(twd);
+		twd_reload_quietly(twd, "SIGHUP");
 		break;
 	}
 }
@@ -342,7 +500,7 @@ twd_parse_options(int argc, char **argv, struct twd_options *o)
 	memset(o, 0, sizeof *o);
 	o->grace_ms = TWD_DEFAULT_GRACE_MS;
 	while ((ch = getopt_long(
-	            argc, argv, "c:d:s:fg:vVh", twd_longopts, NULL)) != -1) {
+	            argc, argv, "c:d:s:fg:vVWh", twd_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o->config = optarg;
@@ -355,6 +513,9 @@ twd_parse_options(int argc, char **argv, struct twd_options *o)
 			break;
 		case 'f':
 			o->foreground = 1;
+			break;
+		case 'W':
+			o->no_watch = 1;
 			break;
 		case 'g':
 			if (duration_parse(optarg, &o->grace_ms, &cause) ==
@@ -518,6 +679,8 @@ main(int argc, char **argv)
 		evsignal_add(ev_sig[i], NULL);
 	}
 	json_decref(tasks_apply(&twd, config));
+	twd.watch = !opt.no_watch;
+	twd_watch(&twd);
 	tasks_restore(&twd);
 	tasks_boot(&twd);
 	twd_write_pid(lock_fd);
@@ -550,6 +713,11 @@ main(int argc, char **argv)
 	runq_release(&twd.queue);
 	event_free(twd.ev_prune);
 	notifiers_free(twd.notifiers);
+	twd_unwatch(&twd);
+	if (twd.ev_settle != NULL) {
+		event_free(twd.ev_settle);
+	}
+	json_decref(twd.config_errors);
 	job_list_free(twd.jobs);
 	history_close(twd.history);
 	event_base_free(twd.base);

@@ -31,7 +31,7 @@ tasks:
   tick: [broken
 YAML
 kill -HUP "$TWD_PID"
-wait_until "the reload error" grep -q "reload failed; the running schedule is unchanged" "$T/twd.log"
+wait_until "the reload error" grep -q "failed; the running schedule is unchanged" "$T/twd.log"
 grep -q "$TW_CONFIG:3:1: " "$T/twd.log" || fail "reload error has no position"
 before=$(count_runs tick)
 wait_until "tick to go on firing" sh -c "[ \$('$TWCTL' --json history tick | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))') -gt $before ]"

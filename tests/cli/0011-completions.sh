@@ -35,6 +35,8 @@ expect_contains "$(complete_line twctl submit --)" "--batch"
 [ "$(complete_line twctl submit --after ba)" = "backup
 bake" ] || fail "submit --after: $(complete_line twctl submit --after ba)"
 expect_contains "$(complete_line twctl submit sh)" "sh"
+touch "$T/crontab.txt"
+[ "$(cd "$T" && complete_line twctl import-crontab cront)" = crontab.txt ] || fail "import-crontab file"
 [ "$(twctl list -q)" = "backup
 bake
 other" ] || fail "list -q: $(twctl list -q)"

@@ -1,0 +1,496 @@
+/*
+ * Crontab to tasks file. Each entry becomes a task named after its
+ * program; what cron did implicitly is spelled out: the shell, the
+ * environment lines above it, the zone, % as standard input, and MAILTO as
+ * a mail notifier (on failures; cron mailed any output).
+ */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crontab.h"
+#include "schedule.h"
+#include "xmalloc.h"
+
+#define NAME_MAX_LEN 40
+
+/* The environment lines seen so far: they apply to the entries below. */
+struct cron_env {
+	char *shell;
+	char *mailto;
+	char *tz;
+	json_t *env; /* other NAME=value lines */
+};
+
+struct convert {
+	struct crontab_result *out;
+	struct cron_env env;
+	json_t *tasks;     /* name -> task, in order */
+	json_t *notifiers; /* name -> notifier */
+	char *comment;     /* the comment lines just above an entry */
+};
+
+static void
+problem(struct convert *cv, size_t lineno, const char *fmt, const char *arg)
+{
+	struct crontab_result *o = cv->out;
+	char *what = xasprintf(fmt, arg);
+
+	o->problems =
+	    xreallocarray(o->problems, o->nproblems + 1, sizeof *o->problems);
+	o->problems[o->nproblems++] = xasprintf("line %zu: %s", lineno, what);
+	free(what);
+}
+
+/* s without the blanks around it, in place. */
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s)) {
+		s++;
+	}
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1])) {
+		*--e = '\0';
+	}
+	return s;
+}
+
+/* NAME=value (as cron reads it: blanks around =, quotes stripped). */
+static int
+env_line(struct convert *cv, char *line)
+{
+	char *eq, *name = line, *value, *p;
+	size_t n;
+
+	if (!isalpha((unsigned char)*line) && *line != '_') {
+		return 0;
+	}
+	for (p = line; isalnum((unsigned char)*p) || *p == '_'; p++) {
+	}
+	eq = p;
+	while (*eq == ' ' || *eq == '\t') {
+		eq++;
+	}
+	if (*eq != '=') {
+		return 0;
+	}
+	*p = '\0';
+	value = trim(eq + 1);
+	n = strlen(value);
+	if (n >= 2 && (value[0] == '"' || value[0] == '\'') &&
+	    value[n - 1] == value[0]) {
+		value[n - 1] = '\0';
+		value++;
+	}
+	if (strcmp(name, "SHELL") == 0) {
+		free(cv->env.shell);
+		cv->env.shell = xstrdup(value);
+	} else if (strcmp(name, "MAILTO") == 0) {
+		free(cv->env.mailto);
+		cv->env.mailto = *value != '\0' ? xstrdup(value) : NULL;
+	} else if (strcmp(name, "CRON_TZ") == 0 || strcmp(name, "TZ") == 0) {
+		free(cv->env.tz);
+		cv->env.tz = xstrdup(value);
+	} else {
+		json_object_set_new(cv->env.env, name, json_string(value));
+	}
+	return 1;
+}
+
+/*
+ * The schedule and command of an entry, or -1 with *why; the command
+ * points into line.
+ */
+static int
+entry_split(char *line, char **expr, char **command, char **why)
+{
+	char *p = line;
+	int fields, want;
+
+	want = *p == '@' ? 1 : 5;
+	for (fields = 0; fields < want; fields++) {
+		while (*p != '\0' && !isspace((unsigned char)*p)) {
+			p++;
+		}
+		if (*p == '\0') {
+			*why = xstrdup("not an entry: five time fields (or an "
+			               "@macro) and a command are needed");
+			return -1;
+		}
+		if (fields < want - 1) {
+			while (isspace((unsigned char)*p)) {
+				p++;
+			}
+		}
+	}
+	*p++ = '\0';
+	*command = trim(p);
+	*expr = line;
+	if (**command == '\0') {
+		*why = xstrdup("the entry has no command");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * cron's %: the first unescaped one starts standard input, the others are
+ * newlines in it; \% is a %. Returns the command for a shell.
+ */
+static char *
+entry_command(const char *cmd)
+{
+	char *before = xcalloc(1, strlen(cmd) + 1), *out, *q, *line;
+	const char *p = cmd, *stdin_at = NULL;
+	char **lines = NULL;
+	size_t n = 0, nlines = 0, i;
+
+	for (; *p != '\0'; p++) {
+		if (p[0] == '\\' && p[1] == '%') {
+			before[n++] = '%';
+			p++;
+		} else if (*p == '%') {
+			stdin_at = p + 1;
+			break;
+		} else {
+			before[n++] = *p;
+		}
+	}
+	if (stdin_at == NULL) {
+		return before;
+	}
+	/* The input, % by %, each line quoted for the shell. */
+	line = xcalloc(1, strlen(stdin_at) + 1);
+	for (n = 0, p = stdin_at;; p++) {
+		if (p[0] == '\\' && p[1] == '%') {
+			line[n++] = '%';
+			p++;
+			continue;
+		}
+		if (*p != '%' && *p != '\0') {
+			line[n++] = *p;
+			continue;
+		}
+		line[n] = '\0';
+		lines = xreallocarray(lines, nlines + 1, sizeof *lines);
+		lines[nlines] = xcalloc(1, strlen(line) * 4 + 3);
+		q = lines[nlines++];
+		*q++ = '\'';
+		for (i = 0; line[i] != '\0'; i++) {
+			if (line[i] == '\'') {
+				memcpy(q, "'\\''", 4);
+				q += 4;
+			} else {
+				*q++ = line[i];
+			}
+		}
+		*q++ = '\'';
+		n = 0;
+		if (*p == '\0') {
+			/* A last %: the final newline, which printf writes. */
+			if (nlines > 1 &&
+			    strcmp(lines[nlines - 1], "''") == 0) {
+				free(lines[--nlines]);
+			}
+			break;
+		}
+	}
+	out = xstrdup("printf '%s\\n'");
+	for (i = 0; i < nlines; i++) {
+		q = xasprintf("%s %s", out, lines[i]);
+		free(out);
+		free(lines[i]);
+		out = q;
+	}
+	q = xasprintf("%s | (\n%s\n)", out, before);
+	free(out);
+	free(lines);
+	free(line);
+	free(before);
+	return q;
+}
+
+/* A task name from the command's program: unique, readable, valid. */
+static char *
+entry_name(struct convert *cv, const char *cmd)
+{
+	const char *p = cmd, *word, *base;
+	char name[NAME_MAX_LEN + 1], *unique;
+	size_t n = 0, len, i;
+
+	/* Past NAME=value words and a leading cd DIR &&. */
+	for (;;) {
+		while (isspace((unsigned char)*p)) {
+			p++;
+		}
+		word = p;
+		while (*p != '\0' && !isspace((unsigned char)*p)) {
+			p++;
+		}
+		len = (size_t)(p - word);
+		if (memchr(word, '=', len) != NULL && len > 1) {
+			continue;
+		}
+		if (len == 2 && strncmp(word, "cd", 2) == 0) {
+			while (*p != '\0' && strncmp(p, "&&", 2) != 0 &&
+			    *p != ';') {
+				p++;
+			}
+			p += *p == ';' ? 1 : *p != '\0' ? 2 : 0;
+			continue;
+		}
+		break;
+	}
+	for (base = word + len; base > word && base[-1] != '/'; base--) {
+	}
+	for (i = 0; base + i < word + len && n < NAME_MAX_LEN; i++) {
+		if (isalnum((unsigned char)base[i]) || base[i] == '-' ||
+		    base[i] == '_' || (base[i] == '.' && n > 0)) {
+			name[n++] = base[i];
+		}
+	}
+	name[n] = '\0';
+	if (n == 0 || strspn(name, "0123456789") == n) {
+		strcpy(name, "job");
+	}
+	unique = xstrdup(name);
+	for (i = 2; json_object_get(cv->tasks, unique) != NULL; i++) {
+		free(unique);
+		unique = xasprintf("%s-%zu", name, i);
+	}
+	return unique;
+}
+
+/* The notifier for the current MAILTO, made once per address. */
+static const char *
+entry_mailto(struct convert *cv)
+{
+	const char *key;
+	json_t *v;
+	char *name;
+
+	json_object_foreach(cv->notifiers, key, v)
+	{
+		if (strcmp(json_string_value(json_object_get(v, "to")),
+		        cv->env.mailto) == 0) {
+			return key;
+		}
+	}
+	name = json_object_size(cv->notifiers) == 0
+	    ? xstrdup("mailto")
+	    : xasprintf("mailto-%zu", json_object_size(cv->notifiers) + 1);
+	json_object_set_new(cv->notifiers, name,
+	    json_pack("{s:s, s:s}", "type", "mail", "to", cv->env.mailto));
+	/* The key as the object keeps it, valid as long as it is. */
+	key = json_object_iter_key(json_object_iter_at(cv->notifiers, name));
+	free(name);
+	return key;
+}
+
+/*
+ * An entry (of a line, or of a commented-out line when disabled). Returns
+ * 0, or -1 with *why when it is not one.
+ */
+static int
+entry(struct convert *cv, char *line, int disabled, char **why)
+{
+	char *expr, *cmd, *name, *command;
+	struct schedule *s;
+	json_t *t;
+
+	if (entry_split(line, &expr, &cmd, why) == -1) {
+		return -1;
+	}
+	if ((s = schedule_cron(expr, why)) == NULL) {
+		return -1;
+	}
+	schedule_free(s);
+	name = entry_name(cv, cmd);
+	t = json_object();
+	if (cv->comment != NULL) {
+		json_object_set_new(t, "description", json_string(cv->comment));
+	}
+	command = entry_command(cmd);
+	json_object_set_new(t, "command", json_string(command));
+	free(command);
+	json_object_set_new(t, "schedule", json_string(expr));
+	if (cv->env.tz != NULL) {
+		json_object_set_new(t, "timezone", json_string(cv->env.tz));
+	}
+	if (cv->env.shell != NULL) {
+		json_object_set_new(
+		    t, "shell", json_pack("[s,s]", cv->env.shell, "-c"));
+	}
+	if (json_object_size(cv->env.env) > 0) {
+		json_object_set_new(t, "env", json_deep_copy(cv->env.env));
+	}
+	if (cv->env.mailto != NULL) {
+		json_object_set_new(t, "notify",
+		    json_pack("{s:[s], s:[s]}", "on", "failure", "via",
+		        entry_mailto(cv)));
+	}
+	if (disabled) {
+		json_object_set_new(t, "enabled", json_false());
+	}
+	json_object_set_new(cv->tasks, name, t);
+	free(name);
+	cv->out->ntasks++;
+	return 0;
+}
+
+static void
+comment_add(struct convert *cv, const char *text)
+{
+	char *c;
+
+	if (*text == '\0') {
+		return;
+	}
+	c = cv->comment == NULL ? xstrdup(text)
+	                        : xasprintf("%s %s", cv->comment, text);
+	free(cv->comment);
+	cv->comment = c;
+}
+
+static void
+comment_clear(struct convert *cv)
+{
+	free(cv->comment);
+	cv->comment = NULL;
+}
+
+/* A YAML scalar: JSON's double-quoted string is YAML's too. */
+static char *
+yaml_scalar(const json_t *v)
+{
+	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+}
+
+/* The YAML of the tasks and notifiers, a key a line. */
+static char *
+render(struct convert *cv, const char *source)
+{
+	const char *name, *key;
+	json_t *t, *v;
+	char *out, *tmp, *s;
+
+	out = xasprintf("# Converted from %s by twctl import-crontab.\n"
+	                "# cron mailed a job's output to MAILTO; here a "
+	                "mail is sent when a job\n"
+	                "# fails, and every run's output is kept: twctl logs "
+	                "TASK.\n",
+	    source);
+	if (json_object_size(cv->notifiers) > 0) {
+		tmp = xasprintf("%snotifiers:\n", out);
+		free(out);
+		out = tmp;
+		json_object_foreach(cv->notifiers, name, v)
+		{
+			s = yaml_scalar(json_object_get(v, "to"));
+			tmp = xasprintf(
+			    "%s  %s: {type: mail, to: %s}\n", out, name, s);
+			free(s);
+			free(out);
+			out = tmp;
+		}
+	}
+	tmp = xasprintf(
+	    "%stasks:%s\n", out, json_object_size(cv->tasks) == 0 ? " {}" : "");
+	free(out);
+	out = tmp;
+	json_object_foreach(cv->tasks, name, t)
+	{
+		tmp = xasprintf("%s  %s:\n", out, name);
+		free(out);
+		out = tmp;
+		json_object_foreach(t, key, v)
+		{
+			s = yaml_scalar(v);
+			tmp = xasprintf("%s    %s: %s\n", out, key, s);
+			free(s);
+			free(out);
+			out = tmp;
+		}
+	}
+	return out;
+}
+
+void
+crontab_convert(
+    const char *text, const char *source, struct crontab_result *out)
+{
+	struct convert cv;
+	char *copy = xstrdup(text), *line, *next, *body, *entry_copy;
+	char *why = NULL;
+	size_t lineno = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&cv, 0, sizeof cv);
+	cv.out = out;
+	cv.env.env = json_object();
+	cv.tasks = json_object();
+	cv.notifiers = json_object();
+	for (line = copy; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL) {
+			*next++ = '\0';
+		}
+		body = trim(line);
+		if (*body == '\0') {
+			comment_clear(&cv); /* a blank line ends a comment */
+			continue;
+		}
+		if (*body == '#') {
+			body = trim(body + 1);
+			/* A commented-out entry is kept, disabled. */
+			entry_copy = xstrdup(body);
+			if ((isdigit((unsigned char)*body) || *body == '*' ||
+			        *body == '@') &&
+			    entry(&cv, entry_copy, 1, &why) == 0) {
+				comment_clear(&cv);
+			} else {
+				comment_add(&cv, body);
+			}
+			free(why);
+			why = NULL;
+			free(entry_copy);
+			continue;
+		}
+		if (env_line(&cv, body)) {
+			continue;
+		}
+		if (entry(&cv, body, 0, &why) == -1) {
+			problem(&cv, lineno, "%s", why);
+			free(why);
+			why = NULL;
+		}
+		comment_clear(&cv);
+	}
+	out->yaml = render(&cv, source);
+	comment_clear(&cv);
+	free(cv.env.shell);
+	free(cv.env.mailto);
+	free(cv.env.tz);
+	json_decref(cv.env.env);
+	json_decref(cv.tasks);
+	json_decref(cv.notifiers);
+	free(copy);
+}
+
+void
+crontab_result_release(struct crontab_result *r)
+{
+	size_t i;
+
+	free(r->yaml);
+	for (i = 0; i < r->nproblems; i++) {
+		free(r->problems[i]);
+	}
+	free(r->problems);
+	memset(r, 0, sizeof *r);
+}

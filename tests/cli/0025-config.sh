@@ -1,0 +1,150 @@
+# The tasks file: twctl check against a corpus of broken files (each with
+# its expected errors), owner and mode checks, includes, twctl reload with
+# its diff and --dry-run, reload when the file changes, a broken reload
+# that keeps the schedule, twctl edit with a fake editor, twctl init, and
+# twctl import-crontab on a corpus that twd then loads.
+. "$(dirname "$0")/lib.sh"
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+# The corpus: each file's errors, positions included, as recorded.
+cp -r "$here/config" "$T/corpus"
+chmod -R go-w "$T/corpus"
+for f in "$T"/corpus/*.yaml; do
+	set +e
+	"$TWCTL" check "$f" >"$T/out" 2>&1
+	rc=$?
+	set -e
+	[ "$rc" = 1 ] || fail "$f: check exited $rc"
+	sed "s|$T/corpus/||g" "$T/out" >"$T/got"
+	diff -u "${f%.yaml}.err" "$T/got" >&2 || fail "$(basename "$f"): errors differ"
+done
+expect_rc 1 twctl check --json "$T/corpus/unknown-field.yaml"
+[ "$(jget 'd[1]["line"], d[1]["column"], d[1]["message"]' <"$T/out")" = \
+	"(4, 5, \"unknown field 'schedul' (did you mean 'schedule'?)\")" ] || fail "json: $(cat "$T/out")"
+
+# A file others may write is refused, with the fix.
+printf 'tasks:\n  a: {command: "true"}\n' >"$T/open.yaml"
+chmod 666 "$T/open.yaml"
+expect_rc 1 twctl check "$T/open.yaml"
+expect_contains "$(cat "$T/err")" "may be written by anyone (mode 666), so it could make you run anything; run: chmod go-w '$T/open.yaml'"
+chmod 600 "$T/open.yaml"
+expect_rc 0 twctl check "$T/open.yaml"
+expect_contains "$(cat "$T/out")" "1 task OK; none is scheduled"
+
+# Includes: tasks from tasks.d, errors name their file.
+mkdir "$T/tasks.d"
+tasks <<'YAML'
+include: [tasks.d/*.yaml]
+tasks:
+  a: {command: "true", every: 1h}
+  b: {command: "true", schedule: "0 3 * * *"}
+YAML
+printf 'tasks:\n  c: {command: "true", every: 2h, after: [a]}\n' >"$T/tasks.d/more.yaml"
+expect_rc 0 twctl check
+expect_contains "$(cat "$T/out")" "3 tasks OK; next: a at"
+# Reloads by hand first: a daemon that does not watch the file.
+start_twd --no-watch
+[ "$(twctl list -q | tr '\n' ' ')" = "a b c " ] || fail "list: $(twctl list -q)"
+before=$(twctl --json list | jget '[t["next_run"] for t in d if t["name"] == "c"][0]')
+
+# reload --dry-run says what would change and changes nothing.
+cat >"$TW_CONFIG" <<'YAML'
+include: [tasks.d/*.yaml]
+tasks:
+  a: {command: "true", every: 2h, timeout: 5m}
+  d: {command: "true", schedule: "0 4 * * *"}
+YAML
+expect_rc 0 twctl reload --dry-run
+expect_contains "$(cat "$T/out")" "+ d (next: "
+expect_contains "$(cat "$T/out")" "- b"
+expect_contains "$(cat "$T/out")" "~ a: schedule, timeout (next: "
+expect_contains "$(cat "$T/out")" " -> "
+expect_contains "$(cat "$T/out")" "(dry run: nothing was changed)"
+[ "$(twctl list -q | tr '\n' ' ')" = "a b c " ] || fail "a dry run changed: $(twctl list -q)"
+expect_rc 0 twctl reload
+expect_contains "$(cat "$T/out")" "~ a: schedule, timeout"
+[ "$(twctl list -q | tr '\n' ' ')" = "a c d " ] || fail "reload: $(twctl list -q)"
+# c, from the include, kept its state and next fire.
+[ "$(twctl --json list | jget '[t["next_run"] for t in d if t["name"] == "c"][0]')" = "$before" ] ||
+	fail "c's next fire moved"
+expect_rc 0 twctl reload
+expect_contains "$(cat "$T/out")" "no changes"
+
+# A broken file: reload says why and exits 1; the schedule goes on; status
+# shows it until a good file comes.
+cp "$TW_CONFIG" "$T/good.yaml"
+printf 'tasks:\n  a: {comand: x}\n' >"$TW_CONFIG"
+expect_rc 1 twctl reload
+expect_contains "$(cat "$T/err")" "1 error in the tasks file; nothing changed"
+expect_contains "$(cat "$T/err")" "tasks.yaml:2:7: unknown field 'comand' (did you mean 'command'?)"
+expect_contains "$(twctl status)" "NOT RELOADED: 1 error"
+expect_contains "$(twctl status)" "tasks.yaml:2:7: unknown field 'comand'"
+[ "$(twctl list -q | tr '\n' ' ')" = "a c d " ] || fail "the schedule changed: $(twctl list -q)"
+cp "$T/good.yaml" "$TW_CONFIG"
+expect_rc 0 twctl reload
+case $(twctl status) in *"NOT RELOADED"*) fail "status still shows the error" ;; esac
+twctl shutdown >/dev/null
+
+# A watching daemon reloads when the file or an included one changes,
+# also when an editor writes a new file and renames it over.
+start_twd
+printf 'tasks:\n  a: {command: "true", every: 2h}\n  e: {command: "true"}\n' >"$T/next.yaml"
+mv "$T/next.yaml" "$TW_CONFIG.new"
+printf 'include: [tasks.d/*.yaml]\n' | cat - "$TW_CONFIG.new" >"$TW_CONFIG.tmp"
+rm "$TW_CONFIG.new"
+mv "$TW_CONFIG.tmp" "$TW_CONFIG"
+wait_until "the reload of a renamed file" sh -c "'$TWCTL' list -q | grep -q '^e$'"
+grep -q "reloaded .* (the tasks file changed)" "$T/twd.log" || fail "no reload logged"
+printf 'tasks:\n  c: {command: "true", every: 2h}\n  f: {command: "true"}\n' >"$T/tasks.d/more.yaml"
+wait_until "the reload of an included file" sh -c "'$TWCTL' list -q | grep -q '^f$'"
+# A broken file changes nothing; the status says so.
+printf 'tasks:\n  a: {comand: x}\n' >"$TW_CONFIG"
+wait_until "the failed reload in status" sh -c "'$TWCTL' status | grep -q 'NOT RELOADED'"
+[ "$(twctl list -q | tr '\n' ' ')" = "a c e f " ] || fail "the schedule changed: $(twctl list -q)"
+
+# twctl edit: a broken edit is shown and edited again, then installed.
+cat >"$T/editor" <<'EOF'
+#!/bin/sh
+n=$(cat "$EDITS/count" 2>/dev/null || echo 0)
+n=$((n + 1))
+echo "$n" >"$EDITS/count"
+sh "$EDITS/edit$n" "$1"
+EOF
+chmod +x "$T/editor"
+mkdir "$T/edits"
+echo 'printf "tasks:\n  x: {comand: 1}\n" >"$1"' >"$T/edits/edit1"
+echo 'printf "tasks:\n  x: {command: \"true\", every: 1h}\n" >"$1"' >"$T/edits/edit2"
+export EDITS="$T/edits" EDITOR="$T/editor"
+unset VISUAL
+echo e | twctl edit >"$T/out" 2>"$T/err" || fail "edit: $(cat "$T/err")"
+expect_contains "$(cat "$T/err")" "unknown field 'comand' (did you mean 'command'?)"
+expect_contains "$(cat "$T/err")" "What now? (e)dit again, (d)iscard the changes"
+expect_contains "$(cat "$T/out")" "installed $TW_CONFIG"
+expect_contains "$(cat "$T/out")" "+ x (next: "
+[ "$(twctl list -q | tr '\n' ' ')" = "x " ] || fail "edit not loaded: $(twctl list -q)"
+[ ! -e "$T"/.tasks.yaml.edit-* ] || fail "the copy was left behind"
+# A broken edit discarded leaves the file as it was.
+echo 0 >"$T/edits/count"
+cp "$T/tasks.yaml" "$T/kept.yaml"
+echo d | twctl edit >"$T/out" 2>"$T/err" && fail "a discarded edit exited 0"
+expect_contains "$(cat "$T/err")" "discarded; $TW_CONFIG is as it was"
+cmp "$T/tasks.yaml" "$T/kept.yaml" || fail "a discarded edit changed the file"
+
+# twctl init writes a template that checks, and never over a file.
+expect_rc 0 twctl init "$T/new/tasks.yaml"
+expect_rc 0 twctl check "$T/new/tasks.yaml"
+expect_rc 1 twctl init "$T/new/tasks.yaml"
+expect_contains "$(cat "$T/err")" "File exists (change it with twctl edit)"
+
+# import-crontab: the corpus as recorded, and twd loads what it makes.
+(cd "$here/crontab" && "$TWCTL" import-crontab corpus.crontab) >"$T/imported.yaml" 2>"$T/err" &&
+	fail "import did not report the lines it could not convert"
+diff -u "$here/crontab/corpus.yaml" "$T/imported.yaml" >&2 || fail "import differs"
+diff -u "$here/crontab/corpus.err" "$T/err" >&2 || fail "import messages differ"
+cp "$T/imported.yaml" "$TW_CONFIG"
+expect_rc 0 twctl reload
+expect_contains "$(cat "$T/out")" "+ rsync"
+[ "$(twctl --json show old-job | jget 'd["state"]')" = disabled ] || fail "old-job not disabled"
+expect_contains "$(twctl show rsync)" "Nightly backup of the documents."
+expect_rc 0 twctl import-crontab - </dev/null
+expect_contains "$(cat "$T/out")" "tasks: {}"
