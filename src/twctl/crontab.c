@@ -27,9 +27,10 @@ struct cron_env {
 struct convert {
 	struct crontab_result *out;
 	struct cron_env env;
-	json_t *tasks;     /* name -> task, in order */
-	json_t *notifiers; /* name -> notifier */
-	char *comment;     /* the comment lines just above an entry */
+	json_t *tasks;       /* name -> task, in order */
+	json_t *notifiers;   /* name -> notifier */
+	const json_t *taken; /* names in use already, or NULL */
+	char *comment;       /* the comment lines just above an entry */
 };
 
 static void
@@ -259,7 +260,9 @@ entry_name(struct convert *cv, const char *cmd)
 		strcpy(name, "job");
 	}
 	unique = xstrdup(name);
-	for (i = 2; json_object_get(cv->tasks, unique) != NULL; i++) {
+	for (i = 2; json_object_get(cv->tasks, unique) != NULL ||
+	     json_object_get(cv->taken, unique) != NULL;
+	     i++) {
 		free(unique);
 		unique = xasprintf("%s-%zu", name, i);
 	}
@@ -281,9 +284,13 @@ entry_mailto(struct convert *cv)
 			return key;
 		}
 	}
-	name = json_object_size(cv->notifiers) == 0
-	    ? xstrdup("mailto")
-	    : xasprintf("mailto-%zu", json_object_size(cv->notifiers) + 1);
+	name = xstrdup("mailto");
+	for (size_t i = 2; json_object_get(cv->notifiers, name) != NULL ||
+	     json_object_get(cv->taken, name) != NULL;
+	     i++) {
+		free(name);
+		name = xasprintf("mailto-%zu", i);
+	}
 	json_object_set_new(cv->notifiers, name,
 	    json_pack("{s:s, s:s}", "type", "mail", "to", cv->env.mailto));
 	/* The key as the object keeps it, valid as long as it is. */
@@ -371,58 +378,72 @@ yaml_scalar(const json_t *v)
 	return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 }
 
-/* The YAML of the tasks and notifiers, a key a line. */
-static char *
-render(struct convert *cv, const char *source)
+/* Append a formatted line to *out. */
+static void
+append(char **out, const char *fmt, const char *a, const char *b)
+{
+	char *line = xasprintf(fmt, a, b), *tmp;
+
+	tmp = xasprintf("%s%s", *out, line);
+	free(*out);
+	free(line);
+	*out = tmp;
+}
+
+/* The lines under tasks: and notifiers:, indented by two. */
+static void
+render(struct convert *cv, struct crontab_result *out)
 {
 	const char *name, *key;
 	json_t *t, *v;
-	char *out, *tmp, *s;
+	char *s, *field;
 
-	out = xasprintf("# Converted from %s by twctl import-crontab.\n"
-	                "# cron mailed a job's output to MAILTO; here a "
-	                "mail is sent when a job\n"
-	                "# fails, and every run's output is kept: twctl logs "
-	                "TASK.\n",
-	    source);
-	if (json_object_size(cv->notifiers) > 0) {
-		tmp = xasprintf("%snotifiers:\n", out);
-		free(out);
-		out = tmp;
-		json_object_foreach(cv->notifiers, name, v)
-		{
-			s = yaml_scalar(json_object_get(v, "to"));
-			tmp = xasprintf(
-			    "%s  %s: {type: mail, to: %s}\n", out, name, s);
-			free(s);
-			free(out);
-			out = tmp;
-		}
+	out->notifiers_yaml = xstrdup("");
+	json_object_foreach(cv->notifiers, name, v)
+	{
+		s = yaml_scalar(json_object_get(v, "to"));
+		append(&out->notifiers_yaml, "  %s: {type: mail, to: %s}\n",
+		    name, s);
+		free(s);
 	}
-	tmp = xasprintf(
-	    "%stasks:%s\n", out, json_object_size(cv->tasks) == 0 ? " {}" : "");
-	free(out);
-	out = tmp;
+	out->tasks_yaml = xstrdup("");
 	json_object_foreach(cv->tasks, name, t)
 	{
-		tmp = xasprintf("%s  %s:\n", out, name);
-		free(out);
-		out = tmp;
+		append(&out->tasks_yaml, "  %s:%s\n", name, "");
 		json_object_foreach(t, key, v)
 		{
 			s = yaml_scalar(v);
-			tmp = xasprintf("%s    %s: %s\n", out, key, s);
+			field = xasprintf("    %s: ", key);
+			append(&out->tasks_yaml, "%s%s\n", field, s);
+			free(field);
 			free(s);
-			free(out);
-			out = tmp;
 		}
 	}
-	return out;
+}
+
+/* A whole tasks file of them. */
+static char *
+render_file(const struct crontab_result *out, const char *source)
+{
+	char *yaml;
+
+	yaml = xasprintf("# Converted from %s by twctl import-crontab.\n"
+	                 "# cron mailed a job's output to MAILTO; here a "
+	                 "mail is sent when a job\n"
+	                 "# fails, and every run's output is kept: twctl logs "
+	                 "TASK.\n",
+	    source);
+	if (*out->notifiers_yaml != '\0') {
+		append(&yaml, "notifiers:\n%s%s", out->notifiers_yaml, "");
+	}
+	append(&yaml, "tasks:%s\n%s", *out->tasks_yaml == '\0' ? " {}" : "",
+	    out->tasks_yaml);
+	return yaml;
 }
 
 void
-crontab_convert(
-    const char *text, const char *source, struct crontab_result *out)
+crontab_convert(const char *text, const char *source, const json_t *taken,
+    struct crontab_result *out)
 {
 	struct convert cv;
 	char *copy = xstrdup(text), *line, *next, *body, *entry_copy;
@@ -432,6 +453,7 @@ crontab_convert(
 	memset(out, 0, sizeof *out);
 	memset(&cv, 0, sizeof cv);
 	cv.out = out;
+	cv.taken = taken;
 	cv.env.env = json_object();
 	cv.tasks = json_object();
 	cv.notifiers = json_object();
@@ -471,7 +493,8 @@ crontab_convert(
 		}
 		comment_clear(&cv);
 	}
-	out->yaml = render(&cv, source);
+	render(&cv, out);
+	out->yaml = render_file(out, source);
 	comment_clear(&cv);
 	free(cv.env.shell);
 	free(cv.env.mailto);
@@ -488,6 +511,8 @@ crontab_result_release(struct crontab_result *r)
 	size_t i;
 
 	free(r->yaml);
+	free(r->tasks_yaml);
+	free(r->notifiers_yaml);
 	for (i = 0; i < r->nproblems; i++) {
 		free(r->problems[i]);
 	}

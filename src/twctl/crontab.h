@@ -6,18 +6,25 @@
 #ifndef TW_CRONTAB_H
 #define TW_CRONTAB_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 struct crontab_result {
-	char *yaml;      /* notifiers: (for MAILTO) and tasks: */
-	size_t ntasks;   /* entries converted, disabled ones included */
-	char **problems; /* "line N: why", for what was not converted */
+	char *yaml;           /* notifiers: (for MAILTO) and tasks: */
+	char *tasks_yaml;     /* the lines under tasks:, indented by two */
+	char *notifiers_yaml; /* the lines under notifiers: */
+	size_t ntasks;        /* entries converted, disabled ones included */
+	char **problems;      /* "line N: why", for what was not converted */
 	size_t nproblems;
 };
 
-/* Convert text; source names it in the YAML's first comment. */
-void crontab_convert(
-    const char *text, const char *source, struct crontab_result *out);
+/*
+ * Convert text; source names it in the YAML's first comment. Names in
+ * taken (an object's keys; may be NULL) are not given to new tasks or
+ * notifiers.
+ */
+void crontab_convert(const char *text, const char *source, const json_t *taken,
+    struct crontab_result *out);
 void crontab_result_release(struct crontab_result *);
 
 #endif

@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <glob.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -2470,6 +2472,28 @@ error_cmp(const void *a, const void *b)
 }
 
 /*
+ * Whether gid is the user's own group, with nobody else in it (a user
+ * private group, as Debian and Ubuntu make them; umask 002 goes with it).
+ */
+static int
+config_private_group(gid_t gid)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	const struct group *gr = getgrgid(gid);
+	char **m;
+
+	if (pw == NULL || gr == NULL || gid != pw->pw_gid) {
+		return 0;
+	}
+	for (m = gr->gr_mem; *m != NULL; m++) {
+		if (strcmp(*m, pw->pw_name) != 0) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/*
  * A tasks file says what runs as the user: like cron and ssh, refuse one
  * that someone else owns or may write.
  */
@@ -2491,7 +2515,8 @@ config_check_owner(FILE *fp, const char *path, struct config_errors *errs)
 		        (unsigned)getuid(), path));
 		return -1;
 	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+	if ((st.st_mode & S_IWOTH) ||
+	    ((st.st_mode & S_IWGRP) && !config_private_group(st.st_gid))) {
 		errors_add(errs, path, 0, 0,
 		    xasprintf("may be written by %s (mode %03o), so it could "
 		              "make you run anything; run: chmod go-w '%s'",

@@ -148,3 +148,33 @@ expect_contains "$(cat "$T/out")" "+ rsync"
 expect_contains "$(twctl show rsync)" "Nightly backup of the documents."
 expect_rc 0 twctl import-crontab - </dev/null
 expect_contains "$(cat "$T/out")" "tasks: {}"
+
+# --merge adds them to the tasks file, names kept apart from its own,
+# checked before it is installed, and the daemon takes them.
+cat >"$TW_CONFIG" <<'YAML'
+notifiers:
+    desk: {type: desktop}
+
+tasks:
+    rsync: {command: "true"}
+    other: {command: "true"}
+
+defaults:
+    timeout: 1h
+YAML
+twctl reload >/dev/null
+(cd "$here/crontab" && "$TWCTL" import-crontab --merge corpus.crontab) >"$T/out" 2>"$T/err" &&
+	fail "merge did not report the lines it could not convert"
+expect_contains "$(cat "$T/out")" "added 11 tasks to $TW_CONFIG"
+expect_contains "$(cat "$T/out")" "+ rsync-2"
+expect_rc 0 twctl check
+expect_contains "$(cat "$T/out")" "13 tasks OK"
+[ "$(twctl --json show rsync-2 | jget 'd["definition"]["description"]')" = "Nightly backup of the documents." ] ||
+	fail "rsync-2: $(twctl show rsync-2)"
+[ "$(twctl --json show rsync | jget 'd["definition"]["command"]')" = true ] || fail "rsync was changed"
+# A flow-style tasks: cannot take lines; the file is left as it was.
+printf 'tasks: {a: {command: "true"}}\n' >"$TW_CONFIG"
+cp "$TW_CONFIG" "$T/flow.yaml"
+expect_rc 1 twctl import-crontab --merge "$here/crontab/corpus.crontab"
+expect_contains "$(cat "$T/err")" "writes tasks: in flow style"
+cmp "$TW_CONFIG" "$T/flow.yaml" || fail "a refused merge changed the file"
