@@ -18,6 +18,8 @@ SAN	?=
 PKGS	 = yaml-0.1 sqlite3 libevent_core jansson
 # Only the daemon sends notifications; twctl stays small.
 TWD_PKGS = libnotify libcurl
+# Only twctl dash draws on a terminal.
+TWCTL_PKGS = ncursesw
 TEST_PKGS = cmocka
 
 WARNINGS = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
@@ -26,6 +28,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 TWD_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TWD_PKGS) 2>/dev/null)
 TWD_LIBS   := $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs $(TWD_PKGS) 2>/dev/null)
+TWCTL_LIBS := $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs $(TWCTL_PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN) -MMD -MP \
@@ -42,12 +45,12 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c 
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c
 TWD_SRCS    = src/twd/twd.c
-TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-cron.c src/twctl/cmd-edit.c src/twctl/cmd-import.c src/twctl/crontab.c \
+TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-reload.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
-UNIT_TESTS  = alarm catchup config cron duration history job logfmt notify proto runq schedule suggest \
+UNIT_TESTS  = alarm catchup config cron dash duration history job logfmt notify proto runq schedule suggest \
 	      timefmt tz
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -66,7 +69,7 @@ MANPAGES = man/twd.1 man/twctl.1 man/taskweaver.5 man/taskweaver-ipc.7
 DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
 	       mandoc python3 python3-croniter clang-format tzdata \
-	       libnotify-dev libcurl4-openssl-dev dbus-daemon
+	       libnotify-dev libcurl4-openssl-dev dbus-daemon libncurses-dev
 
 .SECONDARY:
 
@@ -107,7 +110,7 @@ $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
     $(BUILD)/src/twctl/cmd-import.o: ALL_CFLAGS += -Isrc/twd
 
 $(TWCTL): $(call obj,$(TWCTL_SRCS)) $(TWCTL_TWD_OBJS) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWCTL_LIBS)
 
 $(BUILD)/bench/%.o: tests/bench/%.c
 	@mkdir -p $(dir $@)
@@ -127,6 +130,12 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/tmpdir.o \
     $(TWD_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWD_LIBS) $(TEST_LIBS)
 
+# The dashboard's view model is twctl's.
+$(BUILD)/tests/test_dash.o: ALL_CFLAGS += -Isrc/twctl
+$(BUILD)/tests/test_dash: $(BUILD)/tests/test_dash.o $(BUILD)/tests/tmpdir.o \
+    $(call obj,src/twctl/dash-model.c src/twctl/output.c) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
 deps:
 	@missing=""; \
 	if command -v dpkg-query >/dev/null 2>&1; then \
@@ -141,7 +150,8 @@ deps:
 			DEBIAN_FRONTEND=noninteractive $$sudo apt-get install \
 			    -y -qq --no-install-recommends $$missing; \
 		fi; \
-	elif ! $(PKG_CONFIG) --exists $(PKGS) $(TWD_PKGS) $(TEST_PKGS); then \
+	elif ! $(PKG_CONFIG) --exists $(PKGS) $(TWD_PKGS) $(TWCTL_PKGS) \
+	    $(TEST_PKGS); then \
 		echo "deps: not a Debian system; install the equivalents of:"; \
 		echo "  $(DEB_PACKAGES)"; \
 		exit 1; \
@@ -183,12 +193,13 @@ check-san:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@rm -rf $(BUILD)/demo && mkdir -m 700 -p $(BUILD)/demo
-	@echo "demo: twd on examples/tasks.yaml; state and socket in $(BUILD)/demo"
-	@echo "demo: from a second terminal in this directory, try:"
-	@echo "    ./$(TWCTL) --socket $(BUILD)/demo/twd.sock status"
-	@echo "demo: Ctrl-C stops it"
-	@exec ./$(TWD) --foreground --config examples/tasks.yaml \
-	    --state-dir $(BUILD)/demo --socket $(BUILD)/demo/twd.sock --grace 5s
+	@install -m 600 examples/tasks.yaml $(BUILD)/demo/tasks.yaml
+	@./$(TWD) --config $(BUILD)/demo/tasks.yaml --state-dir $(BUILD)/demo \
+	    --socket $(BUILD)/demo/twd.sock --grace 5s
+	@echo "demo: twd runs examples/tasks.yaml; its state and socket are in $(BUILD)/demo"
+	@echo "demo: the dashboard opens; q quits it and stops the demo"
+	@./$(TWCTL) --socket $(BUILD)/demo/twd.sock dash; \
+	    ./$(TWCTL) --socket $(BUILD)/demo/twd.sock shutdown >/dev/null
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

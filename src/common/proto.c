@@ -225,6 +225,12 @@ static const char *const proto_event_names[PROTO_EV_COUNT] = {
 	[PROTO_EV_RUN_FINISHED] = "run.finished",
 	[PROTO_EV_RUN_OUTPUT] = "run.output",
 	[PROTO_EV_NOTIFY_RESULT] = "notify.result",
+	[PROTO_EV_RUN_QUEUED] = "run.queued",
+	[PROTO_EV_RUN_SKIPPED] = "run.skipped",
+	[PROTO_EV_TASK_CHANGED] = "task.changed",
+	[PROTO_EV_CONFIG_RELOADED] = "config.reloaded",
+	[PROTO_EV_CONFIG_ERROR] = "config.error",
+	[PROTO_EV_DAEMON_STOPPING] = "daemon.stopping",
 };
 
 const char *

@@ -214,6 +214,19 @@ conn_read_event(struct conn *c, char **cause)
 	return msg;
 }
 
+int
+conn_fd(const struct conn *c)
+{
+	return c->fd;
+}
+
+int
+conn_event_ready(const struct conn *c)
+{
+	return json_array_size(c->pending) > 0 ||
+	    memchr(c->buf, '\n', c->len) != NULL;
+}
+
 void
 conn_wait_close(struct conn *c)
 {

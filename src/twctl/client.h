@@ -35,6 +35,10 @@ int conn_call(struct conn *, const char *cmd, json_t *args,
  * Returns it (caller owns), or NULL with *cause.
  */
 json_t *conn_read_event(struct conn *, char **cause);
+/* The socket, for poll(2). */
+int conn_fd(const struct conn *);
+/* Whether conn_read_event has an event without reading the socket. */
+int conn_event_ready(const struct conn *);
 /* Wait until the daemon hangs up (as it does when it exits). */
 void conn_wait_close(struct conn *);
 

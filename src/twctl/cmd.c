@@ -20,7 +20,9 @@
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
 	&cmd_cron_entry,
+	&cmd_dash_entry,
 	&cmd_edit_entry,
+	&cmd_events_entry,
 	&cmd_help_entry,
 	&cmd_import_entry,
 	&cmd_init_entry,

@@ -74,7 +74,9 @@ int cmd_call(
 
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_cron_entry;
+extern const struct cmd_entry cmd_dash_entry;
 extern const struct cmd_entry cmd_edit_entry;
+extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_import_entry;
 extern const struct cmd_entry cmd_init_entry;

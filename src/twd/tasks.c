@@ -98,6 +98,18 @@ random_below(int64_t n)
 	return (int64_t)(r % (uint64_t)n);
 }
 
+/* Tell subscribers the task's state or next fire is new. */
+static void
+task_changed(struct task *t)
+{
+	if (t->own ||
+	    !twd_wants(t->twd, PROTO_EV_TASK_CHANGED, t->def->name, 0)) {
+		return;
+	}
+	twd_publish(
+	    t->twd, PROTO_EV_TASK_CHANGED, t->def->name, 0, 0, task_json(t));
+}
+
 /* Compute the next fire after the last and set the alarm for it. */
 static void
 task_schedule(struct task *t)
@@ -148,6 +160,7 @@ task_schedule(struct task *t)
 	}
 	t->next_ms = t->fire.at_ms + t->delay_ms;
 	alarm_schedule(t->twd->alarms, &t->alarm, t->next_ms);
+	task_changed(t);
 }
 
 /* A fire of t is due: run it (unless the last run still goes), reschedule. */
@@ -942,6 +955,10 @@ run_ended(struct twd *twd, const struct run_record *r)
 	struct active_run *ar, *next;
 	char what[64];
 
+	if (r->status == RUN_SKIPPED) {
+		tasks_publish_run(
+		    twd, PROTO_EV_RUN_SKIPPED, (struct run_record *)r);
+	}
 	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, (struct run_record *)r);
 	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
 		next = TAILQ_NEXT(ar, entry);
@@ -1046,6 +1063,7 @@ run_record_queue(
 	run_queue(twd, t, ar);
 	task_set_last(t, r);
 	t->last_queued_ms = r->started_ms;
+	tasks_publish_run(twd, PROTO_EV_RUN_QUEUED, r);
 	return r->id;
 }
 
@@ -1853,6 +1871,7 @@ tasks_pause(struct twd *twd, struct task *t, int paused, char **cause)
 		    paused ? "paused" : "resumed");
 	}
 	t->paused = paused;
+	task_changed(t);
 	if (!paused) {
 		tasks_dispatch(twd);
 	}
@@ -2207,6 +2226,10 @@ task_json(const struct task *t)
 	json_object_set_new(o, "running", json_integer(t->running));
 	json_object_set_new(o, "queued", json_integer(t->queued));
 	json_object_set_new(o, "paused", json_boolean(t->paused));
+	json_object_set_new(o, "timeout",
+	    t->def->timeout_ms > 0
+	        ? json_real((double)t->def->timeout_ms / 1000)
+	        : json_null());
 	if (t->def->after != NULL) {
 		json_object_set_new(o, "after", strv_json(t->def->after));
 		waiting = json_array();

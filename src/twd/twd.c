@@ -142,6 +142,11 @@ twd_stop(struct twd *twd, const char *why)
 	}
 	twd->stopping = 1;
 	tasks_halt(twd);
+	if (twd_wants(twd, PROTO_EV_DAEMON_STOPPING, NULL, 0)) {
+		twd_publish(twd, PROTO_EV_DAEMON_STOPPING, NULL, 0, 0,
+		    json_pack("{s:s, s:I, s:f}", "why", why, "running",
+		        (json_int_t)n, "grace", (double)twd->grace_ms / 1000));
+	}
 	if (n == 0) {
 		log_info("stopping (%s)", why);
 		event_base_loopexit(twd->base, NULL);
@@ -203,6 +208,11 @@ twd_reload(struct twd *twd, int dry_run, const char *why, char **cause)
 			    d->nnotify_via,
 			    notify_config_error_json(twd->config_path, lines));
 		}
+		if (twd_wants(twd, PROTO_EV_CONFIG_ERROR, NULL, 0)) {
+			twd_publish(twd, PROTO_EV_CONFIG_ERROR, NULL, 0, 0,
+			    json_pack("{s:s, s:O}", "file", twd->config_path,
+			        "errors", lines));
+		}
 		json_decref(twd->config_errors);
 		twd->config_errors = lines;
 		return NULL;
@@ -223,6 +233,10 @@ twd_reload(struct twd *twd, int dry_run, const char *why, char **cause)
 	    json_array_size(json_object_get(summary, "changed")));
 	json_decref(summary);
 	twd_watch(twd); /* the files it includes may be others now */
+	if (twd_wants(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0)) {
+		twd_publish(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0, 0,
+		    json_deep_copy(diff));
+	}
 	return diff;
 }
 

@@ -3,9 +3,12 @@
 examples=$(cd "$(dirname "$0")/../../examples" && pwd)
 
 expect_rc 0 twctl check "$examples/tasks.yaml"
-expect_contains "$(cat "$T/out")" "5 tasks OK; next: "
+expect_contains "$(cat "$T/out")" "8 tasks OK; next: "
 start_twd --config "$examples/tasks.yaml"
-[ "$(twctl --json status | jget 'd["tasks"]')" = 5 ] || fail "$(twctl status)"
+[ "$(twctl --json status | jget 'd["tasks"]')" = 8 ] || fail "$(twctl status)"
+# The chain: fetch, then build, then publish.
+twctl run fetch >/dev/null
+wait_until "publish, after build, after fetch" run_status_is publish ok
 twctl run disk-report >/dev/null
 wait_until "disk-report to finish" run_status_is disk-report ok
 wait_until "quarter to fire on its own" run_status_is quarter ok

@@ -69,7 +69,7 @@ s.connect(sys.argv[1])
 f = s.makefile("rb")
 s.sendall(b'{"id": 1, "cmd": "subscribe", "args": {"events": ["run.*"], "task": "latin1"}}\n')
 r = json.loads(f.readline())
-assert r["ok"] and r["data"]["events"] == ["run.started", "run.finished", "run.output"], r
+assert r["ok"] and r["data"]["events"] == ["run.started", "run.finished", "run.output", "run.queued", "run.skipped"], r
 subprocess.run([sys.argv[2], "run", "latin1"], check=True, stdout=subprocess.DEVNULL)
 while True:
     e = json.loads(f.readline())
@@ -81,7 +81,8 @@ while True:
     if e["event"] == "run.finished":
         break
 PY
-[ "$(cat "$T/events")" = "run.started latin1 running 1
+[ "$(cat "$T/events")" = "run.queued latin1 queued 1
+run.started latin1 running 1
 run.output latin1 1 stdout caf� True
 run.finished latin1 ok 1" ] || fail "events: $(cat "$T/events")"
 [ "$(twctl logs latin1 | od -An -c | tr -s ' ')" = " c a f 351 \n" ] || fail "latin1 log: $(twctl logs latin1 | od -c)"
@@ -95,13 +96,13 @@ import json, socket, sys
 s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])
 f = s.makefile("rb")
-for args in ({"events": ["task.*"]}, {}, {"events": ["run.*"], "task": "nope"},
+for args in ({"events": ["tusk.*"]}, {}, {"events": ["run.*"], "task": "nope"},
              {"events": ["run.*"], "run": 999}):
     s.sendall(json.dumps({"id": 1, "cmd": "subscribe", "args": args}).encode() + b"\n")
     r = json.loads(f.readline())
     print(r["error"]["code"], r["error"]["message"])
 PY
-expect_contains "$(cat "$T/refused")" "bad_request no event matches 'task.*'"
+expect_contains "$(cat "$T/refused")" "bad_request no event matches 'tusk.*'"
 expect_contains "$(cat "$T/refused")" "bad_request argument 'events' must be an array"
 expect_contains "$(cat "$T/refused")" "not_found no task named 'nope'"
 expect_contains "$(cat "$T/refused")" "not_found no run 999"

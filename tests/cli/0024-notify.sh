@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 helpers=""
-trap 'rc=$?; [ -z "$helpers" ] || kill $helpers 2>/dev/null; (exit $rc); cleanup' EXIT
+trap 'rc=$?; [ -z "$helpers" ] || kill $helpers 2>/dev/null || true; (exit $rc); cleanup' EXIT
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 # A sendmail that keeps each message it is given.

@@ -227,10 +227,11 @@ test_proto_event_patterns_name_sets_of_events(void **state)
 	(void)state;
 	assert_int_equal(proto_event_match("run.finished", &set), 1);
 	assert_int_equal(set, 1U << PROTO_EV_RUN_FINISHED);
-	assert_int_equal(proto_event_match("run.*", &set), 3);
+	assert_int_equal(proto_event_match("run.*", &set), 5);
+	assert_int_equal(proto_event_match("config.*", &set), 2);
 	assert_int_equal(proto_event_match("*", &set), PROTO_EV_COUNT);
 	set = 0;
-	assert_int_equal(proto_event_match("task.*", &set), 0);
+	assert_int_equal(proto_event_match("tusk.*", &set), 0);
 	assert_int_equal(proto_event_match("run", &set), 0);
 	assert_int_equal(set, 0);
 	assert_string_equal(

@@ -1,0 +1,92 @@
+# twctl dash in tmux against a real daemon: the table shows the tasks; r
+# starts a run that shows as running, then finished; p pauses; / filters;
+# Enter shows a task's output; a resize redraws; a daemon that goes away
+# shows as disconnected, and one that comes back is found again.
+. "$(dirname "$0")/lib.sh"
+command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
+
+sock="$T/tmux"
+trap 'rc=$?; tmux -S "$sock" kill-server 2>/dev/null || true; (exit $rc); cleanup' EXIT
+screen() { tmux -S "$sock" capture-pane -p -t dash; }
+keys() { tmux -S "$sock" send-keys -t dash "$@"; }
+# Wait until the screen shows $1.
+shows() {
+	i=0
+	until screen | grep -q -- "$1"; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || fail "the dashboard does not show '$1':
+$(screen)"
+		sleep 0.1
+	done
+}
+
+tasks <<YAML
+tasks:
+  alpha: {command: "echo alpha ran", every: 1h}
+  gated: {command: 'echo waiting; while [ ! -e "$T/go" ]; do sleep 0.05; done; echo through'}
+  broken: {command: "echo oops >&2; exit 3"}
+YAML
+start_twd
+twctl run broken >/dev/null
+wait_until "broken to fail" run_status_is broken failed
+
+tmux -S "$sock" new-session -d -s dash -x 100 -y 30 \
+	"env TW_SOCKET='$TW_SOCKET' LANG=C.UTF-8 '$TWCTL' dash"
+shows "3 tasks"
+shows "alpha .* idle .* every 1h"
+shows "broken .* failing .*exit 3"
+shows "gated .* idle .* manual"
+
+# r on gated: running (with its job in the running pane), then ok.
+keys G r
+shows "gated .* running"
+shows "RUN .* TASK .* PID"
+keys Enter
+shows "output of run"
+shows "waiting"
+touch "$T/go"
+shows "through"
+keys q
+shows "gated .* idle .* ok"
+
+# p pauses the selected task; the header counts it.
+keys g p
+shows "alpha .* paused"
+shows "1 paused"
+keys p
+shows "alpha .* idle"
+
+# / filters by name; Escape clears it.
+keys / b r
+shows "filter: br"
+screen | grep -q "^ alpha " && fail "the filter left alpha: $(screen)"
+keys Escape
+shows "alpha .* idle"
+
+# s sorts; ? shows the keys.
+keys s
+shows "sorted by next run"
+keys '?'
+shows "run it now"
+keys q
+
+# A smaller window and back: still drawn, nothing broken.
+tmux -S "$sock" resize-window -t dash -x 60 -y 20
+shows "broken"
+tmux -S "$sock" resize-window -t dash -x 100 -y 30
+shows "RESULTS"
+
+# The daemon goes away: disconnected; it comes back: found again.
+twctl shutdown >/dev/null
+shows "DISCONNECTED from twd"
+start_twd
+shows "config ok"
+shows "broken .* failing"
+
+keys q
+i=0
+while tmux -S "$sock" has-session -t dash 2>/dev/null; do
+	i=$((i + 1))
+	[ "$i" -lt 50 ] || fail "q did not quit"
+	sleep 0.1
+done
