@@ -16,8 +16,9 @@ CFLAGS	?= -O2 -g
 SAN	?=
 
 PKGS	 = yaml-0.1 sqlite3 libevent_core jansson
-# Only the daemon sends notifications; twctl stays small.
-TWD_PKGS = libnotify libcurl
+# Only twd-deliver, the notifications' sender, needs these; twd and twctl
+# stay small (and twd quick to fork).
+DELIVER_PKGS = libnotify libcurl
 # Only twctl dash draws on a terminal.
 TWCTL_PKGS = ncursesw
 TEST_PKGS = cmocka
@@ -26,8 +27,10 @@ WARNINGS = -Wall -Wextra -Werror -Wmissing-prototypes -Wstrict-prototypes \
 	   -Wvla -Wwrite-strings -Wshadow -fno-common
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-TWD_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TWD_PKGS) 2>/dev/null)
-TWD_LIBS   := $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs $(TWD_PKGS) 2>/dev/null)
+DELIVER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DELIVER_PKGS) 2>/dev/null)
+DELIVER_LIBS   := $(PKG_LIBS) \
+    $(shell $(PKG_CONFIG) --libs $(DELIVER_PKGS) 2>/dev/null)
+TWD_LIBS   := $(PKG_LIBS)
 TWCTL_LIBS := $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs $(TWCTL_PKGS) 2>/dev/null)
 TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
@@ -41,7 +44,7 @@ COMMON_SRCS = src/common/duration.c src/common/log.c src/common/logfmt.c \
 	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c
 # The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
 TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c \
-	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/deliver.c src/twd/runq.c \
+	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/runq.c \
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c
 TWD_SRCS    = src/twd/twd.c
@@ -58,6 +61,7 @@ obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_LIB = $(BUILD)/libcommon.a
 TWD_LIB    = $(BUILD)/libtwd.a
 TWD	   = $(BUILD)/twd
+DELIVER	   = $(BUILD)/twd-deliver
 TWCTL	   = $(BUILD)/twctl
 UNIT_BINS  = $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 # A desktop notification service on a private bus, for the CLI tests.
@@ -77,16 +81,19 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	bench run \
 	install uninstall clean format
 
-all: $(TWD) $(TWCTL)
+all: $(TWD) $(TWCTL) $(DELIVER)
 
 $(FAKE_NOTIFYD): tests/helpers/fake-notifyd.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) -std=c11 $(CFLAGS) $(SAN) $(TWD_CFLAGS) -o $@ $< \
+	@$(CC) -std=c11 $(CFLAGS) $(SAN) $(DELIVER_CFLAGS) -o $@ $< \
 	    $(shell $(PKG_CONFIG) --libs gio-2.0)
 
 # libnotify and libcurl are for the delivering process alone.
-$(BUILD)/src/twd/deliver.o: ALL_CFLAGS += $(TWD_CFLAGS)
+$(BUILD)/src/twd/deliver.o: ALL_CFLAGS += $(DELIVER_CFLAGS)
+
+$(DELIVER): $(call obj,src/twd/deliver.c) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(DELIVER_LIBS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -111,6 +118,11 @@ $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
 
 $(TWCTL): $(call obj,$(TWCTL_SRCS)) $(TWCTL_TWD_OBJS) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWCTL_LIBS)
+
+$(BUILD)/bench/floors: tests/bench/floors.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -O2 -o $@ $<
 
 $(BUILD)/bench/%.o: tests/bench/%.c
 	@mkdir -p $(dir $@)
@@ -150,7 +162,7 @@ deps:
 			DEBIAN_FRONTEND=noninteractive $$sudo apt-get install \
 			    -y -qq --no-install-recommends $$missing; \
 		fi; \
-	elif ! $(PKG_CONFIG) --exists $(PKGS) $(TWD_PKGS) $(TWCTL_PKGS) \
+	elif ! $(PKG_CONFIG) --exists $(PKGS) $(DELIVER_PKGS) $(TWCTL_PKGS) \
 	    $(TEST_PKGS); then \
 		echo "deps: not a Debian system; install the equivalents of:"; \
 		echo "  $(DEB_PACKAGES)"; \
@@ -175,15 +187,21 @@ check-lint:
 	@sh tests/lint.sh
 
 # Each benchmark once, tiny, so the harness never rots; no timing is judged.
-check-bench: $(BUILD)/bench/bench_schedule
+check-bench: all $(BUILD)/bench/bench_schedule $(BUILD)/bench/floors
 	@$(BUILD)/bench/bench_schedule --quick >/dev/null && \
-	    echo "bench: 1 passed, 0 failed (--quick, timings not judged)"
+	    python3 tests/bench/bench_daemon.py $(abspath $(TWD)) \
+	    $(abspath $(TWCTL)) $(abspath $(BUILD)/bench/floors) --quick \
+	    >/dev/null && \
+	    echo "bench: 2 passed, 0 failed (--quick, timings not judged)"
 
 # The benchmarks, full size, optimized; tables on stdout, JSON in build/bench/.
 bench: deps
 	@$(MAKE) --no-print-directory CFLAGS="-O2 -g" $(BUILD)/bench/bench_schedule
+	@$(MAKE) --no-print-directory CFLAGS="-O2 -g" all $(BUILD)/bench/floors
 	@TW_BENCH_JSON=$(BUILD)/bench/schedule.json $(BUILD)/bench/bench_schedule
-	@echo "bench: results in $(BUILD)/bench/schedule.json"
+	@python3 tests/bench/bench_daemon.py $(abspath $(TWD)) $(abspath $(TWCTL)) \
+	    $(abspath $(BUILD)/bench/floors) --json $(BUILD)/bench/daemon.json
+	@echo "bench: results in $(BUILD)/bench/schedule.json and daemon.json"
 
 check-san:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g" \
@@ -208,7 +226,7 @@ install: all
 	    $(DESTDIR)$(DATADIR)/zsh/site-functions \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
 	    $(DESTDIR)$(DATADIR)/taskweaver
-	install -m 755 $(TWD) $(TWCTL) $(DESTDIR)$(BINDIR)
+	install -m 755 $(TWD) $(TWCTL) $(DELIVER) $(DESTDIR)$(BINDIR)
 	install -m 644 man/twd.1 man/twctl.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/taskweaver.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/taskweaver-ipc.7 $(DESTDIR)$(MANDIR)/man7
@@ -222,6 +240,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/twd $(DESTDIR)$(BINDIR)/twctl \
+	    $(DESTDIR)$(BINDIR)/twd-deliver \
 	    $(DESTDIR)$(MANDIR)/man1/twd.1 $(DESTDIR)$(MANDIR)/man1/twctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/taskweaver.5 \
 	    $(DESTDIR)$(MANDIR)/man7/taskweaver-ipc.7 \

@@ -20,6 +20,7 @@
 #define PROTO_E_NOT_FOUND       "not_found"
 #define PROTO_E_SHUTTING_DOWN   "shutting_down"
 #define PROTO_E_FAILED          "failed"
+#define PROTO_E_TOO_SLOW        "too_slow"
 
 struct proto_request {
 	json_t *root;    /* owned */

@@ -195,6 +195,8 @@ conn_call(struct conn *c, const char *cmd, json_t *args,
 json_t *
 conn_read_event(struct conn *c, char **cause)
 {
+	struct proto_reply rep;
+	char *why = NULL;
 	json_t *msg;
 	ssize_t n;
 
@@ -207,10 +209,17 @@ conn_read_event(struct conn *c, char **cause)
 		return NULL;
 	}
 	msg = conn_event_decode(c->buf, (size_t)n);
-	conn_consume(c, n);
-	if (msg == NULL) {
+	if (msg == NULL &&
+	    proto_reply_decode(&rep, c->buf, (size_t)n, &why) == 0) {
+		/* Its last word: a subscriber that fell behind is dropped. */
+		*cause = xasprintf(
+		    "twd: %s", rep.ok ? "an unexpected reply" : rep.message);
+		proto_reply_release(&rep);
+	} else if (msg == NULL) {
+		free(why);
 		*cause = xstrdup("twd sent something that is no event");
 	}
+	conn_consume(c, n);
 	return msg;
 }
 

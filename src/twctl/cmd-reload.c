@@ -32,6 +32,7 @@ cmd_reload_exec(struct cmd_ctx *ctx)
 {
 	struct proto_reply rep;
 	json_t *args = json_object(), *v, *f;
+	const char *before, *after;
 	char a[32], b[32];
 	size_t i, j, n = 0;
 	int rc;
@@ -65,10 +66,13 @@ cmd_reload_exec(struct cmd_ctx *ctx)
 		{
 			printf("%s %s", j > 0 ? "," : "", json_string_value(f));
 		}
-		reload_when(json_object_get(v, "next_before"), a, sizeof a);
-		reload_when(json_object_get(v, "next_after"), b, sizeof b);
-		printf(" (next: %s%s%s)\n", a, strcmp(a, b) != 0 ? " -> " : "",
-		    strcmp(a, b) != 0 ? b : "");
+		before =
+		    reload_when(json_object_get(v, "next_before"), a, sizeof a);
+		after =
+		    reload_when(json_object_get(v, "next_after"), b, sizeof b);
+		printf(" (next: %s%s%s)\n", before,
+		    strcmp(before, after) != 0 ? " -> " : "",
+		    strcmp(before, after) != 0 ? after : "");
 		n++;
 	}
 	printf("%s%s\n", n == 0 ? "no changes" : "",

@@ -1,5 +1,5 @@
 /*
- * Delivery of one notification, in a process of its own ("twd --deliver",
+ * Delivery of one notification, in a process of its own (twd-deliver,
  * started by the daemon as a job with a timeout), so that a mail program
  * that waits or a webhook that never answers cannot stall the daemon. It
  * may block; it says what went wrong in one line on stderr and exits 1.
@@ -19,45 +19,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
 #include "deliver.h"
 #include "xmalloc.h"
 
 /* Webhook: attempts, and the wait before the second (doubled after). */
 #define DELIVER_HTTP_ATTEMPTS 3
 #define DELIVER_HTTP_WAIT_MS  1000
-
-json_t *
-deliver_notifier_json(const struct notifier_def *n)
-{
-	json_t *o = json_object(), *prog;
-	size_t i;
-
-	json_object_set_new(o, "name", json_string(n->name));
-	json_object_set_new(
-	    o, "type", json_string(config_notifier_type_name(n->type)));
-	if (n->to != NULL) {
-		json_object_set_new(o, "to", json_string(n->to));
-	}
-	if (n->from != NULL) {
-		json_object_set_new(o, "from", json_string(n->from));
-	}
-	if (n->url != NULL) {
-		json_object_set_new(o, "url", json_string(n->url));
-		json_object_set_new(
-		    o, "format", json_string(n->slack ? "slack" : "generic"));
-	}
-	if (n->program != NULL) {
-		prog = json_array();
-		for (i = 0; n->program[i] != NULL; i++) {
-			json_array_append_new(prog, json_string(n->program[i]));
-		}
-		json_object_set_new(o, "program", prog);
-	}
-	json_object_set_new(
-	    o, "timeout", json_real((double)n->timeout_ms / 1000));
-	return o;
-}
 
 static int
 deliver_fail(const char *fmt, ...)
@@ -381,7 +348,7 @@ deliver_main(void)
 	if (n == NULL || ev == NULL) {
 		json_decref(n);
 		json_decref(ev);
-		return deliver_fail("twd --deliver is twd's own: it needs "
+		return deliver_fail("twd-deliver is twd's own: it needs "
 		                    "TW_NOTIFIER and TW_EVENT");
 	}
 	type = str(n, "type");
@@ -399,4 +366,10 @@ deliver_main(void)
 	json_decref(n);
 	json_decref(ev);
 	return rc;
+}
+
+int
+main(void)
+{
+	return deliver_main();
 }

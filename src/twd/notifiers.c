@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "deliver.h"
 #include "duration.h"
 #include "job.h"
 #include "log.h"
@@ -37,7 +36,7 @@ struct notifier_status {
 
 struct notifiers {
 	struct twd *twd;
-	char *self;    /* twd's own executable, run as "twd --deliver" */
+	char *self;    /* twd-deliver, beside twd */
 	char *log_dir; /* STATE/notify: the newest delivery's output */
 	struct notifier_status *v;
 	size_t n;
@@ -57,13 +56,19 @@ struct notifiers *
 notifiers_create(struct twd *twd)
 {
 	struct notifiers *ns = xcalloc(1, sizeof *ns);
-	char self[PATH_MAX];
+	char self[PATH_MAX], *slash;
 	ssize_t n;
 
 	ns->twd = twd;
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = '\0';
-	ns->self = xstrdup(n > 0 ? self : "twd");
+	/* twd-deliver is installed beside twd; else it is looked up in PATH. */
+	if (n > 0 && (slash = strrchr(self, '/')) != NULL) {
+		ns->self =
+		    xasprintf("%.*s/twd-deliver", (int)(slash - self), self);
+	} else {
+		ns->self = xstrdup("twd-deliver");
+	}
 	ns->log_dir = xasprintf("%s/notify", twd->state_dir);
 	if (mkdir(ns->log_dir, 0700) == -1 && errno != EEXIST) {
 		log_warn("cannot create %s: %s", ns->log_dir, strerror(errno));
@@ -161,13 +166,46 @@ delivery_done(struct job *job, const struct job_result *res, void *arg)
 	free(d);
 }
 
+/* The notifier as the delivering process is given it (TW_NOTIFIER). */
+static json_t *
+notifier_json(const struct notifier_def *n)
+{
+	json_t *o = json_object(), *prog;
+	size_t i;
+
+	json_object_set_new(o, "name", json_string(n->name));
+	json_object_set_new(
+	    o, "type", json_string(config_notifier_type_name(n->type)));
+	if (n->to != NULL) {
+		json_object_set_new(o, "to", json_string(n->to));
+	}
+	if (n->from != NULL) {
+		json_object_set_new(o, "from", json_string(n->from));
+	}
+	if (n->url != NULL) {
+		json_object_set_new(o, "url", json_string(n->url));
+		json_object_set_new(
+		    o, "format", json_string(n->slack ? "slack" : "generic"));
+	}
+	if (n->program != NULL) {
+		prog = json_array();
+		for (i = 0; n->program[i] != NULL; i++) {
+			json_array_append_new(prog, json_string(n->program[i]));
+		}
+		json_object_set_new(o, "program", prog);
+	}
+	json_object_set_new(
+	    o, "timeout", json_real((double)n->timeout_ms / 1000));
+	return o;
+}
+
 /* Start one delivery of event through nd; id 0 unless it is a test. */
 static void
 delivery_start(struct notifiers *ns, const struct notifier_def *nd,
     const json_t *event, int64_t id)
 {
-	const char *argv[] = { ns->self, "--deliver", NULL }, *env[3];
-	json_t *nj = deliver_notifier_json(nd);
+	const char *argv[] = { ns->self, NULL }, *env[3];
+	json_t *nj = notifier_json(nd);
 	char *nenv, *eenv, *s, *log_path, *why = NULL;
 	struct job_spec spec;
 	struct delivery *d;

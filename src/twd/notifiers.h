@@ -1,6 +1,6 @@
 /*
  * The daemon's side of notifications: each message goes out as a job
- * ("twd --deliver", see deliver.h) with the notifier's timeout, so nothing
+ * (twd-deliver, see deliver.h) with the notifier's timeout, so nothing
  * a notifier does can stall the loop; results are kept per notifier for
  * twctl status and told as notify.result events.
  */

@@ -132,6 +132,28 @@ server_gc(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+static void client_linger_over(evutil_socket_t, short, void *);
+
+static void
+client_tell_dropped(struct client *c)
+{
+	struct timeval tv = { CLIENT_LINGER_SECS * 5, 0 };
+	json_t *msg = proto_reply_error(NULL, PROTO_E_TOO_SLOW,
+	    "this subscriber fell too far behind the events and was "
+	    "dropped");
+	char *line;
+	size_t len;
+
+	if ((line = proto_encode(msg, &len)) != NULL) {
+		evbuffer_add(bufferevent_get_output(c->bev), line, len);
+		free(line);
+	}
+	json_decref(msg);
+	c->closing = 1;
+	c->ev_linger = evtimer_new(c->server->base, client_linger_over, c);
+	evtimer_add(c->ev_linger, &tv);
+}
+
 static void
 client_send_line(struct client *c, const char *line, size_t len)
 {
@@ -139,7 +161,15 @@ client_send_line(struct client *c, const char *line, size_t len)
 
 	if (evbuffer_get_length(out) + len > CLIENT_MAX_PENDING) {
 		log_warn("client %lu: not reading its replies; dropped", c->id);
-		client_drop(c);
+		if (c->events == 0 || c->closing) {
+			client_drop(c);
+			return;
+		}
+		/*
+		 * A subscriber is told why, after what it has not read yet;
+		 * if it does not read that either, it goes at the timer.
+		 */
+		client_tell_dropped(c);
 		return;
 	}
 	evbuffer_add(out, line, len);

@@ -21,7 +21,6 @@
 
 #include "alarm.h"
 #include "config.h"
-#include "deliver.h"
 #include "duration.h"
 #include "history.h"
 #include "job.h"
@@ -594,10 +593,6 @@ main(int argc, char **argv)
 	int lock_fd, ready_fd = -1, lost;
 	size_t i;
 
-	/* A notification's delivery, started by a twd: see deliver.h. */
-	if (argc == 2 && strcmp(argv[1], "--deliver") == 0) {
-		return deliver_main();
-	}
 	twd_parse_options(argc, argv, &opt);
 	log_open(stderr, opt.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	signal(SIGPIPE, SIG_IGN);
