@@ -3,6 +3,7 @@
  * hangs is stopped at its timeout like any job, and its last words on
  * stderr become the error twctl status shows.
  */
+#include <sys/queue.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -41,6 +42,7 @@ struct notifiers {
 	struct notifier_status *v;
 	size_t n;
 	int64_t next_id;
+	TAILQ_HEAD(, delivery) inflight; /* freed with these if not done */
 };
 
 /* One delivery in flight. */
@@ -50,6 +52,7 @@ struct delivery {
 	int64_t id;
 	int64_t timeout_ms;
 	char *said; /* its newest line of output */
+	TAILQ_ENTRY(delivery) entry;
 };
 
 struct notifiers *
@@ -60,6 +63,7 @@ notifiers_create(struct twd *twd)
 	ssize_t n;
 
 	ns->twd = twd;
+	TAILQ_INIT(&ns->inflight);
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = '\0';
 	/* twd-deliver is installed beside twd; else it is looked up in PATH. */
@@ -76,13 +80,27 @@ notifiers_create(struct twd *twd)
 	return ns;
 }
 
+static void
+delivery_free(struct notifiers *ns, struct delivery *d)
+{
+	TAILQ_REMOVE(&ns->inflight, d, entry);
+	free(d->notifier);
+	free(d->said);
+	free(d);
+}
+
 void
 notifiers_free(struct notifiers *ns)
 {
+	struct delivery *d;
 	size_t i;
 
 	if (ns == NULL) {
 		return;
+	}
+	/* Their processes go on alone and deliver; only the records go. */
+	while ((d = TAILQ_FIRST(&ns->inflight)) != NULL) {
+		delivery_free(ns, d);
 	}
 	for (i = 0; i < ns->n; i++) {
 		free(ns->v[i].name);
@@ -161,9 +179,7 @@ delivery_done(struct job *job, const struct job_result *res, void *arg)
 		    error);
 		twd_publish(ns->twd, PROTO_EV_NOTIFY_RESULT, NULL, 0, 0, ev);
 	}
-	free(d->notifier);
-	free(d->said);
-	free(d);
+	delivery_free(ns, d);
 }
 
 /* The notifier as the delivering process is given it (TW_NOTIFIER). */
@@ -237,13 +253,13 @@ delivery_start(struct notifiers *ns, const struct notifier_def *nd,
 	d->notifier = xstrdup(nd->name);
 	d->id = id;
 	d->timeout_ms = nd->timeout_ms;
+	TAILQ_INSERT_TAIL(&ns->inflight, d, entry);
 	if (job_start(ns->twd->jobs, &spec, delivery_done, NULL, d, &why) ==
 	    NULL) {
 		log_warn("notifier '%s': cannot start a delivery: %s", nd->name,
 		    why);
 		free(why);
-		free(d->notifier);
-		free(d);
+		delivery_free(ns, d);
 	}
 	free(log_path);
 	free(nenv);

@@ -792,6 +792,58 @@ env_minimal(const char ***env, size_t *n, char ***owned, size_t *nowned)
 	}
 }
 
+/*
+ * The words of a command line that the shell would only split and exec:
+ * plain words of a program not built into the shell, with no quoting,
+ * variable, glob, tilde, redirection, comment or assignment. Such a line
+ * is run without the shell, as the shell itself would run it (one exec
+ * less per job; a missing program is start_failed, not exit 127). NULL
+ * (and the shell) for any other line; caller frees the array and words.
+ */
+static char **
+command_words(const char *cmd)
+{
+	static const char *const builtins[] = { ".", ":", "[", "alias", "bg",
+		"break", "case", "cd", "command", "continue", "do", "done",
+		"elif", "else", "esac", "eval", "exec", "exit", "export",
+		"false", "fc", "fg", "fi", "for", "getopts", "hash", "if",
+		"jobs", "kill", "local", "read", "readonly", "return", "set",
+		"shift", "test", "then", "times", "trap", "true", "type",
+		"ulimit", "umask", "unalias", "unset", "until", "wait",
+		"while" };
+	char **words = NULL, *copy, *w, *save = NULL;
+	size_t n = 0, i;
+	const char *p;
+
+	for (p = cmd; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) &&
+		    strchr(" \t/._-+,:@%=", *p) == NULL) {
+			return NULL;
+		}
+	}
+	copy = xstrdup(cmd);
+	for (w = strtok_r(copy, " \t", &save); w != NULL;
+	     w = strtok_r(NULL, " \t", &save)) {
+		words = xreallocarray(words, n + 2, sizeof *words);
+		words[n++] = xstrdup(w);
+		words[n] = NULL;
+	}
+	free(copy);
+	for (i = 0; n > 0 && i < sizeof builtins / sizeof builtins[0]; i++) {
+		if (strcmp(words[0], builtins[i]) == 0) {
+			n = 0; /* the shell's own */
+		}
+	}
+	if (n == 0 || strchr(words[0], '=') != NULL) {
+		for (i = 0; words != NULL && words[i] != NULL; i++) {
+			free(words[i]);
+		}
+		free(words);
+		return NULL;
+	}
+	return words;
+}
+
 /* Start the job for run ar of def; NULL with *why when it could not. */
 static struct job *
 task_start_job(struct twd *twd, const struct task_def *def,
@@ -801,13 +853,16 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	const char *const *shell =
 	    def->shell != NULL ? (const char *const *)def->shell : sh;
 	const char **argv = NULL, **env = NULL;
-	char **owned = NULL, when[TIMEFMT_ISO_LEN];
+	char **owned = NULL, **words = NULL, when[TIMEFMT_ISO_LEN];
 	size_t n = 0, nenv = 0, nowned = 0, i;
 	struct job_spec spec;
 	struct job *job;
 
 	if (def->argv != NULL) {
 		argv = (const char **)def->argv;
+	} else if (def->shell == NULL &&
+	    (words = command_words(def->command)) != NULL) {
+		argv = (const char **)words;
 	} else {
 		for (i = 0; shell[i] != NULL; i++) {
 			env_push(&argv, &n, shell[i]);
@@ -850,7 +905,12 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	job = job_start(
 	    twd->jobs, &spec, tasks_run_done, tasks_run_output, ar, why);
 
-	if (argv != (const char **)def->argv) {
+	if (words != NULL) {
+		for (i = 0; words[i] != NULL; i++) {
+			free(words[i]);
+		}
+		free(words);
+	} else if (argv != (const char **)def->argv) {
 		free(argv);
 	}
 	free(env);

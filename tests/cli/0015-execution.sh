@@ -139,3 +139,25 @@ wait_until "1000 quick runs" sh -c "[ \"\$('$TWCTL' --json history -n 1000 quick
 fds_after=$(ls "/proc/$TWD_PID/fd" | wc -l)
 [ "$fds_after" -le "$fds_before" ] || fail "descriptors grew from $fds_before to $fds_after"
 ! ps -o stat= --ppid "$TWD_PID" | grep -q Z || fail "zombies left"
+
+# A plain command line runs without the shell, so a missing program is a
+# start failure with the reason; a line that needs the shell gets it.
+tasks <<'YAML'
+tasks:
+  missing: {command: "no-such-program --flag=1"}
+  piped: {command: "echo abc | tr a x"}
+  builtin: {command: "exit 4"}
+  plain: {command: "printf %s:%s a b"}
+YAML
+kill -HUP "$TWD_PID"
+wait_until "the reload" sh -c "'$TWCTL' list -q | grep -q '^plain$'"
+twctl run missing >/dev/null 2>&1 || true
+wait_until "missing to fail to start" run_status_is missing start_failed
+expect_contains "$(twctl --json history -n 1 missing | jget 'd[0]["reason"]')" "cannot run 'no-such-program'"
+for t in piped builtin plain; do twctl run "$t" >/dev/null; done
+wait_until "piped" run_status_is piped ok
+expect_contains "$(twctl logs piped)" "xbc"
+wait_until "builtin" run_status_is builtin failed
+[ "$(twctl --json history -n 1 builtin | jget 'd[0]["exit_code"]')" = 4 ] || fail "exit 4 went wrong"
+wait_until "plain" run_status_is plain ok
+[ "$(twctl logs plain)" = "a:b" ] || fail "plain: $(twctl logs plain)"
