@@ -424,7 +424,11 @@ dash_draw_table(struct dash *d, int y0, int rows, int64_t now)
 		addnstr(line, COLS - getcurx(stdscr));
 		dash_color_off(d, dash_state_color(s));
 		snprintf(line, sizeof line, "%-14.14s %-10s ",
-		    t->schedule != NULL ? t->schedule : "manual",
+		    t->schedule != NULL ? t->schedule
+		        : t->daemon_state != NULL &&
+		            strcmp(t->daemon_state, "after") == 0
+		        ? "after others"
+		        : "manual",
 		    dash_countdown(t->next_ms, now, next, sizeof next));
 		addnstr(line, COLS - getcurx(stdscr));
 		if (t->last_result != NULL &&
