@@ -1,6 +1,9 @@
 /*
  * The ready queue, a sorted array: insertion finds its place by binary
- * search, and the start order is a walk from the front.
+ * search, and the start order is a walk from the front. The live items are
+ * v[head..n): taking the first one, which is what starting runs does, only
+ * moves head, so a queue of thousands costs nothing per start; the space
+ * before head is given back when it is half the array.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,12 +47,26 @@ runq_reindex(struct runq *q, size_t from)
 	}
 }
 
+/* Move the live items to the front of the array. */
+static void
+runq_compact(struct runq *q)
+{
+	if (q->head == 0) {
+		return;
+	}
+	memmove(q->v, q->v + q->head, (q->n - q->head) * sizeof *q->v);
+	q->n -= q->head;
+	q->head = 0;
+	runq_reindex(q, 0);
+}
+
 void
 runq_push(struct runq *q, struct runq_item *it)
 {
-	size_t lo = 0, hi = q->n, mid;
+	size_t lo = q->head, hi = q->n, mid;
 
 	it->seq = ++q->seq;
+	q->nheld += it->not_before_ms != 0;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
 		if (runq_before(q->v[mid], it)) {
@@ -57,6 +74,16 @@ runq_push(struct runq *q, struct runq_item *it)
 		} else {
 			hi = mid;
 		}
+	}
+	/* Before all the others: into the room at the front, if there is. */
+	if (lo == q->head && q->head > 0) {
+		q->v[--q->head] = it;
+		it->index = q->head;
+		return;
+	}
+	if (q->n == q->cap && q->head > 0) {
+		lo -= q->head;
+		runq_compact(q);
 	}
 	if (q->n == q->cap) {
 		q->cap = q->cap == 0 ? 16 : q->cap * 2;
@@ -68,14 +95,30 @@ runq_push(struct runq *q, struct runq_item *it)
 	runq_reindex(q, lo);
 }
 
+size_t
+runq_count(const struct runq *q)
+{
+	return q->n - q->head;
+}
+
 void
 runq_remove(struct runq *q, struct runq_item *it)
 {
 	size_t i = it->index;
 
-	memmove(q->v + i, q->v + i + 1, (q->n - i - 1) * sizeof *q->v);
-	q->n--;
-	runq_reindex(q, i);
+	q->nheld -= it->not_before_ms != 0;
+	if (i == q->head) {
+		q->v[q->head++] = NULL;
+	} else {
+		memmove(q->v + i, q->v + i + 1, (q->n - i - 1) * sizeof *q->v);
+		q->n--;
+		runq_reindex(q, i);
+	}
+	if (q->head == q->n) {
+		q->head = q->n = 0;
+	} else if (q->head > 64 && q->head > q->n / 2) {
+		runq_compact(q);
+	}
 }
 
 struct runq_item *
@@ -83,7 +126,7 @@ runq_next(const struct runq *q, int64_t now, runq_accept_fn accept, void *arg)
 {
 	size_t i;
 
-	for (i = 0; i < q->n; i++) {
+	for (i = q->head; i < q->n; i++) {
 		if (q->v[i]->not_before_ms > now) {
 			continue;
 		}
@@ -115,7 +158,11 @@ runq_wakeup(const struct runq *q, int64_t now)
 	int64_t at = 0;
 	size_t i;
 
-	for (i = 0; i < q->n; i++) {
+	/* Most queues hold back nothing: no walk over them all. */
+	if (q->nheld == 0) {
+		return 0;
+	}
+	for (i = q->head; i < q->n; i++) {
 		if (q->v[i]->not_before_ms > now &&
 		    (at == 0 || q->v[i]->not_before_ms < at)) {
 			at = q->v[i]->not_before_ms;

@@ -14,7 +14,7 @@
 struct runq_item {
 	int priority;          /* higher starts first */
 	int64_t due_ms;        /* when it was due; earlier starts first */
-	int64_t not_before_ms; /* held back until then (a retry's wait) */
+	int64_t not_before_ms; /* held back until then; read when pushed */
 	void *data;            /* the caller's */
 	/* Set by runq_push. */
 	uint64_t seq;
@@ -22,15 +22,18 @@ struct runq_item {
 };
 
 struct runq {
-	struct runq_item **v; /* in start order */
-	size_t n, cap;
+	struct runq_item **v; /* v[head..n), in start order */
+	size_t head, n, cap;
 	uint64_t seq;
+	size_t nheld; /* items with a not_before */
 };
 
 void runq_init(struct runq *);
 /* Frees the array, not the items. */
 void runq_release(struct runq *);
 void runq_push(struct runq *, struct runq_item *);
+/* Items in the queue. */
+size_t runq_count(const struct runq *);
 /* Take out an item that is in the queue. */
 void runq_remove(struct runq *, struct runq_item *);
 

@@ -18,17 +18,26 @@ struct job {
 	struct runq_item it;
 };
 
+/* A job held back until not_before (0: not held), pushed. */
 static void
-add(struct runq *q, struct job *j, const char *name, int priority, int64_t due,
-    int lane)
+add_held(struct runq *q, struct job *j, const char *name, int priority,
+    int64_t due, int lane, int64_t not_before)
 {
 	memset(j, 0, sizeof *j);
 	j->name = name;
 	j->lane = lane;
 	j->it.priority = priority;
 	j->it.due_ms = due;
+	j->it.not_before_ms = not_before;
 	j->it.data = j;
 	runq_push(q, &j->it);
+}
+
+static void
+add(struct runq *q, struct job *j, const char *name, int priority, int64_t due,
+    int lane)
+{
+	add_held(q, j, name, priority, due, lane, 0);
 }
 
 /* Slots free in each lane; the accept callback of the tests. */
@@ -83,7 +92,7 @@ test_runq_higher_priority_then_earlier_due_then_arrival(void **state)
 	drain(&q, 1000, &s, out, sizeof out);
 	assert_string_equal(
 	    out, "critical high normal-early normal-early-2 normal-late low");
-	assert_int_equal(q.n, 0);
+	assert_int_equal(runq_count(&q), 0);
 	runq_release(&q);
 }
 
@@ -106,7 +115,7 @@ test_runq_a_full_queue_lets_others_pass(void **state)
 	drain(&q, 10, &s, out, sizeof out);
 	assert_string_equal(out, "heavy-a light-a light-b");
 	/* What is left waits in order for slots to come free. */
-	assert_int_equal(q.n, 2);
+	assert_int_equal(runq_count(&q), 2);
 	s.free[1] = 1;
 	s.free[0] = 1;
 	drain(&q, 10, &s, out, sizeof out);
@@ -124,10 +133,8 @@ test_runq_held_back_runs_wait_for_their_time(void **state)
 
 	(void)state;
 	runq_init(&q);
-	add(&q, &j[0], "retry", 40, 1, 0);
-	j[0].it.not_before_ms = 5000;
-	add(&q, &j[1], "other-retry", 40, 1, 0);
-	j[1].it.not_before_ms = 3000;
+	add_held(&q, &j[0], "retry", 40, 1, 0, 5000);
+	add_held(&q, &j[1], "other-retry", 40, 1, 0, 3000);
 	add(&q, &j[2], "plain", 10, 2, 0);
 	assert_int_equal(runq_wakeup(&q, 1000), 3000);
 	drain(&q, 1000, &s, out, sizeof out);
@@ -179,10 +186,51 @@ test_runq_retry_waits_grow_to_their_cap_with_bounded_jitter(void **state)
 	assert_int_equal(runq_backoff(5000, 1.0, 60000, 7, 0), 5000);
 }
 
+/*
+ * A long queue: taking the first over and over (the room left at the
+ * front is reused, and given back), with pushes in front and removals
+ * in the middle between, keeps the order.
+ */
+static void
+test_runq_a_long_queue_keeps_its_order(void **state)
+{
+	static struct job j[300];
+	struct runq q;
+	struct runq_item *it;
+	int64_t last = -1;
+	size_t i;
+
+	(void)state;
+	runq_init(&q);
+	for (i = 0; i < 200; i++) {
+		add(&q, &j[i], "j", 10, (int64_t)i * 10, 0);
+	}
+	for (i = 0; i < 150; i++) {
+		it = runq_next(&q, 0, NULL, NULL);
+		runq_remove(&q, it);
+		/* Due before all the rest: it goes into the room in front. */
+		if (i % 10 == 0) {
+			add(&q, &j[200 + i / 10], "early", 10, it->due_ms, 0);
+		}
+		/* One from the middle. */
+		if (i % 25 == 0 && runq_count(&q) > 5) {
+			runq_remove(&q, q.v[q.head + runq_count(&q) / 2]);
+		}
+	}
+	while ((it = runq_next(&q, 0, NULL, NULL)) != NULL) {
+		assert_true(it->due_ms >= last);
+		last = it->due_ms;
+		runq_remove(&q, it);
+	}
+	assert_int_equal(runq_count(&q), 0);
+	runq_release(&q);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_runq_a_long_queue_keeps_its_order),
 		cmocka_unit_test(
 		    test_runq_higher_priority_then_earlier_due_then_arrival),
 		cmocka_unit_test(test_runq_a_full_queue_lets_others_pass),
