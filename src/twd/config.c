@@ -2678,6 +2678,9 @@ config_find(const struct config *c, const char *name)
 {
 	struct task_def key = { .name = (char *)name }, *kp = &key, **found;
 
+	if (c->ntasks == 0) {
+		return NULL; /* and no array to search: bsearch wants one */
+	}
 	found =
 	    bsearch(&kp, c->tasks, c->ntasks, sizeof *c->tasks, task_def_cmp);
 	return found != NULL ? *found : NULL;

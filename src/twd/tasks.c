@@ -438,6 +438,9 @@ tasks_find(struct twd *twd, const char *name)
 {
 	struct task **found;
 
+	if (twd->ntasks == 0) {
+		return NULL;
+	}
 	/* Tasks are kept in the config's order, which is sorted by name. */
 	found = bsearch(
 	    name, twd->tasks, twd->ntasks, sizeof *twd->tasks, task_cmp_name);

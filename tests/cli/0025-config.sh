@@ -178,3 +178,10 @@ cp "$TW_CONFIG" "$T/flow.yaml"
 expect_rc 1 twctl import-crontab --merge "$here/crontab/corpus.crontab"
 expect_contains "$(cat "$T/err")" "writes tasks: in flow style"
 cmp "$TW_CONFIG" "$T/flow.yaml" || fail "a refused merge changed the file"
+
+# A file with no tasks at all reloads too (nothing to search in).
+: >"$TW_CONFIG"
+expect_rc 0 twctl reload
+[ -z "$(twctl list -q)" ] || fail "tasks left: $(twctl list -q)"
+expect_rc 0 twctl reload --dry-run
+expect_contains "$(cat "$T/out")" "no changes"
