@@ -201,7 +201,7 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 {
 	struct config_errors errs = { NULL, 0 };
 	struct config *c;
-	char *path = paths_config(NULL), *copy, *before, *after, *line;
+	char *path = paths_config(NULL), *copy, *before, *after;
 	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
 	size_t blen, alen, i;
 	int fd, rc = EXIT_FAIL;
@@ -269,11 +269,7 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 			rc = EXIT_OK;
 			break;
 		}
-		for (i = 0; i < errs.n; i++) {
-			line = config_error_format(&errs.v[i]);
-			fprintf(stderr, "%s\n", line);
-			free(line);
-		}
+		config_errors_print(&errs, stderr);
 		config_errors_release(&errs);
 		if (edit_ask() == 'd') {
 			fprintf(stderr, "discarded; %s is as it was\n", path);

@@ -125,18 +125,14 @@ import_merge(struct cmd_ctx *ctx, const char *text, const char *source)
 	yaml_parser_t parser;
 	struct config *c;
 	json_t *taken = json_object();
-	char *path = paths_config(NULL), *old, *new, *a, *b, *copy, *line;
+	char *path = paths_config(NULL), *old, *new, *a, *b, *copy;
 	char *reload_argv[] = { (char *)"reload", NULL };
 	size_t i, len = 0;
 	FILE *fp;
 	int rc = EXIT_FAIL, fd;
 
 	if ((c = config_load(path, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++) {
-			line = config_error_format(&errs.v[i]);
-			fprintf(stderr, "%s\n", line);
-			free(line);
-		}
+		config_errors_print(&errs, stderr);
 		config_errors_release(&errs);
 		output_error(ctx->json, "failed",
 		    "the tasks file has errors: fix them first (twctl edit)");
@@ -214,11 +210,7 @@ import_merge(struct cmd_ctx *ctx, const char *text, const char *source)
 		output_error(ctx->json, "failed", "cannot write %s: %s", copy,
 		    strerror(errno));
 	} else if ((c = config_load(copy, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++) {
-			line = config_error_format(&errs.v[i]);
-			fprintf(stderr, "%s\n", line);
-			free(line);
-		}
+		config_errors_print(&errs, stderr);
 		config_errors_release(&errs);
 		output_error(ctx->json, "failed",
 		    "the merged file does not load; %s is as it was", path);

@@ -2787,6 +2787,19 @@ task_def_equal(const struct task_def *a, const struct task_def *b)
 	    task_def_changes(a, b, NULL, 0) == 0;
 }
 
+void
+config_errors_print(const struct config_errors *errs, FILE *fp)
+{
+	char *line;
+	size_t i;
+
+	for (i = 0; i < errs->n; i++) {
+		line = config_error_format(&errs->v[i]);
+		fprintf(fp, "%s\n", line);
+		free(line);
+	}
+}
+
 char *
 config_error_format(const struct config_error *e)
 {

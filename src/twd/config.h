@@ -6,6 +6,7 @@
 #define TW_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "catchup.h"
@@ -187,6 +188,8 @@ size_t task_def_changes(const struct task_def *a, const struct task_def *b,
 
 /* "FILE:LINE:COL: message"; caller frees. */
 char *config_error_format(const struct config_error *);
+/* Each error as config_error_format has it, a line each, to fp. */
+void config_errors_print(const struct config_errors *, FILE *fp);
 void config_errors_release(struct config_errors *);
 
 #endif

@@ -589,7 +589,7 @@ main(int argc, char **argv)
 	struct config *config;
 	struct twd twd;
 	sigset_t mask;
-	char *cause, *line, *db;
+	char *cause, *db;
 	int lock_fd, ready_fd = -1, lost;
 	size_t i;
 
@@ -624,11 +624,7 @@ main(int argc, char **argv)
 		exit(1);
 	}
 	if ((config = config_load(twd.config_path, &errs)) == NULL) {
-		for (i = 0; i < errs.n; i++) {
-			line = config_error_format(&errs.v[i]);
-			fprintf(stderr, "%s\n", line);
-			free(line);
-		}
+		config_errors_print(&errs, stderr);
 		fprintf(stderr,
 		    "twd: %zu error%s in the tasks file; nothing "
 		    "started\n",
