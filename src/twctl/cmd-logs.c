@@ -30,8 +30,12 @@ static const struct option cmd_logs_longopts[] = {
 
 #define STREAM_BIT(s) (1U << (s))
 
-/* A log file read in whole records, a chunk at a time. */
+/*
+ * A log file read in whole records, a chunk at a time. twd makes the file
+ * at the job's first output: until then (fd -1) there is nothing to read.
+ */
 struct log_reader {
+	const char *path;
 	int fd;
 	unsigned int streams; /* STREAM_BITs to print; notes always are */
 	size_t len;           /* bytes in buf not yet taken */
@@ -57,11 +61,16 @@ log_reader_each(struct log_reader *lr, int final,
     void *arg)
 {
 	struct logfmt_record rec;
-	off_t at = lseek(lr->fd, 0, SEEK_CUR) - (off_t)lr->len;
+	off_t at;
 	char *p, *nl;
 	size_t left;
 	ssize_t n;
 
+	if (lr->fd == -1 &&
+	    (lr->fd = open(lr->path, O_RDONLY | O_CLOEXEC)) == -1) {
+		return;
+	}
+	at = lseek(lr->fd, 0, SEEK_CUR) - (off_t)lr->len;
 	for (;;) {
 		n = read(lr->fd, lr->buf + lr->len, sizeof lr->buf - lr->len);
 		if (n == -1 && errno == EINTR) {
@@ -158,7 +167,9 @@ log_reader_tail(struct log_reader *lr, long lines)
 		start = ts.starts[ts.seen % lines];
 	}
 	free(ts.starts);
-	lseek(lr->fd, start, SEEK_SET);
+	if (lr->fd != -1) {
+		lseek(lr->fd, start, SEEK_SET);
+	}
 	lr->len = 0;
 }
 
@@ -255,7 +266,13 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		goto done;
 	}
 	lr = xcalloc(1, sizeof *lr);
-	if ((lr->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	lr->path = path;
+	/* No file: the run has written nothing (yet). */
+	if ((lr->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 &&
+	    (errno != ENOENT ||
+	        (!run_is_running(run) &&
+	            json_integer_value(json_object_get(run, "output_bytes")) >
+	                0))) {
 		output_error(
 		    0, "failed", "cannot read '%s': %s", path, strerror(errno));
 		free(lr);
@@ -279,7 +296,9 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 			rc = cmd_run_exit_status(run);
 		}
 	}
-	close(lr->fd);
+	if (lr->fd != -1) {
+		close(lr->fd);
+	}
 	free(lr);
 done:
 	proto_reply_release(&rep);

@@ -3,6 +3,7 @@
  * of its output have arrived, in either order (as tmux's job.c does), so the
  * log is complete when the run is recorded.
  */
+#include <sys/mman.h>
 #include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,20 @@
 /* Log records buffered before one write(2). */
 #define JOB_LOG_BUF 65536
 
+/* The child's stack between clone and exec, beyond what argv needs. */
+#define JOB_STACK (64 * 1024)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define JOB_USE_CLONE 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define JOB_USE_CLONE 0
+#endif
+#endif
+#ifndef JOB_USE_CLONE
+#define JOB_USE_CLONE 1
+#endif
+
 #define JOB_EXITED 0x1 /* exit status collected */
 #define JOB_CLOSED 0x2 /* output at end of file (or abandoned) */
 #define JOB_DONE   (JOB_EXITED | JOB_CLOSED)
@@ -54,7 +70,7 @@ struct job_stream {
 	int fd;
 	struct event *ev;
 	size_t npending;
-	char pending[LOGFMT_LINE_MAX];
+	char *pending; /* LOGFMT_LINE_MAX, once a line is left unended */
 };
 
 /* A record of the in-memory tail; text is reused as the ring turns. */
@@ -71,10 +87,12 @@ struct job {
 	int flags;
 	int dead; /* done and reported; freed by the list when idle */
 	struct job_stream out[2]; /* stdout, stderr */
+	char *log_path; /* created at the first record: no output, no file */
 	int log_fd;
 	int log_failed;
+	char *log_error; /* why output could not be kept, or NULL */
 	size_t nlogbuf;
-	char *logbuf;             /* records not yet written */
+	char *logbuf;             /* records not yet written; made at need */
 	struct event *ev_partial; /* log pieces of lines left waiting */
 	struct event *ev_timer;   /* SIGKILL after the stop grace, or drain */
 	struct event *ev_timeout; /* the run's own time limit */
@@ -99,6 +117,8 @@ struct job_list {
 	struct job_queue jobs;
 	size_t live;
 	struct event *ev_gc;
+	void *stack; /* the children's, one at a time (CLONE_VFORK) */
+	size_t stack_size;
 };
 
 /* What the child reports through the status pipe when exec cannot happen. */
@@ -144,6 +164,8 @@ job_stream_close(struct job_stream *js)
 		close(js->fd);
 		js->fd = -1;
 	}
+	free(js->pending);
+	js->pending = NULL;
 }
 
 static void
@@ -165,6 +187,8 @@ job_free(struct job *job)
 	if (job->log_fd != -1) {
 		close(job->log_fd);
 	}
+	free(job->log_path);
+	free(job->log_error);
 	for (i = 0; i < JOB_TAIL_LINES; i++) {
 		free(job->tail[i].buf);
 	}
@@ -185,6 +209,9 @@ job_list_free(struct job_list *jl)
 		job_free(job);
 	}
 	event_free(jl->ev_gc);
+	if (jl->stack != NULL) {
+		munmap(jl->stack, jl->stack_size);
+	}
 	free(jl);
 }
 
@@ -266,12 +293,32 @@ job_update(struct job *job, int flag)
 	event_active(job->list->ev_gc, 0, 0);
 }
 
+/* Keep what the job wrote no more, saying why once. */
+static void
+job_log_fail(struct job *job, char *why)
+{
+	/* Keep draining so the job never blocks on a full pipe. */
+	log_warn("job %ld: %s", (long)job->pid, why);
+	job->log_failed = 1;
+	job->log_error = why;
+	job->result.log_error = why;
+}
+
 static void
 job_log_flush(struct job *job)
 {
 	ssize_t w;
 	size_t off;
 
+	if (job->log_fd == -1 && !job->log_failed && job->nlogbuf > 0) {
+		job->log_fd = open(job->log_path,
+		    O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+		if (job->log_fd == -1) {
+			job_log_fail(job,
+			    xasprintf("cannot create log '%s': %s",
+			        job->log_path, strerror(errno)));
+		}
+	}
 	for (off = 0; off < job->nlogbuf && !job->log_failed;
 	     off += (size_t)w) {
 		w = write(job->log_fd, job->logbuf + off, job->nlogbuf - off);
@@ -280,10 +327,9 @@ job_log_flush(struct job *job)
 				w = 0;
 				continue;
 			}
-			/* Keep draining so the job never blocks on a full pipe. */
-			log_warn("job %ld: writing its log failed: %s",
-			    (long)job->pid, strerror(errno));
-			job->log_failed = 1;
+			job_log_fail(job,
+			    xasprintf("writing log '%s' failed: %s",
+			        job->log_path, strerror(errno)));
 		}
 	}
 	job->nlogbuf = 0;
@@ -297,6 +343,8 @@ job_record(struct job *job, enum logfmt_stream which, int complete,
 	struct logfmt_record rec = { which, complete, text, len };
 	struct job_line *l;
 
+	if (job->logbuf == NULL) {
+	}
 	if (job->nlogbuf + LOGFMT_ENCODED_LEN(len) > JOB_LOG_BUF) {
 		job_log_flush(job);
 	}
@@ -374,6 +422,9 @@ job_stream_data(struct job_stream *js, const char *buf, size_t n)
 			buf += take + 1;
 			n -= take + 1;
 			continue;
+		}
+		if (js->pending == NULL) {
+			js->pending = xmalloc(LOGFMT_LINE_MAX);
 		}
 		room = LOGFMT_LINE_MAX - js->npending;
 		if (take > room) {
@@ -635,33 +686,89 @@ job_child_limit(const struct job_limit *l)
 	return setrlimit(l->resource, &rl);
 }
 
-static void __attribute__((noreturn))
-job_child(const struct job_spec *spec, int out_fd, int err_fd, int status_fd)
+/* Whether "NAME=..." a and b set the same variable. */
+static int
+env_same_name(const char *a, const char *b)
 {
+	size_t n = strcspn(a, "=");
+
+	return strncmp(a, b, n) == 0 && (b[n] == '=' || b[n] == '\0');
+}
+
+#if JOB_USE_CLONE
+/*
+ * A stack of at least size bytes for the children, above a page that
+ * faults should one ever overflow it; -1 if none could be had.
+ */
+static int
+job_stack_grow(struct job_list *jl, size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+
+	size = (size + page - 1) / page * page + page;
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (p == MAP_FAILED) {
+		return -1;
+	}
+	if (mprotect(p, page, PROT_NONE) == -1) {
+		munmap(p, size);
+		return -1;
+	}
+	if (jl->stack != NULL) {
+		munmap(jl->stack, jl->stack_size);
+	}
+	jl->stack = p;
+	jl->stack_size = size;
+	return 0;
+}
+#endif
+
+/* What the child needs; it shares the daemon's memory, so all is ready. */
+struct job_child_args {
+	const struct job_spec *spec;
+	char *const *envp;
+	int out_fd, err_fd, status_fd;
+};
+
+/*
+ * The child, between clone and exec. With CLONE_VM it runs in the daemon's
+ * memory on a stack of its own while the daemon waits: it calls system
+ * calls alone, allocates nothing and writes no memory of the daemon's.
+ */
+static int
+job_child(void *arg)
+{
+	const struct job_child_args *a = arg;
+	const struct job_spec *spec = a->spec;
 	struct job_child_error ce;
 	sigset_t none;
 	size_t i;
 	int fd, sig;
 
 	setsid();
-	/* The daemon's handlers and mask must not leak into the job. */
+	/* The daemon's handlers and ignored signals must not reach the job. */
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig != SIGKILL && sig != SIGSTOP) {
+			signal(sig, SIG_DFL);
+		}
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	for (sig = 1; sig < NSIG; sig++) {
-		signal(sig, SIG_DFL);
-	}
 
 	if ((fd = open("/dev/null", O_RDONLY)) == -1) {
 		ce.stage = JOB_STAGE_DEVNULL;
 		goto fail;
 	}
-	if (dup2(fd, STDIN_FILENO) == -1 || dup2(out_fd, STDOUT_FILENO) == -1 ||
-	    dup2(err_fd, STDERR_FILENO) == -1) {
+	if (dup2(fd, STDIN_FILENO) == -1 ||
+	    dup2(a->out_fd, STDOUT_FILENO) == -1 ||
+	    dup2(a->err_fd, STDERR_FILENO) == -1) {
 		ce.stage = JOB_STAGE_FDS;
 		goto fail;
 	}
 	job_child_cloexec_all();
-	fcntl(status_fd, F_SETFD, FD_CLOEXEC);
+	fcntl(a->status_fd, F_SETFD, FD_CLOEXEC);
 
 	if (spec->cwd != NULL && chdir(spec->cwd) == -1) {
 		ce.stage = JOB_STAGE_CWD;
@@ -681,21 +788,100 @@ job_child(const struct job_spec *spec, int out_fd, int err_fd, int status_fd)
 	if (spec->umask >= 0) {
 		umask((mode_t)spec->umask);
 	}
-	if (spec->env_clear) {
-		clearenv();
-	}
-	for (i = 0; spec->env != NULL && spec->env[i] != NULL; i++) {
-		putenv((char *)spec->env[i]);
-	}
-	execvp(spec->argv[0], (char *const *)spec->argv);
+	execvpe(spec->argv[0], (char *const *)spec->argv, a->envp);
 	ce.stage = JOB_STAGE_EXEC;
 
 fail:
 	ce.err = errno;
-	while (write(status_fd, &ce, sizeof ce) == -1 && errno == EINTR) {
+	while (write(a->status_fd, &ce, sizeof ce) == -1 && errno == EINTR) {
 		;
 	}
 	_exit(127);
+}
+
+/*
+ * The job's environment: the daemon's (unless env_clear) with spec's
+ * variables over it, a later one of the same name winning. Only the array
+ * is allocated; the strings are borrowed.
+ */
+static char **
+job_environment(const struct job_spec *spec)
+{
+	const char *const *add = spec->env;
+	char *const *base = spec->env_clear ? NULL : environ;
+	size_t nbase = 0, nadd = 0, n = 0, i, j;
+	char **envp;
+
+	while (base != NULL && base[nbase] != NULL) {
+		nbase++;
+	}
+	while (add != NULL && add[nadd] != NULL) {
+		nadd++;
+	}
+	envp = xreallocarray(NULL, nbase + nadd + 1, sizeof *envp);
+	for (i = 0; i < nbase; i++) {
+		for (j = 0; j < nadd && !env_same_name(base[i], add[j]); j++) {
+			;
+		}
+		if (j == nadd) {
+			envp[n++] = base[i];
+		}
+	}
+	for (i = 0; i < nadd; i++) {
+		for (j = i + 1; j < nadd && !env_same_name(add[i], add[j]);
+		     j++) {
+			;
+		}
+		if (j == nadd) {
+			envp[n++] = (char *)add[i];
+		}
+	}
+	envp[n] = NULL;
+	return envp;
+}
+
+/*
+ * Start the child. clone(CLONE_VM | CLONE_VFORK), as posix_spawn does,
+ * spares copying the daemon's page tables and the faults of copy-on-write
+ * for each job: the daemon waits (microseconds) until the child has exec'd.
+ * Every signal is blocked meanwhile so that no handler of the daemon's runs
+ * in the child. Under AddressSanitizer, whose bookkeeping a child on a
+ * foreign stack would upset, it is a plain fork.
+ */
+static pid_t
+job_clone(struct job_list *jl, struct job_child_args *a)
+{
+#if JOB_USE_CLONE
+	sigset_t all, saved;
+	size_t argc = 0, need;
+	pid_t pid;
+	int err;
+
+	while (a->spec->argv[argc] != NULL) {
+		argc++;
+	}
+	/* execvpe builds an argv for a script without #! on the stack. */
+	need = JOB_STACK + (argc + 2) * sizeof(char *);
+	if (need > jl->stack_size && job_stack_grow(jl, need) == -1) {
+		return -1;
+	}
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &saved);
+	pid = clone(job_child, (char *)jl->stack + jl->stack_size,
+	    CLONE_VM | CLONE_VFORK | SIGCHLD, a);
+	err = errno;
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	errno = err;
+	return pid;
+#else
+	pid_t pid = fork();
+
+	(void)jl;
+	if (pid == 0) {
+		job_child(a);
+	}
+	return pid;
+#endif
 }
 
 static char *
@@ -719,34 +905,31 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
     job_output_cb output, void *arg, char **cause)
 {
 	struct job_child_error ce;
+	struct job_child_args args;
 	struct job *job;
 	struct job_stream *js;
+	char **envp;
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, st[2] = { -1, -1 };
-	int log_fd, saved, status, i;
+	int saved, status, i;
 	ssize_t n;
 	pid_t pid;
 
-	log_fd = open(spec->log_path,
-	    O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-	if (log_fd == -1) {
-		*cause = xasprintf("cannot create log '%s': %s", spec->log_path,
-		    strerror(errno));
-		return NULL;
-	}
 	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
 	    pipe2(st, O_CLOEXEC) == -1) {
 		*cause = xasprintf("cannot create pipes: %s", strerror(errno));
 		goto fail;
 	}
-	if ((pid = fork()) == -1) {
+	/* The pipes' other ends are close-on-exec: the child keeps none. */
+	args.spec = spec;
+	args.envp = envp = job_environment(spec);
+	args.out_fd = out[1];
+	args.err_fd = err[1];
+	args.status_fd = st[1];
+	pid = job_clone(jl, &args);
+	free(envp);
+	if (pid == -1) {
 		*cause = xasprintf("cannot fork: %s", strerror(errno));
 		goto fail;
-	}
-	if (pid == 0) {
-		close(out[0]);
-		close(err[0]);
-		close(st[0]);
-		job_child(spec, out[1], err[1], st[1]);
 	}
 	close(out[1]);
 	out[1] = -1;
@@ -772,7 +955,8 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	job = xcalloc(1, sizeof *job);
 	job->list = jl;
 	job->pid = pid;
-	job->log_fd = log_fd;
+	job->log_path = xstrdup(spec->log_path);
+	job->log_fd = -1;
 	job->logbuf = xmalloc(JOB_LOG_BUF);
 	job->done = done;
 	job->output = output;
@@ -802,7 +986,6 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 
 fail:
 	saved = errno;
-	close(log_fd);
 	if (out[0] != -1) {
 		close(out[0]);
 	}

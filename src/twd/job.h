@@ -27,7 +27,7 @@ struct job_limit {
 struct job_spec {
 	const char *const *argv; /* argv[0] is looked up in PATH */
 	const char *cwd;         /* NULL: the daemon's */
-	const char *log_path;    /* created or truncated, mode 0600 */
+	const char *log_path;    /* made (mode 0600) at its first output */
 	const char *const *env;  /* "NAME=value" added; NULL-terminated */
 	int env_clear;           /* start from env alone, not the daemon's */
 	int umask;               /* -1: the daemon's */
@@ -55,6 +55,7 @@ struct job_result {
 	int64_t cpu_user_ms;  /* from wait4's rusage */
 	int64_t cpu_sys_ms;
 	int64_t max_rss_kb;
+	const char *log_error; /* why its output was not all kept, or NULL */
 };
 
 /*
@@ -81,9 +82,10 @@ void job_list_reap(struct job_list *);
 /*
  * Start spec. Its stdout and stderr go to the log as records (logfmt.h),
  * each also to output when that is not NULL. Returns the job, owned by the
- * list, or NULL with *cause (caller frees) when it could not start: the log
- * could not be created, fork failed, the directory or the program is
- * missing. Nothing runs in that case.
+ * list, or NULL with *cause (caller frees) when it could not start: fork
+ * failed, the directory or the program is missing. Nothing runs in that
+ * case. The log file is made when the first output comes: a job that
+ * writes nothing leaves none; one that cannot be made is log_error.
  */
 struct job *job_start(struct job_list *, const struct job_spec *, job_done_cb,
     job_output_cb output, void *arg, char **cause);

@@ -733,6 +733,10 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	} else {
 		r->status = RUN_FAILED;
 	}
+	if (res->log_error != NULL && r->reason == NULL) {
+		r->reason =
+		    xasprintf("its output was not kept: %s", res->log_error);
+	}
 	if (history_update(twd->history, r, &cause) == -1) {
 		log_error("run %" PRId64 ": %s", r->id, cause);
 		free(cause);
@@ -1023,12 +1027,14 @@ run_ended(struct twd *twd, const struct run_record *r)
 		    twd, PROTO_EV_RUN_SKIPPED, (struct run_record *)r);
 	}
 	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, (struct run_record *)r);
-	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+	for (ar = TAILQ_FIRST(&twd->queued); twd->nafter_run > 0 && ar != NULL;
+	     ar = next) {
 		next = TAILQ_NEXT(ar, entry);
 		if (ar->after_run != r->id) {
 			continue;
 		}
 		ar->after_run = 0;
+		twd->nafter_run--;
 		if (r->status != RUN_OK) {
 			run_unqueue(twd, run_task(twd, ar), ar);
 			TAILQ_INSERT_TAIL(&dropped, ar, entry);
@@ -1052,6 +1058,9 @@ run_unqueue(struct twd *twd, struct task *t, struct active_run *ar)
 	runq_remove(&twd->queue, &ar->qi);
 	TAILQ_REMOVE(&twd->queued, ar, entry);
 	t->queued--;
+	if (ar->after_run != 0) {
+		twd->nafter_run--;
+	}
 }
 
 /* Take every queued run of t off the queue, recorded as status. */
@@ -1079,6 +1088,9 @@ task_previous(struct twd *twd, struct task *t)
 {
 	struct active_run *ar, *found = NULL;
 
+	if (t->running == 0 && t->queued == 0) {
+		return NULL;
+	}
 	TAILQ_FOREACH(ar, &twd->runs, entry)
 	{
 		if (strcmp(ar->rec.task, t->def->name) == 0) {
@@ -1107,6 +1119,9 @@ run_queue(struct twd *twd, struct task *t, struct active_run *ar)
 	runq_push(&twd->queue, &ar->qi);
 	TAILQ_INSERT_TAIL(&twd->queued, ar, entry);
 	t->queued++;
+	if (ar->after_run != 0) {
+		twd->nafter_run++;
+	}
 }
 
 /*
@@ -1957,7 +1972,7 @@ runs_count(const struct active_runs *list)
 size_t
 tasks_queued(const struct twd *twd)
 {
-	return runs_count(&twd->queued);
+	return runq_count(&twd->queue);
 }
 
 /* The ids of lost runs whose processes were found and killed. */

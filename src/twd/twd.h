@@ -38,6 +38,7 @@ struct twd {
 	struct active_runs runs;   /* in flight */
 	struct active_runs queued; /* waiting, in queue's order of arrival */
 	struct runq queue;         /* the same, in start order */
+	size_t nafter_run;         /* of them, those waiting for a run */
 	struct event *ev_wakeup;   /* the first held-back run may start */
 
 	struct alarm_set *alarms;

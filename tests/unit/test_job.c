@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,8 +33,9 @@ struct fixture {
 	struct job_list *jobs;
 	int done;
 	struct job_result res;
-	uint64_t last_seq; /* of the records job_output_cb saw */
-	char seen[4096];   /* their text, one line each */
+	char log_error[256]; /* res.log_error, which is the job's */
+	uint64_t last_seq;   /* of the records job_output_cb saw */
+	char seen[4096];     /* their text, one line each */
 };
 
 static void
@@ -54,6 +56,9 @@ on_done(struct job *job, const struct job_result *res, void *arg)
 	(void)job;
 	f->done++;
 	f->res = *res;
+	snprintf(f->log_error, sizeof f->log_error, "%s",
+	    res->log_error != NULL ? res->log_error : "");
+	f->res.log_error = NULL;
 }
 
 static void
@@ -146,7 +151,7 @@ run_until_done(struct fixture *f)
 	}
 }
 
-/* The log file as it is, records and all. */
+/* The log file as it is, records and all; none is empty. */
 static char *
 read_log(struct fixture *f)
 {
@@ -154,7 +159,11 @@ read_log(struct fixture *f)
 	FILE *fp = fopen(f->log, "r");
 	size_t n;
 
-	assert_non_null(fp);
+	if (fp == NULL) {
+		assert_int_equal(errno, ENOENT);
+		buf[0] = '\0';
+		return buf;
+	}
 	n = fread(buf, 1, sizeof buf - 1, fp);
 	buf[n] = '\0';
 	fclose(fp);
@@ -205,6 +214,62 @@ test_job_output_and_exit_status_are_captured(void **state)
 	assert_int_equal(stat(f->log, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
 	assert_int_equal(job_list_count(f->jobs), 0);
+}
+
+static void
+test_job_that_writes_nothing_leaves_no_log(void **state)
+{
+	struct fixture *f = *state;
+	struct stat sb;
+
+	start_sh(f, "exit 0", NULL);
+	run_until_done(f);
+	assert_int_equal(f->res.exit_code, 0);
+	assert_int_equal(f->res.output_bytes, 0);
+	assert_int_equal(stat(f->log, &sb), -1);
+	assert_string_equal(f->log_error, "");
+}
+
+static void
+test_job_whose_log_cannot_be_made_runs_and_says_why(void **state)
+{
+	struct fixture *f = *state;
+	char want[256];
+
+	snprintf(f->log, sizeof f->log, "%s/no-such-dir/run.log", f->dir);
+	start_sh(f, "echo lost; echo lost too; exit 4", NULL);
+	run_until_done(f);
+	assert_int_equal(f->res.exit_code, 4);
+	assert_int_equal(f->res.output_bytes, 14);
+	snprintf(want, sizeof want,
+	    "cannot create log '%s': No such file or directory", f->log);
+	assert_string_equal(f->log_error, want);
+	/* Followers still saw it. */
+	assert_string_equal(f->seen, "stdout:lost\nstdout:lost too\n");
+}
+
+static void
+test_job_environment_is_the_daemons_with_its_own_over_it(void **state)
+{
+	struct fixture *f = *state;
+	const char *env[] = { "TW_OVER=first", "TW_NEW=new", "TW_OVER=job",
+		NULL };
+	struct job_spec spec = { .umask = -1, .env = env };
+
+	setenv("TW_OVER", "daemon", 1);
+	setenv("TW_KEPT", "daemon", 1);
+	/* An ignored signal of the daemon's is not the job's. */
+	signal(SIGPIPE, SIG_IGN);
+	start_spec(f, &spec,
+	    "env | grep '^TW_[KON]' | sort; grep SigIgn /proc/$$/status");
+	signal(SIGPIPE, SIG_DFL);
+	run_until_done(f);
+	assert_string_equal(read_stream(f, LOGFMT_STDOUT),
+	    "TW_KEPT=daemon\nTW_NEW=new\nTW_OVER=job\n"
+	    "SigIgn:\t0000000000000000\n");
+	/* The daemon's own environment is untouched. */
+	assert_string_equal(getenv("TW_OVER"), "daemon");
+	assert_null(getenv("TW_NEW"));
 }
 
 static void
@@ -530,6 +595,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_job_output_and_exit_status_are_captured),
+		T(test_job_that_writes_nothing_leaves_no_log),
+		T(test_job_whose_log_cannot_be_made_runs_and_says_why),
+		T(test_job_environment_is_the_daemons_with_its_own_over_it),
 		T(test_job_killed_by_a_signal_reports_it),
 		T(test_job_runs_in_its_own_session_with_stdin_closed),
 		T(test_job_starts_in_the_given_directory),
