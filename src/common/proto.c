@@ -21,11 +21,11 @@ proto_request_decode(struct proto_request *req, const char *line, size_t len,
 	memset(req, 0, sizeof *req);
 	req->id = json_null();
 	*code = PROTO_E_BAD_REQUEST;
-	if (len + 1 > PROTO_MAX_MSG) {
+	if (len + 1 > PROTO_MAX_REQUEST) {
 		*code = PROTO_E_TOO_LARGE;
 		*cause = xasprintf("request of %zu bytes is over the limit of "
 		                   "%d",
-		    len, PROTO_MAX_MSG);
+		    len, PROTO_MAX_REQUEST);
 		return -1;
 	}
 	req->root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -126,7 +126,7 @@ proto_reply_error(json_t *id, const char *code, const char *message)
 }
 
 char *
-proto_encode(const json_t *msg, size_t *len)
+proto_encode(const json_t *msg, size_t max, size_t *len)
 {
 	char *s, *line;
 	size_t n;
@@ -136,7 +136,7 @@ proto_encode(const json_t *msg, size_t *len)
 		return NULL;
 	}
 	n = strlen(s);
-	if (n + 1 > PROTO_MAX_MSG) {
+	if (n + 1 > max) {
 		free(s);
 		return NULL;
 	}

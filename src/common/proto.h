@@ -9,8 +9,13 @@
 #include <stddef.h>
 
 #define PROTO_VERSION 1
-/* Largest message either side accepts, newline included. */
-#define PROTO_MAX_MSG (1024 * 1024)
+/* Largest request twd accepts, newline included. */
+#define PROTO_MAX_REQUEST (1024 * 1024)
+/*
+ * Largest reply or event twd sends, newline included: the list of 100,000
+ * tasks is some 35 MB.
+ */
+#define PROTO_MAX_REPLY (256 * 1024 * 1024)
 
 /* Error codes carried in {"error": {"code": ...}}; see taskweaver-ipc(7). */
 #define PROTO_E_BAD_REQUEST     "bad_request"
@@ -43,8 +48,8 @@ json_t *proto_request_new(json_int_t id, const char *cmd, json_t *args);
 json_t *proto_reply_ok(json_t *id, json_t *data);
 json_t *proto_reply_error(json_t *id, const char *code, const char *message);
 
-/* One compact line ending in '\n'; caller frees; NULL if over the cap. */
-char *proto_encode(const json_t *msg, size_t *len);
+/* One compact line ending in '\n'; caller frees; NULL if over max bytes. */
+char *proto_encode(const json_t *msg, size_t max, size_t *len);
 
 struct proto_reply {
 	json_t *root; /* owned */

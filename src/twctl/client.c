@@ -1,6 +1,7 @@
 /*
- * Protocol client. Replies are read into a buffer capped at PROTO_MAX_MSG,
- * so a confused peer cannot make twctl grow without bound.
+ * Protocol client. Replies are read into a buffer that grows as a line
+ * needs, up to PROTO_MAX_REPLY, so a confused peer cannot make twctl grow
+ * without bound.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -18,7 +19,9 @@ struct conn {
 	int fd;
 	json_int_t next_id;
 	char *buf;
+	size_t size;     /* of buf */
 	size_t len;      /* bytes in buf */
+	size_t scanned;  /* of them, known to hold no newline */
 	json_t *pending; /* events that came while a reply was awaited */
 };
 
@@ -58,7 +61,8 @@ conn_open(const char *path, enum conn_failure *why, char **cause)
 	}
 	c = xcalloc(1, sizeof *c);
 	c->fd = fd;
-	c->buf = xmalloc(PROTO_MAX_MSG);
+	c->size = 65536;
+	c->buf = xmalloc(c->size);
 	return c;
 }
 
@@ -101,11 +105,19 @@ conn_read_line(struct conn *c, int timeout_ms, char **cause)
 	ssize_t n;
 	int rc;
 
-	while ((nl = memchr(c->buf, '\n', c->len)) == NULL) {
-		if (c->len == PROTO_MAX_MSG) {
-			*cause = xstrdup("reply from twd is over the message "
-			                 "size limit");
-			return -1;
+	while ((nl = memchr(c->buf + c->scanned, '\n', c->len - c->scanned)) ==
+	    NULL) {
+		c->scanned = c->len;
+		if (c->len == c->size) {
+			if (c->size == PROTO_MAX_REPLY) {
+				*cause = xstrdup("reply from twd is over the "
+				                 "message size limit");
+				return -1;
+			}
+			c->size = c->size * 2 < PROTO_MAX_REPLY
+			    ? c->size * 2
+			    : PROTO_MAX_REPLY;
+			c->buf = xreallocarray(c->buf, c->size, 1);
 		}
 		rc = poll(&pfd, 1, timeout_ms);
 		if (rc == -1 && errno == EINTR) {
@@ -116,7 +128,7 @@ conn_read_line(struct conn *c, int timeout_ms, char **cause)
 			    timeout_ms / 1000);
 			return -1;
 		}
-		n = read(c->fd, c->buf + c->len, PROTO_MAX_MSG - c->len);
+		n = read(c->fd, c->buf + c->len, c->size - c->len);
 		if (n == -1 && errno == EINTR) {
 			continue;
 		}
@@ -136,6 +148,7 @@ static void
 conn_consume(struct conn *c, ssize_t n)
 {
 	c->len -= (size_t)n + 1;
+	c->scanned = 0;
 	memmove(c->buf, c->buf + n + 1, c->len);
 }
 
@@ -163,7 +176,7 @@ conn_call(struct conn *c, const char *cmd, json_t *args,
 	ssize_t n;
 	int rc;
 
-	line = proto_encode(msg, &len);
+	line = proto_encode(msg, PROTO_MAX_REQUEST, &len);
 	json_decref(msg);
 	if (line == NULL) {
 		*cause = xstrdup("request is over the message size limit");

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <langinfo.h>
-#include <locale.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -308,7 +307,7 @@ dash_state_color(enum dash_state s)
 static void
 dash_draw_header(struct dash *d, int64_t now)
 {
-	size_t i, running = 0, queued = 0, paused = 0, failing = 0;
+	size_t i, paused = 0, failing = 0;
 	const struct dash_task *next = NULL, *t;
 	char line[512], up[32], when[32];
 	enum dash_state s;
@@ -316,8 +315,6 @@ dash_draw_header(struct dash *d, int64_t now)
 	for (i = 0; i < d->m.ntasks; i++) {
 		t = &d->m.tasks[i];
 		s = dash_task_state(t);
-		running += t->running > 0;
-		queued += t->queued > 0;
 		paused += t->paused != 0;
 		failing += s == DASH_FAILING;
 		if (t->next_ms != 0 &&
@@ -330,7 +327,7 @@ dash_draw_header(struct dash *d, int64_t now)
 	    "%zu paused  %zu failing  next: %s %s",
 	    d->version,
 	    dash_duration(now - d->daemon_started_ms, up, sizeof up),
-	    d->m.ntasks, running, queued, paused, failing,
+	    d->m.ntasks, d->m.njobs, d->m.nqueued, paused, failing,
 	    next != NULL ? next->name : "-",
 	    next != NULL ? dash_countdown(next->next_ms, now, when, sizeof when)
 	                 : "");
@@ -958,7 +955,6 @@ dash_curses(struct dash *d)
 {
 	const char *nc = getenv("NO_COLOR");
 
-	setlocale(LC_ALL, "");
 	d->utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 	initscr();
 	cbreak();

@@ -16,7 +16,7 @@
 #include "output.h"
 #include "xmalloc.h"
 
-/* As twd's limit per request; and well under PROTO_MAX_MSG in bytes. */
+/* As twd's limit per request; and well under PROTO_MAX_REQUEST in bytes. */
 #define SUBMIT_PART_JOBS  1000
 #define SUBMIT_PART_BYTES (256 * 1024)
 

@@ -356,27 +356,32 @@ dash_model_event(struct dash_model *m, const json_t *event)
 		m->nconfig_errors = 0;
 		return 1; /* the caller asks for the new list */
 	}
-	if (strncmp(name, "run.", 4) != 0 || strcmp(name, "run.output") == 0 ||
-	    (t = dash_model_task(m, json_get_string(d, "task", ""))) == NULL) {
+	if (strncmp(name, "run.", 4) != 0 || strcmp(name, "run.output") == 0) {
 		return 0;
 	}
+	/* NULL for a submitted job: no task of the file, a job all the same. */
+	t = dash_model_task(m, json_get_string(d, "task", ""));
 	status = json_get_string(d, "status", "?");
 	id = json_integer_value(json_object_get(d, "id"));
 	if (strcmp(name, "run.queued") == 0) {
-		queued_add(m, id, t->name);
+		queued_add(m, id, json_get_string(d, "task", "?"));
 	} else if (strcmp(name, "run.started") == 0) {
 		queued_remove(m, id);
 		job_add(m, d);
 	} else if (strcmp(name, "run.finished") == 0) {
 		queued_remove(m, id);
 		job_remove(m, id);
-		task_set_last(t, d);
-		strip_push(t, status);
+		if (t != NULL) {
+			task_set_last(t, d);
+			strip_push(t, status);
+		}
 	} else {
 		return 0;
 	}
-	task_count(m, t);
-	dash_model_update_view(m);
+	if (t != NULL) {
+		task_count(m, t);
+		dash_model_update_view(m);
+	}
 	return 1;
 }
 

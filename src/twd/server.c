@@ -1,7 +1,7 @@
 /*
  * Socket server. Each client has a bufferevent; whole lines are taken with
  * evbuffer_readln, so a slow writer never blocks the loop, and a line may
- * not grow past PROTO_MAX_MSG. Clients are freed when the loop is idle,
+ * not grow past PROTO_MAX_REQUEST. Clients are freed when the loop is idle,
  * never inside their own callbacks.
  */
 #include <sys/queue.h>
@@ -133,6 +133,7 @@ server_gc(evutil_socket_t fd, short what, void *arg)
 }
 
 static void client_linger_over(evutil_socket_t, short, void *);
+static void client_said_all(struct client *);
 
 static void
 client_tell_dropped(struct client *c)
@@ -144,7 +145,7 @@ client_tell_dropped(struct client *c)
 	char *line;
 	size_t len;
 
-	if ((line = proto_encode(msg, &len)) != NULL) {
+	if ((line = proto_encode(msg, PROTO_MAX_REPLY, &len)) != NULL) {
 		evbuffer_add(bufferevent_get_output(c->bev), line, len);
 		free(line);
 	}
@@ -158,8 +159,11 @@ static void
 client_send_line(struct client *c, const char *line, size_t len)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
+	ssize_t n;
 
-	if (evbuffer_get_length(out) + len > CLIENT_MAX_PENDING) {
+	/* One reply, however big, is let through to a client that reads. */
+	if (evbuffer_get_length(out) > 0 &&
+	    evbuffer_get_length(out) + len > CLIENT_MAX_PENDING) {
 		log_warn("client %lu: not reading its replies; dropped", c->id);
 		if (c->events == 0 || c->closing) {
 			client_drop(c);
@@ -171,6 +175,22 @@ client_send_line(struct client *c, const char *line, size_t len)
 		 */
 		client_tell_dropped(c);
 		return;
+	}
+	/*
+	 * With nothing queued before it, try the socket at once: most
+	 * replies go in one send(2), with no loop turn waiting for the
+	 * socket to be writable and no epoll_ctl to ask and unask for it.
+	 */
+	if (evbuffer_get_length(out) == 0) {
+		n = send(bufferevent_getfd(c->bev), line, len,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			line += n;
+			len -= (size_t)n;
+		}
+		if (len == 0) {
+			return;
+		}
 	}
 	evbuffer_add(out, line, len);
 }
@@ -186,13 +206,13 @@ client_send(struct client *c, json_t *msg)
 		json_decref(msg);
 		return;
 	}
-	if ((line = proto_encode(msg, &len)) == NULL) {
+	if ((line = proto_encode(msg, PROTO_MAX_REPLY, &len)) == NULL) {
 		id = json_incref(json_object_get(msg, "id"));
 		json_decref(msg);
 		msg = proto_reply_error(id, PROTO_E_TOO_LARGE,
 		    "reply is over the message size limit");
 		json_decref(id);
-		line = proto_encode(msg, &len);
+		line = proto_encode(msg, PROTO_MAX_REPLY, &len);
 	}
 	json_decref(msg);
 	client_send_line(c, line, len);
@@ -257,7 +277,7 @@ server_publish(struct server *srv, enum proto_event ev, const char *task,
 			    proto_event_name(ev), "ts",
 			    timefmt_iso(timefmt_now_ms(), ts, sizeof ts),
 			    "data", data);
-			line = proto_encode(msg, &len);
+			line = proto_encode(msg, PROTO_MAX_REPLY, &len);
 			json_decref(msg);
 			if (line == NULL) {
 				log_warn("event %s is over the message size "
@@ -286,6 +306,10 @@ client_refuse(struct client *c, const char *code, const char *message)
 {
 	client_send(c, proto_reply_error(NULL, code, message));
 	c->closing = 1;
+	if (!c->dead &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		client_said_all(c);
+	}
 }
 
 static void
@@ -331,20 +355,33 @@ client_read(struct bufferevent *bev, void *arg)
 	}
 	/* What is left has no newline yet; it may not grow past the cap. */
 	if (!c->dead && !c->closing &&
-	    evbuffer_get_length(in) >= PROTO_MAX_MSG) {
+	    evbuffer_get_length(in) >= PROTO_MAX_REQUEST) {
 		msg = xasprintf(
-		    "request is over the limit of %d bytes", PROTO_MAX_MSG);
+		    "request is over the limit of %d bytes", PROTO_MAX_REQUEST);
 		log_warn("client %lu: %s; dropped", c->id, msg);
 		client_refuse(c, PROTO_E_TOO_LARGE, msg);
 		free(msg);
 	}
 }
 
+/* All said to a closing client: hang up our side, drop it at its EOF. */
+static void
+client_said_all(struct client *c)
+{
+	struct timeval tv = { CLIENT_LINGER_SECS, 0 };
+
+	if (c->ev_linger != NULL) {
+		return;
+	}
+	shutdown(bufferevent_getfd(c->bev), SHUT_WR);
+	c->ev_linger = evtimer_new(c->server->base, client_linger_over, c);
+	evtimer_add(c->ev_linger, &tv);
+}
+
 static void
 client_write(struct bufferevent *bev, void *arg)
 {
 	struct client *c = arg;
-	struct timeval tv = { CLIENT_LINGER_SECS, 0 };
 
 	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0) {
 		return;
@@ -356,13 +393,9 @@ client_write(struct bufferevent *bev, void *arg)
 		c->held = NULL;
 		return;
 	}
-	if (!c->closing || c->ev_linger != NULL) {
-		return;
+	if (c->closing) {
+		client_said_all(c);
 	}
-	/* All said: hang up our side, and drop it at its EOF or the timer. */
-	shutdown(bufferevent_getfd(bev), SHUT_WR);
-	c->ev_linger = evtimer_new(c->server->base, client_linger_over, c);
-	evtimer_add(c->ev_linger, &tv);
 }
 
 static void
@@ -400,7 +433,7 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c->id = ++srv->next_id;
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	/* Stop reading once a line could be over the cap, so it stays bounded. */
-	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_MAX_MSG);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_MAX_REQUEST);
 	bufferevent_setcb(c->bev, client_read, client_write, client_event, c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&srv->clients, c, entry);

@@ -74,3 +74,15 @@ except (BrokenPipeError, ConnectionResetError):
 	case $out in "b''" | refused) ;; *) fail "another user got an answer: $out" ;; esac
 	grep -q "refused a connection from uid 65534" "$T/twd.log" || fail "refusal not logged"
 fi
+
+# Replies may be far over the 1 MiB a request may be: 10,000 tasks listed.
+python3 -c '
+print("tasks:")
+for i in range(10000):
+    print(f"  task-with-a-longish-name-{i:05}: {{command: \"true\", every: 2h, description: \"a task among many\"}}")
+' >"$TW_CONFIG"
+twctl reload >/dev/null || fail "reload of 10,000 tasks"
+twctl --json list >"$T/list.json" || fail "list of 10,000 tasks"
+[ "$(wc -c <"$T/list.json")" -gt 1048576 ] || fail "the list is not over 1 MiB"
+[ "$(jget 'len(d)' <"$T/list.json")" = 10000 ] || fail "not all 10,000 tasks listed"
+twctl list | grep -q 'task-with-a-longish-name-09999' || fail "list in a table"

@@ -41,6 +41,7 @@ shows "gated .* idle .* manual"
 keys G r
 shows "gated .* running"
 shows "RUN .* TASK .* PID"
+shows "3 tasks  1 running  0 queued"
 keys Enter
 shows "output of run"
 shows "waiting"
@@ -62,6 +63,13 @@ shows "filter: br"
 screen | grep -q "^ alpha " && fail "the filter left alpha: $(screen)"
 keys Escape
 shows "alpha .* idle"
+
+# A submitted job is no task of the file, but the header counts it.
+id=$(twctl --json submit -- sleep 30 | jget 'd["id"]') || fail "submit"
+shows "3 tasks  1 running"
+shows " $id .* sleep "
+twctl kill "$id" >/dev/null || fail "kill $id"
+shows "3 tasks  0 running"
 
 # s sorts; ? shows the keys.
 keys s

@@ -119,6 +119,30 @@ test_dash_events_move_a_run(void **state)
 	dash_model_release(&m);
 }
 
+/* A submitted job belongs to no task of the file; it is a job all the same. */
+static void
+test_dash_submitted_jobs_are_jobs(void **state)
+{
+	struct dash_model m;
+
+	(void)state;
+	load(&m);
+	send(&m, "run.queued",
+	    "{\"id\": 8, \"task\": \"sleep\", \"status\": \"queued\"}");
+	assert_int_equal(m.nqueued, 1);
+	send(&m, "run.started",
+	    "{\"id\": 8, \"task\": \"sleep\", \"status\": \"running\", "
+	    "\"pid\": 77}");
+	assert_int_equal(m.nqueued, 0);
+	assert_int_equal(m.njobs, 1);
+	assert_string_equal(m.jobs[0].task, "sleep");
+	assert_null(dash_model_task(&m, "sleep"));
+	send(&m, "run.finished",
+	    "{\"id\": 8, \"task\": \"sleep\", \"status\": \"killed\"}");
+	assert_int_equal(m.njobs, 0);
+	dash_model_release(&m);
+}
+
 static void
 test_dash_sort_and_filter(void **state)
 {
@@ -174,6 +198,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dash_states_from_the_list),
 		cmocka_unit_test(test_dash_events_move_a_run),
+		cmocka_unit_test(test_dash_submitted_jobs_are_jobs),
 		cmocka_unit_test(test_dash_sort_and_filter),
 		cmocka_unit_test(test_dash_countdowns),
 	};

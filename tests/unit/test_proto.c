@@ -112,13 +112,14 @@ test_proto_refuses_oversized_requests(void **state)
 {
 	struct proto_request req;
 	const char *code;
-	char *cause, *big = malloc(PROTO_MAX_MSG + 1);
+	char *cause, *big = malloc(PROTO_MAX_REQUEST + 1);
 
 	(void)state;
-	memset(big, ' ', PROTO_MAX_MSG);
-	big[PROTO_MAX_MSG] = '\0';
+	memset(big, ' ', PROTO_MAX_REQUEST);
+	big[PROTO_MAX_REQUEST] = '\0';
 	assert_int_equal(
-	    proto_request_decode(&req, big, PROTO_MAX_MSG, &code, &cause), -1);
+	    proto_request_decode(&req, big, PROTO_MAX_REQUEST, &code, &cause),
+	    -1);
 	assert_string_equal(code, PROTO_E_TOO_LARGE);
 	free(cause);
 	free(big);
@@ -134,11 +135,13 @@ test_proto_encodes_one_line(void **state)
 	char *line;
 
 	(void)state;
-	line = proto_encode(msg, &len);
+	line = proto_encode(msg, PROTO_MAX_REPLY, &len);
 	assert_int_equal(len, strlen(line));
 	assert_int_equal(line[len - 1], '\n');
 	assert_ptr_equal(strchr(line, '\n'), line + len - 1);
 	free(line);
+	/* Over the cap given, newline included: none. */
+	assert_null(proto_encode(msg, len - 1, &len));
 	json_decref(json_object_get(msg, "id"));
 	json_decref(msg);
 }
@@ -153,7 +156,7 @@ test_proto_reply_round_trips(void **state)
 	size_t len;
 
 	(void)state;
-	line = proto_encode(msg, &len);
+	line = proto_encode(msg, PROTO_MAX_REPLY, &len);
 	assert_int_equal(proto_reply_decode(&rep, line, len - 1, &cause), 0);
 	assert_false(rep.ok);
 	assert_string_equal(rep.code, PROTO_E_NOT_FOUND);
