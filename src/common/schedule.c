@@ -52,31 +52,30 @@ struct cron {
 
 struct schedule {
 	enum schedule_kind kind;
-	char *text; /* as written, for display */
+	const char *text; /* as written, for display: in own, or static */
 	struct cron cron;
 	int64_t every_ms;
 	int64_t start_ms;
 	int64_t at_ms;
 	const struct tz *tz;
+	char own[]; /* one allocation with the rule: a daemon keeps many */
 };
 
 static struct schedule *
 schedule_new(enum schedule_kind kind, const char *text)
 {
-	struct schedule *s = xcalloc(1, sizeof *s);
+	size_t len = strlen(text) + 1;
+	struct schedule *s = xcalloc(1, sizeof *s + len);
 
 	s->kind = kind;
-	s->text = xstrdup(text);
+	memcpy(s->own, text, len);
+	s->text = s->own;
 	return s;
 }
 
 void
 schedule_free(struct schedule *s)
 {
-	if (s == NULL) {
-		return;
-	}
-	free(s->text);
 	free(s);
 }
 
@@ -455,8 +454,7 @@ schedule_cron(const char *expr, char **cause)
 			return NULL;
 		}
 		s = schedule_cron(cron_macros[i].expr, cause);
-		free(s->text);
-		s->text = xstrdup(cron_macros[i].name);
+		s->text = cron_macros[i].name;
 		return s;
 	}
 

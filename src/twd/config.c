@@ -43,7 +43,7 @@ struct loader {
 
 /* An included file: its tasks, read with the main file's defaults. */
 struct loader_include {
-	char *file;
+	const char *file; /* borrowed from config->files */
 	yaml_document_t doc;
 	yaml_node_t *tasks; /* NULL when it has none */
 };
@@ -753,7 +753,6 @@ task_def_free(struct task_def *t)
 	}
 	free(t->name);
 	free(t->description);
-	free(t->file);
 	free(t->command);
 	strv_free(t->argv);
 	strv_free(t->shell);
@@ -806,7 +805,7 @@ task_def_copy(const struct task_def *d)
 
 	*c = *d;
 	c->name = d->name != NULL ? xstrdup(d->name) : NULL;
-	c->file = d->file != NULL ? xstrdup(d->file) : NULL;
+	c->file = NULL; /* a copy outlives the config it was in */
 	c->description =
 	    d->description != NULL ? xstrdup(d->description) : NULL;
 	c->command = d->command != NULL ? xstrdup(d->command) : NULL;
@@ -2076,7 +2075,7 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	}
 	t = xcalloc(1, sizeof *t);
 	t->name = xstrdup(name);
-	t->file = xstrdup(l->file);
+	t->file = l->file;
 	t->line = (unsigned)key->start_mark.line + 1;
 	t->column = (unsigned)key->start_mark.column + 1;
 	/* Report the rule's errors too, even when a field was bad. */
@@ -2249,11 +2248,11 @@ loader_include_file(struct loader *l, const char *path)
 	if (loader_parse(path, &inc->doc, l->errs) == -1) {
 		return;
 	}
-	inc->file = xstrdup(path);
 	l->ninc++;
 	l->config->files = xreallocarray(
 	    l->config->files, l->config->nfiles + 1, sizeof *l->config->files);
 	l->config->files[l->config->nfiles++] = xstrdup(path);
+	inc->file = l->config->files[l->config->nfiles - 1];
 	root = yaml_document_get_root_node(&inc->doc);
 	if (root == NULL || node_is_null(root)) {
 		return;
@@ -2584,6 +2583,7 @@ config_load(const char *path, struct config_errors *errs)
 	c->path = xstrdup(path);
 	c->files = xcalloc(1, sizeof *c->files);
 	c->files[c->nfiles++] = xstrdup(path);
+	l.file = c->files[0];
 	l.config = c;
 	l.home = paths_home();
 	loader_root(&l, c);
@@ -2591,7 +2591,6 @@ config_load(const char *path, struct config_errors *errs)
 	yaml_document_delete(&l.doc);
 	for (i = 0; i < l.ninc; i++) {
 		yaml_document_delete(&l.inc[i].doc);
-		free(l.inc[i].file);
 	}
 	free(l.inc);
 	if (errs->n != nerrs) {

@@ -81,6 +81,7 @@ struct task_def {
 	int env_clear;     /* a minimal environment, not twd's */
 	int umask;         /* -1: twd's */
 	int nice;
+	int retries;              /* further attempts after a failure */
 	struct job_limit *limits; /* resource limits */
 	size_t nlimits;
 	int64_t timeout_ms;    /* 0: none */
@@ -96,22 +97,21 @@ struct task_def {
 	int priority;              /* 0-100, higher starts first */
 	int queue;                 /* index in config->queues; -1: none */
 	enum overlap overlap;
-	int retries;                /* further attempts after a failure */
 	int64_t retry_delay_ms;     /* the first wait */
 	double retry_backoff;       /* each wait is this times the last */
 	int64_t retry_max_delay_ms; /* no wait is longer */
 	int *retry_codes;           /* retry_on: exit codes; NULL: any */
 	size_t nretry_codes;
-	int retry_flags; /* retry_on: RETRY_ON_* */
-	char **after;    /* runs when these have succeeded since it last ran */
+	char **after; /* runs when these have succeeded since it last ran */
 	enum catch_up catch_up;       /* fires missed while down or asleep */
 	int catch_up_max;             /* runs of catch_up: all, at most */
 	int64_t starting_deadline_ms; /* 0: a fire may start however late */
+	int retry_flags;              /* retry_on: RETRY_ON_* */
 	unsigned notify_on;           /* NOTIFY_*: what is told */
 	int *notify_via;              /* indices in config->notifiers */
 	size_t nnotify_via;
 	int64_t notify_every_ms; /* a failure again told after this */
-	char *file;              /* the file the task is defined in */
+	const char *file;        /* defined in; borrowed from config->files */
 	unsigned line, column;   /* where the task is defined, 1-based */
 };
 

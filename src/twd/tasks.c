@@ -41,7 +41,7 @@ struct task {
 	struct schedule_fire fire; /* the fire next_ms is for */
 	int64_t delay_ms;          /* next_ms - fire.at_ms when jittered */
 	int64_t last_fire_ms;      /* 0 when it never fired on schedule */
-	struct run_record last;    /* id 0 when it never ran */
+	struct run_record *last;   /* its newest run; NULL if it never ran */
 	int running;
 	int queued;
 	int paused;                 /* no run starts until resumed */
@@ -355,6 +355,8 @@ last_ok(const struct run_record *r, void *arg)
 	t->last_ok_ms = r->finished_ms;
 }
 
+static void task_set_last(struct task *, const struct run_record *);
+
 static struct task *
 task_new(struct twd *twd, const struct task_def *def)
 {
@@ -362,23 +364,29 @@ task_new(struct twd *twd, const struct task_def *def)
 	struct history_filter ok = {
 		.task = def->name, .status = "ok", .limit = 1
 	};
+	struct run_record last;
 	char *cause = NULL, *key, *value = NULL;
+	int rc;
 
 	t->twd = twd;
 	t->def = def;
 	alarm_init(&t->alarm, t);
 	/* The history remembers the grid and the last result across restarts. */
+	memset(&last, 0, sizeof last);
 	if (history_last_fire(
 	        twd->history, def->name, &t->last_fire_ms, &cause) == -1 ||
-	    history_last(twd->history, def->name, &t->last, &cause) == -1) {
+	    (rc = history_last(twd->history, def->name, &last, &cause)) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
+	} else if (rc == 1) {
+		task_set_last(t, &last);
+		t->last_queued_ms = last.started_ms;
+		run_record_release(&last);
 	}
 	if (history_query(twd->history, &ok, last_ok, t, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	}
-	t->last_queued_ms = t->last.started_ms;
 	key = xasprintf("paused:%s", def->name);
 	if (history_state_get(twd->history, key, &value, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
@@ -407,7 +415,10 @@ task_free(struct task *t)
 		return;
 	}
 	alarm_cancel(t->twd->alarms, &t->alarm);
-	run_record_release(&t->last);
+	if (t->last != NULL) {
+		run_record_release(t->last);
+		free(t->last);
+	}
 	free(t);
 }
 
@@ -415,8 +426,12 @@ task_free(struct task *t)
 static void
 task_set_last(struct task *t, const struct run_record *r)
 {
-	run_record_release(&t->last);
-	run_record_copy(&t->last, r);
+	if (t->last == NULL) {
+		t->last = xmalloc(sizeof *t->last);
+	} else {
+		run_record_release(t->last);
+	}
+	run_record_copy(t->last, r);
 }
 
 static int
@@ -1500,7 +1515,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 	if (!force && t->paused && trigger != RUN_TRIGGER_MANUAL) {
 		run_drop(
 		    twd, t, ar, RUN_SKIPPED, xstrdup("the task is paused"));
-		return t->last.id;
+		return t->last->id; /* the record of the drop */
 	}
 	if (!force && (prev = task_previous(twd, t)) != NULL) {
 		switch (t->def->overlap) {
@@ -1510,7 +1525,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 			              " is still %s",
 			        prev->rec.id,
 			        run_status_name(prev->rec.status)));
-			return t->last.id;
+			return t->last->id;
 		case OVERLAP_REPLACE:
 			task_unqueue_all(twd, t, RUN_SKIPPED,
 			    "overlap: replace: a newer run took its place");
@@ -2315,7 +2330,7 @@ task_json(const struct task *t)
 		json_object_set_new(o, "waiting_for", waiting);
 	}
 	json_object_set_new(o, "last_run",
-	    t->last.id != 0 ? run_record_json(&t->last) : json_null());
+	    t->last != NULL ? run_record_json(t->last) : json_null());
 	return o;
 }
 

@@ -11,6 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,8 +163,22 @@ twd_stop(struct twd *twd, const char *why)
 
 static void twd_watch(struct twd *);
 
-json_t *
-twd_reload(struct twd *twd, int dry_run, const char *why, char **cause)
+/*
+ * Give the kernel back the memory a load of the tasks file used and freed
+ * (its YAML tree, the config it replaced): glibc keeps freed pages inside
+ * the heap, and the daemon would sit at the load's peak for ever. With
+ * 100,000 tasks that is a third of its RSS.
+ */
+static void
+twd_give_back(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+static json_t *
+twd_reload_config(struct twd *twd, int dry_run, const char *why, char **cause)
 {
 	struct config_errors errs = { NULL, 0 };
 	const struct task_def *d;
@@ -236,6 +253,15 @@ twd_reload(struct twd *twd, int dry_run, const char *why, char **cause)
 		twd_publish(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0, 0,
 		    json_deep_copy(diff));
 	}
+	return diff;
+}
+
+json_t *
+twd_reload(struct twd *twd, int dry_run, const char *why, char **cause)
+{
+	json_t *diff = twd_reload_config(twd, dry_run, why, cause);
+
+	twd_give_back();
 	return diff;
 }
 
@@ -688,6 +714,7 @@ main(int argc, char **argv)
 	twd_watch(&twd);
 	tasks_restore(&twd);
 	tasks_boot(&twd);
+	twd_give_back();
 	twd_write_pid(lock_fd);
 	twd_ready(&twd, ready_fd);
 	log_info("twd %s started (pid %ld): %zu task%s from %s, socket %s",
