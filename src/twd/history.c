@@ -139,9 +139,14 @@ static const char *const history_sql[STMT_COUNT] = {
 	                   "WHERE status = 'running'",
 };
 
+/* Log pages past which a checkpoint is due: SQLite's own default. */
+#define HISTORY_CHECKPOINT_PAGES 1000
+
 struct history {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
+	history_checkpoint_cb checkpoint_due;
+	void *checkpoint_arg;
 };
 
 static char *
@@ -213,6 +218,44 @@ history_migrate(struct history *h, const char *path, char **cause)
 			return -1;
 		}
 		free(sql);
+	}
+	return 0;
+}
+
+static int
+history_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct history *h = arg;
+
+	(void)db;
+	(void)name;
+	if (pages >= HISTORY_CHECKPOINT_PAGES) {
+		h->checkpoint_due(h->checkpoint_arg);
+	}
+	return SQLITE_OK;
+}
+
+void
+history_defer_checkpoints(
+    struct history *h, history_checkpoint_cb due, void *arg)
+{
+	h->checkpoint_due = due;
+	h->checkpoint_arg = arg;
+	if (due == NULL) {
+		sqlite3_wal_autocheckpoint(h->db, HISTORY_CHECKPOINT_PAGES);
+		return;
+	}
+	/* Replaces SQLite's own hook, which checkpoints inside the commit. */
+	sqlite3_wal_hook(h->db, history_wal_hook, h);
+}
+
+int
+history_checkpoint(struct history *h, char **cause)
+{
+	if (sqlite3_wal_checkpoint_v2(h->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	        NULL, NULL) != SQLITE_OK) {
+		*cause = history_cause(h, "checkpoint");
+		return -1;
 	}
 	return 0;
 }

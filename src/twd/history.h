@@ -26,6 +26,19 @@ int history_insert(struct history *, struct run_record *r, char **cause);
 /* Store r's current state over the row r->id. Returns 0, or -1 with *cause. */
 int history_update(struct history *, const struct run_record *r, char **cause);
 /*
+ * SQLite moves its write-ahead log into the database now and then, inside
+ * a commit, fsync and all: a commit on the way to starting a job would wait
+ * for it. With this, due is called after a commit that left the log long,
+ * and the caller runs history_checkpoint when nothing waits. due NULL puts
+ * SQLite's own checkpoints back.
+ */
+typedef void (*history_checkpoint_cb)(void *arg);
+void history_defer_checkpoints(
+    struct history *, history_checkpoint_cb due, void *arg);
+/* Returns 0, or -1 with *cause. */
+int history_checkpoint(struct history *, char **cause);
+
+/*
  * Make the writes between these one transaction, one commit for a batch
  * (such as many submitted jobs). Each returns 0, or -1 with *cause.
  */

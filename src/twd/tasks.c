@@ -535,9 +535,19 @@ tasks_apply(struct twd *twd, struct config *config)
 	       *changed = json_array(), *summary;
 	struct task **tasks, *t;
 	const struct task_def *def, *old_def;
+	char *cause;
 	size_t i, j = 0;
-	int cmp;
+	int cmp, batch;
 
+	/*
+	 * A new task reads its history (last run, last fire, pause): in one
+	 * transaction SQLite locks the file once, not for each query; with
+	 * 100,000 tasks the locking was 40% of the start.
+	 */
+	if (!(batch = history_begin(twd->history, &cause) == 0)) {
+		log_warn("%s", cause);
+		free(cause);
+	}
 	/* Old and new are both sorted by name: walk them side by side. */
 	tasks = xcalloc(config->ntasks, sizeof *tasks);
 	for (i = 0; i < config->ntasks; i++) {
@@ -570,6 +580,10 @@ tasks_apply(struct twd *twd, struct config *config)
 		json_array_append_new(
 		    removed, json_string(twd->tasks[j]->def->name));
 		task_remove(twd, twd->tasks[j]);
+	}
+	if (batch && history_commit(twd->history, &cause) == -1) {
+		log_error("%s", cause);
+		free(cause);
 	}
 	free(twd->tasks);
 	config_free(twd->config);

@@ -265,6 +265,28 @@ twd_reload(struct twd *twd, int dry_run, const char *why, char **cause)
 	return diff;
 }
 
+static void
+twd_checkpoint(evutil_socket_t fd, short what, void *arg)
+{
+	struct twd *twd = arg;
+	char *cause;
+
+	(void)fd;
+	(void)what;
+	if (history_checkpoint(twd->history, &cause) == -1) {
+		log_warn("%s", cause);
+		free(cause);
+	}
+}
+
+static void
+twd_checkpoint_due(void *arg)
+{
+	struct twd *twd = arg;
+
+	event_active(twd->ev_checkpoint, 0, 0);
+}
+
 /* A reload by a signal or a change of the file: the log says how it went. */
 static void
 twd_reload_quietly(struct twd *twd, const char *why)
@@ -700,6 +722,10 @@ main(int argc, char **argv)
 	twd.ev_prune = event_new(twd.base, -1, 0, tasks_prune_step, &twd);
 	/* Events default to the middle priority (1); pruning waits for them. */
 	event_priority_set(twd.ev_prune, 2);
+	/* So does the history's checkpoint, with its fsync: no fire waits. */
+	twd.ev_checkpoint = event_new(twd.base, -1, 0, twd_checkpoint, &twd);
+	event_priority_set(twd.ev_checkpoint, 2);
+	history_defer_checkpoints(twd.history, twd_checkpoint_due, &twd);
 	twd.server = server_create(
 	    twd.base, twd.socket_path, request_dispatch, &twd, &cause);
 	if (twd.server == NULL) {
@@ -744,6 +770,8 @@ main(int argc, char **argv)
 	event_free(twd.ev_wakeup);
 	runq_release(&twd.queue);
 	event_free(twd.ev_prune);
+	history_defer_checkpoints(twd.history, NULL, NULL);
+	event_free(twd.ev_checkpoint);
 	notifiers_free(twd.notifiers);
 	twd_unwatch(&twd);
 	if (twd.ev_settle != NULL) {

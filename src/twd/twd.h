@@ -55,7 +55,8 @@ struct twd {
 	int64_t started_ms;
 	int64_t grace_ms; /* shutdown: how long running jobs may finish */
 	int stopping;
-	struct event *ev_prune; /* history retention, when idle */
+	struct event *ev_prune;      /* history retention, when idle */
+	struct event *ev_checkpoint; /* the history's log, when idle */
 	size_t prune_cursor;
 	struct event *ev_grace;
 };

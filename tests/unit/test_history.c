@@ -1,6 +1,8 @@
 /*
  * Unit tests for the SQLite history: schema, records, queries, recovery.
  */
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -317,6 +319,48 @@ test_history_migrates_a_version_1_database(void **state)
 	history_close(h);
 }
 
+static void
+count_due(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* The write-ahead log's size in pages of 4096 bytes. */
+static long
+wal_pages(struct fixture *f)
+{
+	char path[160];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s-wal", f->path);
+	return stat(path, &sb) == 0 ? (long)(sb.st_size / 4096) : 0;
+}
+
+/* Checkpoints are left to the caller, who is told when one is due. */
+static void
+test_history_defers_checkpoints_to_the_caller(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	int due = 0, i;
+
+	history_defer_checkpoints(f->h, count_due, &due);
+	for (i = 0; due == 0 && i < 5000; i++) {
+		insert(f, "t", 1000000 + i);
+	}
+	assert_true(due > 0);
+	/* SQLite did not move the log in itself: it is past 1000 pages. */
+	assert_true(wal_pages(f) >= 1000);
+	assert_int_equal(history_checkpoint(f->h, &cause), 0);
+	/* Back to SQLite's own: nothing more is said. */
+	history_defer_checkpoints(f->h, NULL, NULL);
+	due = 0;
+	for (i = 0; i < 2000; i++) {
+		insert(f, "t", 2000000 + i);
+	}
+	assert_int_equal(due, 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 /* A submitted job's spec comes back as it went in, through a batch. */
@@ -380,6 +424,7 @@ main(void)
 		T(test_history_state_round_trips),
 		T(test_history_migrates_a_version_1_database),
 		T(test_history_keeps_a_jobs_spec),
+		T(test_history_defers_checkpoints_to_the_caller),
 		T(test_history_finds_the_run_around_an_instant),
 	};
 
