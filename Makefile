@@ -134,7 +134,8 @@ $(TWCTL): $(call obj,$(TWCTL_SRCS)) $(TWCTL_TWD_OBJS) $(COMMON_LIB)
 $(BUILD)/bench/floors: tests/bench/floors.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -O2 -o $@ $<
+	@$(CC) -std=c11 -D_GNU_SOURCE $(WARNINGS) -O2 -o $@ $< \
+	    $(shell $(PKG_CONFIG) --cflags --libs yaml-0.1)
 
 $(BUILD)/bench/%.o: tests/bench/%.c
 	@mkdir -p $(dir $@)

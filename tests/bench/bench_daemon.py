@@ -1,18 +1,27 @@
 """Benchmarks of the daemon and the CLI, each against a floor measured in
 the same run (the machine is shared and noisy: ratios count, not times).
 
-    bench_daemon.py TWD TWCTL FLOORS [--quick] [--json FILE]
+    bench_daemon.py TWD TWCTL FLOORS [--quick] [--json FILE] [--only NAME,...]
 
 dispatch  N /bin/true jobs through `twctl submit --batch --wait`, until all
           are recorded, against a C loop of posix_spawn + waitpid (the
-          ceiling); task-spooler (tsp) too when it is installed
-cli       `twctl status` as a whole process, against posix_spawn of a
-          program that does nothing; and a request on a connection
-          (in-protocol round trip), against the same on a socket pair
+          ceiling); and task-spooler (tsp), a job per `tsp /bin/true`,
+          with 1 and 2 slots, against the same ceiling
+load      twd's start to its socket answering, with a generated file of
+          100,000 cron tasks, against libyaml parsing it into events
+lateness  fires of an `every: 1s` task and a 6-field cron task, each job
+          noting its own clock less its due instant, against a C program
+          sleeping on a timerfd to such instants and spawning the same job
+cli       `twctl status` as a whole process, against a C client doing
+          connect + one write/read on twd's socket (spawned the same way);
+          and a request on a connection (in-protocol round trip), against
+          the same to a C server in another process that echoes each line
 history   `twctl history` queries on a store of many runs, against the same
           SQL run with sqlite3; and the in-protocol time of one query
 idle      a daemon with many tasks due in more than an hour: its RSS and
           its voluntary context switches while it waits
+dashboard the CPU time `twctl dash` takes, on a terminal, with many tasks
+          and running jobs
 
 --quick runs each once, tiny, so that the harness keeps working; no
 timing is judged then.
@@ -38,7 +47,7 @@ results = {}
 class Daemon:
     """A twd in a private directory, with its own tasks file."""
 
-    def __init__(self, tasks_yaml):
+    def __init__(self, tasks_yaml, *twd_args):
         self.dir = tempfile.mkdtemp(prefix="tw-bench.")
         os.chmod(self.dir, 0o700)
         self.env = dict(os.environ, HOME=self.dir,
@@ -48,7 +57,7 @@ class Daemon:
         with open(self.env["TW_CONFIG"], "w") as f:
             f.write(tasks_yaml)
         os.chmod(self.env["TW_CONFIG"], 0o600)
-        self.proc = subprocess.Popen([TWD, "--foreground", "--no-watch"],
+        self.proc = subprocess.Popen([TWD, "--foreground", "--no-watch", *twd_args],
                                      env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         for _ in range(600):
@@ -74,6 +83,12 @@ class Daemon:
 
 def stats(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def percentile(values, p):
+    """The p-th percentile (0-100) of values, nearest rank."""
+    v = sorted(values)
+    return v[min(len(v) - 1, max(0, int(round(p / 100 * len(v) + 0.5)) - 1))]
 
 
 def row(name, ours, floor, unit, target=None):
@@ -110,42 +125,161 @@ def bench_dispatch():
     finally:
         d.stop()
     row(f"dispatch {n} jobs", stats(ours), stats(floor), "jobs/s", ">= 0.8")
-    tsp = shutil.which("tsp") or shutil.which("ts")
+    tsp = shutil.which("tsp")
     if tsp is None:
         print("  (task-spooler is not installed: apt-get install task-spooler to compare)")
+        return
+    # A tsp client process per job: fewer jobs, or this alone takes minutes.
+    m = 20 if QUICK else 1000
+    for slots in (1, 2):
+        peer, floor = [], []
+        for _ in range(min(REPEAT, 3)):
+            peer.append(m / tsp_run(tsp, m, slots))
+            floor.append(m / floor_run("spawn", m))
+        row(f"task-spooler {slots} slot{'s' if slots > 1 else ''}, {m} jobs", stats(peer),
+            stats(floor), "jobs/s", "(a peer)")
+
+
+def tsp_run(tsp, n, slots):
+    """Seconds for task-spooler to run n /bin/true jobs, each queued by a
+    `tsp` process of its own as a user would, until all have ended."""
+    d = tempfile.mkdtemp(prefix="tw-bench-tsp.")
+    env = dict(os.environ, TS_SOCKET=os.path.join(d, "socket"), TMPDIR=d)
+    run = lambda *a: subprocess.run([tsp, *a], env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL, check=True).stdout.decode()
+    try:
+        run("-S", str(slots))
+        t0 = time.monotonic()
+        subprocess.run(["sh", "-c", 'i=0; while [ $i -lt %d ]; do "%s" /bin/true >/dev/null '
+                        '|| exit 1; i=$((i + 1)); done' % (n, tsp)], env=env, check=True)
+        run("-w")
+        # -w waits for the last job; with 2 slots another may still run.
+        while any(w in run("-l") for w in (" running ", " queued ")):
+            time.sleep(0.001)
+        return time.monotonic() - t0
+    finally:
+        subprocess.run([tsp, "-K"], env=env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def bench_lateness():
+    fires = 3 if QUICK else 300
+    d = tempfile.mkdtemp(prefix="tw-bench-late.")
+    out, floor_out = os.path.join(d, "ours"), os.path.join(d, "floor")
+    job = f"{FLOORS} stamp {out}"
+    dm = Daemon("tasks:\n"
+                f"  every: {{command: '{job}', every: 1s}}\n"
+                f"  cron: {{command: '{job}', schedule: '* * * * * *'}}\n")
+    try:
+        ours = {}
+        while min(len(ours.get(t, ())) for t in ("every", "cron")) < fires:
+            time.sleep(0.5)
+            ours = {}
+            if os.path.exists(out):
+                for line in open(out):
+                    task, us, phase = line.split()
+                    ours.setdefault(task, []).append(int(us) / 1000)
+                    if task == "every":
+                        every_phase = phase
+    finally:
+        dm.stop()
+    # The floor sleeps to whole seconds and to the every task's phase.
+    subprocess.run([FLOORS, "timer", str(fires), every_phase, floor_out], check=True)
+    time.sleep(0.2)
+    floor = {}
+    for line in open(floor_out):
+        task, us, _ = line.split()
+        floor.setdefault(task, []).append(int(us) / 1000)
+    shutil.rmtree(d, ignore_errors=True)
+    for task, label in (("every", "every: 1s"), ("cron", "cron 6 fields")):
+        a, b = ours[task][:fires], floor["floor-" + task][:fires]
+        for p in (50, 99):
+            row(f"lateness {label} p{p}",
+                {"median": percentile(a, p), "min": min(a), "max": max(a)},
+                {"median": percentile(b, p), "min": min(b), "max": max(b)}, "ms",
+                "<= 2")
+
+
+def rtt_us(path, n):
+    """Microseconds per status request and reply on one connection to path."""
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    f = s.makefile("rb")
+    t0 = time.monotonic()
+    for i in range(n):
+        s.sendall(b'{"id": %d, "cmd": "status"}\n' % i)
+        f.readline()
+    elapsed = time.monotonic() - t0
+    s.close()
+    return elapsed / n * 1e6
+
+
+def bench_load():
+    n = 100 if QUICK else 100000
+    rules = ["*/5 * * * *", "30 2 * * *", "0 9 * * MON-FRI", "15 */4 1,15 * *", "@daily",
+             "0 0 L * *"]
+    d = Daemon("tasks: {}\n")
+    d.twctl("shutdown")
+    d.proc.wait(timeout=60)
+    with open(d.env["TW_CONFIG"], "w") as f:
+        f.write("defaults:\n  timezone: Europe/Berlin\ntasks:\n")
+        for i in range(n):
+            f.write(f"  task-{i}:\n    command: echo {i}\n    schedule: \"{rules[i % 6]}\"\n")
+    ours, floor = [], []
+    try:
+        for _ in range(REPEAT):
+            t0 = time.monotonic()
+            proc = subprocess.Popen([TWD, "--foreground", "--no-watch"], env=d.env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            while True:
+                try:
+                    s = socket.socket(socket.AF_UNIX)
+                    s.connect(d.env["TW_SOCKET"])
+                    s.sendall(b'{"id": 1, "cmd": "status"}\n')
+                    if b'"ok":true' in s.makefile("rb").readline():
+                        break
+                except OSError:
+                    pass
+                finally:
+                    s.close()
+                if proc.poll() is not None:
+                    raise RuntimeError("twd did not start")
+                time.sleep(0.001)
+            ours.append(time.monotonic() - t0)
+            d.twctl("shutdown")
+            proc.wait(timeout=60)
+            floor.append(float(subprocess.run([FLOORS, "parse", d.env["TW_CONFIG"]],
+                                              stdout=subprocess.PIPE, check=True).stdout))
+    finally:
+        shutil.rmtree(d.dir, ignore_errors=True)
+    row(f"load {n} tasks (to socket)", stats(ours), stats(floor), "s", "<= 3")
 
 
 def bench_cli():
     d = Daemon("tasks:\n" + "".join(f"  t{i}: {{command: 'true'}}\n" for i in range(100)))
+    echo_path = os.path.join(d.dir, "echo.sock")
+    echo = subprocess.Popen([FLOORS, "echo", echo_path])
     n = 5 if QUICK else 200
     ours, floor, rtt, rtt_floor = [], [], [], []
     try:
+        while not os.path.exists(echo_path):
+            time.sleep(0.01)
         for _ in range(REPEAT):
             t0 = time.monotonic()
             for _ in range(n):
                 d.twctl("status")
             ours.append((time.monotonic() - t0) / n * 1e3)
-            floor.append(floor_run("exec", n) / n * 1e3)
-            s = socket.socket(socket.AF_UNIX)
-            s.connect(d.env["TW_SOCKET"])
-            f = s.makefile("rb")
+            # The same spawning from here, of a C client that asks twd.
             t0 = time.monotonic()
-            for i in range(n):
-                s.sendall(b'{"id": %d, "cmd": "status"}\n' % i)
-                f.readline()
-            rtt.append((time.monotonic() - t0) / n * 1e6)
-            s.close()
-            a, b = socket.socketpair()
-            fb, fa = b.makefile("rb"), a.makefile("rb")
-            t0 = time.monotonic()
-            for i in range(n):
-                a.sendall(b'{"id": %d, "cmd": "status"}\n' % i)
-                b.sendall(fb.readline())
-                fa.readline()
-            rtt_floor.append((time.monotonic() - t0) / n * 1e6)
-            a.close()
-            b.close()
+            for _ in range(n):
+                subprocess.run([FLOORS, "ask", d.env["TW_SOCKET"]], check=True)
+            floor.append((time.monotonic() - t0) / n * 1e3)
+            rtt.append(rtt_us(d.env["TW_SOCKET"], n * 10))
+            rtt_floor.append(rtt_us(echo_path, n * 10))
     finally:
+        echo.kill()
+        echo.wait()
         d.stop()
     row("twctl status (process)", stats(ours), stats(floor), "ms", "<= 1.5")
     row("status round trip", stats(rtt), stats(rtt_floor), "us", "<= 2")
@@ -228,7 +362,7 @@ def bench_idle():
     for n in ((100,) if QUICK else (1000, 100000)):
         tasks = "tasks:\n" + "".join(f"  t{i}: {{command: 'true', every: 2h}}\n" for i in range(n))
         d = Daemon(tasks)
-        wait = 0.5 if QUICK else 10
+        wait = 0.5 if QUICK else 60
         try:
             time.sleep(0.5)
             before = proc_status(d.proc.pid)
@@ -243,12 +377,68 @@ def bench_idle():
               f"(targets: 0 wakeups; <= {'4' if n <= 1000 else '64'} MiB)")
 
 
+def bench_dashboard():
+    ntasks, njobs, secs = (100, 2, 2) if QUICK else (10000, 50, 60)
+    d = Daemon(f"max_concurrent: {njobs + 10}\ntasks:\n" +
+               "".join(f"  t{i}: {{command: 'true', every: 2h}}\n" for i in range(ntasks)),
+               "--grace", "1s")
+    try:
+        with tempfile.TemporaryFile() as f:
+            f.write(b"sleep 3600\n" * njobs)
+            f.seek(0)
+            if d.twctl("submit", "--batch", stdin=f).returncode != 0:
+                raise RuntimeError("submit failed")
+        for _ in range(600):
+            if json.loads(d.twctl("--json", "status").stdout)["running"] == njobs:
+                break
+            time.sleep(0.05)
+        # tmux is the terminal, as in the dashboard's tests.
+        session = f"tw-bench-{os.getpid()}"
+        env = " ".join(f"{k}={v}" for k, v in d.env.items() if k.startswith("TW_") or k == "HOME")
+        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "200", "-y", "50",
+                        f"env {env} {TWCTL} dash"], check=True)
+        try:
+            pid = int(subprocess.run(["tmux", "list-panes", "-t", session, "-F", "#{pane_pid}"],
+                                     stdout=subprocess.PIPE, check=True).stdout)
+
+            def screen():
+                return subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                      stdout=subprocess.PIPE, check=True).stdout.decode()
+
+            def cpu_ticks():
+                with open(f"/proc/{pid}/stat") as st:
+                    fields = st.read().rsplit(")", 1)[1].split()
+                return int(fields[11]) + int(fields[12])
+
+            # Measured only once it shows them all (not an error, say).
+            want = (f"{ntasks} tasks", f"{njobs} running")
+            for _ in range(100):
+                if all(w in screen() for w in want):
+                    break
+                time.sleep(0.1)
+            else:
+                raise RuntimeError("the dashboard does not show the tasks and jobs:\n" + screen())
+            before = cpu_ticks()
+            time.sleep(secs)
+            used = (cpu_ticks() - before) / os.sysconf("SC_CLK_TCK")
+        finally:
+            subprocess.run(["tmux", "kill-session", "-t", session])
+    finally:
+        d.stop()
+    pct = used / secs * 100
+    results["dashboard"] = {"cpu_percent": pct, "seconds": secs, "tasks": ntasks, "jobs": njobs}
+    print(f"dashboard, {ntasks} tasks, {njobs} running: {pct:.2f}% of a core over {secs} s "
+          f"(target < 5%)")
+
+
 print(f"{'benchmark':<28} {'taskweaver':>12} {'floor':>12} {'unit':<8} {'ratio':>7}  (min..max)  target")
 print("(ratio: TaskWeaver's median over the floor's, both measured now)")
-bench_dispatch()
-bench_cli()
-bench_history()
-bench_idle()
+BENCHES = {"dispatch": bench_dispatch, "lateness": bench_lateness, "load": bench_load,
+           "cli": bench_cli,
+           "history": bench_history, "idle": bench_idle, "dashboard": bench_dashboard}
+ONLY = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else BENCHES
+for name in ONLY:
+    BENCHES[name]()
 if JSON_OUT:
     os.makedirs(os.path.dirname(JSON_OUT), exist_ok=True)
     with open(JSON_OUT, "w") as f:
