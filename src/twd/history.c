@@ -85,6 +85,7 @@ enum {
 	STMT_DELETE,
 	STMT_STATE_GET,
 	STMT_STATE_SET,
+	STMT_NAMES,
 	STMT_COUNT
 };
 
@@ -134,6 +135,8 @@ static const char *const history_sql[STMT_COUNT] = {
 	[STMT_STATE_GET] = "SELECT value FROM state WHERE key = ?1",
 	[STMT_STATE_SET] = "INSERT INTO state (key, value) VALUES (?1, ?2) "
 	                   "ON CONFLICT (key) DO UPDATE SET value = ?2",
+	[STMT_NAMES] = "SELECT DISTINCT task FROM runs UNION "
+	               "SELECT key FROM state ORDER BY 1",
 	[STMT_MARK_LOST] = "UPDATE runs SET status = 'lost', finished_at = ?1, "
 	                   "reason = 'twd stopped before the run finished' "
 	                   "WHERE status = 'running'",
@@ -631,6 +634,24 @@ history_state_get(
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return found;
+}
+
+int
+history_names(struct history *h, history_name_cb cb, void *arg, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_NAMES];
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cb((const char *)sqlite3_column_text(st, 0), arg);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		*cause = history_cause(h, "reading the names");
+		return -1;
+	}
+	return n;
 }
 
 int

@@ -111,6 +111,14 @@ int history_prune(struct history *, const char *task,
  */
 int history_state_get(
     struct history *, const char *key, char **value, char **cause);
+/*
+ * Each name the history has rows for, once, in strcmp order: the tasks with
+ * runs, and the keys of remembered values. A task that is in neither needs
+ * no query of its own. Returns how many, or -1 with *cause.
+ */
+typedef void (*history_name_cb)(const char *name, void *arg);
+int
+history_names(struct history *, history_name_cb cb, void *arg, char **cause);
 /* Returns 0, or -1 with *cause. */
 int history_state_set(
     struct history *, const char *key, const char *value, char **cause);

@@ -357,8 +357,51 @@ last_ok(const struct run_record *r, void *arg)
 
 static void task_set_last(struct task *, const struct run_record *);
 
+/* The names the history has rows for (history_names), sorted. */
+struct known {
+	char **v;
+	size_t n;
+};
+
+static void
+known_add(const char *name, void *arg)
+{
+	struct known *k = arg;
+
+	k->v = xreallocarray(k->v, k->n + 1, sizeof *k->v);
+	k->v[k->n++] = xstrdup(name);
+}
+
+static int
+known_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+/* Whether the history may hold name; always, without a list (NULL). */
+static int
+known_has(const struct known *k, const char *name)
+{
+	return k == NULL ||
+	    bsearch(name, k->v, k->n, sizeof *k->v, known_cmp) != NULL;
+}
+
+static void
+known_free(struct known *k)
+{
+	size_t i;
+
+	for (i = 0; k != NULL && i < k->n; i++) {
+		free(k->v[i]);
+	}
+	if (k != NULL) {
+		free(k->v);
+	}
+}
+
+/* A task of def, with what the history remembers of it; known may be NULL. */
 static struct task *
-task_new(struct twd *twd, const struct task_def *def)
+task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 {
 	struct task *t = xcalloc(1, sizeof *t);
 	struct history_filter ok = {
@@ -366,16 +409,19 @@ task_new(struct twd *twd, const struct task_def *def)
 	};
 	struct run_record last;
 	char *cause = NULL, *key, *value = NULL;
-	int rc;
+	int rc = 0;
 
 	t->twd = twd;
 	t->def = def;
 	alarm_init(&t->alarm, t);
 	/* The history remembers the grid and the last result across restarts. */
 	memset(&last, 0, sizeof last);
-	if (history_last_fire(
-	        twd->history, def->name, &t->last_fire_ms, &cause) == -1 ||
-	    (rc = history_last(twd->history, def->name, &last, &cause)) == -1) {
+	if (!known_has(known, def->name)) {
+		/* Never ran. */
+	} else if (history_last_fire(twd->history, def->name, &t->last_fire_ms,
+	               &cause) == -1 ||
+	    (rc = history_last(twd->history, def->name, &last, &cause)) == -1 ||
+	    history_query(twd->history, &ok, last_ok, t, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	} else if (rc == 1) {
@@ -383,12 +429,10 @@ task_new(struct twd *twd, const struct task_def *def)
 		t->last_queued_ms = last.started_ms;
 		run_record_release(&last);
 	}
-	if (history_query(twd->history, &ok, last_ok, t, &cause) == -1) {
-		log_warn("task '%s': %s", def->name, cause);
-		free(cause);
-	}
 	key = xasprintf("paused:%s", def->name);
-	if (history_state_get(twd->history, key, &value, &cause) == -1) {
+	if (!known_has(known, key)) {
+		/* Never paused. */
+	} else if (history_state_get(twd->history, key, &value, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	} else if (value != NULL) {
@@ -397,7 +441,9 @@ task_new(struct twd *twd, const struct task_def *def)
 	}
 	free(key);
 	key = xasprintf("notify:%s", def->name);
-	if (history_state_get(twd->history, key, &value, &cause) == -1) {
+	if (!known_has(known, key)) {
+		notify_state_parse(NULL, &t->nstate); /* nothing told yet */
+	} else if (history_state_get(twd->history, key, &value, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	} else {
@@ -533,6 +579,7 @@ tasks_apply(struct twd *twd, struct config *config)
 {
 	json_t *added = json_array(), *removed = json_array(),
 	       *changed = json_array(), *summary;
+	struct known known = { NULL, 0 }, *kp = &known;
 	struct task **tasks, *t;
 	const struct task_def *def, *old_def;
 	char *cause;
@@ -548,6 +595,12 @@ tasks_apply(struct twd *twd, struct config *config)
 		log_warn("%s", cause);
 		free(cause);
 	}
+	/* And a task the history has no row of needs no query at all. */
+	if (history_names(twd->history, known_add, &known, &cause) == -1) {
+		log_warn("%s", cause);
+		free(cause);
+		kp = NULL;
+	}
 	/* Old and new are both sorted by name: walk them side by side. */
 	tasks = xcalloc(config->ntasks, sizeof *tasks);
 	for (i = 0; i < config->ntasks; i++) {
@@ -560,7 +613,7 @@ tasks_apply(struct twd *twd, struct config *config)
 			task_remove(twd, twd->tasks[j++]);
 		}
 		if (j == twd->ntasks || cmp != 0) {
-			t = tasks[i] = task_new(twd, def);
+			t = tasks[i] = task_new(twd, def, kp);
 			task_schedule(t);
 			json_array_append_new(added, json_string(def->name));
 			continue;
@@ -585,6 +638,7 @@ tasks_apply(struct twd *twd, struct config *config)
 		log_error("%s", cause);
 		free(cause);
 	}
+	known_free(&known);
 	free(twd->tasks);
 	config_free(twd->config);
 	twd->config = config;

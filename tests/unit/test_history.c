@@ -361,6 +361,33 @@ test_history_defers_checkpoints_to_the_caller(void **state)
 	assert_int_equal(due, 0);
 }
 
+static void
+collect_name(const char *name, void *arg)
+{
+	char *all = arg;
+
+	strcat(all, name);
+	strcat(all, " ");
+}
+
+/* Tasks with runs and state keys, each once, sorted as strcmp sorts. */
+static void
+test_history_names_what_it_holds(void **state)
+{
+	struct fixture *f = *state;
+	char all[256] = "", *cause = NULL;
+
+	assert_int_equal(history_names(f->h, collect_name, all, &cause), 0);
+	assert_string_equal(all, "");
+	insert(f, "zeta", 1000);
+	insert(f, "alpha", 2000);
+	insert(f, "zeta", 3000);
+	assert_int_equal(
+	    history_state_set(f->h, "paused:beta", "1", &cause), 0);
+	assert_int_equal(history_names(f->h, collect_name, all, &cause), 3);
+	assert_string_equal(all, "alpha paused:beta zeta ");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 /* A submitted job's spec comes back as it went in, through a batch. */
@@ -425,6 +452,7 @@ main(void)
 		T(test_history_migrates_a_version_1_database),
 		T(test_history_keeps_a_jobs_spec),
 		T(test_history_defers_checkpoints_to_the_caller),
+		T(test_history_names_what_it_holds),
 		T(test_history_finds_the_run_around_an_instant),
 	};
 
