@@ -64,7 +64,7 @@ TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-reload.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
-UNIT_TESTS  = alarm catchup config cron dash duration history job logfmt notify proto runq schedule suggest \
+UNIT_TESTS  = alarm catchup config cron dash duration history job log logfmt notify proto runq schedule suggest \
 	      timefmt tz
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

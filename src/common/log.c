@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
@@ -32,6 +33,9 @@ log_set_stream(FILE *fp)
 	log_state.fp = fp;
 }
 
+/* A line longer than this is cut; the daemon's are a few hundred bytes. */
+#define LOG_LINE_MAX 8192
+
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 {
@@ -39,20 +43,30 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap, int errnum)
 	FILE *fp = log_state.fp != NULL ? log_state.fp : stderr;
 	struct timeval tv;
 	struct tm tm;
-	char stamp[32];
+	char line[LOG_LINE_MAX];
+	size_t n;
+	int w;
 
 	if (level > log_state.level) {
 		return;
 	}
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
-	strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
-	fprintf(fp, "%s %s: ", stamp, names[level]);
-	vfprintf(fp, fmt, ap);
-	if (errnum != 0) {
-		fprintf(fp, ": %s", strerror(errnum));
+	/* Made whole first: one write(2) a line, not five on unbuffered stderr. */
+	n = strftime(line, sizeof line, "%Y-%m-%d %H:%M:%S ", &tm);
+	n += (size_t)snprintf(line + n, sizeof line - n, "%s: ", names[level]);
+	if ((w = vsnprintf(line + n, sizeof line - n, fmt, ap)) > 0) {
+		n += (size_t)w;
 	}
-	fputc('\n', fp);
+	if (errnum != 0 && n < sizeof line) {
+		n += (size_t)snprintf(
+		    line + n, sizeof line - n, ": %s", strerror(errnum));
+	}
+	if (n > sizeof line - 2) {
+		n = sizeof line - 2;
+	}
+	line[n++] = '\n';
+	fwrite(line, 1, n, fp);
 	fflush(fp);
 }
 

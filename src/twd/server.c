@@ -155,8 +155,13 @@ client_tell_dropped(struct client *c)
 	evtimer_add(c->ev_linger, &tv);
 }
 
+/*
+ * Queue line for c. A reply (now) goes to the socket at once when nothing
+ * is queued before it; events wait for the loop, which writes all that a
+ * turn published in one writev, and wakes a subscriber once, not per event.
+ */
 static void
-client_send_line(struct client *c, const char *line, size_t len)
+client_send_line(struct client *c, const char *line, size_t len, int now)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
 	ssize_t n;
@@ -177,11 +182,10 @@ client_send_line(struct client *c, const char *line, size_t len)
 		return;
 	}
 	/*
-	 * With nothing queued before it, try the socket at once: most
-	 * replies go in one send(2), with no loop turn waiting for the
+	 * Most replies go in one send(2), with no loop turn waiting for the
 	 * socket to be writable and no epoll_ctl to ask and unask for it.
 	 */
-	if (evbuffer_get_length(out) == 0) {
+	if (now && evbuffer_get_length(out) == 0) {
 		n = send(bufferevent_getfd(c->bev), line, len,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
@@ -215,7 +219,7 @@ client_send(struct client *c, json_t *msg)
 		line = proto_encode(msg, PROTO_MAX_REPLY, &len);
 	}
 	json_decref(msg);
-	client_send_line(c, line, len);
+	client_send_line(c, line, len, 1);
 	free(line);
 }
 
@@ -294,7 +298,7 @@ server_publish(struct server *srv, enum proto_event ev, const char *task,
 			c->nheld = len;
 			continue;
 		}
-		client_send_line(c, line, len);
+		client_send_line(c, line, len, 0);
 	}
 	free(line);
 	json_decref(data);
@@ -388,7 +392,7 @@ client_write(struct bufferevent *bev, void *arg)
 	}
 	if (c->held != NULL && !c->closing) {
 		/* Caught up: the newest skipped event shows what was missed. */
-		client_send_line(c, c->held, c->nheld);
+		client_send_line(c, c->held, c->nheld, 0);
 		free(c->held);
 		c->held = NULL;
 		return;
