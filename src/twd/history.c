@@ -142,7 +142,11 @@ static const char *const history_sql[STMT_COUNT] = {
 	                   "WHERE status = 'running'",
 };
 
-/* Log pages past which a checkpoint is due: SQLite's own default. */
+/*
+ * Log pages past which a checkpoint is due: SQLite's own default. (A longer
+ * log was measured too: with 10,000 pages recording a run was slower here,
+ * 190 us against 160.)
+ */
 #define HISTORY_CHECKPOINT_PAGES 1000
 
 struct history {

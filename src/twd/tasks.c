@@ -382,8 +382,10 @@ known_cmp(const void *key, const void *elem)
 static int
 known_has(const struct known *k, const char *name)
 {
+	/* No names: no array to search (bsearch must not see NULL). */
 	return k == NULL ||
-	    bsearch(name, k->v, k->n, sizeof *k->v, known_cmp) != NULL;
+	    (k->n > 0 &&
+	        bsearch(name, k->v, k->n, sizeof *k->v, known_cmp) != NULL);
 }
 
 static void
