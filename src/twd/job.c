@@ -728,14 +728,15 @@ job_stack_grow(struct job_list *jl, size_t size)
 /* What the child needs; it shares the daemon's memory, so all is ready. */
 struct job_child_args {
 	const struct job_spec *spec;
-	char *const *envp;
+	char **envp; /* becomes environ in the child */
 	int out_fd, err_fd, status_fd;
 };
 
 /*
  * The child, between clone and exec. With CLONE_VM it runs in the daemon's
  * memory on a stack of its own while the daemon waits: it calls system
- * calls alone, allocates nothing and writes no memory of the daemon's.
+ * calls alone, allocates nothing, and writes no memory of the daemon's but
+ * environ, which the daemon restores.
  */
 static int
 job_child(void *arg)
@@ -788,7 +789,13 @@ job_child(void *arg)
 	if (spec->umask >= 0) {
 		umask((mode_t)spec->umask);
 	}
-	execvpe(spec->argv[0], (char *const *)spec->argv, a->envp);
+	/*
+	 * execvp looks the program up in the PATH of environ: the job's
+	 * must be it (execvpe would search the daemon's). Under CLONE_VM
+	 * this is the daemon's variable; job_clone puts it back.
+	 */
+	environ = a->envp;
+	execvp(spec->argv[0], (char *const *)spec->argv);
 	ce.stage = JOB_STAGE_EXEC;
 
 fail:
@@ -853,6 +860,7 @@ job_clone(struct job_list *jl, struct job_child_args *a)
 {
 #if JOB_USE_CLONE
 	sigset_t all, saved;
+	char **env = environ;
 	size_t argc = 0, need;
 	pid_t pid;
 	int err;
@@ -860,7 +868,7 @@ job_clone(struct job_list *jl, struct job_child_args *a)
 	while (a->spec->argv[argc] != NULL) {
 		argc++;
 	}
-	/* execvpe builds an argv for a script without #! on the stack. */
+	/* execvp builds an argv for a script without #! on the stack. */
 	need = JOB_STACK + (argc + 2) * sizeof(char *);
 	if (need > jl->stack_size && job_stack_grow(jl, need) == -1) {
 		return -1;
@@ -870,6 +878,7 @@ job_clone(struct job_list *jl, struct job_child_args *a)
 	pid = clone(job_child, (char *)jl->stack + jl->stack_size,
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, a);
 	err = errno;
+	environ = env; /* the child set it to the job's */
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	errno = err;
 	return pid;

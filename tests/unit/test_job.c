@@ -275,6 +275,37 @@ test_job_environment_is_the_daemons_with_its_own_over_it(void **state)
 	assert_null(getenv("TW_NEW"));
 }
 
+/* A program is looked up in the job's PATH, not the daemon's. */
+static void
+test_job_program_is_found_in_the_jobs_path(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { "tw-only-here", NULL };
+	char path[128], dir[96], *cause = NULL;
+	const char *env[] = { path, NULL };
+	struct job_spec spec = {
+		.argv = argv, .log_path = f->log, .env = env, .umask = -1
+	};
+	FILE *fp;
+
+	snprintf(dir, sizeof dir, "%s/bin", f->dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(path, sizeof path, "%s/tw-only-here", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs("#!/bin/sh\necho found in $0\n", fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, 0700), 0);
+	snprintf(path, sizeof path, "PATH=/nonexistent:%s", dir);
+	if (job_start(f->jobs, &spec, on_done, on_output, f, &cause) == NULL) {
+		fail_msg("job_start: %s", cause);
+	}
+	run_until_done(f);
+	assert_int_equal(f->res.exit_code, 0);
+	assert_non_null(strstr(read_stream(f, LOGFMT_STDOUT), "found in "));
+	/* The daemon's own PATH is as it was. */
+	assert_null(strstr(getenv("PATH"), dir));
+}
+
 static void
 test_job_killed_by_a_signal_reports_it(void **state)
 {
@@ -601,6 +632,7 @@ main(void)
 		T(test_job_that_writes_nothing_leaves_no_log),
 		T(test_job_whose_log_cannot_be_made_runs_and_says_why),
 		T(test_job_environment_is_the_daemons_with_its_own_over_it),
+		T(test_job_program_is_found_in_the_jobs_path),
 		T(test_job_killed_by_a_signal_reports_it),
 		T(test_job_runs_in_its_own_session_with_stdin_closed),
 		T(test_job_starts_in_the_given_directory),
