@@ -795,7 +795,16 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	struct task *t;
 	char *cause, dur[32], what[64];
 	json_t *output;
+	int batch;
 
+	/*
+	 * Its end, and the start of the runs that take its slot, in one
+	 * commit: committed before this returns, as each was alone.
+	 */
+	if (!(batch = history_begin(twd->history, &cause) == 0)) {
+		log_warn("%s", cause);
+		free(cause);
+	}
 	r->finished_ms = twd_now_ms();
 	r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 	r->output_bytes = res->output_bytes;
@@ -849,6 +858,10 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 		event_base_loopexit(twd->base, NULL);
 	}
 	tasks_dispatch(twd);
+	if (batch && history_commit(twd->history, &cause) == -1) {
+		log_error("%s", cause);
+		free(cause);
+	}
 }
 
 /* What every job finds in its environment beside the task's own. */
