@@ -344,6 +344,7 @@ job_record(struct job *job, enum logfmt_stream which, int complete,
 	struct job_line *l;
 
 	if (job->logbuf == NULL) {
+		job->logbuf = xmalloc(JOB_LOG_BUF);
 	}
 	if (job->nlogbuf + LOGFMT_ENCODED_LEN(len) > JOB_LOG_BUF) {
 		job_log_flush(job);
@@ -729,19 +730,21 @@ job_stack_grow(struct job_list *jl, size_t size)
 struct job_child_args {
 	const struct job_spec *spec;
 	char **envp; /* becomes environ in the child */
-	int out_fd, err_fd, status_fd;
+	int out_fd, err_fd;
+	int status_fd; /* fork: where to say why exec failed; clone: -1 */
+	struct job_child_error ce; /* clone: the child says it here */
 };
 
 /*
  * The child, between clone and exec. With CLONE_VM it runs in the daemon's
  * memory on a stack of its own while the daemon waits: it calls system
  * calls alone, allocates nothing, and writes no memory of the daemon's but
- * environ, which the daemon restores.
+ * environ, which the daemon restores, and a->ce, which it reads.
  */
 static int
 job_child(void *arg)
 {
-	const struct job_child_args *a = arg;
+	struct job_child_args *a = arg;
 	const struct job_spec *spec = a->spec;
 	struct job_child_error ce;
 	sigset_t none;
@@ -769,7 +772,9 @@ job_child(void *arg)
 		goto fail;
 	}
 	job_child_cloexec_all();
-	fcntl(a->status_fd, F_SETFD, FD_CLOEXEC);
+	if (a->status_fd != -1) {
+		fcntl(a->status_fd, F_SETFD, FD_CLOEXEC);
+	}
 
 	if (spec->cwd != NULL && chdir(spec->cwd) == -1) {
 		ce.stage = JOB_STAGE_CWD;
@@ -800,7 +805,11 @@ job_child(void *arg)
 
 fail:
 	ce.err = errno;
-	while (write(a->status_fd, &ce, sizeof ce) == -1 && errno == EINTR) {
+	if (a->status_fd == -1) {
+		a->ce = ce; /* the daemon reads it when we are gone */
+	}
+	while (a->status_fd != -1 &&
+	    write(a->status_fd, &ce, sizeof ce) == -1 && errno == EINTR) {
 		;
 	}
 	_exit(127);
@@ -853,10 +862,13 @@ job_environment(const struct job_spec *spec)
  * for each job: the daemon waits (microseconds) until the child has exec'd.
  * Every signal is blocked meanwhile so that no handler of the daemon's runs
  * in the child. Under AddressSanitizer, whose bookkeeping a child on a
- * foreign stack would upset, it is a plain fork.
+ * foreign stack would upset, it is a plain fork, and the child says why
+ * exec failed through a pipe. Returns the pid, or -1; *ce has stage -1
+ * when exec happened, else why it did not.
  */
 static pid_t
-job_clone(struct job_list *jl, struct job_child_args *a)
+job_clone(
+    struct job_list *jl, struct job_child_args *a, struct job_child_error *ce)
 {
 #if JOB_USE_CLONE
 	sigset_t all, saved;
@@ -873,6 +885,8 @@ job_clone(struct job_list *jl, struct job_child_args *a)
 	if (need > jl->stack_size && job_stack_grow(jl, need) == -1) {
 		return -1;
 	}
+	a->status_fd = -1;
+	a->ce.stage = -1;
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &saved);
 	pid = clone(job_child, (char *)jl->stack + jl->stack_size,
@@ -880,15 +894,34 @@ job_clone(struct job_list *jl, struct job_child_args *a)
 	err = errno;
 	environ = env; /* the child set it to the job's */
 	sigprocmask(SIG_SETMASK, &saved, NULL);
+	*ce = a->ce;
 	errno = err;
 	return pid;
 #else
-	pid_t pid = fork();
+	int st[2], err;
+	ssize_t n;
+	pid_t pid;
 
 	(void)jl;
-	if (pid == 0) {
+	if (pipe2(st, O_CLOEXEC) == -1) {
+		return -1;
+	}
+	a->status_fd = st[1];
+	if ((pid = fork()) == 0) {
 		job_child(a);
 	}
+	err = errno;
+	close(st[1]);
+	ce->stage = -1;
+	/* The child closes st[1] on a good exec, or writes why it failed. */
+	do {
+		n = pid == -1 ? 0 : read(st[0], ce, sizeof *ce);
+	} while (n == -1 && errno == EINTR);
+	if (n != (ssize_t)sizeof *ce) {
+		ce->stage = -1;
+	}
+	close(st[0]);
+	errno = err;
 	return pid;
 #endif
 }
@@ -918,13 +951,11 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	struct job *job;
 	struct job_stream *js;
 	char **envp;
-	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, st[2] = { -1, -1 };
+	int out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	int saved, status, i;
-	ssize_t n;
 	pid_t pid;
 
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
-	    pipe2(st, O_CLOEXEC) == -1) {
+	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1) {
 		*cause = xasprintf("cannot create pipes: %s", strerror(errno));
 		goto fail;
 	}
@@ -933,8 +964,7 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	args.envp = envp = job_environment(spec);
 	args.out_fd = out[1];
 	args.err_fd = err[1];
-	args.status_fd = st[1];
-	pid = job_clone(jl, &args);
+	pid = job_clone(jl, &args, &ce);
 	free(envp);
 	if (pid == -1) {
 		*cause = xasprintf("cannot fork: %s", strerror(errno));
@@ -944,16 +974,7 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	out[1] = -1;
 	close(err[1]);
 	err[1] = -1;
-	close(st[1]);
-	st[1] = -1;
-
-	/* The child closes st[1] on a good exec, or writes why it failed. */
-	do {
-		n = read(st[0], &ce, sizeof ce);
-	} while (n == -1 && errno == EINTR);
-	close(st[0]);
-	st[0] = -1;
-	if (n == (ssize_t)sizeof ce) {
+	if (ce.stage != -1) {
 		*cause = job_child_cause(spec, &ce);
 		while (waitpid(pid, &status, 0) == -1 && errno == EINTR) {
 			;
@@ -966,7 +987,6 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	job->pid = pid;
 	job->log_path = xstrdup(spec->log_path);
 	job->log_fd = -1;
-	job->logbuf = xmalloc(JOB_LOG_BUF);
 	job->done = done;
 	job->output = output;
 	job->arg = arg;
@@ -1006,12 +1026,6 @@ fail:
 	}
 	if (err[1] != -1) {
 		close(err[1]);
-	}
-	if (st[0] != -1) {
-		close(st[0]);
-	}
-	if (st[1] != -1) {
-		close(st[1]);
 	}
 	errno = saved;
 	return NULL;
