@@ -389,15 +389,41 @@ known_has(const struct known *k, const char *name)
 }
 
 static void
-known_free(struct known *k)
+known_release(struct known *k)
 {
 	size_t i;
 
-	for (i = 0; k != NULL && i < k->n; i++) {
+	for (i = 0; i < k->n; i++) {
 		free(k->v[i]);
 	}
-	if (k != NULL) {
-		free(k->v);
+	free(k->v);
+}
+
+/*
+ * Make the history's writes and reads from here to tasks_batch_end one
+ * transaction. Returns whether it is one; if not, each stands alone.
+ */
+static int
+tasks_batch_begin(struct twd *twd)
+{
+	char *cause;
+
+	if (history_begin(twd->history, &cause) == -1) {
+		log_warn("%s", cause);
+		free(cause);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+tasks_batch_end(struct twd *twd, int batch)
+{
+	char *cause;
+
+	if (batch && history_commit(twd->history, &cause) == -1) {
+		log_error("%s", cause);
+		free(cause);
 	}
 }
 
@@ -593,10 +619,7 @@ tasks_apply(struct twd *twd, struct config *config)
 	 * transaction SQLite locks the file once, not for each query; with
 	 * 100,000 tasks the locking was 40% of the start.
 	 */
-	if (!(batch = history_begin(twd->history, &cause) == 0)) {
-		log_warn("%s", cause);
-		free(cause);
-	}
+	batch = tasks_batch_begin(twd);
 	/* And a task the history has no row of needs no query at all. */
 	if (history_names(twd->history, known_add, &known, &cause) == -1) {
 		log_warn("%s", cause);
@@ -636,11 +659,8 @@ tasks_apply(struct twd *twd, struct config *config)
 		    removed, json_string(twd->tasks[j]->def->name));
 		task_remove(twd, twd->tasks[j]);
 	}
-	if (batch && history_commit(twd->history, &cause) == -1) {
-		log_error("%s", cause);
-		free(cause);
-	}
-	known_free(&known);
+	tasks_batch_end(twd, batch);
+	known_release(&known);
 	free(twd->tasks);
 	config_free(twd->config);
 	twd->config = config;
@@ -801,10 +821,7 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	 * Its end, and the start of the runs that take its slot, in one
 	 * commit: committed before this returns, as each was alone.
 	 */
-	if (!(batch = history_begin(twd->history, &cause) == 0)) {
-		log_warn("%s", cause);
-		free(cause);
-	}
+	batch = tasks_batch_begin(twd);
 	r->finished_ms = twd_now_ms();
 	r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 	r->output_bytes = res->output_bytes;
@@ -858,10 +875,7 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 		event_base_loopexit(twd->base, NULL);
 	}
 	tasks_dispatch(twd);
-	if (batch && history_commit(twd->history, &cause) == -1) {
-		log_error("%s", cause);
-		free(cause);
-	}
+	tasks_batch_end(twd, batch);
 }
 
 /* What every job finds in its environment beside the task's own. */
