@@ -28,6 +28,10 @@ grep -qx 'E oops' "$log" || fail "log: $(cat "$log")"
 id=$(twctl run --json broken | jget 'd["id"]')
 [ "$id" = 2 ] || fail "run --json id: $id"
 wait_until "broken to finish" run_status_is broken failed
+# It wrote nothing: no log file, and its logs are empty, not an error.
+[ ! -e "$TW_STATE_DIR/logs/broken/2.log" ] || fail "a log file for no output"
+out=$(twctl logs broken) || fail "logs of a run with no output: $out"
+[ -z "$out" ] || fail "logs of a run with no output: $out"
 twctl run crash >/dev/null
 wait_until "crash to finish" run_status_is crash failed
 
