@@ -97,13 +97,16 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before, spec) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-	[STMT_UPDATE] = "UPDATE runs SET task = ?1, trigger = ?2, "
-	                "scheduled_at = ?3, started_at = ?4, finished_at = ?5, "
+	/*
+	 * Not the task, trigger, fire time or spec, which a run keeps from
+	 * its insert: assigning the task, even unchanged, rewrote its index.
+	 */
+	[STMT_UPDATE] = "UPDATE runs SET started_at = ?4, finished_at = ?5, "
 	                "status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
 	                "output_bytes = ?10, log_path = ?11, reason = ?12, "
 	                "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
 	                "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18, "
-	                "not_before = ?19, spec = ?20 WHERE id = ?21",
+	                "not_before = ?19 WHERE id = ?21",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
@@ -154,6 +157,7 @@ struct history {
 	sqlite3_stmt *stmt[STMT_COUNT];
 	history_checkpoint_cb checkpoint_due;
 	void *checkpoint_arg;
+	int depth; /* history_begin calls not yet committed */
 };
 
 static char *
@@ -419,12 +423,19 @@ history_insert(struct history *h, struct run_record *r, char **cause)
 int
 history_begin(struct history *h, char **cause)
 {
-	return history_exec(h, "BEGIN", cause);
+	if (h->depth == 0 && history_exec(h, "BEGIN", cause) == -1) {
+		return -1;
+	}
+	h->depth++;
+	return 0;
 }
 
 int
 history_commit(struct history *h, char **cause)
 {
+	if (h->depth == 0 || --h->depth > 0) {
+		return 0;
+	}
 	if (history_exec(h, "COMMIT", cause) == -1) {
 		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

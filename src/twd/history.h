@@ -23,7 +23,10 @@ void history_close(struct history *);
 
 /* Insert r as a new run; sets r->id. Returns 0, or -1 with *cause. */
 int history_insert(struct history *, struct run_record *r, char **cause);
-/* Store r's current state over the row r->id. Returns 0, or -1 with *cause. */
+/*
+ * Store r's current state over the row r->id: all but its task, trigger,
+ * fire time and spec, which stay as inserted. Returns 0, or -1 with *cause.
+ */
 int history_update(struct history *, const struct run_record *r, char **cause);
 /*
  * SQLite moves its write-ahead log into the database now and then, inside
@@ -40,7 +43,8 @@ int history_checkpoint(struct history *, char **cause);
 
 /*
  * Make the writes between these one transaction, one commit for a batch
- * (such as many submitted jobs). Each returns 0, or -1 with *cause.
+ * (such as many submitted jobs). Pairs nest: only the outermost commit
+ * commits. Each returns 0, or -1 with *cause.
  */
 int history_begin(struct history *, char **cause);
 int history_commit(struct history *, char **cause);

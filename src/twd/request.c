@@ -669,11 +669,12 @@ req_submit(
 		}
 		json_array_append_new(ids, json_integer(id));
 	}
+	/* Those that may start now start in the same commit. */
+	tasks_dispatch(twd);
 	if (history_commit(twd->history, &cause) == -1) {
 		json_decref(ids);
 		return request_fail(err, PROTO_E_FAILED, cause);
 	}
-	tasks_dispatch(twd);
 	o = json_object();
 	if (json_array_size(ids) == 1) {
 		id = json_integer_value(json_array_get(ids, 0));

@@ -163,6 +163,34 @@ task_schedule(struct task *t)
 	task_changed(t);
 }
 
+/*
+ * Make the history's writes and reads from here to tasks_batch_end one
+ * transaction. Returns whether it is one; if not, each stands alone.
+ */
+static int
+tasks_batch_begin(struct twd *twd)
+{
+	char *cause;
+
+	if (history_begin(twd->history, &cause) == -1) {
+		log_warn("%s", cause);
+		free(cause);
+		return 0;
+	}
+	return 1;
+}
+
+static void
+tasks_batch_end(struct twd *twd, int batch)
+{
+	char *cause;
+
+	if (batch && history_commit(twd->history, &cause) == -1) {
+		log_error("%s", cause);
+		free(cause);
+	}
+}
+
 /* A fire of t is due: run it (unless the last run still goes), reschedule. */
 static void
 task_due(struct task *t)
@@ -173,7 +201,10 @@ task_due(struct task *t)
 	int64_t now = twd_now_ms(), grid_now;
 	char *cause;
 	size_t i;
+	int batch;
 
+	/* Its runs recorded, and started, in one commit. */
+	batch = tasks_batch_begin(t->twd);
 	/* A jittered start is late on purpose: plan on the rule's grid. */
 	grid_now = now - t->delay_ms;
 	if (t->last_fire_ms == 0) {
@@ -213,6 +244,7 @@ task_due(struct task *t)
 	}
 	free(p);
 	task_schedule(t);
+	tasks_batch_end(t->twd, batch);
 }
 
 /* One skipped run for all the fires a catch-up plan dropped. */
@@ -397,34 +429,6 @@ known_release(struct known *k)
 		free(k->v[i]);
 	}
 	free(k->v);
-}
-
-/*
- * Make the history's writes and reads from here to tasks_batch_end one
- * transaction. Returns whether it is one; if not, each stands alone.
- */
-static int
-tasks_batch_begin(struct twd *twd)
-{
-	char *cause;
-
-	if (history_begin(twd->history, &cause) == -1) {
-		log_warn("%s", cause);
-		free(cause);
-		return 0;
-	}
-	return 1;
-}
-
-static void
-tasks_batch_end(struct twd *twd, int batch)
-{
-	char *cause;
-
-	if (batch && history_commit(twd->history, &cause) == -1) {
-		log_error("%s", cause);
-		free(cause);
-	}
 }
 
 /* A task of def, with what the history remembers of it; known may be NULL. */
@@ -1591,9 +1595,12 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 void
 tasks_wakeup(evutil_socket_t fd, short what, void *arg)
 {
+	int batch = tasks_batch_begin(arg);
+
 	(void)fd;
 	(void)what;
 	tasks_dispatch(arg);
+	tasks_batch_end(arg, batch);
 }
 
 int64_t

@@ -413,6 +413,61 @@ test_history_keeps_a_jobs_spec(void **state)
 	run_record_release(&back);
 }
 
+/* How many runs another connection, such as a crashed twd's, would find. */
+static int
+committed_runs(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1, &st, NULL);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int(st, 0);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A batch inside a batch commits with the outer one, not before. */
+static void
+test_history_batches_nest(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+
+	assert_int_equal(history_begin(f->h, &cause), 0);
+	assert_int_equal(history_begin(f->h, &cause), 0);
+	insert(f, "inner", T0);
+	assert_int_equal(history_commit(f->h, &cause), 0);
+	assert_int_equal(committed_runs(f->path), 0);
+	insert(f, "outer", T0 + 1);
+	assert_int_equal(history_commit(f->h, &cause), 0);
+	assert_int_equal(committed_runs(f->path), 2);
+	/* Balanced again: a write stands alone. */
+	insert(f, "alone", T0 + 2);
+	assert_int_equal(committed_runs(f->path), 3);
+}
+
+/* An update keeps what a run was inserted with: its task and trigger. */
+static void
+test_history_update_keeps_a_runs_identity(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record back;
+	char *cause = NULL;
+	int64_t id = insert(f, "backup", T0);
+
+	finish(f, id, "other", T0, RUN_OK, 0);
+	assert_int_equal(history_get(f->h, id, &back, &cause), 1);
+	assert_string_equal(back.task, "backup");
+	assert_int_equal(back.status, RUN_OK);
+	assert_int_equal(back.scheduled_ms, T0 - 5);
+	run_record_release(&back);
+}
+
 /* The run for an instant: the newest fire at or before it, or after it. */
 static void
 test_history_finds_the_run_around_an_instant(void **state)
@@ -454,6 +509,8 @@ main(void)
 		T(test_history_defers_checkpoints_to_the_caller),
 		T(test_history_names_what_it_holds),
 		T(test_history_finds_the_run_around_an_instant),
+		T(test_history_batches_nest),
+		T(test_history_update_keeps_a_runs_identity),
 	};
 
 	return cmocka_run_group_tests_name("history", tests, NULL, NULL);
