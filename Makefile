@@ -57,7 +57,7 @@ COMMON_SRCS = src/common/duration.c src/common/log.c src/common/logfmt.c \
 TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c \
 	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/runq.c \
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
-	       src/twd/tasks.c
+	       src/twd/tasks.c src/twd/ydoc.c
 TWD_SRCS    = src/twd/twd.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
@@ -65,7 +65,7 @@ TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl
 	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-reload.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/twctl.c
 UNIT_TESTS  = alarm catchup config cron dash duration history job log logfmt notify proto runq schedule suggest \
-	      timefmt tz
+	      timefmt tz ydoc
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -124,7 +124,7 @@ $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWD_LIBS)
 
 # twctl check loads tasks files with the daemon's own loader.
-TWCTL_TWD_OBJS = $(call obj,src/twd/config.c)
+TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/ydoc.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
     $(BUILD)/src/twctl/cmd-import.o: ALL_CFLAGS += -Isrc/twd
 

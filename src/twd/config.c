@@ -24,13 +24,14 @@
 #include "suggest.h"
 #include "tz.h"
 #include "xmalloc.h"
+#include "ydoc.h"
 
 #define EVERY_MAX_SECS  (3650 * INT64_C(86400))
 #define JITTER_MAX_SECS 86400
 
 struct loader {
 	const char *file;
-	yaml_document_t doc;
+	struct ydoc doc;
 	struct config_errors *errs;
 	struct config *config;
 	int in_defaults;         /* reading the defaults block */
@@ -44,7 +45,7 @@ struct loader {
 /* An included file: its tasks, read with the main file's defaults. */
 struct loader_include {
 	const char *file; /* borrowed from config->files */
-	yaml_document_t doc;
+	struct ydoc doc;
 	yaml_node_t *tasks; /* NULL when it has none */
 };
 
@@ -223,8 +224,7 @@ static void loader_error(struct loader *, const yaml_node_t *, const char *,
     ...) __attribute__((format(printf, 3, 4)));
 static int loader_check_keys(struct loader *, yaml_node_t *, const char *);
 static void strv_free(char **);
-static int
-loader_parse(const char *, yaml_document_t *, struct config_errors *);
+static int loader_parse(const char *, struct ydoc *, struct config_errors *);
 static int value_word(struct loader *, const struct field *, yaml_node_t *,
     const char *const *, size_t, int *);
 
@@ -697,7 +697,7 @@ loader_check_keys(struct loader *l, yaml_node_t *map, const char *what)
 	keys = xcalloc(n, sizeof *keys);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
+		k = yaml_document_get_node(&l->doc.doc, p->key);
 		if (k->type != YAML_SCALAR_NODE) {
 			loader_error(l, k, "%s must be a plain name, not %s",
 			    what, node_kind(k));
@@ -862,7 +862,7 @@ loader_words(struct loader *l, yaml_node_t *node, const char *what)
 	}
 	for (it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		item = yaml_document_get_node(&l->doc, *it);
+		item = yaml_document_get_node(&l->doc.doc, *it);
 		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
 			loader_error(l, item,
 			    "%s: each item must be a word, "
@@ -914,8 +914,8 @@ merged_each(struct loader *l, yaml_node_t *const maps[2], pair_fn fn,
 		}
 		for (p = maps[m]->data.mapping.pairs.start;
 		     p < maps[m]->data.mapping.pairs.top; p++) {
-			fn(l, yaml_document_get_node(&l->doc, p->key),
-			    yaml_document_get_node(&l->doc, p->value), t);
+			fn(l, yaml_document_get_node(&l->doc.doc, p->key),
+			    yaml_document_get_node(&l->doc.doc, p->value), t);
 		}
 	}
 }
@@ -1102,8 +1102,8 @@ loader_queues(struct loader *l, struct config *c, yaml_node_t *map)
 	c->queues = xcalloc(MAPPING_SIZE(map), sizeof *c->queues);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
-		v = yaml_document_get_node(&l->doc, p->value);
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
 		if (!loader_name_ok(l, k, "queue")) {
 			continue;
 		}
@@ -1119,8 +1119,8 @@ loader_queues(struct loader *l, struct config *c, yaml_node_t *map)
 		}
 		for (q = v->data.mapping.pairs.start;
 		     q < v->data.mapping.pairs.top; q++) {
-			qk = yaml_document_get_node(&l->doc, q->key);
-			qv = yaml_document_get_node(&l->doc, q->value);
+			qk = yaml_document_get_node(&l->doc.doc, q->key);
+			qv = yaml_document_get_node(&l->doc.doc, q->value);
 			if (strcmp(node_text(qk), "max_concurrent") != 0) {
 				loader_unknown_key(
 				    l, qk, "queue setting", keys, NITEMS(keys));
@@ -1295,9 +1295,10 @@ loader_notifier(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
 	if (map->type == YAML_MAPPING_NODE) {
 		for (p = map->data.mapping.pairs.start;
 		     p < map->data.mapping.pairs.top; p++) {
-			k = yaml_document_get_node(&l->doc, p->key);
+			k = yaml_document_get_node(&l->doc.doc, p->key);
 			if (strcmp(node_text(k), "type") == 0) {
-				v = yaml_document_get_node(&l->doc, p->value);
+				v = yaml_document_get_node(
+				    &l->doc.doc, p->value);
 			}
 		}
 	}
@@ -1316,11 +1317,11 @@ loader_notifier(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
 	nd->type = (enum notifier_type)w;
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
+		k = yaml_document_get_node(&l->doc.doc, p->key);
 		if (notifier_key_fits(l, k, nd->type) &&
 		    strcmp(node_text(k), "type") != 0) {
 			notifier_setting(l, nd, k,
-			    yaml_document_get_node(&l->doc, p->value));
+			    yaml_document_get_node(&l->doc.doc, p->value));
 		}
 	}
 	if (nd->type == NOTIFIER_MAIL && nd->to == NULL) {
@@ -1368,8 +1369,8 @@ loader_notifiers(struct loader *l, struct config *c, yaml_node_t *map)
 	c->notifiers = xcalloc(MAPPING_SIZE(map), sizeof *c->notifiers);
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
-		v = yaml_document_get_node(&l->doc, p->value);
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
 		if (!loader_name_ok(l, k, "notifier")) {
 			continue;
 		}
@@ -1403,11 +1404,11 @@ draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
 	}
 	for (p = node->data.mapping.pairs.start;
 	     p < node->data.mapping.pairs.top; p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
+		k = yaml_document_get_node(&l->doc.doc, p->key);
 		if (strcmp(node_text(k), "on") == 0) {
-			on = yaml_document_get_node(&l->doc, p->value);
+			on = yaml_document_get_node(&l->doc.doc, p->value);
 		} else if (strcmp(node_text(k), "via") == 0) {
-			via = yaml_document_get_node(&l->doc, p->value);
+			via = yaml_document_get_node(&l->doc.doc, p->value);
 		} else {
 			loader_unknown_key(
 			    l, k, "notify setting", keys, NITEMS(keys));
@@ -1424,7 +1425,7 @@ draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
 		}
 		for (it = on->data.sequence.items.start;
 		     it < on->data.sequence.items.top; it++) {
-			item = yaml_document_get_node(&l->doc, *it);
+			item = yaml_document_get_node(&l->doc.doc, *it);
 			for (i = 0; i < NITEMS(notify_event_names); i++) {
 				if (item->type == YAML_SCALAR_NODE &&
 				    strcmp(node_text(item),
@@ -1476,7 +1477,7 @@ draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
 	}
 	for (it = via->data.sequence.items.start;
 	     it < via->data.sequence.items.top; it++) {
-		item = yaml_document_get_node(&l->doc, *it);
+		item = yaml_document_get_node(&l->doc.doc, *it);
 		if (item->type == YAML_SCALAR_NODE &&
 		    (idx = config_notifier_index(l->config, node_text(item))) >=
 		        0) {
@@ -1718,7 +1719,7 @@ draft_retry_on(struct loader *l, yaml_node_t *node, struct task_def *t)
 	}
 	for (it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		item = yaml_document_get_node(&l->doc, *it);
+		item = yaml_document_get_node(&l->doc.doc, *it);
 		v = node_text(item);
 		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
 			loader_error(l, item,
@@ -1824,7 +1825,7 @@ draft_after(struct loader *l, yaml_node_t *node, struct task_def *t)
 	}
 	for (it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		item = yaml_document_get_node(&l->doc, *it);
+		item = yaml_document_get_node(&l->doc.doc, *it);
 		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
 			loader_error(l, item,
 			    "after: each item must be a task name, not %s",
@@ -2032,8 +2033,8 @@ loader_fields(
 	l->in_defaults = defaults;
 	for (p = body->data.mapping.pairs.start;
 	     p < body->data.mapping.pairs.top; p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
-		v = yaml_document_get_node(&l->doc, p->value);
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
 		if ((f = field_find(node_text(k))) == NULL) {
 			loader_unknown_key(l, k, "field", names, NITEMS(names));
 		} else if (defaults && !f->in_defaults) {
@@ -2133,12 +2134,12 @@ loader_task_map(struct loader *l, struct config *c,
 
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
+		k = yaml_document_get_node(&l->doc.doc, p->key);
 		if (k->type != YAML_SCALAR_NODE) {
 			continue;
 		}
-		t = loader_task(
-		    l, defaults, k, yaml_document_get_node(&l->doc, p->value));
+		t = loader_task(l, defaults, k,
+		    yaml_document_get_node(&l->doc.doc, p->value));
 		if (t != NULL) {
 			c->tasks[c->ntasks++] = t;
 		}
@@ -2171,7 +2172,7 @@ loader_tasks(struct loader *l, struct config *c, const struct draft *defaults,
     yaml_node_t *map)
 {
 	const char *main_file;
-	yaml_document_t main_doc;
+	struct ydoc main_doc;
 	size_t n, i;
 
 	/* NULL: the main file has no tasks of its own, its includes may. */
@@ -2197,9 +2198,9 @@ loader_tasks(struct loader *l, struct config *c, const struct draft *defaults,
 	}
 	/* after: may name a task defined further down, or in an include. */
 	l->task_names = xcalloc(n + 1, sizeof *l->task_names);
-	loader_task_names(l, &l->doc, map);
+	loader_task_names(l, &l->doc.doc, map);
 	for (i = 0; i < l->ninc; i++) {
-		loader_task_names(l, &l->inc[i].doc, l->inc[i].tasks);
+		loader_task_names(l, &l->inc[i].doc.doc, l->inc[i].tasks);
 	}
 	c->tasks = xcalloc(n + 1, sizeof *c->tasks);
 	if (map != NULL) {
@@ -2253,7 +2254,7 @@ loader_include_file(struct loader *l, const char *path)
 	    l->config->files, l->config->nfiles + 1, sizeof *l->config->files);
 	l->config->files[l->config->nfiles++] = xstrdup(path);
 	inc->file = l->config->files[l->config->nfiles - 1];
-	root = yaml_document_get_root_node(&inc->doc);
+	root = yaml_document_get_root_node(&inc->doc.doc);
 	if (root == NULL || node_is_null(root)) {
 		return;
 	}
@@ -2266,11 +2267,11 @@ loader_include_file(struct loader *l, const char *path)
 	}
 	for (p = root->data.mapping.pairs.start;
 	     p < root->data.mapping.pairs.top; p++) {
-		k = yaml_document_get_node(&inc->doc, p->key);
+		k = yaml_document_get_node(&inc->doc.doc, p->key);
 		if (k->type == YAML_SCALAR_NODE &&
 		    strcmp(node_text(k), "tasks") == 0) {
 			inc->tasks =
-			    yaml_document_get_node(&inc->doc, p->value);
+			    yaml_document_get_node(&inc->doc.doc, p->value);
 		} else {
 			errors_add(l->errs, path,
 			    (unsigned)k->start_mark.line + 1,
@@ -2308,7 +2309,7 @@ loader_includes(struct loader *l, yaml_node_t *node)
 	}
 	for (it = node->data.sequence.items.start;
 	     it < node->data.sequence.items.top; it++) {
-		item = yaml_document_get_node(&l->doc, *it);
+		item = yaml_document_get_node(&l->doc.doc, *it);
 		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
 			loader_error(l, item,
 			    "include: each item must be a "
@@ -2347,9 +2348,10 @@ loader_top(struct loader *l, yaml_node_t *root, const char *key)
 
 	for (p = root->data.mapping.pairs.start;
 	     p < root->data.mapping.pairs.top; p++) {
-		if (strcmp(node_text(yaml_document_get_node(&l->doc, p->key)),
+		if (strcmp(
+		        node_text(yaml_document_get_node(&l->doc.doc, p->key)),
 		        key) == 0) {
-			return yaml_document_get_node(&l->doc, p->value);
+			return yaml_document_get_node(&l->doc.doc, p->value);
 		}
 	}
 	return NULL;
@@ -2374,7 +2376,7 @@ loader_defaults(
 static void
 loader_root(struct loader *l, struct config *c)
 {
-	yaml_node_t *root = yaml_document_get_root_node(&l->doc), *k, *v;
+	yaml_node_t *root = yaml_document_get_root_node(&l->doc.doc), *k, *v;
 	struct draft defaults;
 	yaml_node_pair_t *p;
 	int had_tasks = 0;
@@ -2435,8 +2437,8 @@ loader_root(struct loader *l, struct config *c)
 	}
 	for (p = root->data.mapping.pairs.start;
 	     p < root->data.mapping.pairs.top; p++) {
-		k = yaml_document_get_node(&l->doc, p->key);
-		v = yaml_document_get_node(&l->doc, p->value);
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
 		if (strcmp(node_text(k), "tasks") == 0) {
 			loader_tasks(l, c, &defaults, v);
 			had_tasks = 1;
@@ -2528,7 +2530,7 @@ config_check_owner(FILE *fp, const char *path, struct config_errors *errs)
 
 /* Read path (checked as config_check_owner does) into doc: 0, or -1. */
 static int
-loader_parse(const char *path, yaml_document_t *doc, struct config_errors *errs)
+loader_parse(const char *path, struct ydoc *doc, struct config_errors *errs)
 {
 	yaml_parser_t parser;
 	FILE *fp;
@@ -2545,7 +2547,7 @@ loader_parse(const char *path, yaml_document_t *doc, struct config_errors *errs)
 	}
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, fp);
-	if (!yaml_parser_load(&parser, doc)) {
+	if (ydoc_load(doc, &parser) == -1) {
 		if (parser.context != NULL) {
 			/* libyaml's context reads "while parsing a block ...". */
 			msg = xasprintf("%s (%s started at line %lu, column "
@@ -2588,9 +2590,9 @@ config_load(const char *path, struct config_errors *errs)
 	l.home = paths_home();
 	loader_root(&l, c);
 	free(l.home);
-	yaml_document_delete(&l.doc);
+	ydoc_release(&l.doc);
 	for (i = 0; i < l.ninc; i++) {
-		yaml_document_delete(&l.inc[i].doc);
+		ydoc_release(&l.inc[i].doc);
 	}
 	free(l.inc);
 	if (errs->n != nerrs) {
