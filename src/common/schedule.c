@@ -40,25 +40,29 @@ struct cron {
 	uint8_t dow;        /* bits 0-6, Sunday 0 */
 	uint8_t dow_last;   /* bits 0-6: the month's last such weekday */
 	uint8_t dow_nth[7]; /* per weekday, bits 1-5: the N-th of the month */
-	int dom_last;       /* "L": the month's last day */
-	int dom_star;       /* the field began with '*' (cron's DOM_STAR) */
-	int dow_star;
+	uint8_t dom_last;   /* "L": the month's last day */
+	uint8_t dom_star;   /* the field began with '*' (cron's DOM_STAR) */
+	uint8_t dow_star;
 	/*
 	 * The minute or hour field began with '*'. Such a rule follows elapsed
 	 * time across DST; one with both fixed follows the wall clock, once.
 	 */
-	int wild;
+	uint8_t wild;
 };
 
 struct schedule {
 	enum schedule_kind kind;
 	const char *text; /* as written, for display: in own, or static */
-	struct cron cron;
-	int64_t every_ms;
-	int64_t start_ms;
-	int64_t at_ms;
 	const struct tz *tz;
-	char own[]; /* one allocation with the rule: a daemon keeps many */
+	union { /* by kind: a daemon keeps one per task, so no more */
+		struct cron cron;
+		struct {
+			int64_t every_ms;
+			int64_t start_ms;
+		};
+		int64_t at_ms;
+	};
+	char own[]; /* one allocation with the rule */
 };
 
 static struct schedule *
@@ -88,6 +92,9 @@ schedule_set_tz(struct schedule *s, const struct tz *tz)
 void
 schedule_set_start(struct schedule *s, int64_t start_ms)
 {
+	if (s->kind != SCHEDULE_EVERY) {
+		fatalx("bug: schedule_set_start on a rule of kind %d", s->kind);
+	}
 	s->start_ms = start_ms;
 }
 
@@ -810,10 +817,29 @@ schedule_equal(const struct schedule *a, const struct schedule *b)
 	if (a == NULL || b == NULL) {
 		return a == b;
 	}
-	return a->kind == b->kind && a->every_ms == b->every_ms &&
-	    a->start_ms == b->start_ms && a->at_ms == b->at_ms &&
-	    memcmp(&a->cron, &b->cron, sizeof a->cron) == 0 &&
-	    (a->tz == b->tz ||
-	        (a->tz != NULL && b->tz != NULL &&
-	            strcmp(tz_name(a->tz), tz_name(b->tz)) == 0));
+	if (a->kind != b->kind) {
+		return 0;
+	}
+	switch (a->kind) {
+	case SCHEDULE_CRON:
+		if (memcmp(&a->cron, &b->cron, sizeof a->cron) != 0) {
+			return 0;
+		}
+		break;
+	case SCHEDULE_EVERY:
+		if (a->every_ms != b->every_ms || a->start_ms != b->start_ms) {
+			return 0;
+		}
+		break;
+	case SCHEDULE_AT:
+		if (a->at_ms != b->at_ms) {
+			return 0;
+		}
+		break;
+	case SCHEDULE_REBOOT:
+		break;
+	}
+	return (a->tz == b->tz ||
+	    (a->tz != NULL && b->tz != NULL &&
+	        strcmp(tz_name(a->tz), tz_name(b->tz)) == 0));
 }

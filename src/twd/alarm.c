@@ -193,11 +193,10 @@ alarm_set_count(const struct alarm_set *as)
 }
 
 void
-alarm_init(struct alarm *a, void *owner)
+alarm_init(struct alarm *a)
 {
 	a->at_ms = 0;
 	a->index = ALARM_IDLE;
-	a->owner = owner;
 }
 
 void

@@ -11,11 +11,13 @@
 struct event_base;
 struct alarm_set;
 
-/* Embedded in its owner; alarm_init before use. */
+/*
+ * Embedded in its owner, which the callback finds from the alarm's address
+ * (one per task: no pointer back); alarm_init before use.
+ */
 struct alarm {
 	int64_t at_ms;
 	size_t index; /* in the heap, or ALARM_IDLE */
-	void *owner;
 };
 
 #define ALARM_IDLE ((size_t)-1)
@@ -36,7 +38,7 @@ void alarm_set_free(struct alarm_set *);
 /* Alarms scheduled now. */
 size_t alarm_set_count(const struct alarm_set *);
 
-void alarm_init(struct alarm *, void *owner);
+void alarm_init(struct alarm *);
 /* (Re)schedule a at at_ms, wall-clock milliseconds. */
 void alarm_schedule(struct alarm_set *, struct alarm *a, int64_t at_ms);
 /* Unschedule a; harmless when it is idle. */

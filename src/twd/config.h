@@ -70,6 +70,10 @@ struct queue_def {
 	int max_concurrent;
 };
 
+/*
+ * One per task, 100,000 in a big file: fields are grouped by size, and the
+ * small ones are as wide as their values need (256 bytes in all).
+ */
 struct task_def {
 	char *name;
 	char *description; /* what it is for, in the user's words; or NULL */
@@ -78,41 +82,41 @@ struct task_def {
 	char **shell;      /* NULL: /bin/sh -c */
 	char *cwd;         /* NULL: the home directory */
 	char **env;        /* "NAME=value", NULL-terminated, or NULL */
-	int env_clear;     /* a minimal environment, not twd's */
-	int umask;         /* -1: twd's */
-	int nice;
-	int retries;              /* further attempts after a failure */
-	struct job_limit *limits; /* resource limits */
-	size_t nlimits;
+	struct job_limit *limits;  /* resource limits */
+	struct schedule *schedule; /* NULL: runs only when asked */
+	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
+	int *retry_codes;          /* retry_on: exit codes; NULL: any */
+	char **after;     /* runs when these have succeeded since it last ran */
+	int *notify_via;  /* indices in config->notifiers */
+	const char *file; /* defined in; borrowed from config->files */
 	int64_t timeout_ms;    /* 0: none */
 	int64_t kill_grace_ms; /* SIGTERM to SIGKILL */
 	int64_t max_output;    /* bytes kept of its output; 0: all */
 	int64_t keep_runs;     /* history kept: runs, days, log bytes */
 	int64_t keep_days;     /* (0: no limit) */
 	int64_t keep_bytes;
-	struct schedule *schedule; /* NULL: runs only when asked */
-	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
-	int64_t jitter_ms;         /* a random delay below this on each fire */
-	int enabled;               /* 0: defined, never scheduled */
-	int priority;              /* 0-100, higher starts first */
-	int queue;                 /* index in config->queues; -1: none */
-	enum overlap overlap;
+	int64_t jitter_ms;          /* a random delay below this on each fire */
 	int64_t retry_delay_ms;     /* the first wait */
-	double retry_backoff;       /* each wait is this times the last */
 	int64_t retry_max_delay_ms; /* no wait is longer */
-	int *retry_codes;           /* retry_on: exit codes; NULL: any */
-	size_t nretry_codes;
-	char **after; /* runs when these have succeeded since it last ran */
-	enum catch_up catch_up;       /* fires missed while down or asleep */
-	int catch_up_max;             /* runs of catch_up: all, at most */
+	double retry_backoff;       /* each wait is this times the last */
 	int64_t starting_deadline_ms; /* 0: a fire may start however late */
-	int retry_flags;              /* retry_on: RETRY_ON_* */
-	unsigned notify_on;           /* NOTIFY_*: what is told */
-	int *notify_via;              /* indices in config->notifiers */
-	size_t nnotify_via;
-	int64_t notify_every_ms; /* a failure again told after this */
-	const char *file;        /* defined in; borrowed from config->files */
-	unsigned line, column;   /* where the task is defined, 1-based */
+	int64_t notify_every_ms;      /* a failure again told after this */
+	unsigned nlimits;
+	unsigned nretry_codes;
+	unsigned nnotify_via;
+	int retries;           /* further attempts after a failure */
+	int queue;             /* index in config->queues; -1: none */
+	int catch_up_max;      /* catch_up: all, at most */
+	unsigned notify_on;    /* NOTIFY_*: what is told */
+	unsigned line, column; /* where the task is defined, 1-based */
+	int16_t umask;         /* -1: twd's */
+	int16_t priority;      /* 0-100, higher starts first */
+	int8_t nice;
+	uint8_t env_clear;   /* a minimal environment, not twd's */
+	uint8_t enabled;     /* 0: defined, never scheduled */
+	uint8_t retry_flags; /* retry_on: RETRY_ON_* */
+	enum overlap overlap : 8;
+	enum catch_up catch_up : 8; /* fires missed while down or asleep */
 };
 
 struct config {

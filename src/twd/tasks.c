@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,23 +34,24 @@
 #include "twd.h"
 #include "xmalloc.h"
 
+/* One per task of the file (136 bytes: a daemon may keep 100,000). */
 struct task {
 	struct twd *twd;
 	const struct task_def *def; /* borrowed from twd->config */
 	struct alarm alarm;
 	int64_t next_ms; /* when it runs next, jitter included; 0: never */
-	struct schedule_fire fire; /* the fire next_ms is for */
-	int64_t delay_ms;          /* next_ms - fire.at_ms when jittered */
-	int64_t last_fire_ms;      /* 0 when it never fired on schedule */
-	struct run_record *last;   /* its newest run; NULL if it never ran */
-	int running;
-	int queued;
-	int paused;                 /* no run starts until resumed */
+	struct schedule_fire fire;  /* the fire next_ms is for */
+	int64_t delay_ms;           /* next_ms - fire.at_ms when jittered */
+	int64_t last_fire_ms;       /* 0 when it never fired on schedule */
+	struct run_record *last;    /* its newest run; NULL if it never ran */
 	int64_t last_ok_ms;         /* when its newest good run ended */
 	int64_t last_queued_ms;     /* when its newest run was queued */
 	struct notify_state nstate; /* what its failures have told */
-	int own;                    /* a submitted job's, not the file's */
-	int prune_pending;          /* has history its retention may drop */
+	int running;
+	int queued;
+	uint8_t paused;        /* no run starts until resumed */
+	uint8_t own;           /* a submitted job's, not the file's */
+	uint8_t prune_pending; /* has history its retention may drop */
 };
 
 struct active_run {
@@ -292,7 +294,7 @@ void
 tasks_alarm(struct alarm *a, void *arg)
 {
 	(void)arg;
-	task_due(a->owner);
+	task_due((struct task *)((char *)a - offsetof(struct task, alarm)));
 }
 
 void
@@ -445,7 +447,7 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 
 	t->twd = twd;
 	t->def = def;
-	alarm_init(&t->alarm, t);
+	alarm_init(&t->alarm);
 	/* The history remembers the grid and the last result across restarts. */
 	memset(&last, 0, sizeof last);
 	if (!known_has(known, def->name)) {
@@ -606,11 +608,10 @@ tasks_diff(struct twd *twd, const struct config *c)
 	    "changed", changed);
 }
 
-json_t *
-tasks_apply(struct twd *twd, struct config *config)
+void
+tasks_apply(struct twd *twd, struct config *config, struct tasks_applied *n)
 {
-	json_t *added = json_array(), *removed = json_array(),
-	       *changed = json_array(), *summary;
+	struct tasks_applied counts = { 0, 0, 0 };
 	struct known known = { NULL, 0 }, *kp = &known;
 	struct task **tasks, *t;
 	const struct task_def *def, *old_def;
@@ -637,14 +638,13 @@ tasks_apply(struct twd *twd, struct config *config)
 		cmp = 1;
 		while (j < twd->ntasks &&
 		    (cmp = strcmp(twd->tasks[j]->def->name, def->name)) < 0) {
-			json_array_append_new(
-			    removed, json_string(twd->tasks[j]->def->name));
+			counts.removed++;
 			task_remove(twd, twd->tasks[j++]);
 		}
 		if (j == twd->ntasks || cmp != 0) {
 			t = tasks[i] = task_new(twd, def, kp);
 			task_schedule(t);
-			json_array_append_new(added, json_string(def->name));
+			counts.added++;
 			continue;
 		}
 		t = tasks[i] = twd->tasks[j++];
@@ -655,12 +655,11 @@ tasks_apply(struct twd *twd, struct config *config)
 			task_schedule(t);
 		}
 		if (!task_def_equal(old_def, def)) {
-			json_array_append_new(changed, json_string(def->name));
+			counts.changed++;
 		}
 	}
 	for (; j < twd->ntasks; j++) {
-		json_array_append_new(
-		    removed, json_string(twd->tasks[j]->def->name));
+		counts.removed++;
 		task_remove(twd, twd->tasks[j]);
 	}
 	tasks_batch_end(twd, batch);
@@ -677,12 +676,9 @@ tasks_apply(struct twd *twd, struct config *config)
 	}
 	/* Limits, priorities and pauses may have changed. */
 	tasks_dispatch(twd);
-
-	summary = json_object();
-	json_object_set_new(summary, "added", added);
-	json_object_set_new(summary, "removed", removed);
-	json_object_set_new(summary, "changed", changed);
-	return summary;
+	if (n != NULL) {
+		*n = counts;
+	}
 }
 
 static void
@@ -1721,7 +1717,7 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 {
 	json_t *v;
 	const char *s;
-	int q;
+	int q, priority;
 
 	if ((v = json_object_get(job, "name")) != NULL) {
 		if (!json_is_string(v) ||
@@ -1758,14 +1754,15 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 	if ((v = json_object_get(job, "priority")) != NULL) {
 		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
 		    json_integer_value(v) <= PRIORITY_CRITICAL) {
-			def->priority = (int)json_integer_value(v);
+			priority = (int)json_integer_value(v);
 		} else if (!json_is_string(v) ||
-		    config_priority_parse(
-		        json_string_value(v), &def->priority) == -1) {
+		    config_priority_parse(json_string_value(v), &priority) ==
+		        -1) {
 			return submit_fail(cause,
 			    xstrdup("priority: must be critical, high, normal, "
 			            "low or a number from 0 to 100"));
 		}
+		def->priority = (int16_t)priority;
 		json_object_set_new(
 		    spec, "priority", json_integer(def->priority));
 	}
@@ -1833,7 +1830,7 @@ task_adhoc(struct twd *twd, struct task_def *def)
 	t->twd = twd;
 	t->def = def;
 	t->own = 1;
-	alarm_init(&t->alarm, t);
+	alarm_init(&t->alarm);
 	return t;
 }
 

@@ -15,14 +15,21 @@ struct config;
 struct twd;
 struct task;
 
+/* How many tasks a tasks_apply added, removed and changed. */
+struct tasks_applied {
+	size_t added;
+	size_t removed;
+	size_t changed;
+};
+
 /*
  * Make config the running one (takes ownership; the old one is freed).
  * Tasks are matched by name: one that stays keeps its state, and its timer
- * when its schedule is unchanged. Runs in flight go on either way. Returns
- * a summary of what changed ({"added": [], "removed": [], "changed": []}),
- * owned by the caller.
+ * when its schedule is unchanged. Runs in flight go on either way. Counts
+ * what changed into *n, unless n is NULL. (What a reload changed, by name,
+ * is tasks_diff's, before it is applied.)
  */
-json_t *tasks_apply(struct twd *, struct config *config);
+void tasks_apply(struct twd *, struct config *config, struct tasks_applied *n);
 /*
  * What making config the running one would change, without doing it:
  * {"added": [{"task", "next"}], "removed": [NAME], "changed": [{"task",

@@ -183,7 +183,8 @@ twd_reload_config(struct twd *twd, int dry_run, const char *why, char **cause)
 	struct config_errors errs = { NULL, 0 };
 	const struct task_def *d;
 	struct config *c;
-	json_t *diff, *summary, *lines, *v;
+	json_t *diff, *lines, *v;
+	struct tasks_applied n;
 	char *line, *text;
 	size_t i;
 
@@ -240,14 +241,10 @@ twd_reload_config(struct twd *twd, int dry_run, const char *why, char **cause)
 	}
 	json_decref(twd->config_errors);
 	twd->config_errors = NULL;
-	summary = tasks_apply(twd, c);
+	tasks_apply(twd, c, &n);
 	log_info("reloaded %s (%s): %zu tasks, %zu added, %zu removed, %zu "
 	         "changed",
-	    twd->config_path, why, twd->ntasks,
-	    json_array_size(json_object_get(summary, "added")),
-	    json_array_size(json_object_get(summary, "removed")),
-	    json_array_size(json_object_get(summary, "changed")));
-	json_decref(summary);
+	    twd->config_path, why, twd->ntasks, n.added, n.removed, n.changed);
 	twd_watch(twd); /* the files it includes may be others now */
 	if (twd_wants(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0)) {
 		twd_publish(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0, 0,
@@ -735,7 +732,7 @@ main(int argc, char **argv)
 		ev_sig[i] = evsignal_new(twd.base, sigs[i], twd_signal, &twd);
 		evsignal_add(ev_sig[i], NULL);
 	}
-	json_decref(tasks_apply(&twd, config));
+	tasks_apply(&twd, config, NULL);
 	twd.watch = !opt.no_watch;
 	twd_watch(&twd);
 	tasks_restore(&twd);

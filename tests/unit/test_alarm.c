@@ -63,7 +63,7 @@ setup(void **state)
 		return -1;
 	}
 	for (i = 0; i < NALARMS; i++) {
-		alarm_init(&f->alarms[i], f);
+		alarm_init(&f->alarms[i]);
 	}
 	*state = f;
 	return 0;

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the schedule engine (intervals, for now).
+ * Unit tests for the schedule engine: intervals, and how rules compare.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,6 +79,37 @@ test_every_equality_is_by_interval(void **state)
 	schedule_free(other);
 }
 
+/* Each kind compares by what it is made of, never by another kind's. */
+static void
+test_equality_is_by_kind_and_rule(void **state)
+{
+	struct schedule *every = schedule_every(300),
+	                *started = schedule_every(300),
+	                *cron = schedule_cron("*/5 * * * *", NULL),
+	                *cron_same = schedule_cron("*/5 * * * *", NULL),
+	                *cron_other = schedule_cron("*/5 * * * 1", NULL),
+	                *at = schedule_at(T0), *at_same = schedule_at(T0),
+	                *at_other = schedule_at(T0 + S);
+
+	(void)state;
+	schedule_set_start(started, T0);
+	assert_false(schedule_equal(every, started));
+	assert_true(schedule_equal(cron, cron_same));
+	assert_false(schedule_equal(cron, cron_other));
+	assert_false(schedule_equal(cron, every));
+	assert_true(schedule_equal(at, at_same));
+	assert_false(schedule_equal(at, at_other));
+	assert_false(schedule_equal(at, every));
+	schedule_free(every);
+	schedule_free(started);
+	schedule_free(cron);
+	schedule_free(cron_same);
+	schedule_free(cron_other);
+	schedule_free(at);
+	schedule_free(at_same);
+	schedule_free(at_other);
+}
+
 int
 main(void)
 {
@@ -99,6 +130,7 @@ main(void)
 		    test_every_describes_itself, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_every_equality_is_by_interval, setup, teardown),
+		cmocka_unit_test(test_equality_is_by_kind_and_rule),
 	};
 
 	return cmocka_run_group_tests_name("schedule", tests, NULL, NULL);
