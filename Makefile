@@ -31,12 +31,25 @@ DELIVER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DELIVER_PKGS) 2>/dev/null)
 DELIVER_LIBS   := $(PKG_LIBS) \
     $(shell $(PKG_CONFIG) --libs $(DELIVER_PKGS) 2>/dev/null)
 TWD_LIBS   := $(PKG_LIBS)
+# Whether the archives (lib*.a) of these libraries are all installed.
+have_archives = $(shell for l in $(1); do \
+    [ -f "$$($(CC) -print-file-name=lib$$l.a)" ] || exit 0; done; echo yes)
+# twd's libraries are linked into it when their archives are installed:
+# each shared library costs an idle twd its relocated and faulted-around
+# pages (330 kB of its 4.9 MB with 1,000 tasks: `make bench`, idle).
+# libm stays shared: glibc's archive of it needs a static libc.
+TWD_STATIC := $(call have_archives,sqlite3 event_core yaml jansson)
+ifeq ($(TWD_STATIC),yes)
+TWD_BIN_LIBS := -Wl,-Bstatic -lsqlite3 -levent_core -lyaml -ljansson \
+    -Wl,-Bdynamic -lm
+else
+TWD_BIN_LIBS := $(TWD_LIBS)
+endif
 # twctl starts for every command: its libraries are linked into it when
 # their archives are installed, which spares the dynamic loader 0.9 ms a
-# run here (`make bench`, cli). twd and twd-deliver start once.
+# run here (`make bench`, cli). twd-deliver starts once per message.
 TWCTL_LIB_PKGS = yaml-0.1 jansson $(TWCTL_PKGS)
-TWCTL_STATIC := $(shell for l in yaml jansson ncursesw tinfo; do \
-    [ -f "$$($(CC) -print-file-name=lib$$l.a)" ] || exit 0; done; echo yes)
+TWCTL_STATIC := $(call have_archives,yaml jansson ncursesw tinfo)
 ifeq ($(TWCTL_STATIC),yes)
 TWCTL_LIBS := -Wl,-Bstatic \
     $(shell $(PKG_CONFIG) --libs $(TWCTL_LIB_PKGS) 2>/dev/null) -Wl,-Bdynamic
@@ -121,7 +134,7 @@ $(TWD_LIB): $(call obj,$(TWD_LIB_SRCS))
 	$(AR) rcs $@ $^
 
 $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWD_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWD_BIN_LIBS)
 
 # twctl check loads tasks files with the daemon's own loader.
 TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/ydoc.c)

@@ -271,6 +271,12 @@ history_checkpoint(struct history *h, char **cause)
 	return 0;
 }
 
+void
+history_shrink(struct history *h)
+{
+	sqlite3_db_release_memory(h->db);
+}
+
 struct history *
 history_open(const char *path, char **cause)
 {

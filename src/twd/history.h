@@ -40,6 +40,8 @@ void history_defer_checkpoints(
     struct history *, history_checkpoint_cb due, void *arg);
 /* Returns 0, or -1 with *cause. */
 int history_checkpoint(struct history *, char **cause);
+/* Free the cached pages no statement holds (the next query reads them). */
+void history_shrink(struct history *);
 
 /*
  * Make the writes between these one transaction, one commit for a batch
