@@ -683,18 +683,27 @@ key_cmp(const void *a, const void *b)
  * Check that a mapping's keys are scalars and unique; reports each bad one.
  * Returns 0 when every key can be used.
  */
+/* Mappings up to this size (a task's fields) are checked in place. */
+#define SMALL_MAPPING 16
+
 static int
 loader_check_keys(struct loader *l, yaml_node_t *map, const char *what)
 {
 	size_t n = (size_t)(map->data.mapping.pairs.top -
 	           map->data.mapping.pairs.start),
-	       nkeys = 0, i, first = 0;
-	yaml_node_t **keys, *k;
+	       nkeys = 0, i, j, first = 0;
+	yaml_node_t *small[SMALL_MAPPING], **keys = small, *k, *dup;
 	yaml_node_pair_t *p;
 	int bad = 0;
 
-	/* Sorted, duplicates are neighbours: a tasks file of 100,000 is quick. */
-	keys = xcalloc(n, sizeof *keys);
+	/*
+	 * A big mapping is sorted, so duplicates are neighbours: a tasks file
+	 * of 100,000 is quick. A small one is compared key by key, nothing
+	 * allocated: 100,000 tasks made as many arrays to sort.
+	 */
+	if (n > SMALL_MAPPING) {
+		keys = xcalloc(n, sizeof *keys);
+	}
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		k = yaml_document_get_node(&l->doc.doc, p->key);
@@ -706,19 +715,38 @@ loader_check_keys(struct loader *l, yaml_node_t *map, const char *what)
 		}
 		keys[nkeys++] = k;
 	}
-	qsort(keys, nkeys, sizeof *keys, key_cmp);
+	if (keys != small) {
+		qsort(keys, nkeys, sizeof *keys, key_cmp);
+	}
 	for (i = 1; i < nkeys; i++) {
-		if (strcmp(node_text(keys[i]), node_text(keys[first])) != 0) {
-			first = i;
-			continue;
+		if (keys == small) {
+			for (j = 0; j < i &&
+			     strcmp(node_text(keys[j]), node_text(keys[i])) !=
+			         0;
+			     j++) {
+				;
+			}
+			if (j == i) {
+				continue;
+			}
+			dup = keys[j];
+		} else {
+			if (strcmp(node_text(keys[i]),
+			        node_text(keys[first])) != 0) {
+				first = i;
+				continue;
+			}
+			dup = keys[first];
 		}
 		loader_error(l, keys[i],
 		    "duplicate %s '%s' (first at line %lu)", what,
 		    node_text(keys[i]),
-		    (unsigned long)keys[first]->start_mark.line + 1);
+		    (unsigned long)dup->start_mark.line + 1);
 		bad = 1;
 	}
-	free(keys);
+	if (keys != small) {
+		free(keys);
+	}
 	return bad ? -1 : 0;
 }
 

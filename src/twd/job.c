@@ -304,6 +304,32 @@ job_log_fail(struct job *job, char *why)
 	job->result.log_error = why;
 }
 
+/*
+ * Create the log, and its directory when that is missing: a directory made
+ * for each run, whether it prints or not, cost a mkdir(2) a job.
+ */
+static int
+job_log_open(const char *path)
+{
+	const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC;
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd, saved;
+
+	if ((fd = open(path, flags, 0600)) != -1 || errno != ENOENT ||
+	    slash == NULL || slash == path) {
+		return fd;
+	}
+	dir = xstrndup(path, (size_t)(slash - path));
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST) {
+		fd = open(path, flags, 0600);
+	}
+	saved = errno;
+	free(dir);
+	errno = saved;
+	return fd;
+}
+
 static void
 job_log_flush(struct job *job)
 {
@@ -311,8 +337,7 @@ job_log_flush(struct job *job)
 	size_t off;
 
 	if (job->log_fd == -1 && !job->log_failed && job->nlogbuf > 0) {
-		job->log_fd = open(job->log_path,
-		    O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+		job->log_fd = job_log_open(job->log_path);
 		if (job->log_fd == -1) {
 			job_log_fail(job,
 			    xasprintf("cannot create log '%s': %s",
@@ -955,7 +980,14 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	int saved, status, i;
 	pid_t pid;
 
-	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1) {
+	/*
+	 * Our ends non-blocking, the job's blocking: one fcntl a pipe, not
+	 * the two (get and set) of making one end non-blocking afterwards.
+	 */
+	if (pipe2(out, O_CLOEXEC | O_NONBLOCK) == -1 ||
+	    pipe2(err, O_CLOEXEC | O_NONBLOCK) == -1 ||
+	    fcntl(out[1], F_SETFL, 0) == -1 ||
+	    fcntl(err[1], F_SETFL, 0) == -1) {
 		*cause = xasprintf("cannot create pipes: %s", strerror(errno));
 		goto fail;
 	}
@@ -998,7 +1030,6 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 		js->job = job;
 		js->which = i == 0 ? LOGFMT_STDOUT : LOGFMT_STDERR;
 		js->fd = i == 0 ? out[0] : err[0];
-		evutil_make_socket_nonblocking(js->fd);
 		js->ev = event_new(
 		    jl->base, js->fd, EV_READ | EV_PERSIST, job_read, js);
 		event_add(js->ev, NULL);

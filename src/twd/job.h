@@ -27,11 +27,12 @@ struct job_limit {
 struct job_spec {
 	const char *const *argv; /* argv[0] is looked up in PATH */
 	const char *cwd;         /* NULL: the daemon's */
-	const char *log_path;    /* made (mode 0600) at its first output */
-	const char *const *env;  /* "NAME=value" added; NULL-terminated */
-	int env_clear;           /* start from env alone, not the daemon's */
-	int umask;               /* -1: the daemon's */
-	int nice;                /* niceness to run at; 0: the daemon's */
+	const char
+	    *log_path; /* made (0600; its directory 0700) at its first output */
+	const char *const *env; /* "NAME=value" added; NULL-terminated */
+	int env_clear;          /* start from env alone, not the daemon's */
+	int umask;              /* -1: the daemon's */
+	int nice;               /* niceness to run at; 0: the daemon's */
 	const struct job_limit *limits; /* soft limits, clamped to hard */
 	size_t nlimits;
 	int64_t timeout_ms;    /* 0: none; then stopped with kill_grace_ms */

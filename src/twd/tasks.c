@@ -1040,21 +1040,11 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	return job;
 }
 
-/* logs/TASK/ID.log, creating logs/TASK; NULL with *cause on failure. */
+/* logs/TASK/ID.log (caller frees); the job makes it at its first output. */
 static char *
-tasks_log_path(struct twd *twd, const char *task, int64_t id, char **cause)
+tasks_log_path(struct twd *twd, const char *task, int64_t id)
 {
-	char *dir = xasprintf("%s/%s", twd->log_dir, task), *path;
-
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		*cause =
-		    xasprintf("cannot create '%s': %s", dir, strerror(errno));
-		free(dir);
-		return NULL;
-	}
-	path = xasprintf("%s/%" PRId64 ".log", dir, id);
-	free(dir);
-	return path;
+	return xasprintf("%s/%s/%" PRId64 ".log", twd->log_dir, task, id);
 }
 
 /* Save r as it is now; a failure is logged, the run goes on. */
@@ -1393,9 +1383,8 @@ run_start(struct twd *twd, struct task *t, struct active_run *ar)
 	r->status = RUN_RUNNING;
 	free(r->reason);
 	r->reason = NULL;
-	if ((r->log_path = tasks_log_path(twd, r->task, r->id, &why)) != NULL) {
-		ar->job = task_start_job(twd, t->def, ar, &why);
-	}
+	r->log_path = tasks_log_path(twd, r->task, r->id);
+	ar->job = task_start_job(twd, t->def, ar, &why);
 	if (ar->job == NULL) {
 		r->status = RUN_START_FAILED;
 		r->finished_ms = twd_now_ms();

@@ -190,6 +190,31 @@ test_config_task_without_command_is_named(void **state)
 	assert_error(f, 0, 2, 3, "task 'lonely' has no 'command' or 'run'");
 }
 
+/* Big mappings (sorted) and small ones (compared in place) alike. */
+static void
+test_config_rejects_duplicates_in_big_and_small_mappings(void **state)
+{
+	struct fixture *f = *state;
+	char yaml[2048];
+	size_t len = 0;
+	int i;
+
+	len += (size_t)snprintf(yaml + len, sizeof yaml - len, "tasks:\n");
+	for (i = 0; i < 20; i++) {
+		len += (size_t)snprintf(yaml + len, sizeof yaml - len,
+		    "  t%02d: {command: x}\n", i);
+	}
+	snprintf(yaml + len, sizeof yaml - len,
+	    "  t07: {command: x, every: 1m, command: y, every: 2m, "
+	    "command: z}\n");
+	assert_null(load(f, yaml));
+	assert_int_equal(f->errs.n, 4);
+	assert_error(f, 0, 22, 3, "duplicate task 't07' (first at line 9)");
+	assert_error(f, 1, 22, 32, "duplicate field 'command'");
+	assert_error(f, 2, 22, 44, "duplicate field 'every'");
+	assert_error(f, 3, 22, 55, "duplicate field 'command'");
+}
+
 static void
 test_config_rejects_duplicate_tasks_and_fields(void **state)
 {
@@ -671,6 +696,7 @@ main(void)
 		T(test_config_reports_every_error_at_once),
 		T(test_config_task_without_command_is_named),
 		T(test_config_rejects_duplicate_tasks_and_fields),
+		T(test_config_rejects_duplicates_in_big_and_small_mappings),
 		T(test_config_rejects_bad_task_names),
 		T(test_config_resolves_anchors_and_aliases),
 		T(test_config_missing_file_says_cannot_open),

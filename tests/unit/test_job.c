@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -230,19 +231,41 @@ test_job_that_writes_nothing_leaves_no_log(void **state)
 	assert_string_equal(f->log_error, "");
 }
 
+/* The first output makes the log's directory (logs/TASK) if it is new. */
+static void
+test_job_log_makes_its_directory(void **state)
+{
+	struct fixture *f = *state;
+	struct stat sb;
+
+	snprintf(f->log, sizeof f->log, "%s/new-task/1.log", f->dir);
+	start_sh(f, "echo kept", NULL);
+	run_until_done(f);
+	assert_int_equal(f->res.exit_code, 0);
+	assert_string_equal(f->log_error, "");
+	assert_int_equal(stat(f->log, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	*strrchr(f->log, '/') = '\0';
+	assert_int_equal(stat(f->log, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+}
+
 static void
 test_job_whose_log_cannot_be_made_runs_and_says_why(void **state)
 {
 	struct fixture *f = *state;
 	char want[256];
 
-	snprintf(f->log, sizeof f->log, "%s/no-such-dir/run.log", f->dir);
+	/* A file where its directory would be. */
+	snprintf(want, sizeof want, "%s/not-a-dir", f->dir);
+	close(open(want, O_WRONLY | O_CREAT, 0600));
+	snprintf(f->log, sizeof f->log, "%s/not-a-dir/run.log", f->dir);
 	start_sh(f, "echo lost; echo lost too; exit 4", NULL);
 	run_until_done(f);
 	assert_int_equal(f->res.exit_code, 4);
 	assert_int_equal(f->res.output_bytes, 14);
-	snprintf(want, sizeof want,
-	    "cannot create log '%s': No such file or directory", f->log);
+	snprintf(want, sizeof want, "cannot create log '%s': Not a directory",
+	    f->log);
 	assert_string_equal(f->log_error, want);
 	/* Followers still saw it. */
 	assert_string_equal(f->seen, "stdout:lost\nstdout:lost too\n");
@@ -464,6 +487,22 @@ test_job_output_is_capped_with_a_note(void **state)
 	assert_string_equal(log + 2 + 1024, "\nT output past 1K discarded\n");
 }
 
+/* Its ends of the pipes block: a job writing faster than twd reads waits. */
+static void
+test_job_writes_more_than_a_pipe_holds_on_both_streams(void **state)
+{
+	struct fixture *f = *state;
+
+	start_sh(f,
+	    "head -c 300000 /dev/zero | tr '\\0' x && "
+	    "head -c 300000 /dev/zero | tr '\\0' y >&2",
+	    NULL);
+	run_until_done(f);
+	assert_int_equal(f->res.how, JOB_END_EXITED);
+	assert_int_equal(f->res.exit_code, 0);
+	assert_int_equal(f->res.output_bytes, 600000);
+}
+
 static void
 test_job_streams_are_kept_apart_in_order(void **state)
 {
@@ -630,6 +669,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_job_output_and_exit_status_are_captured),
 		T(test_job_that_writes_nothing_leaves_no_log),
+		T(test_job_log_makes_its_directory),
+		T(test_job_writes_more_than_a_pipe_holds_on_both_streams),
 		T(test_job_whose_log_cannot_be_made_runs_and_says_why),
 		T(test_job_environment_is_the_daemons_with_its_own_over_it),
 		T(test_job_program_is_found_in_the_jobs_path),
