@@ -16,7 +16,9 @@
 #include "xmalloc.h"
 #include "ydoc.h"
 
-#define YDOC_BLOCK (2 * 1024 * 1024)
+/* Blocks double from the first to the last size: a small file maps little. */
+#define YDOC_BLOCK_FIRST (64 * 1024)
+#define YDOC_BLOCK_MAX   (2 * 1024 * 1024)
 
 struct ydoc_block {
 	struct ydoc_block *next;
@@ -49,12 +51,16 @@ struct ydoc_build {
 /*
  * Touching fresh memory a page at a time is a fault per 4 KiB, dear in a
  * virtual machine; in 2 MiB pages, where the kernel has them, it is one.
+ * Only for big mappings: a small file's document would pay for zeroing
+ * (and perhaps compacting) whole huge pages it barely uses.
  */
 static void
 ydoc_huge(void *p, size_t size)
 {
 #ifdef MADV_HUGEPAGE
-	(void)madvise(p, size, MADV_HUGEPAGE);
+	if (size >= YDOC_BLOCK_MAX) {
+		(void)madvise(p, size, MADV_HUGEPAGE);
+	}
 #else
 	(void)p;
 	(void)size;
@@ -83,14 +89,17 @@ ydoc_alloc(struct ydoc *d, size_t len)
 
 	len = (len + 7) & ~(size_t)7;
 	if (b == NULL || b->size - b->used < len) {
-		size = sizeof *b + len > YDOC_BLOCK
-		    ? (sizeof *b + len + 4095) & ~(size_t)4095
-		    : YDOC_BLOCK;
+		size = b == NULL               ? YDOC_BLOCK_FIRST
+		    : b->size < YDOC_BLOCK_MAX ? b->size * 2
+		                               : YDOC_BLOCK_MAX;
+		if (sizeof *b + len > size) {
+			size = (sizeof *b + len + 4095) & ~(size_t)4095;
+		}
 		b = ydoc_map(size);
 		b->size = size;
 		b->used = (sizeof *b + 7) & ~(size_t)7;
 		/* A big one alone keeps the current block in use. */
-		if (d->mem != NULL && size > YDOC_BLOCK) {
+		if (d->mem != NULL && size > YDOC_BLOCK_MAX) {
 			b->next = d->mem->next;
 			d->mem->next = b;
 		} else {
@@ -136,7 +145,7 @@ ydoc_node(struct ydoc_build *b, yaml_node_type_t type, yaml_mark_t mark)
 		return -1;
 	}
 	if (n == b->cap) {
-		size = (b->cap == 0 ? 32768 : b->cap * 2) * sizeof *node;
+		size = (b->cap == 0 ? 1024 : b->cap * 2) * sizeof *node;
 		if (b->cap == 0) {
 			p = ydoc_map(size);
 		} else if ((p = mremap(doc->nodes.start, b->cap * sizeof *node,
