@@ -174,6 +174,8 @@ test_ydoc_reports_errors_as_libyaml(void **state)
 	assert_loads_as_libyaml("a: 1\n b: 2\n");
 	assert_loads_as_libyaml("key: \"unterminated\n");
 	assert_loads_as_libyaml("a: *nowhere\n");
+	assert_loads_as_libyaml("a: &x [1, *x]\n");
+	assert_loads_as_libyaml("a: &x {b: *x}\n");
 	assert_loads_as_libyaml("a:\n  - 1\n  b: 2\n");
 }
 
