@@ -145,7 +145,7 @@ static const char *const history_sql[STMT_COUNT] = {
 	[STMT_MARK_LOST] = "UPDATE runs SET status = 'lost', finished_at = ?1, "
 	                   "reason = 'twd stopped before the run finished' "
 	                   "WHERE status = 'running'",
-	/* Prepared once: a batch a job, parsed each time, was 3% of twd's CPU. */
+	/* Prepared once: under load a job makes a batch; parsed each time. */
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 };
