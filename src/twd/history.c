@@ -145,7 +145,7 @@ static const char *const history_sql[STMT_COUNT] = {
 	[STMT_MARK_LOST] = "UPDATE runs SET status = 'lost', finished_at = ?1, "
 	                   "reason = 'twd stopped before the run finished' "
 	                   "WHERE status = 'running'",
-	/* Prepared once: under load a job makes a batch; parsed each time. */
+	/* Prepared once: each batch parsed them anew with sqlite3_exec. */
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
 };
