@@ -2,10 +2,10 @@
  * A YAML document from the parser's events, in big pieces of memory. The
  * nodes are one array (grown with mremap, so never copied); the text of
  * scalars and the children of collections go into blocks taken from the
- * kernel a megabyte at a time. All of it goes back with ydoc_release, none
- * of it through malloc: a 100,000-task file made 700,000 allocations in
- * libyaml's loader, and the heap kept their holes after the tasks were
- * built from them.
+ * kernel, each twice the last, from 64 KiB up to 2 MiB. All of it goes
+ * back with ydoc_release, none of it through malloc: a 100,000-task file
+ * made 700,000 allocations in libyaml's loader, and the heap kept their
+ * holes after the tasks were built from them.
  */
 #include <sys/mman.h>
 
