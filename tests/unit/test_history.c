@@ -94,21 +94,31 @@ finish(struct fixture *f, int64_t id, const char *task, int64_t started,
 	assert_int_equal(history_update(f->h, &r, &cause), 0);
 }
 
+/*
+ * The integer sql selects, read on a connection of its own: what another
+ * process (a crashed twd's successor) would find in the file; -1 if none.
+ */
 static int
-user_version(const char *path)
+db_int(const char *path, const char *sql)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	int v = -1;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
+	sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		v = sqlite3_column_int(st, 0);
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return v;
+}
+
+static int
+user_version(const char *path)
+{
+	return db_int(path, "PRAGMA user_version");
 }
 
 static void
@@ -413,22 +423,11 @@ test_history_keeps_a_jobs_spec(void **state)
 	run_record_release(&back);
 }
 
-/* How many runs another connection, such as a crashed twd's, would find. */
+/* How many runs are committed: what another connection would find. */
 static int
 committed_runs(const char *path)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	int n = -1;
-
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1, &st, NULL);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		n = sqlite3_column_int(st, 0);
-	}
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return n;
+	return db_int(path, "SELECT count(*) FROM runs");
 }
 
 /* A batch inside a batch commits with the outer one, not before. */
