@@ -37,7 +37,8 @@ tasks <<'YAML'
 include: [tasks.d/*.yaml]
 tasks:
   a: {command: "true", every: 1h}
-  b: {command: "true", schedule: "0 3 * * *"}
+  # Far off, whatever the clock: a (in 1h) is always the next to run.
+  b: {command: "true", at: "2099-01-01T03:00"}
 YAML
 printf 'tasks:\n  c: {command: "true", every: 2h, after: [a]}\n' >"$T/tasks.d/more.yaml"
 expect_rc 0 twctl check
