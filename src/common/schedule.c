@@ -412,19 +412,17 @@ cron_element(
 
 static int
 cron_field_parse(
-    struct cron *c, enum cron_field_id id, const char *text, char **cause)
+    struct cron *c, enum cron_field_id id, char *text, char **cause)
 {
-	char *copy = xstrdup(text), *elem, *rest = copy;
-	int rc = 0;
+	char *elem, *rest = text;
 
 	/* strsep keeps empty elements, so "1,,2" is an error, not "1,2". */
 	while ((elem = strsep(&rest, ",")) != NULL) {
-		if ((rc = cron_element(c, id, elem, cause)) == -1) {
-			break;
+		if (cron_element(c, id, elem, cause) == -1) {
+			return -1;
 		}
 	}
-	free(copy);
-	return rc;
+	return 0;
 }
 
 static int cron_check_fires(const struct schedule *, char **);
@@ -432,8 +430,9 @@ static int cron_check_fires(const struct schedule *, char **);
 struct schedule *
 schedule_cron(const char *expr, char **cause)
 {
-	const char *text = expr, *fields[7];
-	char *copy, *p, *tok, *msg, *save = NULL;
+	const char *text = expr;
+	char *copy, *p, *tok, *msg, *save = NULL, *fields[7];
+	int star[7];
 	struct schedule *s;
 	size_t i, n = 0;
 	int first;
@@ -487,14 +486,16 @@ schedule_cron(const char *expr, char **cause)
 		s->cron.sec = 1; /* second 0 */
 	}
 	for (i = 0; i < n; i++) {
+		star[i] = fields[i][0] == '*';
+		/* Parsed in place: the copy is cut at its commas. */
 		if (cron_field_parse(&s->cron, (enum cron_field_id)(first + i),
 		        fields[i], cause) == -1) {
 			goto fail;
 		}
 	}
-	s->cron.dom_star = fields[n - 3][0] == '*';
-	s->cron.dow_star = fields[n - 1][0] == '*';
-	s->cron.wild = fields[n - 5][0] == '*' || fields[n - 4][0] == '*';
+	s->cron.dom_star = star[n - 3];
+	s->cron.dow_star = star[n - 1];
+	s->cron.wild = star[n - 5] || star[n - 4];
 	free(copy);
 	copy = NULL;
 	if (cron_check_fires(s, &msg) == -1) {

@@ -442,7 +442,9 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 		.task = def->name, .status = "ok", .limit = 1
 	};
 	struct run_record last;
-	char *cause = NULL, *key, *value = NULL;
+	/* The history's state keys, "paused:NAME" and "notify:NAME". */
+	char key[sizeof "paused:" + TASK_NAME_MAX];
+	char *cause = NULL, *value = NULL;
 	int rc = 0;
 
 	t->twd = twd;
@@ -463,7 +465,7 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 		t->last_queued_ms = last.started_ms;
 		run_record_release(&last);
 	}
-	key = xasprintf("paused:%s", def->name);
+	snprintf(key, sizeof key, "paused:%s", def->name);
 	if (!known_has(known, key)) {
 		/* Never paused. */
 	} else if (history_state_get(twd->history, key, &value, &cause) == -1) {
@@ -473,8 +475,7 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 		t->paused = strcmp(value, "1") == 0;
 		free(value);
 	}
-	free(key);
-	key = xasprintf("notify:%s", def->name);
+	snprintf(key, sizeof key, "notify:%s", def->name);
 	if (!known_has(known, key)) {
 		notify_state_parse(NULL, &t->nstate); /* nothing told yet */
 	} else if (history_state_get(twd->history, key, &value, &cause) == -1) {
@@ -484,7 +485,6 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 		notify_state_parse(value, &t->nstate);
 		free(value);
 	}
-	free(key);
 	return t;
 }
 

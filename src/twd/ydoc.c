@@ -19,6 +19,12 @@
 /* Blocks double from the first to the last size: a small file maps little. */
 #define YDOC_BLOCK_FIRST (64 * 1024)
 #define YDOC_BLOCK_MAX   (2 * 1024 * 1024)
+/*
+ * Nodes set aside when a mapping is streamed: what comes before it and one
+ * entry at a time (and entries kept for their anchors). The array cannot
+ * move then, and only what is used is ever touched.
+ */
+#define YDOC_STREAM_NODES 65536
 
 struct ydoc_block {
 	struct ydoc_block *next;
@@ -46,6 +52,15 @@ struct ydoc_build {
 	size_t nkids, kids_cap;
 	struct ydoc_anchor *anchors;
 	size_t nanchors;
+	unsigned long anchored; /* anchors defined so far */
+	/* Streaming: the frames open in the streamed mapping; 0: not in it. */
+	const struct ydoc_stream *s;
+	size_t stream_frames;
+	/* Where the entry being read began, to drop it once handed over. */
+	size_t mark_nodes;
+	struct ydoc_block *mark_block;
+	size_t mark_used;
+	unsigned long mark_anchored;
 };
 
 /*
@@ -132,31 +147,47 @@ ydoc_tag(struct ydoc *d, const yaml_char_t *tag, const char *fallback)
 	return ydoc_text(d, tag, strlen((const char *)tag));
 }
 
+/* Room for cap nodes; the array may move. */
+static void
+ydoc_grow(struct ydoc_build *b, size_t cap)
+{
+	yaml_document_t *doc = &b->d->doc;
+	size_t n = (size_t)(doc->nodes.top - doc->nodes.start);
+	size_t size = cap * sizeof *doc->nodes.start;
+	void *p;
+
+	if (b->cap == 0) {
+		p = ydoc_map(size);
+	} else if ((p = mremap(doc->nodes.start,
+	                b->cap * sizeof *doc->nodes.start, size,
+	                MREMAP_MAYMOVE)) == MAP_FAILED) {
+		fatalx("out of memory (mapping %zu bytes)", size);
+	}
+	ydoc_huge(p, size);
+	b->cap = cap;
+	doc->nodes.start = p;
+	doc->nodes.top = doc->nodes.start + n;
+	doc->nodes.end = doc->nodes.start + b->cap;
+}
+
 /* A new node of type at mark, numbered as yaml_document_get_node counts. */
 static int
 ydoc_node(struct ydoc_build *b, yaml_node_type_t type, yaml_mark_t mark)
 {
 	yaml_document_t *doc = &b->d->doc;
-	size_t n = (size_t)(doc->nodes.top - doc->nodes.start), size;
+	size_t n = (size_t)(doc->nodes.top - doc->nodes.start);
 	yaml_node_t *node;
-	void *p;
 
 	if (n == (size_t)INT32_MAX - 1) {
 		return -1;
 	}
 	if (n == b->cap) {
-		size = (b->cap == 0 ? 1024 : b->cap * 2) * sizeof *node;
-		if (b->cap == 0) {
-			p = ydoc_map(size);
-		} else if ((p = mremap(doc->nodes.start, b->cap * sizeof *node,
-		                size, MREMAP_MAYMOVE)) == MAP_FAILED) {
-			fatalx("out of memory (mapping %zu bytes)", size);
+		/* Once streaming began, pointers to the nodes are held. */
+		if (b->d->streamed) {
+			b->d->overflow = 1;
+			return -1;
 		}
-		ydoc_huge(p, size);
-		b->cap = size / sizeof *node;
-		doc->nodes.start = p;
-		doc->nodes.top = doc->nodes.start + n;
-		doc->nodes.end = doc->nodes.start + b->cap;
+		ydoc_grow(b, b->cap == 0 ? 1024 : b->cap * 2);
 	}
 	node = doc->nodes.top++;
 	memset(node, 0, sizeof *node);
@@ -193,6 +224,7 @@ ydoc_anchor(struct ydoc_build *b, const yaml_char_t *anchor, int id)
 	if (anchor == NULL) {
 		return;
 	}
+	b->anchored++;
 	/* A name used again names the newer node from there on. */
 	for (i = 0; i < b->nanchors; i++) {
 		if (strcmp(b->anchors[i].name, (const char *)anchor) == 0) {
@@ -263,6 +295,101 @@ ydoc_close(struct ydoc_build *b, yaml_mark_t mark)
 	b->nkids = f->first;
 }
 
+/* Whether the next node read is a key or value of the streamed mapping. */
+static int
+ydoc_in_stream(const struct ydoc_build *b)
+{
+	return b->stream_frames != 0 && b->nframes == b->stream_frames;
+}
+
+/* The children read so far of the innermost open collection. */
+static size_t
+ydoc_nkids(const struct ydoc_build *b)
+{
+	return b->nkids - b->frames[b->nframes - 1].first;
+}
+
+/*
+ * Whether the mapping about to start is the one to stream: the value of
+ * the root mapping's key s->key. If so (and begin agrees), the root's
+ * pairs so far are put in place for begin to read.
+ */
+static int
+ydoc_stream_begins(struct ydoc_build *b)
+{
+	const struct ydoc_stream *s = b->s;
+	yaml_node_t *root, *key;
+	yaml_node_pair_t *pairs;
+	size_t n, i;
+
+	if (s == NULL || b->d->streamed || b->nframes != 1 ||
+	    ydoc_nkids(b) % 2 != 1) {
+		return 0;
+	}
+	root = ydoc_get(b, b->frames[0].node);
+	key = ydoc_get(b, b->kids[b->nkids - 1]);
+	if (root->type != YAML_MAPPING_NODE || key->type != YAML_SCALAR_NODE ||
+	    strcmp((const char *)key->data.scalar.value, s->key) != 0) {
+		return 0;
+	}
+	if (b->cap < YDOC_STREAM_NODES) {
+		ydoc_grow(b, YDOC_STREAM_NODES);
+		root = ydoc_get(b, b->frames[0].node);
+	}
+	n = ydoc_nkids(b) / 2;
+	pairs = ydoc_alloc(b->d, (n > 0 ? n : 1) * sizeof *pairs);
+	for (i = 0; i < n; i++) {
+		pairs[i].key = b->kids[b->frames[0].first + 2 * i];
+		pairs[i].value = b->kids[b->frames[0].first + 2 * i + 1];
+	}
+	root->data.mapping.pairs.start = pairs;
+	root->data.mapping.pairs.top = root->data.mapping.pairs.end = pairs + n;
+	if (s->begin(s->arg) == -1) {
+		return 0;
+	}
+	b->d->streamed = 1;
+	return 1;
+}
+
+/* An entry of the streamed mapping starts: remember where. */
+static void
+ydoc_mark(struct ydoc_build *b)
+{
+	b->mark_nodes = (size_t)(b->d->doc.nodes.top - b->d->doc.nodes.start);
+	b->mark_block = b->d->mem;
+	b->mark_used = b->d->mem != NULL ? b->d->mem->used : 0;
+	b->mark_anchored = b->anchored;
+}
+
+/* The entry is read whole: hand it over, then forget it. */
+static void
+ydoc_entry(struct ydoc_build *b)
+{
+	struct ydoc *d = b->d;
+	int key = b->kids[b->nkids - 2], value = b->kids[b->nkids - 1];
+
+	b->s->entry(b->s->arg, ydoc_get(b, key), ydoc_get(b, value));
+	b->nkids -= 2;
+	if (b->anchored != b->mark_anchored) {
+		return; /* an alias further on may name its nodes */
+	}
+	d->doc.nodes.top = d->doc.nodes.start + b->mark_nodes;
+	if (d->mem != NULL && d->mem == b->mark_block) {
+		d->mem->used = b->mark_used;
+	}
+}
+
+/* After a node or a collection's end: hand over an entry it completes. */
+static void
+ydoc_stream_step(struct ydoc_build *b)
+{
+	if (b->stream_frames > b->nframes) {
+		b->stream_frames = 0; /* the streamed mapping ended */
+	} else if (ydoc_in_stream(b) && ydoc_nkids(b) == 2) {
+		ydoc_entry(b);
+	}
+}
+
 /* As libyaml's composer says it, into the parser's error fields. */
 static int
 ydoc_fail(yaml_parser_t *parser, const char *problem, yaml_mark_t mark)
@@ -280,8 +407,12 @@ ydoc_event(struct ydoc_build *b, yaml_parser_t *parser, yaml_event_t *ev)
 {
 	struct ydoc *d = b->d;
 	yaml_node_t *node;
-	int id;
+	int id, stream = 0;
 
+	if (ydoc_in_stream(b) && ydoc_nkids(b) == 0 &&
+	    ev->type != YAML_MAPPING_END_EVENT) {
+		ydoc_mark(b);
+	}
 	switch (ev->type) {
 	case YAML_DOCUMENT_END_EVENT:
 		d->doc.end_implicit = ev->data.document_end.implicit;
@@ -293,6 +424,7 @@ ydoc_event(struct ydoc_build *b, yaml_parser_t *parser, yaml_event_t *ev)
 			    parser, "found undefined alias", ev->start_mark);
 		}
 		ydoc_add(b, id);
+		ydoc_stream_step(b);
 		return 0;
 	case YAML_SCALAR_EVENT:
 		if ((id = ydoc_node(b, YAML_SCALAR_NODE, ev->start_mark)) ==
@@ -310,9 +442,13 @@ ydoc_event(struct ydoc_build *b, yaml_parser_t *parser, yaml_event_t *ev)
 		node->end_mark = ev->end_mark;
 		ydoc_anchor(b, ev->data.scalar.anchor, id);
 		ydoc_add(b, id);
+		ydoc_stream_step(b);
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
+		if (ev->type == YAML_MAPPING_START_EVENT) {
+			stream = ydoc_stream_begins(b);
+		}
 		id = ydoc_node(b,
 		    ev->type == YAML_SEQUENCE_START_EVENT ? YAML_SEQUENCE_NODE
 		                                          : YAML_MAPPING_NODE,
@@ -336,10 +472,14 @@ ydoc_event(struct ydoc_build *b, yaml_parser_t *parser, yaml_event_t *ev)
 		}
 		ydoc_add(b, id);
 		ydoc_open(b, id);
+		if (stream) {
+			b->stream_frames = b->nframes;
+		}
 		return 0;
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
 		ydoc_close(b, ev->end_mark);
+		ydoc_stream_step(b);
 		return 0;
 	default:
 		/* The parser checks the order of events: none else comes. */
@@ -350,10 +490,17 @@ ydoc_event(struct ydoc_build *b, yaml_parser_t *parser, yaml_event_t *ev)
 int
 ydoc_load(struct ydoc *d, yaml_parser_t *parser)
 {
-	struct ydoc_build b = { .d = d };
+	return ydoc_load_stream(d, parser, NULL);
+}
+
+int
+ydoc_load_stream(
+    struct ydoc *d, yaml_parser_t *parser, const struct ydoc_stream *s)
+{
+	struct ydoc_build b = { .d = d, .s = s };
 	yaml_event_t ev;
 	size_t i;
-	int rc = -1, done = 0;
+	int rc = -1, done = 0, overflow;
 
 	memset(d, 0, sizeof *d);
 	while (!done) {
@@ -392,7 +539,9 @@ ydoc_load(struct ydoc *d, yaml_parser_t *parser)
 	free(b.frames);
 	free(b.kids);
 	if (rc == -1) {
+		overflow = d->overflow;
 		ydoc_release(d);
+		d->overflow = overflow;
 	}
 	return rc;
 }

@@ -104,6 +104,78 @@ test_config_loads_tasks_sorted_by_name(void **state)
 	config_free(c);
 }
 
+/*
+ * Tasks are read as they are parsed when defaults and the like come first;
+ * else the file is read again, whole. Both must mean the same.
+ */
+static void
+test_config_defaults_apply_wherever_they_stand(void **state)
+{
+	static const char *const files[] = {
+		"defaults: {timeout: 5m}\n"
+		"queues: {q: {max_concurrent: 1}}\n"
+		"tasks:\n"
+		"  a: {command: x, queue: q, after: [b]}\n"
+		"  b: {command: y}\n",
+		"tasks:\n"
+		"  a: {command: x, queue: q, after: [b]}\n"
+		"  b: {command: y}\n"
+		"defaults: {timeout: 5m}\n"
+		"queues: {q: {max_concurrent: 1}}\n",
+		"queues: {q: {max_concurrent: 1}}\n"
+		"tasks:\n"
+		"  a: {command: x, queue: q, after: [b]}\n"
+		"  b: {command: y}\n"
+		"defaults: {timeout: 5m}\n",
+	};
+	struct fixture *f = *state;
+	struct config *c;
+	size_t i;
+
+	for (i = 0; i < sizeof files / sizeof files[0]; i++) {
+		c = load(f, files[i]);
+		assert_non_null(c);
+		assert_int_equal(c->ntasks, 2);
+		assert_int_equal(c->tasks[0]->timeout_ms, 300000);
+		assert_int_equal(c->tasks[1]->timeout_ms, 300000);
+		assert_int_equal(c->tasks[0]->queue, 0);
+		assert_string_equal(c->tasks[0]->after[0], "b");
+		config_free(c);
+	}
+}
+
+/* An anchor in one task, an alias in the next: both streamed. */
+static void
+test_config_aliases_between_tasks(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c = load(f,
+	    "defaults: {}\n"
+	    "tasks:\n"
+	    "  a: {command: &cmd echo shared, every: 1m}\n"
+	    "  b: {command: y}\n"
+	    "  c: {command: *cmd}\n");
+
+	assert_non_null(c);
+	assert_string_equal(config_find(c, "c")->command, "echo shared");
+	config_free(c);
+}
+
+/* Broken YAML further down: only that is said, not the tasks above. */
+static void
+test_config_syntax_error_alone_after_bad_tasks(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a: {command: x, bogus: 1}\n"
+	    "  b: {command: y}\n"
+	    "  c: [\n"));
+	assert_int_equal(f->errs.n, 1);
+	assert_int_equal(f->errs.v[0].line, 5);
+}
+
 static void
 test_config_empty_file_has_no_tasks(void **state)
 {
@@ -689,6 +761,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_config_loads_tasks_sorted_by_name),
+		T(test_config_defaults_apply_wherever_they_stand),
+		T(test_config_aliases_between_tasks),
+		T(test_config_syntax_error_alone_after_bad_tasks),
 		T(test_config_empty_file_has_no_tasks),
 		T(test_config_syntax_error_has_line_and_column),
 		T(test_config_unknown_field_suggests_the_right_one),

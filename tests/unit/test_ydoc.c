@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -200,6 +201,170 @@ test_ydoc_reads_a_big_document(void **state)
 	free(text);
 }
 
+/* What a stream's callbacks saw: "key=value" of each scalar entry. */
+struct seen {
+	int begun, refuse;
+	char log[1024];
+	size_t len;
+	size_t most_nodes; /* the document's nodes, at their most */
+	yaml_document_t *doc;
+};
+
+static int
+seen_begin(void *arg)
+{
+	struct seen *s = arg;
+	yaml_node_t *root = yaml_document_get_root_node(s->doc);
+
+	s->begun++;
+	/* The root's pairs before the streamed key are in place. */
+	s->len += (size_t)snprintf(s->log + s->len, sizeof s->log - s->len,
+	    "[%d before] ",
+	    (int)(root->data.mapping.pairs.top -
+	        root->data.mapping.pairs.start));
+	return s->refuse ? -1 : 0;
+}
+
+static void
+seen_entry(void *arg, yaml_node_t *key, yaml_node_t *value)
+{
+	struct seen *s = arg;
+	size_t nodes = (size_t)(s->doc->nodes.top - s->doc->nodes.start);
+
+	if (nodes > s->most_nodes) {
+		s->most_nodes = nodes;
+	}
+	s->len += (size_t)snprintf(s->log + s->len, sizeof s->log - s->len,
+	    "%s=%s ", (char *)key->data.scalar.value,
+	    value->type == YAML_SCALAR_NODE ? (char *)value->data.scalar.value
+	        : value->type == YAML_MAPPING_NODE ? "{}"
+	                                           : "[]");
+}
+
+static int
+load_streaming(struct ydoc *d, struct seen *s, const char *text)
+{
+	struct ydoc_stream st = { "tasks", seen_begin, seen_entry, s };
+	yaml_parser_t parser;
+	int rc;
+
+	s->doc = &d->doc;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(
+	    &parser, (const unsigned char *)text, strlen(text));
+	rc = ydoc_load_stream(d, &parser, &st);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+/* Entries come one by one and are dropped: the document stays small. */
+static void
+test_ydoc_streams_the_entries_of_a_mapping(void **state)
+{
+	struct seen s = { 0 };
+	struct ydoc d;
+	yaml_node_t *root, *tasks;
+
+	(void)state;
+	assert_int_equal(load_streaming(&d, &s,
+	                     "defaults: {a: 1}\n"
+	                     "tasks:\n"
+	                     "  one: {command: x}\n"
+	                     "  two: 2\n"
+	                     "  three: [1, 2, 3]\n"
+	                     "other: y\n"),
+	    0);
+	assert_int_equal(s.begun, 1);
+	assert_int_equal(d.streamed, 1);
+	assert_string_equal(s.log, "[1 before] one={} two=2 three=[] ");
+	/*
+	 * The root, defaults with its pair, tasks and its mapping (7), and
+	 * the biggest entry, "three" and its list (5); not all 18.
+	 */
+	assert_int_equal(s.most_nodes, 12);
+	root = yaml_document_get_root_node(&d.doc);
+	assert_int_equal(
+	    root->data.mapping.pairs.top - root->data.mapping.pairs.start, 3);
+	tasks = yaml_document_get_node(
+	    &d.doc, root->data.mapping.pairs.start[1].value);
+	assert_int_equal(tasks->type, YAML_MAPPING_NODE);
+	assert_int_equal(
+	    tasks->data.mapping.pairs.top - tasks->data.mapping.pairs.start, 0);
+	ydoc_release(&d);
+}
+
+/* An entry that defines an anchor stays, for the aliases after it. */
+static void
+test_ydoc_stream_keeps_anchored_entries(void **state)
+{
+	struct seen s = { 0 };
+	struct ydoc d;
+
+	(void)state;
+	assert_int_equal(load_streaming(&d, &s,
+	                     "tasks:\n"
+	                     "  a: &base x1\n"
+	                     "  b: y\n"
+	                     "  c: *base\n"
+	                     "  d: &base x2\n"
+	                     "  e: *base\n"),
+	    0);
+	assert_string_equal(s.log, "[0 before] a=x1 b=y c=x1 d=x2 e=x2 ");
+	ydoc_release(&d);
+}
+
+/* Refused, or not under the root's key: the document libyaml makes. */
+static void
+test_ydoc_stream_refused_reads_the_whole_document(void **state)
+{
+	const char *text = "tasks: {a: 1, b: [2]}\nmore: {tasks: {c: 3}}\n";
+	yaml_document_t theirs;
+	yaml_parser_t parser;
+	struct seen s = { .refuse = 1 };
+	struct ydoc d;
+	int i, n;
+
+	(void)state;
+	assert_int_equal(load_streaming(&d, &s, text), 0);
+	assert_int_equal(s.begun, 1);
+	assert_int_equal(d.streamed, 0);
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(
+	    &parser, (const unsigned char *)text, strlen(text));
+	assert_true(yaml_parser_load(&parser, &theirs));
+	n = (int)(theirs.nodes.top - theirs.nodes.start);
+	assert_int_equal(d.doc.nodes.top - d.doc.nodes.start, n);
+	for (i = 1; i <= n; i++) {
+		assert_same_node(&d.doc, &theirs, i);
+	}
+	yaml_document_delete(&theirs);
+	yaml_parser_delete(&parser);
+	ydoc_release(&d);
+}
+
+/* An entry too big for the nodes set aside: the caller reads it whole. */
+static void
+test_ydoc_stream_overflow_is_said(void **state)
+{
+	size_t cap = 1 << 20, len = 0;
+	char *text = malloc(cap);
+	struct seen s = { 0 };
+	struct ydoc d;
+	int i;
+
+	(void)state;
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, "tasks:\n  big: [");
+	for (i = 0; i < 70000; i++) {
+		len += (size_t)snprintf(text + len, cap - len, "%d,", i % 10);
+	}
+	snprintf(text + len, cap - len, "0]\n");
+	assert_int_equal(load_streaming(&d, &s, text), -1);
+	assert_int_equal(d.overflow, 1);
+	ydoc_release(&d);
+	free(text);
+}
+
 static void
 test_ydoc_release_takes_an_empty_document(void **state)
 {
@@ -222,6 +387,11 @@ main(void)
 		cmocka_unit_test(test_ydoc_reports_errors_as_libyaml),
 		cmocka_unit_test(test_ydoc_reads_a_big_document),
 		cmocka_unit_test(test_ydoc_release_takes_an_empty_document),
+		cmocka_unit_test(test_ydoc_streams_the_entries_of_a_mapping),
+		cmocka_unit_test(test_ydoc_stream_keeps_anchored_entries),
+		cmocka_unit_test(
+		    test_ydoc_stream_refused_reads_the_whole_document),
+		cmocka_unit_test(test_ydoc_stream_overflow_is_said),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
