@@ -2298,6 +2298,9 @@ loader_tasks_end(struct loader *l, struct config *c)
 		l->doc = main_doc;
 		l->file = main_file;
 	}
+	if (c->tasks == NULL) {
+		c->tasks = xcalloc(1, sizeof *c->tasks); /* none, as {} says */
+	}
 	qsort_r(c->tasks, c->ntasks, sizeof *c->tasks, task_def_cmp, c);
 	config_check_duplicates(l, c);
 	loader_check_afters(l, c);
