@@ -52,8 +52,18 @@ struct cron {
 
 struct schedule {
 	enum schedule_kind kind;
+	unsigned refs;    /* its holders: schedule_ref, schedule_free */
 	const char *text; /* as written, for display: in own, or static */
 	const struct tz *tz;
+	/*
+	 * The last cron fire found, and the second it was found after. Tasks
+	 * that share a rule ask for the same second as they are set up, so
+	 * one search serves them all. A cache, not the rule: it changes
+	 * behind a const pointer.
+	 */
+	int64_t memo_from; /* INT64_MIN: none */
+	struct schedule_fire memo;
+	int memo_found;
 	union { /* by kind: a daemon keeps one per task, so no more */
 		struct cron cron;
 		struct {
@@ -72,21 +82,33 @@ schedule_new(enum schedule_kind kind, const char *text)
 	struct schedule *s = xcalloc(1, sizeof *s + len);
 
 	s->kind = kind;
+	s->refs = 1;
+	s->memo_from = INT64_MIN;
 	memcpy(s->own, text, len);
 	s->text = s->own;
+	return s;
+}
+
+struct schedule *
+schedule_ref(struct schedule *s)
+{
+	s->refs++;
 	return s;
 }
 
 void
 schedule_free(struct schedule *s)
 {
-	free(s);
+	if (s != NULL && --s->refs == 0) {
+		free(s);
+	}
 }
 
 void
 schedule_set_tz(struct schedule *s, const struct tz *tz)
 {
 	s->tz = tz;
+	s->memo_from = INT64_MIN;
 }
 
 void
@@ -710,6 +732,19 @@ cron_next(const struct schedule *s, int64_t after, struct schedule_fire *f)
 	return found;
 }
 
+/* A cron rule's first fire after the second from, found once per second. */
+static int
+cron_next_memo(struct schedule *s, int64_t from, struct schedule_fire *fire)
+{
+	if (s->memo_from != from) {
+		memset(&s->memo, 0, sizeof s->memo);
+		s->memo_found = cron_next(s, from, &s->memo);
+		s->memo_from = from;
+	}
+	*fire = s->memo;
+	return s->memo_found;
+}
+
 int
 schedule_next_fire(const struct schedule *s, int64_t last_ms, int64_t now_ms,
     struct schedule_fire *fire)
@@ -719,7 +754,8 @@ schedule_next_fire(const struct schedule *s, int64_t last_ms, int64_t now_ms,
 	memset(fire, 0, sizeof *fire);
 	switch (s->kind) {
 	case SCHEDULE_CRON:
-		return cron_next(s, floor_div(now_ms, 1000), fire);
+		return cron_next_memo(
+		    (struct schedule *)s, floor_div(now_ms, 1000), fire);
 	case SCHEDULE_EVERY:
 		if (last_ms <= 0 || last_ms > now_ms) {
 			/* Never fired, or the clock went back: start afresh. */

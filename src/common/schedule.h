@@ -23,6 +23,8 @@ struct schedule *schedule_cron(const char *expr, char **cause);
 struct schedule *schedule_every(int64_t secs);
 /* One fire, at ms. Caller frees. */
 struct schedule *schedule_at(int64_t ms);
+/* Another holder of s, which is freed when the last lets go. */
+struct schedule *schedule_ref(struct schedule *);
 void schedule_free(struct schedule *);
 
 /* Cron rules read wall-clock time in tz (borrowed; NULL: UTC). */

@@ -45,6 +45,19 @@ struct loader {
 	size_t nafters;
 	struct loader_include *inc; /* the files of include:, in order */
 	size_t ninc;
+	struct loader_rule *rules; /* open addressing; rules_cap a power of 2 */
+	size_t nrules, rules_cap;
+};
+
+/*
+ * A cron rule read, by its text and zone. Tasks that give the same rule
+ * share one: a big file repeats a few rules, and each is parsed and kept
+ * once, and its next fire found once for all of them.
+ */
+struct loader_rule {
+	char *text; /* NULL: a free slot */
+	const struct tz *tz;
+	struct schedule *s; /* the table's own reference */
 };
 
 /* A task named by after:, and where, checked once every task is read. */
@@ -590,6 +603,66 @@ draft_every(struct loader *l, const struct draft *d, struct task_def *t)
 	return 0;
 }
 
+static size_t
+rule_hash(const char *text, const struct tz *tz)
+{
+	uint64_t h = UINT64_C(14695981039346656037) ^ (uintptr_t)tz;
+
+	for (; *text != '\0'; text++) {
+		h = (h ^ (unsigned char)*text) * UINT64_C(1099511628211);
+	}
+	return (size_t)(h ^ h >> 32);
+}
+
+/* The slot of text in tz: its rule, or the free one to put it in. */
+static struct loader_rule *
+loader_rule_slot(struct loader *l, const char *text, const struct tz *tz)
+{
+	struct loader_rule *old = l->rules, *r;
+	size_t cap = l->rules_cap, mask, i;
+
+	if ((l->nrules + 1) * 2 > l->rules_cap) {
+		l->rules_cap = cap == 0 ? 16 : cap * 2;
+		l->rules = xcalloc(l->rules_cap, sizeof *l->rules);
+		l->nrules = 0;
+		for (i = 0; i < cap; i++) {
+			if (old[i].text != NULL) {
+				*loader_rule_slot(l, old[i].text, old[i].tz) =
+				    old[i];
+				l->nrules++;
+			}
+		}
+		free(old);
+	}
+	mask = l->rules_cap - 1;
+	for (i = rule_hash(text, tz) & mask;; i = (i + 1) & mask) {
+		r = &l->rules[i];
+		if (r->text == NULL ||
+		    (r->tz == tz && strcmp(r->text, text) == 0)) {
+			return r;
+		}
+	}
+}
+
+/* The cron rule text in tz, parsed or shared; NULL with *cause. */
+static struct schedule *
+loader_cron(
+    struct loader *l, const char *text, const struct tz *tz, char **cause)
+{
+	struct loader_rule *r = loader_rule_slot(l, text, tz);
+
+	if (r->s == NULL) {
+		if ((r->s = schedule_cron(text, cause)) == NULL) {
+			return NULL;
+		}
+		schedule_set_tz(r->s, tz);
+		r->text = xstrdup(text);
+		r->tz = tz;
+		l->nrules++;
+	}
+	return schedule_ref(r->s);
+}
+
 /* Build the task's rule from its draft; errors point at the values. */
 static int
 draft_schedule(struct loader *l, const struct draft *d, struct task_def *t)
@@ -637,13 +710,12 @@ draft_schedule(struct loader *l, const struct draft *d, struct task_def *t)
 		t->schedule = schedule_at(ms);
 		return 0;
 	}
-	if ((t->schedule = schedule_cron(node_text(d->schedule), &cause)) ==
-	    NULL) {
+	if ((t->schedule = loader_cron(
+	         l, node_text(d->schedule), tz, &cause)) == NULL) {
 		loader_error(l, d->schedule, "schedule: %s", cause);
 		free(cause);
 		return -1;
 	}
-	schedule_set_tz(t->schedule, tz);
 	return 0;
 }
 
@@ -2794,6 +2866,11 @@ config_read(
 		free(l.afters[i].name);
 	}
 	free(l.afters);
+	for (i = 0; i < l.rules_cap; i++) {
+		free(l.rules[i].text);
+		schedule_free(l.rules[i].s);
+	}
+	free(l.rules);
 	if ((*restart = l.restart)) {
 		errors_truncate(errs, l.nerrs);
 		config_free(c);

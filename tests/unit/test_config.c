@@ -105,6 +105,37 @@ test_config_loads_tasks_sorted_by_name(void **state)
 }
 
 /*
+ * Tasks that give the same cron rule in the same zone share it; another
+ * zone or another rule is a rule of its own.
+ */
+static void
+test_config_tasks_share_a_rule_they_both_give(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+
+	c = load(f,
+	    "defaults:\n"
+	    "  timezone: Europe/Berlin\n"
+	    "tasks:\n"
+	    "  a: {command: 'true', schedule: '*/5 * * * *'}\n"
+	    "  b: {command: 'true', schedule: '*/5 * * * *'}\n"
+	    "  c: {command: 'true', schedule: '*/5 * * * *', timezone: UTC}\n"
+	    "  d: {command: 'true', schedule: '*/5  * * * *'}\n"
+	    "  e: {command: 'true', schedule: '*/5 * * * *'}\n");
+	assert_non_null(c);
+	assert_int_equal(c->ntasks, 5);
+	assert_ptr_equal(c->tasks[0]->schedule, c->tasks[1]->schedule);
+	assert_ptr_equal(c->tasks[0]->schedule, c->tasks[4]->schedule);
+	assert_ptr_not_equal(c->tasks[0]->schedule, c->tasks[2]->schedule);
+	assert_ptr_not_equal(c->tasks[0]->schedule, c->tasks[3]->schedule);
+	assert_true(
+	    schedule_equal(c->tasks[0]->schedule, c->tasks[3]->schedule));
+	/* One free per task: ASan reports a rule freed twice or never. */
+	config_free(c);
+}
+
+/*
  * Tasks are read as they are parsed when defaults and the like come first;
  * else the file is read again, whole. Both must mean the same.
  */
@@ -761,6 +792,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_config_loads_tasks_sorted_by_name),
+		T(test_config_tasks_share_a_rule_they_both_give),
 		T(test_config_defaults_apply_wherever_they_stand),
 		T(test_config_aliases_between_tasks),
 		T(test_config_syntax_error_alone_after_bad_tasks),

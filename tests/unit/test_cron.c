@@ -291,6 +291,54 @@ test_cron_fires_strictly_after_now(void **state)
 	schedule_free(s);
 }
 
+/*
+ * A rule keeps its last search, for the tasks that share it: asking again
+ * for the same second gives the same fire, and another second a new one,
+ * in any order, and a new zone is searched afresh.
+ */
+static void
+test_cron_search_kept_is_only_reused_for_its_second(void **state)
+{
+	struct schedule *s = schedule_cron("*/5 * * * *", NULL);
+	/* 2026-01-01T00:00:00Z */
+	int64_t t0 = INT64_C(1767225600000), min = 60000;
+	struct tz *berlin;
+	char *cause = NULL;
+
+	(void)state;
+	assert_int_equal(schedule_next(s, 0, t0), t0 + 5 * min);
+	assert_int_equal(schedule_next(s, 0, t0 + 999), t0 + 5 * min);
+	assert_int_equal(schedule_next(s, 0, t0 + 5 * min), t0 + 10 * min);
+	assert_int_equal(schedule_next(s, 0, t0 + 12 * min), t0 + 15 * min);
+	assert_int_equal(schedule_next(s, 0, t0), t0 + 5 * min);
+	/* 00:00 UTC is 01:00 in Berlin; a rule at 01:30 wall clock. */
+	schedule_free(s);
+	s = schedule_cron("30 1 * * *", NULL);
+	assert_int_equal(schedule_next(s, 0, t0), t0 + 90 * min);
+	berlin = tz_load("Europe/Berlin", &cause);
+	assert_non_null(berlin);
+	schedule_set_tz(s, berlin);
+	assert_int_equal(schedule_next(s, 0, t0), t0 + 30 * min);
+	schedule_free(s);
+	tz_free(berlin);
+}
+
+/* A rule lives while it has a holder. */
+static void
+test_cron_rule_freed_by_its_last_holder(void **state)
+{
+	struct schedule *s = schedule_cron("0 9 * * *", NULL);
+	struct schedule *held = schedule_ref(s);
+
+	(void)state;
+	assert_ptr_equal(held, s);
+	schedule_free(s);
+	/* Still there: ASan says so if it is not. */
+	assert_int_equal(schedule_next(held, 0, INT64_C(1767225600000)),
+	    INT64_C(1767258000000));
+	schedule_free(held);
+}
+
 static void
 test_cron_reboot_is_recognised_and_never_scheduled(void **state)
 {
@@ -325,6 +373,9 @@ main(void)
 		cmocka_unit_test(test_cron_errors_name_field_and_value),
 		cmocka_unit_test(test_cron_follows_cronie_across_dst),
 		cmocka_unit_test(test_cron_fires_strictly_after_now),
+		cmocka_unit_test(
+		    test_cron_search_kept_is_only_reused_for_its_second),
+		cmocka_unit_test(test_cron_rule_freed_by_its_last_holder),
 		cmocka_unit_test(
 		    test_cron_reboot_is_recognised_and_never_scheduled),
 		cmocka_unit_test(test_cron_describes_itself_as_written),
