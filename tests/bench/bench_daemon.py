@@ -5,8 +5,12 @@ the same run (the machine is shared and noisy: ratios count, not times).
 
 dispatch  N /bin/true jobs through `twctl submit --batch --wait`, until all
           are recorded, against a C loop of posix_spawn + waitpid (the
-          ceiling); and task-spooler (tsp), a job per `tsp /bin/true`,
-          with 1 and 2 slots, against the same ceiling
+          ceiling): with twd's default slots (one a CPU), and with one
+          slot, a job at a time as the loop runs them; then the default
+          slots against as many such loops side by side, the ceiling of
+          that many jobs at once on this machine; and task-spooler
+          (tsp), a job per `tsp /bin/true`, with 1 and 2 slots, against
+          the single loop
 load      twd's start to its socket answering, with a generated file of
           100,000 cron tasks, against libyaml parsing it into events
 lateness  fires of an `every: 1s` task and a 6-field cron task, each job
@@ -100,31 +104,44 @@ def row(name, ours, floor, unit, target=None):
           f"{ratio:>7.2f}  ({ours['min']:.4g}..{ours['max']:.4g})  {target or ''}")
 
 
-def floor_run(mode, n):
-    out = subprocess.run([FLOORS, mode, str(n)], stdout=subprocess.PIPE, check=True)
+def floor_run(mode, n, *args):
+    out = subprocess.run([FLOORS, mode, str(n), *map(str, args)], stdout=subprocess.PIPE,
+                         check=True)
     return float(out.stdout)
+
+
+def dispatch_rate(d, n):
+    """Jobs a second for n /bin/true through `twctl submit --batch --wait`."""
+    t0 = time.monotonic()
+    with tempfile.TemporaryFile() as f:
+        f.write("".join("/bin/true\n" for _ in range(n)).encode())
+        f.seek(0)
+        r = d.twctl("submit", "--batch", "--wait", stdin=f)
+    if r.returncode != 0:
+        raise RuntimeError(r.stderr.decode())
+    return n / (time.monotonic() - t0)
 
 
 def bench_dispatch():
     n = 50 if QUICK else 10000
-    d = Daemon("tasks: {}\n")
-    jobs = "".join("/bin/true\n" for _ in range(n)).encode()
-    ours, floor = [], []
+    slots = os.cpu_count() or 1
+    default, one = Daemon("tasks: {}\n"), Daemon("max_concurrent: 1\ntasks: {}\n")
+    ours, ours_one, floor, floor_side = [], [], [], []
     try:
-        # Three, not five: 10,000 jobs take a while.
+        # Three, not five: 10,000 jobs take a while. Interleaved, so that
+        # a slow minute of the machine falls on all alike.
         for _ in range(min(REPEAT, 3)):
-            t0 = time.monotonic()
-            with tempfile.TemporaryFile() as f:
-                f.write(jobs)
-                f.seek(0)
-                r = d.twctl("submit", "--batch", "--wait", stdin=f)
-            if r.returncode != 0:
-                raise RuntimeError(r.stderr.decode())
-            ours.append(n / (time.monotonic() - t0))
+            ours.append(dispatch_rate(default, n))
             floor.append(n / floor_run("spawn", n))
+            ours_one.append(dispatch_rate(one, n))
+            floor_side.append(n / floor_run("spawn", n, slots))
     finally:
-        d.stop()
+        default.stop()
+        one.stop()
     row(f"dispatch {n} jobs", stats(ours), stats(floor), "jobs/s", ">= 0.8")
+    row(f"  1 slot (max_concurrent: 1)", stats(ours_one), stats(floor), "jobs/s", ">= 0.8")
+    row(f"  {slots} slots, {slots} loops' floor", stats(ours), stats(floor_side), "jobs/s",
+        "(the same jobs at once)")
     tsp = shutil.which("tsp")
     if tsp is None:
         print("  (task-spooler is not installed: apt-get install task-spooler to compare)")

@@ -1,8 +1,11 @@
 /*
  * The floors the daemon benchmarks are measured against, in the same run:
  *
- *	floors spawn N    posix_spawn + waitpid of /bin/true, N times, one
- *	                  after the other: the ceiling of job dispatch
+ *	floors spawn N [P]
+ *	                  posix_spawn + waitpid of /bin/true, N times, one
+ *	                  after the other: the ceiling of job dispatch; with
+ *	                  P, as P such loops side by side, N in all: the
+ *	                  ceiling of running P jobs at once
  *	floors ask SOCKET connects, writes one status request, reads the
  *	                  reply's line, exits: the least a command-line
  *	                  client of the daemon can cost
@@ -242,11 +245,10 @@ parse(const char *path)
 	return 0;
 }
 
-/* Spawn argv n times, one after the other; the seconds it took. */
+/* Spawn argv n times, one after the other. */
 static int
-spawn_loop(long n, char **argv)
+spawn_n(long n, char **argv)
 {
-	double t0 = now_s();
 	pid_t pid;
 	long i;
 	int status;
@@ -258,6 +260,37 @@ spawn_loop(long n, char **argv)
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/*
+ * n spawns, by p loops side by side (each in a process of its own, the
+ * first p - 1 a job more if n does not divide); the seconds it took.
+ */
+static int
+spawn_loops(long n, long p, char **argv)
+{
+	double t0 = now_s();
+	pid_t pid;
+	long i;
+	int status, failed = 0;
+
+	for (i = 0; i < p - 1; i++) {
+		if ((pid = fork()) == -1) {
+			perror("fork");
+			return 1;
+		}
+		if (pid == 0) {
+			_exit(spawn_n(n / p + (i < n % p), argv));
+		}
+	}
+	failed = spawn_n(n / p, argv);
+	while (wait(&status) != -1) {
+		failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	if (failed) {
+		return 1;
+	}
 	printf("%.6f\n", now_s() - t0);
 	return 0;
 }
@@ -267,7 +300,7 @@ main(int argc, char **argv)
 {
 	char *true_argv[] = { (char *)"/bin/true", NULL };
 	const char *mode = argc > 1 ? argv[1] : "";
-	long n = argc > 2 ? atol(argv[2]) : 0;
+	long n = argc > 2 ? atol(argv[2]) : 0, p;
 
 	if (argc == 3 && strcmp(mode, "stamp") == 0) {
 		return stamp(argv[2]);
@@ -284,10 +317,15 @@ main(int argc, char **argv)
 	if (argc == 5 && strcmp(mode, "timer") == 0) {
 		return timer(argv[0], n, atol(argv[3]), argv[4]);
 	}
-	if (argc == 3 && n > 0 && strcmp(mode, "spawn") == 0) {
-		return spawn_loop(n, true_argv);
+	if ((argc == 3 || argc == 4) && n > 0 && strcmp(mode, "spawn") == 0) {
+		p = argc == 4 ? atol(argv[3]) : 1;
+		if (p < 1 || p > n) {
+			fprintf(stderr, "floors: spawn: P must be 1 to N\n");
+			return 2;
+		}
+		return spawn_loops(n, p, true_argv);
 	}
-	fprintf(stderr, "usage: floors spawn N | "
+	fprintf(stderr, "usage: floors spawn N [P] | "
 	                "ask|echo SOCKET | timer N PHASE_MS FILE | parse|stamp FILE\n");
 	return 2;
 }
