@@ -433,6 +433,9 @@ known_release(struct known *k)
 	free(k->v);
 }
 
+_Static_assert(sizeof "paused:" == sizeof "notify:",
+    "task_new writes one state key's prefix over the other's");
+
 /* A task of def, with what the history remembers of it; known may be NULL. */
 static struct task *
 task_new(struct twd *twd, const struct task_def *def, const struct known *known)
@@ -442,8 +445,12 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 		.task = def->name, .status = "ok", .limit = 1
 	};
 	struct run_record last;
-	/* The history's state keys, "paused:NAME" and "notify:NAME". */
+	/*
+	 * The history's state keys, "paused:NAME" and "notify:NAME": the name
+	 * copied once, the prefixes (as long as each other) over it in turn.
+	 */
 	char key[sizeof "paused:" + TASK_NAME_MAX];
+	const size_t plen = sizeof "paused:" - 1, nlen = strlen(def->name);
 	char *cause = NULL, *value = NULL;
 	int rc = 0;
 
@@ -465,7 +472,11 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 		t->last_queued_ms = last.started_ms;
 		run_record_release(&last);
 	}
-	snprintf(key, sizeof key, "paused:%s", def->name);
+	if (nlen > TASK_NAME_MAX) {
+		fatalx("bug: task name of %zu bytes", nlen);
+	}
+	memcpy(key + plen, def->name, nlen + 1);
+	memcpy(key, "paused:", plen);
 	if (!known_has(known, key)) {
 		/* Never paused. */
 	} else if (history_state_get(twd->history, key, &value, &cause) == -1) {
@@ -475,7 +486,7 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 		t->paused = strcmp(value, "1") == 0;
 		free(value);
 	}
-	snprintf(key, sizeof key, "notify:%s", def->name);
+	memcpy(key, "notify:", plen);
 	if (!known_has(known, key)) {
 		notify_state_parse(NULL, &t->nstate); /* nothing told yet */
 	} else if (history_state_get(twd->history, key, &value, &cause) == -1) {

@@ -105,6 +105,49 @@ test_config_loads_tasks_sorted_by_name(void **state)
 }
 
 /*
+ * The sort keys on a name's first 16 bytes, then the whole name: names
+ * alike that far, shorter and longer, a duplicate beyond it, and two that
+ * the first of their bytes that differ must order.
+ */
+static void
+test_config_sorts_names_alike_in_their_first_16_bytes(void **state)
+{
+	/* strcmp's order: a prefix before its longer, '-' (45) < 'Z' (90). */
+	static const char *const want[] = { "backup-databas",
+		"backup-database-", "backup-database-a",
+		"backup-database-daily", "backup-database-hourly",
+		"backup-databaseZ", "bz", "ca" };
+	struct fixture *f = *state;
+	struct config *c;
+	size_t i;
+
+	c = load(f,
+	    "tasks:\n"
+	    "  backup-database-hourly: {command: 'true'}\n"
+	    "  backup-databaseZ: {command: 'true'}\n"
+	    "  backup-database-a: {command: 'true'}\n"
+	    "  backup-databas: {command: 'true'}\n"
+	    "  backup-database-: {command: 'true'}\n"
+	    "  backup-database-daily: {command: 'true'}\n"
+	    "  ca: {command: 'true'}\n"
+	    "  bz: {command: 'true'}\n");
+	assert_non_null(c);
+	assert_int_equal(c->ntasks, 8);
+	for (i = 0; i < 8; i++) {
+		assert_string_equal(c->tasks[i]->name, want[i]);
+		assert_ptr_equal(config_find(c, want[i]), c->tasks[i]);
+	}
+	config_free(c);
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  backup-database-hourly: {command: 'true'}\n"
+	    "  backup-database-daily: {command: 'true'}\n"
+	    "  backup-database-hourly: {command: 'true'}\n"));
+	assert_error(f, 0, 4, 3,
+	    "duplicate task 'backup-database-hourly' (first at line 2)");
+}
+
+/*
  * Tasks that give the same cron rule in the same zone share it; another
  * zone or another rule is a rule of its own.
  */
@@ -793,6 +836,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_config_loads_tasks_sorted_by_name),
 		T(test_config_tasks_share_a_rule_they_both_give),
+		T(test_config_sorts_names_alike_in_their_first_16_bytes),
 		T(test_config_defaults_apply_wherever_they_stand),
 		T(test_config_aliases_between_tasks),
 		T(test_config_syntax_error_alone_after_bad_tasks),
