@@ -29,6 +29,18 @@
 #define EVERY_MAX_SECS  (3650 * INT64_C(86400))
 #define JITTER_MAX_SECS 86400
 
+/*
+ * What the loader read once for many tasks (cron rules, policies), found by
+ * a hash and an equality; open addressing, cap a power of 2.
+ */
+struct intern {
+	struct intern_slot {
+		uint64_t hash;
+		void *item; /* NULL: a free slot */
+	} * v;
+	size_t n, cap;
+};
+
 struct loader {
 	const char *file;
 	struct ydoc doc;
@@ -45,9 +57,15 @@ struct loader {
 	size_t nafters;
 	struct loader_include *inc; /* the files of include:, in order */
 	size_t ninc;
-	struct loader_rule *rules; /* open addressing; rules_cap a power of 2 */
-	size_t nrules, rules_cap;
+	struct intern rules;    /* of struct loader_rule */
+	struct intern policies; /* of struct task_policy, a reference each */
+	struct task_policy *last_policy; /* the last task's, in policies */
 };
+
+static struct task_policy *task_policy_ref(struct task_policy *);
+static void task_policy_clear(struct task_policy *);
+static void task_policy_free(struct task_policy *);
+static void task_policy_release(void *);
 
 /*
  * A cron rule read, by its text and zone. Tasks that give the same rule
@@ -55,7 +73,7 @@ struct loader {
  * once, and its next fire found once for all of them.
  */
 struct loader_rule {
-	char *text; /* NULL: a free slot */
+	char *text;
 	const struct tz *tz;
 	struct schedule *s; /* the table's own reference */
 };
@@ -603,45 +621,91 @@ draft_every(struct loader *l, const struct draft *d, struct task_def *t)
 	return 0;
 }
 
-static size_t
-rule_hash(const char *text, const struct tz *tz)
+/* FNV-1a over n bytes at p, on from h. */
+static uint64_t
+hash_bytes(uint64_t h, const void *p, size_t n)
 {
-	uint64_t h = UINT64_C(14695981039346656037) ^ (uintptr_t)tz;
+	const unsigned char *b = p;
 
-	for (; *text != '\0'; text++) {
-		h = (h ^ (unsigned char)*text) * UINT64_C(1099511628211);
+	while (n-- > 0) {
+		h = (h ^ *b++) * UINT64_C(1099511628211);
 	}
-	return (size_t)(h ^ h >> 32);
+	return h;
 }
 
-/* The slot of text in tz: its rule, or the free one to put it in. */
-static struct loader_rule *
-loader_rule_slot(struct loader *l, const char *text, const struct tz *tz)
-{
-	struct loader_rule *old = l->rules, *r;
-	size_t cap = l->rules_cap, mask, i;
+#define HASH_START UINT64_C(14695981039346656037)
 
-	if ((l->nrules + 1) * 2 > l->rules_cap) {
-		l->rules_cap = cap == 0 ? 16 : cap * 2;
-		l->rules = xcalloc(l->rules_cap, sizeof *l->rules);
-		l->nrules = 0;
+static uint64_t
+hash_str(uint64_t h, const char *s)
+{
+	return s != NULL ? hash_bytes(h, s, strlen(s) + 1)
+	                 : hash_bytes(h, "", 0);
+}
+
+/*
+ * The slot of key in in: the item equal to it, or the free slot for it
+ * (which the caller fills, counting it in in->n).
+ */
+static struct intern_slot *
+intern_slot(struct intern *in, uint64_t hash,
+    int (*equal)(const void *item, const void *key), const void *key)
+{
+	struct intern_slot *old = in->v, *slot;
+	size_t cap = in->cap, mask, i;
+
+	if ((in->n + 1) * 2 > in->cap) {
+		in->cap = cap == 0 ? 16 : cap * 2;
+		in->v = xcalloc(in->cap, sizeof *in->v);
 		for (i = 0; i < cap; i++) {
-			if (old[i].text != NULL) {
-				*loader_rule_slot(l, old[i].text, old[i].tz) =
+			/* Items are all different: each takes the first free. */
+			if (old[i].item != NULL) {
+				*intern_slot(in, old[i].hash, NULL, NULL) =
 				    old[i];
-				l->nrules++;
 			}
 		}
 		free(old);
 	}
-	mask = l->rules_cap - 1;
-	for (i = rule_hash(text, tz) & mask;; i = (i + 1) & mask) {
-		r = &l->rules[i];
-		if (r->text == NULL ||
-		    (r->tz == tz && strcmp(r->text, text) == 0)) {
-			return r;
+	mask = in->cap - 1;
+	for (i = (size_t)(hash ^ hash >> 32) & mask;; i = (i + 1) & mask) {
+		slot = &in->v[i];
+		if (slot->item == NULL ||
+		    (equal != NULL && slot->hash == hash &&
+		        equal(slot->item, key))) {
+			return slot;
 		}
 	}
+}
+
+/* Free each item with release, and the table. */
+static void
+intern_release(struct intern *in, void (*release)(void *))
+{
+	size_t i;
+
+	for (i = 0; i < in->cap; i++) {
+		if (in->v[i].item != NULL) {
+			release(in->v[i].item);
+		}
+	}
+	free(in->v);
+}
+
+static int
+loader_rule_equal(const void *item, const void *key)
+{
+	const struct loader_rule *a = item, *b = key;
+
+	return a->tz == b->tz && strcmp(a->text, b->text) == 0;
+}
+
+static void
+loader_rule_free(void *item)
+{
+	struct loader_rule *r = item;
+
+	free(r->text);
+	schedule_free(r->s);
+	free(r);
 }
 
 /* The cron rule text in tz, parsed or shared; NULL with *cause. */
@@ -649,18 +713,101 @@ static struct schedule *
 loader_cron(
     struct loader *l, const char *text, const struct tz *tz, char **cause)
 {
-	struct loader_rule *r = loader_rule_slot(l, text, tz);
+	struct loader_rule key = { (char *)text, tz, NULL }, *r;
+	uint64_t h = hash_str(hash_bytes(HASH_START, &tz, sizeof tz), text);
+	struct intern_slot *slot =
+	    intern_slot(&l->rules, h, loader_rule_equal, &key);
+	struct schedule *s;
 
-	if (r->s == NULL) {
-		if ((r->s = schedule_cron(text, cause)) == NULL) {
+	if (slot->item == NULL) {
+		if ((s = schedule_cron(text, cause)) == NULL) {
 			return NULL;
 		}
-		schedule_set_tz(r->s, tz);
+		schedule_set_tz(s, tz);
+		r = xmalloc(sizeof *r);
 		r->text = xstrdup(text);
 		r->tz = tz;
-		l->nrules++;
+		r->s = s;
+		slot->hash = h;
+		slot->item = r;
+		l->rules.n++;
 	}
+	r = slot->item;
 	return schedule_ref(r->s);
+}
+
+/* Whether two policies are alike: as two tasks alike in all else. */
+static int
+task_policy_equal(const void *item, const void *key)
+{
+	struct task_def a = { .policy = (struct task_policy *)item };
+	struct task_def b = { .policy = (struct task_policy *)key };
+
+	return task_def_changes(&a, &b, NULL, 0) == 0;
+}
+
+static uint64_t
+task_policy_hash(const struct task_policy *p)
+{
+	uint64_t h = HASH_START;
+	size_t i;
+
+	const unsigned char *scalars = (const unsigned char *)&p->timeout_ms;
+	uint64_t word;
+
+	/* The scalars, from timeout_ms to notify_every_ms, a word at a time. */
+	for (i = 0; i < offsetof(struct task_policy, nlimits) -
+	         offsetof(struct task_policy, timeout_ms);
+	     i += sizeof word) {
+		memcpy(&word, scalars + i, sizeof word);
+		h = (h ^ word) * UINT64_C(0x9e3779b97f4a7c15);
+		h ^= h >> 29;
+	}
+	h = hash_bytes(h, &p->retries, sizeof p->retries);
+	h = hash_bytes(h, &p->queue, sizeof p->queue);
+	h = hash_bytes(h, &p->notify_on, sizeof p->notify_on);
+	h = hash_bytes(h, &p->priority, sizeof p->priority);
+	h = hash_str(h, p->cwd);
+	for (i = 0; p->shell != NULL && p->shell[i] != NULL; i++) {
+		h = hash_str(h, p->shell[i]);
+	}
+	for (i = 0; p->env != NULL && p->env[i] != NULL; i++) {
+		h = hash_str(h, p->env[i]);
+	}
+	/* Limits, retry codes and notifiers are left to the equality. */
+	return h;
+}
+
+/*
+ * The policy alike to *p (a task's, as built, not yet on the heap), kept
+ * once: a copy of it, which takes what it holds, or one kept before, and
+ * *p's then let go. Tasks side by side are mostly alike: the last policy
+ * is tried before any hashing.
+ */
+static struct task_policy *
+loader_policy(struct loader *l, struct task_policy *p)
+{
+	struct task_policy *kept = l->last_policy;
+	struct intern_slot *slot;
+	uint64_t h;
+
+	if (kept == NULL || !task_policy_equal(kept, p)) {
+		h = task_policy_hash(p);
+		slot = intern_slot(&l->policies, h, task_policy_equal, p);
+		if (slot->item == NULL) {
+			kept = xmalloc(sizeof *kept);
+			*kept = *p;
+			kept->refs = 1; /* the table's */
+			memset(p, 0, sizeof *p);
+			slot->hash = h;
+			slot->item = kept;
+			l->policies.n++;
+		}
+		kept = slot->item;
+		l->last_policy = kept;
+	}
+	task_policy_clear(p);
+	return task_policy_ref(kept);
 }
 
 /* Build the task's rule from its draft; errors point at the values. */
@@ -858,6 +1005,51 @@ config_task_name_valid(const char *name)
 	return 1;
 }
 
+static struct task_policy *
+task_policy_new(void)
+{
+	struct task_policy *p = xcalloc(1, sizeof *p);
+
+	p->refs = 1;
+	return p;
+}
+
+static struct task_policy *
+task_policy_ref(struct task_policy *p)
+{
+	p->refs++;
+	return p;
+}
+
+/* Free what p holds, leaving it empty. */
+static void
+task_policy_clear(struct task_policy *p)
+{
+	strv_free(p->shell);
+	free(p->cwd);
+	strv_free(p->env);
+	free(p->limits);
+	free(p->retry_codes);
+	free(p->notify_via);
+	memset(p, 0, sizeof *p);
+}
+
+static void
+task_policy_free(struct task_policy *p)
+{
+	if (p == NULL || --p->refs > 0) {
+		return;
+	}
+	task_policy_clear(p);
+	free(p);
+}
+
+static void
+task_policy_release(void *p)
+{
+	task_policy_free(p);
+}
+
 void
 task_def_free(struct task_def *t)
 {
@@ -868,12 +1060,7 @@ task_def_free(struct task_def *t)
 	free(t->description);
 	free(t->command);
 	strv_free(t->argv);
-	strv_free(t->shell);
-	free(t->cwd);
-	strv_free(t->env);
-	free(t->limits);
-	free(t->retry_codes);
-	free(t->notify_via);
+	task_policy_free(t->policy);
 	strv_free(t->after);
 	schedule_free(t->schedule);
 	free(t);
@@ -911,6 +1098,25 @@ mem_copy(const void *p, size_t n, size_t size)
 	return c;
 }
 
+/* A policy of its own, to be written, like p. */
+static struct task_policy *
+task_policy_copy(const struct task_policy *p)
+{
+	struct task_policy *c = xmalloc(sizeof *c);
+
+	*c = *p;
+	c->refs = 1;
+	c->shell = strv_copy(p->shell);
+	c->cwd = p->cwd != NULL ? xstrdup(p->cwd) : NULL;
+	c->env = strv_copy(p->env);
+	c->limits = mem_copy(p->limits, p->nlimits, sizeof *p->limits);
+	c->retry_codes =
+	    mem_copy(p->retry_codes, p->nretry_codes, sizeof *p->retry_codes);
+	c->notify_via =
+	    mem_copy(p->notify_via, p->nnotify_via, sizeof *p->notify_via);
+	return c;
+}
+
 struct task_def *
 task_def_copy(const struct task_def *d)
 {
@@ -923,14 +1129,7 @@ task_def_copy(const struct task_def *d)
 	    d->description != NULL ? xstrdup(d->description) : NULL;
 	c->command = d->command != NULL ? xstrdup(d->command) : NULL;
 	c->argv = strv_copy(d->argv);
-	c->shell = strv_copy(d->shell);
-	c->cwd = d->cwd != NULL ? xstrdup(d->cwd) : NULL;
-	c->env = strv_copy(d->env);
-	c->limits = mem_copy(d->limits, d->nlimits, sizeof *d->limits);
-	c->retry_codes =
-	    mem_copy(d->retry_codes, d->nretry_codes, sizeof *d->retry_codes);
-	c->notify_via =
-	    mem_copy(d->notify_via, d->nnotify_via, sizeof *d->notify_via);
+	c->policy = task_policy_copy(d->policy);
 	c->after = NULL;
 	c->schedule = NULL;
 	return c;
@@ -1053,14 +1252,14 @@ env_pair(struct loader *l, yaml_node_t *k, yaml_node_t *v, struct task_def *t)
 	}
 	var = xasprintf(
 	    "%s=%s", node_text(k), node_is_null(v) ? "" : node_text(v));
-	for (n = 0; t->env != NULL && t->env[n] != NULL; n++) {
-		if (strncmp(t->env[n], var, klen + 1) == 0) {
-			free(t->env[n]);
-			t->env[n] = var;
+	for (n = 0; t->policy->env != NULL && t->policy->env[n] != NULL; n++) {
+		if (strncmp(t->policy->env[n], var, klen + 1) == 0) {
+			free(t->policy->env[n]);
+			t->policy->env[n] = var;
 			return;
 		}
 	}
-	strv_add(&t->env, &n, var);
+	strv_add(&t->policy->env, &n, var);
 }
 
 /* One resource limit; a later one of the same resource wins. */
@@ -1109,18 +1308,18 @@ limit_pair(
 		free(cause);
 		return;
 	}
-	for (j = 0; j < t->nlimits; j++) {
-		if (t->limits[j].resource == limit_names[i].resource) {
+	for (j = 0; j < t->policy->nlimits; j++) {
+		if (t->policy->limits[j].resource == limit_names[i].resource) {
 			break;
 		}
 	}
-	if (j == t->nlimits) {
-		t->limits =
-		    xreallocarray(t->limits, t->nlimits + 1, sizeof *t->limits);
-		t->nlimits++;
+	if (j == t->policy->nlimits) {
+		t->policy->limits = xreallocarray(t->policy->limits,
+		    t->policy->nlimits + 1, sizeof *t->policy->limits);
+		t->policy->nlimits++;
 	}
-	t->limits[j].resource = limit_names[i].resource;
-	t->limits[j].value = (uint64_t)n;
+	t->policy->limits[j].resource = limit_names[i].resource;
+	t->policy->limits[j].value = (uint64_t)n;
 }
 
 /* One history retention setting; a later one of the same name wins. */
@@ -1141,7 +1340,7 @@ history_pair(
 	}
 	v = node_text(val);
 	if (strcmp(node_text(k), "max_bytes") == 0) {
-		if (size_parse(v, &t->keep_bytes, &cause) == -1) {
+		if (size_parse(v, &t->policy->keep_bytes, &cause) == -1) {
 			loader_error(l, val, "history: max_bytes: %s", cause);
 			free(cause);
 		}
@@ -1160,8 +1359,8 @@ history_pair(
 		    node_text(k), v);
 		return;
 	}
-	*(strcmp(node_text(k), "keep_runs") == 0 ? &t->keep_runs
-	                                         : &t->keep_days) = n;
+	*(strcmp(node_text(k), "keep_runs") == 0 ? &t->policy->keep_runs
+	                                         : &t->policy->keep_days) = n;
 }
 
 /* Processors online: the default of max_concurrent. */
@@ -1527,9 +1726,9 @@ draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
 			    l, k, "notify setting", keys, NITEMS(keys));
 		}
 	}
-	t->notify_on = NOTIFY_FAILURE | NOTIFY_RECOVERY;
+	t->policy->notify_on = NOTIFY_FAILURE | NOTIFY_RECOVERY;
 	if (on != NULL) {
-		t->notify_on = 0;
+		t->policy->notify_on = 0;
 		if (on->type != YAML_SEQUENCE_NODE) {
 			loader_error(l, on,
 			    "notify: on: must be a list of events, such as "
@@ -1543,7 +1742,7 @@ draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
 				if (item->type == YAML_SCALAR_NODE &&
 				    strcmp(node_text(item),
 				        notify_event_names[i]) == 0) {
-					t->notify_on |= 1U << i;
+					t->policy->notify_on |= 1U << i;
 					break;
 				}
 			}
@@ -1566,16 +1765,17 @@ draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
 			}
 		}
 	}
-	free(t->notify_via);
-	t->notify_via = NULL;
-	t->nnotify_via = 0;
+	free(t->policy->notify_via);
+	t->policy->notify_via = NULL;
+	t->policy->nnotify_via = 0;
 	if (via == NULL) {
 		/* Every notifier of the file. */
 		n = l->config->nnotifiers;
-		t->notify_via =
-		    n > 0 ? xcalloc(n, sizeof *t->notify_via) : NULL;
+		t->policy->notify_via =
+		    n > 0 ? xcalloc(n, sizeof *t->policy->notify_via) : NULL;
 		for (i = 0; i < n; i++) {
-			t->notify_via[t->nnotify_via++] = (int)i;
+			t->policy->notify_via[t->policy->nnotify_via++] =
+			    (int)i;
 		}
 		return;
 	}
@@ -1594,9 +1794,10 @@ draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
 		if (item->type == YAML_SCALAR_NODE &&
 		    (idx = config_notifier_index(l->config, node_text(item))) >=
 		        0) {
-			t->notify_via = xreallocarray(t->notify_via,
-			    t->nnotify_via + 1, sizeof *t->notify_via);
-			t->notify_via[t->nnotify_via++] = idx;
+			t->policy->notify_via = xreallocarray(
+			    t->policy->notify_via, t->policy->nnotify_via + 1,
+			    sizeof *t->policy->notify_via);
+			t->policy->notify_via[t->policy->nnotify_via++] = idx;
 			continue;
 		}
 		hint = item->type == YAML_SCALAR_NODE
@@ -1843,7 +2044,7 @@ draft_retry_on(struct loader *l, yaml_node_t *node, struct task_def *t)
 		}
 		for (i = 0; i < NITEMS(words); i++) {
 			if (strcmp(v, words[i]) == 0) {
-				t->retry_flags |= flags[i];
+				t->policy->retry_flags |= flags[i];
 				break;
 			}
 		}
@@ -1853,10 +2054,13 @@ draft_retry_on(struct loader *l, yaml_node_t *node, struct task_def *t)
 		if (*v >= '0' && *v <= '9') {
 			if (value_integer(
 			        l, "retry_on", item, 1, 255, 10, &n) == 0) {
-				t->retry_codes = xreallocarray(t->retry_codes,
-				    t->nretry_codes + 1,
-				    sizeof *t->retry_codes);
-				t->retry_codes[t->nretry_codes++] = (int)n;
+				t->policy->retry_codes =
+				    xreallocarray(t->policy->retry_codes,
+				        t->policy->nretry_codes + 1,
+				        sizeof *t->policy->retry_codes);
+				t->policy
+				    ->retry_codes[t->policy->nretry_codes++] =
+				    (int)n;
 			}
 			continue;
 		}
@@ -1877,20 +2081,20 @@ draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
 	size_t i;
 
 	t->enabled = d->enabled;
-	t->priority = d->priority;
-	t->overlap = d->overlap;
-	t->retries = d->retries;
-	t->retry_delay_ms = d->retry_delay_ms;
-	t->retry_max_delay_ms = d->retry_max_delay_ms;
-	t->retry_backoff = d->retry_backoff;
-	t->catch_up = d->catch_up;
-	t->catch_up_max = d->catch_up_max;
-	t->starting_deadline_ms = d->starting_deadline_ms;
-	t->notify_every_ms = d->notify_every_ms;
+	t->policy->priority = d->priority;
+	t->policy->overlap = d->overlap;
+	t->policy->retries = d->retries;
+	t->policy->retry_delay_ms = d->retry_delay_ms;
+	t->policy->retry_max_delay_ms = d->retry_max_delay_ms;
+	t->policy->retry_backoff = d->retry_backoff;
+	t->policy->catch_up = d->catch_up;
+	t->policy->catch_up_max = d->catch_up_max;
+	t->policy->starting_deadline_ms = d->starting_deadline_ms;
+	t->policy->notify_every_ms = d->notify_every_ms;
 	if (d->notify != NULL) {
 		draft_notify(l, d->notify, t);
 	}
-	t->queue = -1;
+	t->policy->queue = -1;
 	if (d->retry_on != NULL) {
 		draft_retry_on(l, d->retry_on, t);
 	}
@@ -1900,7 +2104,7 @@ draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
 	name = node_text(d->queue);
 	for (i = 0; i < l->config->nqueues; i++) {
 		if (strcmp(l->config->queues[i].name, name) == 0) {
-			t->queue = (int)i;
+			t->policy->queue = (int)i;
 			return;
 		}
 	}
@@ -2123,28 +2327,28 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 			    "its options, as /bin/bash "
 			    "-c, not a mapping");
 		} else {
-			t->shell = loader_words(l, d->shell, "shell");
+			t->policy->shell = loader_words(l, d->shell, "shell");
 		}
 	}
 	if (d->cwd != NULL) {
 		if (d->cwd[0] == '~' &&
 		    (d->cwd[1] == '/' || d->cwd[1] == '\0')) {
-			t->cwd = xasprintf("%s%s", l->home, d->cwd + 1);
+			t->policy->cwd = xasprintf("%s%s", l->home, d->cwd + 1);
 		} else if (d->cwd[0] != '/') {
-			t->cwd = xasprintf("%s/%s", l->home, d->cwd);
+			t->policy->cwd = xasprintf("%s/%s", l->home, d->cwd);
 		} else {
-			t->cwd = xstrdup(d->cwd);
+			t->policy->cwd = xstrdup(d->cwd);
 		}
 	}
 	merged_each(l, d->env, env_pair, t);
 	merged_each(l, d->limits, limit_pair, t);
 	merged_each(l, d->history, history_pair, t);
-	t->env_clear = d->env_clear;
-	t->umask = d->umask;
-	t->nice = d->nice;
-	t->timeout_ms = d->timeout_ms;
-	t->kill_grace_ms = d->kill_grace_ms;
-	t->max_output = d->max_output;
+	t->policy->env_clear = d->env_clear;
+	t->policy->umask = d->umask;
+	t->policy->nice = d->nice;
+	t->policy->timeout_ms = d->timeout_ms;
+	t->policy->kill_grace_ms = d->kill_grace_ms;
+	t->policy->max_output = d->max_output;
 	draft_flow(l, d, t);
 }
 
@@ -2194,6 +2398,7 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 {
 	const char *name = node_text(key);
 	struct draft d = *defaults;
+	struct task_policy policy = { 0 };
 	struct task_def *t;
 	size_t nerrs = l->errs->n;
 	int ok;
@@ -2214,6 +2419,7 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	}
 	t = xcalloc(1, sizeof *t);
 	t->name = xstrdup(name);
+	t->policy = &policy; /* built here, then kept by loader_policy */
 	t->file = l->file;
 	t->line = (unsigned)key->start_mark.line + 1;
 	t->column = (unsigned)key->start_mark.column + 1;
@@ -2221,16 +2427,19 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	ok = loader_fields(l, body, &d, 0) == 0;
 	t->command = d.command != NULL ? xstrdup(d.command) : NULL;
 	t->description = d.description != NULL ? xstrdup(d.description) : NULL;
-	t->jitter_ms = d.jitter_ms;
+	t->policy->jitter_ms = d.jitter_ms;
 	draft_exec(l, &d, t, key, ok);
 	draft_schedule(l, &d, t);
 	if (d.after != NULL) {
 		draft_after(l, d.after, t);
 	}
 	if (l->errs->n != nerrs) {
+		task_policy_clear(&policy);
+		t->policy = NULL;
 		task_def_free(t);
 		return NULL;
 	}
+	t->policy = loader_policy(l, &policy);
 	return t;
 }
 
@@ -2587,6 +2796,7 @@ loader_defaults(
 	}
 	c->defaults = xcalloc(1, sizeof *c->defaults);
 	c->defaults->name = xstrdup("defaults");
+	c->defaults->policy = task_policy_new();
 	draft_exec(l, d, c->defaults, NULL, 0);
 }
 
@@ -2919,11 +3129,8 @@ config_read(
 		free(l.afters[i].name);
 	}
 	free(l.afters);
-	for (i = 0; i < l.rules_cap; i++) {
-		free(l.rules[i].text);
-		schedule_free(l.rules[i].s);
-	}
-	free(l.rules);
+	intern_release(&l.rules, loader_rule_free);
+	intern_release(&l.policies, task_policy_release);
 	if ((*restart = l.restart)) {
 		errors_truncate(errs, l.nerrs);
 		config_free(c);
@@ -3088,49 +3295,55 @@ task_def_changes(const struct task_def *a, const struct task_def *b,
 	CHANGED(str_equal(a->description, b->description), "description");
 	CHANGED(str_equal(a->command, b->command), "command");
 	CHANGED(strv_equal(a->argv, b->argv), "run");
-	CHANGED(strv_equal(a->shell, b->shell), "shell");
+	CHANGED(strv_equal(a->policy->shell, b->policy->shell), "shell");
 	CHANGED(schedule_equal(a->schedule, b->schedule), "schedule");
-	CHANGED(a->jitter_ms == b->jitter_ms, "jitter");
-	CHANGED(str_equal(a->cwd, b->cwd), "cwd");
-	CHANGED(
-	    strv_equal(a->env, b->env) && a->env_clear == b->env_clear, "env");
-	CHANGED(a->umask == b->umask, "umask");
-	CHANGED(a->nice == b->nice, "nice");
-	CHANGED(a->nlimits == b->nlimits &&
-	        mem_equal(a->limits, b->limits, a->nlimits, sizeof *a->limits),
+	CHANGED(a->policy->jitter_ms == b->policy->jitter_ms, "jitter");
+	CHANGED(str_equal(a->policy->cwd, b->policy->cwd), "cwd");
+	CHANGED(strv_equal(a->policy->env, b->policy->env) &&
+	        a->policy->env_clear == b->policy->env_clear,
+	    "env");
+	CHANGED(a->policy->umask == b->policy->umask, "umask");
+	CHANGED(a->policy->nice == b->policy->nice, "nice");
+	CHANGED(a->policy->nlimits == b->policy->nlimits &&
+	        mem_equal(a->policy->limits, b->policy->limits,
+	            a->policy->nlimits, sizeof *a->policy->limits),
 	    "limits");
-	CHANGED(a->timeout_ms == b->timeout_ms, "timeout");
-	CHANGED(a->kill_grace_ms == b->kill_grace_ms, "kill_grace");
-	CHANGED(a->max_output == b->max_output, "max_output");
-	CHANGED(a->keep_runs == b->keep_runs && a->keep_days == b->keep_days &&
-	        a->keep_bytes == b->keep_bytes,
+	CHANGED(a->policy->timeout_ms == b->policy->timeout_ms, "timeout");
+	CHANGED(
+	    a->policy->kill_grace_ms == b->policy->kill_grace_ms, "kill_grace");
+	CHANGED(a->policy->max_output == b->policy->max_output, "max_output");
+	CHANGED(a->policy->keep_runs == b->policy->keep_runs &&
+	        a->policy->keep_days == b->policy->keep_days &&
+	        a->policy->keep_bytes == b->policy->keep_bytes,
 	    "history");
 	CHANGED(a->enabled == b->enabled, "enabled");
-	CHANGED(a->priority == b->priority, "priority");
-	CHANGED(a->queue == b->queue, "queue");
-	CHANGED(a->overlap == b->overlap, "overlap");
-	CHANGED(a->retries == b->retries &&
-	        a->retry_delay_ms == b->retry_delay_ms &&
-	        a->retry_backoff == b->retry_backoff &&
-	        a->retry_max_delay_ms == b->retry_max_delay_ms,
+	CHANGED(a->policy->priority == b->policy->priority, "priority");
+	CHANGED(a->policy->queue == b->policy->queue, "queue");
+	CHANGED(a->policy->overlap == b->policy->overlap, "overlap");
+	CHANGED(a->policy->retries == b->policy->retries &&
+	        a->policy->retry_delay_ms == b->policy->retry_delay_ms &&
+	        a->policy->retry_backoff == b->policy->retry_backoff &&
+	        a->policy->retry_max_delay_ms == b->policy->retry_max_delay_ms,
 	    "retries");
-	CHANGED(a->retry_flags == b->retry_flags &&
-	        a->nretry_codes == b->nretry_codes &&
-	        mem_equal(a->retry_codes, b->retry_codes, a->nretry_codes,
-	            sizeof *a->retry_codes),
+	CHANGED(a->policy->retry_flags == b->policy->retry_flags &&
+	        a->policy->nretry_codes == b->policy->nretry_codes &&
+	        mem_equal(a->policy->retry_codes, b->policy->retry_codes,
+	            a->policy->nretry_codes, sizeof *a->policy->retry_codes),
 	    "retry_on");
 	CHANGED(strv_equal(a->after, b->after), "after");
-	CHANGED(
-	    a->catch_up == b->catch_up && a->catch_up_max == b->catch_up_max,
+	CHANGED(a->policy->catch_up == b->policy->catch_up &&
+	        a->policy->catch_up_max == b->policy->catch_up_max,
 	    "catch_up");
-	CHANGED(a->starting_deadline_ms == b->starting_deadline_ms,
+	CHANGED(
+	    a->policy->starting_deadline_ms == b->policy->starting_deadline_ms,
 	    "starting_deadline");
-	CHANGED(a->notify_on == b->notify_on &&
-	        a->nnotify_via == b->nnotify_via &&
-	        mem_equal(a->notify_via, b->notify_via, a->nnotify_via,
-	            sizeof *a->notify_via),
+	CHANGED(a->policy->notify_on == b->policy->notify_on &&
+	        a->policy->nnotify_via == b->policy->nnotify_via &&
+	        mem_equal(a->policy->notify_via, b->policy->notify_via,
+	            a->policy->nnotify_via, sizeof *a->policy->notify_via),
 	    "notify");
-	CHANGED(a->notify_every_ms == b->notify_every_ms, "notify_every");
+	CHANGED(a->policy->notify_every_ms == b->policy->notify_every_ms,
+	    "notify_every");
 	return n;
 }
 

@@ -71,29 +71,25 @@ struct queue_def {
 };
 
 /*
- * One per task, 100,000 in a big file: fields are grouped by size, and the
- * small ones are as wide as their values need (256 bytes in all).
+ * How a task runs, is retried, kept and told about. Most tasks of a file
+ * take all of it from defaults, so tasks whose policies are alike share
+ * one (100,000 tasks, a few policies): it is not written once a task has
+ * it, except by the holder of a copy of its own (task_def_copy). Alike is
+ * what task_def_changes says: a field it does not compare would be shared
+ * wrongly, as it would be missed by a reload.
  */
-struct task_def {
-	char *name;
-	char *description; /* what it is for, in the user's words; or NULL */
-	char *command;     /* run through the shell; or NULL and: */
-	char **argv;       /* run: exec'd as it is, no shell */
-	char **shell;      /* NULL: /bin/sh -c */
-	char *cwd;         /* NULL: the home directory */
-	char **env;        /* "NAME=value", NULL-terminated, or NULL */
-	struct job_limit *limits;  /* resource limits */
-	struct schedule *schedule; /* NULL: runs only when asked */
-	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
-	int *retry_codes;          /* retry_on: exit codes; NULL: any */
-	char **after;     /* runs when these have succeeded since it last ran */
-	int *notify_via;  /* indices in config->notifiers */
-	const char *file; /* defined in; borrowed from config->files */
-	int64_t timeout_ms;    /* 0: none */
-	int64_t kill_grace_ms; /* SIGTERM to SIGKILL */
-	int64_t max_output;    /* bytes kept of its output; 0: all */
-	int64_t keep_runs;     /* history kept: runs, days, log bytes */
-	int64_t keep_days;     /* (0: no limit) */
+struct task_policy {
+	char **shell;             /* NULL: /bin/sh -c */
+	char *cwd;                /* NULL: the home directory */
+	char **env;               /* "NAME=value", NULL-terminated, or NULL */
+	struct job_limit *limits; /* resource limits */
+	int *retry_codes;         /* retry_on: exit codes; NULL: any */
+	int *notify_via;          /* indices in config->notifiers */
+	int64_t timeout_ms;       /* 0: none */
+	int64_t kill_grace_ms;    /* SIGTERM to SIGKILL */
+	int64_t max_output;       /* bytes kept of its output; 0: all */
+	int64_t keep_runs;        /* history kept: runs, days, log bytes */
+	int64_t keep_days;        /* (0: no limit) */
 	int64_t keep_bytes;
 	int64_t jitter_ms;          /* a random delay below this on each fire */
 	int64_t retry_delay_ms;     /* the first wait */
@@ -104,19 +100,33 @@ struct task_def {
 	unsigned nlimits;
 	unsigned nretry_codes;
 	unsigned nnotify_via;
-	int retries;           /* further attempts after a failure */
-	int queue;             /* index in config->queues; -1: none */
-	int catch_up_max;      /* catch_up: all, at most */
-	unsigned notify_on;    /* NOTIFY_*: what is told */
-	unsigned line, column; /* where the task is defined, 1-based */
-	int16_t umask;         /* -1: twd's */
-	int16_t priority;      /* 0-100, higher starts first */
+	unsigned refs;      /* task_policy_ref, task_policy_free */
+	int retries;        /* further attempts after a failure */
+	int queue;          /* index in config->queues; -1: none */
+	int catch_up_max;   /* catch_up: all, at most */
+	unsigned notify_on; /* NOTIFY_*: what is told */
+	int16_t umask;      /* -1: twd's */
+	int16_t priority;   /* 0-100, higher starts first */
 	int8_t nice;
 	uint8_t env_clear;   /* a minimal environment, not twd's */
-	uint8_t enabled;     /* 0: defined, never scheduled */
 	uint8_t retry_flags; /* retry_on: RETRY_ON_* */
 	enum overlap overlap : 8;
 	enum catch_up catch_up : 8; /* fires missed while down or asleep */
+};
+
+/* One per task, 100,000 in a big file: what is its own, and its policy. */
+struct task_def {
+	char *name;
+	char *description; /* what it is for, in the user's words; or NULL */
+	char *command;     /* run through the shell; or NULL and: */
+	char **argv;       /* run: exec'd as it is, no shell */
+	struct schedule *schedule; /* NULL: runs only when asked; shared */
+	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
+	char **after;     /* runs when these have succeeded since it last ran */
+	const char *file; /* defined in; borrowed from config->files */
+	struct task_policy *policy; /* shared with tasks alike */
+	unsigned line, column;      /* where the task is defined, 1-based */
+	uint8_t enabled;            /* 0: defined, never scheduled */
 };
 
 struct config {

@@ -135,7 +135,7 @@ task_schedule(struct task *t)
 	if (t->last_fire_ms != 0) {
 		first = schedule_next(
 		    def->schedule, t->last_fire_ms, t->last_fire_ms);
-	} else if (once != 0 && def->catch_up != CATCH_UP_NONE) {
+	} else if (once != 0 && def->policy->catch_up != CATCH_UP_NONE) {
 		first = once;
 	}
 	if (first != 0 && first <= now) {
@@ -157,8 +157,8 @@ task_schedule(struct task *t)
 		}
 		return;
 	}
-	if (def->jitter_ms > 0) {
-		t->delay_ms = random_below(def->jitter_ms);
+	if (def->policy->jitter_ms > 0) {
+		t->delay_ms = random_below(def->policy->jitter_ms);
 	}
 	t->next_ms = t->fire.at_ms + t->delay_ms;
 	alarm_schedule(t->twd->alarms, &t->alarm, t->next_ms);
@@ -213,8 +213,9 @@ task_due(struct task *t)
 		/* Its first fire ever, on time or a one-shot caught up. */
 		memset(p, 0, sizeof *p);
 		p->counted_all = 1;
-		if (def->starting_deadline_ms > 0 &&
-		    grid_now - t->fire.at_ms > def->starting_deadline_ms) {
+		if (def->policy->starting_deadline_ms > 0 &&
+		    grid_now - t->fire.at_ms >
+		        def->policy->starting_deadline_ms) {
 			p->dropped = 1;
 			p->past_deadline = 1;
 			p->first_dropped_ms = p->last_dropped_ms =
@@ -224,8 +225,8 @@ task_due(struct task *t)
 		}
 	} else {
 		catchup_plan(def->schedule, t->last_fire_ms, grid_now,
-		    def->catch_up, def->catch_up_max, def->starting_deadline_ms,
-		    p);
+		    def->policy->catch_up, def->policy->catch_up_max,
+		    def->policy->starting_deadline_ms, p);
 	}
 	if (p->dropped > 0) {
 		task_record_dropped(t->twd, t, p);
@@ -258,7 +259,7 @@ task_record_dropped(
 	char first[TIMEFMT_ISO_LEN], last[TIMEFMT_ISO_LEN], dur[32], *why;
 	char *reason;
 
-	switch (def->catch_up) {
+	switch (def->policy->catch_up) {
 	case CATCH_UP_NONE:
 		why = xstrdup("missed while twd was not running or the "
 		              "machine slept (catch_up: none)");
@@ -268,8 +269,8 @@ task_record_dropped(
 		    xstrdup("missed; only the newest runs (catch_up: latest)");
 		break;
 	default:
-		why = xasprintf(
-		    "missed, more than catch_up_max %d", def->catch_up_max);
+		why = xasprintf("missed, more than catch_up_max %d",
+		    def->policy->catch_up_max);
 		break;
 	}
 	if (p->past_deadline) {
@@ -277,7 +278,7 @@ task_record_dropped(
 		why = xasprintf("missed, too late to start: past the starting "
 		                "deadline of %s",
 		    duration_format_ms(
-		        def->starting_deadline_ms, dur, sizeof dur));
+		        def->policy->starting_deadline_ms, dur, sizeof dur));
 	}
 	reason = xasprintf("%s%" PRId64 " fire%s from %s to %s %s",
 	    p->counted_all ? "" : "at least ", p->dropped,
@@ -327,7 +328,8 @@ tasks_clock_changed(void *arg)
 static int
 task_retains(const struct task_def *d)
 {
-	return d->keep_runs > 0 || d->keep_days > 0 || d->keep_bytes > 0;
+	return d->policy->keep_runs > 0 || d->policy->keep_days > 0 ||
+	    d->policy->keep_bytes > 0;
 }
 
 /* Queue t for pruning, done a batch at a time when the loop is idle. */
@@ -364,9 +366,9 @@ tasks_prune_step(evutil_socket_t fd, short what, void *arg)
 	}
 	twd->prune_cursor = k;
 	t = twd->tasks[k];
-	keep.keep_runs = t->def->keep_runs;
-	keep.keep_days = t->def->keep_days;
-	keep.max_bytes = t->def->keep_bytes;
+	keep.keep_runs = t->def->policy->keep_runs;
+	keep.keep_days = t->def->policy->keep_days;
+	keep.max_bytes = t->def->policy->keep_bytes;
 	n = history_prune(twd->history, t->def->name, &keep, twd_now_ms(),
 	    PRUNE_BATCH, &cause);
 	if (n == -1) {
@@ -662,7 +664,7 @@ tasks_apply(struct twd *twd, struct config *config, struct tasks_applied *n)
 		old_def = t->def;
 		t->def = def;
 		if (!schedule_equal(old_def->schedule, def->schedule) ||
-		    old_def->jitter_ms != def->jitter_ms) {
+		    old_def->policy->jitter_ms != def->policy->jitter_ms) {
 			task_schedule(t);
 		}
 		if (!task_def_equal(old_def, def)) {
@@ -796,10 +798,11 @@ task_notify(struct twd *twd, struct task *t, const struct run_record *r,
 	unsigned ev;
 	char *key, *value, *cause;
 
-	ev = notify_decide(d->notify_on, d->notify_every_ms, &t->nstate,
-	    r->status, will_retry, twd_now_ms());
-	if (ev != 0 && d->nnotify_via > 0) {
-		notifiers_send(twd->notifiers, d->notify_via, d->nnotify_via,
+	ev = notify_decide(d->policy->notify_on, d->policy->notify_every_ms,
+	    &t->nstate, r->status, will_retry, twd_now_ms());
+	if (ev != 0 && d->policy->nnotify_via > 0) {
+		notifiers_send(twd->notifiers, d->policy->notify_via,
+		    d->policy->nnotify_via,
 		    notify_event_json(ev, d->name, r, output));
 	}
 	json_decref(output);
@@ -980,8 +983,9 @@ task_start_job(struct twd *twd, const struct task_def *def,
     struct active_run *ar, char **why)
 {
 	static const char *const sh[] = { "/bin/sh", "-c", NULL };
-	const char *const *shell =
-	    def->shell != NULL ? (const char *const *)def->shell : sh;
+	const char *const *shell = def->policy->shell != NULL
+	    ? (const char *const *)def->policy->shell
+	    : sh;
 	const char **argv = NULL, **env = NULL;
 	char **owned = NULL, **words = NULL, when[TIMEFMT_ISO_LEN];
 	size_t n = 0, nenv = 0, nowned = 0, i;
@@ -990,7 +994,7 @@ task_start_job(struct twd *twd, const struct task_def *def,
 
 	if (def->argv != NULL) {
 		argv = (const char **)def->argv;
-	} else if (def->shell == NULL &&
+	} else if (def->policy->shell == NULL &&
 	    (words = command_words(def->command)) != NULL) {
 		argv = (const char **)words;
 	} else {
@@ -999,7 +1003,7 @@ task_start_job(struct twd *twd, const struct task_def *def,
 		}
 		env_push(&argv, &n, def->command);
 	}
-	if (def->env_clear) {
+	if (def->policy->env_clear) {
 		env_minimal(&env, &nenv, &owned, &nowned);
 	}
 	owned = xreallocarray(owned, nowned + 4, sizeof *owned);
@@ -1013,25 +1017,26 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	for (i = nowned - 4; i < nowned; i++) {
 		env_push(&env, &nenv, owned[i]);
 	}
-	for (i = 0; def->env != NULL && def->env[i] != NULL; i++) {
-		env_push(&env, &nenv, def->env[i]);
+	for (i = 0; def->policy->env != NULL && def->policy->env[i] != NULL;
+	     i++) {
+		env_push(&env, &nenv, def->policy->env[i]);
 	}
 
 	memset(&spec, 0, sizeof spec);
 	spec.argv = argv;
-	spec.cwd = def->cwd != NULL ? def->cwd : twd->home;
+	spec.cwd = def->policy->cwd != NULL ? def->policy->cwd : twd->home;
 	spec.log_path = ar->rec.log_path;
 	spec.env = env;
-	spec.env_clear = def->env_clear;
-	spec.umask = def->umask;
-	spec.nice = def->nice;
-	spec.limits = def->limits;
-	spec.nlimits = def->nlimits;
-	spec.timeout_ms = def->timeout_ms;
-	spec.kill_grace_ms = def->kill_grace_ms;
-	spec.max_output = def->max_output;
-	ar->timeout_ms = def->timeout_ms;
-	ar->kill_grace_ms = def->kill_grace_ms;
+	spec.env_clear = def->policy->env_clear;
+	spec.umask = def->policy->umask;
+	spec.nice = def->policy->nice;
+	spec.limits = def->policy->limits;
+	spec.nlimits = def->policy->nlimits;
+	spec.timeout_ms = def->policy->timeout_ms;
+	spec.kill_grace_ms = def->policy->kill_grace_ms;
+	spec.max_output = def->policy->max_output;
+	ar->timeout_ms = def->policy->timeout_ms;
+	ar->kill_grace_ms = def->policy->kill_grace_ms;
 	job = job_start(
 	    twd->jobs, &spec, tasks_run_done, tasks_run_output, ar, why);
 
@@ -1225,7 +1230,7 @@ run_queue(struct twd *twd, struct task *t, struct active_run *ar)
 {
 	const struct run_record *r = &ar->rec;
 
-	ar->qi.priority = t->def->priority;
+	ar->qi.priority = t->def->policy->priority;
 	ar->qi.due_ms = r->scheduled_ms != 0 ? r->scheduled_ms : r->started_ms;
 	ar->qi.not_before_ms = r->not_before_ms;
 	ar->qi.data = ar;
@@ -1275,27 +1280,28 @@ run_enqueue(
 static int
 run_should_retry(const struct task_def *d, const struct run_record *r)
 {
-	int any = d->nretry_codes == 0 && d->retry_flags == 0;
+	int any = d->policy->nretry_codes == 0 && d->policy->retry_flags == 0;
 	size_t i;
 
-	if (r->attempt > d->retries) {
+	if (r->attempt > d->policy->retries) {
 		return 0;
 	}
 	switch (r->status) {
 	case RUN_FAILED:
 		if (r->signal > 0) {
-			return any || (d->retry_flags & RETRY_ON_SIGNAL);
+			return any ||
+			    (d->policy->retry_flags & RETRY_ON_SIGNAL);
 		}
-		for (i = 0; i < d->nretry_codes; i++) {
-			if (d->retry_codes[i] == r->exit_code) {
+		for (i = 0; i < d->policy->nretry_codes; i++) {
+			if (d->policy->retry_codes[i] == r->exit_code) {
 				return 1;
 			}
 		}
 		return any;
 	case RUN_TIMEOUT:
-		return any || (d->retry_flags & RETRY_ON_TIMEOUT);
+		return any || (d->policy->retry_flags & RETRY_ON_TIMEOUT);
 	case RUN_START_FAILED:
-		return any || (d->retry_flags & RETRY_ON_START_FAILED);
+		return any || (d->policy->retry_flags & RETRY_ON_START_FAILED);
 	default:
 		return 0;
 	}
@@ -1316,14 +1322,14 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 	if (twd->stopping || !run_should_retry(d, failed)) {
 		return 0;
 	}
-	wait = runq_backoff(d->retry_delay_ms, d->retry_backoff,
-	    d->retry_max_delay_ms, failed->attempt,
+	wait = runq_backoff(d->policy->retry_delay_ms, d->policy->retry_backoff,
+	    d->policy->retry_max_delay_ms, failed->attempt,
 	    (double)random_below(1000000) / 1e6);
 	ar = run_new(twd, t, RUN_TRIGGER_RETRY, failed->scheduled_ms,
 	    failed->attempt + 1);
 	ar->rec.not_before_ms = twd_now_ms() + wait;
 	ar->rec.reason = xasprintf("attempt %d of %d, after run %" PRId64,
-	    failed->attempt + 1, d->retries + 1, failed->id);
+	    failed->attempt + 1, d->policy->retries + 1, failed->id);
 	if ((id = run_enqueue(twd, t, ar, &cause)) == -1) {
 		log_error(
 		    "task '%s': cannot queue its retry: %s", d->name, cause);
@@ -1332,8 +1338,8 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 	}
 	log_info("run %" PRId64 " '%s' failed; attempt %d of %d is run %" PRId64
 	         " in %s",
-	    failed->id, d->name, failed->attempt + 1, d->retries + 1, id,
-	    duration_format_ms(wait, dur, sizeof dur));
+	    failed->id, d->name, failed->attempt + 1, d->policy->retries + 1,
+	    id, duration_format_ms(wait, dur, sizeof dur));
 	return 1;
 }
 
@@ -1448,10 +1454,11 @@ dispatch_accept(const struct runq_item *it, void *arg)
 	    (ar->after_task != NULL && !run_after_task_done(d->twd, ar))) {
 		return 0;
 	}
-	if (!ar->force && t->def->overlap != OVERLAP_ALLOW && t->running > 0) {
+	if (!ar->force && t->def->policy->overlap != OVERLAP_ALLOW &&
+	    t->running > 0) {
 		return 0;
 	}
-	q = t->def->queue;
+	q = t->def->policy->queue;
 	return q < 0 || d->lane[q] < d->twd->config->queues[q].max_concurrent;
 }
 
@@ -1459,10 +1466,11 @@ dispatch_accept(const struct runq_item *it, void *arg)
 static int
 run_past_deadline(const struct task *t, const struct run_record *r, int64_t now)
 {
-	return t->def->starting_deadline_ms > 0 && r->scheduled_ms != 0 &&
+	return t->def->policy->starting_deadline_ms > 0 &&
+	    r->scheduled_ms != 0 &&
 	    (r->trigger == RUN_TRIGGER_SCHEDULE ||
 	        r->trigger == RUN_TRIGGER_CATCH_UP) &&
-	    now - r->scheduled_ms > t->def->starting_deadline_ms;
+	    now - r->scheduled_ms > t->def->policy->starting_deadline_ms;
 }
 
 void
@@ -1484,8 +1492,9 @@ tasks_dispatch(struct twd *twd)
 	TAILQ_FOREACH(ar, &twd->runs, entry)
 	{
 		running++;
-		if ((t = run_task(twd, ar)) != NULL && t->def->queue >= 0) {
-			d.lane[t->def->queue]++;
+		if ((t = run_task(twd, ar)) != NULL &&
+		    t->def->policy->queue >= 0) {
+			d.lane[t->def->policy->queue]++;
 		}
 	}
 	while (running < (size_t)twd->config->max_concurrent &&
@@ -1497,12 +1506,13 @@ tasks_dispatch(struct twd *twd)
 			run_drop(twd, t, ar, RUN_SKIPPED,
 			    xasprintf("waited in the queue past its starting "
 			              "deadline of %s",
-			        duration_format_ms(t->def->starting_deadline_ms,
-			            dur, sizeof dur)));
+			        duration_format_ms(
+			            t->def->policy->starting_deadline_ms, dur,
+			            sizeof dur)));
 			continue;
 		}
-		if (t->def->queue >= 0) {
-			d.lane[t->def->queue]++;
+		if (t->def->policy->queue >= 0) {
+			d.lane[t->def->policy->queue]++;
 		}
 		running++;
 		run_start(twd, t, ar);
@@ -1559,19 +1569,19 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 	if (twd->stopping) {
 		return xstrdup("twd is shutting down");
 	}
-	q = t->def->queue;
+	q = t->def->policy->queue;
 	TAILQ_FOREACH(other, &twd->runs, entry)
 	{
 		running++;
 		if (strcmp(other->rec.task, t->def->name) == 0 && !ar->force &&
-		    t->def->overlap != OVERLAP_ALLOW) {
+		    t->def->policy->overlap != OVERLAP_ALLOW) {
 			return xasprintf("run %" PRId64 " of its task is still "
 			                 "running (overlap: %s)",
 			    other->rec.id,
-			    config_overlap_name(t->def->overlap));
+			    config_overlap_name(t->def->policy->overlap));
 		}
 		if (q >= 0 && (ot = run_task(twd, other)) != NULL &&
-		    ot->def->queue == q) {
+		    ot->def->policy->queue == q) {
 			in_lane++;
 		}
 	}
@@ -1618,7 +1628,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 		return t->last->id; /* the record of the drop */
 	}
 	if (!force && (prev = task_previous(twd, t)) != NULL) {
-		switch (t->def->overlap) {
+		switch (t->def->policy->overlap) {
 		case OVERLAP_SKIP:
 			run_drop(twd, t, ar, RUN_SKIPPED,
 			    xasprintf("overlap: skip: run %" PRId64
@@ -1747,8 +1757,8 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 			return submit_fail(
 			    cause, xstrdup("cwd: must be an absolute path"));
 		}
-		free(def->cwd);
-		def->cwd = xstrdup(json_string_value(v));
+		free(def->policy->cwd);
+		def->policy->cwd = xstrdup(json_string_value(v));
 		json_object_set(spec, "cwd", v);
 	}
 	if ((v = json_object_get(job, "priority")) != NULL) {
@@ -1762,9 +1772,9 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 			    xstrdup("priority: must be critical, high, normal, "
 			            "low or a number from 0 to 100"));
 		}
-		def->priority = (int16_t)priority;
+		def->policy->priority = (int16_t)priority;
 		json_object_set_new(
-		    spec, "priority", json_integer(def->priority));
+		    spec, "priority", json_integer(def->policy->priority));
 	}
 	if ((v = json_object_get(job, "queue")) != NULL) {
 		s = json_is_string(v) ? json_string_value(v) : "?";
@@ -1774,7 +1784,7 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 			              "tasks file",
 			        s));
 		}
-		def->queue = q;
+		def->policy->queue = q;
 		json_object_set(spec, "queue", v);
 	}
 	if ((v = json_object_get(job, "timeout")) != NULL) {
@@ -1783,7 +1793,8 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 			    xstrdup("timeout: must be a number of seconds, "
 			            "at least 1"));
 		}
-		def->timeout_ms = (int64_t)(json_number_value(v) * 1000);
+		def->policy->timeout_ms =
+		    (int64_t)(json_number_value(v) * 1000);
 		json_object_set(spec, "timeout", v);
 	}
 	return 0;
@@ -1805,12 +1816,12 @@ submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause)
 	def = task_def_copy(twd->config->defaults);
 	free(def->name);
 	def->name = NULL;
-	def->overlap = OVERLAP_ALLOW;
-	def->retries = 0; /* it runs once, as asked */
+	def->policy->overlap = OVERLAP_ALLOW;
+	def->policy->retries = 0; /* it runs once, as asked */
 	def->enabled = 1;
-	def->starting_deadline_ms = 0;
+	def->policy->starting_deadline_ms = 0;
 	/* A batch of a thousand failing jobs must not be a thousand mails. */
-	def->notify_on = 0;
+	def->policy->notify_on = 0;
 	*spec = json_object();
 	if (submit_command(job, def, *spec, cause) == -1 ||
 	    submit_fields(twd, job, def, *spec, cause) == -1) {
@@ -2267,71 +2278,81 @@ task_def_json(const struct task *t)
 	} else {
 		json_object_set_new(o, "command", json_string(d->command));
 		json_object_set_new(o, "shell",
-		    d->shell != NULL ? strv_json(d->shell)
-		                     : json_pack("[ss]", "/bin/sh", "-c"));
+		    d->policy->shell != NULL
+		        ? strv_json(d->policy->shell)
+		        : json_pack("[ss]", "/bin/sh", "-c"));
 	}
-	json_object_set_new(
-	    o, "cwd", json_string(d->cwd != NULL ? d->cwd : t->twd->home));
-	for (i = 0; d->env != NULL && d->env[i] != NULL; i++) {
-		eq = strchr(d->env[i], '=');
-		key = xstrndup(d->env[i], (size_t)(eq - d->env[i]));
+	json_object_set_new(o, "cwd",
+	    json_string(
+	        d->policy->cwd != NULL ? d->policy->cwd : t->twd->home));
+	for (i = 0; d->policy->env != NULL && d->policy->env[i] != NULL; i++) {
+		eq = strchr(d->policy->env[i], '=');
+		key = xstrndup(
+		    d->policy->env[i], (size_t)(eq - d->policy->env[i]));
 		json_object_set_new(env, key, json_string(eq + 1));
 		free(key);
 	}
 	json_object_set_new(o, "env", env);
-	json_object_set_new(o, "env_clear", json_boolean(d->env_clear));
+	json_object_set_new(o, "env_clear", json_boolean(d->policy->env_clear));
 	json_object_set_new(o, "umask",
-	    d->umask >= 0 ? json_sprintf("%03o", d->umask) : json_null());
-	json_object_set_new(o, "nice", json_integer(d->nice));
-	for (i = 0; i < d->nlimits; i++) {
+	    d->policy->umask >= 0 ? json_sprintf("%03o", d->policy->umask)
+	                          : json_null());
+	json_object_set_new(o, "nice", json_integer(d->policy->nice));
+	for (i = 0; i < d->policy->nlimits; i++) {
 		json_object_set_new(limits,
-		    config_limit_name(d->limits[i].resource),
-		    json_integer((json_int_t)d->limits[i].value));
+		    config_limit_name(d->policy->limits[i].resource),
+		    json_integer((json_int_t)d->policy->limits[i].value));
 	}
 	json_object_set_new(o, "limits", limits);
 	json_object_set_new(o, "timeout",
-	    d->timeout_ms > 0 ? json_real((double)d->timeout_ms / 1000)
-	                      : json_null());
+	    d->policy->timeout_ms > 0
+	        ? json_real((double)d->policy->timeout_ms / 1000)
+	        : json_null());
+	json_object_set_new(o, "kill_grace",
+	    json_real((double)d->policy->kill_grace_ms / 1000));
 	json_object_set_new(
-	    o, "kill_grace", json_real((double)d->kill_grace_ms / 1000));
-	json_object_set_new(o, "max_output", json_integer(d->max_output));
+	    o, "max_output", json_integer(d->policy->max_output));
 	json_object_set_new(o, "enabled", json_boolean(d->enabled));
 	json_object_set_new(o, "priority",
-	    json_string(config_priority_name(d->priority, buf, sizeof buf)));
+	    json_string(
+	        config_priority_name(d->policy->priority, buf, sizeof buf)));
 	json_object_set_new(o, "queue",
-	    d->queue >= 0 ? json_string(t->twd->config->queues[d->queue].name)
-	                  : json_null());
+	    d->policy->queue >= 0
+	        ? json_string(t->twd->config->queues[d->policy->queue].name)
+	        : json_null());
 	json_object_set_new(
-	    o, "overlap", json_string(config_overlap_name(d->overlap)));
-	json_object_set_new(o, "retries", json_integer(d->retries));
+	    o, "overlap", json_string(config_overlap_name(d->policy->overlap)));
+	json_object_set_new(o, "retries", json_integer(d->policy->retries));
+	json_object_set_new(o, "retry_delay",
+	    json_real((double)d->policy->retry_delay_ms / 1000));
 	json_object_set_new(
-	    o, "retry_delay", json_real((double)d->retry_delay_ms / 1000));
-	json_object_set_new(o, "retry_backoff", json_real(d->retry_backoff));
+	    o, "retry_backoff", json_real(d->policy->retry_backoff));
 	json_object_set_new(o, "retry_max_delay",
-	    json_real((double)d->retry_max_delay_ms / 1000));
+	    json_real((double)d->policy->retry_max_delay_ms / 1000));
 	retry_on = json_array();
-	for (i = 0; i < d->nretry_codes; i++) {
+	for (i = 0; i < d->policy->nretry_codes; i++) {
 		json_array_append_new(
-		    retry_on, json_integer(d->retry_codes[i]));
+		    retry_on, json_integer(d->policy->retry_codes[i]));
 	}
-	if (d->retry_flags & RETRY_ON_TIMEOUT) {
+	if (d->policy->retry_flags & RETRY_ON_TIMEOUT) {
 		json_array_append_new(retry_on, json_string("timeout"));
 	}
-	if (d->retry_flags & RETRY_ON_START_FAILED) {
+	if (d->policy->retry_flags & RETRY_ON_START_FAILED) {
 		json_array_append_new(retry_on, json_string("start_failed"));
 	}
-	if (d->retry_flags & RETRY_ON_SIGNAL) {
+	if (d->policy->retry_flags & RETRY_ON_SIGNAL) {
 		json_array_append_new(retry_on, json_string("signal"));
 	}
 	json_object_set_new(o, "retry_on", retry_on);
-	json_object_set_new(
-	    o, "catch_up", json_string(config_catch_up_name(d->catch_up)));
+	json_object_set_new(o, "catch_up",
+	    json_string(config_catch_up_name(d->policy->catch_up)));
 	json_object_set_new(o, "description",
 	    d->description != NULL ? json_string(d->description) : json_null());
-	json_object_set_new(o, "catch_up_max", json_integer(d->catch_up_max));
+	json_object_set_new(
+	    o, "catch_up_max", json_integer(d->policy->catch_up_max));
 	json_object_set_new(o, "starting_deadline",
-	    d->starting_deadline_ms > 0
-	        ? json_real((double)d->starting_deadline_ms / 1000)
+	    d->policy->starting_deadline_ms > 0
+	        ? json_real((double)d->policy->starting_deadline_ms / 1000)
 	        : json_null());
 	return o;
 }
@@ -2411,7 +2432,7 @@ task_json(const struct task *t)
 	    t->def->tz != NULL ? json_string(tz_name(t->def->tz))
 	                       : json_null());
 	json_object_set_new(
-	    o, "jitter", json_real((double)t->def->jitter_ms / 1000));
+	    o, "jitter", json_real((double)t->def->policy->jitter_ms / 1000));
 	json_object_set_new(o, "state", json_string(task_state(t)));
 	json_object_set_new(o, "next_run",
 	    t->next_ms != 0
@@ -2421,8 +2442,8 @@ task_json(const struct task *t)
 	json_object_set_new(o, "queued", json_integer(t->queued));
 	json_object_set_new(o, "paused", json_boolean(t->paused));
 	json_object_set_new(o, "timeout",
-	    t->def->timeout_ms > 0
-	        ? json_real((double)t->def->timeout_ms / 1000)
+	    t->def->policy->timeout_ms > 0
+	        ? json_real((double)t->def->policy->timeout_ms / 1000)
 	        : json_null());
 	if (t->def->after != NULL) {
 		json_object_set_new(o, "after", strv_json(t->def->after));
@@ -2729,7 +2750,7 @@ why_next(struct twd *twd, struct task *t)
 			s = why_join(s,
 			    xasprintf("run %" PRId64 " is running%s",
 			        ar->rec.id,
-			        d->overlap == OVERLAP_SKIP
+			        d->policy->overlap == OVERLAP_SKIP
 			            ? " (overlap: skip: a fire while it runs "
 			              "is skipped)"
 			            : ""));

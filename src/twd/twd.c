@@ -168,8 +168,10 @@ static void twd_watch(struct twd *);
 
 #ifdef __GLIBC__
 /*
- * The heap a load of the tasks file fills, per byte of the file: 100,000
- * tasks in 6.6 MB fill 59 MB (`make bench`, load).
+ * The heap a load of the tasks file may fill, per byte of the file: 100,000
+ * tasks in 6.6 MB fill 33 MB (`make bench`, load), with room for longer
+ * commands and fields of their own. Too much costs little (a page a piece
+ * asked; the rest is never touched), too little leaves 4 KiB pages.
  */
 #define TWD_HEAP_PER_BYTE 10
 /* Below this, the load stays in small pages: 2 MB ones would show in RSS. */
@@ -298,9 +300,9 @@ twd_reload_config(struct twd *twd, int dry_run, const char *why, char **cause)
 		    why);
 		/* The defaults' notify: of the config that goes on running. */
 		d = twd->config->defaults;
-		if (d != NULL && (d->notify_on & NOTIFY_CONFIG_ERROR)) {
-			notifiers_send(twd->notifiers, d->notify_via,
-			    d->nnotify_via,
+		if (d != NULL && (d->policy->notify_on & NOTIFY_CONFIG_ERROR)) {
+			notifiers_send(twd->notifiers, d->policy->notify_via,
+			    d->policy->nnotify_via,
 			    notify_config_error_json(twd->config_path, lines));
 		}
 		if (twd_wants(twd, PROTO_EV_CONFIG_ERROR, NULL, 0)) {

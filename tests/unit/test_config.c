@@ -105,6 +105,51 @@ test_config_loads_tasks_sorted_by_name(void **state)
 }
 
 /*
+ * Tasks whose policies are alike (all but their own command, rule, after:
+ * and so on) share one; a field apart, even one from defaults merged with
+ * the task's own, makes one of its own.
+ */
+static void
+test_config_tasks_alike_share_a_policy(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+	const struct task_def *t[7];
+	size_t i;
+
+	c = load(f,
+	    "defaults: {env: {A: b}, timeout: 1m, retries: 2}\n"
+	    "tasks:\n"
+	    "  a: {command: x, every: 1h}\n"
+	    "  b: {command: y, schedule: '@daily', after: [a]}\n"
+	    "  c: {command: x, timeout: 2m}\n"
+	    "  d: {command: x, env: {C: d}}\n"
+	    "  e: {command: x, env: {C: d}}\n"
+	    "  f: {command: x, env: {A: b}}\n"
+	    "  g: {command: x, limits: {nofile: 64}}\n");
+	assert_non_null(c);
+	for (i = 0; i < 7; i++) {
+		t[i] = c->tasks[i];
+	}
+	assert_ptr_equal(t[0]->policy, t[1]->policy);
+	assert_ptr_equal(t[0]->policy, t[5]->policy); /* A=b all the same */
+	assert_ptr_equal(t[3]->policy, t[4]->policy);
+	assert_ptr_not_equal(t[0]->policy, t[2]->policy);
+	assert_int_equal(t[2]->policy->timeout_ms, 120000);
+	assert_int_equal(t[0]->policy->timeout_ms, 60000);
+	assert_ptr_not_equal(t[0]->policy, t[3]->policy);
+	assert_string_equal(t[3]->policy->env[1], "C=d");
+	assert_ptr_not_equal(t[0]->policy, t[6]->policy);
+	assert_int_equal(t[6]->policy->nlimits, 1);
+	/* Their own parts stay their own. */
+	assert_string_equal(t[1]->command, "y");
+	assert_string_equal(t[1]->after[0], "a");
+	assert_null(t[0]->after);
+	/* One free per task: ASan reports a policy freed twice or never. */
+	config_free(c);
+}
+
+/*
  * The sort keys on a name's first 16 bytes, then the whole name: names
  * alike that far, shorter and longer, a duplicate beyond it, and two that
  * the first of their bytes that differ must order.
@@ -210,9 +255,9 @@ test_config_defaults_apply_wherever_they_stand(void **state)
 		c = load(f, files[i]);
 		assert_non_null(c);
 		assert_int_equal(c->ntasks, 2);
-		assert_int_equal(c->tasks[0]->timeout_ms, 300000);
-		assert_int_equal(c->tasks[1]->timeout_ms, 300000);
-		assert_int_equal(c->tasks[0]->queue, 0);
+		assert_int_equal(c->tasks[0]->policy->timeout_ms, 300000);
+		assert_int_equal(c->tasks[1]->policy->timeout_ms, 300000);
+		assert_int_equal(c->tasks[0]->policy->queue, 0);
 		assert_string_equal(c->tasks[0]->after[0], "b");
 		config_free(c);
 	}
@@ -488,9 +533,9 @@ test_config_defaults_apply_to_every_task(void **state)
 	    "  jitter: 1m\n");
 	assert_non_null(c);
 	assert_string_equal(tz_name(c->tasks[0]->tz), "America/New_York");
-	assert_int_equal(c->tasks[0]->jitter_ms, 60000);
+	assert_int_equal(c->tasks[0]->policy->jitter_ms, 60000);
 	assert_string_equal(tz_name(c->tasks[1]->tz), "Asia/Tokyo");
-	assert_int_equal(c->tasks[1]->jitter_ms, 5000);
+	assert_int_equal(c->tasks[1]->policy->jitter_ms, 5000);
 	/* One zone object serves every task that names it. */
 	assert_int_equal(c->nzones, 2);
 	config_free(c);
@@ -575,28 +620,28 @@ test_config_exec_fields_load_with_defaults(void **state)
 	assert_string_equal(t->argv[0], "python3");
 	assert_string_equal(t->argv[3], "yesterday");
 	assert_null(t->argv[4]);
-	assert_non_null(strstr(t->cwd, "/reports"));
-	assert_true(t->cwd[0] == '/');
-	assert_string_equal(t->env[0], "A=one");
-	assert_string_equal(t->env[1], "B=three");
-	assert_null(t->env[2]);
-	assert_true(t->env_clear);
-	assert_int_equal(t->umask, 027);
-	assert_int_equal(t->nice, 10);
-	assert_int_equal(t->timeout_ms, 3600000);
-	assert_int_equal(t->kill_grace_ms, 2000);
-	assert_int_equal(t->max_output, 1 << 20);
-	assert_int_equal(t->nlimits, 3);
-	assert_int_equal(t->limits[0].resource, RLIMIT_NOFILE);
-	assert_int_equal(t->limits[0].value, 1024);
-	assert_int_equal(t->limits[1].resource, RLIMIT_AS);
-	assert_int_equal(t->limits[1].value, 512 << 20);
-	assert_int_equal(t->limits[2].resource, RLIMIT_CPU);
-	assert_int_equal(t->limits[2].value, 600);
+	assert_non_null(strstr(t->policy->cwd, "/reports"));
+	assert_true(t->policy->cwd[0] == '/');
+	assert_string_equal(t->policy->env[0], "A=one");
+	assert_string_equal(t->policy->env[1], "B=three");
+	assert_null(t->policy->env[2]);
+	assert_true(t->policy->env_clear);
+	assert_int_equal(t->policy->umask, 027);
+	assert_int_equal(t->policy->nice, 10);
+	assert_int_equal(t->policy->timeout_ms, 3600000);
+	assert_int_equal(t->policy->kill_grace_ms, 2000);
+	assert_int_equal(t->policy->max_output, 1 << 20);
+	assert_int_equal(t->policy->nlimits, 3);
+	assert_int_equal(t->policy->limits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(t->policy->limits[0].value, 1024);
+	assert_int_equal(t->policy->limits[1].resource, RLIMIT_AS);
+	assert_int_equal(t->policy->limits[1].value, 512 << 20);
+	assert_int_equal(t->policy->limits[2].resource, RLIMIT_CPU);
+	assert_int_equal(t->policy->limits[2].value, 600);
 	t = config_find(c, "u");
-	assert_string_equal(t->shell[1], "-eu");
-	assert_int_equal(t->kill_grace_ms, 10000);
-	assert_int_equal(t->max_output, 10 << 20);
+	assert_string_equal(t->policy->shell[1], "-eu");
+	assert_int_equal(t->policy->kill_grace_ms, 10000);
+	assert_int_equal(t->policy->max_output, 10 << 20);
 	config_free(c);
 }
 
@@ -728,12 +773,14 @@ test_config_catch_up_fields(void **state)
 	    "  b: {command: x, every: 1h, catch_up: all, catch_up_max: 3}\n"
 	    "  c: {command: x, every: 1h, catch_up: none}\n");
 	assert_non_null(c);
-	assert_int_equal(config_find(c, "a")->catch_up, CATCH_UP_LATEST);
-	assert_int_equal(config_find(c, "a")->catch_up_max, 10);
-	assert_int_equal(config_find(c, "a")->starting_deadline_ms, 7200000);
-	assert_int_equal(config_find(c, "b")->catch_up, CATCH_UP_ALL);
-	assert_int_equal(config_find(c, "b")->catch_up_max, 3);
-	assert_int_equal(config_find(c, "c")->catch_up, CATCH_UP_NONE);
+	assert_int_equal(
+	    config_find(c, "a")->policy->catch_up, CATCH_UP_LATEST);
+	assert_int_equal(config_find(c, "a")->policy->catch_up_max, 10);
+	assert_int_equal(
+	    config_find(c, "a")->policy->starting_deadline_ms, 7200000);
+	assert_int_equal(config_find(c, "b")->policy->catch_up, CATCH_UP_ALL);
+	assert_int_equal(config_find(c, "b")->policy->catch_up_max, 3);
+	assert_int_equal(config_find(c, "c")->policy->catch_up, CATCH_UP_NONE);
 	assert_false(task_def_equal(config_find(c, "a"), config_find(c, "c")));
 	config_free(c);
 
@@ -764,13 +811,15 @@ test_config_defaults_make_a_task_def(void **state)
 	assert_non_null(c);
 	assert_non_null(c->defaults);
 	assert_null(c->defaults->command);
-	assert_string_equal(c->defaults->env[0], "A=b");
-	assert_int_equal(c->defaults->timeout_ms, 60000);
-	assert_int_equal(c->defaults->nlimits, 1);
+	assert_string_equal(c->defaults->policy->env[0], "A=b");
+	assert_int_equal(c->defaults->policy->timeout_ms, 60000);
+	assert_int_equal(c->defaults->policy->nlimits, 1);
 	copy = task_def_copy(c->defaults);
-	assert_true(copy->env != c->defaults->env);
-	assert_string_equal(copy->env[0], "A=b");
-	assert_true(copy->limits != c->defaults->limits);
+	/* A copy's policy is its own, for a submitted job to change. */
+	assert_ptr_not_equal(copy->policy, c->defaults->policy);
+	assert_true(copy->policy->env != c->defaults->policy->env);
+	assert_string_equal(copy->policy->env[0], "A=b");
+	assert_true(copy->policy->limits != c->defaults->policy->limits);
 	assert_true(task_def_equal(copy, c->defaults));
 	task_def_free(copy);
 	config_free(c);
@@ -809,14 +858,14 @@ test_config_notifiers_and_notify(void **state)
 	assert_true(c->notifiers[1].slack);
 	assert_int_equal(c->notifiers[1].timeout_ms, 5000);
 	d = config_find(c, "a");
-	assert_int_equal(d->notify_on, NOTIFY_FAILURE);
-	assert_int_equal(d->nnotify_via, 2);
-	assert_int_equal(d->notify_every_ms, 24 * 3600 * 1000);
+	assert_int_equal(d->policy->notify_on, NOTIFY_FAILURE);
+	assert_int_equal(d->policy->nnotify_via, 2);
+	assert_int_equal(d->policy->notify_every_ms, 24 * 3600 * 1000);
 	d = config_find(c, "b");
-	assert_int_equal(d->notify_on, NOTIFY_SUCCESS | NOTIFY_SKIPPED);
-	assert_int_equal(d->nnotify_via, 1);
-	assert_int_equal(d->notify_via[0], 1);
-	assert_int_equal(d->notify_every_ms, 2 * 3600 * 1000);
+	assert_int_equal(d->policy->notify_on, NOTIFY_SUCCESS | NOTIFY_SKIPPED);
+	assert_int_equal(d->policy->nnotify_via, 1);
+	assert_int_equal(d->policy->notify_via[0], 1);
+	assert_int_equal(d->policy->notify_every_ms, 2 * 3600 * 1000);
 	assert_false(task_def_equal(config_find(c, "a"), d));
 	config_free(c);
 
@@ -837,6 +886,7 @@ main(void)
 		T(test_config_loads_tasks_sorted_by_name),
 		T(test_config_tasks_share_a_rule_they_both_give),
 		T(test_config_sorts_names_alike_in_their_first_16_bytes),
+		T(test_config_tasks_alike_share_a_policy),
 		T(test_config_defaults_apply_wherever_they_stand),
 		T(test_config_aliases_between_tasks),
 		T(test_config_syntax_error_alone_after_bad_tasks),
