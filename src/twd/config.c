@@ -749,11 +749,9 @@ task_policy_equal(const void *item, const void *key)
 static uint64_t
 task_policy_hash(const struct task_policy *p)
 {
-	uint64_t h = HASH_START;
-	size_t i;
-
 	const unsigned char *scalars = (const unsigned char *)&p->timeout_ms;
-	uint64_t word;
+	uint64_t h = HASH_START, word;
+	size_t i;
 
 	/* The scalars, from timeout_ms to notify_every_ms, a word at a time. */
 	for (i = 0; i < offsetof(struct task_policy, nlimits) -
