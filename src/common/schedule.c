@@ -64,7 +64,7 @@ struct schedule {
 	int64_t memo_from; /* INT64_MIN: none */
 	struct schedule_fire memo;
 	int memo_found;
-	union { /* by kind: a daemon keeps one per task, so no more */
+	union { /* by kind; tasks alike share one, yet keep it small */
 		struct cron cron;
 		struct {
 			int64_t every_ms;
