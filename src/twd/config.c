@@ -635,11 +635,11 @@ hash_bytes(uint64_t h, const void *p, size_t n)
 
 #define HASH_START UINT64_C(14695981039346656037)
 
+/* s with its terminator, so "a","b" and "ab" differ; NULL adds nothing. */
 static uint64_t
 hash_str(uint64_t h, const char *s)
 {
-	return s != NULL ? hash_bytes(h, s, strlen(s) + 1)
-	                 : hash_bytes(h, "", 0);
+	return s != NULL ? hash_bytes(h, s, strlen(s) + 1) : h;
 }
 
 /*
