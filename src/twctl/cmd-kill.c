@@ -18,13 +18,15 @@ cmd_kill_exec(struct cmd_ctx *ctx)
 	struct proto_reply rep;
 	json_t *args = json_object();
 	const char *what = ctx->argv[0];
-	char *end;
-	long long id;
+	int64_t id;
+	long long n;
 	int rc;
 
-	/* A number is a run id: task names are never all digits. */
-	id = strtoll(what, &end, 10);
-	if (*end == '\0' && end != what) {
+	if ((rc = cmd_run_id(ctx, NULL, what, &id)) == -1) {
+		json_decref(args);
+		return EXIT_USAGE;
+	}
+	if (rc == 1) {
 		json_object_set_new(args, "run", json_integer(id));
 	} else {
 		json_object_set_new(args, "task", json_string(what));
@@ -38,10 +40,10 @@ cmd_kill_exec(struct cmd_ctx *ctx)
 	if (ctx->json) {
 		output_json(rep.data);
 	} else {
-		id = (long long)json_integer_value(
+		n = (long long)json_integer_value(
 		    json_object_get(rep.data, "killed"));
-		printf("signalled %lld run%s of %s\n", id, id == 1 ? "" : "s",
-		    what);
+		printf(
+		    "signalled %lld run%s of %s\n", n, n == 1 ? "" : "s", what);
 	}
 	proto_reply_release(&rep);
 	return EXIT_OK;

@@ -230,8 +230,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	struct log_reader *lr;
 	json_t *args = json_object(), *run;
 	const char *path;
-	char *end;
-	long long id;
+	int64_t id;
 	int rc, lines = 0;
 
 	if (ctx->opt['n'] != NULL &&
@@ -241,11 +240,13 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	}
 	json_object_set_new(args, "task", json_string(ctx->argv[0]));
 	if (ctx->opt['r'] != NULL) {
-		id = strtoll(ctx->opt['r'], &end, 10);
-		if (*end != '\0' || end == ctx->opt['r'] || id < 1) {
+		if ((rc = cmd_run_id(ctx, "--run", ctx->opt['r'], &id)) != 1) {
+			if (rc == 0) {
+				output_error(ctx->json, "usage",
+				    "--run: '%s' is not a run id",
+				    ctx->opt['r']);
+			}
 			json_decref(args);
-			output_error(ctx->json, "usage",
-			    "--run: '%s' is not a run id", ctx->opt['r']);
 			return EXIT_USAGE;
 		}
 		json_object_set_new(args, "run", json_integer(id));

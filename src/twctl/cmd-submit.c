@@ -37,9 +37,8 @@ submit_common(struct cmd_ctx *ctx)
 {
 	json_t *job = json_object();
 	const char *v;
-	char *cwd, *cause, *end;
-	int64_t secs;
-	long long id;
+	char *cwd, *cause;
+	int64_t secs, id;
 
 	if ((v = ctx->opt['n']) != NULL) {
 		json_object_set_new(job, "name", json_string(v));
@@ -61,13 +60,16 @@ submit_common(struct cmd_ctx *ctx)
 		json_object_set_new(job, "timeout", json_integer(secs));
 	}
 	if ((v = ctx->opt['a']) != NULL) {
-		/* A run id is a number; a task name never is only digits. */
-		errno = 0;
-		id = strtoll(v, &end, 10);
-		if (*v != '\0' && *end == '\0' && errno == 0) {
+		switch (cmd_run_id(ctx, "--after", v, &id)) {
+		case -1:
+			json_decref(job);
+			return NULL;
+		case 1:
 			json_object_set_new(job, "after", json_integer(id));
-		} else {
+			break;
+		default:
 			json_object_set_new(job, "after", json_string(v));
+			break;
 		}
 	}
 	/* A job runs where it was submitted from, as in a shell. */

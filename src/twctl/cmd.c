@@ -179,6 +179,30 @@ cmd_count_option(struct cmd_ctx *ctx, int dflt, int max)
 	return (int)n;
 }
 
+int
+cmd_run_id(struct cmd_ctx *ctx, const char *flag, const char *v, int64_t *id)
+{
+	const char *p = v + (*v == '-' || *v == '+');
+	char *end;
+	long long n;
+
+	/* Task names never start with a sign, nor are they all digits. */
+	if (*p == '\0' || strspn(p, "0123456789") != strlen(p)) {
+		return 0;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || n < 1) {
+		output_error(ctx->json, "usage",
+		    "%s%s'%s' is not a run id: run ids are whole numbers from "
+		    "1",
+		    flag != NULL ? flag : "", flag != NULL ? ": " : "", v);
+		return -1;
+	}
+	*id = n;
+	return 1;
+}
+
 /*
  * Connect on the first call, so that a usage error is reported as one even
  * when the daemon is not running. Returns 0, or an exit code after saying

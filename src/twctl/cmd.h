@@ -6,6 +6,7 @@
 #define TW_CMD_H
 
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -99,6 +100,12 @@ extern const struct cmd_entry cmd_status_entry;
 
 /* The -n option as a count from 1 to max, dflt when absent; -1 if bad. */
 int cmd_count_option(struct cmd_ctx *, int dflt, int max);
+/*
+ * Whether v (the value of flag, or an argument when flag is NULL) is a run
+ * id: 1 with *id, 0 when it is no number (a task name), -1 after a usage
+ * error for a number that is no run id (0, negative, too big).
+ */
+int cmd_run_id(struct cmd_ctx *, const char *flag, const char *v, int64_t *id);
 /* The overview of every command, for "twctl help" and usage errors. */
 void cmd_help_print(FILE *fp);
 /* The exit status of a finished run, as a shell gives it: the job's own

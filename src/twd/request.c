@@ -127,6 +127,30 @@ arg_string(
 	return json_string_value(v);
 }
 
+/*
+ * args[key] as a run id, a whole number from 1: 1 with *id, 0 when it is
+ * absent, -1 with an error.
+ */
+static int
+arg_run_id(
+    json_t *args, const char *key, int64_t *id, struct request_error *err)
+{
+	json_t *v = json_object_get(args, key);
+
+	if (v == NULL || json_is_null(v)) {
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1) {
+		request_fail(err, PROTO_E_BAD_REQUEST,
+		    xasprintf("argument '%s' must be a run id, a whole number "
+		              "from 1",
+		        key));
+		return -1;
+	}
+	*id = json_integer_value(v);
+	return 1;
+}
+
 static struct task *
 arg_task(struct twd *twd, json_t *args, struct request_error *err)
 {
@@ -477,18 +501,17 @@ static json_t *
 arg_run(struct twd *twd, json_t *args, struct request_error *err)
 {
 	struct run_record r;
-	json_t *id = json_object_get(args, "run"), *o;
+	json_t *o;
 	const char *task;
 	char *cause = NULL;
+	int64_t id = 0;
 	int found;
 
-	if (id != NULL) {
-		if (!json_is_integer(id)) {
-			return request_fail(err, PROTO_E_BAD_REQUEST,
-			    xstrdup("argument 'run' must be a run id"));
-		}
-		found = history_get(
-		    twd->history, json_integer_value(id), &r, &cause);
+	if ((found = arg_run_id(args, "run", &id, err)) == -1) {
+		return NULL;
+	}
+	if (found == 1) {
+		found = history_get(twd->history, id, &r, &cause);
 	} else {
 		if ((task = arg_string(args, "task", 1, err)) == NULL) {
 			return NULL;
@@ -504,9 +527,8 @@ arg_run(struct twd *twd, json_t *args, struct request_error *err)
 	}
 	if (found == 0) {
 		return request_fail(err, PROTO_E_NOT_FOUND,
-		    id != NULL ? xasprintf("no run %lld",
-		                     (long long)json_integer_value(id))
-		               : xstrdup("it has not run yet"));
+		    id != 0 ? xasprintf("no run %" PRId64, id)
+		            : xstrdup("it has not run yet"));
 	}
 	o = run_record_json(&r);
 	run_record_release(&r);
@@ -725,16 +747,17 @@ req_kill(
 {
 	const char *task = arg_string(args, "task", 0, err);
 	const char *name = arg_string(args, "signal", 0, err);
-	json_t *id = json_object_get(args, "run"), *o;
-	int sig = SIGTERM;
+	json_t *o;
+	int64_t id = 0;
+	int sig = SIGTERM, has_id;
 	size_t n;
 
 	(void)c;
-	if (err->code != NULL) {
+	if (err->code != NULL ||
+	    (has_id = arg_run_id(args, "run", &id, err)) == -1) {
 		return NULL;
 	}
-	if ((task == NULL) == (id == NULL) ||
-	    (id != NULL && !json_is_integer(id))) {
+	if ((task == NULL) == !has_id) {
 		return request_fail(err, PROTO_E_BAD_REQUEST,
 		    xstrdup("give either 'task' or 'run' (a run id)"));
 	}
@@ -742,7 +765,7 @@ req_kill(
 		return request_fail(err, PROTO_E_BAD_REQUEST,
 		    xasprintf("no signal '%s'", name));
 	}
-	n = tasks_kill(twd, task, id != NULL ? json_integer_value(id) : 0, sig);
+	n = tasks_kill(twd, task, id, sig);
 	/* Submitted jobs have names too, but no task: look for runs first. */
 	if (n == 0 && task != NULL && tasks_find(twd, task) == NULL) {
 		return request_fail(err, PROTO_E_NOT_FOUND,
@@ -752,9 +775,9 @@ req_kill(
 	}
 	if (n == 0) {
 		return request_fail(err, PROTO_E_NOT_FOUND,
-		    task != NULL ? xasprintf("'%s' is not running", task)
-		                 : xasprintf("run %lld is not running",
-		                       (long long)json_integer_value(id)));
+		    task != NULL
+		        ? xasprintf("'%s' is not running", task)
+		        : xasprintf("run %" PRId64 " is not running", id));
 	}
 	o = json_object();
 	json_object_set_new(o, "killed", json_integer((json_int_t)n));

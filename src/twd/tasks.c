@@ -1388,8 +1388,12 @@ tasks_after(struct twd *twd, struct task *done)
 	}
 }
 
-/* Start the queued run ar of t, which has been taken off the queue. */
-static void
+/*
+ * Start the queued run ar of t, which has been taken off the queue.
+ * Returns whether it runs now: a run that could not start is recorded as
+ * start_failed and freed, and holds no slot.
+ */
+static int
 run_start(struct twd *twd, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
@@ -1414,7 +1418,7 @@ run_start(struct twd *twd, struct task *t, struct active_run *ar)
 		run_ended(twd, r);
 		task_notify(twd, t, r, task_retry(twd, t, r), NULL);
 		active_run_free(ar);
-		return;
+		return 0;
 	}
 	r->pid = (int)job_pid(ar->job);
 	run_save(twd, r);
@@ -1424,6 +1428,7 @@ run_start(struct twd *twd, struct task *t, struct active_run *ar)
 	log_info(
 	    "run %" PRId64 " '%s' started (pid %d)", r->id, r->task, r->pid);
 	tasks_publish_run(twd, PROTO_EV_RUN_STARTED, r);
+	return 1;
 }
 
 /* Whether the task a submitted job waits for has succeeded since. */
@@ -1473,21 +1478,21 @@ run_past_deadline(const struct task *t, const struct run_record *r, int64_t now)
 	    now - r->scheduled_ms > t->def->policy->starting_deadline_ms;
 }
 
-void
-tasks_dispatch(struct twd *twd)
+/*
+ * One pass of tasks_dispatch: start queued runs while slots are free.
+ * What a run that cannot start does on its way out (a retry queued, runs
+ * after it dropped) may ask for a dispatch again: twd->dispatch_again.
+ */
+static void
+dispatch_pass(struct twd *twd, int64_t now)
 {
 	struct dispatch d = { twd, NULL };
 	char dur[32];
 	struct active_run *ar;
 	struct runq_item *it;
 	struct task *t;
-	struct timeval tv;
 	size_t running = 0;
-	int64_t now = twd_now_ms(), at;
 
-	if (twd->stopping || twd->config == NULL) {
-		return;
-	}
 	d.lane = xcalloc(twd->config->nqueues + 1, sizeof *d.lane);
 	TAILQ_FOREACH(ar, &twd->runs, entry)
 	{
@@ -1511,13 +1516,41 @@ tasks_dispatch(struct twd *twd)
 			            sizeof dur)));
 			continue;
 		}
-		if (t->def->policy->queue >= 0) {
-			d.lane[t->def->policy->queue]++;
+		/* A run that could not start takes no slot: on to the next. */
+		if (run_start(twd, t, ar)) {
+			if (t->def->policy->queue >= 0) {
+				d.lane[t->def->policy->queue]++;
+			}
+			running++;
 		}
-		running++;
-		run_start(twd, t, ar);
 	}
 	free(d.lane);
+}
+
+void
+tasks_dispatch(struct twd *twd)
+{
+	struct timeval tv;
+	int64_t now, at;
+
+	if (twd->stopping || twd->config == NULL) {
+		return;
+	}
+	/*
+	 * Not within itself: a pass counts the slots it fills, so one nested
+	 * in it would fill them twice. The outer pass runs again instead.
+	 */
+	if (twd->dispatching) {
+		twd->dispatch_again = 1;
+		return;
+	}
+	twd->dispatching = 1;
+	do {
+		twd->dispatch_again = 0;
+		now = twd_now_ms();
+		dispatch_pass(twd, now);
+	} while (twd->dispatch_again && !twd->stopping);
+	twd->dispatching = 0;
 	/* Wake up when the first held-back run may go. */
 	evtimer_del(twd->ev_wakeup);
 	if ((at = runq_wakeup(&twd->queue, now)) != 0) {

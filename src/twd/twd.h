@@ -40,6 +40,8 @@ struct twd {
 	struct runq queue;         /* the same, in start order */
 	size_t nafter_run;         /* of them, those waiting for a run */
 	struct event *ev_wakeup;   /* the first held-back run may start */
+	int dispatching;           /* in tasks_dispatch */
+	int dispatch_again;        /* ... and it was asked for again */
 
 	struct alarm_set *alarms;
 	struct job_list *jobs;

@@ -61,6 +61,9 @@ fail() {
 
 twctl() { "$TWCTL" "$@"; }
 
+# One request line, as written, and the daemon's reply line.
+ask_raw() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$TW_SOCKET"; }
+
 tasks() { cat >"$TW_CONFIG"; }
 
 # twd in the foreground, its log in $T/twd.log; returns once it serves.
