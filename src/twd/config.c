@@ -26,7 +26,6 @@
 #include "xmalloc.h"
 #include "ydoc.h"
 
-#define EVERY_MAX_SECS  (3650 * INT64_C(86400))
 #define JITTER_MAX_SECS 86400
 
 /*
@@ -1314,10 +1313,13 @@ limit_pair(
 	if (j == t->policy->nlimits) {
 		t->policy->limits = xreallocarray(t->policy->limits,
 		    t->policy->nlimits + 1, sizeof *t->policy->limits);
+		/* Policies are compared byte for byte: padding too. */
+		memset(&t->policy->limits[j], 0, sizeof t->policy->limits[j]);
 		t->policy->nlimits++;
 	}
 	t->policy->limits[j].resource = limit_names[i].resource;
 	t->policy->limits[j].value = (uint64_t)n;
+	t->policy->limits[j].name = limit_names[i].name;
 }
 
 /* One history retention setting; a later one of the same name wins. */

@@ -18,6 +18,9 @@ struct tz;
 /* The longest task name. */
 #define TASK_NAME_MAX 64
 
+/* The longest interval, timeout or wait a task may give: 3650 days. */
+#define EVERY_MAX_SECS (3650 * INT64_C(86400))
+
 /* Priorities by name; an integer from 0 to 100 sits among them. */
 #define PRIORITY_LOW      25
 #define PRIORITY_NORMAL   50

@@ -5,6 +5,8 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,12 +284,52 @@ history_shrink(struct history *h)
 	sqlite3_db_release_memory(h->db);
 }
 
+/*
+ * The database holds every command line and reason: its owner's alone.
+ * SQLite makes it 0644 less the umask, and its -wal and -shm as the
+ * database is; so make it 0600 first, and bring older ones down to that.
+ */
+static int
+history_private(const char *path, char **cause)
+{
+	static const char *const sidecars[] = { "-wal", "-shm" };
+	char *side;
+	size_t i;
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1 ||
+	    fchmod(fd, 0600) == -1) {
+		*cause = xasprintf(
+		    "history: cannot create %s: %s", path, strerror(errno));
+		if (fd != -1) {
+			close(fd);
+		}
+		return -1;
+	}
+	close(fd);
+	for (i = 0; i < sizeof sidecars / sizeof sidecars[0]; i++) {
+		side = xasprintf("%s%s", path, sidecars[i]);
+		if (chmod(side, 0600) == -1 && errno != ENOENT) {
+			*cause = xasprintf("history: cannot make %s private: "
+			                   "%s",
+			    side, strerror(errno));
+			free(side);
+			return -1;
+		}
+		free(side);
+	}
+	return 0;
+}
+
 struct history *
 history_open(const char *path, char **cause)
 {
 	struct history *h = xcalloc(1, sizeof *h);
 	int i;
 
+	if (history_private(path, cause) == -1) {
+		goto fail;
+	}
 	if (sqlite3_open_v2(path, &h->db,
 	        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 	            SQLITE_OPEN_NOMUTEX,

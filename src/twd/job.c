@@ -119,6 +119,7 @@ struct job_list {
 	struct event *ev_gc;
 	void *stack; /* the children's, one at a time (CLONE_VFORK) */
 	size_t stack_size;
+	int clear_refs; /* /proc/self/clear_refs, or -1 */
 };
 
 /* What the child reports through the status pipe when exec cannot happen. */
@@ -128,6 +129,7 @@ struct job_child_error {
 	int index; /* which limit, for JOB_STAGE_LIMIT */
 };
 
+/* The steps between clone and exec, in order; each can fail alone. */
 enum {
 	JOB_STAGE_DEVNULL,
 	JOB_STAGE_FDS,
@@ -150,6 +152,7 @@ job_list_create(struct event_base *base)
 	jl->base = base;
 	TAILQ_INIT(&jl->jobs);
 	jl->ev_gc = event_new(base, -1, 0, job_gc, jl);
+	jl->clear_refs = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
 	return jl;
 }
 
@@ -211,6 +214,9 @@ job_list_free(struct job_list *jl)
 	event_free(jl->ev_gc);
 	if (jl->stack != NULL) {
 		munmap(jl->stack, jl->stack_size);
+	}
+	if (jl->clear_refs != -1) {
+		close(jl->clear_refs);
 	}
 	free(jl);
 }
@@ -951,19 +957,38 @@ job_clone(
 #endif
 }
 
+/* Why the child could not exec, naming the step that failed. */
 static char *
 job_child_cause(const struct job_spec *spec, const struct job_child_error *ce)
 {
+	const struct job_limit *l;
+	const char *hint = "";
+
 	switch (ce->stage) {
+	case JOB_STAGE_DEVNULL:
+		return xasprintf("cannot open /dev/null as its input: %s",
+		    strerror(ce->err));
+	case JOB_STAGE_FDS:
+		return xasprintf("cannot set up the job's descriptors: %s",
+		    strerror(ce->err));
 	case JOB_STAGE_CWD:
 		return xasprintf("cannot change directory to '%s': %s",
 		    spec->cwd, strerror(ce->err));
-	case JOB_STAGE_EXEC:
+	case JOB_STAGE_NICE:
+		if (spec->nice < 0 && (ce->err == EACCES || ce->err == EPERM)) {
+			hint = " (a negative nice needs privilege: "
+			       "CAP_SYS_NICE or RLIMIT_NICE)";
+		}
+		return xasprintf("cannot set nice to %d: %s%s", spec->nice,
+		    strerror(ce->err), hint);
+	case JOB_STAGE_LIMIT:
+		l = &spec->limits[ce->index];
+		return xasprintf("cannot set the %s limit to %llu: %s",
+		    l->name != NULL ? l->name : "resource",
+		    (unsigned long long)l->value, strerror(ce->err));
+	default:
 		return xasprintf(
 		    "cannot run '%s': %s", spec->argv[0], strerror(ce->err));
-	default:
-		return xasprintf("cannot set up the job's descriptors: %s",
-		    strerror(ce->err));
 	}
 }
 
@@ -994,6 +1019,16 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	/* The pipes' other ends are close-on-exec: the child keeps none. */
 	args.spec = spec;
 	args.envp = envp = job_environment(spec);
+	/*
+	 * At exec the kernel starts the job's peak memory (ru_maxrss) from
+	 * the high-water mark of the memory it is started from: ours, shared
+	 * under CLONE_VM or copied by fork. Bring ours down to what is
+	 * resident now, or the job inherits twd's own all-time peak.
+	 */
+	if (jl->clear_refs != -1 && pwrite(jl->clear_refs, "5", 1, 0) != 1) {
+		log_debug("cannot reset the memory high-water mark: %s",
+		    strerror(errno));
+	}
 	args.out_fd = out[1];
 	args.err_fd = err[1];
 	pid = job_clone(jl, &args, &ce);

@@ -22,6 +22,7 @@ struct job_list;
 struct job_limit {
 	int resource;
 	uint64_t value;
+	const char *name; /* what the user calls it, for errors; static */
 };
 
 struct job_spec {

@@ -1821,10 +1821,13 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 		json_object_set(spec, "queue", v);
 	}
 	if ((v = json_object_get(job, "timeout")) != NULL) {
-		if (!json_is_number(v) || json_number_value(v) < 1) {
+		/* In range before it is converted: 1e300 is no int64_t. */
+		if (!json_is_number(v) || !(json_number_value(v) >= 1) ||
+		    json_number_value(v) > (double)EVERY_MAX_SECS) {
 			return submit_fail(cause,
-			    xstrdup("timeout: must be a number of seconds, "
-			            "at least 1"));
+			    xasprintf("timeout: must be a number of seconds "
+			              "from 1 to %lld (3650d)",
+			        (long long)EVERY_MAX_SECS));
 		}
 		def->policy->timeout_ms =
 		    (int64_t)(json_number_value(v) * 1000);

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -406,6 +407,7 @@ static int
 ydoc_event(struct ydoc_build *b, yaml_parser_t *parser, yaml_event_t *ev)
 {
 	struct ydoc *d = b->d;
+	const yaml_char_t *nul;
 	yaml_node_t *node;
 	int id, stream = 0;
 
@@ -427,6 +429,14 @@ ydoc_event(struct ydoc_build *b, yaml_parser_t *parser, yaml_event_t *ev)
 		ydoc_stream_step(b);
 		return 0;
 	case YAML_SCALAR_EVENT:
+		if ((nul = memchr(ev->data.scalar.value, '\0',
+		         ev->data.scalar.length)) != NULL) {
+			snprintf(d->problem, sizeof d->problem,
+			    "a NUL character (\\0) is character %zu of this "
+			    "string; no value may hold one",
+			    (size_t)(nul - ev->data.scalar.value) + 1);
+			return ydoc_fail(parser, d->problem, ev->start_mark);
+		}
 		if ((id = ydoc_node(b, YAML_SCALAR_NODE, ev->start_mark)) ==
 		    -1) {
 			return ydoc_fail(
@@ -498,6 +508,7 @@ ydoc_load_stream(
     struct ydoc *d, yaml_parser_t *parser, const struct ydoc_stream *s)
 {
 	struct ydoc_build b = { .d = d, .s = s };
+	char problem[sizeof d->problem];
 	yaml_event_t ev;
 	size_t i;
 	int rc = -1, done = 0, overflow;
@@ -539,9 +550,12 @@ ydoc_load_stream(
 	free(b.frames);
 	free(b.kids);
 	if (rc == -1) {
+		/* What the caller reads of the failure outlives the nodes. */
 		overflow = d->overflow;
+		memcpy(problem, d->problem, sizeof problem);
 		ydoc_release(d);
 		d->overflow = overflow;
+		memcpy(d->problem, problem, sizeof problem);
 	}
 	return rc;
 }

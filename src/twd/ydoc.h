@@ -15,8 +15,9 @@ struct ydoc_block;
 struct ydoc {
 	yaml_document_t doc; /* read it; only ydoc_release frees it */
 	struct ydoc_block *mem;
-	int streamed; /* a mapping was handed over entry by entry */
-	int overflow; /* it could not be: read the input again without */
+	int streamed;     /* a mapping was handed over entry by entry */
+	int overflow;     /* it could not be: read the input again without */
+	char problem[96]; /* a problem the parser's error fields point to */
 };
 
 /*
@@ -41,7 +42,9 @@ struct ydoc_stream {
  * Read the first document of parser's input into d (an empty document when
  * the input has none). Returns 0, or -1 with the parser's error fields set
  * (problem, problem_mark, context ...), as yaml_parser_load sets them; d
- * is then empty. Either way, release d.
+ * is then empty. Either way, release d. Unlike yaml_parser_load, a scalar
+ * that holds a NUL character ("\0" in double quotes) is an error at that
+ * scalar: C strings would silently end there.
  */
 int ydoc_load(struct ydoc *d, yaml_parser_t *parser);
 /*

@@ -54,3 +54,11 @@ for bad in 0 -3 1.5 '"7"'; do
 done
 run_status_is victim running || fail "victim was killed by a bad id"
 expect_contains "$(twctl kill victim)" "signalled 1 run of victim"
+
+# A timeout out of range is refused, not turned into no timeout at all.
+for t in 1e300 9223372036854775807 -1 0.5; do
+	out=$(ask_raw "{\"id\":1,\"cmd\":\"submit\",\"args\":{\"jobs\":[{\"run\":[\"true\"],\"timeout\":$t}]}}")
+	expect_contains "$out" "timeout: must be a number of seconds from 1 to 315360000 (3650d)"
+done
+expect_rc 1 twctl submit -t 99999999999d -- true
+expect_contains "$(cat "$T/err")" "timeout: must be a number of seconds from 1"

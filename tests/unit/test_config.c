@@ -326,6 +326,33 @@ test_config_syntax_error_has_line_and_column(void **state)
 	    "block mapping started at line 2, column 3)");
 }
 
+/*
+ * A NUL in any string would end it early in C ("echo before" alone):
+ * refused where it is, in a streamed task, in defaults and in a key.
+ */
+static void
+test_config_nul_in_a_string_is_refused_with_its_place(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a: {command: \"echo before\\0; echo after\"}\n"));
+	assert_int_equal(f->errs.n, 1);
+	assert_error(f, 0, 2, 16,
+	    "a NUL character (\\0) is character 12 of this string; no value "
+	    "may hold one");
+	assert_null(load(f,
+	    "tasks:\n"
+	    "  a: {command: x}\n"
+	    "defaults:\n"
+	    "  env: {\"K\\x00Y\": v}\n"));
+	assert_int_equal(f->errs.n, 2);
+	assert_error(f, 1, 4, 9,
+	    "a NUL character (\\0) is character 2 of this string; no value "
+	    "may hold one");
+}
+
 static void
 test_config_unknown_field_suggests_the_right_one(void **state)
 {
@@ -892,6 +919,7 @@ main(void)
 		T(test_config_syntax_error_alone_after_bad_tasks),
 		T(test_config_empty_file_has_no_tasks),
 		T(test_config_syntax_error_has_line_and_column),
+		T(test_config_nul_in_a_string_is_refused_with_its_place),
 		T(test_config_unknown_field_suggests_the_right_one),
 		T(test_config_unknown_top_key_suggests_tasks),
 		T(test_config_reports_every_error_at_once),

@@ -273,6 +273,35 @@ test_history_survives_reopening(void **state)
 	assert_true(insert(f, "keep", T0 + 1) > id);
 }
 
+/* The database and its -wal and -shm are 0600, whatever the umask was. */
+static void
+test_history_files_are_private(void **state)
+{
+	struct fixture *f = *state;
+	const char *const suffix[] = { "", "-wal", "-shm" };
+	char path[512], *cause = NULL;
+	struct stat st;
+	mode_t old;
+	size_t i;
+
+	history_close(f->h);
+	/* A database an older twd made world-readable. */
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s%s", f->path, suffix[i]);
+		(void)chmod(path, 0644);
+	}
+	old = umask(022);
+	f->h = history_open(f->path, &cause);
+	umask(old);
+	assert_non_null(f->h);
+	insert(f, "private", T0);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s%s", f->path, suffix[i]);
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+}
+
 static void
 test_history_state_round_trips(void **state)
 {
@@ -502,6 +531,7 @@ main(void)
 		T(test_history_last_fire_ignores_manual_runs),
 		T(test_history_marks_runs_left_running_as_lost),
 		T(test_history_survives_reopening),
+		T(test_history_files_are_private),
 		T(test_history_state_round_trips),
 		T(test_history_migrates_a_version_1_database),
 		T(test_history_keeps_a_jobs_spec),

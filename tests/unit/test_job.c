@@ -2,6 +2,7 @@
  * Unit tests for the executor: real processes, a real event loop, logs in
  * a temporary directory.
  */
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -592,8 +593,8 @@ static void
 test_job_limits_umask_nice_and_env_apply(void **state)
 {
 	struct fixture *f = *state;
-	const struct job_limit limits[] = { { RLIMIT_NOFILE, 64 },
-		{ RLIMIT_CORE, 0 } };
+	const struct job_limit limits[] = { { RLIMIT_NOFILE, 64, "nofile" },
+		{ RLIMIT_CORE, 0, "core" } };
 	const char *env[] = { "ONLY=this", NULL };
 	struct job_spec spec = { .umask = 077,
 		.nice = 5,
@@ -622,6 +623,76 @@ test_job_records_cpu_time_and_memory(void **state)
 	run_until_done(f);
 	assert_true(f->res.cpu_user_ms + f->res.cpu_sys_ms > 0);
 	assert_true(f->res.max_rss_kb > 0);
+}
+
+/*
+ * A small job started after the starter's memory peaked records its own
+ * peak, not the starter's: the kernel starts a child's ru_maxrss from the
+ * high-water mark of the memory it was started from.
+ */
+static void
+test_job_peak_memory_is_its_own_not_the_daemons(void **state)
+{
+	struct fixture *f = *state;
+	struct job_spec spec = { .umask = -1 };
+	size_t big = (size_t)256 << 20, i;
+	char *p;
+
+	p = mmap(NULL, big, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	assert_true(p != MAP_FAILED);
+	for (i = 0; i < big; i += 4096) {
+		p[i] = 1;
+	}
+	munmap(p, big);
+	start_spec(f, &spec, "exit 0");
+	run_until_done(f);
+	assert_true(f->res.max_rss_kb > 0);
+	/* Well under the 256 MiB peak (the sanitizers' own memory aside). */
+	assert_true(f->res.max_rss_kb < 128 * 1024);
+}
+
+/*
+ * A step before exec that fails is named: nice below 0 without the
+ * privilege (a child of the test drops root's first, when it has it).
+ */
+static void
+test_job_start_failure_names_the_step(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { "true", NULL };
+	struct job_spec spec = {
+		.argv = argv, .log_path = f->log, .umask = -1, .nice = -5
+	};
+	char buf[512] = "", *cause = NULL;
+	struct job_list *jl;
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	assert_int_equal(pipe(fds), 0);
+	if ((pid = fork()) == 0) {
+		close(fds[0]);
+		if (geteuid() == 0 && setresuid(65534, 65534, 65534) == -1) {
+			_exit(2);
+		}
+		jl = job_list_create(f->base);
+		if (job_start(jl, &spec, on_done, on_output, f, &cause) ==
+		        NULL &&
+		    write(fds[1], cause, strlen(cause)) == -1) {
+			_exit(3);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof buf - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_string_equal(buf,
+	    "cannot set nice to -5: Permission denied (a negative nice needs "
+	    "privilege: CAP_SYS_NICE or RLIMIT_NICE)");
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -690,6 +761,8 @@ main(void)
 		T(test_job_keeps_the_last_lines_in_memory),
 		T(test_job_limits_umask_nice_and_env_apply),
 		T(test_job_records_cpu_time_and_memory),
+		T(test_job_peak_memory_is_its_own_not_the_daemons),
+		T(test_job_start_failure_names_the_step),
 		T(test_job_orphan_kill_checks_the_marker),
 	};
 
