@@ -104,6 +104,9 @@ struct job {
 	job_output_cb output;
 	int stopping;
 	int64_t stop_deadline_ms;
+	char *marker;   /* spec's, or NULL */
+	pid_t *escaped; /* descendants outside its group it was stopped with */
+	size_t nescaped;
 	struct job_result result;
 	job_done_cb done;
 	void *arg;
@@ -120,6 +123,11 @@ struct job_list {
 	void *stack; /* the children's, one at a time (CLONE_VFORK) */
 	size_t stack_size;
 	int clear_refs; /* /proc/self/clear_refs, or -1 */
+};
+
+/* A process as /proc/PID/stat has it: who it is, its parent, its group. */
+struct proc_entry {
+	pid_t pid, ppid, pgrp;
 };
 
 /* What the child reports through the status pipe when exec cannot happen. */
@@ -140,6 +148,9 @@ enum {
 };
 
 static void job_gc(evutil_socket_t, short, void *);
+static void job_signal_escaped(struct job *, int);
+static int proc_has_env(const char *, const char *);
+static struct proc_entry *proc_table(size_t *);
 static void job_read(evutil_socket_t, short, void *);
 static void job_partial(evutil_socket_t, short, void *);
 static void job_timer(evutil_socket_t, short, void *);
@@ -192,6 +203,8 @@ job_free(struct job *job)
 	}
 	free(job->log_path);
 	free(job->log_error);
+	free(job->marker);
+	free(job->escaped);
 	for (i = 0; i < JOB_TAIL_LINES; i++) {
 		free(job->tail[i].buf);
 	}
@@ -292,6 +305,7 @@ job_update(struct job *job, int flag)
 	if (job->stopping) {
 		/* Whatever of a stopped job's group is left goes with it. */
 		killpg(job->pid, SIGKILL);
+		job_signal_escaped(job, SIGKILL);
 	}
 	job->dead = 1;
 	job->list->live--;
@@ -572,11 +586,13 @@ job_timer(evutil_socket_t fd, short what, void *arg)
 		         "SIGKILL",
 		    (long)job->pid);
 		killpg(job->pid, SIGKILL);
+		job_signal_escaped(job, SIGKILL);
 		return;
 	}
 	if (job->stopping) {
 		/* Stopped job exited; give its group the same end. */
 		killpg(job->pid, SIGKILL);
+		job_signal_escaped(job, SIGKILL);
 	}
 	log_debug("job %ld: output still open %d ms after exit; closing it",
 	    (long)job->pid, JOB_DRAIN_MS);
@@ -661,6 +677,7 @@ job_stop(struct job *job, int64_t grace_ms)
 		killpg(job->pid, SIGTERM);
 		/* A stopped process would not see SIGTERM until continued. */
 		killpg(job->pid, SIGCONT);
+		job_signal_escaped(job, SIGTERM);
 	} else if (now + grace_ms >= job->stop_deadline_ms) {
 		return;
 	}
@@ -679,6 +696,7 @@ job_signal(struct job *job, int sig)
 	if (sig != SIGKILL && sig != SIGCONT) {
 		killpg(job->pid, SIGCONT);
 	}
+	job_signal_escaped(job, sig);
 }
 
 /* Mark every descriptor above stderr close-on-exec. */
@@ -1060,6 +1078,7 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	job->result.exit_code = -1;
 	job->kill_grace_ms = spec->kill_grace_ms;
 	job->max_output = spec->max_output;
+	job->marker = spec->marker != NULL ? xstrdup(spec->marker) : NULL;
 	for (i = 0; i < 2; i++) {
 		js = &job->out[i];
 		js->job = job;
@@ -1095,33 +1114,6 @@ fail:
 	}
 	errno = saved;
 	return NULL;
-}
-
-/* The process group of pid, from /proc; -1 if it is gone. */
-static pid_t
-proc_pgrp(const char *pid)
-{
-	char path[300], buf[512], *p;
-	ssize_t n;
-	int fd;
-	long pgrp;
-
-	snprintf(path, sizeof path, "/proc/%s/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		return -1;
-	}
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0) {
-		return -1;
-	}
-	buf[n] = '\0';
-	/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
-	if ((p = strrchr(buf, ')')) == NULL ||
-	    sscanf(p + 1, " %*c %*d %ld", &pgrp) != 1) {
-		return -1;
-	}
-	return (pid_t)pgrp;
 }
 
 /* Whether marker is one of the NUL-separated strings of pid's environ. */
@@ -1162,24 +1154,144 @@ proc_has_env(const char *pid, const char *marker)
 int
 job_orphan_kill(pid_t pgid, const char *marker)
 {
-	struct dirent *de;
-	DIR *d;
+	struct proc_entry *t;
+	char pid[32];
+	size_t n, i;
 	int found = 0;
 
-	if (pgid <= 1 || kill(-pgid, 0) == -1 ||
-	    (d = opendir("/proc")) == NULL) {
+	if (pgid <= 1 || kill(-pgid, 0) == -1 || (t = proc_table(&n)) == NULL) {
 		return 0;
 	}
-	while (!found && (de = readdir(d)) != NULL) {
-		if (!isdigit((unsigned char)de->d_name[0]) ||
-		    proc_pgrp(de->d_name) != pgid) {
-			continue;
-		}
-		found = proc_has_env(de->d_name, marker);
+	for (i = 0; !found && i < n; i++) {
+		snprintf(pid, sizeof pid, "%ld", (long)t[i].pid);
+		found = t[i].pgrp == pgid && proc_has_env(pid, marker);
 	}
-	closedir(d);
+	free(t);
 	if (found && kill(-pgid, SIGKILL) == -1) {
 		found = 0;
 	}
 	return found;
+}
+
+/* Every process there is, from /proc (caller frees); *n of them. */
+static struct proc_entry *
+proc_table(size_t *n)
+{
+	struct proc_entry *v = NULL, e;
+	char path[300], buf[512], *p;
+	struct dirent *de;
+	size_t cap = 0;
+	ssize_t len;
+	long ppid, pgrp;
+	int fd;
+	DIR *d;
+
+	*n = 0;
+	if ((d = opendir("/proc")) == NULL) {
+		return NULL;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!isdigit((unsigned char)de->d_name[0])) {
+			continue;
+		}
+		snprintf(path, sizeof path, "/proc/%s/stat", de->d_name);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			continue;
+		}
+		len = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (len <= 0) {
+			continue;
+		}
+		buf[len] = '\0';
+		/* "pid (comm) state ppid pgrp ...": comm may hold anything. */
+		if ((p = strrchr(buf, ')')) == NULL ||
+		    sscanf(p + 1, " %*c %ld %ld", &ppid, &pgrp) != 2) {
+			continue;
+		}
+		e.pid = (pid_t)strtol(de->d_name, NULL, 10);
+		e.ppid = (pid_t)ppid;
+		e.pgrp = (pid_t)pgrp;
+		if (*n == cap) {
+			cap = cap == 0 ? 256 : cap * 2;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[(*n)++] = e;
+	}
+	closedir(d);
+	return v;
+}
+
+static int
+pid_in(const pid_t *v, size_t n, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i] == pid) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Send sig to the job's descendants outside its process group: those
+ * below its process while it lives, and below twd (the subreaper, which
+ * inherits them when their parents die) those with the job's marker in
+ * their environment, with all below them. Each is remembered once, for
+ * result.escaped. A stop is rare: one pass over /proc is cheap enough.
+ */
+static void
+job_signal_escaped(struct job *job, int sig)
+{
+	struct proc_entry *t;
+	pid_t *tree = NULL, self = getpid();
+	size_t n, ntree = 0, i, j;
+	char pid[32];
+
+	if ((t = proc_table(&n)) == NULL) {
+		return;
+	}
+	tree = xreallocarray(NULL, n + 1, sizeof *tree);
+	/* Its own process, unless reaped: the number may be another's now. */
+	if (!(job->flags & JOB_EXITED)) {
+		tree[ntree++] = job->pid;
+	}
+	for (i = 0; job->marker != NULL && i < n; i++) {
+		snprintf(pid, sizeof pid, "%ld", (long)t[i].pid);
+		if (t[i].ppid == self && t[i].pid != job->pid &&
+		    proc_has_env(pid, job->marker)) {
+			tree[ntree++] = t[i].pid;
+		}
+	}
+	/* Everything below those, a generation at a time. */
+	for (j = 0; j < ntree; j++) {
+		for (i = 0; i < n; i++) {
+			if (t[i].ppid == tree[j] &&
+			    !pid_in(tree, ntree, t[i].pid)) {
+				tree[ntree++] = t[i].pid;
+			}
+		}
+	}
+	for (i = 0; i < n; i++) {
+		if (!pid_in(tree, ntree, t[i].pid) || t[i].pgrp == job->pid) {
+			continue;
+		}
+		kill(t[i].pid, sig);
+		if (sig != SIGKILL && sig != SIGCONT) {
+			kill(t[i].pid, SIGCONT);
+		}
+		if (!pid_in(job->escaped, job->nescaped, t[i].pid)) {
+			job->escaped = xreallocarray(job->escaped,
+			    job->nescaped + 1, sizeof *job->escaped);
+			job->escaped[job->nescaped++] = t[i].pid;
+			log_info("job %ld: %s to pid %ld, which left its "
+			         "process group",
+			    (long)job->pid, strsignal(sig), (long)t[i].pid);
+		}
+	}
+	job->result.escaped = (int)job->nescaped;
+	free(tree);
+	free(t);
 }

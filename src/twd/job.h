@@ -39,6 +39,11 @@ struct job_spec {
 	int64_t timeout_ms;    /* 0: none; then stopped with kill_grace_ms */
 	int64_t kill_grace_ms; /* SIGTERM to SIGKILL when stopped */
 	int64_t max_output;    /* bytes kept in the log; 0: all */
+	/*
+	 * An entry of env ("NAME=value") no other job has: a descendant that
+	 * left the job's process group is still known by it when stopped.
+	 */
+	const char *marker;
 };
 
 enum job_end {
@@ -57,6 +62,7 @@ struct job_result {
 	int64_t cpu_user_ms;  /* from wait4's rusage */
 	int64_t cpu_sys_ms;
 	int64_t max_rss_kb;
+	int escaped;           /* processes outside its group stopped with it */
 	const char *log_error; /* why its output was not all kept, or NULL */
 };
 
@@ -96,11 +102,15 @@ void job_tail(const struct job *, job_tail_cb fn, void *arg);
 pid_t job_pid(const struct job *);
 /*
  * Ask the job's process group to stop: SIGTERM now, SIGKILL if anything is
- * left after grace_ms. Calling it again only shortens the wait.
+ * left after grace_ms. Calling it again only shortens the wait. Its
+ * descendants that left the group (setsid, a daemon's double fork) get the
+ * same signals: those still below its process, and those twd inherited as
+ * subreaper that carry its marker; result.escaped counts them.
  */
 void job_stop(struct job *, int64_t grace_ms);
 
-/* Send sig to the job's process group, once; the run counts as stopped. */
+/* Send sig to the job's process group and its descendants outside it, once;
+ * the run counts as stopped. */
 void job_signal(struct job *, int sig);
 /*
  * SIGKILL the process group pgid, left by an earlier twd, if a process in

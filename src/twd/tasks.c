@@ -71,6 +71,7 @@ struct active_run {
 };
 
 static int task_retry(struct twd *, struct task *, const struct run_record *);
+static char *why_join(char *, char *);
 static void task_notify(
     struct twd *, struct task *, const struct run_record *, int, json_t *);
 static void
@@ -858,6 +859,13 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	} else {
 		r->status = RUN_FAILED;
 	}
+	if (res->escaped > 0) {
+		r->reason = why_join(r->reason,
+		    xasprintf("%d process%s that had left its process group "
+		              "%s stopped with it",
+		        res->escaped, res->escaped == 1 ? "" : "es",
+		        res->escaped == 1 ? "was" : "were"));
+	}
 	if (res->log_error != NULL && r->reason == NULL) {
 		r->reason =
 		    xasprintf("its output was not kept: %s", res->log_error);
@@ -988,6 +996,7 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	    : sh;
 	const char **argv = NULL, **env = NULL;
 	char **owned = NULL, **words = NULL, when[TIMEFMT_ISO_LEN];
+	const char *marker;
 	size_t n = 0, nenv = 0, nowned = 0, i;
 	struct job_spec spec;
 	struct job *job;
@@ -1009,6 +1018,7 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	owned = xreallocarray(owned, nowned + 4, sizeof *owned);
 	owned[nowned++] = xasprintf("TW_TASK=%s", def->name);
 	owned[nowned++] = xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id);
+	marker = owned[nowned - 1]; /* no other job's */
 	owned[nowned++] = xasprintf("TW_ATTEMPT=%d", ar->rec.attempt);
 	owned[nowned++] = xasprintf("TW_SCHEDULED_AT=%s",
 	    ar->rec.scheduled_ms != 0
@@ -1035,6 +1045,7 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	spec.timeout_ms = def->policy->timeout_ms;
 	spec.kill_grace_ms = def->policy->kill_grace_ms;
 	spec.max_output = def->policy->max_output;
+	spec.marker = marker;
 	ar->timeout_ms = def->policy->timeout_ms;
 	ar->kill_grace_ms = def->policy->kill_grace_ms;
 	job = job_start(

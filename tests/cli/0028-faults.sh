@@ -62,3 +62,41 @@ for t in 1e300 9223372036854775807 -1 0.5; do
 done
 expect_rc 1 twctl submit -t 99999999999d -- true
 expect_contains "$(cat "$T/err")" "timeout: must be a number of seconds from 1"
+
+# Descendants that leave the job's process group (setsid, or orphaned to
+# twd, the subreaper) are stopped with it: at a timeout, a kill and a
+# shutdown; the run's record counts them.
+cat >"$TW_CONFIG" <<YAML
+tasks:
+  escape: {command: "setsid sleep 301 & echo \$! >'$T/esc1'; sleep 300", timeout: 1s}
+YAML
+twctl reload >/dev/null
+twctl run escape >/dev/null
+wait_until "the timeout" run_status_is escape timeout
+wait_gone "$(cat "$T/esc1")"
+expect_contains "$(twctl --json history -n 1 escape | jget 'd[0]["reason"]')" \
+	"1 process that had left its process group was stopped with it"
+
+# Orphaned: its parent is gone, twd inherited it; the marker finds it.
+id=$(twctl --json submit -n orphans -- sh -c \
+	"(setsid sleep 302 & echo \$! >'$T/esc2'); setsid sleep 303 & echo \$! >'$T/esc3'; sleep 300" |
+	jget 'd["id"]')
+wait_until "the escapees" test -s "$T/esc3"
+wait_until "the orphan to be twd's" sh -c \
+	"[ \"\$(cut -d' ' -f4 /proc/$(cat "$T/esc2")/stat)\" = $TWD_PID ]"
+expect_contains "$(twctl kill "$id")" "signalled 1 run of $id"
+wait_until "the kill" run_status_is orphans killed
+wait_gone "$(cat "$T/esc2")"
+wait_gone "$(cat "$T/esc3")"
+expect_contains "$(twctl --json history -n 1 orphans | jget 'd[0]["reason"]')" \
+	"2 processes that had left its process group were stopped with it"
+
+# Shutdown: twd stops them before it exits.
+twctl submit -n atexit -- sh -c "setsid sleep 304 & echo \$! >'$T/esc4'; sleep 300" >/dev/null
+wait_until "the last escapee" test -s "$T/esc4"
+kill -TERM "$TWD_PID"
+sleep 0.1
+kill -TERM "$TWD_PID"
+expect_twd_exit 0 "shutdown with an escapee"
+wait_gone "$(cat "$T/esc4")"
+TWD_PID=""
