@@ -231,6 +231,8 @@ static const char *const proto_event_names[PROTO_EV_COUNT] = {
 	[PROTO_EV_CONFIG_RELOADED] = "config.reloaded",
 	[PROTO_EV_CONFIG_ERROR] = "config.error",
 	[PROTO_EV_DAEMON_STOPPING] = "daemon.stopping",
+	[PROTO_EV_STATE_ERROR] = "state.error",
+	[PROTO_EV_STATE_OK] = "state.ok",
 };
 
 const char *

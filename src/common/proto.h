@@ -79,6 +79,8 @@ enum proto_event {
 	PROTO_EV_CONFIG_RELOADED,
 	PROTO_EV_CONFIG_ERROR,
 	PROTO_EV_DAEMON_STOPPING,
+	PROTO_EV_STATE_ERROR, /* the history cannot be written */
+	PROTO_EV_STATE_OK,    /* ... and now it can again */
 	PROTO_EV_COUNT,
 };
 /* A set of events, one bit per enum proto_event. */

@@ -123,6 +123,12 @@ dash_snapshot(struct dash *d)
 			    xstrdup(json_string_value(json_array_get(
 			        json_object_get(o, "config_errors"), 0)));
 		}
+		free(d->m.state_error);
+		d->m.state_error = NULL;
+		if (json_is_object(json_object_get(o, "state_error"))) {
+			d->m.state_error = xstrdup(json_get_string(
+			    json_object_get(o, "state_error"), "error", "?"));
+		}
 		json_decref(o);
 	}
 	if ((o = dash_call(d, "list", NULL)) != NULL) {
@@ -160,9 +166,9 @@ dash_connect(struct dash *d)
 	}
 	/* Events first, so that nothing between them and the snapshot is lost. */
 	o = dash_call(d, "subscribe",
-	    json_pack("{s:[s,s,s,s,s,s,s]}", "events", "run.queued",
+	    json_pack("{s:[s,s,s,s,s,s,s,s]}", "events", "run.queued",
 	        "run.started", "run.finished", "task.changed", "config.*",
-	        "daemon.*", "notify.*"));
+	        "daemon.*", "notify.*", "state.*"));
 	if (o == NULL) {
 		return;
 	}
@@ -340,6 +346,14 @@ dash_draw_header(struct dash *d, int64_t now)
 		    d->ctx->socket_path);
 		dash_color_on(d, C_ALERT);
 		dash_line(1, A_BOLD | A_REVERSE, line);
+		dash_color_off(d, C_ALERT);
+	} else if (d->m.state_error != NULL) {
+		snprintf(line, sizeof line,
+		    " HISTORY NOT WRITTEN: %s  -- no job starts until twd can "
+		    "write; it keeps trying",
+		    d->m.state_error);
+		dash_color_on(d, C_ALERT);
+		dash_line(1, A_BOLD, line);
 		dash_color_off(d, C_ALERT);
 	} else if (d->m.config_error != NULL) {
 		snprintf(line, sizeof line,

@@ -49,6 +49,23 @@ status_notifiers(const json_t *notifiers)
 	}
 }
 
+/* A history that cannot be written: the one thing to fix first. */
+static void
+status_state(const json_t *e)
+{
+	char since[TIMEFMT_ISO_LEN];
+
+	if (!json_is_object(e)) {
+		return;
+	}
+	timefmt_local(json_get_time(e, "since"), since, sizeof since);
+	printf("history:    NOT WRITTEN since %s: %s\n"
+	       "            %lld writes wait in memory; no job starts until "
+	       "twd can write again (it keeps trying)\n",
+	    since, json_get_string(e, "error", "?"),
+	    (long long)json_integer_value(json_object_get(e, "unwritten")));
+}
+
 static int
 cmd_status_exec(struct cmd_ctx *ctx)
 {
@@ -94,6 +111,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
 		status_notifiers(json_object_get(d, "notifiers"));
 		status_config(json_object_get(d, "config_errors"));
+		status_state(json_object_get(d, "state_error"));
 	}
 	proto_reply_release(&rep);
 	if (proto != PROTO_VERSION) {

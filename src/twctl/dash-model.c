@@ -74,6 +74,7 @@ dash_model_release(struct dash_model *m)
 	jobs_release(m);
 	free(m->view);
 	free(m->config_error);
+	free(m->state_error);
 	memset(m, 0, sizeof *m);
 }
 
@@ -355,6 +356,11 @@ dash_model_event(struct dash_model *m, const json_t *event)
 		m->config_error = NULL;
 		m->nconfig_errors = 0;
 		return 1; /* the caller asks for the new list */
+	}
+	if (strcmp(name, "state.error") == 0 || strcmp(name, "state.ok") == 0) {
+		free(m->state_error);
+		m->state_error = dup_or_null(json_get_string(d, "error", NULL));
+		return 1;
 	}
 	if (strncmp(name, "run.", 4) != 0 || strcmp(name, "run.output") == 0) {
 		return 0;

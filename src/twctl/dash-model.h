@@ -72,6 +72,7 @@ struct dash_model {
 	char filter[64];    /* tasks whose name holds it; "" for all */
 	char *config_error; /* the first error of a failed reload, or NULL */
 	size_t nconfig_errors;
+	char *state_error; /* why twd cannot write its history, or NULL */
 };
 
 void dash_model_init(struct dash_model *);

@@ -1460,7 +1460,7 @@ static const char *const notifier_type_names[] = {
 
 /* In the order of the NOTIFY_* bits. */
 static const char *const notify_event_names[] = { "failure", "retry",
-	"recovery", "success", "skipped", "config_error" };
+	"recovery", "success", "skipped", "config_error", "state_error" };
 
 const char *
 config_notifier_type_name(enum notifier_type t)
@@ -1754,8 +1754,8 @@ draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
 				    : NULL;
 				loader_error(l, item,
 				    "notify: on: '%s' is not failure, retry, "
-				    "recovery, success, skipped or "
-				    "config_error%s%s%s",
+				    "recovery, success, skipped, config_error "
+				    "or state_error%s%s%s",
 				    item->type == YAML_SCALAR_NODE
 				        ? node_text(item)
 				        : "?",

@@ -47,6 +47,7 @@ enum overlap {
 #define NOTIFY_SUCCESS      0x08
 #define NOTIFY_SKIPPED      0x10
 #define NOTIFY_CONFIG_ERROR 0x20 /* the tasks file did not reload */
+#define NOTIFY_STATE_ERROR  0x40 /* the history could not be written */
 
 enum notifier_type {
 	NOTIFIER_DESKTOP, /* libnotify */

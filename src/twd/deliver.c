@@ -315,7 +315,8 @@ deliver_desktop(const json_t *ev)
 		return deliver_fail("cannot start libnotify");
 	}
 	if (strcmp(event, "failure") == 0 ||
-	    strcmp(event, "config_error") == 0) {
+	    strcmp(event, "config_error") == 0 ||
+	    strcmp(event, "state_error") == 0) {
 		urgency = NOTIFY_URGENCY_CRITICAL;
 	} else if (strcmp(event, "recovery") == 0 ||
 	    strcmp(event, "success") == 0) {

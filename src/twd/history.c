@@ -74,8 +74,7 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 	"not_before, spec"
 
 enum {
-	STMT_INSERT,
-	STMT_UPDATE,
+	STMT_PUT,
 	STMT_EACH_ALL,
 	STMT_EACH_TASK,
 	STMT_EACH_FILTERED,
@@ -90,27 +89,31 @@ enum {
 	STMT_NAMES,
 	STMT_BEGIN,
 	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_NEXT_ID,
 	STMT_COUNT
 };
 
 static const char *const history_sql[STMT_COUNT] = {
-	[STMT_INSERT] =
-	    "INSERT INTO runs (task, trigger, scheduled_at, "
+	/*
+	 * A run in full, by the id twd gave it: inserted, or over the row
+	 * it has. Not the task, trigger, fire time or spec, which a run keeps
+	 * from its insert: assigning the task, even unchanged, rewrote its
+	 * index.
+	 */
+	[STMT_PUT] =
+	    "INSERT INTO runs (id, task, trigger, scheduled_at, "
 	    "started_at, finished_at, status, exit_code, signal, pid, "
 	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
 	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before, spec) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
-	/*
-	 * Not the task, trigger, fire time or spec, which a run keeps from
-	 * its insert: assigning the task, even unchanged, rewrote its index.
-	 */
-	[STMT_UPDATE] = "UPDATE runs SET started_at = ?4, finished_at = ?5, "
-	                "status = ?6, exit_code = ?7, signal = ?8, pid = ?9, "
-	                "output_bytes = ?10, log_path = ?11, reason = ?12, "
-	                "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
-	                "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18, "
-	                "not_before = ?19 WHERE id = ?21",
+	    "VALUES (?21, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
+	    "ON CONFLICT (id) DO UPDATE SET started_at = ?4, "
+	    "finished_at = ?5, status = ?6, exit_code = ?7, signal = ?8, "
+	    "pid = ?9, output_bytes = ?10, log_path = ?11, reason = ?12, "
+	    "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
+	    "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18, "
+	    "not_before = ?19",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
@@ -150,6 +153,11 @@ static const char *const history_sql[STMT_COUNT] = {
 	/* Prepared once: each batch parsed them anew with sqlite3_exec. */
 	[STMT_BEGIN] = "BEGIN",
 	[STMT_COMMIT] = "COMMIT",
+	[STMT_ROLLBACK] = "ROLLBACK",
+	/* AUTOINCREMENT's high-water mark: ids below it were given. */
+	[STMT_NEXT_ID] = "SELECT max(coalesce((SELECT max(id) FROM runs), 0), "
+	                 "coalesce((SELECT seq FROM sqlite_sequence "
+	                 "WHERE name = 'runs'), 0)) + 1",
 };
 
 /*
@@ -159,13 +167,40 @@ static const char *const history_sql[STMT_COUNT] = {
  */
 #define HISTORY_CHECKPOINT_PAGES 1000
 
+/*
+ * How long a statement may wait for another process's lock: the event
+ * loop must not sleep in SQLite, so a write that finds the database
+ * locked is kept and tried again from the loop (history_retry).
+ */
+#define HISTORY_BUSY_MS 20
+
+/* A write kept until its transaction commits: a run, or a value. */
+struct history_write {
+	struct run_record run; /* run.id 0: a remembered value */
+	char *key, *value;
+};
+
 struct history {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	history_checkpoint_cb checkpoint_due;
 	void *checkpoint_arg;
-	int depth; /* history_begin calls not yet committed */
+	int depth;       /* history_begin calls not yet committed */
+	int64_t next_id; /* the next run's; never given twice */
+	/*
+	 * The writes since the last commit, in order: the open transaction's,
+	 * and while failing, all those the database has not taken yet.
+	 */
+	struct history_write *w;
+	size_t nw, capw;
+	int in_txn;  /* a transaction is open in SQLite */
+	char *error; /* why the open transaction cannot commit, or NULL */
+	int failing; /* writes are kept until history_retry takes them */
+	history_failing_cb failing_cb;
+	void *failing_arg;
 };
+
+static void history_writes_drop(struct history *);
 
 static char *
 history_cause(struct history *h, const char *what)
@@ -338,6 +373,7 @@ history_open(const char *path, char **cause)
 		    h->db != NULL ? sqlite3_errmsg(h->db) : "out of memory");
 		goto fail;
 	}
+	/* Waiting is fine while twd starts; not once the loop runs. */
 	sqlite3_busy_timeout(h->db, 5000);
 	/*
 	 * WAL with synchronous=NORMAL: a committed run survives a crash of
@@ -361,6 +397,13 @@ history_open(const char *path, char **cause)
 			goto fail;
 		}
 	}
+	if (sqlite3_step(h->stmt[STMT_NEXT_ID]) != SQLITE_ROW) {
+		*cause = history_cause(h, "reading the newest run id");
+		goto fail;
+	}
+	h->next_id = sqlite3_column_int64(h->stmt[STMT_NEXT_ID], 0);
+	sqlite3_reset(h->stmt[STMT_NEXT_ID]);
+	sqlite3_busy_timeout(h->db, HISTORY_BUSY_MS);
 	return h;
 
 fail:
@@ -376,6 +419,9 @@ history_close(struct history *h)
 	if (h == NULL) {
 		return;
 	}
+	history_writes_drop(h);
+	free(h->w);
+	free(h->error);
 	for (i = 0; i < STMT_COUNT; i++) {
 		sqlite3_finalize(h->stmt[i]);
 	}
@@ -460,61 +506,239 @@ history_step_done(
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int
-history_insert(struct history *h, struct run_record *r, char **cause)
+/* Free what the kept writes hold. */
+static void
+history_writes_drop(struct history *h)
 {
-	sqlite3_stmt *st = h->stmt[STMT_INSERT];
+	size_t i;
 
-	history_bind_run(st, r);
-	if (history_step_done(h, st, "recording a run", cause) == -1) {
-		return -1;
+	for (i = 0; i < h->nw; i++) {
+		run_record_release(&h->w[i].run);
+		free(h->w[i].key);
+		free(h->w[i].value);
 	}
-	r->id = sqlite3_last_insert_rowid(h->db);
-	return 0;
+	h->nw = 0;
 }
 
-int
-history_begin(struct history *h, char **cause)
+/* Run one write in the open transaction: 0, or -1 with *cause. */
+static int
+history_write_do(struct history *h, const struct history_write *w, char **cause)
 {
-	if (h->depth == 0 &&
-	    history_step_done(h, h->stmt[STMT_BEGIN], "beginning a transaction",
+	sqlite3_stmt *st;
+
+	if (w->run.id != 0) {
+		st = h->stmt[STMT_PUT];
+		history_bind_run(st, &w->run);
+		sqlite3_bind_int64(st, 21, w->run.id);
+		return history_step_done(h, st, "recording a run", cause);
+	}
+	st = h->stmt[STMT_STATE_SET];
+	sqlite3_bind_text(st, 1, w->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, w->value, -1, SQLITE_STATIC);
+	return history_step_done(h, st, "writing state", cause);
+}
+
+/* SQLite's transaction, opened at the first write: 0, or -1 with *cause. */
+static int
+history_txn_open(struct history *h, char **cause)
+{
+	if (h->in_txn) {
+		return 0;
+	}
+	if (history_step_done(h, h->stmt[STMT_BEGIN], "beginning a transaction",
 	        cause) == -1) {
 		return -1;
 	}
-	h->depth++;
+	h->in_txn = 1;
 	return 0;
+}
+
+/* End SQLite's open transaction, committed or not: 0, or -1 with *cause. */
+static int
+history_txn_close(struct history *h, int commit, char **cause)
+{
+	int rc = 0;
+
+	if (!h->in_txn) {
+		return 0;
+	}
+	if (commit &&
+	    history_step_done(h, h->stmt[STMT_COMMIT], "committing", cause) ==
+	        -1) {
+		rc = -1;
+		commit = 0;
+	}
+	/* A COMMIT that failed busy leaves the transaction open. */
+	if (!commit && sqlite3_get_autocommit(h->db) == 0) {
+		sqlite3_step(h->stmt[STMT_ROLLBACK]);
+		sqlite3_reset(h->stmt[STMT_ROLLBACK]);
+	}
+	h->in_txn = 0;
+	return rc;
+}
+
+/*
+ * Keep w and write it in the open transaction (one of its own outside a
+ * batch), unless the database already refused a write of this one, or
+ * the history is failing: then it waits, in order, for history_retry.
+ */
+static void
+history_keep(struct history *h, const struct history_write *w)
+{
+	char *cause = NULL;
+	int alone = h->depth == 0;
+
+	if (h->nw == h->capw) {
+		h->capw = h->capw == 0 ? 16 : h->capw * 2;
+		h->w = xreallocarray(h->w, h->capw, sizeof *h->w);
+	}
+	h->w[h->nw++] = *w;
+	if (alone) {
+		h->depth++;
+	}
+	if (!h->failing && h->error == NULL &&
+	    (history_txn_open(h, &cause) == -1 ||
+	        history_write_do(h, w, &cause) == -1)) {
+		h->error = cause;
+	}
+	if (alone && history_commit(h, &cause) == -1) {
+		free(cause);
+	}
+}
+
+void
+history_put_run(struct history *h, struct run_record *r)
+{
+	struct history_write w = { .key = NULL, .value = NULL };
+
+	if (r->id == 0) {
+		r->id = h->next_id++;
+	}
+	run_record_copy(&w.run, r);
+	history_keep(h, &w);
+}
+
+void
+history_put_state(struct history *h, const char *key, const char *value)
+{
+	struct history_write w = { .key = xstrdup(key),
+		.value = xstrdup(value) };
+
+	history_keep(h, &w);
+}
+
+void
+history_forget_run(struct history *h, int64_t id)
+{
+	size_t i, n = 0;
+
+	if (!h->failing) {
+		return; /* written, or in a transaction to be */
+	}
+	for (i = 0; i < h->nw; i++) {
+		if (h->w[i].run.id == id) {
+			run_record_release(&h->w[i].run);
+			continue;
+		}
+		h->w[n++] = h->w[i];
+	}
+	h->nw = n;
+}
+
+void
+history_on_failing(struct history *h, history_failing_cb cb, void *arg)
+{
+	h->failing_cb = cb;
+	h->failing_arg = arg;
+}
+
+const char *
+history_failing(const struct history *h)
+{
+	return h->failing ? h->error : NULL;
+}
+
+size_t
+history_unwritten(const struct history *h)
+{
+	return h->failing ? h->nw : 0;
+}
+
+void
+history_begin(struct history *h)
+{
+	char *cause = NULL;
+
+	/* Deferred: its reads lock the file once, its first write for good. */
+	if (h->depth++ == 0 && !h->failing && h->error == NULL &&
+	    history_txn_open(h, &cause) == -1) {
+		h->error = cause;
+	}
 }
 
 int
 history_commit(struct history *h, char **cause)
 {
+	char *why = NULL;
+
 	if (h->depth == 0 || --h->depth > 0) {
 		return 0;
 	}
-	if (history_step_done(h, h->stmt[STMT_COMMIT], "committing", cause) ==
-	    -1) {
-		sqlite3_exec(h->db, "ROLLBACK", NULL, NULL, NULL);
+	if (h->failing) {
+		*cause = xstrdup(h->error);
 		return -1;
 	}
-	return 0;
+	if (h->error == NULL && history_txn_close(h, 1, &why) == 0) {
+		history_writes_drop(h);
+		return 0;
+	}
+	history_txn_close(h, 0, NULL);
+	if (h->error == NULL) {
+		h->error = why;
+	} else {
+		free(why);
+	}
+	/* Rolled back: every write since the last commit waits, in order. */
+	h->failing = 1;
+	*cause = xstrdup(h->error);
+	if (h->failing_cb != NULL) {
+		h->failing_cb(h->failing_arg, h->error);
+	}
+	return -1;
 }
 
 int
-history_update(struct history *h, const struct run_record *r, char **cause)
+history_retry(struct history *h, char **cause)
 {
-	sqlite3_stmt *st = h->stmt[STMT_UPDATE];
+	char *why = NULL;
+	size_t i;
 
-	history_bind_run(st, r);
-	sqlite3_bind_int64(st, 21, r->id);
-	if (history_step_done(h, st, "updating a run", cause) == -1) {
+	if (!h->failing) {
+		return 0;
+	}
+	if (h->depth > 0) {
+		*cause = xstrdup("history: a batch is open");
 		return -1;
 	}
-	if (sqlite3_changes(h->db) != 1) {
-		*cause = xasprintf("history: run %lld is not in the database",
-		    (long long)r->id);
-		return -1;
+	if (history_txn_open(h, &why) == 0) {
+		for (i = 0; i < h->nw; i++) {
+			if (history_write_do(h, &h->w[i], &why) == -1) {
+				break;
+			}
+		}
+		if (i == h->nw && history_txn_close(h, 1, &why) == 0) {
+			history_writes_drop(h);
+			free(h->error);
+			h->error = NULL;
+			h->failing = 0;
+			return 0;
+		}
 	}
-	return 0;
+	history_txn_close(h, 0, NULL);
+	free(h->error);
+	h->error = why;
+	*cause = xstrdup(why);
+	return -1;
 }
 
 static char *
@@ -725,17 +949,6 @@ history_names(struct history *h, history_name_cb cb, void *arg, char **cause)
 	return n;
 }
 
-int
-history_state_set(
-    struct history *h, const char *key, const char *value, char **cause)
-{
-	sqlite3_stmt *st = h->stmt[STMT_STATE_SET];
-
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	return history_step_done(h, st, "writing state", cause);
-}
-
 /* Remove the files of logs, once their rows are gone. */
 static void
 unlink_logs(char **logs, size_t n)
@@ -765,6 +978,10 @@ history_prune(struct history *h, const char *task,
 	size_t n = 0, i;
 	int rc, drop;
 
+	/* Rows go only when what is kept has been written. */
+	if (h->failing || h->depth > 0) {
+		return 0;
+	}
 	sqlite3_bind_text(st, 1, task, -1, SQLITE_STATIC);
 	while ((int)n < max_rows && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		log = (const char *)sqlite3_column_text(st, 2);

@@ -21,13 +21,31 @@ struct history;
 struct history *history_open(const char *path, char **cause);
 void history_close(struct history *);
 
-/* Insert r as a new run; sets r->id. Returns 0, or -1 with *cause. */
-int history_insert(struct history *, struct run_record *r, char **cause);
 /*
- * Store r's current state over the row r->id: all but its task, trigger,
- * fire time and spec, which stay as inserted. Returns 0, or -1 with *cause.
+ * Writes. A run (given its id here when r->id is 0: an id is given once,
+ * whether or not its row is ever written) or a remembered value is written
+ * whole, in the open batch's transaction (one of its own outside a batch),
+ * and kept until that commits. If the database does not take it (disk
+ * full, locked by another process), the batch is rolled back and the
+ * history is failing: its writes, and all made after them, are kept in
+ * order, none tried, until history_retry writes them all.
  */
-int history_update(struct history *, const struct run_record *r, char **cause);
+void history_put_run(struct history *, struct run_record *r);
+void history_put_state(struct history *, const char *key, const char *value);
+/* While failing: drop the kept writes of run id (a refused submit). */
+void history_forget_run(struct history *, int64_t id);
+/* Why the history is failing, or NULL when it writes. */
+const char *history_failing(const struct history *);
+/* While failing, how many writes wait; else 0. */
+size_t history_unwritten(const struct history *);
+/* Called once each time the history starts failing. */
+typedef void (*history_failing_cb)(void *arg, const char *why);
+void history_on_failing(struct history *, history_failing_cb, void *arg);
+/*
+ * Write what is kept, in one transaction. Returns 0 when the history
+ * writes again, or -1 with *cause (it is still failing).
+ */
+int history_retry(struct history *, char **cause);
 /*
  * SQLite moves its write-ahead log into the database now and then, inside
  * a commit, fsync and all: a commit on the way to starting a job would wait
@@ -46,9 +64,10 @@ void history_shrink(struct history *);
 /*
  * Make the writes between these one transaction, one commit for a batch
  * (such as many submitted jobs). Pairs nest: only the outermost commit
- * commits. Each returns 0, or -1 with *cause.
+ * commits. history_commit returns 0 when all that was written so far is
+ * in the database, or -1 with *cause when the history is failing.
  */
-int history_begin(struct history *, char **cause);
+void history_begin(struct history *);
 int history_commit(struct history *, char **cause);
 
 typedef void (*history_cb)(const struct run_record *, void *);
@@ -125,8 +144,4 @@ int history_state_get(
 typedef void (*history_name_cb)(const char *name, void *arg);
 int
 history_names(struct history *, history_name_cb cb, void *arg, char **cause);
-/* Returns 0, or -1 with *cause. */
-int history_state_set(
-    struct history *, const char *key, const char *value, char **cause);
-
 #endif

@@ -89,8 +89,7 @@ struct job {
 	struct job_stream out[2]; /* stdout, stderr */
 	char *log_path; /* created at the first record: no output, no file */
 	int log_fd;
-	int log_failed;
-	char *log_error; /* why output could not be kept, or NULL */
+	char *log_error; /* why output could not all be kept, or NULL */
 	size_t nlogbuf;
 	char *logbuf;             /* records not yet written; made at need */
 	struct event *ev_partial; /* log pieces of lines left waiting */
@@ -313,13 +312,21 @@ job_update(struct job *job, int flag)
 	event_active(job->list->ev_gc, 0, 0);
 }
 
-/* Keep what the job wrote no more, saying why once. */
+/*
+ * The records of [off, nlogbuf) could not be written: count them lost,
+ * saying why the first time. The next flush tries again (a full disk may
+ * have room by then); the job's pipes are drained either way, so it never
+ * blocks on them.
+ */
 static void
-job_log_fail(struct job *job, char *why)
+job_log_fail(struct job *job, size_t off, char *why)
 {
-	/* Keep draining so the job never blocks on a full pipe. */
+	job->result.log_lost += (int64_t)(job->nlogbuf - off);
+	if (job->log_error != NULL) {
+		free(why);
+		return;
+	}
 	log_warn("job %ld: %s", (long)job->pid, why);
-	job->log_failed = 1;
 	job->log_error = why;
 	job->result.log_error = why;
 }
@@ -354,28 +361,29 @@ static void
 job_log_flush(struct job *job)
 {
 	ssize_t w;
-	size_t off;
+	size_t off = 0;
 
-	if (job->log_fd == -1 && !job->log_failed && job->nlogbuf > 0) {
-		job->log_fd = job_log_open(job->log_path);
-		if (job->log_fd == -1) {
-			job_log_fail(job,
-			    xasprintf("cannot create log '%s': %s",
-			        job->log_path, strerror(errno)));
-		}
+	if (job->nlogbuf == 0) {
+		return;
 	}
-	for (off = 0; off < job->nlogbuf && !job->log_failed;
-	     off += (size_t)w) {
+	if (job->log_fd == -1 &&
+	    (job->log_fd = job_log_open(job->log_path)) == -1) {
+		job_log_fail(job, 0,
+		    xasprintf("cannot create log '%s': %s", job->log_path,
+		        strerror(errno)));
+	}
+	while (job->log_fd != -1 && off < job->nlogbuf) {
 		w = write(job->log_fd, job->logbuf + off, job->nlogbuf - off);
+		if (w == -1 && errno == EINTR) {
+			continue;
+		}
 		if (w == -1) {
-			if (errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			job_log_fail(job,
+			job_log_fail(job, off,
 			    xasprintf("writing log '%s' failed: %s",
 			        job->log_path, strerror(errno)));
+			break;
 		}
+		off += (size_t)w;
 	}
 	job->nlogbuf = 0;
 }

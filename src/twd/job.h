@@ -64,6 +64,7 @@ struct job_result {
 	int64_t max_rss_kb;
 	int escaped;           /* processes outside its group stopped with it */
 	const char *log_error; /* why its output was not all kept, or NULL */
+	int64_t log_lost;      /* bytes of log records that were not written */
 };
 
 /*

@@ -206,6 +206,29 @@ notify_config_error_json(const char *file, const json_t *errors)
 }
 
 json_t *
+notify_state_error_json(const char *dir, const char *why)
+{
+	json_t *o = json_object();
+	char *host = notify_host();
+
+	json_object_set_new(o, "event", json_string("state_error"));
+	json_object_set_new(o, "task", json_null());
+	json_object_set_new(o, "run", json_null());
+	json_object_set_new(o, "summary",
+	    json_string("TaskWeaver: the run history cannot be written"));
+	json_object_set_new(o, "body",
+	    json_sprintf("twd cannot write its history in %s: %s.\nNo job "
+	                 "starts until it can; fires are kept in memory and "
+	                 "run once it can write again (it keeps trying).",
+	        dir, why));
+	json_object_set_new(o, "output", json_array());
+	json_object_set_new(o, "log_command", json_null());
+	json_object_set_new(o, "host", json_string(host));
+	free(host);
+	return o;
+}
+
+json_t *
 notify_test_json(const char *notifier)
 {
 	json_t *o = json_object();

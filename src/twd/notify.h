@@ -40,6 +40,9 @@ void notify_state_parse(const char *, struct notify_state *);
  */
 json_t *notify_event_json(unsigned event, const char *task,
     const struct run_record *r, const json_t *output);
+/* The state_error event: the history of the state directory dir cannot
+ * be written, for why. */
+json_t *notify_state_error_json(const char *dir, const char *why);
 /* The config_error event, with the errors as lines. */
 json_t *notify_config_error_json(const char *file, const json_t *errors);
 /* A test message, for twctl notify-test. */

@@ -200,6 +200,14 @@ req_status(
 	json_object_set_new(o, "config_errors",
 	    twd->config_errors != NULL ? json_incref(twd->config_errors)
 	                               : json_array());
+	json_object_set_new(o, "state_error",
+	    history_failing(twd->history) == NULL
+	        ? json_null()
+	        : json_pack("{s:s, s:s, s:I}", "error",
+	              history_failing(twd->history), "since",
+	              timefmt_iso(twd->state_error_ms, buf, sizeof buf),
+	              "unwritten",
+	              (json_int_t)history_unwritten(twd->history)));
 	return o;
 }
 
@@ -677,9 +685,15 @@ req_submit(
 			return NULL;
 		}
 	}
-	if (history_begin(twd->history, &cause) == -1) {
-		return request_fail(err, PROTO_E_FAILED, cause);
+	/* Nothing is taken that could not be recorded. */
+	if (history_failing(twd->history) != NULL) {
+		return request_fail(err, PROTO_E_FAILED,
+		    xasprintf("twd cannot write its history (%s), so it "
+		              "queued nothing; it tries again, and twctl "
+		              "status says when it can",
+		        history_failing(twd->history)));
 	}
+	tasks_batch_begin(twd);
 	ids = json_array();
 	json_array_foreach(jobs, i, job)
 	{
@@ -691,11 +705,15 @@ req_submit(
 		}
 		json_array_append_new(ids, json_integer(id));
 	}
-	/* Those that may start now start in the same commit. */
+	/* Those that may start now start once this is written. */
 	tasks_dispatch(twd);
-	if (history_commit(twd->history, &cause) == -1) {
+	if (tasks_batch_end(twd, &cause) == -1) {
+		tasks_submit_undo(twd, ids);
 		json_decref(ids);
-		return request_fail(err, PROTO_E_FAILED, cause);
+		request_fail(err, PROTO_E_FAILED,
+		    xasprintf("%s; nothing was queued", cause));
+		free(cause);
+		return NULL;
 	}
 	o = json_object();
 	if (json_array_size(ids) == 1) {

@@ -67,6 +67,13 @@ struct active_run {
 	struct task *own;  /* a submitted job's task of its own, or NULL */
 	char *after_task;  /* submitted: waits for a success of this task */
 	int64_t after_run; /* submitted: waits for this run to succeed */
+	int64_t queued_ms; /* when it was queued */
+	/*
+	 * Recorded as started, in a transaction not yet committed: its job
+	 * starts once the record is in the database (tasks_batch_end).
+	 */
+	int spawn_pending;
+	char *held; /* why the history kept it from starting when due */
 	TAILQ_ENTRY(active_run) entry;
 };
 
@@ -168,30 +175,42 @@ task_schedule(struct task *t)
 
 /*
  * Make the history's writes and reads from here to tasks_batch_end one
- * transaction. Returns whether it is one; if not, each stands alone.
+ * transaction. Batches nest; the outermost end commits, and only then do
+ * the jobs of the runs it recorded as started start: no job runs whose
+ * run is not in the database.
  */
-static int
+void
 tasks_batch_begin(struct twd *twd)
 {
-	char *cause;
-
-	if (history_begin(twd->history, &cause) == -1) {
-		log_warn("%s", cause);
-		free(cause);
-		return 0;
-	}
-	return 1;
+	history_begin(twd->history);
+	twd->batch_depth++;
 }
 
-static void
-tasks_batch_end(struct twd *twd, int batch)
-{
-	char *cause;
+static void run_spawn_pending(struct twd *, int recorded);
 
-	if (batch && history_commit(twd->history, &cause) == -1) {
-		log_error("%s", cause);
-		free(cause);
+int
+tasks_batch_end(struct twd *twd, char **cause)
+{
+	char *why = NULL;
+	int rc;
+
+	twd->batch_depth--;
+	rc = history_commit(twd->history, &why);
+	if (twd->batch_depth > 0) {
+		return 0;
 	}
+	if (twd->nspawn_pending > 0) {
+		run_spawn_pending(twd, rc == 0);
+	}
+	if (rc == -1) {
+		if (cause != NULL) {
+			*cause = why;
+		} else {
+			free(why);
+		}
+		return -1;
+	}
+	return 0;
 }
 
 /* A fire of t is due: run it (unless the last run still goes), reschedule. */
@@ -204,10 +223,9 @@ task_due(struct task *t)
 	int64_t now = twd_now_ms(), grid_now;
 	char *cause;
 	size_t i;
-	int batch;
 
 	/* Its runs recorded, and started, in one commit. */
-	batch = tasks_batch_begin(t->twd);
+	tasks_batch_begin(t->twd);
 	/* A jittered start is late on purpose: plan on the rule's grid. */
 	grid_now = now - t->delay_ms;
 	if (t->last_fire_ms == 0) {
@@ -248,7 +266,7 @@ task_due(struct task *t)
 	}
 	free(p);
 	task_schedule(t);
-	tasks_batch_end(t->twd, batch);
+	tasks_batch_end(t->twd, NULL);
 }
 
 /* One skipped run for all the fires a catch-up plan dropped. */
@@ -631,14 +649,14 @@ tasks_apply(struct twd *twd, struct config *config, struct tasks_applied *n)
 	const struct task_def *def, *old_def;
 	char *cause;
 	size_t i, j = 0;
-	int cmp, batch;
+	int cmp;
 
 	/*
 	 * A new task reads its history (last run, last fire, pause): in one
 	 * transaction SQLite locks the file once, not for each query; with
 	 * 100,000 tasks the locking was 40% of the start.
 	 */
-	batch = tasks_batch_begin(twd);
+	tasks_batch_begin(twd);
 	/* And a task the history has no row of needs no query at all. */
 	if (history_names(twd->history, known_add, &known, &cause) == -1) {
 		log_warn("%s", cause);
@@ -676,7 +694,7 @@ tasks_apply(struct twd *twd, struct config *config, struct tasks_applied *n)
 		counts.removed++;
 		task_remove(twd, twd->tasks[j]);
 	}
-	tasks_batch_end(twd, batch);
+	tasks_batch_end(twd, NULL);
 	known_release(&known);
 	free(twd->tasks);
 	config_free(twd->config);
@@ -705,6 +723,7 @@ active_run_free(struct active_run *ar)
 	run_record_release(&ar->rec);
 	free(ar->stop_reason);
 	free(ar->after_task);
+	free(ar->held);
 	free(ar);
 }
 
@@ -797,7 +816,7 @@ task_notify(struct twd *twd, struct task *t, const struct run_record *r,
 	const struct task_def *d = t->def;
 	struct notify_state before = t->nstate;
 	unsigned ev;
-	char *key, *value, *cause;
+	char *key, *value;
 
 	ev = notify_decide(d->policy->notify_on, d->policy->notify_every_ms,
 	    &t->nstate, r->status, will_retry, twd_now_ms());
@@ -813,12 +832,18 @@ task_notify(struct twd *twd, struct task *t, const struct run_record *r,
 	/* Across restarts too, so that a restart tells no failure again. */
 	key = xasprintf("notify:%s", d->name);
 	value = notify_state_format(&t->nstate);
-	if (history_state_set(twd->history, key, value, &cause) == -1) {
-		log_warn("task '%s': %s", d->name, cause);
-		free(cause);
-	}
+	history_put_state(twd->history, key, value);
 	free(key);
 	free(value);
+}
+
+/* Shutting down: the loop ends with the last run in flight. */
+static void
+tasks_maybe_exit(struct twd *twd)
+{
+	if (twd->stopping && TAILQ_EMPTY(&twd->runs)) {
+		event_base_loopexit(twd->base, NULL);
+	}
 }
 
 static void
@@ -828,15 +853,14 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	struct twd *twd = ar->twd;
 	struct run_record *r = &ar->rec;
 	struct task *t;
-	char *cause, dur[32], what[64];
+	char dur[32], what[64];
 	json_t *output;
-	int batch;
 
 	/*
 	 * Its end, and the start of the runs that take its slot, in one
 	 * commit: committed before this returns, as each was alone.
 	 */
-	batch = tasks_batch_begin(twd);
+	tasks_batch_begin(twd);
 	r->finished_ms = twd_now_ms();
 	r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 	r->output_bytes = res->output_bytes;
@@ -848,12 +872,15 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	r->max_rss_kb = res->max_rss_kb;
 	if (res->timed_out) {
 		r->status = RUN_TIMEOUT;
-		r->reason = xasprintf("ran past its timeout of %s",
-		    duration_format(ar->timeout_ms / 1000, dur, sizeof dur));
+		r->reason = why_join(r->reason,
+		    xasprintf("ran past its timeout of %s",
+		        duration_format(
+		            ar->timeout_ms / 1000, dur, sizeof dur)));
 	} else if (res->stopped) {
 		r->status = RUN_KILLED;
-		r->reason = xstrdup(ar->stop_reason != NULL ? ar->stop_reason
-		                                            : "stopped by twd");
+		r->reason = why_join(r->reason,
+		    xstrdup(ar->stop_reason != NULL ? ar->stop_reason
+		                                    : "stopped by twd"));
 	} else if (res->how == JOB_END_EXITED && res->exit_code == 0) {
 		r->status = RUN_OK;
 	} else {
@@ -866,14 +893,13 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 		        res->escaped, res->escaped == 1 ? "" : "es",
 		        res->escaped == 1 ? "was" : "were"));
 	}
-	if (res->log_error != NULL && r->reason == NULL) {
-		r->reason =
-		    xasprintf("its output was not kept: %s", res->log_error);
+	if (res->log_error != NULL) {
+		r->reason = why_join(r->reason,
+		    xasprintf("%" PRId64 " bytes of its output were not "
+		              "written to its log: %s",
+		        res->log_lost, res->log_error));
 	}
-	if (history_update(twd->history, r, &cause) == -1) {
-		log_error("run %" PRId64 ": %s", r->id, cause);
-		free(cause);
-	}
+	history_put_run(twd->history, r);
 	log_info("run %" PRId64 " '%s' finished: %s in %s", r->id, r->task,
 	    run_describe(r, what, sizeof what),
 	    duration_format_ms(r->duration_ms, dur, sizeof dur));
@@ -893,11 +919,9 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 		}
 	}
 	active_run_free(ar);
-	if (twd->stopping && TAILQ_EMPTY(&twd->runs)) {
-		event_base_loopexit(twd->base, NULL);
-	}
+	tasks_maybe_exit(twd);
 	tasks_dispatch(twd);
-	tasks_batch_end(twd, batch);
+	tasks_batch_end(twd, NULL);
 }
 
 /* What every job finds in its environment beside the task's own. */
@@ -1074,18 +1098,6 @@ tasks_log_path(struct twd *twd, const char *task, int64_t id)
 	return xasprintf("%s/%s/%" PRId64 ".log", twd->log_dir, task, id);
 }
 
-/* Save r as it is now; a failure is logged, the run goes on. */
-static void
-run_save(struct twd *twd, const struct run_record *r)
-{
-	char *cause;
-
-	if (history_update(twd->history, r, &cause) == -1) {
-		log_error("run %" PRId64 ": %s", r->id, cause);
-		free(cause);
-	}
-}
-
 /* A new run of t, not yet recorded. */
 static struct active_run *
 run_new(struct twd *twd, struct task *t, enum run_trigger trigger,
@@ -1115,21 +1127,13 @@ run_drop(struct twd *twd, struct task *t, struct active_run *ar,
     enum run_status status, char *reason)
 {
 	struct run_record *r = &ar->rec;
-	char *cause;
 
 	r->status = status;
 	r->finished_ms = twd_now_ms();
 	r->duration_ms = 0;
 	free(r->reason);
 	r->reason = reason;
-	if (r->id == 0) {
-		if (history_insert(twd->history, r, &cause) == -1) {
-			log_error("task '%s': %s", r->task, cause);
-			free(cause);
-		}
-	} else {
-		run_save(twd, r);
-	}
+	history_put_run(twd->history, r);
 	log_info("run %" PRId64 " '%s' %s: %s", r->id, r->task,
 	    run_status_name(status), reason);
 	if (t != NULL) {
@@ -1253,20 +1257,32 @@ run_queue(struct twd *twd, struct task *t, struct active_run *ar)
 	}
 }
 
+/* While the history is failing, why ar cannot start (once). */
+static void
+run_hold(struct twd *twd, struct active_run *ar)
+{
+	const char *why = history_failing(twd->history);
+
+	if (why != NULL && ar->held == NULL) {
+		ar->held = xasprintf("it was held in the queue while twd "
+		                     "could not write its history (%s)",
+		    why);
+	}
+}
+
 /*
  * Record ar as queued and put it in the queue, to start at the next
- * dispatch; returns its id, or -1 with *cause (ar is freed).
+ * dispatch once its record is written; returns its id. (A run's record
+ * that cannot be written yet is kept and written later: see history.h.)
  */
 static int64_t
-run_record_queue(
-    struct twd *twd, struct task *t, struct active_run *ar, char **cause)
+run_record_queue(struct twd *twd, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
 
-	if (history_insert(twd->history, r, cause) == -1) {
-		active_run_free(ar);
-		return -1;
-	}
+	ar->queued_ms = r->started_ms;
+	history_put_run(twd->history, r);
+	run_hold(twd, ar);
 	run_queue(twd, t, ar);
 	task_set_last(t, r);
 	t->last_queued_ms = r->started_ms;
@@ -1276,14 +1292,11 @@ run_record_queue(
 
 /* As run_record_queue, and start it if it may start now. */
 static int64_t
-run_enqueue(
-    struct twd *twd, struct task *t, struct active_run *ar, char **cause)
+run_enqueue(struct twd *twd, struct task *t, struct active_run *ar)
 {
-	int64_t id = run_record_queue(twd, t, ar, cause);
+	int64_t id = run_record_queue(twd, t, ar);
 
-	if (id != -1) {
-		tasks_dispatch(twd);
-	}
+	tasks_dispatch(twd);
 	return id;
 }
 
@@ -1328,7 +1341,7 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 	const struct task_def *d = t->def;
 	struct active_run *ar;
 	int64_t wait, id;
-	char *cause, dur[32];
+	char dur[32];
 
 	if (twd->stopping || !run_should_retry(d, failed)) {
 		return 0;
@@ -1341,12 +1354,7 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 	ar->rec.not_before_ms = twd_now_ms() + wait;
 	ar->rec.reason = xasprintf("attempt %d of %d, after run %" PRId64,
 	    failed->attempt + 1, d->policy->retries + 1, failed->id);
-	if ((id = run_enqueue(twd, t, ar, &cause)) == -1) {
-		log_error(
-		    "task '%s': cannot queue its retry: %s", d->name, cause);
-		free(cause);
-		return 0;
-	}
+	id = run_enqueue(twd, t, ar);
 	log_info("run %" PRId64 " '%s' failed; attempt %d of %d is run %" PRId64
 	         " in %s",
 	    failed->id, d->name, failed->attempt + 1, d->policy->retries + 1,
@@ -1400,46 +1408,127 @@ tasks_after(struct twd *twd, struct task *done)
 }
 
 /*
- * Start the queued run ar of t, which has been taken off the queue.
- * Returns whether it runs now: a run that could not start is recorded as
- * start_failed and freed, and holds no slot.
+ * Start the queued run ar of t, which has been taken off the queue: it is
+ * recorded as running now, and its job starts when that record is in the
+ * database (run_spawn_pending). It holds its slot from now on.
  */
-static int
+static void
 run_start(struct twd *twd, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
-	char *why = NULL;
 
 	r->started_ms = twd_now_ms();
 	ar->started_mono = timefmt_mono_ms();
 	r->status = RUN_RUNNING;
 	free(r->reason);
-	r->reason = NULL;
+	/* Late because the history could not be written: say so. */
+	r->reason = ar->held;
+	ar->held = NULL;
 	r->log_path = tasks_log_path(twd, r->task, r->id);
+	history_put_run(twd->history, r);
+	ar->spawn_pending = 1;
+	twd->nspawn_pending++;
+	TAILQ_INSERT_TAIL(&twd->runs, ar, entry);
+	t->running++;
+	task_set_last(t, r);
+}
+
+/* Put a run whose start could not be recorded back in the queue. */
+static void
+run_unstart(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	struct run_record *r = &ar->rec;
+
+	TAILQ_REMOVE(&twd->runs, ar, entry);
+	t->running--;
+	r->status = RUN_QUEUED;
+	r->started_ms = ar->queued_ms;
+	free(r->log_path);
+	r->log_path = NULL;
+	ar->held = r->reason;
+	r->reason = NULL;
+	history_put_run(twd->history, r);
+	run_hold(twd, ar);
+	run_queue(twd, t, ar);
+	task_set_last(t, r);
+}
+
+/* Start the job of ar, whose start is in the database. */
+static void
+run_spawn(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	struct run_record *r = &ar->rec;
+	char *why = NULL;
+
+	if (ar->stop_reason != NULL) {
+		/* Killed, replaced or shut down before its job began. */
+		TAILQ_REMOVE(&twd->runs, ar, entry);
+		t->running--;
+		run_drop(twd, t, ar, RUN_KILLED, xstrdup(ar->stop_reason));
+		return;
+	}
 	ar->job = task_start_job(twd, t->def, ar, &why);
 	if (ar->job == NULL) {
+		TAILQ_REMOVE(&twd->runs, ar, entry);
+		t->running--;
 		r->status = RUN_START_FAILED;
 		r->finished_ms = twd_now_ms();
 		r->duration_ms = timefmt_mono_ms() - ar->started_mono;
-		r->reason = why;
-		run_save(twd, r);
+		r->reason = why_join(r->reason, why);
+		history_put_run(twd->history, r);
 		log_warn("run %" PRId64 " '%s' could not start: %s", r->id,
 		    r->task, why);
 		task_set_last(t, r);
 		run_ended(twd, r);
 		task_notify(twd, t, r, task_retry(twd, t, r), NULL);
 		active_run_free(ar);
-		return 0;
+		return;
 	}
 	r->pid = (int)job_pid(ar->job);
-	run_save(twd, r);
-	TAILQ_INSERT_TAIL(&twd->runs, ar, entry);
-	t->running++;
+	history_put_run(twd->history, r);
 	task_set_last(t, r);
 	log_info(
 	    "run %" PRId64 " '%s' started (pid %d)", r->id, r->task, r->pid);
 	tasks_publish_run(twd, PROTO_EV_RUN_STARTED, r);
-	return 1;
+}
+
+/*
+ * The batch that recorded runs as started has ended: start their jobs if
+ * it was written, else put them back in the queue. Their pids, and the
+ * runs that could not start, are one more commit; a start that failed
+ * frees its slot for the next run.
+ */
+static void
+run_spawn_pending(struct twd *twd, int recorded)
+{
+	struct active_run *ar, **v;
+	size_t n = 0, i;
+
+	/*
+	 * Those of that batch alone: the runs these start in turn are
+	 * recorded in the next one, and start when it is written.
+	 */
+	v = xreallocarray(NULL, twd->nspawn_pending, sizeof *v);
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (ar->spawn_pending) {
+			ar->spawn_pending = 0;
+			v[n++] = ar;
+		}
+	}
+	twd->nspawn_pending = 0;
+	tasks_batch_begin(twd);
+	for (i = 0; i < n; i++) {
+		if (recorded) {
+			run_spawn(twd, run_task(twd, v[i]), v[i]);
+		} else {
+			run_unstart(twd, run_task(twd, v[i]), v[i]);
+		}
+	}
+	free(v);
+	tasks_maybe_exit(twd);
+	tasks_dispatch(twd);
+	tasks_batch_end(twd, NULL);
 }
 
 /* Whether the task a submitted job waits for has succeeded since. */
@@ -1527,13 +1616,11 @@ dispatch_pass(struct twd *twd, int64_t now)
 			            sizeof dur)));
 			continue;
 		}
-		/* A run that could not start takes no slot: on to the next. */
-		if (run_start(twd, t, ar)) {
-			if (t->def->policy->queue >= 0) {
-				d.lane[t->def->policy->queue]++;
-			}
-			running++;
+		if (t->def->policy->queue >= 0) {
+			d.lane[t->def->policy->queue]++;
 		}
+		running++;
+		run_start(twd, t, ar);
 	}
 	free(d.lane);
 }
@@ -1544,7 +1631,9 @@ tasks_dispatch(struct twd *twd)
 	struct timeval tv;
 	int64_t now, at;
 
-	if (twd->stopping || twd->config == NULL) {
+	/* No job starts whose run could not be recorded: none while failing. */
+	if (twd->stopping || twd->config == NULL ||
+	    history_failing(twd->history) != NULL) {
 		return;
 	}
 	/*
@@ -1555,6 +1644,8 @@ tasks_dispatch(struct twd *twd)
 		twd->dispatch_again = 1;
 		return;
 	}
+	/* The starts it records begin their jobs once they are written. */
+	tasks_batch_begin(twd);
 	twd->dispatching = 1;
 	do {
 		twd->dispatch_again = 0;
@@ -1569,6 +1660,7 @@ tasks_dispatch(struct twd *twd)
 		tv.tv_usec = (suseconds_t)((at - now) % 1000) * 1000;
 		evtimer_add(twd->ev_wakeup, &tv);
 	}
+	tasks_batch_end(twd, NULL);
 }
 
 char *
@@ -1613,6 +1705,11 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 	if (twd->stopping) {
 		return xstrdup("twd is shutting down");
 	}
+	if (history_failing(twd->history) != NULL) {
+		return xasprintf("twd cannot write its history (%s); runs "
+		                 "start once it can",
+		    history_failing(twd->history));
+	}
 	q = t->def->policy->queue;
 	TAILQ_FOREACH(other, &twd->runs, entry)
 	{
@@ -1645,12 +1742,9 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 void
 tasks_wakeup(evutil_socket_t fd, short what, void *arg)
 {
-	int batch = tasks_batch_begin(arg);
-
 	(void)fd;
 	(void)what;
 	tasks_dispatch(arg);
-	tasks_batch_end(arg, batch);
 }
 
 int64_t
@@ -1691,7 +1785,7 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 			break;
 		}
 	}
-	id = run_enqueue(twd, t, ar, cause);
+	id = run_enqueue(twd, t, ar);
 	return id;
 }
 
@@ -1967,6 +2061,31 @@ submit_after(struct twd *twd, json_t *after, char **after_task,
 	return rc;
 }
 
+void
+tasks_submit_undo(struct twd *twd, json_t *ids)
+{
+	struct active_run *ar, *next;
+	json_t *v;
+	size_t i;
+
+	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+		next = TAILQ_NEXT(ar, entry);
+		json_array_foreach(ids, i, v)
+		{
+			if (json_integer_value(v) != ar->rec.id) {
+				continue;
+			}
+			run_unqueue(twd, run_task(twd, ar), ar);
+			history_forget_run(twd->history, ar->rec.id);
+			log_info("run %" PRId64 " '%s' taken back: its submit "
+			         "could not be recorded",
+			    ar->rec.id, ar->rec.task);
+			active_run_free(ar);
+			break;
+		}
+	}
+}
+
 int
 tasks_submit_check(struct twd *twd, json_t *job, char **cause)
 {
@@ -2020,7 +2139,7 @@ tasks_submit(struct twd *twd, json_t *job, char **cause)
 	ar->after_task = after_task;
 	ar->after_run = after_run;
 	json_decref(spec);
-	return run_record_queue(twd, ar->own, ar, cause);
+	return run_record_queue(twd, ar->own, ar);
 }
 
 void
@@ -2031,6 +2150,18 @@ tasks_halt(struct twd *twd)
 	for (i = 0; i < twd->ntasks; i++) {
 		alarm_cancel(twd->alarms, &twd->tasks[i]->alarm);
 		twd->tasks[i]->next_ms = 0;
+	}
+}
+
+/*
+ * Stop the run in flight ar (its stop_reason set): its job, or, when that
+ * has not begun, the start itself (run_spawn sees the reason).
+ */
+static void
+run_stop(struct active_run *ar)
+{
+	if (ar->job != NULL) {
+		job_stop(ar->job, ar->kill_grace_ms);
 	}
 }
 
@@ -2048,7 +2179,7 @@ tasks_stop_task(struct twd *twd, struct task *t, const char *reason)
 		if (ar->stop_reason == NULL) {
 			ar->stop_reason = xstrdup(reason);
 		}
-		job_stop(ar->job, ar->kill_grace_ms);
+		run_stop(ar);
 	}
 }
 
@@ -2062,7 +2193,7 @@ tasks_stop_runs(struct twd *twd, const char *reason)
 		if (ar->stop_reason == NULL) {
 			ar->stop_reason = xstrdup(reason);
 		}
-		job_stop(ar->job, ar->kill_grace_ms);
+		run_stop(ar);
 	}
 }
 
@@ -2086,8 +2217,8 @@ tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
 			        run_signal_name(sig, name, sizeof name));
 		}
 		if (sig == SIGTERM) {
-			job_stop(ar->job, ar->kill_grace_ms);
-		} else {
+			run_stop(ar);
+		} else if (ar->job != NULL) {
 			job_signal(ar->job, sig);
 		}
 		n++;
@@ -2111,13 +2242,10 @@ int
 tasks_pause(struct twd *twd, struct task *t, int paused, char **cause)
 {
 	char *key = xasprintf("paused:%s", t->def->name);
-	int rc;
 
-	rc = history_state_set(twd->history, key, paused ? "1" : "0", cause);
+	(void)cause;
+	history_put_state(twd->history, key, paused ? "1" : "0");
 	free(key);
-	if (rc == -1) {
-		return -1;
-	}
 	if (t->paused != paused) {
 		log_info("task '%s' %s", t->def->name,
 		    paused ? "paused" : "resumed");
@@ -2205,7 +2333,7 @@ tasks_close_lost(struct twd *twd, char **cause)
 		r.reason = xstrdup("twd stopped before the run finished; its "
 		                   "processes were killed when twd started "
 		                   "again");
-		run_save(twd, &r);
+		history_put_run(twd->history, &r);
 		run_record_release(&r);
 	}
 	free(l.killed);
@@ -2581,9 +2709,10 @@ tasks_boot(struct twd *twd)
 	}
 	free(seen);
 	/* Remember first: a crash must not make them run twice. */
-	if (history_state_set(twd->history, "boot_id", id, &cause) == -1) {
-		log_warn("%s; @reboot tasks will not run", cause);
-		free(cause);
+	history_put_state(twd->history, "boot_id", id);
+	if (history_failing(twd->history) != NULL) {
+		log_warn("history: %s; @reboot tasks will not run",
+		    history_failing(twd->history));
 		return;
 	}
 	for (i = 0; i < twd->ntasks; i++) {
@@ -2615,7 +2744,9 @@ tasks_run_tail(struct twd *twd, int64_t run_id)
 	{
 		if (ar->rec.id == run_id) {
 			lines = json_array();
-			job_tail(ar->job, tail_collect, lines);
+			if (ar->job != NULL) {
+				job_tail(ar->job, tail_collect, lines);
+			}
 			return lines;
 		}
 	}

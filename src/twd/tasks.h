@@ -54,8 +54,22 @@ int64_t tasks_run(struct twd *, struct task *, enum run_trigger,
  * tasks_dispatch. Returns its run id, or -1 with *cause.
  */
 int64_t tasks_submit(struct twd *, json_t *job, char **cause);
+/*
+ * Take back the jobs of a submit whose batch could not be written (the
+ * run ids in ids): off the queue, and out of the history's kept writes.
+ */
+void tasks_submit_undo(struct twd *, json_t *ids);
 /* Whether tasks_submit would take job: 0, or -1 with *cause. */
 int tasks_submit_check(struct twd *, json_t *job, char **cause);
+/*
+ * Make the history's writes from here to tasks_batch_end one transaction,
+ * and start the jobs of the runs it records as started once it is written
+ * (batches nest; the outermost end commits). tasks_batch_end returns 0,
+ * or -1 with *cause (unless cause is NULL) when the history could not
+ * write: those runs are queued again, and wait until it can.
+ */
+void tasks_batch_begin(struct twd *);
+int tasks_batch_end(struct twd *, char **cause);
 /* Start the queued runs that may start now: priority, limits, overlap. */
 void tasks_dispatch(struct twd *);
 /* The callback of twd->ev_wakeup: a queued run's wait is over. */

@@ -364,6 +364,81 @@ twd_checkpoint_due(void *arg)
 	event_active(twd->ev_checkpoint, 0, 0);
 }
 
+/* The first wait before writing the history again, and the longest. */
+#define TWD_STATE_RETRY_MIN_MS 100
+#define TWD_STATE_RETRY_MAX_MS 10000
+
+static void
+twd_state_retry_in(struct twd *twd, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000),
+		(suseconds_t)(ms % 1000) * 1000 };
+
+	twd->state_retry_ms = ms;
+	evtimer_add(twd->ev_state_retry, &tv);
+}
+
+/*
+ * The history's callback: it could not write. Say so (log, status,
+ * subscribers, the defaults' notify: on: state_error) and try again.
+ */
+static void
+twd_state_failing(void *arg, const char *why)
+{
+	struct twd *twd = arg;
+	const struct task_def *d =
+	    twd->config != NULL ? twd->config->defaults : NULL;
+	char since[TIMEFMT_ISO_LEN];
+
+	twd->state_error_ms = twd_now_ms();
+	log_error("%s; no job starts until the history can be written, and "
+	          "what it keeps waits in memory",
+	    why);
+	if (twd_wants(twd, PROTO_EV_STATE_ERROR, NULL, 0)) {
+		twd_publish(twd, PROTO_EV_STATE_ERROR, NULL, 0, 0,
+		    json_pack("{s:s, s:s}", "error", why, "since",
+		        timefmt_iso(twd->state_error_ms, since, sizeof since)));
+	}
+	if (d != NULL && (d->policy->notify_on & NOTIFY_STATE_ERROR)) {
+		notifiers_send(twd->notifiers, d->policy->notify_via,
+		    d->policy->nnotify_via,
+		    notify_state_error_json(twd->state_dir, why));
+	}
+	twd_state_retry_in(twd, TWD_STATE_RETRY_MIN_MS);
+}
+
+/* Write what the history kept, or wait longer for the next try. */
+static void
+twd_state_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct twd *twd = arg;
+	size_t n = history_unwritten(twd->history);
+	char dur[32], *cause;
+
+	(void)fd;
+	(void)what;
+	if (history_retry(twd->history, &cause) == -1) {
+		log_debug("%s; trying again", cause);
+		free(cause);
+		twd_state_retry_in(twd,
+		    twd->state_retry_ms * 2 > TWD_STATE_RETRY_MAX_MS
+		        ? TWD_STATE_RETRY_MAX_MS
+		        : twd->state_retry_ms * 2);
+		return;
+	}
+	log_info("history: written again after %s (%zu kept writes)",
+	    duration_format_ms(
+	        twd_now_ms() - twd->state_error_ms, dur, sizeof dur),
+	    n);
+	twd->state_error_ms = 0;
+	if (twd_wants(twd, PROTO_EV_STATE_OK, NULL, 0)) {
+		twd_publish(twd, PROTO_EV_STATE_OK, NULL, 0, 0,
+		    json_pack("{s:I}", "written", (json_int_t)n));
+	}
+	/* What waited for it starts now. */
+	tasks_dispatch(twd);
+}
+
 /* A reload by a signal or a change of the file: the log says how it went. */
 static void
 twd_reload_quietly(struct twd *twd, const char *why)
@@ -804,6 +879,8 @@ main(int argc, char **argv)
 	twd.ev_checkpoint = event_new(twd.base, -1, 0, twd_checkpoint, &twd);
 	event_priority_set(twd.ev_checkpoint, 2);
 	history_defer_checkpoints(twd.history, twd_checkpoint_due, &twd);
+	twd.ev_state_retry = evtimer_new(twd.base, twd_state_retry, &twd);
+	history_on_failing(twd.history, twd_state_failing, &twd);
 	twd.server = server_create(
 	    twd.base, twd.socket_path, request_dispatch, &twd, &cause);
 	if (twd.server == NULL) {
@@ -850,6 +927,15 @@ main(int argc, char **argv)
 	event_free(twd.ev_prune);
 	history_defer_checkpoints(twd.history, NULL, NULL);
 	event_free(twd.ev_checkpoint);
+	/* A last try for what the history kept; it is lost if that fails. */
+	history_on_failing(twd.history, NULL, NULL);
+	if (history_failing(twd.history) != NULL &&
+	    history_retry(twd.history, &cause) == -1) {
+		log_error("%s: %zu writes of the history are lost", cause,
+		    history_unwritten(twd.history));
+		free(cause);
+	}
+	event_free(twd.ev_state_retry);
 	notifiers_free(twd.notifiers);
 	twd_unwatch(&twd);
 	if (twd.ev_settle != NULL) {

@@ -42,6 +42,8 @@ struct twd {
 	struct event *ev_wakeup;   /* the first held-back run may start */
 	int dispatching;           /* in tasks_dispatch */
 	int dispatch_again;        /* ... and it was asked for again */
+	int batch_depth;           /* tasks_batch_begin calls not ended */
+	size_t nspawn_pending;     /* runs whose jobs start at its end */
 
 	struct alarm_set *alarms;
 	struct job_list *jobs;
@@ -61,6 +63,9 @@ struct twd {
 	struct event *ev_checkpoint; /* the history's log, when idle */
 	size_t prune_cursor;
 	struct event *ev_grace;
+	struct event *ev_state_retry; /* write the history again */
+	int64_t state_retry_ms;       /* the wait before that */
+	int64_t state_error_ms;       /* since when it could not; or 0 */
 };
 
 /* Wall-clock milliseconds since the epoch. */

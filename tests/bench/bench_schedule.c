@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "history.h"
+#include "xmalloc.h"
 #include "schedule.h"
 #include "tz.h"
 
@@ -160,22 +161,25 @@ bench_record(int runs, int reps)
 			rec.exit_code = -1;
 			rec.attempt = 1;
 			rec.duration_ms = -1;
-			if (history_begin(h, &cause) == -1 ||
-			    history_insert(h, &rec, &cause) == -1) {
-				break;
-			}
+			/* As twd: queued and started in one commit, then
+			 * the job's pid once it runs, then its end. */
+			history_begin(h);
+			history_put_run(h, &rec);
 			rec.status = RUN_RUNNING;
-			rec.pid = 4242;
 			rec.log_path = (char *)"/tmp/logs/bench/1.log";
-			if (history_update(h, &rec, &cause) == -1 ||
-			    history_commit(h, &cause) == -1) {
+			history_put_run(h, &rec);
+			if (history_commit(h, &cause) == -1) {
 				break;
 			}
+			rec.pid = 4242;
+			history_put_run(h, &rec);
 			rec.status = RUN_OK;
 			rec.exit_code = 0;
 			rec.finished_ms = rec.started_ms + 5;
 			rec.duration_ms = 5;
-			if (history_update(h, &rec, &cause) == -1) {
+			history_put_run(h, &rec);
+			if (history_failing(h) != NULL) {
+				cause = xstrdup(history_failing(h));
 				break;
 			}
 		}

@@ -174,6 +174,6 @@ expect_contains "$(cat "$T/err")" "tasks.yaml:2:13: type: 'mial' is not desktop,
 expect_contains "$(cat "$T/err")" "notifier 'b' (mail) has no 'to' address"
 expect_contains "$(cat "$T/err")" "url: 'ftp://x' is not an http:// or https:// URL"
 expect_contains "$(cat "$T/err")" "'to' is a setting of mail notifiers, not of webhook ones"
-expect_contains "$(cat "$T/err")" "notify: on: 'failur' is not failure, retry, recovery, success, skipped or config_error (did you mean 'failure'?)"
+expect_contains "$(cat "$T/err")" "notify: on: 'failur' is not failure, retry, recovery, success, skipped, config_error or state_error (did you mean 'failure'?)"
 expect_contains "$(cat "$T/err")" "notify: via: no notifier named 'e'"
 cp "$T/good.yaml" "$TW_CONFIG"

@@ -41,6 +41,8 @@ cleanup() {
 			fi
 		fi
 	fi
+	# What the test set up outside (a mount), once twd is gone.
+	eval "${AT_CLEANUP:-:}"
 	for f in "$T"/sanitizer*; do
 		[ -e "$f" ] || continue
 		echo "FAIL: sanitizer report:" >&2

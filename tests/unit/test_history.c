@@ -56,11 +56,11 @@ teardown(void **state)
 	return 0;
 }
 
+/* A run as twd records it when queued; its id. */
 static int64_t
-insert(struct fixture *f, const char *task, int64_t started)
+insert_unchecked(struct fixture *f, const char *task, int64_t started)
 {
 	struct run_record r = { 0 };
-	char *cause = NULL;
 
 	r.task = (char *)task;
 	r.trigger = RUN_TRIGGER_SCHEDULE;
@@ -68,17 +68,26 @@ insert(struct fixture *f, const char *task, int64_t started)
 	r.started_ms = started;
 	r.status = RUN_RUNNING;
 	r.exit_code = -1;
-	assert_int_equal(history_insert(f->h, &r, &cause), 0);
+	history_put_run(f->h, &r);
 	assert_true(r.id > 0);
 	return r.id;
 }
 
+static int64_t
+insert(struct fixture *f, const char *task, int64_t started)
+{
+	int64_t id = insert_unchecked(f, task, started);
+
+	assert_null(history_failing(f->h));
+	return id;
+}
+
+/* Its end, as twd records it, with the pid and log it ran with. */
 static void
-finish(struct fixture *f, int64_t id, const char *task, int64_t started,
-    enum run_status status, int code)
+finish_unchecked(struct fixture *f, int64_t id, const char *task,
+    int64_t started, enum run_status status, int code)
 {
 	struct run_record r = { 0 };
-	char *cause = NULL;
 
 	r.id = id;
 	r.task = (char *)task;
@@ -91,7 +100,15 @@ finish(struct fixture *f, int64_t id, const char *task, int64_t started,
 	r.pid = 4242;
 	r.output_bytes = 12;
 	r.log_path = (char *)"/logs/x.log";
-	assert_int_equal(history_update(f->h, &r, &cause), 0);
+	history_put_run(f->h, &r);
+}
+
+static void
+finish(struct fixture *f, int64_t id, const char *task, int64_t started,
+    enum run_status status, int code)
+{
+	finish_unchecked(f, id, task, started, status, code);
+	assert_null(history_failing(f->h));
 }
 
 /*
@@ -227,7 +244,7 @@ test_history_last_fire_ignores_manual_runs(void **state)
 	r.trigger = RUN_TRIGGER_MANUAL;
 	r.started_ms = T0 + 9000;
 	r.exit_code = -1;
-	assert_int_equal(history_insert(f->h, &r, &cause), 0);
+	history_put_run(f->h, &r);
 	assert_int_equal(history_last_fire(f->h, "t", &ms, &cause), 1);
 	assert_int_equal(ms, T0 - 5);
 }
@@ -310,8 +327,8 @@ test_history_state_round_trips(void **state)
 
 	assert_int_equal(history_state_get(f->h, "boot_id", &value, &cause), 0);
 	assert_null(value);
-	assert_int_equal(history_state_set(f->h, "boot_id", "one", &cause), 0);
-	assert_int_equal(history_state_set(f->h, "boot_id", "two", &cause), 0);
+	history_put_state(f->h, "boot_id", "one");
+	history_put_state(f->h, "boot_id", "two");
 	assert_int_equal(history_state_get(f->h, "boot_id", &value, &cause), 1);
 	assert_string_equal(value, "two");
 	free(value);
@@ -352,7 +369,7 @@ test_history_migrates_a_version_1_database(void **state)
 	assert_int_equal(history_last(h, "old", &last, &cause), 1);
 	assert_int_equal(last.status, RUN_OK);
 	run_record_release(&last);
-	assert_int_equal(history_state_set(h, "k", "v", &cause), 0);
+	history_put_state(h, "k", "v");
 	assert_int_equal(history_state_get(h, "k", &value, &cause), 1);
 	free(value);
 	history_close(h);
@@ -421,8 +438,7 @@ test_history_names_what_it_holds(void **state)
 	insert(f, "zeta", 1000);
 	insert(f, "alpha", 2000);
 	insert(f, "zeta", 3000);
-	assert_int_equal(
-	    history_state_set(f->h, "paused:beta", "1", &cause), 0);
+	history_put_state(f->h, "paused:beta", "1");
 	assert_int_equal(history_names(f->h, collect_name, all, &cause), 3);
 	assert_string_equal(all, "alpha paused:beta zeta ");
 }
@@ -443,8 +459,8 @@ test_history_keeps_a_jobs_spec(void **state)
 	r.status = RUN_QUEUED;
 	r.exit_code = -1;
 	r.spec = (char *)"{\"run\":[\"make\",\"-j4\"]}";
-	assert_int_equal(history_begin(f->h, &cause), 0);
-	assert_int_equal(history_insert(f->h, &r, &cause), 0);
+	history_begin(f->h);
+	history_put_run(f->h, &r);
 	assert_int_equal(history_commit(f->h, &cause), 0);
 	assert_int_equal(history_get(f->h, r.id, &back, &cause), 1);
 	assert_string_equal(back.spec, r.spec);
@@ -466,8 +482,8 @@ test_history_batches_nest(void **state)
 	struct fixture *f = *state;
 	char *cause = NULL;
 
-	assert_int_equal(history_begin(f->h, &cause), 0);
-	assert_int_equal(history_begin(f->h, &cause), 0);
+	history_begin(f->h);
+	history_begin(f->h);
 	insert(f, "inner", T0);
 	assert_int_equal(history_commit(f->h, &cause), 0);
 	assert_int_equal(committed_runs(f->path), 0);
@@ -477,6 +493,103 @@ test_history_batches_nest(void **state)
 	/* Balanced again: a write stands alone. */
 	insert(f, "alone", T0 + 2);
 	assert_int_equal(committed_runs(f->path), 3);
+}
+
+/* Another process's write lock, as a DB browser or sqlite3 would hold. */
+static sqlite3 *
+lock_db(const char *path)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	return db;
+}
+
+/*
+ * A batch the database will not take is rolled back and kept, with every
+ * write after it, in order, none of them tried, until history_retry
+ * writes them all; the id of a run is never given twice.
+ */
+static void
+test_history_a_locked_database_keeps_writes_until_retried(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record back;
+	char *cause = NULL, *value = NULL;
+	int64_t before, a, b, c;
+	sqlite3 *other;
+
+	before = insert(f, "before", T0);
+	other = lock_db(f->path);
+	history_begin(f->h);
+	a = insert_unchecked(f, "a", T0 + 1);
+	assert_int_equal(history_commit(f->h, &cause), -1);
+	assert_non_null(strstr(cause, "locked"));
+	free(cause);
+	assert_non_null(history_failing(f->h));
+	assert_int_equal(history_unwritten(f->h), 1);
+	/* Kept in order while failing: an insert, then its update. */
+	b = insert_unchecked(f, "b", T0 + 2);
+	finish_unchecked(f, a, "a", T0 + 1, RUN_OK, 0);
+	history_put_state(f->h, "k", "v");
+	assert_int_equal(history_unwritten(f->h), 4);
+	assert_true(before < a && a < b);
+	assert_int_equal(committed_runs(f->path), 1);
+	assert_int_equal(history_retry(f->h, &cause), -1);
+	free(cause);
+	assert_int_equal(history_unwritten(f->h), 4);
+
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	assert_int_equal(history_retry(f->h, &cause), 0);
+	assert_null(history_failing(f->h));
+	assert_int_equal(history_unwritten(f->h), 0);
+	assert_int_equal(committed_runs(f->path), 3);
+	assert_int_equal(history_get(f->h, a, &back, &cause), 1);
+	assert_int_equal(back.status, RUN_OK);
+	assert_string_equal(back.task, "a");
+	run_record_release(&back);
+	assert_int_equal(history_state_get(f->h, "k", &value, &cause), 1);
+	assert_string_equal(value, "v");
+	free(value);
+	/* Writes go straight in again, with ids after all that were given. */
+	c = insert(f, "after", T0 + 3);
+	assert_true(c > b);
+	assert_int_equal(committed_runs(f->path), 4);
+}
+
+/* A refused submit's runs are dropped from what is kept; ids stay given. */
+static void
+test_history_forgotten_runs_are_not_written(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record back;
+	char *cause = NULL;
+	int64_t a, b, c;
+	sqlite3 *other = lock_db(f->path);
+
+	history_begin(f->h);
+	a = insert_unchecked(f, "keep", T0);
+	b = insert_unchecked(f, "drop", T0 + 1);
+	assert_int_equal(history_commit(f->h, &cause), -1);
+	free(cause);
+	history_forget_run(f->h, b);
+	assert_int_equal(history_unwritten(f->h), 1);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	assert_int_equal(history_retry(f->h, &cause), 0);
+	assert_int_equal(history_get(f->h, a, &back, &cause), 1);
+	run_record_release(&back);
+	assert_int_equal(history_get(f->h, b, &back, &cause), 0);
+	c = insert(f, "next", T0 + 2);
+	assert_true(c > b);
+	/* A new history on the same file gives ids after the newest too. */
+	history_close(f->h);
+	f->h = history_open(f->path, &cause);
+	assert_non_null(f->h);
+	assert_true(insert(f, "reopened", T0 + 3) > c);
 }
 
 /* An update keeps what a run was inserted with: its task and trigger. */
@@ -540,6 +653,8 @@ main(void)
 		T(test_history_finds_the_run_around_an_instant),
 		T(test_history_batches_nest),
 		T(test_history_update_keeps_a_runs_identity),
+		T(test_history_a_locked_database_keeps_writes_until_retried),
+		T(test_history_forgotten_runs_are_not_written),
 	};
 
 	return cmocka_run_group_tests_name("history", tests, NULL, NULL);
