@@ -167,13 +167,6 @@ static const char *const history_sql[STMT_COUNT] = {
  */
 #define HISTORY_CHECKPOINT_PAGES 1000
 
-/*
- * How long a statement may wait for another process's lock: the event
- * loop must not sleep in SQLite, so a write that finds the database
- * locked is kept and tried again from the loop (history_retry).
- */
-#define HISTORY_BUSY_MS 20
-
 /* A write kept until its transaction commits: a run, or a value. */
 struct history_write {
 	struct run_record run; /* run.id 0: a remembered value */
@@ -403,7 +396,6 @@ history_open(const char *path, char **cause)
 	}
 	h->next_id = sqlite3_column_int64(h->stmt[STMT_NEXT_ID], 0);
 	sqlite3_reset(h->stmt[STMT_NEXT_ID]);
-	sqlite3_busy_timeout(h->db, HISTORY_BUSY_MS);
 	return h;
 
 fail:
@@ -643,6 +635,12 @@ history_forget_run(struct history *h, int64_t id)
 		h->w[n++] = h->w[i];
 	}
 	h->nw = n;
+}
+
+void
+history_busy_timeout(struct history *h, int ms)
+{
+	sqlite3_busy_timeout(h->db, ms);
 }
 
 void

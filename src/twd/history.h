@@ -38,6 +38,12 @@ void history_forget_run(struct history *, int64_t id);
 const char *history_failing(const struct history *);
 /* While failing, how many writes wait; else 0. */
 size_t history_unwritten(const struct history *);
+/*
+ * How long a statement may wait for another process's lock: a few
+ * seconds while twd starts, milliseconds once its loop runs (the history
+ * is then failing instead, and retried).
+ */
+void history_busy_timeout(struct history *, int ms);
 /* Called once each time the history starts failing. */
 typedef void (*history_failing_cb)(void *arg, const char *why);
 void history_on_failing(struct history *, history_failing_cb, void *arg);

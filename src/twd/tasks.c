@@ -1245,6 +1245,9 @@ run_queue(struct twd *twd, struct task *t, struct active_run *ar)
 {
 	const struct run_record *r = &ar->rec;
 
+	if (ar->queued_ms == 0) {
+		ar->queued_ms = r->started_ms; /* queued at, until it starts */
+	}
 	ar->qi.priority = t->def->policy->priority;
 	ar->qi.due_ms = r->scheduled_ms != 0 ? r->scheduled_ms : r->started_ms;
 	ar->qi.not_before_ms = r->not_before_ms;
@@ -1280,7 +1283,6 @@ run_record_queue(struct twd *twd, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
 
-	ar->queued_ms = r->started_ms;
 	history_put_run(twd->history, r);
 	run_hold(twd, ar);
 	run_queue(twd, t, ar);

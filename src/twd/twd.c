@@ -364,6 +364,8 @@ twd_checkpoint_due(void *arg)
 	event_active(twd->ev_checkpoint, 0, 0);
 }
 
+/* How long a statement may wait for another process's write lock. */
+#define TWD_HISTORY_BUSY_MS 20
 /* The first wait before writing the history again, and the longest. */
 #define TWD_STATE_RETRY_MIN_MS 100
 #define TWD_STATE_RETRY_MAX_MS 10000
@@ -879,8 +881,17 @@ main(int argc, char **argv)
 	twd.ev_checkpoint = event_new(twd.base, -1, 0, twd_checkpoint, &twd);
 	event_priority_set(twd.ev_checkpoint, 2);
 	history_defer_checkpoints(twd.history, twd_checkpoint_due, &twd);
+	/*
+	 * The loop must not sleep in SQLite: a write that finds the database
+	 * locked fails at once, is kept, and is tried again from the loop.
+	 */
 	twd.ev_state_retry = evtimer_new(twd.base, twd_state_retry, &twd);
+	history_busy_timeout(twd.history, TWD_HISTORY_BUSY_MS);
 	history_on_failing(twd.history, twd_state_failing, &twd);
+	if (history_failing(twd.history) != NULL) {
+		/* Since the start, before anyone was told. */
+		twd_state_failing(&twd, history_failing(twd.history));
+	}
 	twd.server = server_create(
 	    twd.base, twd.socket_path, request_dispatch, &twd, &cause);
 	if (twd.server == NULL) {
