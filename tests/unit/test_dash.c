@@ -119,6 +119,25 @@ test_dash_events_move_a_run(void **state)
 	dash_model_release(&m);
 }
 
+/* The banner's history error comes with state.error, goes with state.ok. */
+static void
+test_dash_state_error_comes_and_goes(void **state)
+{
+	struct dash_model m;
+
+	(void)state;
+	load(&m);
+	assert_null(m.state_error);
+	send(&m, "state.error",
+	    "{\"error\": \"history: committing: database or disk is full\", "
+	    "\"since\": \"2026-12-04T07:00:00Z\"}");
+	assert_string_equal(
+	    m.state_error, "history: committing: database or disk is full");
+	send(&m, "state.ok", "{\"written\": 4}");
+	assert_null(m.state_error);
+	dash_model_release(&m);
+}
+
 /* A submitted job belongs to no task of the file; it is a job all the same. */
 static void
 test_dash_submitted_jobs_are_jobs(void **state)
@@ -199,6 +218,7 @@ main(void)
 		cmocka_unit_test(test_dash_states_from_the_list),
 		cmocka_unit_test(test_dash_events_move_a_run),
 		cmocka_unit_test(test_dash_submitted_jobs_are_jobs),
+		cmocka_unit_test(test_dash_state_error_comes_and_goes),
 		cmocka_unit_test(test_dash_sort_and_filter),
 		cmocka_unit_test(test_dash_countdowns),
 	};
