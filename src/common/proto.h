@@ -26,6 +26,8 @@
 #define PROTO_E_SHUTTING_DOWN   "shutting_down"
 #define PROTO_E_FAILED          "failed"
 #define PROTO_E_TOO_SLOW        "too_slow"
+#define PROTO_E_BUSY            "busy"      /* no descriptor for a client */
+#define PROTO_E_FORBIDDEN       "forbidden" /* another user's connection */
 
 struct proto_request {
 	json_t *root;    /* owned */

@@ -4,10 +4,12 @@
  * without bound.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,6 +26,78 @@ struct conn {
 	size_t scanned;  /* of them, known to hold no newline */
 	json_t *pending; /* events that came while a reply was awaited */
 };
+
+/* "name (uid N)", or "uid N" for a uid with no name; caller frees. */
+static char *
+conn_user(uid_t uid)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	return pw != NULL ? xasprintf("%s (uid %ld)", pw->pw_name, (long)uid)
+	                  : xasprintf("uid %ld", (long)uid);
+}
+
+/*
+ * Whether the socket's directory is one only we (or root) may change: one
+ * another user made first could hold their own listener. 0, or -1 with
+ * *cause.
+ */
+static int
+conn_check_dir(const char *path, char **cause)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL
+	    ? xstrdup(".")
+	    : xstrndup(path, slash == path ? 1 : (size_t)(slash - path)),
+	     *who;
+	struct stat sb;
+	int rc = 0;
+
+	if (stat(dir, &sb) == -1) {
+		rc = 0; /* connect says what is missing */
+	} else if (sb.st_uid != getuid() && sb.st_uid != 0) {
+		who = conn_user(sb.st_uid);
+		*cause = xasprintf("refusing to use the socket '%s': its "
+		                   "directory '%s' belongs to %s, not to you; "
+		                   "another user may listen there",
+		    path, dir, who);
+		free(who);
+		rc = -1;
+	} else if ((sb.st_mode & 022) != 0 && !(sb.st_mode & S_ISVTX)) {
+		*cause = xasprintf("refusing to use the socket '%s': its "
+		                   "directory '%s' may be written by others "
+		                   "(mode %03o), who could listen there; "
+		                   "chmod go-w '%s'",
+		    path, dir, (unsigned)(sb.st_mode & 07777), dir);
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
+/* Whether the process listening is this user's. 0, or -1 with *cause. */
+static int
+conn_check_peer(int fd, const char *path, char **cause)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	char *who;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1) {
+		*cause = xasprintf("cannot tell who listens at '%s': %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (cred.uid == getuid()) {
+		return 0;
+	}
+	who = conn_user(cred.uid);
+	*cause = xasprintf("refusing to talk to '%s': it is served by %s "
+	                   "(pid %ld), not by you; nothing was sent",
+	    path, who, (long)cred.pid);
+	free(who);
+	return -1;
+}
 
 struct conn *
 conn_open(const char *path, enum conn_failure *why, char **cause)
@@ -56,6 +130,13 @@ conn_open(const char *path, enum conn_failure *why, char **cause)
 			*cause = xasprintf("cannot reach twd at '%s': %s", path,
 			    strerror(errno));
 		}
+		close(fd);
+		return NULL;
+	}
+	/* Before a byte is sent: it may carry passwords in a command. */
+	if (conn_check_dir(path, cause) == -1 ||
+	    conn_check_peer(fd, path, cause) == -1) {
+		*why = CONN_ERROR;
 		close(fd);
 		return NULL;
 	}
@@ -171,10 +252,10 @@ conn_call(struct conn *c, const char *cmd, json_t *args,
     struct proto_reply *rep, int timeout_ms, char **cause)
 {
 	json_t *msg = proto_request_new(++c->next_id, cmd, args), *ev;
-	char *line;
+	char *line, *why = NULL;
 	size_t len;
 	ssize_t n;
-	int rc;
+	int rc, err;
 
 	line = proto_encode(msg, PROTO_MAX_REQUEST, &len);
 	json_decref(msg);
@@ -185,7 +266,15 @@ conn_call(struct conn *c, const char *cmd, json_t *args,
 	rc = conn_write_all(c->fd, line, len);
 	free(line);
 	if (rc == -1) {
-		*cause = xasprintf("cannot send to twd: %s", strerror(errno));
+		err = errno;
+		/* Refused (busy, or not our twd): its one line says why. */
+		if ((n = conn_read_line(c, 100, &why)) != -1 &&
+		    proto_reply_decode(rep, c->buf, (size_t)n, &why) == 0) {
+			conn_consume(c, n);
+			return 0;
+		}
+		free(why);
+		*cause = xasprintf("cannot send to twd: %s", strerror(err));
 		return -1;
 	}
 	/* Events of a subscription may come first: keep them for later. */

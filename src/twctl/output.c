@@ -3,6 +3,7 @@
  * the tasks file's rules, and other cells are ours.
  */
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ table_add(struct table *t, const char *const *cells)
 	t->cells = xreallocarray(
 	    t->cells, (t->nrows + 1) * t->ncols, sizeof *t->cells);
 	for (i = 0; i < t->ncols; i++) {
-		t->cells[t->nrows * t->ncols + i] = xstrdup(cells[i]);
+		t->cells[t->nrows * t->ncols + i] = output_printable(cells[i]);
 	}
 	t->nrows++;
 }
@@ -87,12 +88,33 @@ output_json(const json_t *v)
 	fputc('\n', stdout);
 }
 
+char *
+output_printable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(strlen(s) * 4 + 1), *q = out;
+
+	for (; *p != '\0'; p++) {
+		if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) {
+			q += sprintf(q, "\\x%02x", *p);
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			/* C1 controls, as UTF-8: CSI and friends. */
+			q += sprintf(q, "\\u%04x", p[1]);
+			p++;
+		} else {
+			*q++ = (char)*p;
+		}
+	}
+	*q = '\0';
+	return out;
+}
+
 void
 output_error(int json, const char *code, const char *fmt, ...)
 {
 	json_t *o, *e;
 	va_list ap;
-	char *msg;
+	char *msg, *safe;
 
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
@@ -106,7 +128,10 @@ output_error(int json, const char *code, const char *fmt, ...)
 		output_json(o);
 		json_decref(o);
 	} else {
-		fprintf(stderr, "twctl: %s\n", msg);
+		/* A message may quote what came over the socket. */
+		safe = output_printable(msg);
+		fprintf(stderr, "twctl: %s\n", safe);
+		free(safe);
 	}
 	free(msg);
 }

@@ -17,6 +17,12 @@ void table_add(struct table *, const char *const *cells);
 /* Print with columns padded to their widest cell; frees the table. */
 void table_print(struct table *, FILE *);
 
+/*
+ * s with its control characters (but newline and tab) written as \xNN,
+ * and the C1 ones as \uNNNN, so that text from elsewhere cannot steer
+ * the terminal; caller frees.
+ */
+char *output_printable(const char *s);
 /* Print v as indented JSON on stdout. */
 void output_json(const json_t *v);
 /*

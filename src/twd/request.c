@@ -97,9 +97,14 @@ static const struct {
 
 #define NREQUESTS (sizeof request_table / sizeof request_table[0])
 
+/* The first error of a request is the one told; later ones are dropped. */
 static json_t *
 request_fail(struct request_error *err, const char *code, char *message)
 {
+	if (err->code != NULL) {
+		free(message);
+		return NULL;
+	}
 	err->code = code;
 	err->message = message;
 	return NULL;

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +47,7 @@ struct client {
 	struct bufferevent *bev;
 	unsigned long id;
 	int closing; /* flush what is queued, then drop */
+	int eof;     /* it has sent all it will */
 	struct event *ev_linger;
 	int dead;               /* to be freed when the loop is idle */
 	proto_event_set events; /* subscribed to */
@@ -67,6 +70,13 @@ struct server {
 	struct event *ev_gc;
 	server_request_cb cb;
 	void *arg;
+	/*
+	 * A descriptor held back for when there are no others: closed to
+	 * accept a client and tell it why it cannot be served.
+	 */
+	int spare;
+	int starved; /* out of descriptors; said once until it is over */
+	struct event *ev_resume; /* listen again, after a pause */
 };
 
 static void
@@ -133,6 +143,8 @@ server_gc(evutil_socket_t fd, short what, void *arg)
 }
 
 static void client_linger_over(evutil_socket_t, short, void *);
+static void server_refuse_fd(int, const char *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
 static void client_said_all(struct client *);
 
 static void
@@ -324,29 +336,18 @@ client_linger_over(evutil_socket_t fd, short what, void *arg)
 	client_drop(arg);
 }
 
+/* One request line (taken), its newline gone: answer it. */
 static void
-client_read(struct bufferevent *bev, void *arg)
+client_line(struct client *c, char *line, size_t len)
 {
-	struct client *c = arg;
-	struct evbuffer *in = bufferevent_get_input(bev);
 	struct proto_request req;
 	const char *code;
-	char *line, *cause, *msg;
-	size_t len;
+	char *cause;
 
-	if (c->closing) {
-		evbuffer_drain(in, evbuffer_get_length(in));
-		return;
+	if (len > 0 && line[len - 1] == '\r') {
+		line[--len] = '\0';
 	}
-	while (!c->dead && !c->closing &&
-	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
-		if (len > 0 && line[len - 1] == '\r') {
-			line[--len] = '\0';
-		}
-		if (len == 0) {
-			free(line);
-			continue;
-		}
+	if (len > 0) {
 		if (proto_request_decode(&req, line, len, &code, &cause) ==
 		    -1) {
 			client_send(c, proto_reply_error(req.id, code, cause));
@@ -355,7 +356,25 @@ client_read(struct bufferevent *bev, void *arg)
 			c->server->cb(c, &req, c->server->arg);
 		}
 		proto_request_release(&req);
-		free(line);
+	}
+	free(line);
+}
+
+static void
+client_read(struct bufferevent *bev, void *arg)
+{
+	struct client *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	char *line, *msg;
+	size_t len;
+
+	if (c->closing) {
+		evbuffer_drain(in, evbuffer_get_length(in));
+		return;
+	}
+	while (!c->dead && !c->closing &&
+	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+		client_line(c, line, len);
 	}
 	/* What is left has no newline yet; it may not grow past the cap. */
 	if (!c->dead && !c->closing &&
@@ -397,8 +416,41 @@ client_write(struct bufferevent *bev, void *arg)
 		c->held = NULL;
 		return;
 	}
-	if (c->closing) {
+	if (c->closing && c->eof) {
+		client_drop(c); /* nothing more to read, all written */
+	} else if (c->closing) {
 		client_said_all(c);
+	}
+}
+
+/*
+ * The client has said all it will (shutdown(SHUT_WR), as a pipe into
+ * socat does): answer every request it sent, a last one without its
+ * newline too, then hang up once the answers are written.
+ */
+static void
+client_eof(struct client *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t len;
+	char *line;
+
+	client_read(c->bev, c);
+	/* The input's end is the bufferevent's: take the last line out. */
+	if (!c->dead && !c->closing && (len = evbuffer_get_length(in)) > 0 &&
+	    len < PROTO_MAX_REQUEST) {
+		line = xmalloc(len + 1);
+		evbuffer_remove(in, line, len);
+		line[len] = '\0';
+		client_line(c, line, len);
+	}
+	if (c->dead) {
+		return;
+	}
+	c->closing = 1;
+	c->eof = 1;
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
+		client_drop(c);
 	}
 }
 
@@ -408,7 +460,9 @@ client_event(struct bufferevent *bev, short what, void *arg)
 	struct client *c = arg;
 
 	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+	if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR)) {
+		client_eof(c);
+	} else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		client_drop(c);
 	}
 }
@@ -429,8 +483,15 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	    cred.uid != getuid()) {
 		log_warn("refused a connection from uid %ld: not this user",
 		    len == sizeof cred ? (long)cred.uid : -1L);
+		server_refuse_fd(fd, PROTO_E_FORBIDDEN,
+		    "this twd serves its own user only (uid %ld), not uid %ld",
+		    (long)getuid(), len == sizeof cred ? (long)cred.uid : -1L);
 		close(fd);
 		return;
+	}
+	if (srv->starved) {
+		log_info("accept: descriptors are free again");
+		srv->starved = 0;
 	}
 	c = xcalloc(1, sizeof *c);
 	c->server = srv;
@@ -444,13 +505,89 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	srv->nclients++;
 }
 
+/*
+ * One error line to a connection that will not be served, written if the
+ * socket takes it at once; then the caller closes it.
+ */
+static void
+server_refuse_fd(int fd, const char *code, const char *fmt, ...)
+{
+	json_t *msg;
+	va_list ap;
+	char *text, *line;
+	size_t len;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	msg = proto_reply_error(NULL, code, text);
+	if ((line = proto_encode(msg, PROTO_MAX_REPLY, &len)) != NULL &&
+	    send(fd, line, len, MSG_NOSIGNAL | MSG_DONTWAIT) == -1) {
+		log_debug("refusal not sent: %s", strerror(errno));
+	}
+	free(line);
+	json_decref(msg);
+	free(text);
+}
+
+static void
+server_spare_open(struct server *srv)
+{
+	srv->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/*
+ * accept(2) failed. Out of descriptors, the pending connection would
+ * make the listener ready again at once, for ever: take it with the spare
+ * descriptor, tell it why, and close it. Said once in the log until a
+ * client is served again; those connected are served throughout.
+ */
 static void
 server_accept_error(struct evconnlistener *l, void *arg)
 {
-	(void)l;
-	(void)arg;
-	/* EMFILE and friends: keep serving those already connected. */
-	log_warn("accept: %s", strerror(errno));
+	struct server *srv = arg;
+	struct timeval pause = { 0, 100000 };
+	int err = errno, fd;
+
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_warn("accept: %s", strerror(err));
+		return;
+	}
+	if (!srv->starved) {
+		log_warn("accept: %s; %zu clients are served, new ones are "
+		         "told to try again",
+		    strerror(err), srv->nclients);
+		srv->starved = 1;
+	}
+	if (srv->spare == -1) {
+		/* No spare either: stop listening for a moment. */
+		evconnlistener_disable(l);
+		evtimer_add(srv->ev_resume, &pause);
+		return;
+	}
+	close(srv->spare);
+	while ((fd = accept4(evconnlistener_get_fd(l), NULL, NULL,
+	            SOCK_CLOEXEC | SOCK_NONBLOCK)) != -1) {
+		server_refuse_fd(fd, PROTO_E_BUSY,
+		    "twd has no file descriptors left for another client "
+		    "(%zu are connected); try again when some have closed",
+		    srv->nclients);
+		close(fd);
+	}
+	server_spare_open(srv);
+}
+
+static void
+server_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct server *srv = arg;
+
+	(void)fd;
+	(void)what;
+	if (srv->spare == -1) {
+		server_spare_open(srv);
+	}
+	evconnlistener_enable(srv->listener);
 }
 
 /* Remove a socket left by a twd that died; refuse if one still answers. */
@@ -526,6 +663,8 @@ server_create(struct event_base *base, const char *path, server_request_cb cb,
 	srv->arg = arg;
 	TAILQ_INIT(&srv->clients);
 	srv->ev_gc = event_new(base, -1, 0, server_gc, srv);
+	srv->ev_resume = evtimer_new(base, server_resume, srv);
+	server_spare_open(srv);
 	srv->listener = evconnlistener_new(base, server_accept, srv,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
 	if (srv->listener == NULL) {
@@ -559,6 +698,10 @@ server_free(struct server *srv)
 		unlink(srv->path);
 	}
 	event_free(srv->ev_gc);
+	event_free(srv->ev_resume);
+	if (srv->spare != -1) {
+		close(srv->spare);
+	}
 	free(srv->path);
 	free(srv);
 }
