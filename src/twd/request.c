@@ -270,37 +270,22 @@ req_list(
 	return o;
 }
 
-static int
-fire_cmp(const void *a, const void *b)
-{
-	const char *x =
-	    json_string_value(json_object_get(*(json_t *const *)a, "at"));
-	const char *y =
-	    json_string_value(json_object_get(*(json_t *const *)b, "at"));
-
-	/* RFC 3339 in UTC with fixed widths sorts as text. */
-	return strcmp(x, y);
-}
-
 static json_t *
 req_next(
     struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
-	json_t *fires = json_array(), *sorted, *o, *v, **items;
 	json_int_t count = NEXT_DEFAULT_COUNT;
 	struct task *t = NULL;
-	size_t i, n;
+	json_t *o, *v;
 
 	(void)c;
 	if (json_object_get(args, "task") != NULL &&
 	    (t = arg_task(twd, args, err)) == NULL) {
-		json_decref(fires);
 		return NULL;
 	}
 	if ((v = json_object_get(args, "count")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > NEXT_MAX_COUNT) {
-			json_decref(fires);
 			return request_fail(err, PROTO_E_BAD_REQUEST,
 			    xasprintf("argument 'count' must be an integer "
 			              "from 1 to %d",
@@ -308,25 +293,8 @@ req_next(
 		}
 		count = json_integer_value(v);
 	}
-	for (i = 0; i < twd->ntasks; i++) {
-		if (t == NULL || twd->tasks[i] == t) {
-			task_next_fires(twd->tasks[i], (int)count, fires);
-		}
-	}
-	n = json_array_size(fires);
-	items = xcalloc(n, sizeof *items);
-	for (i = 0; i < n; i++) {
-		items[i] = json_array_get(fires, i);
-	}
-	qsort(items, n, sizeof *items, fire_cmp);
-	sorted = json_array();
-	for (i = 0; i < n && i < (size_t)count; i++) {
-		json_array_append(sorted, items[i]);
-	}
-	free(items);
-	json_decref(fires);
 	o = json_object();
-	json_object_set_new(o, "fires", sorted);
+	json_object_set_new(o, "fires", tasks_next_fires(twd, t, (int)count));
 	return o;
 }
 

@@ -2652,25 +2652,85 @@ fire_json(const struct task *t, const struct schedule_fire *f, int64_t at)
 	return o;
 }
 
-void
-task_next_fires(const struct task *t, int count, json_t *fires)
-{
+/* Where a task's fires are, for the merge of tasks_next_fires. */
+struct fire_cursor {
+	const struct task *t;
 	struct schedule_fire f;
-	int i;
+	int64_t at; /* as shown: the first with its jitter as drawn */
+};
 
-	if (t->next_ms == 0 || count < 1) {
-		return;
-	}
-	/* The first with its jitter as drawn; later ones without. */
-	json_array_append_new(fires, fire_json(t, &t->fire, t->next_ms));
-	f = t->fire;
-	for (i = 1; i < count; i++) {
-		if (!schedule_next_fire(
-		        t->def->schedule, f.at_ms, f.at_ms, &f)) {
-			break;
+static int
+cursor_before(const struct fire_cursor *a, const struct fire_cursor *b)
+{
+	return a->at < b->at ||
+	    (a->at == b->at && strcmp(a->t->def->name, b->t->def->name) < 0);
+}
+
+/* Restore the heap's order below i. */
+static void
+cursor_sift(struct fire_cursor *h, size_t n, size_t i)
+{
+	struct fire_cursor tmp;
+	size_t least, l;
+
+	for (;;) {
+		least = i;
+		l = 2 * i + 1;
+		if (l < n && cursor_before(&h[l], &h[least])) {
+			least = l;
 		}
-		json_array_append_new(fires, fire_json(t, &f, f.at_ms));
+		if (l + 1 < n && cursor_before(&h[l + 1], &h[least])) {
+			least = l + 1;
+		}
+		if (least == i) {
+			return;
+		}
+		tmp = h[i];
+		h[i] = h[least];
+		h[least] = tmp;
+		i = least;
 	}
+}
+
+json_t *
+tasks_next_fires(struct twd *twd, const struct task *only, int count)
+{
+	json_t *fires = json_array();
+	struct fire_cursor *h;
+	const struct task *t;
+	size_t n = 0, i;
+
+	/*
+	 * Each task's fires come in order: merge them in a heap, count
+	 * times log(tasks), not count fires of every task sorted.
+	 */
+	h = xreallocarray(NULL, twd->ntasks + 1, sizeof *h);
+	for (i = 0; i < twd->ntasks; i++) {
+		t = twd->tasks[i];
+		if ((only == NULL || t == only) && t->next_ms != 0) {
+			h[n].t = t;
+			h[n].f = t->fire;
+			h[n].at = t->next_ms;
+			n++;
+		}
+	}
+	for (i = n / 2; i-- > 0;) {
+		cursor_sift(h, n, i);
+	}
+	while (count-- > 0 && n > 0) {
+		t = h[0].t;
+		json_array_append_new(fires, fire_json(t, &h[0].f, h[0].at));
+		/* Later fires without jitter, from the rule's own time. */
+		if (schedule_next_fire(t->def->schedule, h[0].f.at_ms,
+		        h[0].f.at_ms, &h[0].f)) {
+			h[0].at = h[0].f.at_ms;
+		} else {
+			h[0] = h[--n];
+		}
+		cursor_sift(h, n, 0);
+	}
+	free(h);
+	return fires;
 }
 
 /*

@@ -127,8 +127,11 @@ void tasks_free(struct twd *);
 
 /* The protocol form of a task, for "list". Caller owns it. */
 json_t *task_json(const struct task *);
-/* Append the task's next count fires to fires ({task, at, timezone, note}). */
-void task_next_fires(const struct task *, int count, json_t *fires);
+/*
+ * The next count fires of all tasks, or of only, in order of time (then
+ * name): [{task, at, timezone, note}] (caller owns).
+ */
+json_t *tasks_next_fires(struct twd *, const struct task *only, int count);
 /* Start the @reboot tasks if this is the first start in this boot. */
 void tasks_boot(struct twd *);
 /* The protocol form of a run in flight, by id; NULL if not running. */
