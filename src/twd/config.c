@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glob.h>
 #include <grp.h>
 #include <pwd.h>
@@ -27,6 +28,8 @@
 #include "ydoc.h"
 
 #define JITTER_MAX_SECS 86400
+/* The longest plain key libyaml reads (its simple keys' limit). */
+#define YAML_KEY_MAX 1024
 
 /*
  * What the loader read once for many tasks (cron rules, policies), found by
@@ -56,6 +59,8 @@ struct loader {
 	size_t nafters;
 	struct loader_include *inc; /* the files of include:, in order */
 	size_t ninc;
+	dev_t dev; /* the main file */
+	ino_t ino;
 	struct intern rules;    /* of struct loader_rule */
 	struct intern policies; /* of struct task_policy, a reference each */
 	struct task_policy *last_policy; /* the last task's, in policies */
@@ -89,6 +94,9 @@ struct loader_include {
 	const char *file; /* borrowed from config->files */
 	struct ydoc doc;
 	yaml_node_t *tasks; /* NULL when it has none */
+	dev_t dev;          /* the file itself, however it was named */
+	ino_t ino;
+	yaml_mark_t by; /* the include item that named it first */
 };
 
 /*
@@ -266,6 +274,7 @@ static void loader_error(struct loader *, const yaml_node_t *, const char *,
     ...) __attribute__((format(printf, 3, 4)));
 static int loader_check_keys(struct loader *, yaml_node_t *, const char *);
 static void strv_free(char **);
+static const char *config_file_kind(mode_t);
 static int loader_parse(const char *, struct ydoc *, struct config_errors *,
     const struct ydoc_stream *);
 static int value_word(struct loader *, const struct field *, yaml_node_t *,
@@ -2663,7 +2672,8 @@ loader_tasks(struct loader *l, struct config *c, yaml_node_t *map)
 
 /* One included file: parsed, and holding nothing but tasks. */
 static void
-loader_include_file(struct loader *l, const char *path)
+loader_include_file(
+    struct loader *l, const char *path, const struct stat *st, yaml_mark_t by)
 {
 	struct loader_include *inc;
 	yaml_node_pair_t *p;
@@ -2672,6 +2682,9 @@ loader_include_file(struct loader *l, const char *path)
 	l->inc = xreallocarray(l->inc, l->ninc + 1, sizeof *l->inc);
 	inc = &l->inc[l->ninc];
 	memset(inc, 0, sizeof *inc);
+	inc->dev = st->st_dev;
+	inc->ino = st->st_ino;
+	inc->by = by;
 	if (loader_parse(path, &inc->doc, l->errs, NULL) == -1) {
 		return;
 	}
@@ -2712,13 +2725,62 @@ loader_include_file(struct loader *l, const char *path)
 	}
 }
 
+/*
+ * The directory an include pattern looks in, when it names one (no
+ * wildcard before its last '/'): watched, so that a file added there later,
+ * even to a directory empty now, is loaded.
+ */
+static void
+loader_include_dir(struct loader *l, const char *pat)
+{
+	const char *slash = strrchr(pat, '/');
+	struct config *c = l->config;
+	char *dir;
+	size_t i;
+
+	if (slash == NULL || slash == pat) {
+		return;
+	}
+	dir = xstrndup(pat, (size_t)(slash - pat));
+	if (strpbrk(dir, "*?[") != NULL) {
+		free(dir);
+		return;
+	}
+	for (i = 0; i < c->ninclude_dirs; i++) {
+		if (strcmp(c->include_dirs[i], dir) == 0) {
+			free(dir);
+			return;
+		}
+	}
+	c->include_dirs = xreallocarray(
+	    c->include_dirs, c->ninclude_dirs + 1, sizeof *c->include_dirs);
+	c->include_dirs[c->ninclude_dirs++] = dir;
+}
+
+/* The include already read that is the file of st, or NULL. */
+static const struct loader_include *
+loader_included(const struct loader *l, const struct stat *st)
+{
+	size_t i;
+
+	for (i = 0; i < l->ninc; i++) {
+		if (l->inc[i].dev == st->st_dev &&
+		    l->inc[i].ino == st->st_ino) {
+			return &l->inc[i];
+		}
+	}
+	return NULL;
+}
+
 /* include: [PATTERN, ...]: globs, relative to the main file, sorted. */
 static void
 loader_includes(struct loader *l, yaml_node_t *node)
 {
 	char *dir = xstrdup(l->file), *slash = strrchr(dir, '/'), *pat;
+	const struct loader_include *inc;
 	yaml_node_item_t *it;
 	yaml_node_t *item;
+	struct stat st;
 	glob_t g;
 	size_t i;
 	int rc;
@@ -2746,6 +2808,7 @@ loader_includes(struct loader *l, yaml_node_t *node)
 		    ? xstrdup(node_text(item))
 		    : xasprintf(
 		          "%s/%s", slash != NULL ? dir : ".", node_text(item));
+		loader_include_dir(l, pat);
 		rc = glob(pat, 0, NULL, &g);
 		if (rc == GLOB_NOMATCH &&
 		    strpbrk(node_text(item), "*?[") == NULL) {
@@ -2754,9 +2817,33 @@ loader_includes(struct loader *l, yaml_node_t *node)
 			loader_error(l, item, "include: cannot read '%s'", pat);
 		}
 		for (i = 0; rc == 0 && i < g.gl_pathc; i++) {
-			if (strcmp(g.gl_pathv[i], l->file) != 0) {
-				loader_include_file(l, g.gl_pathv[i]);
+			if (stat(g.gl_pathv[i], &st) == -1) {
+				loader_error(l, item, "include: '%s': %s",
+				    g.gl_pathv[i], strerror(errno));
+				continue;
 			}
+			if ((st.st_dev == l->dev && st.st_ino == l->ino) ||
+			    strcmp(g.gl_pathv[i], l->file) == 0) {
+				continue; /* the main file, by a pattern */
+			}
+			if (!S_ISREG(st.st_mode)) {
+				loader_error(l, item,
+				    "include: '%s' is %s, not a regular file",
+				    g.gl_pathv[i],
+				    config_file_kind(st.st_mode));
+				continue;
+			}
+			if ((inc = loader_included(l, &st)) != NULL) {
+				loader_error(l, item,
+				    "include: '%s' is included twice: "
+				    "first at %s:%lu:%lu",
+				    g.gl_pathv[i], l->file,
+				    (unsigned long)inc->by.line + 1,
+				    (unsigned long)inc->by.column + 1);
+				continue;
+			}
+			loader_include_file(
+			    l, g.gl_pathv[i], &st, item->start_mark);
 		}
 		if (rc == 0) {
 			globfree(&g);
@@ -3021,6 +3108,92 @@ config_check_owner(FILE *fp, const char *path, struct config_errors *errs)
 	return 0;
 }
 
+/* What a file of mode is, in words, when it is no regular file. */
+static const char *
+config_file_kind(mode_t mode)
+{
+	return S_ISDIR(mode) ? "a directory"
+	    : S_ISFIFO(mode) ? "a FIFO"
+	    : S_ISSOCK(mode) ? "a socket"
+	    : S_ISCHR(mode)  ? "a character device"
+	    : S_ISBLK(mode)  ? "a block device"
+	                     : "not a regular file";
+}
+
+/*
+ * Open a tasks file. Not blocking: a FIFO (one an include's pattern
+ * matched, say) would hold the loop until something wrote to it; and a
+ * regular file only. NULL after an error.
+ */
+static FILE *
+config_open(const char *path, struct config_errors *errs)
+{
+	struct stat st;
+	FILE *fp;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("cannot open: %s", strerror(errno)));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("cannot stat: %s", strerror(errno)));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("cannot read it: it is %s, not a regular file",
+		        config_file_kind(st.st_mode)));
+		close(fd);
+		return NULL;
+	}
+	if (fcntl(fd, F_SETFL, 0) == -1 || (fp = fdopen(fd, "r")) == NULL) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("cannot open: %s", strerror(errno)));
+		close(fd);
+		return NULL;
+	}
+	return fp;
+}
+
+/*
+ * The directory of a tasks file, as cron checks its spool: another user
+ * who may write in it could swap the file for a link to one of theirs.
+ */
+static int
+config_check_dir(const char *path, struct config_errors *errs)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL
+	    ? xstrdup(".")
+	    : xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	struct stat st;
+	int rc = 0;
+
+	if (stat(dir, &st) == 0 && st.st_uid != getuid() && st.st_uid != 0) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("its directory '%s' belongs to uid %u, not to "
+		              "you (uid %u), who could replace the file",
+		        dir, (unsigned)st.st_uid, (unsigned)getuid()));
+		rc = -1;
+	} else if (stat(dir, &st) == 0 && !(st.st_mode & S_ISVTX) &&
+	    ((st.st_mode & S_IWOTH) ||
+	        ((st.st_mode & S_IWGRP) && !config_private_group(st.st_gid)))) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("its directory '%s' may be written by %s (mode "
+		              "%03o), who could replace the file; run: chmod "
+		              "go-w '%s'",
+		        dir, (st.st_mode & S_IWOTH) ? "anyone" : "its group",
+		        (unsigned)(st.st_mode & 0777), dir));
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
 /* Read path (checked as config_check_owner does) into doc: 0, or -1. */
 static int
 loader_parse(const char *path, struct ydoc *doc, struct config_errors *errs,
@@ -3030,12 +3203,11 @@ loader_parse(const char *path, struct ydoc *doc, struct config_errors *errs,
 	FILE *fp;
 	char *msg;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		errors_add(errs, path, 0, 0,
-		    xasprintf("cannot open: %s", strerror(errno)));
+	if ((fp = config_open(path, errs)) == NULL) {
 		return -1;
 	}
-	if (config_check_owner(fp, path, errs) == -1) {
+	if (config_check_owner(fp, path, errs) == -1 ||
+	    config_check_dir(path, errs) == -1) {
 		fclose(fp);
 		return -1;
 	}
@@ -3054,6 +3226,16 @@ loader_parse(const char *path, struct ydoc *doc, struct config_errors *errs,
 			    parser.problem, parser.context,
 			    (unsigned long)parser.context_mark.line + 1,
 			    (unsigned long)parser.context_mark.column + 1);
+		} else if (parser.problem != NULL &&
+		    strcmp(parser.problem,
+		        "mapping values are not allowed "
+		        "in this context") == 0 &&
+		    parser.problem_mark.column > YAML_KEY_MAX) {
+			/* libyaml reads no plain key past 1024 characters. */
+			msg = xasprintf("a key of more than %d characters "
+			                "ends here: YAML reads none that long "
+			                "(a task name is at most %d)",
+			    YAML_KEY_MAX, TASK_NAME_MAX);
 		} else {
 			msg = xstrdup(parser.problem != NULL ? parser.problem
 			                                     : "invalid YAML");
@@ -3095,6 +3277,7 @@ config_read(
 	struct config_error last;
 	struct draft defaults;
 	struct config *c;
+	struct stat st;
 	size_t i;
 
 	draft_init(&defaults);
@@ -3107,6 +3290,10 @@ config_read(
 	l.file = c->files[0];
 	l.config = c;
 	l.home = paths_home();
+	if (stat(path, &st) == 0) {
+		l.dev = st.st_dev; /* no pattern includes the file itself */
+		l.ino = st.st_ino;
+	}
 	if (loader_parse(path, &l.doc, errs, stream ? &s : NULL) == -1) {
 		if (l.doc.overflow) {
 			l.restart = 1;
@@ -3214,6 +3401,10 @@ config_free(struct config *c)
 		free(c->files[i]);
 	}
 	free(c->files);
+	for (i = 0; i < c->ninclude_dirs; i++) {
+		free(c->include_dirs[i]);
+	}
+	free(c->include_dirs);
 	for (i = 0; i < c->nzones; i++) {
 		tz_free(c->zones[i]);
 	}

@@ -147,6 +147,8 @@ struct config {
 	struct task_def *defaults; /* the defaults block applied, no command */
 	char **files;              /* the file, then those it includes */
 	size_t nfiles;
+	char **include_dirs; /* where its include patterns look, to watch */
+	size_t ninclude_dirs;
 };
 
 struct config_error {

@@ -542,18 +542,24 @@ twd_watch(struct twd *twd)
 		    strerror(errno));
 		return;
 	}
-	for (i = 0; i < c->nfiles; i++) {
-		dir = xstrdup(c->files[i]);
-		if ((slash = strrchr(dir, '/')) != NULL) {
-			*slash = '\0';
+	/* The same directory twice is one watch. */
+	for (i = 0; i < c->nfiles + c->ninclude_dirs; i++) {
+		if (i < c->nfiles) {
+			dir = xstrdup(c->files[i]);
+			if ((slash = strrchr(dir, '/')) != NULL) {
+				*slash = '\0';
+			}
+		} else {
+			dir = xstrdup(c->include_dirs[i - c->nfiles]);
+			slash = dir;
 		}
-		/* The same directory twice is one watch. */
 		if (inotify_add_watch(twd->inotify_fd,
 		        slash == NULL      ? "."
 		            : *dir != '\0' ? dir
 		                           : "/",
 		        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) ==
-		    -1) {
+		        -1 &&
+		    i < c->nfiles) {
 			log_warn("cannot watch %s for changes: %s", dir,
 			    strerror(errno));
 		}
