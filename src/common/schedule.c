@@ -357,10 +357,79 @@ cron_dow_special(struct cron *c, const char *elem, char **cause)
 	return -1;
 }
 
+/* What the parse of one expression carries from element to element. */
+struct cron_parse {
+	uint64_t seed;  /* for the values of ~ ranges */
+	int nrandom;    /* ~ ranges so far */
+	int chosen[32]; /* their values, in order */
+	char *warning;  /* the first thing it means that one may not expect */
+};
+
+/* One value of lo to hi for the nth ~ range, from the seed alone. */
+static int
+cron_random(uint64_t seed, int nth, int lo, int hi)
+{
+	uint64_t x = seed + (uint64_t)nth * UINT64_C(0x9e3779b97f4a7c15);
+
+	/* splitmix64: the same seed gives the same values, everywhere. */
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return lo + (int)(x % (uint64_t)(hi - lo + 1));
+}
+
+/* cronie's random range: [LO]~[HI], one value in it; 1 if it was one. */
+static int
+cron_tilde(struct cron *c, enum cron_field_id id, const char *elem,
+    struct cron_parse *cp, char **cause)
+{
+	const struct cron_field *f = &cron_fields[id];
+	const char *p = elem;
+	int lo = f->min, hi = id == F_DOW ? 6 : f->max, v;
+
+	if (strchr(elem, '~') == NULL) {
+		return 0;
+	}
+	if (*p != '~' && cron_value(f, &p, &lo, cause) == -1) {
+		return -1;
+	}
+	if (*p++ != '~') {
+		*cause = xasprintf(
+		    "%s: '%s' is not a random range LO~HI", f->name, elem);
+		return -1;
+	}
+	if (*p != '\0' && cron_value(f, &p, &hi, cause) == -1) {
+		return -1;
+	}
+	if (*p != '\0') {
+		*cause =
+		    xasprintf("%s: unexpected '%s' in '%s' (a random range "
+		              "takes no step)",
+		        f->name, p, elem);
+		return -1;
+	}
+	if (id == F_DOW && hi == 0 && lo > 0) {
+		hi = 7; /* ~SUN: Sunday at the end, as cronie reads it */
+	}
+	if (hi < lo) {
+		*cause = xasprintf(
+		    "%s: random range '%s' goes backwards", f->name, elem);
+		return -1;
+	}
+	if (cp->nrandom == (int)(sizeof cp->chosen / sizeof cp->chosen[0])) {
+		*cause = xasprintf("%s: too many random ranges", f->name);
+		return -1;
+	}
+	v = cron_random(cp->seed, cp->nrandom, lo, hi);
+	cp->chosen[cp->nrandom++] = v;
+	cron_set(c, id, v);
+	return 1;
+}
+
 /* One comma-separated element: *, N, N-M, with /STEP; L; DOW#N; DOWL. */
 static int
-cron_element(
-    struct cron *c, enum cron_field_id id, const char *elem, char **cause)
+cron_element(struct cron *c, enum cron_field_id id, const char *elem,
+    struct cron_parse *cp, char **cause)
 {
 	const struct cron_field *f = &cron_fields[id];
 	const char *p = elem;
@@ -378,6 +447,9 @@ cron_element(
 	if (id == F_DOW && (rc = cron_dow_special(c, elem, cause)) != 0) {
 		return rc == 1 ? 0 : -1;
 	}
+	if ((rc = cron_tilde(c, id, elem, cp, cause)) != 0) {
+		return rc == 1 ? 0 : -1;
+	}
 	if (*p == '*') {
 		lo = f->min;
 		hi = id == F_DOW ? 6 : f->max;
@@ -391,6 +463,13 @@ cron_element(
 			p++;
 			if (cron_value(f, &p, &hi, cause) == -1) {
 				return -1;
+			}
+			/*
+			 * FRI-SUN, 5-0: Sunday is the week's end too, as
+			 * current cronie reads it; FRI-MON still goes back.
+			 */
+			if (id == F_DOW && hi == 0 && lo > 0) {
+				hi = 7;
 			}
 			if (hi < lo) {
 				*cause = xasprintf("%s: range '%s' goes "
@@ -413,13 +492,20 @@ cron_element(
 		for (n = 0; isdigit((unsigned char)*p) && n <= 1000; p++) {
 			n = n * 10 + (*p - '0');
 		}
-		if (n < 1 || n > f->max) {
+		if (n < 1 || n > 1000) {
 			*cause = xasprintf("%s: step in '%s' must be from 1 to "
-			                   "%d",
-			    f->name, elem, f->max);
+			                   "1000",
+			    f->name, elem);
 			return -1;
 		}
 		step = (int)n;
+		/* As cronie: accepted, the first value only; said. */
+		if (lo + step > hi && hi > lo && cp->warning == NULL) {
+			cp->warning = xasprintf("%s: the step of '%s' is past "
+			                        "the range %d-%d, so it means "
+			                        "%d only",
+			    f->name, elem, lo, hi, lo);
+		}
 	}
 	if (*p != '\0') {
 		*cause =
@@ -433,18 +519,55 @@ cron_element(
 }
 
 static int
-cron_field_parse(
-    struct cron *c, enum cron_field_id id, char *text, char **cause)
+cron_field_parse(struct cron *c, enum cron_field_id id, char *text,
+    struct cron_parse *cp, char **cause)
 {
 	char *elem, *rest = text;
 
 	/* strsep keeps empty elements, so "1,,2" is an error, not "1,2". */
 	while ((elem = strsep(&rest, ",")) != NULL) {
-		if (cron_element(c, id, elem, cause) == -1) {
+		if (cron_element(c, id, elem, cp, cause) == -1) {
 			return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * The expression as written with each ~ range's value after it:
+ * "0~30 * * * *" chosen as 17 reads "0~30 * * * * (as 17 * * * *)".
+ */
+static char *
+cron_chosen_text(const char *expr, const struct cron_parse *cp)
+{
+	size_t len = strlen(expr), i = 0, j, k = 0, n = 0;
+	char *as = xmalloc(len + (size_t)cp->nrandom * 4 + 1), *out;
+
+	while (i < len) {
+		if (isalnum((unsigned char)expr[i]) || expr[i] == '~') {
+			for (j = i; j < len &&
+			     (isalnum((unsigned char)expr[j]) ||
+			         expr[j] == '~');
+			     j++) {
+				;
+			}
+			if (memchr(expr + i, '~', j - i) != NULL &&
+			    (int)k < cp->nrandom) {
+				n += (size_t)sprintf(
+				    as + n, "%d", cp->chosen[k++]);
+			} else {
+				memcpy(as + n, expr + i, j - i);
+				n += j - i;
+			}
+			i = j;
+		} else {
+			as[n++] = expr[i++];
+		}
+	}
+	as[n] = '\0';
+	out = xasprintf("%s (as %s)", expr, as);
+	free(as);
+	return out;
 }
 
 static int cron_check_fires(const struct schedule *, char **);
@@ -452,6 +575,32 @@ static int cron_check_fires(const struct schedule *, char **);
 struct schedule *
 schedule_cron(const char *expr, char **cause)
 {
+	return schedule_cron_seeded(expr, 0, NULL, cause);
+}
+
+uint64_t
+schedule_seed(const char *name)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	/* FNV-1a: fixed, so a task's random ranges outlive a new twd too. */
+	for (; *name != '\0'; name++) {
+		h = (h ^ (unsigned char)*name) * UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+const char *
+schedule_text(const struct schedule *s)
+{
+	return s->text;
+}
+
+struct schedule *
+schedule_cron_seeded(
+    const char *expr, uint64_t seed, char **warning, char **cause)
+{
+	struct cron_parse cp = { .seed = seed };
 	const char *text = expr;
 	char *copy, *p, *tok, *msg, *save = NULL, *fields[7];
 	int star[7];
@@ -511,7 +660,7 @@ schedule_cron(const char *expr, char **cause)
 		star[i] = fields[i][0] == '*';
 		/* Parsed in place: the copy is cut at its commas. */
 		if (cron_field_parse(&s->cron, (enum cron_field_id)(first + i),
-		        fields[i], cause) == -1) {
+		        fields[i], &cp, cause) == -1) {
 			goto fail;
 		}
 	}
@@ -524,9 +673,23 @@ schedule_cron(const char *expr, char **cause)
 		*cause = msg;
 		goto fail;
 	}
+	if (cp.nrandom > 0) {
+		/* Shown with what it was chosen as: one allocation again. */
+		msg = cron_chosen_text(text, &cp);
+		s = xreallocarray(s, 1, sizeof *s + strlen(msg) + 1);
+		strcpy(s->own, msg);
+		s->text = s->own;
+		free(msg);
+	}
+	if (warning != NULL) {
+		*warning = cp.warning;
+	} else {
+		free(cp.warning);
+	}
 	return s;
 
 fail:
+	free(cp.warning);
 	free(copy);
 	schedule_free(s);
 	return NULL;

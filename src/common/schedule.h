@@ -19,6 +19,21 @@ struct tz;
  * frees) naming the field and the value.
  */
 struct schedule *schedule_cron(const char *expr, char **cause);
+/*
+ * The same, with cronie's random ranges ("0~30": one value from 0 to 30)
+ * chosen from seed, the same for the same seed (a task's name hashed), and
+ * shown in the rule's text ("0~30 * * * * (as 17 * * * *)"). *warning,
+ * when warning is not NULL, is set to what the rule means that one may not
+ * expect (a step past its field's range: a minute step of 60 is minute
+ * 0 only), or
+ * NULL; caller frees.
+ */
+struct schedule *schedule_cron_seeded(
+    const char *expr, uint64_t seed, char **warning, char **cause);
+/* The seed of a task's random ranges, from its name. */
+uint64_t schedule_seed(const char *name);
+/* The rule as written (with its random ranges' values). Borrowed. */
+const char *schedule_text(const struct schedule *);
 /* A fixed interval of secs (> 0) between fires. Caller frees. */
 struct schedule *schedule_every(int64_t secs);
 /* One fire, at ms. Caller frees. */

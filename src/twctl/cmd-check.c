@@ -18,7 +18,7 @@ cmd_check_exec(struct cmd_ctx *ctx)
 	struct config_errors errs = { NULL, 0 };
 	const struct task_def *next = NULL;
 	struct config *c;
-	json_t *out, *e;
+	json_t *out, *e, *warnings;
 	char *path, *line, when[32], rel[32];
 	int64_t now = timefmt_now_ms(), at, next_at = 0;
 	size_t i;
@@ -48,6 +48,16 @@ cmd_check_exec(struct cmd_ctx *ctx)
 		free(path);
 		return EXIT_FAIL;
 	}
+	/* Warnings: good, but meaning what one may not expect. */
+	warnings = json_array();
+	for (i = 0; i < c->warnings.n; i++) {
+		line = config_error_format(&c->warnings.v[i]);
+		json_array_append_new(warnings, json_string(line));
+		if (!ctx->json) {
+			fprintf(stderr, "warning: %s\n", line);
+		}
+		free(line);
+	}
 	for (i = 0; i < c->ntasks; i++) {
 		if (c->tasks[i]->schedule == NULL || !c->tasks[i]->enabled) {
 			continue;
@@ -59,11 +69,12 @@ cmd_check_exec(struct cmd_ctx *ctx)
 		}
 	}
 	if (ctx->json) {
-		out = json_pack("{s:s, s:I, s:s?, s:s?}", "file", path, "tasks",
-		    (json_int_t)c->ntasks, "next_task",
+		out = json_pack("{s:s, s:I, s:s?, s:s?, s:O}", "file", path,
+		    "tasks", (json_int_t)c->ntasks, "next_task",
 		    next != NULL ? next->name : NULL, "next_at",
 		    next != NULL ? timefmt_iso(next_at, when, sizeof when)
-		                 : NULL);
+		                 : NULL,
+		    "warnings", warnings);
 		output_json(out);
 		json_decref(out);
 	} else if (next != NULL) {
@@ -75,6 +86,7 @@ cmd_check_exec(struct cmd_ctx *ctx)
 		printf("%s: %zu task%s OK; none is scheduled\n", path,
 		    c->ntasks, c->ntasks == 1 ? "" : "s");
 	}
+	json_decref(warnings);
 	config_free(c);
 	free(path);
 	return EXIT_OK;

@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "output.h"
@@ -19,6 +20,7 @@ static const struct option cmd_cron_longopts[] = {
 	{ "tz", required_argument, NULL, 'z' },
 	{ "from", required_argument, NULL, 'f' },
 	{ "count", required_argument, NULL, 'n' },
+	{ "task", required_argument, NULL, 't' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -29,7 +31,8 @@ cmd_cron_exec(struct cmd_ctx *ctx)
 	struct schedule *s = NULL;
 	struct tz *z;
 	json_t *out = json_array(), *o;
-	char *cause = NULL, when[40], note[128];
+	char *cause = NULL, *warning = NULL, when[40], note[128];
+	const char *task = ctx->opt['t'] != NULL ? ctx->opt['t'] : "";
 	int64_t now;
 	int count, i, rc = EXIT_FAIL;
 
@@ -41,8 +44,19 @@ cmd_cron_exec(struct cmd_ctx *ctx)
 	if ((z = tz_load(ctx->opt['z'], &cause)) == NULL) {
 		goto fail;
 	}
-	if ((s = schedule_cron(ctx->argv[0], &cause)) == NULL) {
+	if ((s = schedule_cron_seeded(ctx->argv[0], schedule_seed(task),
+	         &warning, &cause)) == NULL) {
 		goto fail;
+	}
+	/* Said apart from the times: the JSON list stays a list of them. */
+	if (warning != NULL) {
+		fprintf(stderr, "twctl: warning: %s\n", warning);
+		free(warning);
+	}
+	if (strcmp(schedule_text(s), ctx->argv[0]) != 0 &&
+	    strchr(ctx->argv[0], '~') != NULL) {
+		fprintf(stderr, "twctl: %s, for a task named '%s'\n",
+		    schedule_text(s), task);
 	}
 	schedule_set_tz(s, z);
 	now = timefmt_now_ms();
@@ -93,15 +107,19 @@ done:
 const struct cmd_entry cmd_cron_entry = {
 	.name = "cron",
 	.summary = "show when a cron expression fires next, DST included",
-	.usage = "[--json] [-n count] [--tz zone] [--from datetime] expression",
+	.usage =
+	    "[--json] [-n count] [--tz zone] [--from datetime] [--task name] "
+	    "expression",
 	.help = "  -n, --count COUNT     how many fires (default 5)\n"
 	        "  -z, --tz ZONE         read the expression in ZONE "
 	        "(default: local)\n"
 	        "  -f, --from DATETIME   start after DATETIME, as "
 	        "2026-03-08T00:00 (default: now)\n"
+	        "  -t, --task NAME       choose random ranges (0~30) as for "
+	        "the task NAME\n"
 	        "\nNeeds no daemon. Quote the expression: twctl cron '30 2 * * "
 	        "*'\n",
-	.getopt = "z:f:n:",
+	.getopt = "z:f:n:t:",
 	.longopts = cmd_cron_longopts,
 	.args_min = 1,
 	.args_max = 1,

@@ -18,6 +18,22 @@
 #include "xmalloc.h"
 
 /* All of fp, NUL-terminated. */
+/* What was not converted, and what was but is worth a look. */
+static void
+import_notes(const struct crontab_result *res, const char *source)
+{
+	size_t i;
+
+	for (i = 0; i < res->nwarnings; i++) {
+		fprintf(stderr, "twctl import-crontab: %s: warning: %s\n",
+		    source, res->warnings[i]);
+	}
+	for (i = 0; i < res->nproblems; i++) {
+		fprintf(stderr, "twctl import-crontab: %s: not converted: %s\n",
+		    source, res->problems[i]);
+	}
+}
+
 static char *
 import_read(FILE *fp)
 {
@@ -231,10 +247,7 @@ import_merge(struct cmd_ctx *ctx, const char *text, const char *source)
 	unlink(copy);
 	free(copy);
 	free(new);
-	for (i = 0; i < res.nproblems; i++) {
-		fprintf(stderr, "twctl import-crontab: %s: not converted: %s\n",
-		    source, res.problems[i]);
-	}
+	import_notes(&res, source);
 	if (rc == EXIT_OK && res.nproblems > 0) {
 		rc = EXIT_FAIL;
 	}
@@ -254,7 +267,6 @@ cmd_import_exec(struct cmd_ctx *ctx)
 	struct crontab_result res;
 	char *text, *source;
 	FILE *fp;
-	size_t i;
 	int status = 0, rc;
 
 	if (arg == NULL) {
@@ -296,10 +308,7 @@ cmd_import_exec(struct cmd_ctx *ctx)
 	}
 	crontab_convert(text, source, NULL, &res);
 	fputs(res.yaml, stdout);
-	for (i = 0; i < res.nproblems; i++) {
-		fprintf(stderr, "twctl import-crontab: %s: not converted: %s\n",
-		    source, res.problems[i]);
-	}
+	import_notes(&res, source);
 	rc = res.nproblems > 0 ? EXIT_FAIL : EXIT_OK;
 	fprintf(stderr, "%zu task%s from %s%s\n", res.ntasks,
 	    res.ntasks == 1 ? "" : "s", source,

@@ -31,18 +31,23 @@ struct convert {
 	json_t *notifiers;   /* name -> notifier */
 	const json_t *taken; /* names in use already, or NULL */
 	char *comment;       /* the comment lines just above an entry */
+	size_t lineno;       /* of the line being read */
 };
+
+/* "line N: what" at the end of list (*n of them); what is taken. */
+static void
+line_note(char ***list, size_t *n, size_t lineno, char *what)
+{
+	*list = xreallocarray(*list, *n + 1, sizeof **list);
+	(*list)[(*n)++] = xasprintf("line %zu: %s", lineno, what);
+	free(what);
+}
 
 static void
 problem(struct convert *cv, size_t lineno, const char *fmt, const char *arg)
 {
-	struct crontab_result *o = cv->out;
-	char *what = xasprintf(fmt, arg);
-
-	o->problems =
-	    xreallocarray(o->problems, o->nproblems + 1, sizeof *o->problems);
-	o->problems[o->nproblems++] = xasprintf("line %zu: %s", lineno, what);
-	free(what);
+	line_note(&cv->out->problems, &cv->out->nproblems, lineno,
+	    xasprintf(fmt, arg));
 }
 
 /* s without the blanks around it, in place. */
@@ -306,18 +311,29 @@ entry_mailto(struct convert *cv)
 static int
 entry(struct convert *cv, char *line, int disabled, char **why)
 {
-	char *expr, *cmd, *name, *command;
+	char *expr, *cmd, *name, *command, *warning = NULL;
 	struct schedule *s;
 	json_t *t;
 
 	if (entry_split(line, &expr, &cmd, why) == -1) {
 		return -1;
 	}
-	if ((s = schedule_cron(expr, why)) == NULL) {
+	if ((s = schedule_cron_seeded(expr, 0, &warning, why)) == NULL) {
 		return -1;
 	}
 	schedule_free(s);
 	name = entry_name(cv, cmd);
+	if (warning != NULL) {
+		line_note(&cv->out->warnings, &cv->out->nwarnings, cv->lineno,
+		    warning);
+	}
+	if (strchr(expr, '~') != NULL) {
+		line_note(&cv->out->warnings, &cv->out->nwarnings, cv->lineno,
+		    xasprintf("'%s' has a random range: twd chooses its value "
+		              "once, from the task's name ('%s'), so it may "
+		              "not be the one cron chose",
+		        expr, name));
+	}
 	t = json_object();
 	if (cv->comment != NULL) {
 		json_object_set_new(t, "description", json_string(cv->comment));
@@ -458,7 +474,7 @@ crontab_convert(const char *text, const char *source, const json_t *taken,
 	cv.tasks = json_object();
 	cv.notifiers = json_object();
 	for (line = copy; line != NULL; line = next) {
-		lineno++;
+		cv.lineno = ++lineno;
 		if ((next = strchr(line, '\n')) != NULL) {
 			*next++ = '\0';
 		}
@@ -517,5 +533,9 @@ crontab_result_release(struct crontab_result *r)
 		free(r->problems[i]);
 	}
 	free(r->problems);
+	for (i = 0; i < r->nwarnings; i++) {
+		free(r->warnings[i]);
+	}
+	free(r->warnings);
 	memset(r, 0, sizeof *r);
 }

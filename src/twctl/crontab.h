@@ -16,6 +16,8 @@ struct crontab_result {
 	size_t ntasks;        /* entries converted, disabled ones included */
 	char **problems;      /* "line N: why", for what was not converted */
 	size_t nproblems;
+	char **warnings; /* "line N: what", converted but worth a look */
+	size_t nwarnings;
 };
 
 /*

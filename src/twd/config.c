@@ -317,6 +317,21 @@ loader_error(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
 	    node != NULL ? (unsigned)node->start_mark.column + 1 : 0, msg);
 }
 
+/* A warning (taken; none when NULL) about what node means, for check. */
+static void
+loader_warning(
+    struct loader *l, const yaml_node_t *node, const char *what, char *msg)
+{
+	if (msg == NULL) {
+		return;
+	}
+	errors_add(&l->config->warnings, l->file,
+	    (unsigned)node->start_mark.line + 1,
+	    (unsigned)node->start_mark.column + 1,
+	    xasprintf("%s: %s", what, msg));
+	free(msg);
+}
+
 static const char *
 node_kind(const yaml_node_t *node)
 {
@@ -716,21 +731,38 @@ loader_rule_free(void *item)
 	free(r);
 }
 
-/* The cron rule text in tz, parsed or shared; NULL with *cause. */
+/*
+ * The cron rule text in tz of the task named name, parsed or shared; NULL
+ * with *cause. What it means that one may not expect is a warning at node.
+ */
 static struct schedule *
-loader_cron(
-    struct loader *l, const char *text, const struct tz *tz, char **cause)
+loader_cron(struct loader *l, const char *name, yaml_node_t *node,
+    const struct tz *tz, char **cause)
 {
+	const char *text = node_text(node);
 	struct loader_rule key = { (char *)text, tz, NULL }, *r;
-	uint64_t h = hash_str(hash_bytes(HASH_START, &tz, sizeof tz), text);
-	struct intern_slot *slot =
-	    intern_slot(&l->rules, h, loader_rule_equal, &key);
+	uint64_t h;
+	struct intern_slot *slot;
 	struct schedule *s;
+	char *warning = NULL;
 
+	/* Random ranges are the task's own: chosen from its name. */
+	if (strchr(text, '~') != NULL) {
+		if ((s = schedule_cron_seeded(
+		         text, schedule_seed(name), &warning, cause)) != NULL) {
+			schedule_set_tz(s, tz);
+		}
+		loader_warning(l, node, "schedule", warning);
+		return s;
+	}
+	h = hash_str(hash_bytes(HASH_START, &tz, sizeof tz), text);
+	slot = intern_slot(&l->rules, h, loader_rule_equal, &key);
 	if (slot->item == NULL) {
-		if ((s = schedule_cron(text, cause)) == NULL) {
+		if ((s = schedule_cron_seeded(text, 0, &warning, cause)) ==
+		    NULL) {
 			return NULL;
 		}
+		loader_warning(l, node, "schedule", warning);
 		schedule_set_tz(s, tz);
 		r = xmalloc(sizeof *r);
 		r->text = xstrdup(text);
@@ -863,8 +895,8 @@ draft_schedule(struct loader *l, const struct draft *d, struct task_def *t)
 		t->schedule = schedule_at(ms);
 		return 0;
 	}
-	if ((t->schedule = loader_cron(
-	         l, node_text(d->schedule), tz, &cause)) == NULL) {
+	if ((t->schedule = loader_cron(l, t->name, d->schedule, tz, &cause)) ==
+	    NULL) {
 		loader_error(l, d->schedule, "schedule: %s", cause);
 		free(cause);
 		return -1;
@@ -3405,6 +3437,7 @@ config_free(struct config *c)
 		free(c->include_dirs[i]);
 	}
 	free(c->include_dirs);
+	config_errors_release(&c->warnings);
 	for (i = 0; i < c->nzones; i++) {
 		tz_free(c->zones[i]);
 	}

@@ -133,6 +133,17 @@ struct task_def {
 	uint8_t enabled;            /* 0: defined, never scheduled */
 };
 
+struct config_error {
+	char *file;
+	unsigned line, column; /* 1-based; 0 when not about a place */
+	char *message;
+};
+
+struct config_errors {
+	struct config_error *v;
+	size_t n;
+};
+
 struct config {
 	char *path;
 	struct task_def **tasks; /* sorted by name */
@@ -149,17 +160,8 @@ struct config {
 	size_t nfiles;
 	char **include_dirs; /* where its include patterns look, to watch */
 	size_t ninclude_dirs;
-};
-
-struct config_error {
-	char *file;
-	unsigned line, column; /* 1-based; 0 when not about a place */
-	char *message;
-};
-
-struct config_errors {
-	struct config_error *v;
-	size_t n;
+	/* What it means that one may not expect (a cron step past its range) */
+	struct config_errors warnings;
 };
 
 /*

@@ -256,6 +256,20 @@ twd_give_back(struct twd *twd)
 #endif
 }
 
+/* What a good tasks file means that its user may not expect. */
+static void
+twd_log_warnings(const struct config *c)
+{
+	char *line;
+	size_t i;
+
+	for (i = 0; i < c->warnings.n; i++) {
+		line = config_error_format(&c->warnings.v[i]);
+		log_warn("%s", line);
+		free(line);
+	}
+}
+
 static json_t *
 twd_reload_config(struct twd *twd, int dry_run, const char *why, char **cause)
 {
@@ -321,6 +335,7 @@ twd_reload_config(struct twd *twd, int dry_run, const char *why, char **cause)
 	}
 	json_decref(twd->config_errors);
 	twd->config_errors = NULL;
+	twd_log_warnings(c);
 	tasks_apply(twd, c, &n);
 	log_info("reloaded %s (%s): %zu tasks, %zu added, %zu removed, %zu "
 	         "changed",
@@ -907,6 +922,7 @@ main(int argc, char **argv)
 		ev_sig[i] = evsignal_new(twd.base, sigs[i], twd_signal, &twd);
 		evsignal_add(ev_sig[i], NULL);
 	}
+	twd_log_warnings(config);
 	tasks_apply(&twd, config, NULL);
 	twd.watch = !opt.no_watch;
 	twd_watch(&twd);

@@ -128,6 +128,18 @@ static const struct fires_case syntax_cases[] = {
 	    { "2028-02-29T00:00:00Z", "2032-02-29T00:00:00Z" } },
 	{ "0 0 * 2 1#5", NULL, "2026-01-01T00:00:00Z",
 	    { "2044-02-29T00:00:00Z" } },
+	/* Current cronie: a range may end on Sunday as 0 or SUN. */
+	{ "0 9 * * SAT-SUN", NULL, "2026-01-02T10:00:00Z",
+	    { "2026-01-03T09:00:00Z", "2026-01-04T09:00:00Z",
+	        "2026-01-10T09:00:00Z" } },
+	{ "0 9 * * 5-0", NULL, "2026-01-01T10:00:00Z",
+	    { "2026-01-02T09:00:00Z", "2026-01-03T09:00:00Z",
+	        "2026-01-04T09:00:00Z", "2026-01-09T09:00:00Z" } },
+	/* A step past the field's range: its first value only. */
+	{ "*/60 * * * *", NULL, "2026-01-01T00:00:00Z",
+	    { "2026-01-01T01:00:00Z", "2026-01-01T02:00:00Z" } },
+	{ "0 */24 * * *", NULL, "2026-01-01T00:00:00Z",
+	    { "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z" } },
 	{ "59 23 31 12 *", NULL, "2026-12-31T23:59:00Z",
 	    { "2027-12-31T23:59:00Z" } },
 	{ "0 0 31 * *", NULL, "2026-01-31T00:00:00Z",
@@ -166,7 +178,17 @@ static const struct {
 	    "day-of-week) or 6 (with seconds first), not 3" },
 	{ "* * * * * * *", "expected 5 fields" },
 	{ "5-2 * * * *", "minute: range '5-2' goes backwards" },
-	{ "*/0 * * * *", "minute: step in '*/0' must be from 1 to 59" },
+	{ "*/0 * * * *", "minute: step in '*/0' must be from 1 to 1000" },
+	{ "*/1001 * * * *", "minute: step in '*/1001' must be from 1 to 1000" },
+	/* Sunday ends a range as 0 too; one that goes back is refused. */
+	{ "0 0 * * FRI-MON", "day-of-week: range 'FRI-MON' goes backwards" },
+	{ "0 0 * * 1-0x", "day-of-week: unexpected 'x' in '1-0x'" },
+	{ "0 23-1 * * *", "hour: range '23-1' goes backwards" },
+	{ "5~2 * * * *", "minute: random range '5~2' goes backwards" },
+	{ "0~30/5 * * * *",
+	    "minute: unexpected '/5' in '0~30/5' (a random range takes no "
+	    "step)" },
+	{ "0~61 * * * *", "minute: 61 is out of range 0-59" },
 	{ "*/ * * * *", "minute: '*/' needs a number after '/'" },
 	{ "x * * * *", "minute: 'x' is not a number" },
 	{ "0 0 * foo *", "month: 'foo' is not a number or month name" },
@@ -350,6 +372,68 @@ test_cron_reboot_is_recognised_and_never_scheduled(void **state)
 	schedule_free(s);
 }
 
+/*
+ * cronie's random ranges: one value, the same for the same seed (a task's
+ * name), within the range, shown in the rule's text; a step past the
+ * range is taken with a warning that says what it means.
+ */
+static void
+test_cron_random_ranges_and_warnings(void **state)
+{
+	struct schedule *a, *b;
+	char *cause = NULL, *warning = NULL, want[64];
+	int64_t now = INT64_C(1767225600000); /* 2026-01-01T00:00Z */
+	int64_t at;
+	int minute, seen[31] = { 0 }, distinct = 0;
+	size_t i;
+
+	(void)state;
+	a = schedule_cron_seeded(
+	    "0~30 * * * *", schedule_seed("backup"), &warning, &cause);
+	b = schedule_cron_seeded(
+	    "0~30 * * * *", schedule_seed("backup"), NULL, &cause);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_null(warning);
+	at = schedule_next(a, 0, now);
+	assert_int_equal(at, schedule_next(b, 0, now));
+	minute = (int)(at / 60000 % 60);
+	assert_true(minute >= 0 && minute <= 30);
+	snprintf(want, sizeof want, "0~30 * * * * (as %d * * * *)", minute);
+	assert_string_equal(schedule_text(a), want);
+	schedule_free(a);
+	schedule_free(b);
+	/* Names spread over the range. */
+	for (i = 0; i < 100; i++) {
+		snprintf(want, sizeof want, "task-%zu", i);
+		a = schedule_cron_seeded(
+		    "~30 * * * *", schedule_seed(want), NULL, &cause);
+		minute = (int)(schedule_next(a, 0, now) / 60000 % 60);
+		assert_true(minute >= 0 && minute <= 30);
+		distinct += !seen[minute];
+		seen[minute] = 1;
+		schedule_free(a);
+	}
+	assert_true(distinct > 10);
+	/* Whole field, and Sunday at the end of a day-of-week one. */
+	a = schedule_cron_seeded(
+	    "0 0 * * SAT~SUN", schedule_seed("x"), NULL, &cause);
+	assert_non_null(a);
+	schedule_free(a);
+
+	a = schedule_cron_seeded("*/60 * * * *", 0, &warning, &cause);
+	assert_non_null(a);
+	assert_string_equal(warning,
+	    "minute: the step of '*/60' is past the range 0-59, so it means "
+	    "0 only");
+	free(warning);
+	schedule_free(a);
+	warning = NULL;
+	a = schedule_cron_seeded("*/5 * * * *", 0, &warning, &cause);
+	assert_null(warning);
+	schedule_free(a);
+}
+
 static void
 test_cron_describes_itself_as_written(void **state)
 {
@@ -379,6 +463,7 @@ main(void)
 		cmocka_unit_test(
 		    test_cron_reboot_is_recognised_and_never_scheduled),
 		cmocka_unit_test(test_cron_describes_itself_as_written),
+		cmocka_unit_test(test_cron_random_ranges_and_warnings),
 	};
 
 	return cmocka_run_group_tests_name("cron", tests, NULL, NULL);
