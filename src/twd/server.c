@@ -11,6 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,19 @@
 
 /* Replies a client has not read yet; past this it is dropped as stuck. */
 #define CLIENT_MAX_PENDING (16 * 1024 * 1024)
+
+/*
+ * Past this much unread reply, a client's next requests wait: they are
+ * not read, nor answered, until it has read what it was sent. A client
+ * that sends without reading costs at most this and one reply.
+ */
+#define CLIENT_PAUSE_AT (1024 * 1024)
+
+/*
+ * Unread replies of all clients together; past this, the client with the
+ * most is dropped, and so on, so a crowd cannot exhaust the memory.
+ */
+#define SERVER_MAX_PENDING (64 * 1024 * 1024)
 
 /*
  * A subscriber this far behind misses lossy events (a job's output lines)
@@ -48,6 +64,7 @@ struct client {
 	unsigned long id;
 	int closing; /* flush what is queued, then drop */
 	int eof;     /* it has sent all it will */
+	int paused;  /* its requests wait until it reads its replies */
 	struct event *ev_linger;
 	int dead;               /* to be freed when the loop is idle */
 	proto_event_set events; /* subscribed to */
@@ -130,19 +147,30 @@ server_gc(evutil_socket_t fd, short what, void *arg)
 	struct server *srv = arg;
 	struct client *c, *next;
 
+	size_t freed = 0;
+
 	(void)fd;
 	(void)what;
 	for (c = TAILQ_FIRST(&srv->clients); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
 		if (c->dead) {
+			freed +=
+			    evbuffer_get_length(bufferevent_get_output(c->bev));
 			TAILQ_REMOVE(&srv->clients, c, entry);
 			srv->nclients--;
 			client_free(c);
 		}
 	}
+#ifdef __GLIBC__
+	/* Clients dropped with much unread: give that memory back. */
+	if (freed >= CLIENT_PAUSE_AT) {
+		malloc_trim(0);
+	}
+#endif
 }
 
 static void client_linger_over(evutil_socket_t, short, void *);
+static void client_eof_tail(struct client *);
 static void server_refuse_fd(int, const char *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 static void client_said_all(struct client *);
@@ -165,6 +193,45 @@ client_tell_dropped(struct client *c)
 	c->closing = 1;
 	c->ev_linger = evtimer_new(c->server->base, client_linger_over, c);
 	evtimer_add(c->ev_linger, &tv);
+}
+
+/*
+ * Before more unread output is queued (len bytes): while all clients'
+ * together would pass SERVER_MAX_PENDING, drop the one with the most.
+ * Only clients that do not read have any, so the cost is theirs.
+ */
+static void
+server_bound(struct server *srv, size_t len)
+{
+	struct client *c, *worst;
+	size_t total, n, most;
+
+	for (;;) {
+		total = len;
+		worst = NULL;
+		most = 0;
+		TAILQ_FOREACH(c, &srv->clients, entry)
+		{
+			if (c->dead) {
+				continue;
+			}
+			n = evbuffer_get_length(bufferevent_get_output(c->bev));
+			total += n;
+			if (n > most) {
+				most = n;
+				worst = c;
+			}
+		}
+		if (total <= SERVER_MAX_PENDING || worst == NULL) {
+			return;
+		}
+		log_warn(
+		    "client %lu: dropped: %zu bytes of replies unread, the "
+		    "most of any client, with %zu unread in all (limit "
+		    "%d)",
+		    worst->id, most, total, SERVER_MAX_PENDING);
+		client_drop(worst);
+	}
 }
 
 /*
@@ -192,6 +259,12 @@ client_send_line(struct client *c, const char *line, size_t len, int now)
 		 */
 		client_tell_dropped(c);
 		return;
+	}
+	if (evbuffer_get_length(out) > 0) {
+		server_bound(c->server, len);
+		if (c->dead) {
+			return;
+		}
 	}
 	/*
 	 * Most replies go in one send(2), with no loop turn waiting for the
@@ -336,6 +409,22 @@ client_linger_over(evutil_socket_t fd, short what, void *arg)
 	client_drop(arg);
 }
 
+/*
+ * Whether c has so much unread reply that its requests must wait: it is
+ * then not read from until client_write finds its replies read.
+ */
+static int
+client_pause(struct client *c)
+{
+	if (!c->paused && !c->dead &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) >=
+	        CLIENT_PAUSE_AT) {
+		c->paused = 1;
+		bufferevent_disable(c->bev, EV_READ);
+	}
+	return c->paused;
+}
+
 /* One request line (taken), its newline gone: answer it. */
 static void
 client_line(struct client *c, char *line, size_t len)
@@ -372,9 +461,16 @@ client_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
-	while (!c->dead && !c->closing &&
+	while (!c->dead && !c->closing && !client_pause(c) &&
 	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
 		client_line(c, line, len);
+	}
+	if (c->paused) {
+		return; /* the rest is read when it has read its replies */
+	}
+	if (c->eof && !c->dead && !c->closing) {
+		client_eof_tail(c);
+		return;
 	}
 	/* What is left has no newline yet; it may not grow past the cap. */
 	if (!c->dead && !c->closing &&
@@ -409,6 +505,18 @@ client_write(struct bufferevent *bev, void *arg)
 	if (evbuffer_get_length(bufferevent_get_output(bev)) != 0) {
 		return;
 	}
+	if (c->paused && !c->dead) {
+		/* Read all it was sent: its waiting requests come next. */
+		c->paused = 0;
+		if (!c->eof) {
+			bufferevent_enable(bev, EV_READ);
+		}
+		client_read(bev, c);
+		if (c->dead || c->paused ||
+		    evbuffer_get_length(bufferevent_get_output(bev)) != 0) {
+			return;
+		}
+	}
 	if (c->held != NULL && !c->closing) {
 		/* Caught up: the newest skipped event shows what was missed. */
 		client_send_line(c, c->held, c->nheld, 0);
@@ -425,20 +533,18 @@ client_write(struct bufferevent *bev, void *arg)
 
 /*
  * The client has said all it will (shutdown(SHUT_WR), as a pipe into
- * socat does): answer every request it sent, a last one without its
- * newline too, then hang up once the answers are written.
+ * socat does): once every whole line it sent is answered, answer a last
+ * one without its newline too, then hang up once the answers are written.
  */
 static void
-client_eof(struct client *c)
+client_eof_tail(struct client *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t len;
 	char *line;
 
-	client_read(c->bev, c);
 	/* The input's end is the bufferevent's: take the last line out. */
-	if (!c->dead && !c->closing && (len = evbuffer_get_length(in)) > 0 &&
-	    len < PROTO_MAX_REQUEST) {
+	if ((len = evbuffer_get_length(in)) > 0 && len < PROTO_MAX_REQUEST) {
 		line = xmalloc(len + 1);
 		evbuffer_remove(in, line, len);
 		line[len] = '\0';
@@ -448,10 +554,19 @@ client_eof(struct client *c)
 		return;
 	}
 	c->closing = 1;
-	c->eof = 1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {
 		client_drop(c);
 	}
+}
+
+static void
+client_eof(struct client *c)
+{
+	if (c->eof) {
+		return;
+	}
+	c->eof = 1;
+	client_read(c->bev, c);
 }
 
 static void

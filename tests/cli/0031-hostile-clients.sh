@@ -38,7 +38,7 @@ PY
 
 # Out of descriptors: 100 idle clients against 64 descriptors. The next
 # is told why and let go; the log says it once; all recovers.
-prlimit --nofile=64 --pid "$TWD_PID"
+prlimit --nofile=64: --pid "$TWD_PID"
 python3 - "$TW_SOCKET" <<'PY'
 import json, socket, sys, time
 path = sys.argv[1]
@@ -63,6 +63,7 @@ PY
 wait_until "status again" twctl status
 [ "$(grep -c 'accept:' "$T/twd.log")" -le 2 ] || fail "accept errors flood the log: $(grep -c accept: "$T/twd.log")"
 grep -q "accept: Too many open files" "$T/twd.log" || fail "running out of descriptors was not logged"
+prlimit --nofile=1024: --pid "$TWD_PID"
 
 # An impostor that answers with escape sequences (the same user, so twctl
 # talks to it): what it says is printed with its control characters shown.
@@ -123,3 +124,45 @@ print("got %r" % got, flush=True)' "$T/nobody/s.sock" >"$T/nobody.out" 2>&1 &
 	expect_contains "$(cat "$T/nobody.out")" "got b''"
 	chmod 700 "$T"
 fi
+
+# A crowd that asks and never reads: each costs one reply, then its
+# requests wait; past the total bound the greediest are dropped, logged;
+# a client that reads is answered meanwhile, and memory stays bounded.
+python3 -c '
+print("tasks:")
+for i in range(2000):
+    print(f"  task-{i:05}: {{command: \"true\", every: 1h, description: \"a task among many here\"}}")
+' >"$TW_CONFIG"
+twctl reload >/dev/null
+python3 - "$TW_SOCKET" "$TWD_PID" <<'PY'
+import json, socket, sys, time
+path, pid = sys.argv[1], sys.argv[2]
+def hwm():
+    for l in open(f"/proc/{pid}/status"):
+        if l.startswith("VmHWM"):
+            return int(l.split()[1]) // 1024
+crowd = []
+for i in range(120):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(path)
+    s.setblocking(False)
+    try:
+        s.send(b'{"id": 1, "cmd": "list"}\n' * 200)
+    except BlockingIOError:
+        pass
+    crowd.append(s)
+g = socket.socket(socket.AF_UNIX)
+g.connect(path)
+g.settimeout(120)
+g.sendall(b'{"id": 2, "cmd": "status"}\n')
+r = json.loads(g.makefile().readline())
+assert r["ok"], r
+peak = hwm()
+for s in crowd:
+    s.close()
+# 120 clients x 200 replies of a megabyte were gigabytes before.
+assert peak < 1024, "twd peaked at %d MiB" % peak
+PY
+grep -q "dropped: .* bytes of replies unread, the most of any client" "$T/twd.log" ||
+	fail "the greediest clients were not dropped"
+twctl status >/dev/null || fail "status after the crowd"
