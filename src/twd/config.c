@@ -28,6 +28,8 @@
 #include "ydoc.h"
 
 #define JITTER_MAX_SECS 86400
+/* Files include: may read, all patterns together: each keeps its document. */
+#define INCLUDE_MAX 10000
 /* The longest plain key libyaml reads (its simple keys' limit). */
 #define YAML_KEY_MAX 1024
 
@@ -61,6 +63,15 @@ struct loader {
 	size_t ninc;
 	dev_t dev; /* the main file */
 	ino_t ino;
+	size_t env_n, env_cap; /* the env being built, in policy->env */
+	/*
+	 * Values copied out of lists and mappings, and how many may be: as
+	 * many as the files have bytes, and a million. An alias names its
+	 * anchor's nodes again, so 'run: *words' in each task copies them
+	 * again each time; without a bound, a small file asks for gigabytes.
+	 */
+	size_t copied, copy_budget;
+	int over_budget;        /* said once */
 	struct intern rules;    /* of struct loader_rule */
 	struct intern policies; /* of struct task_policy, a reference each */
 	struct task_policy *last_policy; /* the last task's, in policies */
@@ -1193,6 +1204,28 @@ strv_free(char **v)
 }
 
 /* A list of words from a sequence, or a scalar split at blanks. */
+/*
+ * Count n more values copied; false (after an error at node, said once)
+ * when that passes the budget.
+ */
+static int
+loader_copy(struct loader *l, yaml_node_t *node, size_t n)
+{
+	l->copied += n;
+	if (l->copied <= l->copy_budget) {
+		return 1;
+	}
+	if (!l->over_budget) {
+		loader_error(l, node,
+		    "aliases make this file more than %zu values (as many as "
+		    "its files have bytes, and a million): name fewer, or "
+		    "write them out",
+		    l->copy_budget);
+		l->over_budget = 1;
+	}
+	return 0;
+}
+
 static char **
 loader_words(struct loader *l, yaml_node_t *node, const char *what)
 {
@@ -1200,6 +1233,22 @@ loader_words(struct loader *l, yaml_node_t *node, const char *what)
 	yaml_node_t *item;
 	char **v = NULL, *copy, *w, *save = NULL;
 	size_t n = 0;
+
+	if (node->type == YAML_SEQUENCE_NODE &&
+	    !loader_copy(l, node,
+	        (size_t)(node->data.sequence.items.top -
+	            node->data.sequence.items.start))) {
+		return NULL;
+	}
+	if (node->type == YAML_SEQUENCE_NODE) {
+		/* Its size known: one allocation, not one a word. */
+		v = xreallocarray(NULL,
+		    (size_t)(node->data.sequence.items.top -
+		        node->data.sequence.items.start) +
+		        1,
+		    sizeof *v);
+		v[0] = NULL;
+	}
 
 	if (node->type == YAML_SCALAR_NODE) {
 		copy = xstrdup(node_text(node));
@@ -1221,7 +1270,8 @@ loader_words(struct loader *l, yaml_node_t *node, const char *what)
 			strv_free(v);
 			return NULL;
 		}
-		strv_add(&v, &n, xstrdup(node_text(item)));
+		v[n++] = xstrdup(node_text(item));
+		v[n] = NULL;
 	}
 	if (n == 0) {
 		loader_error(l, node, "%s: the list is empty", what);
@@ -1270,11 +1320,11 @@ merged_each(struct loader *l, yaml_node_t *const maps[2], pair_fn fn,
 	}
 }
 
-/* One env variable; a later one of the same name wins. */
+/* One env variable, appended to the task's (no other has its name). */
 static void
 env_pair(struct loader *l, yaml_node_t *k, yaml_node_t *v, struct task_def *t)
 {
-	size_t n = 0, klen = strlen(node_text(k));
+	size_t n;
 	char *var;
 
 	if (!env_name_valid(node_text(k))) {
@@ -1290,14 +1340,80 @@ env_pair(struct loader *l, yaml_node_t *k, yaml_node_t *v, struct task_def *t)
 	}
 	var = xasprintf(
 	    "%s=%s", node_text(k), node_is_null(v) ? "" : node_text(v));
-	for (n = 0; t->policy->env != NULL && t->policy->env[n] != NULL; n++) {
-		if (strncmp(t->policy->env[n], var, klen + 1) == 0) {
-			free(t->policy->env[n]);
-			t->policy->env[n] = var;
-			return;
+	n = l->env_n;
+	if (n + 2 > l->env_cap) {
+		l->env_cap = l->env_cap * 2 + 16;
+		t->policy->env = xreallocarray(
+		    t->policy->env, l->env_cap, sizeof *t->policy->env);
+	}
+	t->policy->env[n] = var;
+	t->policy->env[n + 1] = NULL;
+	l->env_n = n + 1;
+}
+
+/* The slot of name in a table of cap (a power of 2) names, or its free one. */
+static size_t
+name_slot(const char **set, size_t cap, const char *name)
+{
+	size_t i = (size_t)hash_str(HASH_START, name) & (cap - 1);
+
+	while (set[i] != NULL && strcmp(set[i], name) != 0) {
+		i = (i + 1) & (cap - 1);
+	}
+	return i;
+}
+
+/*
+ * env: the defaults' variables, then the task's; one of the task's
+ * replaces the defaults' of its name. Linear: the task's names are looked
+ * up in a table, not each against all (5,000 variables in 2,000 tasks
+ * took a minute).
+ */
+static void
+loader_env(struct loader *l, yaml_node_t *const maps[2], struct task_def *t)
+{
+	yaml_node_t *const own[2] = { NULL, maps[1] };
+	yaml_node_pair_t *p;
+	const char **set = NULL, *name;
+	size_t cap = 16;
+
+	l->env_n = 0;
+	l->env_cap = 0;
+	if (!loader_copy(l, maps[1] != NULL ? maps[1] : maps[0],
+	        (maps[0] != NULL ? (size_t)(maps[0]->data.mapping.pairs.top -
+	                               maps[0]->data.mapping.pairs.start)
+	                         : 0) +
+	            (maps[1] != NULL
+	                    ? (size_t)(maps[1]->data.mapping.pairs.top -
+	                          maps[1]->data.mapping.pairs.start)
+	                    : 0))) {
+		return;
+	}
+	if (maps[0] != NULL && maps[1] != NULL) {
+		while (cap < 2 *
+		        (size_t)(maps[1]->data.mapping.pairs.top -
+		            maps[1]->data.mapping.pairs.start)) {
+			cap *= 2;
+		}
+		set = xcalloc(cap, sizeof *set);
+		for (p = maps[1]->data.mapping.pairs.start;
+		     p < maps[1]->data.mapping.pairs.top; p++) {
+			name = node_text(
+			    yaml_document_get_node(&l->doc.doc, p->key));
+			set[name_slot(set, cap, name)] = name;
 		}
 	}
-	strv_add(&t->policy->env, &n, var);
+	for (p = maps[0] != NULL ? maps[0]->data.mapping.pairs.start : NULL;
+	     p != NULL && p < maps[0]->data.mapping.pairs.top; p++) {
+		name = node_text(yaml_document_get_node(&l->doc.doc, p->key));
+		if (set != NULL && set[name_slot(set, cap, name)] != NULL) {
+			continue; /* the task's own comes later */
+		}
+		env_pair(l, yaml_document_get_node(&l->doc.doc, p->key),
+		    yaml_document_get_node(&l->doc.doc, p->value), t);
+	}
+	free(set);
+	merged_each(l, own, env_pair, t);
 }
 
 /* One resource limit; a later one of the same resource wins. */
@@ -2381,7 +2497,7 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 			t->policy->cwd = xstrdup(d->cwd);
 		}
 	}
-	merged_each(l, d->env, env_pair, t);
+	loader_env(l, d->env, t);
 	merged_each(l, d->limits, limit_pair, t);
 	merged_each(l, d->history, history_pair, t);
 	t->policy->env_clear = d->env_clear;
@@ -2717,6 +2833,7 @@ loader_include_file(
 	inc->dev = st->st_dev;
 	inc->ino = st->st_ino;
 	inc->by = by;
+	l->copy_budget += (size_t)st->st_size;
 	if (loader_parse(path, &inc->doc, l->errs, NULL) == -1) {
 		return;
 	}
@@ -2864,6 +2981,13 @@ loader_includes(struct loader *l, yaml_node_t *node)
 				    g.gl_pathv[i],
 				    config_file_kind(st.st_mode));
 				continue;
+			}
+			if (l->ninc >= INCLUDE_MAX) {
+				loader_error(l, item,
+				    "include: more than %d files; the rest "
+				    "of '%s' is not read",
+				    INCLUDE_MAX, pat);
+				break;
 			}
 			if ((inc = loader_included(l, &st)) != NULL) {
 				loader_error(l, item,
@@ -3322,9 +3446,11 @@ config_read(
 	l.file = c->files[0];
 	l.config = c;
 	l.home = paths_home();
+	l.copy_budget = 1000000;
 	if (stat(path, &st) == 0) {
 		l.dev = st.st_dev; /* no pattern includes the file itself */
 		l.ino = st.st_ino;
+		l.copy_budget += (size_t)st.st_size;
 	}
 	if (loader_parse(path, &l.doc, errs, stream ? &s : NULL) == -1) {
 		if (l.doc.overflow) {

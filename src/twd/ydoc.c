@@ -40,9 +40,16 @@ struct ydoc_frame {
 };
 
 struct ydoc_anchor {
-	char *name;
+	char *name; /* NULL: a free slot */
+	uint64_t hash;
 	int node;
 };
+
+/*
+ * Collections open at once, at most: libyaml's scanner takes time in the
+ * square of the nesting, and no tasks file nests more than a few levels.
+ */
+#define YDOC_MAX_DEPTH 1000
 
 struct ydoc_build {
 	struct ydoc *d;
@@ -51,8 +58,8 @@ struct ydoc_build {
 	size_t nframes, frames_cap;
 	int *kids; /* children of the open collections, in order */
 	size_t nkids, kids_cap;
-	struct ydoc_anchor *anchors;
-	size_t nanchors;
+	struct ydoc_anchor *anchors; /* a hash table, by name */
+	size_t nanchors, anchors_cap;
 	unsigned long anchored; /* anchors defined so far */
 	/* Streaming: the frames open in the streamed mapping; 0: not in it. */
 	const struct ydoc_stream *s;
@@ -217,39 +224,85 @@ ydoc_add(struct ydoc_build *b, int id)
 	b->kids[b->nkids++] = id;
 }
 
+static uint64_t
+ydoc_hash(const char *s)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+
+	for (; *s != '\0'; s++) {
+		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
+	}
+	return h;
+}
+
+/* The slot of the anchor called name, or the free one it would take. */
+static struct ydoc_anchor *
+ydoc_anchor_slot(struct ydoc_build *b, const char *name, uint64_t h)
+{
+	size_t mask = b->anchors_cap - 1, i = (size_t)h & mask;
+
+	while (b->anchors[i].name != NULL &&
+	    (b->anchors[i].hash != h ||
+	        strcmp(b->anchors[i].name, name) != 0)) {
+		i = (i + 1) & mask;
+	}
+	return &b->anchors[i];
+}
+
+/* Twice the slots, the anchors placed anew: kept under half full. */
+static void
+ydoc_anchors_grow(struct ydoc_build *b)
+{
+	struct ydoc_anchor *old = b->anchors, *slot;
+	size_t n = b->anchors_cap, i;
+
+	b->anchors_cap = n == 0 ? 64 : n * 2;
+	b->anchors = xcalloc(b->anchors_cap, sizeof *b->anchors);
+	for (i = 0; i < n; i++) {
+		if (old[i].name != NULL) {
+			slot = ydoc_anchor_slot(b, old[i].name, old[i].hash);
+			*slot = old[i];
+		}
+	}
+	free(old);
+}
+
 static void
 ydoc_anchor(struct ydoc_build *b, const yaml_char_t *anchor, int id)
 {
-	size_t i;
+	const char *name = (const char *)anchor;
+	struct ydoc_anchor *slot;
+	uint64_t h;
 
 	if (anchor == NULL) {
 		return;
 	}
 	b->anchored++;
-	/* A name used again names the newer node from there on. */
-	for (i = 0; i < b->nanchors; i++) {
-		if (strcmp(b->anchors[i].name, (const char *)anchor) == 0) {
-			b->anchors[i].node = id;
-			return;
-		}
+	if (2 * (b->nanchors + 1) > b->anchors_cap) {
+		ydoc_anchors_grow(b);
 	}
-	b->anchors =
-	    xreallocarray(b->anchors, b->nanchors + 1, sizeof *b->anchors);
-	b->anchors[b->nanchors].name = xstrdup((const char *)anchor);
-	b->anchors[b->nanchors++].node = id;
+	h = ydoc_hash(name);
+	slot = ydoc_anchor_slot(b, name, h);
+	/* A name used again names the newer node from there on. */
+	if (slot->name == NULL) {
+		slot->name = xstrdup(name);
+		slot->hash = h;
+		b->nanchors++;
+	}
+	slot->node = id;
 }
 
 static int
 ydoc_alias(struct ydoc_build *b, const yaml_char_t *anchor)
 {
-	size_t i;
+	const char *name = (const char *)anchor;
+	struct ydoc_anchor *slot;
 
-	for (i = 0; i < b->nanchors; i++) {
-		if (strcmp(b->anchors[i].name, (const char *)anchor) == 0) {
-			return b->anchors[i].node;
-		}
+	if (b->anchors_cap == 0) {
+		return 0;
 	}
-	return 0;
+	slot = ydoc_anchor_slot(b, name, ydoc_hash(name));
+	return slot->name != NULL ? slot->node : 0;
 }
 
 static void
@@ -456,6 +509,13 @@ ydoc_event(struct ydoc_build *b, yaml_parser_t *parser, yaml_event_t *ev)
 		return 0;
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:
+		if (b->nframes >= YDOC_MAX_DEPTH) {
+			snprintf(d->problem, sizeof d->problem,
+			    "lists and mappings nest deeper than %d levels "
+			    "here",
+			    YDOC_MAX_DEPTH);
+			return ydoc_fail(parser, d->problem, ev->start_mark);
+		}
 		if (ev->type == YAML_MAPPING_START_EVENT) {
 			stream = ydoc_stream_begins(b);
 		}
@@ -543,7 +603,7 @@ ydoc_load_stream(
 		}
 		yaml_event_delete(&ev);
 	}
-	for (i = 0; i < b.nanchors; i++) {
+	for (i = 0; i < b.anchors_cap; i++) {
 		free(b.anchors[i].name);
 	}
 	free(b.anchors);
