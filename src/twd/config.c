@@ -30,6 +30,12 @@
 #define JITTER_MAX_SECS 86400
 /* Files include: may read, all patterns together: each keeps its document. */
 #define INCLUDE_MAX 10000
+/*
+ * The most a tasks file, and all it includes together, may be: 100,000
+ * tasks are about 10 MiB, read in a quarter of a second.
+ */
+#define CONFIG_MAX_BYTES (64 << 20)
+#define CONFIG_MAX_TOTAL (256 << 20)
 /* The longest plain key libyaml reads (its simple keys' limit). */
 #define YAML_KEY_MAX 1024
 
@@ -72,6 +78,7 @@ struct loader {
 	 */
 	size_t copied, copy_budget;
 	int over_budget;        /* said once */
+	size_t bytes;           /* of the files read so far */
 	struct intern rules;    /* of struct loader_rule */
 	struct intern policies; /* of struct task_policy, a reference each */
 	struct task_policy *last_policy; /* the last task's, in policies */
@@ -2834,6 +2841,7 @@ loader_include_file(
 	inc->ino = st->st_ino;
 	inc->by = by;
 	l->copy_budget += (size_t)st->st_size;
+	l->bytes += (size_t)st->st_size;
 	if (loader_parse(path, &inc->doc, l->errs, NULL) == -1) {
 		return;
 	}
@@ -2981,6 +2989,13 @@ loader_includes(struct loader *l, yaml_node_t *node)
 				    g.gl_pathv[i],
 				    config_file_kind(st.st_mode));
 				continue;
+			}
+			if (l->bytes + (size_t)st.st_size > CONFIG_MAX_TOTAL) {
+				loader_error(l, item,
+				    "include: '%s' would make the files more "
+				    "than %d MiB together",
+				    g.gl_pathv[i], CONFIG_MAX_TOTAL >> 20);
+				break;
 			}
 			if (l->ninc >= INCLUDE_MAX) {
 				loader_error(l, item,
@@ -3306,6 +3321,14 @@ config_open(const char *path, struct config_errors *errs)
 		close(fd);
 		return NULL;
 	}
+	if (st.st_size > CONFIG_MAX_BYTES) {
+		errors_add(errs, path, 0, 0,
+		    xasprintf("it is %lld bytes, over the %d MiB a tasks file "
+		              "may be",
+		        (long long)st.st_size, CONFIG_MAX_BYTES >> 20));
+		close(fd);
+		return NULL;
+	}
 	if (fcntl(fd, F_SETFL, 0) == -1 || (fp = fdopen(fd, "r")) == NULL) {
 		errors_add(errs, path, 0, 0,
 		    xasprintf("cannot open: %s", strerror(errno)));
@@ -3451,6 +3474,7 @@ config_read(
 		l.dev = st.st_dev; /* no pattern includes the file itself */
 		l.ino = st.st_ino;
 		l.copy_budget += (size_t)st.st_size;
+		l.bytes = (size_t)st.st_size;
 	}
 	if (loader_parse(path, &l.doc, errs, stream ? &s : NULL) == -1) {
 		if (l.doc.overflow) {

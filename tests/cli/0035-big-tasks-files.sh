@@ -60,3 +60,8 @@ start_twd
 twctl run show >/dev/null
 wait_until "show to finish" run_status_is show ok
 expect_contains "$(twctl logs show)" "own kept"
+
+# A file past 64 MiB is refused before it is read.
+truncate -s 65M "$T/huge.yaml"
+expect_rc 1 "$TWCTL" check "$T/huge.yaml"
+expect_contains "$(cat "$T/err")" "it is 68157440 bytes, over the 64 MiB a tasks file may be"
