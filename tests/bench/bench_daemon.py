@@ -22,8 +22,9 @@ cli       `twctl status` as a whole process, against a C client doing
           the same to a C server in another process that echoes each line
 history   `twctl history` queries on a store of many runs, against the same
           SQL run with sqlite3; and the in-protocol time of one query
-idle      a daemon with many tasks due in more than an hour: its RSS and
-          its voluntary context switches while it waits
+idle      a daemon with many tasks due in more than an hour: its PSS (and
+          private dirty and RSS) and its voluntary context switches while
+          it waits
 dashboard the CPU time `twctl dash` takes, on a terminal, with many tasks
           and running jobs
 
@@ -375,6 +376,17 @@ def proc_status(pid):
     return out
 
 
+def smaps_rollup(pid):
+    """The kB figures of /proc/PID/smaps_rollup, by name (Pss, Private_Dirty ...)."""
+    out = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            if v.strip().endswith("kB"):
+                out[k] = int(v.split()[0])
+    return out
+
+
 def bench_idle():
     for n in ((100,) if QUICK else (1000, 100000)):
         tasks = "tasks:\n" + "".join(f"  t{i}: {{command: 'true', every: 2h}}\n" for i in range(n))
@@ -385,13 +397,20 @@ def bench_idle():
             before = proc_status(d.proc.pid)
             time.sleep(wait)
             after = proc_status(d.proc.pid)
+            mem = smaps_rollup(d.proc.pid)
         finally:
             d.stop()
         switches = int(after["voluntary_ctxt_switches"]) - int(before["voluntary_ctxt_switches"])
         rss = int(after["VmRSS"].split()[0])
-        results[f"idle {n} tasks"] = {"rss_kb": rss, "wakeups": switches, "seconds": wait}
-        print(f"idle, {n} tasks: RSS {rss / 1024:.1f} MiB, {switches} wakeups in {wait:g} s "
-              f"(targets: 0 wakeups; <= {'4' if n <= 1000 else '64'} MiB)")
+        results[f"idle {n} tasks"] = {"rss_kb": rss, "pss_kb": mem["Pss"],
+                                      "private_dirty_kb": mem["Private_Dirty"],
+                                      "wakeups": switches, "seconds": wait}
+        # PSS: a shared library's pages count by the share of them twd
+        # uses, as they cost the machine; RSS counts them whole.
+        print(f"idle, {n} tasks: PSS {mem['Pss'] / 1024:.1f} MiB "
+              f"(private dirty {mem['Private_Dirty'] / 1024:.1f}, RSS {rss / 1024:.1f}), "
+              f"{switches} wakeups in {wait:g} s "
+              f"(targets: 0 wakeups; PSS <= {'4' if n <= 1000 else '64'} MiB)")
 
 
 def bench_dashboard():
