@@ -1477,8 +1477,6 @@ limit_pair(
 	if (j == t->policy->nlimits) {
 		t->policy->limits = xreallocarray(t->policy->limits,
 		    t->policy->nlimits + 1, sizeof *t->policy->limits);
-		/* Policies are compared byte for byte: padding too. */
-		memset(&t->policy->limits[j], 0, sizeof t->policy->limits[j]);
 		t->policy->nlimits++;
 	}
 	t->policy->limits[j].resource = limit_names[i].resource;
@@ -3649,6 +3647,24 @@ mem_equal(const void *a, const void *b, size_t n, size_t size)
 	return n == 0 || memcmp(a, b, n * size) == 0;
 }
 
+/* Whether two policies set the same limits: field by field, no padding. */
+static int
+limits_equal(const struct task_policy *a, const struct task_policy *b)
+{
+	size_t i;
+
+	if (a->nlimits != b->nlimits) {
+		return 0;
+	}
+	for (i = 0; i < a->nlimits; i++) {
+		if (a->limits[i].resource != b->limits[i].resource ||
+		    a->limits[i].value != b->limits[i].value) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 /* Note the field when cond does not hold: a change. */
 #define CHANGED(cond, field)                                                   \
 	do {                                                                   \
@@ -3678,10 +3694,7 @@ task_def_changes(const struct task_def *a, const struct task_def *b,
 	    "env");
 	CHANGED(a->policy->umask == b->policy->umask, "umask");
 	CHANGED(a->policy->nice == b->policy->nice, "nice");
-	CHANGED(a->policy->nlimits == b->policy->nlimits &&
-	        mem_equal(a->policy->limits, b->policy->limits,
-	            a->policy->nlimits, sizeof *a->policy->limits),
-	    "limits");
+	CHANGED(limits_equal(a->policy, b->policy), "limits");
 	CHANGED(a->policy->timeout_ms == b->policy->timeout_ms, "timeout");
 	CHANGED(
 	    a->policy->kill_grace_ms == b->policy->kill_grace_ms, "kill_grace");
