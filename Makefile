@@ -104,6 +104,7 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-cli check-lint check-san check-bench \
+	check-install \
 	bench run \
 	install uninstall clean format
 
@@ -203,7 +204,8 @@ deps:
 # under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@$(MAKE) --no-print-directory check-unit check-cli check-lint check-bench
+	@$(MAKE) --no-print-directory check-unit check-cli check-lint check-bench \
+	    check-install
 	@$(MAKE) --no-print-directory check-san
 
 check-unit: $(UNIT_BINS)
@@ -215,6 +217,10 @@ check-cli: all $(FAKE_NOTIFYD)
 
 check-lint:
 	@sh tests/lint.sh
+
+# make install into a temporary prefix, its unit verified, then uninstall.
+check-install: all
+	@sh tests/install.sh
 
 # Each benchmark once, tiny, so the harness never rots; no timing is judged.
 check-bench: all $(BUILD)/bench/bench_schedule $(BUILD)/bench/floors
@@ -250,6 +256,11 @@ run: deps
 	    ./$(TWCTL) --socket $(BUILD)/demo/twd.sock shutdown >/dev/null
 
 install: all
+	@# The unit names twd by its absolute path: systemd searches no PATH
+	@# of the user's. BINDIR must be absolute then (PREFIX=~/.local is).
+	@case "$(BINDIR)" in /*) ;; *) echo "install: BINDIR '$(BINDIR)'" \
+	    "is not absolute; the systemd unit needs twd's absolute path" >&2; \
+	    exit 1 ;; esac
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions \
@@ -265,8 +276,13 @@ install: all
 	install -m 644 completions/_twctl $(DESTDIR)$(DATADIR)/zsh/site-functions
 	install -m 644 completions/twctl.fish \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	install -m 644 share/twd.service examples/tasks.yaml \
-	    $(DESTDIR)$(DATADIR)/taskweaver
+	install -m 644 examples/tasks.yaml $(DESTDIR)$(DATADIR)/taskweaver
+	sed 's|@BINDIR@|$(BINDIR)|g' share/twd.service.in \
+	    >$(DESTDIR)$(DATADIR)/taskweaver/twd.service
+	chmod 644 $(DESTDIR)$(DATADIR)/taskweaver/twd.service
+	install -d $(DESTDIR)$(DATADIR)/systemd/user
+	install -m 644 $(DESTDIR)$(DATADIR)/taskweaver/twd.service \
+	    $(DESTDIR)$(DATADIR)/systemd/user/twd.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/twd $(DESTDIR)$(BINDIR)/twctl \
@@ -277,6 +293,7 @@ uninstall:
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions/twctl \
 	    $(DESTDIR)$(DATADIR)/zsh/site-functions/_twctl \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/twctl.fish
+	rm -f $(DESTDIR)$(DATADIR)/systemd/user/twd.service
 	rm -rf $(DESTDIR)$(DATADIR)/taskweaver
 
 format:

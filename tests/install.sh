@@ -1,0 +1,31 @@
+#!/bin/sh
+# make install into a temporary prefix: every file where it belongs, and
+# the systemd unit naming twd by an absolute path that systemd accepts
+# (systemd-analyze verify, where it is installed); make uninstall removes
+# them all.
+set -eu
+T=$(mktemp -d /tmp/tw-install.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL  install: $*"; exit 1; }
+make --no-print-directory install PREFIX="$T/prefix" >"$T/log" 2>&1 ||
+	{ cat "$T/log"; fail "make install"; }
+unit="$T/prefix/share/systemd/user/twd.service"
+for f in bin/twd bin/twctl bin/twd-deliver share/man/man1/twd.1 \
+	share/man/man5/taskweaver.5 share/taskweaver/twd.service \
+	share/systemd/user/twd.service share/bash-completion/completions/twctl; do
+	[ -e "$T/prefix/$f" ] || fail "no $f"
+done
+grep -qx "ExecStart=$T/prefix/bin/twd --foreground" "$unit" ||
+	fail "ExecStart: $(grep ExecStart "$unit")"
+if command -v systemd-analyze >/dev/null; then
+	systemd-analyze verify --man=no "$unit" >"$T/verify" 2>&1 ||
+		{ cat "$T/verify"; fail "systemd-analyze verify"; }
+fi
+make --no-print-directory install PREFIX=relative/path >"$T/log" 2>&1 &&
+	fail "a relative BINDIR was accepted"
+grep -q "is not absolute" "$T/log" || fail "relative BINDIR: $(cat "$T/log")"
+make --no-print-directory uninstall PREFIX="$T/prefix" >"$T/log" 2>&1 ||
+	fail "make uninstall"
+left=$(find "$T/prefix" -type f | head -3)
+[ -z "$left" ] || fail "left after uninstall: $left"
+echo "ok    install"
