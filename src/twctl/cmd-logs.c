@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "logfmt.h"
 #include "output.h"
+#include "proto.h"
 #include "xmalloc.h"
 
 #define READ_CHUNK 65536
@@ -38,6 +39,7 @@ struct log_reader {
 	const char *path;
 	int fd;
 	unsigned int streams; /* STREAM_BITs to print; notes always are */
+	int json;             /* each record a JSON line (--json -f) */
 	size_t len;           /* bytes in buf not yet taken */
 	char buf[READ_CHUNK];
 };
@@ -109,7 +111,19 @@ print_record(
 {
 	(void)at;
 	(void)arg;
+	json_t *o;
+
 	if (!log_reader_wants(lr, rec)) {
+		return;
+	}
+	if (lr->json) {
+		o = json_pack("{s:s, s:o, s:b}", "stream",
+		    logfmt_stream_name(rec->stream), "text",
+		    proto_string_lossy(rec->text, rec->len), "complete",
+		    rec->complete);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
 		return;
 	}
 	if (rec->stream == LOGFMT_NOTE) {
@@ -179,6 +193,22 @@ run_is_running(const json_t *run)
 	return strcmp(json_get_string(run, "status", ""), "running") == 0;
 }
 
+/* The run is over: with --json, its record as the last line; its status. */
+static int
+follow_end(struct log_reader *lr, json_t *run)
+{
+	json_t *o;
+
+	if (lr->json) {
+		o = json_pack("{s:O}", "run", run);
+		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		fflush(stdout);
+		json_decref(o);
+	}
+	return cmd_run_exit_status(run);
+}
+
 /*
  * Follow the run until it ends: each event says the log has grown. Returns
  * the exit status for -f.
@@ -200,7 +230,7 @@ follow(struct cmd_ctx *ctx, struct log_reader *lr, json_t *run)
 	/* The run as it was when the subscription began: over already? */
 	if (!run_is_running(json_object_get(rep.data, "run"))) {
 		log_reader_print(lr, 1);
-		rc = cmd_run_exit_status(json_object_get(rep.data, "run"));
+		rc = follow_end(lr, json_object_get(rep.data, "run"));
 		proto_reply_release(&rep);
 		return rc;
 	}
@@ -215,7 +245,7 @@ follow(struct cmd_ctx *ctx, struct log_reader *lr, json_t *run)
 		name = json_get_string(ev, "event", "");
 		if (strcmp(name, "run.finished") == 0) {
 			log_reader_print(lr, 1);
-			rc = cmd_run_exit_status(json_object_get(ev, "data"));
+			rc = follow_end(lr, json_object_get(ev, "data"));
 			json_decref(ev);
 			return rc;
 		}
@@ -255,12 +285,13 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		return rc;
 	}
 	run = json_object_get(rep.data, "run");
-	if (ctx->json) {
+	/* --json: the run; with -f, its output as JSON lines, then the run. */
+	if (ctx->json && ctx->opt['f'] == NULL) {
 		output_json(run);
 		goto done;
 	}
 	if ((path = json_get_string(run, "log", NULL)) == NULL) {
-		output_error(0, "not_found", "run %lld has no log: %s",
+		output_error(ctx->json, "not_found", "run %lld has no log: %s",
 		    (long long)json_integer_value(json_object_get(run, "id")),
 		    json_get_string(run, "reason", "it did not start"));
 		rc = EXIT_FAIL;
@@ -268,14 +299,15 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	}
 	lr = xcalloc(1, sizeof *lr);
 	lr->path = path;
+	lr->json = ctx->json;
 	/* No file: the run has written nothing (yet). */
 	if ((lr->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 &&
 	    (errno != ENOENT ||
 	        (!run_is_running(run) &&
 	            json_integer_value(json_object_get(run, "output_bytes")) >
 	                0))) {
-		output_error(
-		    0, "failed", "cannot read '%s': %s", path, strerror(errno));
+		output_error(ctx->json, "failed", "cannot read '%s': %s", path,
+		    strerror(errno));
 		free(lr);
 		rc = EXIT_FAIL;
 		goto done;
@@ -294,7 +326,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	} else {
 		log_reader_print(lr, 1);
 		if (ctx->opt['f'] != NULL) {
-			rc = cmd_run_exit_status(run);
+			rc = follow_end(lr, run);
 		}
 	}
 	if (lr->fd != -1) {
@@ -317,7 +349,10 @@ const struct cmd_entry cmd_logs_entry = {
 	        "      --stderr     only what the job wrote to stderr\n"
 	        "  -f, --follow     follow a running job until it ends, "
 	        "then exit with its\n"
-	        "                   exit status (128 + N for signal N)\n",
+	        "                   exit status (128 + N for signal N); "
+	        "with --json, a line\n"
+	        "                   {stream, text, complete} a record, "
+	        "then {run}\n",
 	.getopt = "r:fn:",
 	.longopts = cmd_logs_longopts,
 	.args_min = 1,

@@ -60,6 +60,24 @@ set -e
 [ "$out" = "started
 finished" ] || fail "logs -f printed: $out"
 
+# --json -f follows too: a line a record, then the run; the same status.
+rm -f "$T/go"
+twctl run slow >/dev/null
+wait_until "slow to start again" sh -c "'$TWCTL' logs slow | grep -q started"
+( sleep 1; touch "$T/go" ) &
+set +e
+twctl --json logs -f slow >"$T/follow.json"
+rc=$?
+set -e
+[ "$rc" = 4 ] || fail "--json logs -f exited $rc, not the job's 4"
+python3 - "$T/follow.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert [l["text"] for l in lines[:-1]] == ["started", "finished"], lines
+assert all(l["stream"] == "stdout" and l["complete"] for l in lines[:-1]), lines
+assert lines[-1]["run"]["status"] == "failed" and lines[-1]["run"]["exit_code"] == 4, lines[-1]
+PY
+
 # kill by task, by run id, with a signal.
 id=$(twctl --json run long | jget 'd["id"]')
 expect_contains "$(twctl kill long)" "signalled 1 run of long"
@@ -79,7 +97,7 @@ expect_contains "$(cat "$T/err")" "no signal 'BOGUS'"
 # history filters.
 [ "$(twctl --json history --status killed | jget 'len(d)')" = 2 ] || fail "--status"
 [ "$(twctl --json history --status failed slow | jget 'd[0]["exit_code"]')" = 4 ] || fail "--status with a task"
-[ "$(twctl --json history --since 1h | jget 'len(d)')" = 5 ] || fail "--since 1h"
+[ "$(twctl --json history --since 1h | jget 'len(d)')" = 6 ] || fail "--since 1h"
 [ "$(twctl --json history --since 2099-01-01T00:00 | jget 'len(d)')" = 0 ] || fail "--since a time"
 expect_rc 1 twctl history --status weird
 expect_contains "$(cat "$T/err")" "no run status 'weird'"
