@@ -198,9 +198,21 @@ void
 dash_model_set_history(struct dash_model *m, const json_t *runs)
 {
 	struct dash_task *t;
-	const json_t *r;
+	json_t *r;
 	size_t i;
 
+	/*
+	 * The history is the strips' truth: those of the tasks it has runs
+	 * of are made anew (a reload or a reconnect pushed the same runs
+	 * again), the others keep theirs.
+	 */
+	json_array_foreach(runs, i, r)
+	{
+		if ((t = dash_model_task(m, json_get_string(r, "task", ""))) !=
+		    NULL) {
+			t->nstrip = 0;
+		}
+	}
 	/* Newest first from the daemon: the strip wants oldest first. */
 	for (i = json_array_size(runs); i-- > 0;) {
 		r = json_array_get(runs, i);

@@ -119,6 +119,35 @@ test_dash_events_move_a_run(void **state)
 	dash_model_release(&m);
 }
 
+/* A reload or a reconnect takes the snapshot again: no run twice. */
+static void
+test_dash_snapshot_again_shows_each_run_once(void **state)
+{
+	static const char runs[] =
+	    "[{\"id\": 3, \"task\": \"backup\", \"status\": \"failed\"},"
+	    " {\"id\": 2, \"task\": \"backup\", \"status\": \"ok\"},"
+	    " {\"id\": 1, \"task\": \"backup\", \"status\": \"ok\"}]";
+	json_t *list = json_loads(tasks_json, 0, NULL),
+	       *history = json_loads(runs, 0, NULL);
+	struct dash_model m;
+	struct dash_task *t;
+	int i;
+
+	(void)state;
+	load(&m);
+	for (i = 0; i < 3; i++) {
+		dash_model_set_tasks(&m, list);
+		dash_model_set_history(&m, history);
+	}
+	t = dash_model_task(&m, "backup");
+	assert_non_null(t);
+	assert_int_equal(t->nstrip, 3);
+	assert_memory_equal(t->strip, "++x", 3);
+	json_decref(list);
+	json_decref(history);
+	dash_model_release(&m);
+}
+
 /* The banner's history error comes with state.error, goes with state.ok. */
 static void
 test_dash_state_error_comes_and_goes(void **state)
@@ -219,6 +248,7 @@ main(void)
 		cmocka_unit_test(test_dash_events_move_a_run),
 		cmocka_unit_test(test_dash_submitted_jobs_are_jobs),
 		cmocka_unit_test(test_dash_state_error_comes_and_goes),
+		cmocka_unit_test(test_dash_snapshot_again_shows_each_run_once),
 		cmocka_unit_test(test_dash_sort_and_filter),
 		cmocka_unit_test(test_dash_countdowns),
 	};
