@@ -45,17 +45,18 @@ wait_until "noisy again" sh -c \
 	"[ \"\$('$TWCTL' --json history -n 1 noisy | python3 -c 'import json,sys; print(json.load(sys.stdin)[0][\"status\"])')\" = ok ]"
 [ ! -e "$T/ran" ] || fail "the refused job ran after all"
 
-# Every log belongs to the run of its id, of its task; no id twice.
-twctl --json history -n 1000 >"$T/runs"
-python3 - "$T/runs" "$TW_STATE_DIR/logs" <<'PY'
-import json, os, sys
-runs = json.load(open(sys.argv[1]))
+# Every log belongs to the run of its id, of its task; no id twice. The
+# logs first: a run that starts after the history was read has a log too.
+python3 - "$TWCTL" "$TW_STATE_DIR/logs" <<'PY'
+import json, os, subprocess, sys
+logs = [(task, f) for task in os.listdir(sys.argv[2])
+        for f in os.listdir(os.path.join(sys.argv[2], task))]
+runs = json.loads(subprocess.check_output([sys.argv[1], "--json", "history", "-n", "1000"]))
 ids = [r["id"] for r in runs]
 assert len(ids) == len(set(ids)), ids
 by_id = {r["id"]: r["task"] for r in runs}
 assert "full_submit" not in by_id.values(), runs
-for task in os.listdir(sys.argv[2]):
-    for f in os.listdir(os.path.join(sys.argv[2], task)):
-        rid = int(f.split(".")[0])
-        assert by_id.get(rid) == task, (task, f, by_id.get(rid))
+for task, f in logs:
+    rid = int(f.split(".")[0])
+    assert by_id.get(rid) == task, (task, f, by_id.get(rid))
 PY
