@@ -1504,6 +1504,7 @@ static void
 run_spawn_pending(struct twd *twd, int recorded)
 {
 	struct active_run *ar, **v;
+	struct task *t;
 	size_t n = 0, i;
 
 	/*
@@ -1521,10 +1522,16 @@ run_spawn_pending(struct twd *twd, int recorded)
 	twd->nspawn_pending = 0;
 	tasks_batch_begin(twd);
 	for (i = 0; i < n; i++) {
-		if (recorded) {
-			run_spawn(twd, run_task(twd, v[i]), v[i]);
+		if ((t = run_task(twd, v[i])) == NULL) {
+			/* Its task gone within the batch: not done today. */
+			TAILQ_REMOVE(&twd->runs, v[i], entry);
+			run_drop(twd, NULL, v[i], RUN_SKIPPED,
+			    xstrdup("its task left the tasks file before it "
+			            "started"));
+		} else if (recorded) {
+			run_spawn(twd, t, v[i]);
 		} else {
-			run_unstart(twd, run_task(twd, v[i]), v[i]);
+			run_unstart(twd, t, v[i]);
 		}
 	}
 	free(v);
