@@ -131,7 +131,7 @@ proto_encode(const json_t *msg, size_t max, size_t *len)
 	char *s, *line;
 	size_t n;
 
-	s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII);
+	s = json_dumps(msg, JSON_COMPACT | JSON_ENSURE_ASCII | PROTO_REALS);
 	if (s == NULL) {
 		return NULL;
 	}

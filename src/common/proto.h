@@ -67,6 +67,12 @@ int proto_reply_decode(
 void proto_reply_release(struct proto_reply *);
 
 /*
+ * How reals are written, by the daemon and by twctl alike: 15 significant
+ * digits, so a duration of 6.013 s reads 6.013, not 6.0129999999999999.
+ */
+#define PROTO_REALS JSON_REAL_PRECISION(15)
+
+/*
  * Events a subscriber can ask for ("subscribe"), pushed as
  * {"event": NAME, "ts": ..., "data": {...}}; see taskweaver-ipc(7).
  */

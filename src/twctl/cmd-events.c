@@ -105,7 +105,7 @@ cmd_events_exec(struct cmd_ctx *ctx)
 			return EXIT_UNREACHABLE;
 		}
 		if (ctx->json) {
-			line = json_dumps(ev, JSON_COMPACT);
+			line = json_dumps(ev, JSON_COMPACT | PROTO_REALS);
 			printf("%s\n", line);
 			free(line);
 		} else {

@@ -121,7 +121,8 @@ print_record(
 		    logfmt_stream_name(rec->stream), "text",
 		    proto_string_lossy(rec->text, rec->len), "complete",
 		    rec->complete);
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_dumpf(o, stdout,
+		    JSON_COMPACT | JSON_PRESERVE_ORDER | PROTO_REALS);
 		putchar('\n');
 		json_decref(o);
 		return;
@@ -201,7 +202,8 @@ follow_end(struct log_reader *lr, json_t *run)
 
 	if (lr->json) {
 		o = json_pack("{s:O}", "run", run);
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_dumpf(o, stdout,
+		    JSON_COMPACT | JSON_PRESERVE_ORDER | PROTO_REALS);
 		putchar('\n');
 		fflush(stdout);
 		json_decref(o);

@@ -21,7 +21,7 @@ show_field(const char *name, const char *value)
 static void
 show_json_field(const char *name, const json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | PROTO_REALS);
 
 	show_field(name, s != NULL ? s : "?");
 	free(s);

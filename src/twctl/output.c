@@ -83,8 +83,9 @@ table_print(struct table *t, FILE *fp)
 void
 output_json(const json_t *v)
 {
-	json_dumpf(
-	    v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	json_dumpf(v, stdout,
+	    JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY |
+	        PROTO_REALS);
 	fputc('\n', stdout);
 }
 

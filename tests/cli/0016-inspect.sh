@@ -94,6 +94,14 @@ expect_contains "$(cat "$T/err")" "'long' is not running"
 expect_rc 1 twctl kill --signal BOGUS long
 expect_contains "$(cat "$T/err")" "no signal 'BOGUS'"
 
+# Durations as people write them: 1.005, not 1.0049999999999999; from
+# the daemon, and as twctl prints them.
+twctl --json history >"$T/h.json"
+if grep -Eq '[0-9]\.[0-9]{7,}' "$T/h.json"; then fail "long reals: $(grep -Eo '[0-9]+\.[0-9]{7,}' "$T/h.json" | head -3)"; fi
+grep -q '"duration": [0-9]' "$T/h.json" || fail "no durations in: $(head -c 300 "$T/h.json")"
+ask_raw '{"id": 1, "cmd": "history", "args": {"limit": 20}}' >"$T/h.raw"
+if grep -Eq '[0-9]\.[0-9]{7,}' "$T/h.raw"; then fail "long reals on the wire"; fi
+
 # history filters.
 [ "$(twctl --json history --status killed | jget 'len(d)')" = 2 ] || fail "--status"
 [ "$(twctl --json history --status failed slow | jget 'd[0]["exit_code"]')" = 4 ] || fail "--status with a task"
