@@ -270,7 +270,14 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		json_decref(args);
 		return EXIT_USAGE;
 	}
-	json_object_set_new(args, "task", json_string(ctx->argv[0]));
+	if (ctx->argc == 1) {
+		json_object_set_new(args, "task", json_string(ctx->argv[0]));
+	} else if (ctx->opt['r'] == NULL) {
+		output_error(ctx->json, "usage",
+		    "logs: name a task, or a run with --run ID");
+		json_decref(args);
+		return EXIT_USAGE;
+	}
 	if (ctx->opt['r'] != NULL) {
 		if ((rc = cmd_run_id(ctx, "--run", ctx->opt['r'], &id)) != 1) {
 			if (rc == 0) {
@@ -344,8 +351,9 @@ const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
 	.summary = "print a run's output, the newest of a task by default",
 	.usage = "[--json] [-f] [-n lines] [--run id] [--stdout | --stderr] "
-	         "task",
-	.help = "  -r, --run ID     that run instead of the newest\n"
+	         "[task]",
+	.help = "  -r, --run ID     that run instead of the newest (the task "
+	        "may be left out)\n"
 	        "  -n, --lines N    only the last N lines\n"
 	        "      --stdout     only what the job wrote to stdout\n"
 	        "      --stderr     only what the job wrote to stderr\n"
@@ -357,7 +365,7 @@ const struct cmd_entry cmd_logs_entry = {
 	        "then {run}\n",
 	.getopt = "r:fn:",
 	.longopts = cmd_logs_longopts,
-	.args_min = 1,
+	.args_min = 0,
 	.args_max = 1,
 	.flags = CMD_NEEDS_DAEMON,
 	.exec = cmd_logs_exec,

@@ -43,6 +43,9 @@ expect_rc 1 twctl show nope
 [ "$(twctl logs -n 2 hello)" = "line 4 world
 line 5 world" ] || fail "logs -n: $(twctl logs -n 2 hello)"
 [ "$(twctl logs --run 1 hello | wc -l)" = 5 ] || fail "logs --run"
+[ "$(twctl logs --run 1 | wc -l)" = 5 ] || fail "logs --run without the task"
+expect_rc 2 twctl logs
+expect_contains "$(cat "$T/err")" "logs: name a task, or a run with --run ID"
 expect_rc 1 twctl logs never
 expect_contains "$(cat "$T/err")" "it has not run yet"
 expect_rc 1 twctl logs --run 999 hello
