@@ -26,7 +26,7 @@ static const struct option twctl_longopts[] = {
 };
 
 static void
-twctl_unknown(const char *name)
+twctl_unknown(const char *name, int json)
 {
 	const char *names[64], *hint;
 	size_t n;
@@ -35,15 +35,11 @@ twctl_unknown(const char *name)
 		names[n] = cmd_table[n]->name;
 	}
 	if ((hint = suggest(name, names, n)) != NULL) {
-		fprintf(stderr,
-		    "twctl: unknown command '%s' (did you mean "
-		    "'%s'?)\n",
-		    name, hint);
+		output_error(json, "usage",
+		    "unknown command '%s' (did you mean '%s'?)", name, hint);
 	} else {
-		fprintf(stderr,
-		    "twctl: unknown command '%s'; see: twctl "
-		    "help\n",
-		    name);
+		output_error(json, "usage",
+		    "unknown command '%s'; see: twctl help", name);
 	}
 }
 
@@ -88,7 +84,7 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if ((e = cmd_find(argv[optind])) == NULL) {
-		twctl_unknown(argv[optind]);
+		twctl_unknown(argv[optind], json);
 		return EXIT_USAGE;
 	}
 	return cmd_exec(e, argc - optind, argv + optind, socket_flag, json);

@@ -19,6 +19,14 @@ expect_rc 0 "$TWD" --version
 
 expect_rc 2 twctl stauts
 expect_contains "$(cat "$T/err")" "unknown command 'stauts' (did you mean 'status'?)"
+# With --json, errors and help are JSON too.
+expect_rc 2 twctl --json stauts
+[ "$(jget 'd["error"]["code"]' <"$T/out")" = usage ] || fail "--json unknown: $(cat "$T/out")"
+expect_contains "$(jget 'd["error"]["message"]' <"$T/out")" "did you mean 'status'?"
+expect_rc 0 twctl --json help
+[ "$(jget 'len(d)' <"$T/out")" = "$(echo "$verbs" | wc -l)" ] || fail "--json help: $(cat "$T/out")"
+expect_rc 0 twctl --json help status
+[ "$(jget 'd["usage"]' <"$T/out")" = "twctl status [--json]" ] || fail "--json help status"
 expect_rc 2 twctl
 expect_rc 2 twctl run
 expect_contains "$(cat "$T/err")" "too few arguments"
