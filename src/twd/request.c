@@ -156,6 +156,31 @@ arg_run_id(
 	return 1;
 }
 
+/*
+ * "no task named 'bakup' (did you mean 'backup'?)" and what follows it
+ * (rest, may be ""): a message for a name that is no task; caller frees.
+ */
+static char *
+no_task(struct twd *twd, const char *name, const char *rest)
+{
+	const char **names =
+	    xreallocarray(NULL, twd->ntasks + 1, sizeof *names);
+	const char *hint;
+	char *msg;
+	size_t i;
+
+	for (i = 0; i < twd->ntasks; i++) {
+		names[i] = task_name(twd->tasks[i]);
+	}
+	hint = suggest(name, names, twd->ntasks);
+	msg = hint != NULL ? xasprintf("no task named '%s'%s (did you mean "
+	                               "'%s'?)",
+	                         name, rest, hint)
+	                   : xasprintf("no task named '%s'%s", name, rest);
+	free(names);
+	return msg;
+}
+
 static struct task *
 arg_task(struct twd *twd, json_t *args, struct request_error *err)
 {
@@ -166,8 +191,7 @@ arg_task(struct twd *twd, json_t *args, struct request_error *err)
 		return NULL;
 	}
 	if ((t = tasks_find(twd, name)) == NULL) {
-		request_fail(err, PROTO_E_NOT_FOUND,
-		    xasprintf("no task named '%s'", name));
+		request_fail(err, PROTO_E_NOT_FOUND, no_task(twd, name, ""));
 	}
 	return t;
 }
@@ -381,8 +405,8 @@ pause_or_resume(
 	}
 	if (name != NULL && json_array_size(done) == 0) {
 		json_decref(done);
-		return request_fail(err, PROTO_E_NOT_FOUND,
-		    xasprintf("no task named '%s'", name));
+		return request_fail(
+		    err, PROTO_E_NOT_FOUND, no_task(twd, name, ""));
 	}
 	o = json_object();
 	json_object_set_new(o, "tasks", done);
@@ -470,7 +494,7 @@ req_history(
 	        twd->history, f.task, 1, history_ignore, NULL, &cause) == 0) {
 		json_decref(runs);
 		return request_fail(err, PROTO_E_NOT_FOUND,
-		    xasprintf("no task named '%s' and no runs of it", f.task));
+		    no_task(twd, f.task, " and no runs of it"));
 	}
 	o = json_object();
 	json_object_set_new(o, "runs", runs);
@@ -499,8 +523,8 @@ arg_run(struct twd *twd, json_t *args, struct request_error *err)
 		}
 		found = history_last(twd->history, task, &r, &cause);
 		if (found == 0 && tasks_find(twd, task) == NULL) {
-			return request_fail(err, PROTO_E_NOT_FOUND,
-			    xasprintf("no task named '%s'", task));
+			return request_fail(
+			    err, PROTO_E_NOT_FOUND, no_task(twd, task, ""));
 		}
 	}
 	if (found == -1) {
@@ -567,8 +591,8 @@ req_subscribe(
 		}
 	}
 	if (task != NULL && tasks_find(twd, task) == NULL) {
-		return request_fail(err, PROTO_E_NOT_FOUND,
-		    xasprintf("no task named '%s'", task));
+		return request_fail(
+		    err, PROTO_E_NOT_FOUND, no_task(twd, task, ""));
 	}
 	if (json_object_get(args, "run") != NULL &&
 	    (run = arg_run(twd, args, err)) == NULL) {
@@ -760,9 +784,8 @@ req_kill(
 	/* Submitted jobs have names too, but no task: look for runs first. */
 	if (n == 0 && task != NULL && tasks_find(twd, task) == NULL) {
 		return request_fail(err, PROTO_E_NOT_FOUND,
-		    xasprintf("no task named '%s', and no job of that name "
-		              "is running or queued",
-		        task));
+		    no_task(twd, task,
+		        ", and no job of that name is running or queued"));
 	}
 	if (n == 0) {
 		return request_fail(err, PROTO_E_NOT_FOUND,

@@ -61,6 +61,11 @@ expect_rc 1 twctl --json run nope
 [ ! -s "$T/err" ] || fail "--json wrote to stderr: $(cat "$T/err")"
 expect_rc 1 twctl history nope
 expect_contains "$(cat "$T/err")" "no task named 'nope'"
+# A name close to a task's: did you mean it?
+expect_rc 1 twctl run helo
+expect_contains "$(cat "$T/err")" "no task named 'helo' (did you mean 'hello'?)"
+expect_rc 1 twctl show crsh
+expect_contains "$(cat "$T/err")" "(did you mean 'crash'?)"
 expect_rc 2 twctl history -n 0
 
 # Jobs start in the home directory, whatever twd's own directory is.
