@@ -710,6 +710,12 @@ twd_ready(struct twd *twd, int ready_fd)
 	if ((fp = fopen(path, "ae")) == NULL) {
 		log_warn("cannot open '%s': %s", path, strerror(errno));
 	} else {
+		/* The last words on the terminal: where to look, how to stop. */
+		fprintf(stderr,
+		    "twd: running in the background (pid %ld); it logs to "
+		    "%s; twctl status asks it how it is, twctl shutdown "
+		    "stops it\n",
+		    (long)getpid(), path);
 		log_set_stream(fp);
 	}
 	free(path);

@@ -14,8 +14,11 @@ tasks:
     command: "true"
 YAML
 
-"$TWD" || fail "twd did not start"
+"$TWD" 2>"$T/started" || fail "twd did not start"
 pid=$(cat "$TW_STATE_DIR/twd.pid")
+# In the background, it says where it logs and how to stop it.
+expect_contains "$(cat "$T/started")" "twd: running in the background (pid $pid); it logs to $TW_STATE_DIR/twd.log"
+expect_contains "$(cat "$T/started")" "twctl shutdown stops it"
 kill -0 "$pid" || fail "twd is not running after it returned"
 TWD_PID=$pid
 
