@@ -3371,6 +3371,70 @@ config_check_dir(const char *path, struct config_errors *errs)
 	return rc;
 }
 
+/*
+ * The character at mark (its line and column count characters, not bytes)
+ * into *c, if it is one byte: 0, or -1.
+ */
+static int
+yaml_char_at(int fd, yaml_mark_t mark, char *c)
+{
+	char buf[4096];
+	size_t line = 0, col = 0, i;
+	off_t off = 0;
+	ssize_t n;
+
+	while ((n = pread(fd, buf, sizeof buf, off)) > 0) {
+		for (i = 0; i < (size_t)n; i++) {
+			if (line == mark.line && col == mark.column) {
+				*c = buf[i];
+				return 0;
+			}
+			if (buf[i] == '\n') {
+				line++;
+				col = 0;
+			} else if (((unsigned char)buf[i] & 0xc0) != 0x80) {
+				col += line ==
+				    mark.line; /* a character's first byte */
+			}
+			if (line > mark.line) {
+				return -1;
+			}
+		}
+		off += n;
+	}
+	return -1;
+}
+
+/*
+ * libyaml's message (msg, taken) with what a tasks file most likely got
+ * wrong there, in our words: a tab in the indentation, a cron expression
+ * left unquoted (its '*' starts an alias). fd is the file, to look at the
+ * character the parser stopped at.
+ */
+static char *
+yaml_hint(char *msg, const yaml_parser_t *parser, int fd)
+{
+	const char *hint = NULL;
+	char *out, c = '\0';
+
+	if (parser->problem != NULL &&
+	    strcmp(parser->problem,
+	        "found character that cannot start any token") == 0 &&
+	    yaml_char_at(fd, parser->problem_mark, &c) == 0 && c == '\t') {
+		hint = "a tab: YAML indents with spaces only";
+	} else if (parser->context != NULL &&
+	    strcmp(parser->context, "while scanning an alias") == 0) {
+		hint = "a value that starts with '*' is read as an alias: "
+		       "quote it, as in schedule: \"*/5 * * * *\"";
+	}
+	if (hint == NULL) {
+		return msg;
+	}
+	out = xasprintf("%s; %s", msg, hint);
+	free(msg);
+	return out;
+}
+
 /* Read path (checked as config_check_owner does) into doc: 0, or -1. */
 static int
 loader_parse(const char *path, struct ydoc *doc, struct config_errors *errs,
@@ -3417,6 +3481,7 @@ loader_parse(const char *path, struct ydoc *doc, struct config_errors *errs,
 			msg = xstrdup(parser.problem != NULL ? parser.problem
 			                                     : "invalid YAML");
 		}
+		msg = yaml_hint(msg, &parser, fileno(fp));
 		errors_add(errs, path, (unsigned)parser.problem_mark.line + 1,
 		    (unsigned)parser.problem_mark.column + 1, msg);
 		yaml_parser_delete(&parser);

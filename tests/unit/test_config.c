@@ -326,6 +326,24 @@ test_config_syntax_error_has_line_and_column(void **state)
 	    "block mapping started at line 2, column 3)");
 }
 
+/* libyaml's words for two common slips come with ours. */
+static void
+test_config_yaml_errors_hint_at_tabs_and_unquoted_cron(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_null(load(f,
+	    "tasks:\n  a: {command: \"h\xc3\xa9\"}\n"
+	    "\tb: {command: x}\n"));
+	assert_error(f, 0, 3, 1, "; a tab: YAML indents with spaces only");
+	assert_null(load(f,
+	    "tasks:\n  a:\n    command: x\n"
+	    "    schedule: */5 * * * *\n"));
+	assert_error(f, 1, 4, 16,
+	    "; a value that starts with '*' is read as an alias: quote it, "
+	    "as in schedule: \"*/5 * * * *\"");
+}
+
 /*
  * A NUL in any string would end it early in C ("echo before" alone):
  * refused where it is, in a streamed task, in defaults and in a key.
@@ -972,6 +990,7 @@ main(void)
 		T(test_config_empty_file_has_no_tasks),
 		T(test_config_syntax_error_has_line_and_column),
 		T(test_config_nul_in_a_string_is_refused_with_its_place),
+		T(test_config_yaml_errors_hint_at_tabs_and_unquoted_cron),
 		T(test_config_unknown_field_suggests_the_right_one),
 		T(test_config_unknown_top_key_suggests_tasks),
 		T(test_config_reports_every_error_at_once),
