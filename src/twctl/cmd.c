@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client.h"
 #include "cmd.h"
@@ -285,22 +286,39 @@ int
 cmd_when_option(
     struct cmd_ctx *ctx, const char *flag, const char *v, char *iso, size_t len)
 {
+	const char *given = v;
 	struct tz *local;
-	char *cause = NULL, *ignored = NULL;
+	char *cause = NULL, *ignored = NULL, day[32];
 	int64_t secs, ms;
+	time_t now;
+	struct tm tm;
 
-	if (duration_parse(v, &secs, &ignored) == 0) {
+	if (strcmp(v, "today") == 0 || strcmp(v, "yesterday") == 0) {
+		/* Local midnight, by mktime: a DST day is as long as it is. */
+		now = time(NULL);
+		localtime_r(&now, &tm);
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		tm.tm_mday -= v[0] == 'y';
+		tm.tm_isdst = -1;
+		ms = (int64_t)mktime(&tm) * 1000;
+	} else if (duration_parse(v, &secs, &ignored) == 0) {
 		ms = timefmt_now_ms() - secs * 1000;
 	} else {
+		/* A day alone (2026-11-22) is its first moment. */
+		if (strlen(v) == 10 && v[4] == '-' && v[7] == '-') {
+			snprintf(day, sizeof day, "%sT00:00", v);
+			v = day;
+		}
 		free(ignored);
 		local = tz_load(NULL, &cause);
 		if (local == NULL ||
 		    tz_parse_iso(local, v, &ms, &cause) == -1) {
 			tz_free(local);
 			output_error(ctx->json, "usage",
-			    "%s: '%s' is neither a duration back (2h) nor a "
-			    "date and time (2026-11-22T08:00)",
-			    flag, v);
+			    "%s: '%s' is neither a duration back (2h), today, "
+			    "yesterday, a day (2026-11-22) nor a date and time "
+			    "(2026-11-22T08:00)",
+			    flag, given);
 			free(cause);
 			return -1;
 		}

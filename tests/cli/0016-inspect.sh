@@ -113,6 +113,18 @@ if grep -Eq '[0-9]\.[0-9]{7,}' "$T/h.raw"; then fail "long reals on the wire"; f
 expect_rc 1 twctl history --status weird
 expect_contains "$(cat "$T/err")" "no run status 'weird'"
 expect_rc 2 twctl history --since someday
+expect_contains "$(cat "$T/err")" "--since: 'someday' is neither a duration back (2h), today, yesterday, a day"
+# Today, yesterday and a day alone, in the local zone.
+twctl --json history >"$T/all.json"
+today=$(python3 -c '
+import json, sys, time, datetime
+midnight = datetime.datetime.combine(datetime.date.today(), datetime.time()).timestamp()
+runs = json.load(open(sys.argv[1]))
+print(sum(1 for r in runs if datetime.datetime.fromisoformat(r["started_at"].replace("Z", "+00:00")).timestamp() >= midnight))' "$T/all.json")
+[ "$(twctl --json history --since today | jget 'len(d)')" = "$today" ] || fail "--since today"
+[ "$(twctl --json history --since yesterday | jget 'len(d)')" = 6 ] || fail "--since yesterday"
+[ "$(twctl --json history --since 2099-01-01 | jget 'len(d)')" = 0 ] || fail "--since a day"
+[ "$(twctl --json history --since 2000-01-01 | jget 'len(d)')" = 6 ] || fail "--since an old day"
 
 # A removed task's history stays, and filters still apply to it.
 tasks <<'YAML'
