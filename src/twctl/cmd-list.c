@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "dash-model.h"
 #include "output.h"
 #include "timefmt.h"
 
@@ -24,11 +25,11 @@ list_no_next(const char *state)
 static int
 cmd_list_exec(struct cmd_ctx *ctx)
 {
-	static const char *const headers[] = { "TASK", "SCHEDULE", "NEXT",
-		"LAST", "RESULT", NULL };
+	static const char *const headers[] = { "TASK", "STATE", "SCHEDULE",
+		"NEXT", "LAST", "RESULT", NULL };
 	struct proto_reply rep;
 	struct table *t;
-	const char *cells[5];
+	const char *cells[6];
 	json_t *tasks, *task, *last;
 	char next[32], when[32], result[64];
 	int64_t now = timefmt_now_ms(), ms;
@@ -63,16 +64,17 @@ cmd_list_exec(struct cmd_ctx *ctx)
 	{
 		last = json_object_get(task, "last_run");
 		cells[0] = json_get_string(task, "name", "?");
-		cells[1] = json_get_string(task, "schedule", "manual");
+		cells[1] = dash_state_of(task);
+		cells[2] = json_get_string(task, "schedule", "manual");
 		ms = json_get_time(task, "next_run");
-		cells[2] = ms != 0
+		cells[3] = ms != 0
 		    ? timefmt_relative(ms, now, next, sizeof next)
 		    : list_no_next(json_get_string(task, "state", ""));
 		ms = json_get_time(last, "started_at");
-		cells[3] = ms != 0
+		cells[4] = ms != 0
 		    ? timefmt_relative(ms, now, when, sizeof when)
 		    : "never";
-		cells[4] = json_is_object(last)
+		cells[5] = json_is_object(last)
 		    ? output_run_result(last, result, sizeof result)
 		    : "-";
 		table_add(t, cells);
@@ -89,7 +91,8 @@ static const struct option cmd_list_longopts[] = {
 
 const struct cmd_entry cmd_list_entry = {
 	.name = "list",
-	.summary = "list tasks: schedule, next run, last run and its result",
+	.summary = "list tasks: state, schedule, next run, last run and its "
+	           "result",
 	.usage = "[--json] [-q]",
 	.help = "  -q, --quiet  print only the task names, one per line\n",
 	.getopt = "q",

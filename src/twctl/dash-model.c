@@ -428,6 +428,20 @@ dash_task_state(const struct dash_task *t)
 }
 
 const char *
+dash_state_of(const json_t *task)
+{
+	struct dash_task t;
+	enum dash_state s;
+
+	memset(&t, 0, sizeof t);
+	t.last_duration_ms = -1;
+	task_from_json(&t, task);
+	s = dash_task_state(&t);
+	task_release(&t);
+	return state_names[s];
+}
+
+const char *
 dash_state_name(enum dash_state s)
 {
 	return state_names[s];

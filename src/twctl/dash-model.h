@@ -89,6 +89,11 @@ int dash_model_event(struct dash_model *, const json_t *event);
 void dash_model_update_view(struct dash_model *);
 enum dash_state dash_task_state(const struct dash_task *);
 const char *dash_state_name(enum dash_state);
+/*
+ * The state word of a task as "list" gives it, the dashboard's (running,
+ * failing, idle ...): what twctl list shows too, so the views agree.
+ */
+const char *dash_state_of(const json_t *task);
 /* The task called name, or NULL. */
 struct dash_task *dash_model_task(struct dash_model *, const char *name);
 

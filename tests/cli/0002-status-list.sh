@@ -38,9 +38,9 @@ json=$(twctl status --json)
 [ "$(twctl --json status | jget 'd["running"]')" = 0 ] || fail "--json before the verb"
 
 out=$(twctl list)
-echo "$out" | head -1 | grep -q '^TASK  *SCHEDULE  *NEXT  *LAST  *RESULT$' || fail "header: $out"
-# Aligned: every row has its schedule where the header has SCHEDULE.
-col=$(echo "$out" | head -1 | awk '{ print index($0, "SCHEDULE") }')
+echo "$out" | head -1 | grep -q '^TASK  *STATE  *SCHEDULE  *NEXT  *LAST  *RESULT$' || fail "header: $out"
+# Aligned: every row has its state where the header has STATE.
+col=$(echo "$out" | head -1 | awk '{ print index($0, "STATE") }')
 for t in a-much-longer-task-name backup manual; do
 	row=$(echo "$out" | grep "^$t ") || fail "no row for $t: $out"
 	c=$(echo "$row" | awk '{ rest = substr($0, length($1) + 1)
@@ -51,6 +51,8 @@ expect_contains "$(echo "$out" | grep '^backup ')" "every 1h"
 expect_contains "$(echo "$out" | grep '^backup ')" " in "
 expect_contains "$(echo "$out" | grep '^manual ')" "manual"
 expect_contains "$(echo "$out" | grep '^manual ')" "never"
+# The dashboard's words for a task's state.
+expect_contains "$(echo "$out" | grep '^backup ')" "backup                   idle"
 
 json=$(twctl list --json)
 [ "$(echo "$json" | jget 'len(d)')" = 3 ] || fail "list --json: $json"

@@ -61,6 +61,10 @@ expect_rc 1 twctl --json run nope
 [ ! -s "$T/err" ] || fail "--json wrote to stderr: $(cat "$T/err")"
 expect_rc 1 twctl history nope
 expect_contains "$(cat "$T/err")" "no task named 'nope'"
+# list says which tasks fail, in the dashboard's words.
+expect_contains "$(twctl list | grep '^broken ')" " failing "
+expect_contains "$(twctl list | grep '^hello ')" " idle "
+
 # A name close to a task's: did you mean it?
 expect_rc 1 twctl run helo
 expect_contains "$(cat "$T/err")" "no task named 'helo' (did you mean 'hello'?)"
