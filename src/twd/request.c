@@ -25,9 +25,11 @@
 
 #define HISTORY_DEFAULT_LIMIT 20
 #define SHOW_RUNS             5
-#define NEXT_DEFAULT_COUNT    10
-#define NEXT_MAX_COUNT        1000
-#define HISTORY_MAX_LIMIT     1000 /* keeps a reply well under 1 MiB */
+/* Tasks past which a misspelt name gets no suggestion (a search each). */
+#define SUGGEST_MAX_TASKS  10000
+#define NEXT_DEFAULT_COUNT 10
+#define NEXT_MAX_COUNT     1000
+#define HISTORY_MAX_LIMIT  1000 /* keeps a reply well under 1 MiB */
 
 /* A failed request: a code from proto.h and a heap message. */
 struct request_error {
@@ -165,14 +167,17 @@ no_task(struct twd *twd, const char *name, const char *rest)
 {
 	const char **names =
 	    xreallocarray(NULL, twd->ntasks + 1, sizeof *names);
-	const char *hint;
+	const char *hint = NULL;
 	char *msg;
 	size_t i;
 
-	for (i = 0; i < twd->ntasks; i++) {
+	/* A search of its own per request: not over a crowd of tasks. */
+	for (i = 0; i < twd->ntasks && twd->ntasks <= SUGGEST_MAX_TASKS; i++) {
 		names[i] = task_name(twd->tasks[i]);
 	}
-	hint = suggest(name, names, twd->ntasks);
+	if (twd->ntasks <= SUGGEST_MAX_TASKS) {
+		hint = suggest(name, names, twd->ntasks);
+	}
 	msg = hint != NULL ? xasprintf("no task named '%s'%s (did you mean "
 	                               "'%s'?)",
 	                         name, rest, hint)
@@ -380,7 +385,6 @@ pause_or_resume(
 	const char *name = arg_string(args, "task", 0, err);
 	json_t *done = json_array(), *o;
 	struct task *t;
-	char *cause;
 	size_t i;
 
 	if (err->code != NULL) {
@@ -397,10 +401,7 @@ pause_or_resume(
 		if (name != NULL && strcmp(task_name(t), name) != 0) {
 			continue;
 		}
-		if (tasks_pause(twd, t, paused, &cause) == -1) {
-			json_decref(done);
-			return request_fail(err, PROTO_E_FAILED, cause);
-		}
+		tasks_pause(twd, t, paused);
 		json_array_append_new(done, json_string(task_name(t)));
 	}
 	if (name != NULL && json_array_size(done) == 0) {

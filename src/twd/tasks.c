@@ -2247,12 +2247,11 @@ tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
 	return n;
 }
 
-int
-tasks_pause(struct twd *twd, struct task *t, int paused, char **cause)
+void
+tasks_pause(struct twd *twd, struct task *t, int paused)
 {
 	char *key = xasprintf("paused:%s", t->def->name);
 
-	(void)cause;
 	history_put_state(twd->history, key, paused ? "1" : "0");
 	free(key);
 	if (t->paused != paused) {
@@ -2264,7 +2263,6 @@ tasks_pause(struct twd *twd, struct task *t, int paused, char **cause)
 	if (!paused) {
 		tasks_dispatch(twd);
 	}
-	return 0;
 }
 
 static size_t

@@ -76,9 +76,10 @@ void tasks_dispatch(struct twd *);
 void tasks_wakeup(int fd, short what, void *arg);
 /*
  * Pause (no run of it starts; fires are recorded as skipped) or resume
- * task, remembered across restarts. Returns 0, or -1 with *cause.
+ * task, remembered across restarts (written as the history can: see
+ * history.h).
  */
-int tasks_pause(struct twd *, struct task *, int paused, char **cause);
+void tasks_pause(struct twd *, struct task *, int paused);
 /*
  * At start-up: record the runs an earlier twd left running as lost, and
  * kill the process group of any that is still there. Returns how many, or
