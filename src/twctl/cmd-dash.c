@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <curses.h>
+#include <term.h>
 #include <dirent.h>
 #include <errno.h>
 #include <langinfo.h>
@@ -328,13 +329,17 @@ dash_draw_header(struct dash *d, int64_t now)
 			next = t;
 		}
 	}
+	/* No daemon, no uptime: not the time since 1970. */
+	if (d->conn == NULL || d->daemon_started_ms == 0) {
+		snprintf(up, sizeof up, "-");
+	} else {
+		dash_duration(now - d->daemon_started_ms, up, sizeof up);
+	}
 	snprintf(line, sizeof line,
 	    " TaskWeaver %s  up %s  %zu tasks  %zu running  %zu queued  "
 	    "%zu paused  %zu failing  next: %s %s",
-	    d->version,
-	    dash_duration(now - d->daemon_started_ms, up, sizeof up),
-	    d->m.ntasks, d->m.njobs, d->m.nqueued, paused, failing,
-	    next != NULL ? next->name : "-",
+	    d->version, up, d->m.ntasks, d->m.njobs, d->m.nqueued, paused,
+	    failing, next != NULL ? next->name : "-",
 	    next != NULL ? dash_countdown(next->next_ms, now, when, sizeof when)
 	                 : "");
 	dash_color_on(d, C_HEAD);
@@ -964,6 +969,20 @@ dash_key(struct dash *d, int ch)
 	}
 }
 
+/* Whether the terminal TERM names can address the cursor (not 'dumb'). */
+static int
+dash_terminal_ok(void)
+{
+	const char *cup;
+	int err = 0;
+
+	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		return 0;
+	}
+	cup = tigetstr("cup");
+	return cup != NULL && cup != (char *)-1;
+}
+
 static void
 dash_curses(struct dash *d)
 {
@@ -1005,6 +1024,13 @@ cmd_dash_exec(struct cmd_ctx *ctx)
 	dash_model_init(&d.m);
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		output_error(ctx->json, "usage", "dash needs a terminal");
+		return EXIT_USAGE;
+	}
+	if (!dash_terminal_ok()) {
+		output_error(ctx->json, "usage",
+		    "dash needs a terminal that can move the cursor, and "
+		    "TERM=%s cannot; twctl list and twctl events work in any",
+		    getenv("TERM") != NULL ? getenv("TERM") : "");
 		return EXIT_USAGE;
 	}
 	signal(SIGINT, dash_on_signal);

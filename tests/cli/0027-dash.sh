@@ -87,6 +87,8 @@ shows "RESULTS"
 # The daemon goes away: disconnected; it comes back: found again.
 twctl shutdown >/dev/null
 shows "DISCONNECTED from twd"
+# No daemon, no uptime (it read 'up 20791d', the time since 1970).
+shows "TaskWeaver .* up -  "
 start_twd
 shows "config ok"
 shows "broken .* failing"
@@ -98,3 +100,15 @@ while tmux -S "$sock" has-session -t dash 2>/dev/null; do
 	[ "$i" -lt 50 ] || fail "q did not quit"
 	sleep 0.1
 done
+
+# A terminal that cannot move the cursor: refused with the reason.
+tmux -S "$sock" new-session -d -s dumb -x 100 -y 10 \
+	"env TW_SOCKET='$TW_SOCKET' TERM=dumb '$TWCTL' dash; echo \"rc=\$?\"; sleep 30"
+i=0
+until tmux -S "$sock" capture-pane -p -t dumb | grep -q "rc="; do
+	i=$((i + 1))
+	[ "$i" -lt 100 ] || fail "TERM=dumb: $(tmux -S "$sock" capture-pane -p -t dumb)"
+	sleep 0.1
+done
+expect_contains "$(tmux -S "$sock" capture-pane -p -t dumb)" "dash needs a terminal that can move the cursor, and TERM=dumb cannot"
+expect_contains "$(tmux -S "$sock" capture-pane -p -t dumb)" "rc=2"
