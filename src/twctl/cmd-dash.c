@@ -974,13 +974,16 @@ static int
 dash_terminal_ok(void)
 {
 	const char *cup;
-	int err = 0;
+	int err = 0, ok;
 
 	if (setupterm(NULL, STDOUT_FILENO, &err) != OK) {
 		return 0;
 	}
 	cup = tigetstr("cup");
-	return cup != NULL && cup != (char *)-1;
+	ok = cup != NULL && cup != (char *)-1;
+	/* Only asked: initscr sets up its own. */
+	del_curterm(cur_term);
+	return ok;
 }
 
 static void
