@@ -255,12 +255,46 @@ follow(struct cmd_ctx *ctx, struct log_reader *lr, json_t *run)
 	}
 }
 
+/*
+ * -f on a run that waits in the queue (or for its retry): wait until it
+ * starts, or ends without starting. Returns the run as it is then (caller
+ * owns), or NULL after an error, with *rc.
+ */
+static json_t *
+wait_start(struct cmd_ctx *ctx, const json_t *run, int *rc)
+{
+	struct proto_reply rep;
+	json_t *args, *ev, *now;
+	char *cause;
+
+	args = json_pack("{s:[s,s], s:O}", "events", "run.started",
+	    "run.finished", "run", json_object_get(run, "id"));
+	if ((*rc = cmd_call(ctx, "subscribe", args, &rep)) != EXIT_OK) {
+		return NULL;
+	}
+	now = json_incref(json_object_get(rep.data, "run"));
+	proto_reply_release(&rep);
+	while (strcmp(json_get_string(now, "status", ""), "queued") == 0) {
+		json_decref(now);
+		if ((ev = conn_read_event(ctx->conn, &cause)) == NULL) {
+			output_error(
+			    ctx->json, "daemon_unreachable", "%s", cause);
+			free(cause);
+			*rc = EXIT_UNREACHABLE;
+			return NULL;
+		}
+		now = json_incref(json_object_get(ev, "data"));
+		json_decref(ev);
+	}
+	return now;
+}
+
 static int
 cmd_logs_exec(struct cmd_ctx *ctx)
 {
 	struct proto_reply rep;
 	struct log_reader *lr;
-	json_t *args = json_object(), *run;
+	json_t *args = json_object(), *run, *waited = NULL;
 	const char *path;
 	int64_t id;
 	int rc, lines = 0;
@@ -294,6 +328,14 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		return rc;
 	}
 	run = json_object_get(rep.data, "run");
+	/* -f on a run not started yet follows it once it starts. */
+	if (ctx->opt['f'] != NULL &&
+	    strcmp(json_get_string(run, "status", ""), "queued") == 0) {
+		if ((waited = wait_start(ctx, run, &rc)) == NULL) {
+			goto done;
+		}
+		run = waited;
+	}
 	/* --json: the run; with -f, its output as JSON lines, then the run. */
 	if (ctx->json && ctx->opt['f'] == NULL) {
 		output_json(run);
@@ -343,6 +385,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	}
 	free(lr);
 done:
+	json_decref(waited);
 	proto_reply_release(&rep);
 	return rc;
 }
@@ -357,8 +400,9 @@ const struct cmd_entry cmd_logs_entry = {
 	        "  -n, --lines N    only the last N lines\n"
 	        "      --stdout     only what the job wrote to stdout\n"
 	        "      --stderr     only what the job wrote to stderr\n"
-	        "  -f, --follow     follow a running job until it ends, "
-	        "then exit with its\n"
+	        "  -f, --follow     follow a running job (or a queued one, "
+	        "once it starts)\n"
+	        "                   until it ends, then exit with its\n"
 	        "                   exit status (128 + N for signal N); "
 	        "with --json, a line\n"
 	        "                   {stream, text, complete} a record, "

@@ -81,6 +81,21 @@ assert all(l["stream"] == "stdout" and l["complete"] for l in lines[:-1]), lines
 assert lines[-1]["run"]["status"] == "failed" and lines[-1]["run"]["exit_code"] == 4, lines[-1]
 PY
 
+# -f on a queued run waits for it to start, then follows it.
+first=$(twctl --json submit -n first -- sh -c "while [ ! -e '$T/go2' ]; do sleep 0.05; done" | jget 'd["id"]')
+second=$(twctl --json submit -n second -a "$first" -- sh -c 'echo second; exit 3' | jget 'd["id"]')
+[ "$(twctl --json logs --run "$second" | jget 'd["status"]')" = queued ] || fail "second is not queued"
+set +e
+twctl logs -f --run "$second" >"$T/queued.out" 2>&1 &
+follower=$!
+sleep 0.3
+touch "$T/go2"
+wait "$follower"
+rc=$?
+set -e
+[ "$rc" = 3 ] || fail "logs -f of a queued run exited $rc: $(cat "$T/queued.out")"
+[ "$(cat "$T/queued.out")" = second ] || fail "logs -f of a queued run printed: $(cat "$T/queued.out")"
+
 # kill by task, by run id, with a signal.
 id=$(twctl --json run long | jget 'd["id"]')
 expect_contains "$(twctl kill long)" "signalled 1 run of long"
@@ -108,7 +123,7 @@ if grep -Eq '[0-9]\.[0-9]{7,}' "$T/h.raw"; then fail "long reals on the wire"; f
 # history filters.
 [ "$(twctl --json history --status killed | jget 'len(d)')" = 2 ] || fail "--status"
 [ "$(twctl --json history --status failed slow | jget 'd[0]["exit_code"]')" = 4 ] || fail "--status with a task"
-[ "$(twctl --json history --since 1h | jget 'len(d)')" = 6 ] || fail "--since 1h"
+[ "$(twctl --json history --since 1h | jget 'len(d)')" = 8 ] || fail "--since 1h"
 [ "$(twctl --json history --since 2099-01-01T00:00 | jget 'len(d)')" = 0 ] || fail "--since a time"
 expect_rc 1 twctl history --status weird
 expect_contains "$(cat "$T/err")" "no run status 'weird'"
@@ -122,9 +137,9 @@ midnight = datetime.datetime.combine(datetime.date.today(), datetime.time()).tim
 runs = json.load(open(sys.argv[1]))
 print(sum(1 for r in runs if datetime.datetime.fromisoformat(r["started_at"].replace("Z", "+00:00")).timestamp() >= midnight))' "$T/all.json")
 [ "$(twctl --json history --since today | jget 'len(d)')" = "$today" ] || fail "--since today"
-[ "$(twctl --json history --since yesterday | jget 'len(d)')" = 6 ] || fail "--since yesterday"
+[ "$(twctl --json history --since yesterday | jget 'len(d)')" = 8 ] || fail "--since yesterday"
 [ "$(twctl --json history --since 2099-01-01 | jget 'len(d)')" = 0 ] || fail "--since a day"
-[ "$(twctl --json history --since 2000-01-01 | jget 'len(d)')" = 6 ] || fail "--since an old day"
+[ "$(twctl --json history --since 2000-01-01 | jget 'len(d)')" = 8 ] || fail "--since an old day"
 
 # A removed task's history stays, and filters still apply to it.
 tasks <<'YAML'
