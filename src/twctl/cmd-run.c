@@ -10,6 +10,7 @@
 
 static const struct option cmd_run_longopts[] = {
 	{ "force", no_argument, NULL, 'f' },
+	{ "wait", no_argument, NULL, 'w' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -17,43 +18,78 @@ static int
 cmd_run_exec(struct cmd_ctx *ctx)
 {
 	struct proto_reply rep;
-	json_t *args = json_object();
+	json_t *args = json_object(), *ids, *last = NULL;
 	const char *status;
 	long long id;
-	int rc;
+	int rc, wait = ctx->opt['w'] != NULL;
 
 	json_object_set_new(args, "task", json_string(ctx->argv[0]));
 	if (ctx->opt['f'] != NULL) {
 		json_object_set_new(args, "force", json_true());
+	}
+	/* Before the run exists, so that its end cannot pass unseen. */
+	if (wait &&
+	    (rc = cmd_call(ctx, "subscribe",
+	         json_pack("{s:[s]}", "events", "run.finished"), &rep)) !=
+	        EXIT_OK) {
+		json_decref(args);
+		return rc;
+	}
+	if (wait) {
+		proto_reply_release(&rep);
 	}
 	if ((rc = cmd_call(ctx, "run", args, &rep)) != EXIT_OK) {
 		return rc;
 	}
 	id = (long long)json_integer_value(json_object_get(rep.data, "id"));
 	status = json_get_string(rep.data, "status", "");
-	if (ctx->json) {
+	if (ctx->json && !wait) {
 		output_json(rep.data);
+	} else if (ctx->json) {
+		/* The run as it ends, below. */
 	} else if (strcmp(status, "queued") == 0) {
 		printf("queued run %lld of '%s': %s\n", id, ctx->argv[0],
 		    json_get_string(rep.data, "waiting", "waiting for a slot"));
-	} else {
+	} else if (strcmp(status, "running") == 0) {
 		printf("started run %lld of '%s'\n", id, ctx->argv[0]);
 	}
+	/* Skipped at once (its overlap policy, a pause): over already. */
+	if (wait && strcmp(status, "running") != 0 &&
+	    strcmp(status, "queued") != 0) {
+		cmd_print_ended(ctx, rep.data);
+		rc = cmd_run_exit_status(rep.data);
+	} else if (wait) {
+		fflush(stdout);
+		ids = json_pack("[I]", (json_int_t)id);
+		rc = cmd_wait_runs(ctx, ids, &last);
+		if (last != NULL) {
+			cmd_print_ended(ctx, last);
+		}
+		json_decref(ids);
+		json_decref(last);
+	} else if (!ctx->json && strcmp(status, "queued") != 0 &&
+	    strcmp(status, "running") != 0) {
+		printf("run %lld of '%s': %s\n", id, ctx->argv[0], status);
+	}
 	proto_reply_release(&rep);
-	return EXIT_OK;
+	return rc;
 }
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.summary = "run a task now, through the queue, and print its run id",
-	.usage = "[--json] [-f] task",
+	.usage = "[--json] [-f] [-w] task",
 	.help = "  -f, --force      run it even if a run of it is going "
 	        "(its overlap\n"
 	        "                   policy would skip or queue it)\n"
+	        "  -w, --wait       wait until the run ends and exit with its "
+	        "status\n"
+	        "                   (128 + N for signal N, 1 if it did not "
+	        "run)\n"
 	        "\nThe run is recorded like a scheduled one, with trigger "
 	        "\"manual\".\nIt starts at once when a slot is free, else "
 	        "it is queued.\nSee its result with: twctl history TASK\n",
-	.getopt = "f",
+	.getopt = "fw",
 	.longopts = cmd_run_longopts,
 	.args_min = 1,
 	.args_max = 1,

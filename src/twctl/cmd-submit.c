@@ -148,63 +148,6 @@ submit_batch(struct cmd_ctx *ctx, const json_t *common, json_t *ids)
 	return rc;
 }
 
-static int
-id_cmp(const void *a, const void *b)
-{
-	const long long *x = a, *y = b;
-
-	return *x < *y ? -1 : *x > *y;
-}
-
-/*
- * Wait for the runs in ids to end; the subscription came before they were
- * queued, so no end is missed. Returns the single job's exit status, or
- * for several, 0 when every one succeeded.
- */
-static int
-submit_wait(struct cmd_ctx *ctx, const json_t *ids, json_t **last)
-{
-	size_t n = json_array_size(ids), left = n, i;
-	long long *v = xreallocarray(NULL, n, sizeof *v), id, *hit;
-	char *cause, *seen = xcalloc(n, 1);
-	json_t *ev, *run;
-	int rc = EXIT_OK;
-
-	for (i = 0; i < n; i++) {
-		v[i] = (long long)json_integer_value(json_array_get(ids, i));
-	}
-	qsort(v, n, sizeof *v, id_cmp);
-	while (left > 0) {
-		if ((ev = conn_read_event(ctx->conn, &cause)) == NULL) {
-			output_error(
-			    ctx->json, "daemon_unreachable", "%s", cause);
-			free(cause);
-			free(v);
-			free(seen);
-			return EXIT_UNREACHABLE;
-		}
-		run = json_object_get(ev, "data");
-		id = (long long)json_integer_value(json_object_get(run, "id"));
-		if ((hit = bsearch(&id, v, n, sizeof *v, id_cmp)) != NULL &&
-		    !seen[hit - v]) {
-			seen[hit - v] = 1;
-			left--;
-			if (n == 1) {
-				rc = cmd_run_exit_status(run);
-			} else if (strcmp(json_get_string(run, "status", ""),
-			               "ok") != 0) {
-				rc = EXIT_FAIL;
-			}
-			json_decref(*last);
-			*last = json_incref(run);
-		}
-		json_decref(ev);
-	}
-	free(v);
-	free(seen);
-	return rc;
-}
-
 /* Say what became of the jobs; a single job that could not start fails. */
 static int
 submit_print(struct cmd_ctx *ctx, const json_t *ids, const json_t *reply)
@@ -247,7 +190,6 @@ cmd_submit_exec(struct cmd_ctx *ctx)
 {
 	json_t *common, *job, *ids = json_array(), *reply = NULL, *last = NULL;
 	struct proto_reply rep;
-	char buf[64];
 	int rc = EXIT_OK, i;
 
 	if ((ctx->argc > 0) == (ctx->opt['b'] != NULL)) {
@@ -289,20 +231,9 @@ cmd_submit_exec(struct cmd_ctx *ctx)
 	}
 	if (ctx->opt['w'] != NULL) {
 		fflush(stdout);
-		rc = submit_wait(ctx, ids, &last);
-		if (ctx->json && last != NULL && json_array_size(ids) == 1) {
-			output_json(last);
-		} else if (!ctx->json && last != NULL &&
-		    json_array_size(ids) == 1) {
-			printf("run %lld '%s' ended: %s%s%s\n",
-			    (long long)json_integer_value(
-			        json_object_get(last, "id")),
-			    json_get_string(last, "task", "?"),
-			    output_run_result(last, buf, sizeof buf),
-			    json_is_string(json_object_get(last, "reason"))
-			        ? ": "
-			        : "",
-			    json_get_string(last, "reason", ""));
+		rc = cmd_wait_runs(ctx, ids, &last);
+		if (last != NULL && json_array_size(ids) == 1) {
+			cmd_print_ended(ctx, last);
 		} else if (!ctx->json) {
 			printf("all %zu jobs ended%s\n", json_array_size(ids),
 			    rc == EXIT_OK ? ", every one ok" : "; some failed");

@@ -267,6 +267,75 @@ cmd_call(
 	return EXIT_OK;
 }
 
+static int
+id_cmp(const void *a, const void *b)
+{
+	const long long *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+int
+cmd_wait_runs(struct cmd_ctx *ctx, const json_t *ids, json_t **last)
+{
+	size_t n = json_array_size(ids), left = n, i;
+	long long *v = xreallocarray(NULL, n, sizeof *v), id, *hit;
+	char *cause, *seen = xcalloc(n, 1);
+	json_t *ev, *run;
+	int rc = EXIT_OK;
+
+	for (i = 0; i < n; i++) {
+		v[i] = (long long)json_integer_value(json_array_get(ids, i));
+	}
+	qsort(v, n, sizeof *v, id_cmp);
+	while (left > 0) {
+		if ((ev = conn_read_event(ctx->conn, &cause)) == NULL) {
+			output_error(
+			    ctx->json, "daemon_unreachable", "%s", cause);
+			free(cause);
+			free(v);
+			free(seen);
+			return EXIT_UNREACHABLE;
+		}
+		run = json_object_get(ev, "data");
+		id = (long long)json_integer_value(json_object_get(run, "id"));
+		if ((hit = bsearch(&id, v, n, sizeof *v, id_cmp)) != NULL &&
+		    !seen[hit - v]) {
+			seen[hit - v] = 1;
+			left--;
+			if (n == 1) {
+				rc = cmd_run_exit_status(run);
+			} else if (strcmp(json_get_string(run, "status", ""),
+			               "ok") != 0) {
+				rc = EXIT_FAIL;
+			}
+			json_decref(*last);
+			*last = json_incref(run);
+		}
+		json_decref(ev);
+	}
+	free(v);
+	free(seen);
+	return rc;
+}
+
+void
+cmd_print_ended(struct cmd_ctx *ctx, const json_t *run)
+{
+	char buf[64];
+
+	if (ctx->json) {
+		output_json(run);
+		return;
+	}
+	printf("run %lld '%s' ended: %s%s%s\n",
+	    (long long)json_integer_value(json_object_get(run, "id")),
+	    json_get_string(run, "task", "?"),
+	    output_run_result(run, buf, sizeof buf),
+	    json_is_string(json_object_get(run, "reason")) ? ": " : "",
+	    json_get_string(run, "reason", ""));
+}
+
 int
 cmd_run_exit_status(const json_t *run)
 {

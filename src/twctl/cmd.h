@@ -106,6 +106,15 @@ int cmd_count_option(struct cmd_ctx *, int dflt, int max);
  * error for a number that is no run id (0, negative, too big).
  */
 int cmd_run_id(struct cmd_ctx *, const char *flag, const char *v, int64_t *id);
+/*
+ * Wait for the runs in ids (a JSON array) to end, subscribed to
+ * run.finished before they were made, so no end is missed. *last is the
+ * last to end (caller releases). Returns the one run's exit status, or
+ * for several, 0 when every one succeeded.
+ */
+int cmd_wait_runs(struct cmd_ctx *, const json_t *ids, json_t **last);
+/* "run 12 'backup' ended: exit 3: reason", or with --json the run. */
+void cmd_print_ended(struct cmd_ctx *, const json_t *run);
 /* The overview of every command, for "twctl help" and usage errors. */
 void cmd_help_print(FILE *fp);
 /* The exit status of a finished run, as a shell gives it: the job's own
