@@ -41,7 +41,7 @@ _twctl() {
 	help)
 		COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
 		;;
-	run | history | kill | logs | next | show | pause | resume | why)
+	run | history | kill | logs | next | show | pause | resume | wait | why)
 		COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
 		;;
 	check | import-crontab | init)

@@ -31,6 +31,6 @@ complete -c twctl -n 'not __twctl_verb' -a '(twctl list-commands 2>/dev/null)'
 complete -c twctl -n '__twctl_verb' -l json -d 'print JSON only'
 complete -c twctl -n '__twctl_verb' -a '(__twctl_verb_options | string replace -r "^" -- "--")'
 complete -c twctl -n 'contains -- (__twctl_verb) help' -a '(twctl list-commands 2>/dev/null)'
-complete -c twctl -n 'contains -- (__twctl_verb) run history kill logs next show pause resume why' -a '(twctl list -q 2>/dev/null)'
+complete -c twctl -n 'contains -- (__twctl_verb) run history kill logs next show pause resume wait why' -a '(twctl list -q 2>/dev/null)'
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -a '(__fish_complete_command)'
 complete -c twctl -n 'contains -- (__twctl_verb) check import-crontab init' -F

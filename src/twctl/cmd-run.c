@@ -61,7 +61,7 @@ cmd_run_exec(struct cmd_ctx *ctx)
 	} else if (wait) {
 		fflush(stdout);
 		ids = json_pack("[I]", (json_int_t)id);
-		rc = cmd_wait_runs(ctx, ids, &last);
+		rc = cmd_wait_runs(ctx, ids, &last, NULL);
 		if (last != NULL) {
 			cmd_print_ended(ctx, last);
 		}

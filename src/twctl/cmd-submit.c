@@ -231,7 +231,7 @@ cmd_submit_exec(struct cmd_ctx *ctx)
 	}
 	if (ctx->opt['w'] != NULL) {
 		fflush(stdout);
-		rc = cmd_wait_runs(ctx, ids, &last);
+		rc = cmd_wait_runs(ctx, ids, &last, NULL);
 		if (last != NULL && json_array_size(ids) == 1) {
 			cmd_print_ended(ctx, last);
 		} else if (!ctx->json) {

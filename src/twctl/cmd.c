@@ -41,6 +41,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_show_entry,
 	&cmd_shutdown_entry,
 	&cmd_submit_entry,
+	&cmd_wait_entry,
 	&cmd_why_entry,
 	&cmd_status_entry,
 	NULL,
@@ -276,7 +277,8 @@ id_cmp(const void *a, const void *b)
 }
 
 int
-cmd_wait_runs(struct cmd_ctx *ctx, const json_t *ids, json_t **last)
+cmd_wait_runs(
+    struct cmd_ctx *ctx, const json_t *ids, json_t **last, json_t *ended)
 {
 	size_t n = json_array_size(ids), left = n, i;
 	long long *v = xreallocarray(NULL, n, sizeof *v), id, *hit;
@@ -311,6 +313,9 @@ cmd_wait_runs(struct cmd_ctx *ctx, const json_t *ids, json_t **last)
 			}
 			json_decref(*last);
 			*last = json_incref(run);
+			if (ended != NULL) {
+				json_array_append(ended, run);
+			}
 		}
 		json_decref(ev);
 	}

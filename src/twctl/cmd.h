@@ -95,6 +95,7 @@ extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_submit_entry;
+extern const struct cmd_entry cmd_wait_entry;
 extern const struct cmd_entry cmd_why_entry;
 extern const struct cmd_entry cmd_status_entry;
 
@@ -109,10 +110,12 @@ int cmd_run_id(struct cmd_ctx *, const char *flag, const char *v, int64_t *id);
 /*
  * Wait for the runs in ids (a JSON array) to end, subscribed to
  * run.finished before they were made, so no end is missed. *last is the
- * last to end (caller releases). Returns the one run's exit status, or
- * for several, 0 when every one succeeded.
+ * last to end (caller releases); each is appended to ended too, unless it
+ * is NULL. Returns the one run's exit status, or for several, 0 when
+ * every one succeeded.
  */
-int cmd_wait_runs(struct cmd_ctx *, const json_t *ids, json_t **last);
+int cmd_wait_runs(
+    struct cmd_ctx *, const json_t *ids, json_t **last, json_t *ended);
 /* "run 12 'backup' ended: exit 3: reason", or with --json the run. */
 void cmd_print_ended(struct cmd_ctx *, const json_t *run);
 /* The overview of every command, for "twctl help" and usage errors. */

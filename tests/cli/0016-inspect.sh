@@ -103,6 +103,25 @@ set -e
 [ "$rc" = 3 ] || fail "logs -f of a queued run exited $rc: $(cat "$T/queued.out")"
 [ "$(cat "$T/queued.out")" = second ] || fail "logs -f of a queued run printed: $(cat "$T/queued.out")"
 
+# wait: for a run in flight, by id; for a task's newest run, ended already.
+w1=$(twctl --json submit -n w1 -- sh -c "while [ ! -e '$T/go3' ]; do sleep 0.05; done; exit 5" | jget 'd["id"]')
+set +e
+twctl wait "$w1" >"$T/wait.out" 2>&1 &
+waiter=$!
+sleep 0.3
+touch "$T/go3"
+wait "$waiter"
+rc=$?
+set -e
+[ "$rc" = 5 ] || fail "wait exited $rc: $(cat "$T/wait.out")"
+expect_contains "$(cat "$T/wait.out")" "run $w1 'w1' ended: exit 5"
+expect_rc 0 twctl wait hello
+expect_contains "$(cat "$T/out")" "'hello' ended: ok"
+expect_rc 1 twctl wait hello "$w1"
+[ "$(twctl --json wait hello "$w1" | jget 'len(d)')" = 2 ] || fail "wait --json"
+expect_rc 1 twctl wait nope
+expect_contains "$(cat "$T/err")" "no task named 'nope'"
+
 # kill by task, by run id, with a signal.
 id=$(twctl --json run long | jget 'd["id"]')
 expect_contains "$(twctl kill long)" "signalled 1 run of long"
