@@ -63,7 +63,8 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN) -MMD -MP \
 	     -Isrc/common $(PKG_CFLAGS)
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
-COMMON_SRCS = src/common/duration.c src/common/log.c src/common/logfmt.c \
+COMMON_SRCS = src/common/duration.c src/common/hash.c src/common/log.c \
+	      src/common/logfmt.c \
 	      src/common/paths.c \
 	      src/common/proto.c src/common/schedule.c src/common/suggest.c \
 	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c

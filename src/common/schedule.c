@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "duration.h"
+#include "hash.h"
 #include "log.h"
 #include "schedule.h"
 #include "tz.h"
@@ -581,13 +582,8 @@ schedule_cron(const char *expr, char **cause)
 uint64_t
 schedule_seed(const char *name)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	/* FNV-1a: fixed, so a task's random ranges outlive a new twd too. */
-	for (; *name != '\0'; name++) {
-		h = (h ^ (unsigned char)*name) * UINT64_C(0x100000001b3);
-	}
-	return h;
+	/* Fixed, so a task's random ranges outlive a new twd too. */
+	return hash_str(HASH_START, name);
 }
 
 const char *

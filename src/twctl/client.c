@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "paths.h"
 #include "xmalloc.h"
 
 struct conn {
@@ -45,11 +46,7 @@ conn_user(uid_t uid)
 static int
 conn_check_dir(const char *path, char **cause)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL
-	    ? xstrdup(".")
-	    : xstrndup(path, slash == path ? 1 : (size_t)(slash - path)),
-	     *who;
+	char *dir = paths_dirname(path), *who;
 	struct stat sb;
 	int rc = 0;
 

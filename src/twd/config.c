@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "duration.h"
+#include "hash.h"
 #include "paths.h"
 #include "schedule.h"
 #include "suggest.h"
@@ -660,27 +661,6 @@ draft_every(struct loader *l, const struct draft *d, struct task_def *t)
 	}
 	schedule_set_start(t->schedule, start);
 	return 0;
-}
-
-/* FNV-1a over n bytes at p, on from h. */
-static uint64_t
-hash_bytes(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	while (n-- > 0) {
-		h = (h ^ *b++) * UINT64_C(1099511628211);
-	}
-	return h;
-}
-
-#define HASH_START UINT64_C(14695981039346656037)
-
-/* s with its terminator, so "a","b" and "ab" differ; NULL adds nothing. */
-static uint64_t
-hash_str(uint64_t h, const char *s)
-{
-	return s != NULL ? hash_bytes(h, s, strlen(s) + 1) : h;
 }
 
 /*
@@ -2888,15 +2868,10 @@ loader_include_file(
 static void
 loader_include_dir(struct loader *l, const char *pat)
 {
-	const char *slash = strrchr(pat, '/');
 	struct config *c = l->config;
-	char *dir;
+	char *dir = paths_dirname(pat);
 	size_t i;
 
-	if (slash == NULL || slash == pat) {
-		return;
-	}
-	dir = xstrndup(pat, (size_t)(slash - pat));
 	if (strpbrk(dir, "*?[") != NULL) {
 		free(dir);
 		return;
@@ -3343,20 +3318,19 @@ config_open(const char *path, struct config_errors *errs)
 static int
 config_check_dir(const char *path, struct config_errors *errs)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL
-	    ? xstrdup(".")
-	    : xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+	char *dir = paths_dirname(path);
 	struct stat st;
 	int rc = 0;
 
-	if (stat(dir, &st) == 0 && st.st_uid != getuid() && st.st_uid != 0) {
+	if (stat(dir, &st) == -1) {
+		rc = 0; /* opening the file says what is missing */
+	} else if (st.st_uid != getuid() && st.st_uid != 0) {
 		errors_add(errs, path, 0, 0,
 		    xasprintf("its directory '%s' belongs to uid %u, not to "
 		              "you (uid %u), who could replace the file",
 		        dir, (unsigned)st.st_uid, (unsigned)getuid()));
 		rc = -1;
-	} else if (stat(dir, &st) == 0 && !(st.st_mode & S_ISVTX) &&
+	} else if (!(st.st_mode & S_ISVTX) &&
 	    ((st.st_mode & S_IWOTH) ||
 	        ((st.st_mode & S_IWGRP) && !config_private_group(st.st_gid)))) {
 		errors_add(errs, path, 0, 0,

@@ -541,7 +541,7 @@ static void
 twd_watch(struct twd *twd)
 {
 	const struct config *c = twd->config;
-	char *dir, *slash;
+	char *dir;
 	size_t i;
 
 	twd_unwatch(twd);
@@ -559,19 +559,10 @@ twd_watch(struct twd *twd)
 	}
 	/* The same directory twice is one watch. */
 	for (i = 0; i < c->nfiles + c->ninclude_dirs; i++) {
-		if (i < c->nfiles) {
-			dir = xstrdup(c->files[i]);
-			if ((slash = strrchr(dir, '/')) != NULL) {
-				*slash = '\0';
-			}
-		} else {
-			dir = xstrdup(c->include_dirs[i - c->nfiles]);
-			slash = dir;
-		}
-		if (inotify_add_watch(twd->inotify_fd,
-		        slash == NULL      ? "."
-		            : *dir != '\0' ? dir
-		                           : "/",
+		dir = i < c->nfiles ? paths_dirname(c->files[i])
+		                    : xstrdup(c->include_dirs[i - c->nfiles]);
+		/* An include directory may not be there (yet): no warning. */
+		if (inotify_add_watch(twd->inotify_fd, dir,
 		        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) ==
 		        -1 &&
 		    i < c->nfiles) {

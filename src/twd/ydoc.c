@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hash.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "ydoc.h"
@@ -224,17 +225,6 @@ ydoc_add(struct ydoc_build *b, int id)
 	b->kids[b->nkids++] = id;
 }
 
-static uint64_t
-ydoc_hash(const char *s)
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-
-	for (; *s != '\0'; s++) {
-		h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
-	}
-	return h;
-}
-
 /* The slot of the anchor called name, or the free one it would take. */
 static struct ydoc_anchor *
 ydoc_anchor_slot(struct ydoc_build *b, const char *name, uint64_t h)
@@ -281,7 +271,7 @@ ydoc_anchor(struct ydoc_build *b, const yaml_char_t *anchor, int id)
 	if (2 * (b->nanchors + 1) > b->anchors_cap) {
 		ydoc_anchors_grow(b);
 	}
-	h = ydoc_hash(name);
+	h = hash_str(HASH_START, name);
 	slot = ydoc_anchor_slot(b, name, h);
 	/* A name used again names the newer node from there on. */
 	if (slot->name == NULL) {
@@ -301,7 +291,7 @@ ydoc_alias(struct ydoc_build *b, const yaml_char_t *anchor)
 	if (b->anchors_cap == 0) {
 		return 0;
 	}
-	slot = ydoc_anchor_slot(b, name, ydoc_hash(name));
+	slot = ydoc_anchor_slot(b, name, hash_str(HASH_START, name));
 	return slot->name != NULL ? slot->node : 0;
 }
 
