@@ -88,31 +88,32 @@ expect_contains "$(cat "$T/out")" "'slow' ended: exit 4"
 expect_rc 4 twctl --json run -w slow
 [ "$(jget 'd["exit_code"]' <"$T/out")" = 4 ] || fail "run -w --json: $(cat "$T/out")"
 
+# Start "$@" (output to $2), let it begin waiting, open the gate $1 its
+# job waits for, and set rc to its exit status.
+gated_waiter() {
+	gate=$1 out=$2
+	shift 2
+	set +e
+	"$@" >"$out" 2>&1 &
+	waiter=$!
+	sleep 0.3
+	touch "$gate"
+	wait "$waiter"
+	rc=$?
+	set -e
+}
+
 # -f on a queued run waits for it to start, then follows it.
 first=$(twctl --json submit -n first -- sh -c "while [ ! -e '$T/go2' ]; do sleep 0.05; done" | jget 'd["id"]')
 second=$(twctl --json submit -n second -a "$first" -- sh -c 'echo second; exit 3' | jget 'd["id"]')
 [ "$(twctl --json logs --run "$second" | jget 'd["status"]')" = queued ] || fail "second is not queued"
-set +e
-twctl logs -f --run "$second" >"$T/queued.out" 2>&1 &
-follower=$!
-sleep 0.3
-touch "$T/go2"
-wait "$follower"
-rc=$?
-set -e
+gated_waiter "$T/go2" "$T/queued.out" twctl logs -f --run "$second"
 [ "$rc" = 3 ] || fail "logs -f of a queued run exited $rc: $(cat "$T/queued.out")"
 [ "$(cat "$T/queued.out")" = second ] || fail "logs -f of a queued run printed: $(cat "$T/queued.out")"
 
 # wait: for a run in flight, by id; for a task's newest run, ended already.
 w1=$(twctl --json submit -n w1 -- sh -c "while [ ! -e '$T/go3' ]; do sleep 0.05; done; exit 5" | jget 'd["id"]')
-set +e
-twctl wait "$w1" >"$T/wait.out" 2>&1 &
-waiter=$!
-sleep 0.3
-touch "$T/go3"
-wait "$waiter"
-rc=$?
-set -e
+gated_waiter "$T/go3" "$T/wait.out" twctl wait "$w1"
 [ "$rc" = 5 ] || fail "wait exited $rc: $(cat "$T/wait.out")"
 expect_contains "$(cat "$T/wait.out")" "run $w1 'w1' ended: exit 5"
 expect_rc 0 twctl wait hello
