@@ -786,17 +786,104 @@ job_stack_grow(struct job_list *jl, size_t size)
 /* What the child needs; it shares the daemon's memory, so all is ready. */
 struct job_child_args {
 	const struct job_spec *spec;
-	char **envp; /* becomes environ in the child */
+	char **envp; /* the job's environment */
+	char **sh;   /* room for the argv of a script without #! */
 	int out_fd, err_fd;
 	int status_fd; /* fork: where to say why exec failed; clone: -1 */
 	struct job_child_error ce; /* clone: the child says it here */
 };
 
+/* The value of PATH in envp, or the C library's default without one. */
+static const char *
+job_child_path(char *const *envp)
+{
+	for (; envp != NULL && *envp != NULL; envp++) {
+		if (strncmp(*envp, "PATH=", 5) == 0) {
+			return *envp + 5;
+		}
+	}
+	return "/bin:/usr/bin";
+}
+
+/*
+ * exec path; an executable file without #! is a shell script, run by
+ * /bin/sh with sh, the daemon's array of two more than argv, as its argv.
+ */
+static void
+job_child_execve(
+    const char *path, char *const *argv, char **sh, char *const *envp)
+{
+	size_t i;
+
+	execve(path, argv, envp);
+	if (errno != ENOEXEC) {
+		return;
+	}
+	sh[0] = (char *)"/bin/sh";
+	sh[1] = (char *)path;
+	for (i = 1; argv[i - 1] != NULL; i++) {
+		sh[i + 1] = argv[i];
+	}
+	execve(sh[0], sh, envp);
+	errno = ENOEXEC;
+}
+
+/*
+ * execvp with the job's environment: the program is looked up in the job's
+ * PATH, as execvp would with envp as environ. The daemon's environ is not
+ * touched, so that no thread of the daemon ever sees it change. Returns
+ * with errno when no exec succeeded.
+ */
+static void
+job_child_exec(
+    const char *file, char *const *argv, char **sh, char *const *envp)
+{
+	const char *p, *dir, *end;
+	char path[PATH_MAX];
+	size_t dlen, flen = strlen(file);
+	int eacces = 0;
+
+	if (*file == '\0') {
+		errno = ENOENT;
+		return;
+	}
+	if (strchr(file, '/') != NULL) {
+		job_child_execve(file, argv, sh, envp);
+		return;
+	}
+	for (p = job_child_path(envp);; p = end + 1) {
+		dir = p;
+		end = strchrnul(p, ':');
+		dlen = (size_t)(end - dir);
+		if (dlen + 1 + flen + 1 > sizeof path) {
+			errno = ENAMETOOLONG;
+		} else {
+			/* An empty element is the working directory. */
+			memcpy(path, dir, dlen);
+			path[dlen] = '/';
+			memcpy(
+			    path + (dlen == 0 ? 0 : dlen + 1), file, flen + 1);
+			job_child_execve(path, argv, sh, envp);
+		}
+		if (errno == EACCES) {
+			eacces = 1;
+		} else if (errno != ENOENT && errno != ENOTDIR &&
+		    errno != ENAMETOOLONG && errno != ESTALE &&
+		    errno != ENODEV && errno != ETIMEDOUT) {
+			return;
+		}
+		if (*end == '\0') {
+			break;
+		}
+	}
+	errno = eacces ? EACCES : ENOENT;
+}
+
 /*
  * The child, between clone and exec. With CLONE_VM it runs in the daemon's
  * memory on a stack of its own while the daemon waits: it calls system
  * calls alone, allocates nothing, and writes no memory of the daemon's but
- * environ, which the daemon restores, and a->ce, which it reads.
+ * a->ce, which the daemon reads.
  */
 static int
 job_child(void *arg)
@@ -851,13 +938,8 @@ job_child(void *arg)
 	if (spec->umask >= 0) {
 		umask((mode_t)spec->umask);
 	}
-	/*
-	 * execvp looks the program up in the PATH of environ: the job's
-	 * must be it (execvpe would search the daemon's). Under CLONE_VM
-	 * this is the daemon's variable; job_clone puts it back.
-	 */
-	environ = a->envp;
-	execvp(spec->argv[0], (char *const *)spec->argv);
+	job_child_exec(
+	    spec->argv[0], (char *const *)spec->argv, a->sh, a->envp);
 	ce.stage = JOB_STAGE_EXEC;
 
 fail:
@@ -929,17 +1011,10 @@ job_clone(
 {
 #if JOB_USE_CLONE
 	sigset_t all, saved;
-	char **env = environ;
-	size_t argc = 0, need;
 	pid_t pid;
 	int err;
 
-	while (a->spec->argv[argc] != NULL) {
-		argc++;
-	}
-	/* execvp builds an argv for a script without #! on the stack. */
-	need = JOB_STACK + (argc + 2) * sizeof(char *);
-	if (need > jl->stack_size && job_stack_grow(jl, need) == -1) {
+	if (jl->stack == NULL && job_stack_grow(jl, JOB_STACK) == -1) {
 		return -1;
 	}
 	a->status_fd = -1;
@@ -949,7 +1024,6 @@ job_clone(
 	pid = clone(job_child, (char *)jl->stack + jl->stack_size,
 	    CLONE_VM | CLONE_VFORK | SIGCHLD, a);
 	err = errno;
-	environ = env; /* the child set it to the job's */
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	*ce = a->ce;
 	errno = err;
@@ -1045,6 +1119,10 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	/* The pipes' other ends are close-on-exec: the child keeps none. */
 	args.spec = spec;
 	args.envp = envp = job_environment(spec);
+	for (i = 0; spec->argv[i] != NULL; i++) {
+		;
+	}
+	args.sh = xreallocarray(NULL, (size_t)i + 2, sizeof *args.sh);
 	/*
 	 * At exec the kernel starts the job's peak memory (ru_maxrss) from
 	 * the high-water mark of the memory it is started from: ours, shared
@@ -1059,6 +1137,7 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	args.err_fd = err[1];
 	pid = job_clone(jl, &args, &ce);
 	free(envp);
+	free(args.sh);
 	if (pid == -1) {
 		*cause = xasprintf("cannot fork: %s", strerror(errno));
 		goto fail;

@@ -299,35 +299,59 @@ test_job_environment_is_the_daemons_with_its_own_over_it(void **state)
 	assert_null(getenv("TW_NEW"));
 }
 
-/* A program is looked up in the job's PATH, not the daemon's. */
+static void
+write_program(const char *dir, const char *name, const char *text, int mode)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	assert_non_null(fp = fopen(path, "w"));
+	fputs(text, fp);
+	fclose(fp);
+	assert_int_equal(chmod(path, (mode_t)mode), 0);
+}
+
+/*
+ * A program is looked up in the job's PATH, not the daemon's, as execvp
+ * would: a file there that may not be run is passed over, and an
+ * executable file without #! is run by /bin/sh with the job's arguments.
+ */
 static void
 test_job_program_is_found_in_the_jobs_path(void **state)
 {
 	struct fixture *f = *state;
-	const char *argv[] = { "tw-only-here", NULL };
-	char path[128], dir[96], *cause = NULL;
+	const char *argv[] = { "tw-only-here", "one", "two words", NULL };
+	char path[256], dir[96], locked[96], *cause = NULL;
 	const char *env[] = { path, NULL };
 	struct job_spec spec = {
 		.argv = argv, .log_path = f->log, .env = env, .umask = -1
 	};
-	FILE *fp;
 
 	snprintf(dir, sizeof dir, "%s/bin", f->dir);
+	snprintf(locked, sizeof locked, "%s/locked", f->dir);
 	assert_int_equal(mkdir(dir, 0700), 0);
-	snprintf(path, sizeof path, "%s/tw-only-here", dir);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("#!/bin/sh\necho found in $0\n", fp);
-	fclose(fp);
-	assert_int_equal(chmod(path, 0700), 0);
-	snprintf(path, sizeof path, "PATH=/nonexistent:%s", dir);
+	assert_int_equal(mkdir(locked, 0700), 0);
+	write_program(locked, "tw-only-here", "#!/bin/sh\necho wrong\n", 0600);
+	write_program(
+	    dir, "tw-only-here", "printf '%s|' \"found in $0\" \"$@\"\n", 0700);
+	snprintf(path, sizeof path, "PATH=/nonexistent:%s::%s", locked, dir);
 	if (job_start(f->jobs, &spec, on_done, on_output, f, &cause) == NULL) {
 		fail_msg("job_start: %s", cause);
 	}
 	run_until_done(f);
 	assert_int_equal(f->res.exit_code, 0);
-	assert_non_null(strstr(read_stream(f, LOGFMT_STDOUT), "found in "));
+	snprintf(
+	    path, sizeof path, "found in %s/tw-only-here|one|two words|", dir);
+	assert_string_equal(read_stream(f, LOGFMT_STDOUT), path);
 	/* The daemon's own PATH is as it was. */
 	assert_null(strstr(getenv("PATH"), dir));
+
+	/* Found only where it may not be run: as execvp, EACCES. */
+	snprintf(path, sizeof path, "PATH=%s:/nonexistent", locked);
+	assert_null(job_start(f->jobs, &spec, on_done, on_output, f, &cause));
+	assert_non_null(strstr(cause, "Permission denied"));
+	free(cause);
 }
 
 static void
