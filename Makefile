@@ -30,7 +30,7 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 DELIVER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DELIVER_PKGS) 2>/dev/null)
 DELIVER_LIBS   := $(PKG_LIBS) \
     $(shell $(PKG_CONFIG) --libs $(DELIVER_PKGS) 2>/dev/null)
-TWD_LIBS   := $(PKG_LIBS)
+TWD_LIBS   := $(PKG_LIBS) -pthread
 # Linked dynamically against the distribution's libraries, as a Debian
 # package is: their pages are shared with every other process (an idle twd
 # with 1,000 tasks: PSS 1.7 MiB dynamic, 3.4 MiB static; `make bench`,
@@ -73,7 +73,7 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c 
 	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/runq.c \
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c src/twd/ydoc.c
-TWD_SRCS    = src/twd/twd.c
+TWD_SRCS    = src/twd/twd.c src/twd/reload.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \

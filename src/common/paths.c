@@ -3,6 +3,7 @@
  * socket is without talking to each other first.
  */
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,20 +14,63 @@
 #include "paths.h"
 #include "xmalloc.h"
 
+/*
+ * For getpwuid_r and getgrgid_r, safe on any thread unlike getpwuid's
+ * static entry: whether to call again, with a bigger buffer, after rc.
+ */
+static int
+paths_grow(char **buf, size_t *len, int rc)
+{
+	if (rc != ERANGE || *len >= 16 * 1024 * 1024) {
+		return 0;
+	}
+	*len = *len == 0 ? 4096 : *len * 4;
+	*buf = xreallocarray(*buf, *len, 1);
+	return 1;
+}
+
+struct passwd *
+paths_user(uid_t uid, struct passwd *pw, char **buf)
+{
+	struct passwd *found = NULL;
+	size_t len = 0;
+	int rc = ERANGE;
+
+	*buf = NULL;
+	while (paths_grow(buf, &len, rc)) {
+		rc = getpwuid_r(uid, pw, *buf, len, &found);
+	}
+	return rc == 0 ? found : NULL;
+}
+
+struct group *
+paths_group(gid_t gid, struct group *gr, char **buf)
+{
+	struct group *found = NULL;
+	size_t len = 0;
+	int rc = ERANGE;
+
+	*buf = NULL;
+	while (paths_grow(buf, &len, rc)) {
+		rc = getgrgid_r(gid, gr, *buf, len, &found);
+	}
+	return rc == 0 ? found : NULL;
+}
+
 char *
 paths_home(void)
 {
 	const char *home = getenv("HOME");
-	struct passwd *pw;
+	struct passwd pw;
+	char *buf = NULL, *dir;
 
-	if (home == NULL || *home == '\0') {
-		if ((pw = getpwuid(getuid())) != NULL) {
-			home = pw->pw_dir;
-		} else {
-			home = "/";
-		}
+	if (home != NULL && *home != '\0') {
+		return xstrdup(home);
 	}
-	return xstrdup(home);
+	dir =
+	    xstrdup(paths_user(getuid(), &pw, &buf) != NULL ? pw.pw_dir : "/");
+	free(buf);
+	return dir;
 }
 
 /* $VAR if set and absolute (as the XDG spec demands), else ~/fallback. */

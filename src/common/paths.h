@@ -5,6 +5,11 @@
 #ifndef TW_PATHS_H
 #define TW_PATHS_H
 
+#include <sys/types.h>
+
+struct passwd;
+struct group;
+
 /* Each returns an absolute path; caller frees. flag may be NULL. */
 char *paths_config(const char *flag);
 char *paths_state_dir(const char *flag);
@@ -12,6 +17,12 @@ char *paths_socket(const char *flag);
 
 /* $HOME, else the password database's, else "/"; caller frees. */
 char *paths_home(void);
+/*
+ * The user or group entry, or NULL; *buf holds its strings (caller frees
+ * it either way). Thread-safe.
+ */
+struct passwd *paths_user(uid_t, struct passwd *, char **buf);
+struct group *paths_group(gid_t, struct group *, char **buf);
 /* Make path absolute against the working directory; caller frees. */
 char *paths_absolute(const char *path);
 /* Directory part of path; caller frees. */

@@ -27,6 +27,21 @@ status_config(const json_t *errors)
 	}
 }
 
+/* A load of the tasks file in progress: the schedule is the old one. */
+static void
+status_reloading(const json_t *r)
+{
+	char since[TIMEFMT_ISO_LEN];
+
+	if (!json_is_object(r)) {
+		return;
+	}
+	timefmt_local(json_get_time(r, "since"), since, sizeof since);
+	printf("config:     reloading since %s (%s); the schedule runs on "
+	       "the file as it was until it has loaded\n",
+	    since, json_get_string(r, "why", "?"));
+}
+
 /* Each notifier: how many got through, and why the newest did not. */
 static void
 status_notifiers(const json_t *notifiers)
@@ -110,6 +125,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		    "state dir:  %s\n", json_get_string(d, "state_dir", "?"));
 		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
 		status_notifiers(json_object_get(d, "notifiers"));
+		status_reloading(json_object_get(d, "reloading"));
 		status_config(json_object_get(d, "config_errors"));
 		status_state(json_object_get(d, "state_error"));
 	}

@@ -3203,19 +3203,22 @@ error_cmp(const void *a, const void *b)
 static int
 config_private_group(gid_t gid)
 {
-	const struct passwd *pw = getpwuid(getuid());
-	const struct group *gr = getgrgid(gid);
-	char **m;
+	struct passwd pw;
+	struct group gr;
+	char *pbuf = NULL, *gbuf = NULL, **m;
+	int private = 0;
 
-	if (pw == NULL || gr == NULL || gid != pw->pw_gid) {
-		return 0;
-	}
-	for (m = gr->gr_mem; *m != NULL; m++) {
-		if (strcmp(*m, pw->pw_name) != 0) {
-			return 0;
+	if (paths_user(getuid(), &pw, &pbuf) != NULL &&
+	    paths_group(gid, &gr, &gbuf) != NULL && gid == pw.pw_gid) {
+		for (m = gr.gr_mem; *m != NULL && strcmp(*m, pw.pw_name) == 0;
+		     m++) {
+			;
 		}
+		private = *m == NULL;
 	}
-	return 1;
+	free(pbuf);
+	free(gbuf);
+	return private;
 }
 
 /*

@@ -45,7 +45,7 @@
 /* Log records buffered before one write(2). */
 #define JOB_LOG_BUF 65536
 
-/* The child's stack between clone and exec, beyond what argv needs. */
+/* The child's stack between clone and exec. */
 #define JOB_STACK (64 * 1024)
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -14,6 +14,7 @@
 #include "notifiers.h"
 #include "job.h"
 #include "proto.h"
+#include "reload.h"
 #include "request.h"
 #include "server.h"
 #include "suggest.h"
@@ -31,10 +32,14 @@
 #define NEXT_MAX_COUNT     1000
 #define HISTORY_MAX_LIMIT  1000 /* keeps a reply well under 1 MiB */
 
-/* A failed request: a code from proto.h and a heap message. */
+/*
+ * A failed request: a code from proto.h and a heap message. Or, with later
+ * set, one that is answered later (see client_hold).
+ */
 struct request_error {
 	const char *code;
 	char *message;
+	int later;
 };
 
 /* c is the client asking, for what must stay with it (subscriptions). */
@@ -207,7 +212,8 @@ req_status(
 {
 	json_t *o = json_object();
 	char buf[TIMEFMT_ISO_LEN];
-	int64_t now = twd_now_ms();
+	int64_t now = twd_now_ms(), since;
+	const char *why;
 
 	(void)c;
 	(void)args;
@@ -231,6 +237,13 @@ req_status(
 	    json_integer((json_int_t)server_clients(twd->server)));
 	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
 	json_object_set_new(o, "notifiers", notifiers_status(twd->notifiers));
+	if ((since = reload_running(twd->reload, &why)) != 0) {
+		json_object_set_new(o, "reloading",
+		    json_pack("{s:s, s:s}", "since",
+		        timefmt_iso(since, buf, sizeof buf), "why", why));
+	} else {
+		json_object_set_new(o, "reloading", json_null());
+	}
 	json_object_set_new(o, "config_errors",
 	    twd->config_errors != NULL ? json_incref(twd->config_errors)
 	                               : json_array());
@@ -249,16 +262,12 @@ static json_t *
 req_reload(
     struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
-	json_t *diff;
-	char *cause;
 	int dry_run = json_is_true(json_object_get(args, "dry_run"));
 
-	(void)c;
-	if ((diff = twd_reload(twd, dry_run, "twctl reload", &cause)) == NULL) {
-		return request_fail(err, PROTO_E_FAILED, cause);
-	}
-	json_object_set_new(diff, "dry_run", json_boolean(dry_run));
-	return diff;
+	/* The file loads on its own thread; the answer comes when it has. */
+	reload_request(twd->reload, "twctl reload", dry_run, client_hold(c));
+	err->later = 1;
+	return NULL;
 }
 
 static json_t *
@@ -821,7 +830,7 @@ void
 request_dispatch(struct client *c, struct proto_request *req, void *arg)
 {
 	struct twd *twd = arg;
-	struct request_error err = { NULL, NULL };
+	struct request_error err = { NULL, NULL, 0 };
 	const char *names[NREQUESTS], *hint;
 	json_t *data;
 	char *msg;
@@ -847,6 +856,9 @@ request_dispatch(struct client *c, struct proto_request *req, void *arg)
 		return;
 	}
 	data = request_table[i].fn(twd, c, req->args, &err);
+	if (data == NULL && err.later) {
+		return;
+	}
 	if (data == NULL) {
 		client_send(c,
 		    proto_reply_error(req->id,

@@ -62,16 +62,18 @@ struct client {
 	struct server *server;
 	struct bufferevent *bev;
 	unsigned long id;
-	int closing; /* flush what is queued, then drop */
-	int eof;     /* it has sent all it will */
-	int paused;  /* its requests wait until it reads its replies */
+	int closing;    /* flush what is queued, then drop */
+	int eof;        /* it has sent all it will */
+	int paused;     /* its requests wait until it reads its replies */
+	json_t *asking; /* the id of the request being handled */
+	json_t *held;   /* the id of a request answered later; or NULL */
 	struct event *ev_linger;
 	int dead;               /* to be freed when the loop is idle */
 	proto_event_set events; /* subscribed to */
 	char *task;             /* only this task's, when set */
 	int64_t run;            /* only this run's, when not 0 */
-	char *held; /* the newest lossy event skipped while it lagged */
-	size_t nheld;
+	char *skipped; /* the newest lossy event skipped while it lagged */
+	size_t nskipped;
 	TAILQ_ENTRY(client) entry;
 };
 
@@ -115,7 +117,8 @@ client_free(struct client *c)
 	}
 	bufferevent_free(c->bev);
 	free(c->task);
-	free(c->held);
+	free(c->skipped);
+	json_decref(c->held);
 	free(c);
 }
 
@@ -174,6 +177,7 @@ static void client_eof_tail(struct client *);
 static void server_refuse_fd(int, const char *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 static void client_said_all(struct client *);
+static void client_read(struct bufferevent *, void *);
 
 static void
 client_tell_dropped(struct client *c)
@@ -308,6 +312,44 @@ client_send(struct client *c, json_t *msg)
 	free(line);
 }
 
+unsigned long
+client_hold(struct client *c)
+{
+	c->held = json_incref(c->asking != NULL ? c->asking : json_null());
+	bufferevent_disable(c->bev, EV_READ);
+	return c->id;
+}
+
+void
+server_answer(struct server *srv, unsigned long id, json_t *data,
+    const char *code, const char *message)
+{
+	struct client *c;
+
+	TAILQ_FOREACH(c, &srv->clients, entry)
+	{
+		if (c->id == id) {
+			break;
+		}
+	}
+	if (c == NULL || c->held == NULL || c->dead) {
+		json_decref(data); /* it has gone */
+		return;
+	}
+	client_send(c,
+	    data != NULL ? proto_reply_ok(c->held, data)
+	                 : proto_reply_error(c->held, code, message));
+	json_decref(c->held);
+	c->held = NULL;
+	if (c->paused || c->dead) {
+		return;
+	}
+	if (!c->eof) {
+		bufferevent_enable(c->bev, EV_READ);
+	}
+	client_read(c->bev, c); /* what it sent meanwhile */
+}
+
 void
 client_subscribe(
     struct client *c, proto_event_set events, const char *task, int64_t run)
@@ -378,9 +420,9 @@ server_publish(struct server *srv, enum proto_event ev, const char *task,
 		if (lossy &&
 		    evbuffer_get_length(bufferevent_get_output(c->bev)) >
 		        CLIENT_MAX_LAG) {
-			free(c->held);
-			c->held = xstrndup(line, len);
-			c->nheld = len;
+			free(c->skipped);
+			c->skipped = xstrndup(line, len);
+			c->nskipped = len;
 			continue;
 		}
 		client_send_line(c, line, len, 0);
@@ -442,7 +484,9 @@ client_line(struct client *c, char *line, size_t len)
 			client_send(c, proto_reply_error(req.id, code, cause));
 			free(cause);
 		} else {
+			c->asking = req.id;
 			c->server->cb(c, &req, c->server->arg);
+			c->asking = NULL;
 		}
 		proto_request_release(&req);
 	}
@@ -461,12 +505,13 @@ client_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in));
 		return;
 	}
-	while (!c->dead && !c->closing && !client_pause(c) &&
+	while (!c->dead && !c->closing && c->held == NULL && !client_pause(c) &&
 	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
 		client_line(c, line, len);
 	}
-	if (c->paused) {
-		return; /* the rest is read when it has read its replies */
+	if (c->paused || c->held != NULL) {
+		/* The rest is read when it has read its replies, or has one. */
+		return;
 	}
 	if (c->eof && !c->dead && !c->closing) {
 		client_eof_tail(c);
@@ -508,7 +553,7 @@ client_write(struct bufferevent *bev, void *arg)
 	if (c->paused && !c->dead) {
 		/* Read all it was sent: its waiting requests come next. */
 		c->paused = 0;
-		if (!c->eof) {
+		if (!c->eof && c->held == NULL) {
 			bufferevent_enable(bev, EV_READ);
 		}
 		client_read(bev, c);
@@ -517,11 +562,11 @@ client_write(struct bufferevent *bev, void *arg)
 			return;
 		}
 	}
-	if (c->held != NULL && !c->closing) {
+	if (c->skipped != NULL && !c->closing) {
 		/* Caught up: the newest skipped event shows what was missed. */
-		client_send_line(c, c->held, c->nheld, 0);
-		free(c->held);
-		c->held = NULL;
+		client_send_line(c, c->skipped, c->nskipped, 0);
+		free(c->skipped);
+		c->skipped = NULL;
 		return;
 	}
 	if (c->closing && c->eof) {
@@ -550,8 +595,8 @@ client_eof_tail(struct client *c)
 		line[len] = '\0';
 		client_line(c, line, len);
 	}
-	if (c->dead) {
-		return;
+	if (c->dead || c->held != NULL) {
+		return; /* closed after the answer */
 	}
 	c->closing = 1;
 	if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) {

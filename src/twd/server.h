@@ -32,6 +32,20 @@ size_t server_clients(const struct server *);
 void client_send(struct client *, json_t *msg);
 
 /*
+ * From within the request callback: the request is answered later, by
+ * server_answer; until then the client's next requests wait, so that its
+ * replies keep their order. Returns the client's number for that.
+ */
+unsigned long client_hold(struct client *);
+/*
+ * Answer client's held request with data (taken) or, when data is NULL,
+ * the error code and message, then go on with its requests. Nothing is
+ * sent to a client that has gone.
+ */
+void server_answer(struct server *, unsigned long client, json_t *data,
+    const char *code, const char *message);
+
+/*
  * From now on push the client the events in the set: only those of task,
  * when not NULL, and of run, when not 0. Replaces what it had asked for.
  */

@@ -3,7 +3,6 @@
  * and tears everything down in reverse; signals arrive as loop events.
  */
 #include <sys/file.h>
-#include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -35,6 +34,7 @@
 #include "notify.h"
 #include "paths.h"
 #include "proto.h"
+#include "reload.h"
 #include "request.h"
 #include "server.h"
 #include "tasks.h"
@@ -164,8 +164,6 @@ twd_stop(struct twd *twd, const char *why)
 	evtimer_add(twd->ev_grace, &tv);
 }
 
-static void twd_watch(struct twd *);
-
 #ifdef __GLIBC__
 /*
  * The heap a load of the tasks file may fill, per byte of the file: 100,000
@@ -193,7 +191,7 @@ static int twd_heap_advised;
  * into the top, where it stays until twd_give_back. What the load does not
  * use is never touched, then trimmed.
  */
-static void
+void
 twd_heap_expect(const char *path)
 {
 #ifdef __GLIBC__
@@ -241,7 +239,7 @@ twd_heap_expect(const char *path)
  * keeps freed pages inside the heap, and the daemon would sit at the
  * load's peak for ever.
  */
-static void
+void
 twd_give_back(struct twd *twd)
 {
 	history_shrink(twd->history);
@@ -256,8 +254,7 @@ twd_give_back(struct twd *twd)
 #endif
 }
 
-/* What a good tasks file means that its user may not expect. */
-static void
+void
 twd_log_warnings(const struct config *c)
 {
 	char *line;
@@ -268,93 +265,6 @@ twd_log_warnings(const struct config *c)
 		log_warn("%s", line);
 		free(line);
 	}
-}
-
-static json_t *
-twd_reload_config(struct twd *twd, int dry_run, const char *why, char **cause)
-{
-	struct config_errors errs = { NULL, 0 };
-	const struct task_def *d;
-	struct config *c;
-	json_t *diff, *lines, *v;
-	struct tasks_applied n;
-	char *line, *text;
-	size_t i;
-
-	if (twd->stopping) {
-		*cause = xstrdup("twd is shutting down");
-		return NULL;
-	}
-	twd_heap_expect(twd->config_path);
-	if ((c = config_load(twd->config_path, &errs)) == NULL) {
-		lines = json_array();
-		text = xasprintf("%zu error%s in the tasks file; nothing "
-		                 "changed",
-		    errs.n, errs.n == 1 ? "" : "s");
-		for (i = 0; i < errs.n; i++) {
-			line = config_error_format(&errs.v[i]);
-			json_array_append_new(lines, json_string(line));
-			*cause = xasprintf("%s\n%s", text, line);
-			free(text);
-			text = *cause;
-			free(line);
-		}
-		*cause = text;
-		config_errors_release(&errs);
-		if (dry_run) {
-			json_decref(lines);
-			return NULL;
-		}
-		json_array_foreach(lines, i, v)
-		{
-			log_error("%s", json_string_value(v));
-		}
-		log_error("reload (%s) failed; the running schedule is "
-		          "unchanged",
-		    why);
-		/* The defaults' notify: of the config that goes on running. */
-		d = twd->config->defaults;
-		if (d != NULL && (d->policy->notify_on & NOTIFY_CONFIG_ERROR)) {
-			notifiers_send(twd->notifiers, d->policy->notify_via,
-			    d->policy->nnotify_via,
-			    notify_config_error_json(twd->config_path, lines));
-		}
-		if (twd_wants(twd, PROTO_EV_CONFIG_ERROR, NULL, 0)) {
-			twd_publish(twd, PROTO_EV_CONFIG_ERROR, NULL, 0, 0,
-			    json_pack("{s:s, s:O}", "file", twd->config_path,
-			        "errors", lines));
-		}
-		json_decref(twd->config_errors);
-		twd->config_errors = lines;
-		return NULL;
-	}
-	diff = tasks_diff(twd, c);
-	if (dry_run) {
-		config_free(c);
-		return diff;
-	}
-	json_decref(twd->config_errors);
-	twd->config_errors = NULL;
-	twd_log_warnings(c);
-	tasks_apply(twd, c, &n);
-	log_info("reloaded %s (%s): %zu tasks, %zu added, %zu removed, %zu "
-	         "changed",
-	    twd->config_path, why, twd->ntasks, n.added, n.removed, n.changed);
-	twd_watch(twd); /* the files it includes may be others now */
-	if (twd_wants(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0)) {
-		twd_publish(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0, 0,
-		    json_deep_copy(diff));
-	}
-	return diff;
-}
-
-json_t *
-twd_reload(struct twd *twd, int dry_run, const char *why, char **cause)
-{
-	json_t *diff = twd_reload_config(twd, dry_run, why, cause);
-
-	twd_give_back(twd);
-	return diff;
 }
 
 static void
@@ -456,126 +366,6 @@ twd_state_retry(evutil_socket_t fd, short what, void *arg)
 	tasks_dispatch(twd);
 }
 
-/* A reload by a signal or a change of the file: the log says how it went. */
-static void
-twd_reload_quietly(struct twd *twd, const char *why)
-{
-	char *cause = NULL;
-
-	json_decref(twd_reload(twd, 0, why, &cause));
-	free(cause);
-}
-
-/* Quiet for a moment after a change: editors write in several steps. */
-#define TWD_SETTLE_MS 200
-
-static void
-twd_settled(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	twd_reload_quietly(arg, "the tasks file changed");
-}
-
-/* Whether a file called name in a watched directory may be a tasks file. */
-static int
-twd_watched_name(const struct twd *twd, const char *name)
-{
-	const char *base = strrchr(twd->config_path, '/') + 1;
-	size_t n = strlen(name);
-
-	return strcmp(name, base) == 0 ||
-	    (name[0] != '.' &&
-	        ((n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-	            (n > 4 && strcmp(name + n - 4, ".yml") == 0)));
-}
-
-/*
- * Something changed in a watched directory: if it is the tasks file or
- * may be an included one (an editor may write a new file and rename it
- * over), reload once it settles.
- */
-static void
-twd_inotify(evutil_socket_t fd, short what, void *arg)
-{
-	struct twd *twd = arg;
-	char buf[4096]
-	    __attribute__((aligned(__alignof__(struct inotify_event))));
-	const struct inotify_event *ev;
-	struct timeval tv = { 0, TWD_SETTLE_MS * 1000 };
-	ssize_t n;
-	char *p;
-	int hit = 0;
-
-	(void)what;
-	while ((n = read(fd, buf, sizeof buf)) > 0) {
-		for (p = buf; p < buf + n; p += sizeof *ev + ev->len) {
-			ev = (const struct inotify_event *)p;
-			if (ev->len > 0 && twd_watched_name(twd, ev->name)) {
-				hit = 1;
-			}
-		}
-	}
-	if (hit) {
-		evtimer_add(twd->ev_settle, &tv);
-	}
-}
-
-/* Stop watching (before a new set of files is watched, or at exit). */
-static void
-twd_unwatch(struct twd *twd)
-{
-	if (twd->ev_inotify != NULL) {
-		event_free(twd->ev_inotify);
-		twd->ev_inotify = NULL;
-		close(twd->inotify_fd);
-	}
-	twd->inotify_fd = -1;
-}
-
-/*
- * Watch the directories of the tasks file and of the files it includes;
- * without inotify, SIGHUP and twctl reload still work.
- */
-static void
-twd_watch(struct twd *twd)
-{
-	const struct config *c = twd->config;
-	char *dir;
-	size_t i;
-
-	twd_unwatch(twd);
-	if (!twd->watch) {
-		return;
-	}
-	if (twd->ev_settle == NULL) {
-		twd->ev_settle = evtimer_new(twd->base, twd_settled, twd);
-	}
-	if ((twd->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
-		log_warn("cannot watch the tasks file for changes (%s); reload "
-		         "with twctl reload or SIGHUP",
-		    strerror(errno));
-		return;
-	}
-	/* The same directory twice is one watch. */
-	for (i = 0; i < c->nfiles + c->ninclude_dirs; i++) {
-		dir = i < c->nfiles ? paths_dirname(c->files[i])
-		                    : xstrdup(c->include_dirs[i - c->nfiles]);
-		/* An include directory may not be there (yet): no warning. */
-		if (inotify_add_watch(twd->inotify_fd, dir,
-		        IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE) ==
-		        -1 &&
-		    i < c->nfiles) {
-			log_warn("cannot watch %s for changes: %s", dir,
-			    strerror(errno));
-		}
-		free(dir);
-	}
-	twd->ev_inotify = event_new(
-	    twd->base, twd->inotify_fd, EV_READ | EV_PERSIST, twd_inotify, twd);
-	event_add(twd->ev_inotify, NULL);
-}
-
 static void
 twd_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -593,7 +383,7 @@ twd_signal(evutil_socket_t sig, short what, void *arg)
 		twd_stop(twd, "SIGINT");
 		break;
 	case SIGHUP:
-		twd_reload_quietly(twd, "SIGHUP");
+		reload_request(twd->reload, "SIGHUP", 0, 0);
 		break;
 	}
 }
@@ -815,6 +605,14 @@ main(int argc, char **argv)
 
 	twd_parse_options(argc, argv, &opt);
 	log_open(stderr, opt.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
+#ifdef __GLIBC__
+	/*
+	 * One heap for the loop and the reload thread: what a reload builds
+	 * lands where twd_heap_expect prepared room and twd_give_back trims,
+	 * not in a second arena kept for the thread.
+	 */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * Be the reaper of jobs' orphans: a job's daemonized descendants are
@@ -921,8 +719,8 @@ main(int argc, char **argv)
 	}
 	twd_log_warnings(config);
 	tasks_apply(&twd, config, NULL);
-	twd.watch = !opt.no_watch;
-	twd_watch(&twd);
+	twd.reload = reload_create(&twd, !opt.no_watch);
+	reload_watch(twd.reload);
 	tasks_restore(&twd);
 	tasks_boot(&twd);
 	twd_give_back(&twd);
@@ -945,6 +743,7 @@ main(int argc, char **argv)
 	sigaddset(&mask, SIGHUP);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	log_info("stopped");
+	reload_free(twd.reload); /* waits for a load still running */
 	server_free(twd.server);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		event_free(ev_sig[i]);
@@ -967,10 +766,6 @@ main(int argc, char **argv)
 	}
 	event_free(twd.ev_state_retry);
 	notifiers_free(twd.notifiers);
-	twd_unwatch(&twd);
-	if (twd.ev_settle != NULL) {
-		event_free(twd.ev_settle);
-	}
 	json_decref(twd.config_errors);
 	job_list_free(twd.jobs);
 	history_close(twd.history);

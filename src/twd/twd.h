@@ -18,6 +18,7 @@ struct event;
 struct event_base;
 struct history;
 struct job_list;
+struct reload;
 struct server;
 struct task;
 struct active_run;
@@ -50,11 +51,8 @@ struct twd {
 	struct history *history;
 	struct server *server;
 	struct notifiers *notifiers;
+	struct reload *reload;
 	json_t *config_errors; /* of the newest reload that failed, or NULL */
-	struct event *ev_inotify; /* the tasks file's directory changed */
-	struct event *ev_settle;  /* ... and has been quiet for a moment */
-	int inotify_fd;
-	int watch; /* reload when the tasks file changes */
 
 	int64_t started_ms;
 	int64_t grace_ms; /* shutdown: how long running jobs may finish */
@@ -78,11 +76,12 @@ void twd_publish(struct twd *, enum proto_event, const char *task, int64_t run,
 /* Begin an orderly shutdown (idempotent): see twd(1), SHUTDOWN. */
 void twd_stop(struct twd *, const char *why);
 /*
- * Load the tasks file again and, unless dry_run, make it the running one
- * (why says what asked, for the log). Returns what changes (see
- * tasks_diff; caller owns), or NULL with *cause listing every error; the
- * running schedule is then unchanged.
+ * Before a load of the tasks file at path: have a big one's allocations
+ * land in huge pages. After it: give the memory it freed back.
  */
-json_t *twd_reload(struct twd *, int dry_run, const char *why, char **cause);
+void twd_heap_expect(const char *path);
+void twd_give_back(struct twd *);
+/* Log what a good tasks file means that its user may not expect. */
+void twd_log_warnings(const struct config *);
 
 #endif
