@@ -100,12 +100,12 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
 	       mandoc python3 python3-croniter clang-format tzdata \
 	       libnotify-dev libcurl4-openssl-dev dbus-daemon libncurses-dev \
-	       task-spooler
+	       task-spooler clang libclang-rt-dev
 
 .SECONDARY:
 
 .PHONY: all deps check check-unit check-cli check-lint check-san check-bench \
-	check-install \
+	check-install check-fuzz fuzz fuzz-bins \
 	bench run \
 	install uninstall clean format
 
@@ -208,6 +208,7 @@ check: deps
 	@$(MAKE) --no-print-directory check-unit check-cli check-lint check-bench \
 	    check-install
 	@$(MAKE) --no-print-directory check-san
+	@$(MAKE) --no-print-directory check-fuzz
 
 check-unit: $(UNIT_BINS)
 	@for t in $(UNIT_BINS); do $$t || exit 1; done
@@ -244,6 +245,45 @@ check-san:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/san CFLAGS="-O1 -g" \
 	    SAN="-fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all -fno-omit-frame-pointer" \
 	    all check-unit check-cli
+
+# Fuzz targets (tests/fuzz), built by clang with libFuzzer, ASan and UBSan.
+# check-fuzz runs each briefly over its corpus; `make fuzz` at length. New
+# inputs go to build/, not the tree: copy one that found a bug into
+# tests/fuzz/corpus/TARGET, where it is a regression test from then on.
+FUZZ_TARGETS = ydoc config proto cron
+FUZZ_BUILD   = $(BUILD)/fuzz
+FUZZ_SECONDS ?= 600
+CHECK_FUZZ_SECONDS ?= 15
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(TWD_LIB) $(COMMON_LIB)
+	@echo "  FUZZ    $<"
+	@$(CC) $(ALL_CFLAGS) -Isrc/twd -fsanitize=fuzzer -o $@ \
+	    $(filter %.c %.a,$^) $(TWD_LIBS)
+
+fuzz-bins:
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang \
+	    CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" SAN="$(FUZZ_SAN)" \
+	    $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
+
+# $(1): seconds for each target.
+fuzz_run = set -e; for t in $(FUZZ_TARGETS); do \
+	mkdir -p $(FUZZ_BUILD)/corpus/$$t; \
+	echo "fuzz: $$t for $(1) s"; \
+	$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(1) -timeout=10 \
+	    -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZ_BUILD)/$$t- \
+	    $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t 2>$(FUZZ_BUILD)/$$t.log || \
+	    { tail -60 $(FUZZ_BUILD)/$$t.log; exit 1; }; \
+	grep -E '^stat::number_of_executed_units|^Done' $(FUZZ_BUILD)/$$t.log; \
+	done
+
+check-fuzz: fuzz-bins
+	@$(call fuzz_run,$(CHECK_FUZZ_SECONDS))
+
+fuzz: deps fuzz-bins
+	@$(call fuzz_run,$(FUZZ_SECONDS))
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -298,7 +338,8 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)/taskweaver
 
 format:
-	clang-format -i src/*/*.c src/*/*.h tests/unit/*.c
+	clang-format -i src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c \
+	    tests/bench/*.c
 
 clean:
 	rm -rf $(BUILD)

@@ -27,7 +27,7 @@ man_lint() {
 }
 
 format_lint() {
-	for f in src/*/*.c src/*/*.h tests/unit/*.c; do
+	for f in src/*/*.c src/*/*.h tests/unit/*.c tests/fuzz/*.c tests/bench/*.c; do
 		clang-format --dry-run "$f" 2>&1 | head -5
 	done
 }

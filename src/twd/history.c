@@ -51,8 +51,8 @@ static const char *const history_migrations[] = {
 	"ALTER TABLE runs ADD COLUMN max_rss_kb INTEGER;",
 
 	/* 4: which attempt a run was, and its duration by the monotonic clock. */
-	"ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;"
-	"ALTER TABLE runs ADD COLUMN duration_ms INTEGER;",
+	("ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;"
+	 "ALTER TABLE runs ADD COLUMN duration_ms INTEGER;"),
 
 	/* 5: queued runs that wait for a time (a retry's backoff). */
 	"ALTER TABLE runs ADD COLUMN not_before INTEGER;",

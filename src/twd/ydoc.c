@@ -320,7 +320,9 @@ ydoc_close(struct ydoc_build *b, yaml_mark_t mark)
 	node->end_mark = mark;
 	if (node->type == YAML_SEQUENCE_NODE) {
 		items = ydoc_alloc(b->d, (n > 0 ? n : 1) * sizeof *items);
-		memcpy(items, b->kids + f->first, n * sizeof *items);
+		if (n > 0) { /* kids is NULL until a collection has any */
+			memcpy(items, b->kids + f->first, n * sizeof *items);
+		}
 		node->data.sequence.items.start = items;
 		node->data.sequence.items.top = node->data.sequence.items.end =
 		    items + n;

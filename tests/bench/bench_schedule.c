@@ -103,8 +103,8 @@ static void
 row(FILE *json, const char *name, const char *unit, struct stats s,
     struct stats base, int *first)
 {
-	printf("%-44s %10.1f %10.1f %10.1f %-3s %8.2fx\n", name, s.median, s.min,
-	    s.max, unit, s.median / base.median);
+	printf("%-44s %10.1f %10.1f %10.1f %-3s %8.2fx\n", name, s.median,
+	    s.min, s.max, unit, s.median / base.median);
 	fprintf(json,
 	    "%s\n  {\"name\": \"%s\", \"unit\": \"%s\", \"median\": %.1f, "
 	    "\"min\": %.1f, \"max\": %.1f, \"ratio\": %.3f}",
@@ -156,7 +156,8 @@ bench_record(int runs, int reps)
 			memset(&rec, 0, sizeof rec);
 			rec.task = (char *)"bench";
 			rec.trigger = RUN_TRIGGER_SCHEDULE;
-			rec.scheduled_ms = rec.started_ms = INT64_C(1767225600000) + i;
+			rec.scheduled_ms = rec.started_ms =
+			    INT64_C(1767225600000) + i;
 			rec.status = RUN_QUEUED;
 			rec.exit_code = -1;
 			rec.attempt = 1;
@@ -202,10 +203,10 @@ main(int argc, char **argv)
 {
 	static const char *const exprs[] = { "* * * * *", "*/5 * * * *",
 		"*/15 * * * *", "0 * * * *", "30 2 * * *", "0 0 * * *",
-		"0 9 * * MON-FRI", "0 9-17 * * 1-5", "0 0 * * 0",
-		"0 0 1 * *", "0 0 L * *", "0 12 1,15 * *", "0 0 1 1 *",
-		"0 0 29 2 *", "5 4 * * SUN", "0 22 * * 1-5", "*/10 * * * * *",
-		"30 */2 * * *", "0 0 * * FRI#2", "@hourly" };
+		"0 9 * * MON-FRI", "0 9-17 * * 1-5", "0 0 * * 0", "0 0 1 * *",
+		"0 0 L * *", "0 12 1,15 * *", "0 0 1 1 *", "0 0 29 2 *",
+		"5 4 * * SUN", "0 22 * * 1-5", "*/10 * * * * *", "30 */2 * * *",
+		"0 0 * * FRI#2", "@hourly" };
 	int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
 	long iters = quick ? 200 : 200000, n;
 	int i, first = 1;
@@ -216,7 +217,8 @@ main(int argc, char **argv)
 	const char *out = getenv("TW_BENCH_JSON");
 	FILE *json = fopen(out != NULL ? out : "/dev/null", "w");
 
-	if (json == NULL || (ny = tz_load("America/New_York", &cause)) == NULL) {
+	if (json == NULL ||
+	    (ny = tz_load("America/New_York", &cause)) == NULL) {
 		fprintf(stderr, "bench: cannot start: %s\n",
 		    cause != NULL ? cause : "no JSON file");
 		return 1;
@@ -240,7 +242,8 @@ main(int argc, char **argv)
 		s = bench_next(sch, n);
 		row(json, name, "ns", s, base, &first);
 		schedule_set_tz(sch, ny);
-		snprintf(name, sizeof name, "next fire, New York: %s", exprs[i]);
+		snprintf(
+		    name, sizeof name, "next fire, New York: %s", exprs[i]);
 		s = bench_next(sch, n);
 		row(json, name, "ns", s, base, &first);
 		schedule_free(sch);
@@ -250,8 +253,7 @@ main(int argc, char **argv)
 	    "max", "");
 	s = bench_record(quick ? 10 : 2000, quick ? 1 : REPEAT);
 	printf("%-44s %10.1f %10.1f %10.1f %-3s (target <= 150)\n",
-	    "recording a run: 3 commits", s.median, s.min, s.max,
-	    "us");
+	    "recording a run: 3 commits", s.median, s.min, s.max, "us");
 	fprintf(json,
 	    ",\n  {\"name\": \"recording a run\", \"unit\": \"us\", "
 	    "\"median\": %.1f, \"min\": %.1f, \"max\": %.1f}",

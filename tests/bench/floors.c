@@ -137,11 +137,11 @@ timer(char *self, long n, long phase_ms, char *file)
 			memset(&its, 0, sizeof its);
 			its.it_value.tv_sec = (time_t)(at[k] / 1000);
 			its.it_value.tv_nsec = (long)(at[k] % 1000) * 1000000;
-			if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) ==
-			        -1 ||
+			if (timerfd_settime(
+			        fd, TFD_TIMER_ABSTIME, &its, NULL) == -1 ||
 			    read(fd, &expirations, sizeof expirations) == -1 ||
-			    timer_spawn(self, file, k == 0 ? "floor-cron"
-			                                   : "floor-every",
+			    timer_spawn(self, file,
+			        k == 0 ? "floor-cron" : "floor-every",
 			        at[k]) == -1) {
 				perror("floors timer");
 				return 1;
@@ -169,7 +169,8 @@ ask(const char *path)
 	ssize_t n;
 	int fd = unix_socket(path, &sun);
 
-	if (fd == -1 || connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
+	if (fd == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 ||
 	    write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
 		perror(path);
 		return 1;
@@ -254,7 +255,8 @@ spawn_n(long n, char **argv)
 	int status;
 
 	for (i = 0; i < n; i++) {
-		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) != 0 ||
+		if (posix_spawn(&pid, argv[0], NULL, NULL, argv, environ) !=
+		        0 ||
 		    waitpid(pid, &status, 0) != pid) {
 			perror(argv[0]);
 			return 1;
@@ -325,7 +327,8 @@ main(int argc, char **argv)
 		}
 		return spawn_loops(n, p, true_argv);
 	}
-	fprintf(stderr, "usage: floors spawn N [P] | "
-	                "ask|echo SOCKET | timer N PHASE_MS FILE | parse|stamp FILE\n");
+	fprintf(stderr,
+	    "usage: floors spawn N [P] | "
+	    "ask|echo SOCKET | timer N PHASE_MS FILE | parse|stamp FILE\n");
 	return 2;
 }
