@@ -1,0 +1,366 @@
+/*
+ * The queue: a run waits here for its turn (priority, the limits of its
+ * task, its queue and twd), for the run it comes after, or for its retry's
+ * backoff; a dispatch pass starts every run that may start.
+ */
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "config.h"
+#include "duration.h"
+#include "history.h"
+#include "log.h"
+#include "tasks.h"
+#include "tasks-int.h"
+#include "twd.h"
+#include "xmalloc.h"
+
+/* Take a queued run off the queue (it is still to be freed or started). */
+void
+dispatch_unqueue(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	runq_remove(&twd->queue, &ar->qi);
+	TAILQ_REMOVE(&twd->queued, ar, entry);
+	t->queued--;
+	if (ar->after_run != 0) {
+		twd->nafter_run--;
+	}
+}
+
+/* Take every queued run of t off the queue, recorded as status. */
+size_t
+task_unqueue_all(
+    struct twd *twd, struct task *t, enum run_status status, const char *reason)
+{
+	struct active_run *ar, *next;
+	size_t n = 0;
+
+	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+		next = TAILQ_NEXT(ar, entry);
+		if (strcmp(ar->rec.task, t->def->name) == 0) {
+			dispatch_unqueue(twd, t, ar);
+			active_drop(twd, t, ar, status, xstrdup(reason));
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The newest run of t in flight or queued, or NULL. */
+static struct active_run *
+task_previous(struct twd *twd, struct task *t)
+{
+	struct active_run *ar, *found = NULL;
+
+	if (t->running == 0 && t->queued == 0) {
+		return NULL;
+	}
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (strcmp(ar->rec.task, t->def->name) == 0) {
+			found = ar;
+		}
+	}
+	TAILQ_FOREACH(ar, &twd->queued, entry)
+	{
+		if (strcmp(ar->rec.task, t->def->name) == 0) {
+			found = ar;
+		}
+	}
+	return found;
+}
+
+/* Put the recorded run ar of t in the queue. */
+void
+dispatch_queue(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	const struct run_record *r = &ar->rec;
+
+	if (ar->queued_ms == 0) {
+		ar->queued_ms = r->started_ms; /* queued at, until it starts */
+	}
+	ar->qi.priority = t->def->policy->priority;
+	ar->qi.due_ms = r->scheduled_ms != 0 ? r->scheduled_ms : r->started_ms;
+	ar->qi.not_before_ms = r->not_before_ms;
+	ar->qi.data = ar;
+	runq_push(&twd->queue, &ar->qi);
+	TAILQ_INSERT_TAIL(&twd->queued, ar, entry);
+	t->queued++;
+	if (ar->after_run != 0) {
+		twd->nafter_run++;
+	}
+}
+
+/* While the history is failing, why ar cannot start (once). */
+void
+dispatch_hold(struct twd *twd, struct active_run *ar)
+{
+	const char *why = history_failing(twd->history);
+
+	if (why != NULL && ar->held == NULL) {
+		ar->held = xasprintf("it was held in the queue while twd "
+		                     "could not write its history (%s)",
+		    why);
+	}
+}
+
+/*
+ * Record ar as queued and put it in the queue, to start at the next
+ * dispatch once its record is written; returns its id. (A run's record
+ * that cannot be written yet is kept and written later: see history.h.)
+ */
+int64_t
+dispatch_record_queue(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	struct run_record *r = &ar->rec;
+
+	history_put_run(twd->history, r);
+	dispatch_hold(twd, ar);
+	dispatch_queue(twd, t, ar);
+	task_set_last(t, r);
+	t->last_queued_ms = r->started_ms;
+	tasks_publish_run(twd, PROTO_EV_RUN_QUEUED, r);
+	return r->id;
+}
+
+/* As dispatch_record_queue, and start it if it may start now. */
+int64_t
+dispatch_enqueue(struct twd *twd, struct task *t, struct active_run *ar)
+{
+	int64_t id = dispatch_record_queue(twd, t, ar);
+
+	tasks_dispatch(twd);
+	return id;
+}
+
+/*
+ * The tasks of t's after: that have not succeeded since t's newest run was
+ * queued, appended to out when not NULL. Returns how many.
+ */
+size_t
+task_waiting_for(struct twd *twd, const struct task *t, json_t *out)
+{
+	const struct task *dep;
+	size_t i, n = 0;
+
+	for (i = 0; t->def->after != NULL && t->def->after[i] != NULL; i++) {
+		dep = tasks_find(twd, t->def->after[i]);
+		if (dep == NULL || dep->last_ok_ms <= t->last_queued_ms) {
+			if (out != NULL) {
+				json_array_append_new(
+				    out, json_string(t->def->after[i]));
+			}
+			n++;
+		}
+	}
+	return n;
+}
+
+/* done succeeded: run each task after it whose every dependency has. */
+void
+tasks_after(struct twd *twd, struct task *done)
+{
+	struct task *t;
+	char *cause;
+	size_t i;
+
+	for (i = 0; i < twd->ntasks; i++) {
+		t = twd->tasks[i];
+		if (!task_def_after(t->def, done->def->name) ||
+		    task_waiting_for(twd, t, NULL) > 0) {
+			continue;
+		}
+		if (tasks_run(twd, t, RUN_TRIGGER_DEPENDENCY, 0, 0, &cause) ==
+		    -1) {
+			log_warn("task '%s': %s", t->def->name, cause);
+			free(cause);
+		}
+	}
+}
+
+/* Whether the task a submitted job waits for has succeeded since. */
+int
+dispatch_after_task_done(struct twd *twd, const struct active_run *ar)
+{
+	const struct task *dep = tasks_find(twd, ar->after_task);
+
+	/* started_ms is when it was queued, until it starts. */
+	return dep != NULL && dep->last_ok_ms >= ar->rec.started_ms;
+}
+
+/* For runq_next: whether a queued run may start now. */
+struct dispatch {
+	struct twd *twd;
+	int *lane; /* runs in flight per queue of the config */
+};
+
+static int
+dispatch_accept(const struct runq_item *it, void *arg)
+{
+	const struct dispatch *d = arg;
+	const struct active_run *ar = it->data;
+	const struct task *t = active_task(d->twd, ar);
+	int q;
+
+	if (t == NULL || t->paused || ar->after_run != 0 ||
+	    (ar->after_task != NULL && !dispatch_after_task_done(d->twd, ar))) {
+		return 0;
+	}
+	if (!ar->force && t->def->policy->overlap != OVERLAP_ALLOW &&
+	    t->running > 0) {
+		return 0;
+	}
+	q = t->def->policy->queue;
+	return q < 0 || d->lane[q] < d->twd->config->queues[q].max_concurrent;
+}
+
+/* Whether a fire's run would start too late after its time. */
+static int
+dispatch_past_deadline(
+    const struct task *t, const struct run_record *r, int64_t now)
+{
+	return t->def->policy->starting_deadline_ms > 0 &&
+	    r->scheduled_ms != 0 &&
+	    (r->trigger == RUN_TRIGGER_SCHEDULE ||
+	        r->trigger == RUN_TRIGGER_CATCH_UP) &&
+	    now - r->scheduled_ms > t->def->policy->starting_deadline_ms;
+}
+
+/*
+ * One pass of tasks_dispatch: start queued runs while slots are free.
+ * What a run that cannot start does on its way out (a retry queued, runs
+ * after it dropped) may ask for a dispatch again: twd->dispatch_again.
+ */
+static void
+dispatch_pass(struct twd *twd, int64_t now)
+{
+	struct dispatch d = { twd, NULL };
+	char dur[32];
+	struct active_run *ar;
+	struct runq_item *it;
+	struct task *t;
+	size_t running = 0;
+
+	d.lane = xcalloc(twd->config->nqueues + 1, sizeof *d.lane);
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		running++;
+		if ((t = active_task(twd, ar)) != NULL &&
+		    t->def->policy->queue >= 0) {
+			d.lane[t->def->policy->queue]++;
+		}
+	}
+	while (running < (size_t)twd->config->max_concurrent &&
+	    (it = runq_next(&twd->queue, now, dispatch_accept, &d)) != NULL) {
+		ar = it->data;
+		t = active_task(twd, ar);
+		dispatch_unqueue(twd, t, ar);
+		if (dispatch_past_deadline(t, &ar->rec, now)) {
+			active_drop(twd, t, ar, RUN_SKIPPED,
+			    xasprintf("waited in the queue past its starting "
+			              "deadline of %s",
+			        duration_format_ms(
+			            t->def->policy->starting_deadline_ms, dur,
+			            sizeof dur)));
+			continue;
+		}
+		if (t->def->policy->queue >= 0) {
+			d.lane[t->def->policy->queue]++;
+		}
+		running++;
+		active_start(twd, t, ar);
+	}
+	free(d.lane);
+}
+
+void
+tasks_dispatch(struct twd *twd)
+{
+	struct timeval tv;
+	int64_t now, at;
+
+	/* No job starts whose run could not be recorded: none while failing. */
+	if (twd->stopping || twd->config == NULL ||
+	    history_failing(twd->history) != NULL) {
+		return;
+	}
+	/*
+	 * Not within itself: a pass counts the slots it fills, so one nested
+	 * in it would fill them twice. The outer pass runs again instead.
+	 */
+	if (twd->dispatching) {
+		twd->dispatch_again = 1;
+		return;
+	}
+	/* The starts it records begin their jobs once they are written. */
+	tasks_batch_begin(twd);
+	twd->dispatching = 1;
+	do {
+		twd->dispatch_again = 0;
+		now = twd_now_ms();
+		dispatch_pass(twd, now);
+	} while (twd->dispatch_again && !twd->stopping);
+	twd->dispatching = 0;
+	/* Wake up when the first held-back run may go. */
+	evtimer_del(twd->ev_wakeup);
+	if ((at = runq_wakeup(&twd->queue, now)) != 0) {
+		tv.tv_sec = (time_t)((at - now) / 1000);
+		tv.tv_usec = (suseconds_t)((at - now) % 1000) * 1000;
+		evtimer_add(twd->ev_wakeup, &tv);
+	}
+	tasks_batch_end(twd, NULL);
+}
+
+void
+tasks_wakeup(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	tasks_dispatch(arg);
+}
+
+int64_t
+tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
+    int64_t scheduled_ms, int force, char **cause)
+{
+	struct active_run *ar, *prev;
+	int64_t id;
+
+	if (twd->stopping) {
+		*cause = xstrdup("twd is shutting down");
+		return -1;
+	}
+	ar = active_new(twd, t, trigger, scheduled_ms, 1);
+	ar->force = force;
+	if (!force && t->paused && trigger != RUN_TRIGGER_MANUAL) {
+		active_drop(
+		    twd, t, ar, RUN_SKIPPED, xstrdup("the task is paused"));
+		return t->last->id; /* the record of the drop */
+	}
+	if (!force && (prev = task_previous(twd, t)) != NULL) {
+		switch (t->def->policy->overlap) {
+		case OVERLAP_SKIP:
+			active_drop(twd, t, ar, RUN_SKIPPED,
+			    xasprintf("overlap: skip: run %" PRId64
+			              " is still %s",
+			        prev->rec.id,
+			        run_status_name(prev->rec.status)));
+			return t->last->id;
+		case OVERLAP_REPLACE:
+			task_unqueue_all(twd, t, RUN_SKIPPED,
+			    "overlap: replace: a newer run took its place");
+			tasks_stop_task(twd, t,
+			    "overlap: replace: a newer run took its place");
+			break;
+		case OVERLAP_QUEUE:
+		case OVERLAP_ALLOW:
+			break;
+		}
+	}
+	id = dispatch_enqueue(twd, t, ar);
+	return id;
+}

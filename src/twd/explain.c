@@ -1,0 +1,335 @@
+/*
+ * Why, in words: what a queued run waits for, and why a task did or did
+ * not run at an instant (twctl why).
+ */
+
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "duration.h"
+#include "history.h"
+#include "tasks.h"
+#include "tasks-int.h"
+#include "timefmt.h"
+#include "twd.h"
+#include "xmalloc.h"
+
+char *
+tasks_wait_reason(struct twd *twd, int64_t run_id)
+{
+	struct active_run *ar, *other;
+	struct task *t, *ot;
+	char when[TIMEFMT_ISO_LEN], rel[32];
+	size_t running = 0, in_lane = 0;
+	int q;
+
+	TAILQ_FOREACH(ar, &twd->queued, entry)
+	{
+		if (ar->rec.id == run_id) {
+			break;
+		}
+	}
+	if (ar == NULL || (t = active_task(twd, ar)) == NULL) {
+		return NULL;
+	}
+	if (t->paused) {
+		return xasprintf(
+		    "its task is paused (twctl resume %s)", t->def->name);
+	}
+	if (ar->after_run != 0) {
+		return xasprintf(
+		    "it waits for run %" PRId64 " to succeed", ar->after_run);
+	}
+	if (ar->after_task != NULL && !dispatch_after_task_done(twd, ar)) {
+		return xasprintf(tasks_find(twd, ar->after_task) != NULL
+		        ? "it waits for task '%s' to succeed"
+		        : "it waits for task '%s', which is no longer in the "
+		          "tasks file (twctl kill the run to drop it)",
+		    ar->after_task);
+	}
+	if (ar->rec.not_before_ms > twd_now_ms()) {
+		return xasprintf("it waits to retry until %s (%s)",
+		    timefmt_local(ar->rec.not_before_ms, when, sizeof when),
+		    timefmt_relative(
+		        ar->rec.not_before_ms, twd_now_ms(), rel, sizeof rel));
+	}
+	if (twd->stopping) {
+		return xstrdup("twd is shutting down");
+	}
+	if (history_failing(twd->history) != NULL) {
+		return xasprintf("twd cannot write its history (%s); runs "
+		                 "start once it can",
+		    history_failing(twd->history));
+	}
+	q = t->def->policy->queue;
+	TAILQ_FOREACH(other, &twd->runs, entry)
+	{
+		running++;
+		if (strcmp(other->rec.task, t->def->name) == 0 && !ar->force &&
+		    t->def->policy->overlap != OVERLAP_ALLOW) {
+			return xasprintf("run %" PRId64 " of its task is still "
+			                 "running (overlap: %s)",
+			    other->rec.id,
+			    config_overlap_name(t->def->policy->overlap));
+		}
+		if (q >= 0 && (ot = active_task(twd, other)) != NULL &&
+		    ot->def->policy->queue == q) {
+			in_lane++;
+		}
+	}
+	if (running >= (size_t)twd->config->max_concurrent) {
+		return xasprintf("all %d slots are taken (max_concurrent)",
+		    twd->config->max_concurrent);
+	}
+	if (q >= 0 &&
+	    in_lane >= (size_t)twd->config->queues[q].max_concurrent) {
+		return xasprintf("queue '%s' is full (%zu running, its "
+		                 "max_concurrent)",
+		    twd->config->queues[q].name, in_lane);
+	}
+	return xstrdup("runs of higher priority, or queued earlier, go first");
+}
+
+/* "a; b" from two sentences (both taken; either may be NULL). */
+char *
+why_join(char *a, char *b)
+{
+	char *s;
+
+	if (a == NULL || b == NULL) {
+		return a != NULL ? a : b;
+	}
+	s = xasprintf("%s; %s", a, b);
+	free(a);
+	free(b);
+	return s;
+}
+
+/* What became of the run r, in words (caller frees). */
+static char *
+why_run(struct twd *twd, const struct run_record *r)
+{
+	char at[32], dur[32], what[64], *s, *wait;
+	int64_t late =
+	    r->scheduled_ms != 0 ? r->started_ms - r->scheduled_ms : 0;
+
+	timefmt_local(r->started_ms, at, sizeof at);
+	switch (r->status) {
+	case RUN_SKIPPED:
+		return xasprintf("it did not run: %s",
+		    r->reason != NULL ? r->reason : "skipped");
+	case RUN_QUEUED:
+		wait = tasks_wait_reason(twd, r->id);
+		s = xasprintf("run %" PRId64 " is queued since %s: %s", r->id,
+		    at, wait != NULL ? wait : "it waits for a slot");
+		free(wait);
+		return s;
+	case RUN_RUNNING:
+		return xasprintf("run %" PRId64 " (%s) is running since %s, "
+		                 "pid %d",
+		    r->id, run_trigger_name(r->trigger), at, r->pid);
+	case RUN_START_FAILED:
+		return xasprintf("run %" PRId64 " could not start at %s: %s",
+		    r->id, at, r->reason != NULL ? r->reason : "?");
+	case RUN_LOST:
+		return xasprintf("run %" PRId64 " started at %s, but %s", r->id,
+		    at, r->reason != NULL ? r->reason : "it was lost");
+	default:
+		break;
+	}
+	if (r->attempt > 1) {
+		s = xasprintf("run %" PRId64 " (%s, attempt %d) started at %s",
+		    r->id, run_trigger_name(r->trigger), r->attempt, at);
+	} else {
+		s = xasprintf("run %" PRId64 " (%s) started at %s", r->id,
+		    run_trigger_name(r->trigger), at);
+	}
+	if (late >= 1000) {
+		s = why_join(s,
+		    xasprintf("%s after its time",
+		        duration_format_ms(late, dur, sizeof dur)));
+	}
+	s = why_join(s,
+	    xasprintf("it ended %s after %s%s%s",
+	        run_describe(r, what, sizeof what),
+	        duration_format_ms(
+	            r->duration_ms > 0 ? r->duration_ms : 0, dur, sizeof dur),
+	        r->reason != NULL ? ": " : "",
+	        r->reason != NULL ? r->reason : ""));
+	return s;
+}
+
+/*
+ * The fire or run of t at at_ms, in words: the run recorded for it, or
+ * why there is none (caller frees). *run gets the record, if any.
+ */
+static char *
+why_at(
+    struct twd *twd, struct task *t, int64_t at_ms, json_t **run, char **cause)
+{
+	struct run_record before, after;
+	int64_t fire = 0;
+	char when[32], *s = NULL;
+	int rc;
+
+	if ((rc = history_around(
+	         twd->history, t->def->name, at_ms, 0, &before, cause)) == -1) {
+		return NULL;
+	}
+	/* A fire of the rule after the run found, up to at_ms, has none. */
+	if (t->def->schedule != NULL) {
+		fire = schedule_next(t->def->schedule,
+		    rc == 1 ? (before.scheduled_ms != 0 ? before.scheduled_ms
+		                                        : before.started_ms)
+		            : at_ms - 1,
+		    rc == 1 ? (before.scheduled_ms != 0 ? before.scheduled_ms
+		                                        : before.started_ms)
+		            : at_ms - 1);
+		if (fire > at_ms) {
+			fire = 0;
+		}
+	}
+	if (rc == 1 && fire == 0) {
+		*run = run_record_json(&before);
+		s = why_run(twd, &before);
+		run_record_release(&before);
+		return s;
+	}
+	run_record_release(&before);
+	if (fire == 0) {
+		return xasprintf("it had not run by %s: no fire of its "
+		                 "schedule had come, and no run was asked for",
+		    timefmt_local(at_ms, when, sizeof when));
+	}
+	/* Fires missed while twd was down are told by one later record. */
+	timefmt_local(fire, when, sizeof when);
+	if ((rc = history_around(
+	         twd->history, t->def->name, at_ms, 1, &after, cause)) == -1) {
+		return NULL;
+	}
+	if (rc == 1 && after.status == RUN_SKIPPED && after.reason != NULL &&
+	    (strstr(after.reason, " fires from ") != NULL ||
+	        strstr(after.reason, " fire from ") != NULL)) {
+		*run = run_record_json(&after);
+		s = xasprintf("its fire at %s did not run: run %" PRId64
+		              " records it: %s",
+		    when, after.id, after.reason);
+	} else {
+		s = xasprintf("its fire at %s has no record: twd was not "
+		              "running then and has not started since, or the "
+		              "task was not in the tasks file",
+		    when);
+	}
+	run_record_release(&after);
+	return s;
+}
+
+/* What the next run of t waits for, in words (caller frees). */
+static char *
+why_next(struct twd *twd, struct task *t)
+{
+	const struct task_def *d = t->def;
+	struct active_run *ar;
+	json_t *waiting, *v;
+	char when[32], rel[32], *s = NULL, *names, *prev;
+	size_t i;
+	int64_t now = twd_now_ms();
+
+	if (!d->enabled) {
+		return xasprintf("nothing is scheduled: the task is disabled "
+		                 "(enabled: false); twctl run %s still runs it",
+		    d->name);
+	}
+	if (t->paused) {
+		s = xasprintf("no run starts: the task is paused (twctl resume "
+		              "%s); its fires are recorded as skipped",
+		    d->name);
+	}
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (active_task(twd, ar) == t) {
+			s = why_join(s,
+			    xasprintf("run %" PRId64 " is running%s",
+			        ar->rec.id,
+			        d->policy->overlap == OVERLAP_SKIP
+			            ? " (overlap: skip: a fire while it runs "
+			              "is skipped)"
+			            : ""));
+		}
+	}
+	TAILQ_FOREACH(ar, &twd->queued, entry)
+	{
+		if (active_task(twd, ar) == t) {
+			names = tasks_wait_reason(twd, ar->rec.id);
+			s = why_join(s,
+			    xasprintf("run %" PRId64 " is queued: %s",
+			        ar->rec.id,
+			        names != NULL ? names : "it waits for a slot"));
+			free(names);
+		}
+	}
+	if (d->after != NULL) {
+		waiting = json_array();
+		task_waiting_for(twd, t, waiting);
+		names = xstrdup("");
+		json_array_foreach(waiting, i, v)
+		{
+			prev = names;
+			names = xasprintf("%s%s%s", prev, i > 0 ? ", " : "",
+			    json_string_value(v));
+			free(prev);
+		}
+		s = why_join(s,
+		    json_array_size(waiting) > 0
+		        ? xasprintf("it runs when its after: tasks have "
+		                    "succeeded; still waiting for %s",
+		              names)
+		        : xstrdup("its after: tasks have all succeeded"));
+		free(names);
+		json_decref(waiting);
+	}
+	if (d->schedule == NULL) {
+		if (d->after == NULL) {
+			s = why_join(s,
+			    xasprintf("it has no schedule: it runs when asked "
+			              "(twctl run %s)",
+			        d->name));
+		}
+	} else if (t->next_ms != 0) {
+		s = why_join(s,
+		    xasprintf("its next fire is at %s (%s)",
+		        timefmt_local(t->fire.at_ms, when, sizeof when),
+		        timefmt_relative(t->next_ms, now, rel, sizeof rel)));
+	} else if (schedule_is_reboot(d->schedule)) {
+		s = why_join(s, xstrdup("it runs once each boot (@reboot)"));
+	} else {
+		s = why_join(s, xstrdup("its schedule has no more fires"));
+	}
+	return s != NULL ? s : xstrdup("nothing is in its way");
+}
+
+json_t *
+tasks_why(struct twd *twd, struct task *t, int64_t at_ms, char **cause)
+{
+	json_t *o = json_object(), *run = NULL;
+	char *last, *next;
+
+	last = why_at(twd, t, at_ms != 0 ? at_ms : twd_now_ms(), &run, cause);
+	if (last == NULL) {
+		json_decref(o);
+		return NULL;
+	}
+	json_object_set_new(o, "task", json_string(t->def->name));
+	json_object_set_new(o, "last", json_string(last));
+	json_object_set_new(o, "run", run != NULL ? run : json_null());
+	if (at_ms == 0) {
+		next = why_next(twd, t);
+		json_object_set_new(o, "next", json_string(next));
+		free(next);
+	}
+	free(last);
+	return o;
+}

@@ -1,0 +1,166 @@
+/*
+ * After a restart: the runs a twd that stopped abruptly left running are
+ * recorded as lost (their processes killed), and queued runs and
+ * submitted jobs are put back in the queue.
+ */
+
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "history.h"
+#include "log.h"
+#include "tasks.h"
+#include "tasks-int.h"
+#include "twd.h"
+#include "xmalloc.h"
+
+/* The ids of lost runs whose processes were found and killed. */
+struct lost {
+	int64_t *killed;
+	size_t n;
+};
+
+static void
+lost_kill(const struct run_record *r, void *arg)
+{
+	struct lost *l = arg;
+	char *marker;
+
+	if (r->pid <= 0) {
+		return;
+	}
+	/* Each job has its run id in its environment: only ours die. */
+	marker = xasprintf("TW_RUN_ID=%" PRId64, r->id);
+	if (job_orphan_kill(r->pid, marker)) {
+		log_warn("run %" PRId64 " '%s': its process group %d was "
+		         "still running; killed",
+		    r->id, r->task, r->pid);
+		l->killed =
+		    xreallocarray(l->killed, l->n + 1, sizeof *l->killed);
+		l->killed[l->n++] = r->id;
+	}
+	free(marker);
+}
+
+int
+tasks_close_lost(struct twd *twd, char **cause)
+{
+	struct history_filter f = { .status = "running", .limit = -1 };
+	struct lost l = { NULL, 0 };
+	struct run_record r;
+	char *why;
+	size_t i;
+	int n, rc;
+
+	if (history_query(twd->history, &f, lost_kill, &l, cause) == -1 ||
+	    (n = history_mark_lost(twd->history, twd_now_ms(), cause)) == -1) {
+		free(l.killed);
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		if ((rc = history_get(twd->history, l.killed[i], &r, &why)) !=
+		    1) {
+			if (rc == -1) {
+				log_error("%s", why);
+				free(why);
+			}
+			continue;
+		}
+		free(r.reason);
+		r.reason = xstrdup("twd stopped before the run finished; its "
+		                   "processes were killed when twd started "
+		                   "again");
+		history_put_run(twd->history, &r);
+		run_record_release(&r);
+	}
+	free(l.killed);
+	return n;
+}
+
+/* A queued submitted job of the history: its task again, from its spec. */
+static int
+recover_resubmit(struct twd *twd, struct active_run *ar, char **cause)
+{
+	struct task_def *def;
+	json_error_t jerr;
+	json_t *job, *spec;
+	int rc = -1;
+
+	if (ar->rec.spec == NULL ||
+	    (job = json_loads(ar->rec.spec, 0, &jerr)) == NULL) {
+		*cause = xstrdup("what it runs was not recorded");
+		return -1;
+	}
+	/* Its name was checked when it came; a task may have it since. */
+	json_object_del(job, "name");
+	if ((def = submit_def(twd, job, &spec, cause)) != NULL) {
+		free(def->name);
+		def->name = xstrdup(ar->rec.task);
+		ar->own = task_adhoc(twd, def);
+		json_decref(spec);
+		rc = submit_after(twd, json_object_get(job, "after"),
+		    &ar->after_task, &ar->after_run, cause);
+	}
+	json_decref(job);
+	return rc;
+}
+
+/* Collects the queued runs of the history, newest first. */
+struct restore {
+	struct run_record *v;
+	size_t n;
+};
+
+static void
+restore_collect(const struct run_record *r, void *arg)
+{
+	struct restore *rs = arg;
+
+	rs->v = xreallocarray(rs->v, rs->n + 1, sizeof *rs->v);
+	run_record_copy(&rs->v[rs->n++], r);
+}
+
+void
+tasks_restore(struct twd *twd)
+{
+	struct history_filter f = { .status = "queued", .limit = -1 };
+	struct restore rs = { NULL, 0 };
+	struct active_run *ar;
+	char *cause;
+	size_t i;
+
+	if (history_query(twd->history, &f, restore_collect, &rs, &cause) ==
+	    -1) {
+		log_error("cannot read the queued runs: %s", cause);
+		free(cause);
+		return;
+	}
+	/* Oldest first, so that equals keep their order. */
+	for (i = rs.n; i-- > 0;) {
+		ar = xcalloc(1, sizeof *ar);
+		ar->twd = twd;
+		ar->rec = rs.v[i];
+		if (ar->rec.trigger == RUN_TRIGGER_SUBMIT) {
+			if (recover_resubmit(twd, ar, &cause) == -1) {
+				active_drop(twd, NULL, ar, RUN_SKIPPED,
+				    xasprintf("not taken up again after a "
+				              "restart: %s",
+				        cause));
+				free(cause);
+				continue;
+			}
+		} else if (active_task(twd, ar) == NULL) {
+			active_drop(twd, NULL, ar, RUN_SKIPPED,
+			    xstrdup("its task is no longer in the tasks "
+			            "file"));
+			continue;
+		}
+		dispatch_queue(twd, active_task(twd, ar), ar);
+	}
+	free(rs.v);
+	if (rs.n > 0) {
+		log_info("%zu queued run(s) taken up again", rs.n);
+	}
+	tasks_dispatch(twd);
+}

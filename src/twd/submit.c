@@ -1,0 +1,370 @@
+/*
+ * Submitted jobs (twctl submit): checked, given a task of their own, and
+ * queued in one batch, or none of them.
+ */
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "history.h"
+#include "log.h"
+#include "tasks.h"
+#include "tasks-int.h"
+#include "twd.h"
+#include "xmalloc.h"
+
+/* A submitted job's name from its program: "backup.sh" for ~/bin/backup.sh. */
+static char *
+submit_default_name(const char *program)
+{
+	const char *base = strrchr(program, '/');
+	char name[TASK_NAME_MAX + 1];
+	size_t n = 0;
+
+	base = base != NULL ? base + 1 : program;
+	for (; *base != '\0' && !isspace((unsigned char)*base) &&
+	     n < TASK_NAME_MAX;
+	     base++) {
+		if (isalnum((unsigned char)*base) || strchr("-_.", *base)) {
+			name[n++] = *base;
+		}
+	}
+	name[n] = '\0';
+	return xstrdup(config_task_name_valid(name) ? name : "job");
+}
+
+static int
+submit_fail(char **cause, char *message)
+{
+	*cause = message;
+	return -1;
+}
+
+/* Check the run or command of a job into def and spec. */
+static int
+submit_command(json_t *job, struct task_def *def, json_t *spec, char **cause)
+{
+	json_t *run = json_object_get(job, "run"), *v;
+	json_t *command = json_object_get(job, "command");
+	size_t i, n;
+
+	if ((run == NULL) == (command == NULL)) {
+		return submit_fail(cause,
+		    xstrdup("a job has a 'run' (the program and its "
+		            "arguments) or a 'command' (a shell line)"));
+	}
+	free(def->command);
+	def->command = NULL;
+	if (command != NULL) {
+		if (!json_is_string(command) ||
+		    json_string_length(command) == 0) {
+			return submit_fail(cause,
+			    xstrdup("'command' must be a non-empty string"));
+		}
+		def->command = xstrdup(json_string_value(command));
+		json_object_set(spec, "command", command);
+		return 0;
+	}
+	if (!json_is_array(run) || (n = json_array_size(run)) == 0) {
+		return submit_fail(cause,
+		    xstrdup("'run' must be a non-empty list of strings"));
+	}
+	def->argv = xcalloc(n + 1, sizeof *def->argv);
+	json_array_foreach(run, i, v)
+	{
+		if (!json_is_string(v)) {
+			return submit_fail(
+			    cause, xstrdup("'run' must hold strings only"));
+		}
+		def->argv[i] = xstrdup(json_string_value(v));
+	}
+	json_object_set(spec, "run", run);
+	return 0;
+}
+
+/* The fields of a job besides its command, into def and spec. */
+static int
+submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
+    char **cause)
+{
+	json_t *v;
+	const char *s;
+	int q, priority;
+
+	if ((v = json_object_get(job, "name")) != NULL) {
+		if (!json_is_string(v) ||
+		    !config_task_name_valid(json_string_value(v))) {
+			return submit_fail(cause,
+			    xasprintf("name: '%s' is not a task name: 1 to %d "
+			              "letters, digits, '-', '_' or '.'",
+			        json_is_string(v) ? json_string_value(v) : "?",
+			        TASK_NAME_MAX));
+		}
+		def->name = xstrdup(json_string_value(v));
+		if (tasks_find(twd, def->name) != NULL) {
+			return submit_fail(cause,
+			    xasprintf("name: '%s' is a task of the tasks "
+			              "file; run it with twctl run %s, or "
+			              "give the job another name",
+			        def->name, def->name));
+		}
+	} else {
+		def->name = submit_default_name(def->argv != NULL
+		        ? def->argv[0]
+		        : def->command + strspn(def->command, " \t"));
+	}
+	json_object_set_new(spec, "name", json_string(def->name));
+	if ((v = json_object_get(job, "cwd")) != NULL) {
+		if (!json_is_string(v) || json_string_value(v)[0] != '/') {
+			return submit_fail(
+			    cause, xstrdup("cwd: must be an absolute path"));
+		}
+		free(def->policy->cwd);
+		def->policy->cwd = xstrdup(json_string_value(v));
+		json_object_set(spec, "cwd", v);
+	}
+	if ((v = json_object_get(job, "priority")) != NULL) {
+		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		    json_integer_value(v) <= PRIORITY_CRITICAL) {
+			priority = (int)json_integer_value(v);
+		} else if (!json_is_string(v) ||
+		    config_priority_parse(json_string_value(v), &priority) ==
+		        -1) {
+			return submit_fail(cause,
+			    xstrdup("priority: must be critical, high, normal, "
+			            "low or a number from 0 to 100"));
+		}
+		def->policy->priority = (int16_t)priority;
+		json_object_set_new(
+		    spec, "priority", json_integer(def->policy->priority));
+	}
+	if ((v = json_object_get(job, "queue")) != NULL) {
+		s = json_is_string(v) ? json_string_value(v) : "?";
+		if ((q = config_queue_index(twd->config, s)) == -1) {
+			return submit_fail(cause,
+			    xasprintf("queue: no queue named '%s' in the "
+			              "tasks file",
+			        s));
+		}
+		def->policy->queue = q;
+		json_object_set(spec, "queue", v);
+	}
+	if ((v = json_object_get(job, "timeout")) != NULL) {
+		/* In range before it is converted: 1e300 is no int64_t. */
+		if (!json_is_number(v) || !(json_number_value(v) >= 1) ||
+		    json_number_value(v) > (double)EVERY_MAX_SECS) {
+			return submit_fail(cause,
+			    xasprintf("timeout: must be a number of seconds "
+			              "from 1 to %lld (3650d)",
+			        (long long)EVERY_MAX_SECS));
+		}
+		def->policy->timeout_ms =
+		    (int64_t)(json_number_value(v) * 1000);
+		json_object_set(spec, "timeout", v);
+	}
+	return 0;
+}
+
+/*
+ * The definition of a submitted job: the tasks file's defaults with what
+ * the job says. spec is the job as it is kept, to outlive a restart.
+ */
+struct task_def *
+submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause)
+{
+	struct task_def *def;
+
+	if (!json_is_object(job)) {
+		*cause = xstrdup("a job must be an object");
+		return NULL;
+	}
+	def = task_def_copy(twd->config->defaults);
+	free(def->name);
+	def->name = NULL;
+	def->policy->overlap = OVERLAP_ALLOW;
+	def->policy->retries = 0; /* it runs once, as asked */
+	def->enabled = 1;
+	def->policy->starting_deadline_ms = 0;
+	/* A batch of a thousand failing jobs must not be a thousand mails. */
+	def->policy->notify_on = 0;
+	*spec = json_object();
+	if (submit_command(job, def, *spec, cause) == -1 ||
+	    submit_fields(twd, job, def, *spec, cause) == -1) {
+		json_decref(*spec);
+		task_def_free(def);
+		return NULL;
+	}
+	return def;
+}
+
+/* A task for one submitted job, owned by its run. */
+struct task *
+task_adhoc(struct twd *twd, struct task_def *def)
+{
+	struct task *t = xcalloc(1, sizeof *t);
+
+	t->twd = twd;
+	t->def = def;
+	t->own = 1;
+	alarm_init(&t->alarm);
+	return t;
+}
+
+/* Whether run id is queued or running here. */
+static int
+active_in_flight(struct twd *twd, int64_t id)
+{
+	struct active_run *ar;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		if (ar->rec.id == id) {
+			return 1;
+		}
+	}
+	TAILQ_FOREACH(ar, &twd->queued, entry)
+	{
+		if (ar->rec.id == id) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * What a job waits for by its "after": a task of the file, or a run that
+ * must succeed (0 in *after_run when it did already). Returns 0, or -1
+ * with *cause.
+ */
+int
+submit_after(struct twd *twd, json_t *after, char **after_task,
+    int64_t *after_run, char **cause)
+{
+	struct run_record r;
+	char what[64];
+	int rc;
+
+	*after_task = NULL;
+	*after_run = 0;
+	if (after == NULL) {
+		return 0;
+	}
+	if (json_is_string(after)) {
+		if (tasks_find(twd, json_string_value(after)) == NULL) {
+			return submit_fail(cause,
+			    xasprintf("after: no task named '%s'",
+			        json_string_value(after)));
+		}
+		*after_task = xstrdup(json_string_value(after));
+		return 0;
+	}
+	if (!json_is_integer(after) || json_integer_value(after) < 1) {
+		return submit_fail(
+		    cause, xstrdup("after: must be a task name or a run id"));
+	}
+	*after_run = json_integer_value(after);
+	if (active_in_flight(twd, *after_run)) {
+		return 0;
+	}
+	if ((rc = history_get(twd->history, *after_run, &r, cause)) != 1) {
+		return rc == 0
+		    ? submit_fail(cause,
+		          xasprintf(
+		              "after: there is no run %" PRId64, *after_run))
+		    : -1;
+	}
+	rc = r.status == RUN_OK ? 0 : -1;
+	if (rc == -1) {
+		*cause = xasprintf("after: run %" PRId64
+		                   " did not succeed (%s); a job "
+		                   "after it would never start",
+		    r.id, run_describe(&r, what, sizeof what));
+	}
+	run_record_release(&r);
+	*after_run = 0;
+	return rc;
+}
+
+void
+tasks_submit_undo(struct twd *twd, json_t *ids)
+{
+	struct active_run *ar, *next;
+	json_t *v;
+	size_t i;
+
+	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+		next = TAILQ_NEXT(ar, entry);
+		json_array_foreach(ids, i, v)
+		{
+			if (json_integer_value(v) != ar->rec.id) {
+				continue;
+			}
+			dispatch_unqueue(twd, active_task(twd, ar), ar);
+			history_forget_run(twd->history, ar->rec.id);
+			log_info("run %" PRId64 " '%s' taken back: its submit "
+			         "could not be recorded",
+			    ar->rec.id, ar->rec.task);
+			active_run_free(ar);
+			break;
+		}
+	}
+}
+
+int
+tasks_submit_check(struct twd *twd, json_t *job, char **cause)
+{
+	struct task_def *def;
+	json_t *spec;
+	char *after_task;
+	int64_t after_run;
+	int rc;
+
+	if ((def = submit_def(twd, job, &spec, cause)) == NULL) {
+		return -1;
+	}
+	rc = submit_after(
+	    twd, json_object_get(job, "after"), &after_task, &after_run, cause);
+	free(after_task);
+	json_decref(spec);
+	task_def_free(def);
+	return rc;
+}
+
+int64_t
+tasks_submit(struct twd *twd, json_t *job, char **cause)
+{
+	struct task_def *def;
+	struct active_run *ar;
+	struct task *t;
+	json_t *spec;
+	char *after_task;
+	int64_t after_run;
+
+	if (twd->stopping) {
+		*cause = xstrdup("twd is shutting down");
+		return -1;
+	}
+	if ((def = submit_def(twd, job, &spec, cause)) == NULL) {
+		return -1;
+	}
+	if (submit_after(twd, json_object_get(job, "after"), &after_task,
+	        &after_run, cause) == -1) {
+		json_decref(spec);
+		task_def_free(def);
+		return -1;
+	}
+	if (json_object_get(job, "after") != NULL) {
+		json_object_set(spec, "after", json_object_get(job, "after"));
+	}
+	t = task_adhoc(twd, def);
+	ar = active_new(twd, t, RUN_TRIGGER_SUBMIT, 0, 1);
+	ar->own = t;
+	ar->rec.spec = json_dumps(spec, JSON_COMPACT);
+	ar->after_task = after_task;
+	ar->after_run = after_run;
+	json_decref(spec);
+	return dispatch_record_queue(twd, ar->own, ar);
+}
