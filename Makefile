@@ -75,7 +75,7 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/history.c src/twd/job.c 
 	       src/twd/tasks.c src/twd/fire.c src/twd/dispatch.c src/twd/runs.c \
 	       src/twd/submit.c src/twd/recover.c src/twd/retention.c \
 	       src/twd/explain.c src/twd/ydoc.c
-TWD_SRCS    = src/twd/twd.c src/twd/reload.c
+TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/heap.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "heap.h"
 #include "log.h"
 #include "notifiers.h"
 #include "notify.h"
@@ -121,7 +122,7 @@ reload_start(struct reload *r)
 	r->errs.v = NULL;
 	r->errs.n = 0;
 	r->since_ms = twd_now_ms();
-	twd_heap_expect(r->twd->config_path);
+	heap_expect(r->twd->config_path);
 	/* Signals are the loop's: the thread takes none. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &saved);

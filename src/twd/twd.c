@@ -3,7 +3,6 @@
  * and tears everything down in reverse; signals arrive as loop events.
  */
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -12,9 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +23,7 @@
 #include "alarm.h"
 #include "config.h"
 #include "duration.h"
+#include "heap.h"
 #include "history.h"
 #include "job.h"
 #include "log.h"
@@ -164,75 +161,6 @@ twd_stop(struct twd *twd, const char *why)
 	evtimer_add(twd->ev_grace, &tv);
 }
 
-#ifdef __GLIBC__
-/*
- * The heap a load of the tasks file may fill, per byte of the file: 100,000
- * tasks in 6.6 MB fill 33 MB (`make bench`, load), with room for longer
- * commands and fields of their own. Too much costs little (a page a piece
- * asked; the rest is never touched), too little leaves 4 KiB pages.
- */
-#define TWD_HEAP_PER_BYTE 10
-/* Below this, the load stays in small pages: 2 MB ones would show in RSS. */
-#define TWD_HEAP_HUGE_MIN (16UL << 20)
-#define TWD_HEAP_PIECE    (16UL << 20)
-#define TWD_HUGE_PAGE     (2UL << 20)
-
-static int twd_heap_advised;
-#endif
-
-/*
- * Have a big tasks file's load fill the heap in transparent huge pages
- * (THP is "madvise" by default on Debian and Ubuntu). Its tasks are
- * hundreds of thousands of small allocations, and each 4 KiB page they
- * first touch is a fault: on a VM, 15,000 faults were a third of the start
- * with 100,000 tasks (0.47 s, 0.30 s with huge pages; `make bench`, load).
- * glibc carves small allocations from the top of the heap, so the heap is
- * grown to the size the load will fill, that range advised, and freed back
- * into the top, where it stays until twd_give_back. What the load does not
- * use is never touched, then trimmed.
- */
-void
-twd_heap_expect(const char *path)
-{
-#ifdef __GLIBC__
-	void *piece[8];
-	uintptr_t lo, hi;
-	struct stat sb;
-	size_t want, n;
-
-	if (stat(path, &sb) == -1 ||
-	    (want = (size_t)sb.st_size * TWD_HEAP_PER_BYTE) <
-	        TWD_HEAP_HUGE_MIN) {
-		return;
-	}
-	/* Pieces under the mmap threshold come from the heap's top. */
-	mallopt(M_MMAP_THRESHOLD, (int)(2 * TWD_HEAP_PIECE));
-	mallopt(M_TRIM_THRESHOLD,
-	    (int)((sizeof piece / sizeof piece[0] + 1) * TWD_HEAP_PIECE));
-	twd_heap_advised = 1;
-	for (n = 0;
-	     n < sizeof piece / sizeof piece[0] && n * TWD_HEAP_PIECE < want;
-	     n++) {
-		if ((piece[n] = malloc(TWD_HEAP_PIECE)) == NULL) {
-			break;
-		}
-	}
-	if (n == 0) {
-		return;
-	}
-	lo = ((uintptr_t)piece[0] + TWD_HUGE_PAGE - 1) & ~(TWD_HUGE_PAGE - 1);
-	hi = ((uintptr_t)piece[n - 1] + TWD_HEAP_PIECE) & ~(TWD_HUGE_PAGE - 1);
-	if (hi > lo && madvise((void *)lo, hi - lo, MADV_HUGEPAGE) == -1) {
-		log_debug("no huge pages for the load: %s", strerror(errno));
-	}
-	while (n > 0) {
-		free(piece[--n]);
-	}
-#else
-	(void)path;
-#endif
-}
-
 /*
  * Give the kernel back the memory a load of the tasks file used and freed
  * (the config it replaced, the history's pages its tasks read): glibc
@@ -243,15 +171,7 @@ void
 twd_give_back(struct twd *twd)
 {
 	history_shrink(twd->history);
-#ifdef __GLIBC__
-	if (twd_heap_advised) {
-		/* glibc's defaults, for what twd_heap_expect changed. */
-		mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-		mallopt(M_TRIM_THRESHOLD, 128 * 1024);
-		twd_heap_advised = 0;
-	}
-	malloc_trim(0);
-#endif
+	heap_trim();
 }
 
 void
@@ -605,14 +525,7 @@ main(int argc, char **argv)
 
 	twd_parse_options(argc, argv, &opt);
 	log_open(stderr, opt.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
-#ifdef __GLIBC__
-	/*
-	 * One heap for the loop and the reload thread: what a reload builds
-	 * lands where twd_heap_expect prepared room and twd_give_back trims,
-	 * not in a second arena kept for the thread.
-	 */
-	mallopt(M_ARENA_MAX, 1);
-#endif
+	heap_one_arena();
 	signal(SIGPIPE, SIG_IGN);
 	/*
 	 * Be the reaper of jobs' orphans: a job's daemonized descendants are
@@ -641,7 +554,7 @@ main(int argc, char **argv)
 		    twd.config_path);
 		exit(1);
 	}
-	twd_heap_expect(twd.config_path);
+	heap_expect(twd.config_path);
 	if ((config = config_load(twd.config_path, &errs)) == NULL) {
 		config_errors_print(&errs, stderr);
 		fprintf(stderr,

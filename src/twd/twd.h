@@ -75,11 +75,7 @@ void twd_publish(struct twd *, enum proto_event, const char *task, int64_t run,
     int lossy, json_t *data);
 /* Begin an orderly shutdown (idempotent): see twd(1), SHUTDOWN. */
 void twd_stop(struct twd *, const char *why);
-/*
- * Before a load of the tasks file at path: have a big one's allocations
- * land in huge pages. After it: give the memory it freed back.
- */
-void twd_heap_expect(const char *path);
+/* After a load of the tasks file: give back the memory it freed. */
 void twd_give_back(struct twd *);
 /* Log what a good tasks file means that its user may not expect. */
 void twd_log_warnings(const struct config *);
