@@ -14,7 +14,7 @@
 static void
 show_field(const char *name, const char *value)
 {
-	printf("%-12s %s\n", name, value);
+	printf("%-17s %s\n", name, value);
 }
 
 /* A JSON value in one line, for fields that are lists or maps. */
@@ -25,6 +25,110 @@ show_json_field(const char *name, const json_t *v)
 
 	show_field(name, s != NULL ? s : "?");
 	free(s);
+}
+
+/* "3, first after 10s, each wait x2 up to 1h; on exit 75, timeout". */
+static void
+show_retries(const json_t *def)
+{
+	const json_t *on = json_object_get(def, "retry_on"), *v;
+	char line[512], a[32], b[32];
+	size_t i, n;
+
+	n = (size_t)snprintf(line, sizeof line,
+	    "%lld, first after %s, each wait x%g up to %s",
+	    (long long)json_integer_value(json_object_get(def, "retries")),
+	    duration_format(
+	        (int64_t)json_number_value(json_object_get(def, "retry_delay")),
+	        a, sizeof a),
+	    json_number_value(json_object_get(def, "retry_backoff")),
+	    duration_format((int64_t)json_number_value(
+	                        json_object_get(def, "retry_max_delay")),
+	        b, sizeof b));
+	json_array_foreach(on, i, v)
+	{
+		if (n >= sizeof line) {
+			break;
+		}
+		if (json_is_integer(v)) {
+			n += (size_t)snprintf(line + n, sizeof line - n,
+			    "%s exit %lld", i == 0 ? "; on" : ",",
+			    (long long)json_integer_value(v));
+		} else {
+			n +=
+			    (size_t)snprintf(line + n, sizeof line - n, "%s %s",
+			        i == 0 ? "; on" : ",", json_string_value(v));
+		}
+	}
+	if (json_array_size(on) == 0 && n < sizeof line) {
+		snprintf(line + n, sizeof line - n, "; on any failure");
+	}
+	show_field("retries", line);
+}
+
+/* "keep 100 runs, 30 days, 50M of logs", or "all". */
+static void
+show_history(const json_t *h)
+{
+	const json_t *runs = json_object_get(h, "keep_runs"),
+	             *days = json_object_get(h, "keep_days"),
+	             *bytes = json_object_get(h, "max_bytes");
+	char line[128], size[32];
+	size_t n = 0;
+
+	line[0] = '\0';
+	if (json_is_integer(runs)) {
+		n += (size_t)snprintf(line + n, sizeof line - n, "%s%lld runs",
+		    n > 0 ? ", " : "", (long long)json_integer_value(runs));
+	}
+	if (json_is_integer(days)) {
+		n += (size_t)snprintf(line + n, sizeof line - n, "%s%lld days",
+		    n > 0 ? ", " : "", (long long)json_integer_value(days));
+	}
+	if (json_is_integer(bytes)) {
+		snprintf(line + n, sizeof line - n, "%s%s of logs",
+		    n > 0 ? ", " : "",
+		    size_format(json_integer_value(bytes), size, sizeof size));
+	}
+	show_field("history", line[0] != '\0' ? line : "all kept");
+}
+
+/* "failure, recovery via desktop; again after 1d of failures". */
+static void
+show_notify(const json_t *def)
+{
+	const json_t *n = json_object_get(def, "notify"), *v;
+	char line[512], every[32];
+	size_t i, len = 0;
+
+	line[0] = '\0';
+	json_array_foreach(json_object_get(n, "on"), i, v)
+	{
+		len += (size_t)snprintf(line + len, sizeof line - len, "%s%s",
+		    i > 0 ? ", " : "", json_string_value(v));
+		if (len >= sizeof line) {
+			break;
+		}
+	}
+	if (json_array_size(json_object_get(n, "via")) == 0) {
+		show_field("notify", "nobody");
+		return;
+	}
+	json_array_foreach(json_object_get(n, "via"), i, v)
+	{
+		if (len >= sizeof line) {
+			break;
+		}
+		len += (size_t)snprintf(line + len, sizeof line - len, "%s%s",
+		    i > 0 ? ", " : " via ", json_string_value(v));
+	}
+	if (len < sizeof line) {
+		snprintf(line + len, sizeof line - len, "; again after %s",
+		    duration_format((int64_t)json_number_value(
+		                        json_object_get(def, "notify_every")),
+		        every, sizeof every));
+	}
+	show_field("notify", line);
 }
 
 static int
@@ -73,14 +177,14 @@ cmd_show_exec(struct cmd_ctx *ctx)
 		show_field("queue", json_string_value(v));
 	}
 	show_field("overlap", json_get_string(def, "overlap", "?"));
+	if ((v = json_object_get(d, "jitter")) != NULL &&
+	    json_number_value(v) > 0) {
+		show_field("jitter",
+		    duration_format(
+		        (int64_t)json_number_value(v), buf, sizeof buf));
+	}
 	if (json_integer_value(json_object_get(def, "retries")) > 0) {
-		snprintf(buf, sizeof buf, "%lld, first after %s",
-		    (long long)json_integer_value(
-		        json_object_get(def, "retries")),
-		    duration_format((int64_t)json_number_value(
-		                        json_object_get(def, "retry_delay")),
-		        started, sizeof started));
-		show_field("retries", buf);
+		show_retries(def);
 	}
 	if (strcmp(json_get_string(def, "catch_up", "none"), "none") != 0) {
 		snprintf(buf, sizeof buf, "%s",
@@ -94,7 +198,7 @@ cmd_show_exec(struct cmd_ctx *ctx)
 	}
 	if ((v = json_object_get(def, "starting_deadline")) != NULL &&
 	    json_is_number(v)) {
-		show_field("deadline",
+		show_field("starting_deadline",
 		    duration_format(
 		        (int64_t)json_number_value(v), buf, sizeof buf));
 	}
@@ -136,6 +240,8 @@ cmd_show_exec(struct cmd_ctx *ctx)
 	ms = (int64_t)json_integer_value(json_object_get(def, "max_output"));
 	show_field("max_output",
 	    ms > 0 ? size_format(ms, buf, sizeof buf) : "unlimited");
+	show_history(json_object_get(def, "history"));
+	show_notify(def);
 	if (json_array_size(json_object_get(d, "runs")) == 0) {
 		printf("\nno runs yet\n");
 		proto_reply_release(&rep);

@@ -604,8 +604,10 @@ field_merged(
 		    f->want, node_kind(node));
 		return -1;
 	}
-	if (loader_check_keys(
-	        l, node, f->name[0] == 'e' ? "variable" : "limit") == -1) {
+	if (loader_check_keys(l, node,
+	        strcmp(f->name, "env") == 0           ? "variable"
+	            : strcmp(f->name, "history") == 0 ? "setting"
+	                                              : "limit") == -1) {
 		return -1;
 	}
 	slot[l->in_defaults ? 0 : 1] = node;

@@ -482,6 +482,41 @@ strv_json(char **v)
 	return a;
 }
 
+/* history: what is kept of a task's runs; null for no limit. */
+static json_t *
+task_history_json(const struct task_policy *p)
+{
+	return json_pack("{s:o, s:o, s:o}", "keep_runs",
+	    p->keep_runs > 0 ? json_integer(p->keep_runs) : json_null(),
+	    "keep_days",
+	    p->keep_days > 0 ? json_integer(p->keep_days) : json_null(),
+	    "max_bytes",
+	    p->keep_bytes > 0 ? json_integer(p->keep_bytes) : json_null());
+}
+
+/* notify: which ends of its runs are told, and through which notifiers. */
+static json_t *
+task_notify_json(const struct task *t)
+{
+	const struct task_policy *p = t->def->policy;
+	json_t *on = json_array(), *via = json_array();
+	unsigned bit;
+	size_t i;
+
+	for (bit = 1; bit != 0 && bit <= p->notify_on; bit <<= 1) {
+		if ((p->notify_on & bit) && config_notify_event_name(bit)) {
+			json_array_append_new(
+			    on, json_string(config_notify_event_name(bit)));
+		}
+	}
+	for (i = 0; i < p->nnotify_via; i++) {
+		json_array_append_new(via,
+		    json_string(
+		        t->twd->config->notifiers[p->notify_via[i]].name));
+	}
+	return json_pack("{s:o, s:o}", "on", on, "via", via);
+}
+
 json_t *
 task_def_json(const struct task *t)
 {
@@ -572,6 +607,10 @@ task_def_json(const struct task *t)
 	    d->policy->starting_deadline_ms > 0
 	        ? json_real((double)d->policy->starting_deadline_ms / 1000)
 	        : json_null());
+	json_object_set_new(o, "history", task_history_json(d->policy));
+	json_object_set_new(o, "notify", task_notify_json(t));
+	json_object_set_new(o, "notify_every",
+	    json_real((double)d->policy->notify_every_ms / 1000));
 	return o;
 }
 

@@ -25,13 +25,13 @@ wait_until "hello to finish" sh -c "[ \$('$TWCTL' --json history hello | python3
 
 # show: the definition with defaults applied, state, runs.
 out=$(twctl show hello)
-expect_contains "$out" "task         hello"
-expect_contains "$out" "state        manual"
-expect_contains "$out" "shell        [\"/bin/sh\",\"-c\"]"
-expect_contains "$out" "env          {\"WHO\":\"world\"}"
-expect_contains "$out" "limits       {\"nofile\":256}"
-expect_contains "$out" "timeout      1h"
-expect_contains "$out" "kill_grace   10s"
+expect_contains "$out" "task              hello"
+expect_contains "$out" "state             manual"
+expect_contains "$out" "shell             [\"/bin/sh\",\"-c\"]"
+expect_contains "$out" "env               {\"WHO\":\"world\"}"
+expect_contains "$out" "limits            {\"nofile\":256}"
+expect_contains "$out" "timeout           1h"
+expect_contains "$out" "kill_grace        10s"
 [ "$(echo "$out" | grep -c ' ok$')" = 2 ] || fail "show runs: $out"
 json=$(twctl --json show hello)
 [ "$(echo "$json" | jget 'd["definition"]["cwd"]')" = "$HOME" ] || fail "$json"

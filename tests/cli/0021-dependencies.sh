@@ -36,7 +36,7 @@ wait_until "c to succeed" sh -c "[ \$('$TWCTL' --json history c | python3 -c 'im
 sleep 0.3
 [ "$(twctl --json history d | jget 'len(d)')" = 1 ] || fail "d ran after a failed b"
 [ "$(twctl --json show d | jget 'd["waiting_for"]')" = '["b"]' ] || fail "d waits for: $(twctl --json show d | jget 'd["waiting_for"]')"
-expect_contains "$(twctl show d)" 'waiting for  ["b"]'
+expect_contains "$(twctl show d)" 'waiting for       ["b"]'
 expect_contains "$(twctl why d)" "next: it runs when its after: tasks have succeeded; still waiting for b"
 expect_contains "$(twctl why d)" "last: run "
 expect_contains "$(twctl why b)" "ended exit 1"
