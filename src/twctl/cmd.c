@@ -1,6 +1,17 @@
 /*
  * The verb table and what every verb shares: option parsing from the
  * entry's getopt string, the connection, and error reporting.
+ *
+ * To add a verb:
+ *  1. cmd-VERB.c with its struct cmd_entry (name, summary, usage, help,
+ *     arguments, options, flags) and exec, which prints text, or JSON
+ *     with --json, and returns an EXIT_* status (usage errors: 2);
+ *  2. its entry in cmd.h and in cmd_table[] below, in alphabetical order
+ *     (a lint checks); the Makefile's TWCTL_SRCS;
+ *  3. twctl(1), the README's command table, and the completions: they ask
+ *     twctl for the verbs, but a verb that takes a task is listed in each
+ *     of the three files (a lint checks against the usage);
+ *  4. a test in tests/cli that drives it against a real twd.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,9 +36,9 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_edit_entry,
 	&cmd_events_entry,
 	&cmd_help_entry,
+	&cmd_history_entry,
 	&cmd_import_entry,
 	&cmd_init_entry,
-	&cmd_history_entry,
 	&cmd_kill_entry,
 	&cmd_list_entry,
 	&cmd_list_commands_entry,
@@ -35,15 +46,15 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_next_entry,
 	&cmd_notify_test_entry,
 	&cmd_pause_entry,
-	&cmd_resume_entry,
 	&cmd_reload_entry,
+	&cmd_resume_entry,
 	&cmd_run_entry,
 	&cmd_show_entry,
 	&cmd_shutdown_entry,
+	&cmd_status_entry,
 	&cmd_submit_entry,
 	&cmd_wait_entry,
 	&cmd_why_entry,
-	&cmd_status_entry,
 	NULL,
 };
 

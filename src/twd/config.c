@@ -1,6 +1,20 @@
 /*
  * Tasks file loader. libyaml builds the document (resolving anchors and
  * aliases); a table of fields then checks each task, collecting every error.
+ *
+ * To add a tasks-file field:
+ *  1. an entry in task_fields[], in its alphabetical place (a lint checks
+ *     the order), with what its value must be, for the messages;
+ *  2. where it lives: struct task_def, or struct task_policy when tasks
+ *     may share it (task_policy_hash hashes its scalars; pointers need a
+ *     line there and in task_policy_copy and task_policy_clear);
+ *  3. its value read from the draft, default applied (draft_flow,
+ *     draft_exec or a draft_* of its own);
+ *  4. task_def_changes, so that a reload and policy sharing see it;
+ *  5. task_def_json (tasks.c) and twctl show (cmd-show.c): test 0037
+ *     fails until show has it;
+ *  6. taskweaver(5), which the lint checks has an entry, the README's
+ *     field list, and a test of its value and of its errors.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -249,10 +263,10 @@ static const struct field task_fields[] = {
 	    offsetof(struct draft, schedule), 0 },
 	{ "shell", field_list, "a shell and its options, as /bin/bash -c",
 	    offsetof(struct draft, shell), 1 },
-	{ "starting_deadline", field_flow, "a duration such as 10m",
-	    offsetof(struct draft, starting_deadline_ms), 1 },
 	{ "start_at", field_node, DATETIME_WANT,
 	    offsetof(struct draft, start_at), 0 },
+	{ "starting_deadline", field_flow, "a duration such as 10m",
+	    offsetof(struct draft, starting_deadline_ms), 1 },
 	{ "timeout", field_value, "a duration such as 1h",
 	    offsetof(struct draft, timeout_ms), 1 },
 	{ "timezone", field_timezone, "a zone such as Europe/Berlin", 0, 1 },

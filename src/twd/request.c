@@ -1,6 +1,15 @@
 /*
  * Protocol methods. The table is data: taskweaver-ipc(7) documents each
  * entry, and a test checks that every one is there.
+ *
+ * To add a method:
+ *  1. a req_NAME function: arguments through arg_* (each error names the
+ *     argument), failures through request_fail with a PROTO_E_* code, and
+ *     the data as a JSON object; one that answers later holds the client
+ *     (client_hold) and sets err->later;
+ *  2. its entry in request_table[], in alphabetical order (a lint checks);
+ *  3. its entry in taskweaver-ipc(7), arguments and data (a lint checks);
+ *  4. a twctl verb if users need one (see cmd.c), and a test driving it.
  */
 #include <inttypes.h>
 #include <signal.h>
