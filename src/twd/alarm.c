@@ -15,6 +15,7 @@
 #include <event2/event.h>
 
 #include "alarm.h"
+#include "clock.h"
 #include "log.h"
 #include "timefmt.h"
 #include "xmalloc.h"
@@ -27,7 +28,8 @@ struct alarm_set {
 	struct event *ev;
 	struct alarm **heap;
 	size_t n, cap;
-	int64_t armed_ms; /* what the timerfd is set to, or -1 */
+	int64_t armed_ms;            /* what the timerfd is set to, or -1 */
+	const struct tw_clock *wall; /* what "due" is measured by */
 	alarm_fire_cb fire;
 	alarm_clock_cb clock;
 	void *arg;
@@ -119,9 +121,7 @@ static void
 alarm_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct alarm_set *as = arg;
-	struct alarm *a;
 	uint64_t expirations;
-	int64_t now;
 
 	(void)what;
 	as->armed_ms = -1;
@@ -136,7 +136,15 @@ alarm_read(evutil_socket_t fd, short what, void *arg)
 			log_error("reading the timerfd: %s", strerror(errno));
 		}
 	}
-	now = timefmt_now_ms();
+	alarm_set_run_due(as);
+}
+
+void
+alarm_set_run_due(struct alarm_set *as)
+{
+	int64_t now = as->wall->now_ms(as->wall->arg);
+	struct alarm *a;
+
 	while (as->n > 0 && as->heap[0]->at_ms <= now) {
 		a = as->heap[0];
 		heap_remove(as, a);
@@ -146,8 +154,8 @@ alarm_read(evutil_socket_t fd, short what, void *arg)
 }
 
 struct alarm_set *
-alarm_set_create(struct event_base *base, alarm_fire_cb fire,
-    alarm_clock_cb clock, void *arg, char **cause)
+alarm_set_create(struct event_base *base, const struct tw_clock *wall,
+    alarm_fire_cb fire, alarm_clock_cb clock, void *arg, char **cause)
 {
 	struct alarm_set *as;
 	int fd;
@@ -159,6 +167,7 @@ alarm_set_create(struct event_base *base, alarm_fire_cb fire,
 	}
 	as = xcalloc(1, sizeof *as);
 	as->fd = fd;
+	as->wall = wall;
 	as->fire = fire;
 	as->clock = clock;
 	as->arg = arg;

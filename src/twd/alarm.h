@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct tw_clock;
 struct alarm_set;
 
 /*
@@ -31,8 +32,9 @@ typedef void (*alarm_clock_cb)(void *arg);
  * Returns the set (caller frees), or NULL with *cause (caller frees) when no
  * timerfd can be had.
  */
-struct alarm_set *alarm_set_create(struct event_base *, alarm_fire_cb,
-    alarm_clock_cb, void *arg, char **cause);
+struct alarm_set *
+alarm_set_create(struct event_base *, const struct tw_clock *wall,
+    alarm_fire_cb, alarm_clock_cb, void *arg, char **cause);
 /* Frees the set; alarms in it are forgotten. Accepts NULL. */
 void alarm_set_free(struct alarm_set *);
 /* Alarms scheduled now. */
@@ -43,5 +45,11 @@ void alarm_init(struct alarm *);
 void alarm_schedule(struct alarm_set *, struct alarm *a, int64_t at_ms);
 /* Unschedule a; harmless when it is idle. */
 void alarm_cancel(struct alarm_set *, struct alarm *a);
+/*
+ * Fire every alarm due by the set's clock, then arm the timer for the
+ * next: what the timer does when it rings, and what a test does after
+ * moving its clock.
+ */
+void alarm_set_run_due(struct alarm_set *);
 
 #endif

@@ -301,7 +301,7 @@ tasks_dispatch(struct twd *twd)
 	twd->dispatching = 1;
 	do {
 		twd->dispatch_again = 0;
-		now = twd_now_ms();
+		now = twd_now_ms(twd);
 		dispatch_pass(twd, now);
 	} while (twd->dispatch_again && !twd->stopping);
 	twd->dispatching = 0;

@@ -50,11 +50,11 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 		          "tasks file (twctl kill the run to drop it)",
 		    ar->after_task);
 	}
-	if (ar->rec.not_before_ms > twd_now_ms()) {
+	if (ar->rec.not_before_ms > twd_now_ms(twd)) {
 		return xasprintf("it waits to retry until %s (%s)",
 		    timefmt_local(ar->rec.not_before_ms, when, sizeof when),
-		    timefmt_relative(
-		        ar->rec.not_before_ms, twd_now_ms(), rel, sizeof rel));
+		    timefmt_relative(ar->rec.not_before_ms, twd_now_ms(twd),
+		        rel, sizeof rel));
 	}
 	if (twd->stopping) {
 		return xstrdup("twd is shutting down");
@@ -236,7 +236,7 @@ why_next(struct twd *twd, struct task *t)
 	json_t *waiting, *v;
 	char when[32], rel[32], *s = NULL, *names, *prev;
 	size_t i;
-	int64_t now = twd_now_ms();
+	int64_t now = twd_now_ms(twd);
 
 	if (!d->enabled) {
 		return xasprintf("nothing is scheduled: the task is disabled "
@@ -317,7 +317,8 @@ tasks_why(struct twd *twd, struct task *t, int64_t at_ms, char **cause)
 	json_t *o = json_object(), *run = NULL;
 	char *last, *next;
 
-	last = why_at(twd, t, at_ms != 0 ? at_ms : twd_now_ms(), &run, cause);
+	last =
+	    why_at(twd, t, at_ms != 0 ? at_ms : twd_now_ms(twd), &run, cause);
 	if (last == NULL) {
 		json_decref(o);
 		return NULL;

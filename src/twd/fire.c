@@ -34,7 +34,7 @@ random_below(int64_t n)
 	uint64_t r = 0;
 
 	if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) {
-		r = (uint64_t)twd_now_ms() * UINT64_C(6364136223846793005);
+		r = (uint64_t)timefmt_now_ms() * UINT64_C(6364136223846793005);
 	}
 	/* The modulo bias is below n / 2^64: nothing a schedule can see. */
 	return (int64_t)(r % (uint64_t)n);
@@ -45,7 +45,7 @@ void
 task_schedule(struct task *t)
 {
 	const struct task_def *def = t->def;
-	int64_t now = twd_now_ms(), once, first = 0;
+	int64_t now = twd_now_ms(t->twd), once, first = 0;
 	char when[TIMEFMT_ISO_LEN];
 
 	alarm_cancel(t->twd->alarms, &t->alarm);
@@ -100,7 +100,7 @@ task_due(struct task *t)
 	const struct task_def *def = t->def;
 	struct catchup_plan *p = xmalloc(sizeof *p);
 	enum run_trigger trigger;
-	int64_t now = twd_now_ms(), grid_now;
+	int64_t now = twd_now_ms(t->twd), grid_now;
 	char *cause;
 	size_t i;
 
@@ -201,7 +201,7 @@ void
 tasks_clock_changed(void *arg)
 {
 	struct twd *twd = arg;
-	int64_t now = twd_now_ms();
+	int64_t now = twd_now_ms(twd);
 	struct task *t;
 	size_t i;
 

@@ -156,7 +156,7 @@ delivery_done(struct job *job, const struct job_result *res, void *arg)
 	} else if (res->how != JOB_END_EXITED || res->exit_code != 0) {
 		error = xstrdup(d->said != NULL ? d->said : "delivery failed");
 	}
-	st->last_ms = twd_now_ms();
+	st->last_ms = twd_now_ms(ns->twd);
 	free(st->last_error);
 	st->last_error = error;
 	if (error == NULL) {

@@ -54,7 +54,8 @@ tasks_close_lost(struct twd *twd, char **cause)
 	int n, rc;
 
 	if (history_query(twd->history, &f, lost_kill, &l, cause) == -1 ||
-	    (n = history_mark_lost(twd->history, twd_now_ms(), cause)) == -1) {
+	    (n = history_mark_lost(twd->history, twd_now_ms(twd), cause)) ==
+	        -1) {
 		free(l.killed);
 		return -1;
 	}

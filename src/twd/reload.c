@@ -121,7 +121,7 @@ reload_start(struct reload *r)
 	r->loaded = NULL;
 	r->errs.v = NULL;
 	r->errs.n = 0;
-	r->since_ms = twd_now_ms();
+	r->since_ms = twd_now_ms(r->twd);
 	heap_expect(r->twd->config_path);
 	/* Signals are the loop's: the thread takes none. */
 	sigfillset(&all);

@@ -221,7 +221,7 @@ req_status(
 {
 	json_t *o = json_object();
 	char buf[TIMEFMT_ISO_LEN];
-	int64_t now = twd_now_ms(), since;
+	int64_t now = twd_now_ms(twd), since;
 	const char *why;
 
 	(void)c;

@@ -61,7 +61,7 @@ tasks_prune_step(evutil_socket_t fd, short what, void *arg)
 	keep.keep_runs = t->def->policy->keep_runs;
 	keep.keep_days = t->def->policy->keep_days;
 	keep.max_bytes = t->def->policy->keep_bytes;
-	n = history_prune(twd->history, t->def->name, &keep, twd_now_ms(),
+	n = history_prune(twd->history, t->def->name, &keep, twd_now_ms(twd),
 	    PRUNE_BATCH, &cause);
 	if (n == -1) {
 		log_warn("task '%s': %s", t->def->name, cause);

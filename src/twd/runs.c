@@ -169,7 +169,7 @@ task_notify(struct twd *twd, struct task *t, const struct run_record *r,
 	char *key, *value;
 
 	ev = notify_decide(d->policy->notify_on, d->policy->notify_every_ms,
-	    &t->nstate, r->status, will_retry, twd_now_ms());
+	    &t->nstate, r->status, will_retry, twd_now_ms(twd));
 	if (ev != 0 && d->policy->nnotify_via > 0) {
 		notifiers_send(twd->notifiers, d->policy->notify_via,
 		    d->policy->nnotify_via,
@@ -211,7 +211,7 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	 * commit: committed before this returns, as each was alone.
 	 */
 	tasks_batch_begin(twd);
-	r->finished_ms = twd_now_ms();
+	r->finished_ms = twd_now_ms(twd);
 	r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 	r->output_bytes = res->output_bytes;
 	r->exit_code = res->how == JOB_END_EXITED ? res->exit_code : -1;
@@ -460,7 +460,7 @@ active_new(struct twd *twd, struct task *t, enum run_trigger trigger,
 	r->task = xstrdup(t->def->name);
 	r->trigger = trigger;
 	r->scheduled_ms = scheduled_ms;
-	r->started_ms = twd_now_ms(); /* queued at, until it starts */
+	r->started_ms = twd_now_ms(twd); /* queued at, until it starts */
 	r->status = RUN_QUEUED;
 	r->exit_code = -1;
 	r->attempt = attempt;
@@ -479,7 +479,7 @@ active_drop(struct twd *twd, struct task *t, struct active_run *ar,
 	struct run_record *r = &ar->rec;
 
 	r->status = status;
-	r->finished_ms = twd_now_ms();
+	r->finished_ms = twd_now_ms(twd);
 	r->duration_ms = 0;
 	free(r->reason);
 	r->reason = reason;
@@ -585,7 +585,7 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
 	    (double)random_below(1000000) / 1e6);
 	ar = active_new(twd, t, RUN_TRIGGER_RETRY, failed->scheduled_ms,
 	    failed->attempt + 1);
-	ar->rec.not_before_ms = twd_now_ms() + wait;
+	ar->rec.not_before_ms = twd_now_ms(twd) + wait;
 	ar->rec.reason = xasprintf("attempt %d of %d, after run %" PRId64,
 	    failed->attempt + 1, d->policy->retries + 1, failed->id);
 	id = dispatch_enqueue(twd, t, ar);
@@ -606,7 +606,7 @@ active_start(struct twd *twd, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
 
-	r->started_ms = twd_now_ms();
+	r->started_ms = twd_now_ms(twd);
 	ar->started_mono = timefmt_mono_ms();
 	r->status = RUN_RUNNING;
 	free(r->reason);
@@ -661,7 +661,7 @@ active_spawn(struct twd *twd, struct task *t, struct active_run *ar)
 		TAILQ_REMOVE(&twd->runs, ar, entry);
 		t->running--;
 		r->status = RUN_START_FAILED;
-		r->finished_ms = twd_now_ms();
+		r->finished_ms = twd_now_ms(twd);
 		r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 		r->reason = why_join(r->reason, why);
 		history_put_run(twd->history, r);

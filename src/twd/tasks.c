@@ -228,7 +228,7 @@ tasks_diff(struct twd *twd, const struct config *c)
 	       *changed = json_array(), *fields, *o;
 	const struct task_def *def;
 	const char *names[64];
-	int64_t now = twd_now_ms();
+	int64_t now = twd_now_ms(twd);
 	struct task *t;
 	size_t i, n, k;
 

@@ -87,22 +87,28 @@ twd_usage(FILE *fp)
 	    "  -h, --help            print this help and exit\n");
 }
 
-int64_t
-twd_now_ms(void)
+/* The system's wall clock, and the socket's subscribers. */
+static int64_t
+twd_system_now(void *arg)
 {
+	(void)arg;
 	return timefmt_now_ms();
 }
 
-int
-twd_wants(struct twd *twd, enum proto_event ev, const char *task, int64_t run)
+static int
+twd_server_wants(void *arg, enum proto_event ev, const char *task, int64_t run)
 {
+	struct twd *twd = arg;
+
 	return twd->server != NULL && server_wants(twd->server, ev, task, run);
 }
 
-void
-twd_publish(struct twd *twd, enum proto_event ev, const char *task, int64_t run,
-    int lossy, json_t *data)
+static void
+twd_server_publish(void *arg, enum proto_event ev, const char *task,
+    int64_t run, int lossy, json_t *data)
 {
+	struct twd *twd = arg;
+
 	if (twd->server == NULL) {
 		json_decref(data);
 		return;
@@ -237,7 +243,7 @@ twd_state_failing(void *arg, const char *why)
 	    twd->config != NULL ? twd->config->defaults : NULL;
 	char since[TIMEFMT_ISO_LEN];
 
-	twd->state_error_ms = twd_now_ms();
+	twd->state_error_ms = twd_now_ms(twd);
 	log_error("%s; no job starts until the history can be written, and "
 	          "what it keeps waits in memory",
 	    why);
@@ -275,7 +281,7 @@ twd_state_retry(evutil_socket_t fd, short what, void *arg)
 	}
 	log_info("history: written again after %s (%zu kept writes)",
 	    duration_format_ms(
-	        twd_now_ms() - twd->state_error_ms, dur, sizeof dur),
+	        twd_now_ms(twd) - twd->state_error_ms, dur, sizeof dur),
 	    n);
 	twd->state_error_ms = 0;
 	if (twd_wants(twd, PROTO_EV_STATE_OK, NULL, 0)) {
@@ -537,6 +543,10 @@ main(int argc, char **argv)
 	}
 
 	memset(&twd, 0, sizeof twd);
+	twd.clock.now_ms = twd_system_now;
+	twd.events.wants = twd_server_wants;
+	twd.events.publish = twd_server_publish;
+	twd.events.arg = &twd;
 	TAILQ_INIT(&twd.runs);
 	TAILQ_INIT(&twd.queued);
 	runq_init(&twd.queue);
@@ -580,7 +590,7 @@ main(int argc, char **argv)
 	if (twd.history == NULL) {
 		fatalx("%s", cause);
 	}
-	twd.started_ms = twd_now_ms();
+	twd.started_ms = twd_now_ms(&twd);
 	if ((lost = tasks_close_lost(&twd, &cause)) == -1) {
 		fatalx("%s", cause);
 	}
@@ -596,8 +606,8 @@ main(int argc, char **argv)
 	}
 	twd.jobs = job_list_create(twd.base);
 	twd.notifiers = notifiers_create(&twd);
-	twd.alarms = alarm_set_create(
-	    twd.base, tasks_alarm, tasks_clock_changed, &twd, &cause);
+	twd.alarms = alarm_set_create(twd.base, &twd.clock, tasks_alarm,
+	    tasks_clock_changed, &twd, &cause);
 	if (twd.alarms == NULL) {
 		fatalx("%s", cause);
 	}

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "clock.h"
 #include "proto.h"
 #include "runq.h"
 
@@ -25,8 +26,19 @@ struct active_run;
 
 TAILQ_HEAD(active_runs, active_run);
 
+/* Where the stages tell what happens: the socket's subscribers, or a test. */
+struct tw_events {
+	int (*wants)(
+	    void *arg, enum proto_event, const char *task, int64_t run);
+	void (*publish)(void *arg, enum proto_event, const char *task,
+	    int64_t run, int lossy, json_t *data);
+	void *arg;
+};
+
 struct twd {
 	struct event_base *base;
+	struct tw_clock clock;
+	struct tw_events events;
 	char *config_path;
 	char *state_dir;
 	char *socket_path;
@@ -66,11 +78,11 @@ struct twd {
 	int64_t state_error_ms;       /* since when it could not; or 0 */
 };
 
-/* Wall-clock milliseconds since the epoch. */
-int64_t twd_now_ms(void);
-/* Whether a client listens for ev of task and run. */
+/* Wall-clock milliseconds since the epoch, by twd's clock. */
+int64_t twd_now_ms(const struct twd *);
+/* Whether anyone listens for ev of task and run. */
 int twd_wants(struct twd *, enum proto_event, const char *task, int64_t run);
-/* Tell the clients that listen; takes data. Lossy: see server_publish. */
+/* Tell those that listen; takes data. Lossy: see server_publish. */
 void twd_publish(struct twd *, enum proto_event, const char *task, int64_t run,
     int lossy, json_t *data);
 /* Begin an orderly shutdown (idempotent): see twd(1), SHUTDOWN. */

@@ -13,11 +13,14 @@
 #include <event2/event.h>
 
 #include "alarm.h"
+#include "clock.h"
 
 #define NALARMS 64
 
 struct fixture {
 	struct event_base *base;
+	struct tw_clock wall;
+	int64_t fake_ms; /* the clock's time when not 0 */
 	struct alarm_set *set;
 	struct alarm alarms[NALARMS];
 	int order[NALARMS];
@@ -50,6 +53,14 @@ now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int64_t
+wall_now(void *arg)
+{
+	struct fixture *f = arg;
+
+	return f->fake_ms != 0 ? f->fake_ms : now_ms();
+}
+
 static int
 setup(void **state)
 {
@@ -58,7 +69,10 @@ setup(void **state)
 	int i;
 
 	f->base = event_base_new();
-	f->set = alarm_set_create(f->base, on_fire, on_clock, f, &cause);
+	f->wall.now_ms = wall_now;
+	f->wall.arg = f;
+	f->set =
+	    alarm_set_create(f->base, &f->wall, on_fire, on_clock, f, &cause);
 	if (f->set == NULL) {
 		return -1;
 	}
@@ -138,6 +152,29 @@ test_alarm_in_the_past_fires_at_once(void **state)
 	assert_int_equal(f->clock_changes, 0);
 }
 
+/* What is due is the set's clock's to say: a test's clock, a year ahead. */
+static void
+test_alarm_due_by_the_sets_clock(void **state)
+{
+	struct fixture *f = *state;
+	int64_t year = INT64_C(365) * 86400 * 1000;
+
+	f->fake_ms = now_ms() + year;
+	alarm_schedule(f->set, &f->alarms[1], f->fake_ms + 2000);
+	alarm_schedule(f->set, &f->alarms[2], f->fake_ms + 1000);
+	alarm_set_run_due(f->set);
+	assert_int_equal(f->fired, 0);
+	f->fake_ms += 1000;
+	alarm_set_run_due(f->set);
+	assert_int_equal(f->fired, 1);
+	assert_int_equal(f->order[0], 2);
+	f->fake_ms += 5000;
+	alarm_set_run_due(f->set);
+	assert_int_equal(f->fired, 2);
+	assert_int_equal(f->order[1], 1);
+	assert_int_equal(alarm_set_count(f->set), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -147,6 +184,7 @@ main(void)
 		T(test_alarm_fires_in_time_order),
 		T(test_alarm_reschedule_moves_and_cancel_removes),
 		T(test_alarm_in_the_past_fires_at_once),
+		T(test_alarm_due_by_the_sets_clock),
 	};
 
 	return cmocka_run_group_tests_name("alarm", tests, NULL, NULL);

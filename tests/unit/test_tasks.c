@@ -1,0 +1,467 @@
+/*
+ * Unit tests for the task stages (fire.c, dispatch.c, runs.c, submit.c,
+ * explain.c) with no twd.c: a clock the test sets forward and back, the
+ * events in a list, a real history in a temporary directory and real jobs.
+ * Time is the test's: nothing here waits for the wall clock.
+ */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "alarm.h"
+#include "config.h"
+#include "history.h"
+#include "job.h"
+#include "notifiers.h"
+#include "tasks.h"
+#include "timefmt.h"
+#include "tmpdir.h"
+#include "twd.h"
+#include "xmalloc.h"
+
+/* 2030-03-30T00:00:30Z: far from the real clock, so no timer of it rings. */
+#define T0   INT64_C(1901059230000)
+#define HOUR INT64_C(3600000)
+
+struct fixture {
+	struct twd twd;
+	struct event *ev_child; /* SIGCHLD: jobs reaped, as twd.c does */
+	char dir[64];
+	int64_t now;    /* the clock */
+	json_t *events; /* [{"event", "task", "data"}], as published */
+};
+
+static int64_t
+test_now(void *arg)
+{
+	return ((struct fixture *)arg)->now;
+}
+
+static int
+test_wants(void *arg, enum proto_event ev, const char *task, int64_t run)
+{
+	(void)arg;
+	(void)ev;
+	(void)task;
+	(void)run;
+	return 1;
+}
+
+static void
+test_publish(void *arg, enum proto_event ev, const char *task, int64_t run,
+    int lossy, json_t *data)
+{
+	struct fixture *f = arg;
+
+	(void)run;
+	(void)lossy;
+	json_array_append_new(f->events,
+	    json_pack("{s:s, s:s?, s:o}", "event", proto_event_name(ev), "task",
+	        task, "data", data));
+}
+
+static void
+on_child(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	job_list_reap(((struct fixture *)arg)->twd.jobs);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	struct twd *twd = &f->twd;
+	char *db, *cause = NULL;
+
+	if (tmpdir_create(f->dir, sizeof f->dir, "tasks") == -1) {
+		return -1;
+	}
+	f->now = T0;
+	f->events = json_array();
+	twd->clock.now_ms = test_now;
+	twd->clock.arg = f;
+	twd->events.wants = test_wants;
+	twd->events.publish = test_publish;
+	twd->events.arg = f;
+	TAILQ_INIT(&twd->runs);
+	TAILQ_INIT(&twd->queued);
+	runq_init(&twd->queue);
+	twd->config_path = xasprintf("%s/tasks.yaml", f->dir);
+	twd->state_dir = xstrdup(f->dir);
+	twd->log_dir = xasprintf("%s/logs", f->dir);
+	twd->home = xstrdup(f->dir);
+	mkdir(twd->log_dir, 0700);
+	twd->base = event_base_new();
+	db = xasprintf("%s/twd.db", f->dir);
+	twd->history = history_open(db, &cause);
+	free(db);
+	twd->jobs = job_list_create(twd->base);
+	twd->notifiers = notifiers_create(twd);
+	twd->alarms = alarm_set_create(twd->base, &twd->clock, tasks_alarm,
+	    tasks_clock_changed, twd, &cause);
+	twd->ev_wakeup = evtimer_new(twd->base, tasks_wakeup, twd);
+	twd->ev_prune = event_new(twd->base, -1, 0, tasks_prune_step, twd);
+	f->ev_child = evsignal_new(twd->base, SIGCHLD, on_child, f);
+	evsignal_add(f->ev_child, NULL);
+	if (twd->history == NULL || twd->alarms == NULL) {
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	struct twd *twd = &f->twd;
+
+	tasks_free(twd);
+	event_free(f->ev_child);
+	notifiers_free(twd->notifiers);
+	alarm_set_free(twd->alarms);
+	event_free(twd->ev_wakeup);
+	event_free(twd->ev_prune);
+	runq_release(&twd->queue);
+	job_list_free(twd->jobs);
+	history_close(twd->history);
+	event_base_free(twd->base);
+	tmpdir_remove(f->dir);
+	free(twd->config_path);
+	free(twd->state_dir);
+	free(twd->log_dir);
+	free(twd->home);
+	json_decref(f->events);
+	free(f);
+	return 0;
+}
+
+/* Make yaml the running tasks file, as twd does at start. */
+static void
+load(struct fixture *f, const char *yaml)
+{
+	struct config_errors errs = { NULL, 0 };
+	struct config *c;
+	FILE *fp = fopen(f->twd.config_path, "w");
+
+	assert_non_null(fp);
+	fputs(yaml, fp);
+	fclose(fp);
+	chmod(f->twd.config_path, 0600);
+	if ((c = config_load(f->twd.config_path, &errs)) == NULL) {
+		config_errors_print(&errs, stderr);
+		fail_msg("the test's tasks file has errors");
+	}
+	tasks_apply(&f->twd, c, NULL);
+	tasks_boot(&f->twd);
+}
+
+/* How many events named ev were published for task (NULL: any). */
+static size_t
+count(struct fixture *f, const char *ev, const char *task)
+{
+	const json_t *e;
+	size_t i, n = 0;
+
+	json_array_foreach(f->events, i, e)
+	{
+		if (strcmp(json_string_value(json_object_get(e, "event")),
+		        ev) == 0 &&
+		    (task == NULL ||
+		        strcmp(json_string_value(json_object_get(e, "task")),
+		            task) == 0)) {
+			n++;
+		}
+	}
+	return n;
+}
+
+/* The data of the nth (from 0) event ev of task. */
+static json_t *
+nth(struct fixture *f, const char *ev, const char *task, size_t want)
+{
+	json_t *e;
+	size_t i, n = 0;
+
+	json_array_foreach(f->events, i, e)
+	{
+		if (strcmp(json_string_value(json_object_get(e, "event")),
+		        ev) == 0 &&
+		    strcmp(json_string_value(json_object_get(e, "task")),
+		        task) == 0 &&
+		    n++ == want) {
+			return json_object_get(e, "data");
+		}
+	}
+	fail_msg("no %s #%zu of %s", ev, want, task);
+	return NULL;
+}
+
+static void
+on_hang(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	fail_msg("no end of the runs waited for within a minute");
+}
+
+/*
+ * Run the loop until n runs of task have finished. The jobs are real
+ * processes; the bound only stops a hang.
+ */
+static void
+finish(struct fixture *f, const char *task, size_t n)
+{
+	struct timeval hang = { 60, 0 };
+	struct event *ev = evtimer_new(f->twd.base, on_hang, f);
+
+	evtimer_add(ev, &hang);
+	while (count(f, "run.finished", task) < n) {
+		event_base_loop(f->twd.base, EVLOOP_ONCE);
+	}
+	event_free(ev);
+}
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s != NULL ? s : "";
+}
+
+static int64_t
+next_run(struct fixture *f, const char *name)
+{
+	json_t *o = task_json(tasks_find(&f->twd, name));
+	int64_t ms = 0;
+
+	if (json_is_string(json_object_get(o, "next_run"))) {
+		timefmt_parse_iso(str(o, "next_run"), &ms);
+	}
+	json_decref(o);
+	return ms;
+}
+
+/*
+ * An hourly task fires when the clock reaches its hour, and not before.
+ * Set forward past three fires, catch_up all with at most two runs the
+ * newest two and records one skipped; set back, nothing fires twice.
+ */
+static void
+test_tasks_fire_on_the_clock_and_across_its_jumps(void **state)
+{
+	struct fixture *f = *state;
+	char when[TIMEFMT_ISO_LEN];
+
+	load(f,
+	    "tasks:\n"
+	    "  hourly: {command: 'true', schedule: '0 * * * *', "
+	    "timezone: UTC, catch_up: all, catch_up_max: 2, overlap: queue}\n");
+	assert_int_equal(next_run(f, "hourly"), T0 - 30000 + HOUR);
+	f->now = T0 + HOUR - 31000; /* a second before the hour */
+	alarm_set_run_due(f->twd.alarms);
+	assert_int_equal(count(f, "run.started", "hourly"), 0);
+	f->now += 1000;
+	alarm_set_run_due(f->twd.alarms);
+	finish(f, "hourly", 1);
+	assert_string_equal(
+	    str(nth(f, "run.finished", "hourly", 0), "trigger"), "schedule");
+	assert_string_equal(
+	    str(nth(f, "run.finished", "hourly", 0), "scheduled_at"),
+	    timefmt_iso(T0 - 30000 + HOUR, when, sizeof when));
+	assert_string_equal(
+	    str(nth(f, "run.finished", "hourly", 0), "status"), "ok");
+
+	/*
+	 * Forward to 04:30: 02:00, 03:00 and 04:00 were passed over. The
+	 * oldest is recorded as skipped (a skipped run ends at once, so it
+	 * counts among the finished), the newest two run.
+	 */
+	f->now = T0 - 30000 + 4 * HOUR + 30 * 60000;
+	tasks_clock_changed(&f->twd);
+	finish(f, "hourly", 4);
+	assert_int_equal(count(f, "run.skipped", "hourly"), 1);
+	assert_non_null(
+	    strstr(str(nth(f, "run.skipped", "hourly", 0), "reason"),
+	        "more than catch_up_max 2"));
+	assert_int_equal(count(f, "run.started", "hourly"), 3);
+	assert_string_equal(
+	    str(nth(f, "run.started", "hourly", 1), "trigger"), "catch-up");
+	assert_string_equal(
+	    str(nth(f, "run.started", "hourly", 1), "scheduled_at"),
+	    timefmt_iso(T0 - 30000 + 3 * HOUR, when, sizeof when));
+	assert_string_equal(
+	    str(nth(f, "run.started", "hourly", 2), "scheduled_at"),
+	    timefmt_iso(T0 - 30000 + 4 * HOUR, when, sizeof when));
+	assert_int_equal(next_run(f, "hourly"), T0 - 30000 + 5 * HOUR);
+
+	/* Back to 03:10: the next fire is still 05:00, none again. */
+	f->now = T0 - 30000 + 3 * HOUR + 10 * 60000;
+	tasks_clock_changed(&f->twd);
+	alarm_set_run_due(f->twd.alarms);
+	assert_int_equal(next_run(f, "hourly"), T0 - 30000 + 5 * HOUR);
+	assert_int_equal(count(f, "run.started", "hourly"), 3);
+}
+
+/* One slot: queued runs start by priority, then in order of arrival. */
+static void
+test_tasks_dispatch_by_priority(void **state)
+{
+	struct fixture *f = *state;
+	const char *order[] = { "first", "high", "normal1", "normal2", "low" };
+	char *cause = NULL;
+	json_t *e;
+	size_t i, n = 0;
+
+	load(f,
+	    "max_concurrent: 1\n"
+	    "tasks:\n"
+	    "  first: {command: 'true'}\n"
+	    "  low: {command: 'true', priority: low}\n"
+	    "  normal1: {command: 'true'}\n"
+	    "  high: {command: 'true', priority: high}\n"
+	    "  normal2: {command: 'true'}\n");
+	/* The first takes the slot; the rest, asked in one batch, wait. */
+	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "first"),
+	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
+	tasks_batch_begin(&f->twd);
+	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "low"),
+	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
+	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "normal1"),
+	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
+	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "high"),
+	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
+	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "normal2"),
+	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
+	assert_int_equal(tasks_batch_end(&f->twd, &cause), 0);
+	finish(f, NULL, 5);
+	json_array_foreach(f->events, i, e)
+	{
+		if (strcmp(str(e, "event"), "run.started") == 0) {
+			assert_true(n < 5);
+			assert_string_equal(str(e, "task"), order[n]);
+			n++;
+		}
+	}
+	assert_int_equal(n, 5);
+}
+
+/*
+ * A failure with retries left is queued again, not before its delay by the
+ * clock; the last attempt's failure is the run's end.
+ */
+static void
+test_tasks_retry_waits_for_its_delay(void **state)
+{
+	struct fixture *f = *state;
+	char *cause = NULL;
+	json_t *retry;
+	int64_t at;
+
+	load(f,
+	    "tasks:\n"
+	    "  flaky: {command: 'exit 3', retries: 1, retry_delay: 10s}\n");
+	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "flaky"),
+	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
+	finish(f, "flaky", 1);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     nth(f, "run.finished", "flaky", 0), "exit_code")),
+	    3);
+	/* Queued twice: the run itself, then its retry, with a time. */
+	assert_int_equal(count(f, "run.queued", "flaky"), 2);
+	assert_int_equal(tasks_queued(&f->twd), 1);
+	retry = nth(f, "run.queued", "flaky", 1);
+	assert_int_equal(
+	    json_integer_value(json_object_get(retry, "attempt")), 2);
+	assert_int_equal(timefmt_parse_iso(str(retry, "not_before"), &at), 0);
+	/* The delay (10 s, jittered up to a tenth more) from the failure. */
+	assert_true(at >= f->now + 10000 && at <= f->now + 11000);
+	f->now = at - 1;
+	tasks_dispatch(&f->twd);
+	assert_int_equal(count(f, "run.started", "flaky"), 1);
+	f->now = at;
+	tasks_dispatch(&f->twd);
+	finish(f, "flaky", 2);
+	assert_int_equal(json_integer_value(json_object_get(
+	                     nth(f, "run.finished", "flaky", 1), "attempt")),
+	    2);
+	assert_string_equal(
+	    str(nth(f, "run.finished", "flaky", 1), "status"), "failed");
+	assert_int_equal(tasks_queued(&f->twd), 0);
+}
+
+/* A submitted job runs under its name, and why tells of a task's run. */
+static void
+test_tasks_submit_and_why(void **state)
+{
+	struct fixture *f = *state;
+	json_t *job, *why;
+	char *cause = NULL;
+	int64_t id;
+
+	load(f,
+	    "tasks:\n  nightly: {command: 'true', schedule: '0 3 * * *', "
+	    "timezone: UTC}\n");
+	job = json_pack(
+	    "{s:[sss], s:s}", "run", "sh", "-c", "echo hi", "name", "adhoc");
+	/* As the submit request does: one batch, dispatched before its end. */
+	tasks_batch_begin(&f->twd);
+	id = tasks_submit(&f->twd, job, &cause);
+	tasks_dispatch(&f->twd);
+	assert_int_equal(tasks_batch_end(&f->twd, &cause), 0);
+	json_decref(job);
+	if (id <= 0) {
+		fail_msg("submit: %s", cause);
+	}
+	finish(f, "adhoc", 1);
+	assert_string_equal(
+	    str(nth(f, "run.finished", "adhoc", 0), "status"), "ok");
+	assert_int_equal(json_integer_value(json_object_get(
+	                     nth(f, "run.finished", "adhoc", 0), "id")),
+	    id);
+
+	/* Before 03:00 it has not run; after, why names its run. */
+	why = tasks_why(&f->twd, tasks_find(&f->twd, "nightly"), 0, &cause);
+	assert_non_null(why);
+	assert_true(json_is_null(json_object_get(why, "run")));
+	json_decref(why);
+	f->now = T0 - 30000 + 3 * HOUR;
+	alarm_set_run_due(f->twd.alarms);
+	finish(f, "nightly", 1);
+	why = tasks_why(
+	    &f->twd, tasks_find(&f->twd, "nightly"), f->now + 1000, &cause);
+	assert_non_null(why);
+	assert_string_equal(str(json_object_get(why, "run"), "scheduled_at"),
+	    "2030-03-30T03:00:00.000Z");
+	assert_non_null(strstr(str(why, "last"), "it ended ok"));
+	json_decref(why);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_tasks_fire_on_the_clock_and_across_its_jumps),
+		T(test_tasks_dispatch_by_priority),
+		T(test_tasks_retry_waits_for_its_delay),
+		T(test_tasks_submit_and_why),
+	};
+
+	return cmocka_run_group_tests_name("tasks", tests, NULL, NULL);
+}
