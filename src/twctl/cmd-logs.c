@@ -14,11 +14,10 @@
 #include "client.h"
 #include "cmd.h"
 #include "logfmt.h"
+#include "logread.h"
 #include "output.h"
 #include "proto.h"
 #include "xmalloc.h"
-
-#define READ_CHUNK 65536
 
 static const struct option cmd_logs_longopts[] = {
 	{ "run", required_argument, NULL, 'r' },
@@ -28,82 +27,6 @@ static const struct option cmd_logs_longopts[] = {
 	{ "stderr", no_argument, NULL, 'E' },
 	{ NULL, 0, NULL, 0 },
 };
-
-#define STREAM_BIT(s) (1U << (s))
-
-/*
- * A log file read in whole records, a chunk at a time. twd makes the file
- * at the job's first output: until then (fd -1) there is nothing to read.
- */
-struct log_reader {
-	const char *path;
-	int fd;
-	unsigned int streams; /* STREAM_BITs to print; notes always are */
-	int json;             /* each record a JSON line (--json -f) */
-	size_t len;           /* bytes in buf not yet taken */
-	char buf[READ_CHUNK];
-};
-
-static int
-log_reader_wants(const struct log_reader *lr, const struct logfmt_record *rec)
-{
-	return rec->stream == LOGFMT_NOTE ||
-	    (lr->streams & STREAM_BIT(rec->stream));
-}
-
-/*
- * Call fn for each whole record from the file's position to its end; an
- * unended last record waits in buf for the next call, unless final. A line
- * longer than the buffer (only in a log from an older twd) goes in pieces.
- */
-static void
-log_reader_each(struct log_reader *lr, int final,
-    void (*fn)(
-        struct log_reader *, const struct logfmt_record *, off_t, void *),
-    void *arg)
-{
-	struct logfmt_record rec;
-	off_t at;
-	char *p, *nl;
-	size_t left;
-	ssize_t n;
-
-	if (lr->fd == -1 &&
-	    (lr->fd = open(lr->path, O_RDONLY | O_CLOEXEC)) == -1) {
-		return;
-	}
-	at = lseek(lr->fd, 0, SEEK_CUR) - (off_t)lr->len;
-	for (;;) {
-		n = read(lr->fd, lr->buf + lr->len, sizeof lr->buf - lr->len);
-		if (n == -1 && errno == EINTR) {
-			continue;
-		}
-		if (n > 0) {
-			lr->len += (size_t)n;
-		}
-		p = lr->buf;
-		left = lr->len;
-		while ((nl = memchr(p, '\n', left)) != NULL) {
-			logfmt_parse(p, (size_t)(nl - p), &rec);
-			fn(lr, &rec, at, arg);
-			at += nl - p + 1;
-			left -= (size_t)(nl - p + 1);
-			p = nl + 1;
-		}
-		if (left == sizeof lr->buf || (n <= 0 && final && left > 0)) {
-			logfmt_parse(p, left, &rec);
-			rec.complete = 0;
-			fn(lr, &rec, at, arg);
-			at += (off_t)left;
-			left = 0;
-		}
-		memmove(lr->buf, p, left);
-		lr->len = left;
-		if (n <= 0) {
-			return;
-		}
-	}
-}
 
 static void
 print_record(
@@ -349,7 +272,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		goto done;
 	}
 	lr = xcalloc(1, sizeof *lr);
-	lr->path = path;
+	log_reader_init(lr, path);
 	lr->json = ctx->json;
 	/* No file: the run has written nothing (yet). */
 	if ((lr->fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 &&
@@ -363,7 +286,6 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		rc = EXIT_FAIL;
 		goto done;
 	}
-	lr->streams = STREAM_BIT(LOGFMT_STDOUT) | STREAM_BIT(LOGFMT_STDERR);
 	if (ctx->opt['O'] != NULL || ctx->opt['E'] != NULL) {
 		lr->streams =
 		    (ctx->opt['O'] != NULL ? STREAM_BIT(LOGFMT_STDOUT) : 0) |
@@ -380,9 +302,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 			rc = follow_end(lr, run);
 		}
 	}
-	if (lr->fd != -1) {
-		close(lr->fd);
-	}
+	log_reader_close(lr);
 	free(lr);
 done:
 	json_decref(waited);

@@ -50,6 +50,14 @@ shows "through"
 keys q
 shows "gated .* idle .* ok"
 
+# l shows the log of gated's newest run; a run started meanwhile (here
+# from outside) takes the pane, its output read as twd says it grows.
+keys G l
+shows "log of gated, run 2: 2 lines"
+id=$(twctl --json run gated | jget 'd["id"]') || fail "run gated"
+shows "log of gated, run $id: 2 lines"
+keys q
+
 # p pauses the selected task; the header counts it.
 keys g p
 shows "alpha .* paused"
