@@ -69,7 +69,9 @@ COMMON_SRCS = src/common/duration.c src/common/hash.c src/common/log.c \
 	      src/common/proto.c src/common/schedule.c src/common/suggest.c \
 	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c
 # The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
-TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/context.c src/twd/history.c src/twd/job.c \
+TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
+	       src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
+	       src/twd/context.c src/twd/history.c src/twd/job.c \
 	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/runq.c \
 	       src/twd/request.c src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c src/twd/fire.c src/twd/dispatch.c src/twd/runs.c \
@@ -145,7 +147,9 @@ $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 	    $@.ld >&2; rm -f $@.ld
 
 # twctl check loads tasks files with the daemon's own loader.
-TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/ydoc.c)
+TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
+    src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
+    src/twd/ydoc.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
     $(BUILD)/src/twctl/cmd-import.o: ALL_CFLAGS += -Isrc/twd
 

@@ -41,9 +41,11 @@ ipc_documented() {
 	done
 }
 
-# Each tasks-file field in config.c has an entry in taskweaver(5).
+# Each tasks-file field (config-fields.c) has an entry in taskweaver(5).
 fields_documented() {
-	sed -n '/^static const struct field task_fields\[\] = {/,/^};/p' src/twd/config.c |
+	[ "$(sed -n '/^const struct field task_fields\[\] = {/,/^};/p' src/twd/config-fields.c | grep -c '{ "')" -gt 30 ] ||
+		echo "no field table found in src/twd/config-fields.c"
+	sed -n '/^const struct field task_fields\[\] = {/,/^};/p' src/twd/config-fields.c |
 	    sed -n 's/.*{ "\([a-z_]*\)".*/\1/p' | while read -r field; do
 		grep -q "^\.It Ic $field" man/taskweaver.5 ||
 		    echo "'$field' is not in man/taskweaver.5"
@@ -67,9 +69,9 @@ tables_sorted() {
 	    sed -n 's/.*{ "\([a-z-]*\)".*/\1/p')
 	in_order "cmd_table (src/twctl/cmd.c)" $(sed -n '/^const struct cmd_entry \*const cmd_table\[\] = {/,/^};/p' src/twctl/cmd.c |
 	    sed -n 's/.*&cmd_\([a-z_]*\)_entry,.*/\1/p')
-	in_order "task_fields (src/twd/config.c)" $(sed -n '/^static const struct field task_fields\[\] = {/,/^};/p' src/twd/config.c |
+	in_order "task_fields (src/twd/config-fields.c)" $(sed -n '/^const struct field task_fields\[\] = {/,/^};/p' src/twd/config-fields.c |
 	    sed -n 's/.*{ "\([a-z_]*\)".*/\1/p')
-	in_order "limit_names (src/twd/config.c)" $(sed -n '/^} limit_names\[\] = {/,/^};/p' src/twd/config.c |
+	in_order "limit_names (src/twd/config-fields.c)" $(sed -n '/^} limit_names\[\] = {/,/^};/p' src/twd/config-fields.c |
 	    sed -n 's/.*{ "\([a-z_]*\)".*/\1/p')
 	rm -f "$tmp" "$tmp.got" "$tmp.want"
 }

@@ -1,13 +1,13 @@
-# twctl show shows every field a task may set: each name of config.c's
-# field table is a key of `show --json` and a line of `show`, or is named
-# below with the line or key that shows it. A new field fails this test
-# until show has it.
+# twctl show shows every field a task may set: each name of the field
+# table (config-fields.c) is a key of `show --json` and a line of `show`,
+# or is named below with the line or key that shows it. A new field fails
+# this test until show has it.
 . "$(dirname "$0")/lib.sh"
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FIELDS=$(sed -n '/^static const struct field task_fields\[\] = {/,/^};/p' \
-	"$ROOT/src/twd/config.c" | sed -n 's/.*{ "\([a-z_]*\)".*/\1/p')
-[ "$(echo "$FIELDS" | wc -l)" -gt 30 ] || fail "no field table in config.c"
+FIELDS=$(sed -n '/^const struct field task_fields\[\] = {/,/^};/p' \
+	"$ROOT/src/twd/config-fields.c" | sed -n 's/.*{ "\([a-z_]*\)".*/\1/p')
+[ "$(echo "$FIELDS" | wc -l)" -gt 30 ] || fail "no field table in config-fields.c"
 
 tasks <<'YAML'
 queues:

@@ -1,0 +1,1462 @@
+/*
+ * The tasks file's schema: the table of a task's fields, what each value
+ * must be, and the readers that turn a task's mapping (a draft) into its
+ * definition, collecting every error.
+ *
+ * To add a tasks-file field:
+ *  1. an entry in task_fields[], in its alphabetical place (a lint checks
+ *     the order), with what its value must be, for the messages;
+ *  2. where it lives: struct task_def, or struct task_policy when tasks
+ *     may share it (task_policy_hash hashes its scalars; pointers need a
+ *     line there and in task_policy_copy and task_policy_clear);
+ *  3. its value read from the draft, default applied (draft_flow,
+ *     draft_exec or a draft_* of its own);
+ *  4. task_def_changes, so that a reload and policy sharing see it;
+ *  5. task_def_json (tasks.c) and twctl show (cmd-show.c): test 0037
+ *     fails until show has it;
+ *  6. taskweaver(5), which the lint checks has an entry, the README's
+ *     field list, and a test of its value and of its errors.
+ */
+#include <sys/resource.h>
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "duration.h"
+#include "hash.h"
+#include "schedule.h"
+#include "suggest.h"
+#include "tz.h"
+#include "xmalloc.h"
+#include "config-int.h"
+
+static int field_command(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_flow(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_jitter(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_list(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_merged(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_node(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_timezone(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_value(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
+
+#define DATETIME_WANT "a date and time such as 2026-12-24T18:00"
+
+/* Keep alphabetized; taskweaver(5) documents each entry. */
+const struct field task_fields[] = {
+	{ "after", field_list, "a list of task names",
+	    offsetof(struct draft, after), 0 },
+	{ "at", field_node, DATETIME_WANT, offsetof(struct draft, at), 0 },
+	{ "catch_up", field_flow, "none, latest or all", 0, 1 },
+	{ "catch_up_max", field_flow, "a number from 1 to 1000", 0, 1 },
+	{ "command", field_command, "a shell command line", 0, 0 },
+	{ "cwd", field_value, "a directory", offsetof(struct draft, cwd), 1 },
+	{ "description", field_value, "a line of text",
+	    offsetof(struct draft, description), 0 },
+	{ "enabled", field_flow, "true or false", 0, 1 },
+	{ "env", field_merged, "a mapping of variable names to values",
+	    offsetof(struct draft, env), 1 },
+	{ "env_clear", field_value, "true or false",
+	    offsetof(struct draft, env_clear), 1 },
+	{ "every", field_node, "a duration such as 90s, 5m or 1h30m",
+	    offsetof(struct draft, every), 0 },
+	{ "history", field_merged,
+	    "a mapping of keep_runs, keep_days and max_bytes",
+	    offsetof(struct draft, history), 1 },
+	{ "jitter", field_jitter, "a duration such as 30s", 0, 1 },
+	{ "kill_grace", field_value, "a duration such as 10s",
+	    offsetof(struct draft, kill_grace_ms), 1 },
+	{ "limits", field_merged,
+	    "a mapping of limits (cpu, memory, nofile, nproc, fsize, core, "
+	    "stack)",
+	    offsetof(struct draft, limits), 1 },
+	{ "max_output", field_value, "a size such as 10M",
+	    offsetof(struct draft, max_output), 1 },
+	{ "nice", field_value, "a number from -20 to 19",
+	    offsetof(struct draft, nice), 1 },
+	{ "notify", field_list, "a mapping such as {on: [failure], via: [me]}",
+	    offsetof(struct draft, notify), 1 },
+	{ "notify_every", field_flow, "a duration such as 1h",
+	    offsetof(struct draft, notify_every_ms), 1 },
+	{ "overlap", field_flow, "skip, queue, allow or replace", 0, 1 },
+	{ "priority", field_flow,
+	    "critical, high, normal, low or a number from 0 to 100", 0, 1 },
+	{ "queue", field_flow, "the name of a queue in 'queues'", 0, 1 },
+	{ "retries", field_flow, "a number from 0 to 100", 0, 1 },
+	{ "retry_backoff", field_flow, "a number from 1 to 10, such as 2.0", 0,
+	    1 },
+	{ "retry_delay", field_flow, "a duration such as 30s",
+	    offsetof(struct draft, retry_delay_ms), 1 },
+	{ "retry_max_delay", field_flow, "a duration such as 1h",
+	    offsetof(struct draft, retry_max_delay_ms), 1 },
+	{ "retry_on", field_flow,
+	    "a list of exit codes and of timeout, start_failed, signal", 0, 1 },
+	{ "run", field_list, "a list: the program and its arguments",
+	    offsetof(struct draft, run), 0 },
+	{ "schedule", field_node,
+	    "a cron expression such as \"30 2 * * *\" or @daily",
+	    offsetof(struct draft, schedule), 0 },
+	{ "shell", field_list, "a shell and its options, as /bin/bash -c",
+	    offsetof(struct draft, shell), 1 },
+	{ "start_at", field_node, DATETIME_WANT,
+	    offsetof(struct draft, start_at), 0 },
+	{ "starting_deadline", field_flow, "a duration such as 10m",
+	    offsetof(struct draft, starting_deadline_ms), 1 },
+	{ "timeout", field_value, "a duration such as 1h",
+	    offsetof(struct draft, timeout_ms), 1 },
+	{ "timezone", field_timezone, "a zone such as Europe/Berlin", 0, 1 },
+	{ "umask", field_value, "an octal mode such as 022",
+	    offsetof(struct draft, umask), 1 },
+};
+
+const size_t ntask_fields = NITEMS(task_fields);
+
+static const char *const overlap_names[] = {
+	[OVERLAP_SKIP] = "skip",
+	[OVERLAP_QUEUE] = "queue",
+	[OVERLAP_ALLOW] = "allow",
+	[OVERLAP_REPLACE] = "replace",
+};
+
+/* In the order of the NOTIFY_* bits. */
+static const char *const notify_event_names[] = { "failure", "retry",
+	"recovery", "success", "skipped", "config_error", "state_error" };
+
+const char *
+config_notify_event_name(unsigned event)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(notify_event_names); i++) {
+		if (event == 1U << i) {
+			return notify_event_names[i];
+		}
+	}
+	return NULL;
+}
+
+/* limits: names, the resource, and whether the value is a size. */
+static const struct {
+	const char *name;
+	int resource;
+	enum limit_kind kind;
+} limit_names[] = {
+	{ "core", RLIMIT_CORE, LIMIT_SIZE },
+	{ "cpu", RLIMIT_CPU, LIMIT_SECONDS },
+	{ "fsize", RLIMIT_FSIZE, LIMIT_SIZE },
+	{ "memory", RLIMIT_AS, LIMIT_SIZE },
+	{ "nofile", RLIMIT_NOFILE, LIMIT_COUNT },
+	{ "nproc", RLIMIT_NPROC, LIMIT_COUNT },
+	{ "stack", RLIMIT_STACK, LIMIT_SIZE },
+};
+
+static int field_flow(struct loader *l, struct draft *d, const struct field *f,
+    yaml_node_t *node);
+
+static int
+field_command(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	if ((d->command = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	return 0;
+}
+
+/* Keep the node for when the task is complete; check only its type now. */
+static int
+field_node(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	if (loader_scalar(l, node, f) == NULL) {
+		return -1;
+	}
+	*(yaml_node_t **)((char *)d + f->slot) = node;
+	return 0;
+}
+
+static int
+field_jitter(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	const char *v;
+	int64_t secs;
+	char *cause;
+
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	if (duration_parse(v, &secs, &cause) == -1) {
+		loader_error(l, node, "jitter: %s", cause);
+		free(cause);
+		return -1;
+	}
+	if (secs > JITTER_MAX_SECS) {
+		loader_error(
+		    l, node, "jitter: '%s' is over the limit of 1d", v);
+		return -1;
+	}
+	d->jitter_ms = secs * 1000;
+	return 0;
+}
+
+static int
+field_timezone(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	const char *v;
+	char *cause;
+
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	if ((d->tz = config_zone(l->config, v, &cause)) == NULL) {
+		loader_error(l, node, "timezone: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+/* A duration into *ms, at least min_secs. Returns 0, or -1 after an error. */
+int
+value_duration(struct loader *l, const struct field *f, yaml_node_t *node,
+    int64_t min_secs, int64_t *ms)
+{
+	int64_t secs;
+	char *cause;
+
+	if (duration_parse(node_text(node), &secs, &cause) == -1) {
+		loader_error(l, node, "%s: %s", f->name, cause);
+		free(cause);
+		return -1;
+	}
+	if (secs < min_secs || secs > EVERY_MAX_SECS) {
+		loader_error(l, node, "%s: '%s' must be from %llds to 3650d",
+		    f->name, node_text(node), (long long)min_secs);
+		return -1;
+	}
+	*ms = secs * 1000;
+	return 0;
+}
+
+/* A whole number from lo to hi. Returns 0, or -1 after an error. */
+int
+value_integer(struct loader *l, const char *what, yaml_node_t *node, long lo,
+    long hi, int base, long *out)
+{
+	const char *v = node_text(node);
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, base);
+	if (errno != 0 || end == v || *end != '\0' || n < lo || n > hi) {
+		if (base == 8) {
+			loader_error(l, node,
+			    "%s: '%s' is not an octal mode from 0 to 0777",
+			    what, v);
+		} else {
+			loader_error(l, node,
+			    "%s: '%s' is not a number from %ld to %ld", what, v,
+			    lo, hi);
+		}
+		return -1;
+	}
+	*out = n;
+	return 0;
+}
+
+/* Lists (or words): checked when the task is complete. */
+static int
+field_list(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	if (node_is_null(node)) {
+		loader_error(
+		    l, node, "'%s' is empty; expected %s", f->name, f->want);
+		return -1;
+	}
+	*(yaml_node_t **)((char *)d + f->slot) = node;
+	return 0;
+}
+
+/* Scalar fields whose value is known at once. */
+/* "true"/"yes" or "false"/"no" into *out. */
+static int
+value_bool(struct loader *l, const char *what, yaml_node_t *node, int *out)
+{
+	const char *v = node_text(node);
+
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0) {
+		*out = 1;
+	} else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0) {
+		*out = 0;
+	} else {
+		loader_error(l, node, "%s: '%s' is not true or false", what, v);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+field_value(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	void *slot = (char *)d + f->slot;
+	const char *v;
+	char *cause;
+	long n;
+
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	if (strcmp(f->name, "cwd") == 0) {
+		d->cwd = v;
+	} else if (strcmp(f->name, "description") == 0) {
+		d->description = v;
+	} else if (strcmp(f->name, "env_clear") == 0) {
+		return value_bool(l, f->name, node, &d->env_clear);
+	} else if (strcmp(f->name, "umask") == 0) {
+		if (value_integer(l, "umask", node, 0, 0777, 8, &n) == -1) {
+			return -1;
+		}
+		d->umask = (int)n;
+	} else if (strcmp(f->name, "nice") == 0) {
+		if (value_integer(l, "nice", node, -20, 19, 10, &n) == -1) {
+			return -1;
+		}
+		d->nice = (int)n;
+	} else if (strcmp(f->name, "max_output") == 0) {
+		if (size_parse(v, slot, &cause) == -1) {
+			loader_error(l, node, "max_output: %s", cause);
+			free(cause);
+			return -1;
+		}
+	} else {
+		/* timeout and kill_grace */
+		return value_duration(
+		    l, f, node, strcmp(f->name, "timeout") == 0 ? 1 : 0, slot);
+	}
+	return 0;
+}
+
+/* Mappings merged key by key with the defaults block's: env, limits. */
+static int
+field_merged(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	yaml_node_t **slot = (yaml_node_t **)((char *)d + f->slot);
+
+	if (node->type != YAML_MAPPING_NODE) {
+		loader_error(l, node, "'%s' must be %s, not %s", f->name,
+		    f->want, node_kind(node));
+		return -1;
+	}
+	if (loader_check_keys(l, node,
+	        strcmp(f->name, "env") == 0           ? "variable"
+	            : strcmp(f->name, "history") == 0 ? "setting"
+	                                              : "limit") == -1) {
+		return -1;
+	}
+	slot[l->in_defaults ? 0 : 1] = node;
+	return 0;
+}
+
+/* The zone a task's wall-clock times are in; NULL after an error. */
+static const struct tz *
+draft_zone(struct loader *l, const struct draft *d, yaml_node_t *where)
+{
+	const struct tz *tz;
+	char *cause;
+
+	if (d->tz != NULL) {
+		return d->tz;
+	}
+	if ((tz = config_zone(l->config, "local", &cause)) == NULL) {
+		loader_error(l, where, "%s", cause);
+		free(cause);
+	}
+	return tz;
+}
+
+static int
+draft_every(struct loader *l, const struct draft *d, struct task_def *t)
+{
+	const char *v = node_text(d->every);
+	const struct tz *tz;
+	int64_t secs, start;
+	char *cause;
+
+	if (duration_parse(v, &secs, &cause) == -1) {
+		loader_error(l, d->every, "every: %s", cause);
+		free(cause);
+		return -1;
+	}
+	if (secs == 0 || secs > EVERY_MAX_SECS) {
+		loader_error(l, d->every,
+		    "every: interval must be from 1s to 3650d, not '%s'", v);
+		return -1;
+	}
+	t->schedule = schedule_every(secs);
+	if (d->start_at == NULL) {
+		return 0;
+	}
+	if ((tz = draft_zone(l, d, d->start_at)) == NULL) {
+		return -1;
+	}
+	if (tz_parse_iso(tz, node_text(d->start_at), &start, &cause) == -1) {
+		loader_error(l, d->start_at, "start_at: %s", cause);
+		free(cause);
+		return -1;
+	}
+	schedule_set_start(t->schedule, start);
+	return 0;
+}
+
+/*
+ * The cron rule text in tz of the task named name, parsed or shared; NULL
+ * with *cause. What it means that one may not expect is a warning at node.
+ */
+static struct schedule *
+loader_cron(struct loader *l, const char *name, yaml_node_t *node,
+    const struct tz *tz, char **cause)
+{
+	const char *text = node_text(node);
+	struct loader_rule key = { (char *)text, tz, NULL }, *r;
+	uint64_t h;
+	struct intern_slot *slot;
+	struct schedule *s;
+	char *warning = NULL;
+
+	/* Random ranges are the task's own: chosen from its name. */
+	if (strchr(text, '~') != NULL) {
+		if ((s = schedule_cron_seeded(
+		         text, schedule_seed(name), &warning, cause)) != NULL) {
+			schedule_set_tz(s, tz);
+		}
+		loader_warning(l, node, "schedule", warning);
+		return s;
+	}
+	h = hash_str(hash_bytes(HASH_START, &tz, sizeof tz), text);
+	slot = intern_slot(&l->rules, h, loader_rule_equal, &key);
+	if (slot->item == NULL) {
+		if ((s = schedule_cron_seeded(text, 0, &warning, cause)) ==
+		    NULL) {
+			return NULL;
+		}
+		loader_warning(l, node, "schedule", warning);
+		schedule_set_tz(s, tz);
+		r = xmalloc(sizeof *r);
+		r->text = xstrdup(text);
+		r->tz = tz;
+		r->s = s;
+		slot->hash = h;
+		slot->item = r;
+		l->rules.n++;
+	}
+	r = slot->item;
+	return schedule_ref(r->s);
+}
+
+/* Build the task's rule from its draft; errors point at the values. */
+int
+draft_schedule(struct loader *l, const struct draft *d, struct task_def *t)
+{
+	yaml_node_t *given[3] = { d->schedule, d->every, d->at };
+	static const char *const names[3] = { "schedule", "every", "at" };
+	const struct tz *tz;
+	char *cause;
+	int64_t ms;
+	int i, first = -1;
+
+	for (i = 0; i < 3; i++) {
+		if (given[i] == NULL) {
+			continue;
+		}
+		if (first != -1) {
+			loader_error(l, given[i],
+			    "'%s' and '%s' cannot be used together: a task "
+			    "has one of schedule, every or at",
+			    names[first], names[i]);
+			return -1;
+		}
+		first = i;
+	}
+	if (d->start_at != NULL && d->every == NULL) {
+		loader_error(l, d->start_at, "'start_at' goes with 'every'");
+		return -1;
+	}
+	if (d->every != NULL) {
+		return draft_every(l, d, t);
+	}
+	if (first == -1) {
+		return 0; /* runs only when asked */
+	}
+	if ((tz = draft_zone(l, d, given[first])) == NULL) {
+		return -1;
+	}
+	t->tz = tz;
+	if (d->at != NULL) {
+		if (tz_parse_iso(tz, node_text(d->at), &ms, &cause) == -1) {
+			loader_error(l, d->at, "at: %s", cause);
+			free(cause);
+			return -1;
+		}
+		t->schedule = schedule_at(ms);
+		return 0;
+	}
+	if ((t->schedule = loader_cron(l, t->name, d->schedule, tz, &cause)) ==
+	    NULL) {
+		loader_error(l, d->schedule, "schedule: %s", cause);
+		free(cause);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct field *
+field_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(task_fields); i++) {
+		if (strcmp(task_fields[i].name, name) == 0) {
+			return &task_fields[i];
+		}
+	}
+	return NULL;
+}
+
+void
+loader_unknown_key(struct loader *l, const yaml_node_t *key, const char *where,
+    const char *const *known, size_t nknown)
+{
+	const char *name = (const char *)key->data.scalar.value;
+	const char *hint = suggest(name, known, nknown);
+
+	if (hint != NULL) {
+		loader_error(l, key, "unknown %s '%s' (did you mean '%s'?)",
+		    where, name, hint);
+	} else {
+		loader_error(l, key, "unknown %s '%s'", where, name);
+	}
+}
+
+/* A list of words from a sequence, or a scalar split at blanks. */
+/*
+ * Count n more values copied; false (after an error at node, said once)
+ * when that passes the budget.
+ */
+static int
+loader_copy(struct loader *l, yaml_node_t *node, size_t n)
+{
+	l->copied += n;
+	if (l->copied <= l->copy_budget) {
+		return 1;
+	}
+	if (!l->over_budget) {
+		loader_error(l, node,
+		    "aliases make this file more than %zu values (as many as "
+		    "its files have bytes, and a million): name fewer, or "
+		    "write them out",
+		    l->copy_budget);
+		l->over_budget = 1;
+	}
+	return 0;
+}
+
+char **
+loader_words(struct loader *l, yaml_node_t *node, const char *what)
+{
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	char **v = NULL, *copy, *w, *save = NULL;
+	size_t n = 0;
+
+	if (node->type == YAML_SEQUENCE_NODE &&
+	    !loader_copy(l, node,
+	        (size_t)(node->data.sequence.items.top -
+	            node->data.sequence.items.start))) {
+		return NULL;
+	}
+	if (node->type == YAML_SEQUENCE_NODE) {
+		/* Its size known: one allocation, not one a word. */
+		v = xreallocarray(NULL,
+		    (size_t)(node->data.sequence.items.top -
+		        node->data.sequence.items.start) +
+		        1,
+		    sizeof *v);
+		v[0] = NULL;
+	}
+
+	if (node->type == YAML_SCALAR_NODE) {
+		copy = xstrdup(node_text(node));
+		for (w = strtok_r(copy, " \t", &save); w != NULL;
+		     w = strtok_r(NULL, " \t", &save)) {
+			strv_add(&v, &n, xstrdup(w));
+		}
+		free(copy);
+		return v;
+	}
+	for (it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc.doc, *it);
+		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
+			loader_error(l, item,
+			    "%s: each item must be a word, "
+			    "not %s",
+			    what, node_kind(item));
+			strv_free(v);
+			return NULL;
+		}
+		v[n++] = xstrdup(node_text(item));
+		v[n] = NULL;
+	}
+	if (n == 0) {
+		loader_error(l, node, "%s: the list is empty", what);
+	}
+	return v;
+}
+
+static int
+env_name_valid(const char *name)
+{
+	const char *p = name;
+
+	if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+	        (*p >= 'a' && *p <= 'z'))) {
+		return 0;
+	}
+	for (p++; *p != '\0'; p++) {
+		if (!(*p == '_' || (*p >= 'A' && *p <= 'Z') ||
+		        (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+typedef void (*pair_fn)(
+    struct loader *, yaml_node_t *, yaml_node_t *, struct task_def *);
+
+/* Call fn for each pair of the defaults' mapping, then of the task's. */
+static void
+merged_each(struct loader *l, yaml_node_t *const maps[2], pair_fn fn,
+    struct task_def *t)
+{
+	yaml_node_pair_t *p;
+	int m;
+
+	for (m = 0; m < 2; m++) {
+		if (maps[m] == NULL) {
+			continue;
+		}
+		for (p = maps[m]->data.mapping.pairs.start;
+		     p < maps[m]->data.mapping.pairs.top; p++) {
+			fn(l, yaml_document_get_node(&l->doc.doc, p->key),
+			    yaml_document_get_node(&l->doc.doc, p->value), t);
+		}
+	}
+}
+
+/* One env variable, appended to the task's (no other has its name). */
+static void
+env_pair(struct loader *l, yaml_node_t *k, yaml_node_t *v, struct task_def *t)
+{
+	size_t n;
+	char *var;
+
+	if (!env_name_valid(node_text(k))) {
+		loader_error(l, k,
+		    "env: '%s' is not a variable name (letters, digits and _)",
+		    node_text(k));
+		return;
+	}
+	if (v->type != YAML_SCALAR_NODE) {
+		loader_error(l, v, "env: %s must be a string, not %s",
+		    node_text(k), node_kind(v));
+		return;
+	}
+	var = xasprintf(
+	    "%s=%s", node_text(k), node_is_null(v) ? "" : node_text(v));
+	n = l->env_n;
+	if (n + 2 > l->env_cap) {
+		l->env_cap = l->env_cap * 2 + 16;
+		t->policy->env = xreallocarray(
+		    t->policy->env, l->env_cap, sizeof *t->policy->env);
+	}
+	t->policy->env[n] = var;
+	t->policy->env[n + 1] = NULL;
+	l->env_n = n + 1;
+}
+
+/* The slot of name in a table of cap (a power of 2) names, or its free one. */
+static size_t
+name_slot(const char **set, size_t cap, const char *name)
+{
+	size_t i = (size_t)hash_str(HASH_START, name) & (cap - 1);
+
+	while (set[i] != NULL && strcmp(set[i], name) != 0) {
+		i = (i + 1) & (cap - 1);
+	}
+	return i;
+}
+
+/*
+ * env: the defaults' variables, then the task's; one of the task's
+ * replaces the defaults' of its name. Linear: the task's names are looked
+ * up in a table, not each against all (5,000 variables in 2,000 tasks
+ * took a minute).
+ */
+static void
+loader_env(struct loader *l, yaml_node_t *const maps[2], struct task_def *t)
+{
+	yaml_node_t *const own[2] = { NULL, maps[1] };
+	yaml_node_pair_t *p;
+	const char **set = NULL, *name;
+	size_t cap = 16;
+
+	l->env_n = 0;
+	l->env_cap = 0;
+	if (!loader_copy(l, maps[1] != NULL ? maps[1] : maps[0],
+	        (maps[0] != NULL ? (size_t)(maps[0]->data.mapping.pairs.top -
+	                               maps[0]->data.mapping.pairs.start)
+	                         : 0) +
+	            (maps[1] != NULL
+	                    ? (size_t)(maps[1]->data.mapping.pairs.top -
+	                          maps[1]->data.mapping.pairs.start)
+	                    : 0))) {
+		return;
+	}
+	if (maps[0] != NULL && maps[1] != NULL) {
+		while (cap < 2 *
+		        (size_t)(maps[1]->data.mapping.pairs.top -
+		            maps[1]->data.mapping.pairs.start)) {
+			cap *= 2;
+		}
+		set = xcalloc(cap, sizeof *set);
+		for (p = maps[1]->data.mapping.pairs.start;
+		     p < maps[1]->data.mapping.pairs.top; p++) {
+			name = node_text(
+			    yaml_document_get_node(&l->doc.doc, p->key));
+			set[name_slot(set, cap, name)] = name;
+		}
+	}
+	for (p = maps[0] != NULL ? maps[0]->data.mapping.pairs.start : NULL;
+	     p != NULL && p < maps[0]->data.mapping.pairs.top; p++) {
+		name = node_text(yaml_document_get_node(&l->doc.doc, p->key));
+		if (set != NULL && set[name_slot(set, cap, name)] != NULL) {
+			continue; /* the task's own comes later */
+		}
+		env_pair(l, yaml_document_get_node(&l->doc.doc, p->key),
+		    yaml_document_get_node(&l->doc.doc, p->value), t);
+	}
+	free(set);
+	merged_each(l, own, env_pair, t);
+}
+
+/* One resource limit; a later one of the same resource wins. */
+static void
+limit_pair(
+    struct loader *l, yaml_node_t *k, yaml_node_t *val, struct task_def *t)
+{
+	const char *names[NITEMS(limit_names)], *v;
+	char *cause = NULL, *end;
+	size_t i, j;
+	int64_t n = 0;
+
+	for (i = 0; i < NITEMS(limit_names); i++) {
+		names[i] = limit_names[i].name;
+	}
+	for (i = 0; i < NITEMS(limit_names); i++) {
+		if (strcmp(node_text(k), names[i]) == 0) {
+			break;
+		}
+	}
+	if (i == NITEMS(limit_names)) {
+		loader_unknown_key(l, k, "limit", names, NITEMS(names));
+		return;
+	}
+	if (val->type != YAML_SCALAR_NODE || node_is_null(val)) {
+		loader_error(l, val, "limits: %s must be a value, not %s",
+		    names[i], node_kind(val));
+		return;
+	}
+	v = node_text(val);
+	if (limit_names[i].kind == LIMIT_SIZE) {
+		size_parse(v, &n, &cause);
+	} else if (limit_names[i].kind == LIMIT_SECONDS) {
+		if (duration_parse(v, &n, &cause) == 0 && n == 0) {
+			cause = xasprintf("'%s' must be at least 1s", v);
+		}
+	} else {
+		errno = 0;
+		n = strtoll(v, &end, 10);
+		if (errno != 0 || *end != '\0' || end == v || n < 0) {
+			cause = xasprintf("'%s' is not a count", v);
+		}
+	}
+	if (cause != NULL) {
+		loader_error(l, val, "limits: %s: %s", names[i], cause);
+		free(cause);
+		return;
+	}
+	for (j = 0; j < t->policy->nlimits; j++) {
+		if (t->policy->limits[j].resource == limit_names[i].resource) {
+			break;
+		}
+	}
+	if (j == t->policy->nlimits) {
+		t->policy->limits = xreallocarray(t->policy->limits,
+		    t->policy->nlimits + 1, sizeof *t->policy->limits);
+		t->policy->nlimits++;
+	}
+	t->policy->limits[j].resource = limit_names[i].resource;
+	t->policy->limits[j].value = (uint64_t)n;
+	t->policy->limits[j].name = limit_names[i].name;
+}
+
+/* One history retention setting; a later one of the same name wins. */
+static void
+history_pair(
+    struct loader *l, yaml_node_t *k, yaml_node_t *val, struct task_def *t)
+{
+	static const char *const names[] = { "keep_days", "keep_runs",
+		"max_bytes" };
+	const char *v;
+	char *cause = NULL, *end;
+	int64_t n = 0;
+
+	if (val->type != YAML_SCALAR_NODE || node_is_null(val)) {
+		loader_error(l, val, "history: %s must be a value, not %s",
+		    node_text(k), node_kind(val));
+		return;
+	}
+	v = node_text(val);
+	if (strcmp(node_text(k), "max_bytes") == 0) {
+		if (size_parse(v, &t->policy->keep_bytes, &cause) == -1) {
+			loader_error(l, val, "history: max_bytes: %s", cause);
+			free(cause);
+		}
+		return;
+	}
+	if (strcmp(node_text(k), "keep_runs") != 0 &&
+	    strcmp(node_text(k), "keep_days") != 0) {
+		loader_unknown_key(
+		    l, k, "history setting", names, NITEMS(names));
+		return;
+	}
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || *end != '\0' || end == v || n < 1) {
+		loader_error(l, val, "history: %s: '%s' is not a number from 1",
+		    node_text(k), v);
+		return;
+	}
+	*(strcmp(node_text(k), "keep_runs") == 0 ? &t->policy->keep_runs
+	                                         : &t->policy->keep_days) = n;
+}
+
+/*
+ * notify: {on: [events], via: [notifiers]}: on defaults to failure and
+ * recovery, via to every notifier of the file.
+ */
+static void
+draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t)
+{
+	static const char *const keys[] = { "on", "via" };
+	yaml_node_t *on = NULL, *via = NULL, *k, *item;
+	yaml_node_pair_t *p;
+	yaml_node_item_t *it;
+	const char *hint, *names[64];
+	size_t i, n;
+	int idx;
+
+	if (node->type != YAML_MAPPING_NODE) {
+		loader_error(l, node,
+		    "'notify' must be a mapping such as {on: [failure, "
+		    "recovery], via: [desktop]}, not %s",
+		    node_kind(node));
+		return;
+	}
+	for (p = node->data.mapping.pairs.start;
+	     p < node->data.mapping.pairs.top; p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		if (strcmp(node_text(k), "on") == 0) {
+			on = yaml_document_get_node(&l->doc.doc, p->value);
+		} else if (strcmp(node_text(k), "via") == 0) {
+			via = yaml_document_get_node(&l->doc.doc, p->value);
+		} else {
+			loader_unknown_key(
+			    l, k, "notify setting", keys, NITEMS(keys));
+		}
+	}
+	t->policy->notify_on = NOTIFY_FAILURE | NOTIFY_RECOVERY;
+	if (on != NULL) {
+		t->policy->notify_on = 0;
+		if (on->type != YAML_SEQUENCE_NODE) {
+			loader_error(l, on,
+			    "notify: on: must be a list of events, such as "
+			    "[failure, recovery]");
+			return;
+		}
+		for (it = on->data.sequence.items.start;
+		     it < on->data.sequence.items.top; it++) {
+			item = yaml_document_get_node(&l->doc.doc, *it);
+			for (i = 0; i < NITEMS(notify_event_names); i++) {
+				if (item->type == YAML_SCALAR_NODE &&
+				    strcmp(node_text(item),
+				        notify_event_names[i]) == 0) {
+					t->policy->notify_on |= 1U << i;
+					break;
+				}
+			}
+			if (i == NITEMS(notify_event_names)) {
+				hint = item->type == YAML_SCALAR_NODE
+				    ? suggest(node_text(item),
+				          notify_event_names,
+				          NITEMS(notify_event_names))
+				    : NULL;
+				loader_error(l, item,
+				    "notify: on: '%s' is not failure, retry, "
+				    "recovery, success, skipped, config_error "
+				    "or state_error%s%s%s",
+				    item->type == YAML_SCALAR_NODE
+				        ? node_text(item)
+				        : "?",
+				    hint != NULL ? " (did you mean '" : "",
+				    hint != NULL ? hint : "",
+				    hint != NULL ? "'?)" : "");
+			}
+		}
+	}
+	free(t->policy->notify_via);
+	t->policy->notify_via = NULL;
+	t->policy->nnotify_via = 0;
+	if (via == NULL) {
+		/* Every notifier of the file. */
+		n = l->config->nnotifiers;
+		t->policy->notify_via =
+		    n > 0 ? xcalloc(n, sizeof *t->policy->notify_via) : NULL;
+		for (i = 0; i < n; i++) {
+			t->policy->notify_via[t->policy->nnotify_via++] =
+			    (int)i;
+		}
+		return;
+	}
+	if (via->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, via,
+		    "notify: via: must be a list of notifiers, such as "
+		    "[desktop, me]");
+		return;
+	}
+	for (i = 0; i < l->config->nnotifiers && i < NITEMS(names); i++) {
+		names[i] = l->config->notifiers[i].name;
+	}
+	for (it = via->data.sequence.items.start;
+	     it < via->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc.doc, *it);
+		if (item->type == YAML_SCALAR_NODE &&
+		    (idx = config_notifier_index(l->config, node_text(item))) >=
+		        0) {
+			t->policy->notify_via = xreallocarray(
+			    t->policy->notify_via, t->policy->nnotify_via + 1,
+			    sizeof *t->policy->notify_via);
+			t->policy->notify_via[t->policy->nnotify_via++] = idx;
+			continue;
+		}
+		hint = item->type == YAML_SCALAR_NODE
+		    ? suggest(node_text(item), names, i)
+		    : NULL;
+		loader_error(l, item,
+		    "notify: via: no notifier named '%s'%s%s%s",
+		    item->type == YAML_SCALAR_NODE ? node_text(item) : "?",
+		    hint != NULL ? " (did you mean '" : "",
+		    hint != NULL ? hint : "",
+		    hint != NULL ? "'?)"
+		                 : "; notifiers are defined under "
+		                   "'notifiers' at the top of the file");
+	}
+}
+
+static const char *const catch_up_names[] = {
+	[CATCH_UP_NONE] = "none",
+	[CATCH_UP_LATEST] = "latest",
+	[CATCH_UP_ALL] = "all",
+};
+
+const char *
+config_catch_up_name(enum catch_up c)
+{
+	return catch_up_names[c];
+}
+
+static const struct {
+	const char *name;
+	int value;
+} priority_names[] = {
+	{ "low", PRIORITY_LOW },
+	{ "normal", PRIORITY_NORMAL },
+	{ "high", PRIORITY_HIGH },
+	{ "critical", PRIORITY_CRITICAL },
+};
+
+const char *
+config_overlap_name(enum overlap o)
+{
+	return overlap_names[o];
+}
+
+const char *
+config_priority_name(int priority, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(priority_names); i++) {
+		if (priority_names[i].value == priority) {
+			return priority_names[i].name;
+		}
+	}
+	snprintf(buf, len, "%d", priority);
+	return buf;
+}
+
+int
+config_priority_parse(const char *s, int *priority)
+{
+	char *end;
+	long n;
+	size_t i;
+
+	for (i = 0; i < NITEMS(priority_names); i++) {
+		if (strcmp(s, priority_names[i].name) == 0) {
+			*priority = priority_names[i].value;
+			return 0;
+		}
+	}
+	if (*s < '0' || *s > '9') {
+		return -1;
+	}
+	n = strtol(s, &end, 10);
+	if (*end != '\0' || n > PRIORITY_CRITICAL) {
+		return -1;
+	}
+	*priority = (int)n;
+	return 0;
+}
+
+/* One of names into *out; an error naming them all otherwise. */
+int
+value_word(struct loader *l, const struct field *f, yaml_node_t *node,
+    const char *const *names, size_t n, int *out)
+{
+	const char *v = node_text(node), *hint;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v, names[i]) == 0) {
+			*out = (int)i;
+			return 0;
+		}
+	}
+	if ((hint = suggest(v, names, n)) != NULL) {
+		loader_error(l, node, "%s: '%s' is not %s (did you mean '%s'?)",
+		    f->name, v, f->want, hint);
+	} else {
+		loader_error(
+		    l, node, "%s: '%s' is not %s", f->name, v, f->want);
+	}
+	return -1;
+}
+
+/* How the task is queued and retried: the fields of field_flow. */
+static int
+field_flow(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	const char *names[NITEMS(priority_names)], *v, *name = f->name;
+	char *end;
+	double x;
+	long n;
+	size_t i;
+	int w;
+
+	if (strcmp(name, "queue") == 0 || strcmp(name, "retry_on") == 0) {
+		/* Checked once the queues and the whole task are known. */
+		if (node->type == YAML_MAPPING_NODE ||
+		    (node->type == YAML_SCALAR_NODE && node_is_null(node))) {
+			loader_error(l, node, "'%s' must be %s", name, f->want);
+			return -1;
+		}
+		*(strcmp(name, "queue") == 0 ? &d->queue : &d->retry_on) = node;
+		return 0;
+	}
+	if ((v = loader_scalar(l, node, f)) == NULL) {
+		return -1;
+	}
+	if (strcmp(name, "enabled") == 0) {
+		return value_bool(l, name, node, &d->enabled);
+	}
+	if (strcmp(name, "catch_up") == 0) {
+		if (value_word(l, f, node, catch_up_names,
+		        NITEMS(catch_up_names), &w) == -1) {
+			return -1;
+		}
+		d->catch_up = (enum catch_up)w;
+		return 0;
+	}
+	if (strcmp(name, "catch_up_max") == 0) {
+		if (value_integer(l, name, node, 1, CATCHUP_MAX_RUNS, 10, &n) ==
+		    -1) {
+			return -1;
+		}
+		d->catch_up_max = (int)n;
+		return 0;
+	}
+	if (strcmp(name, "overlap") == 0) {
+		if (value_word(l, f, node, overlap_names, NITEMS(overlap_names),
+		        &w) == -1) {
+			return -1;
+		}
+		d->overlap = (enum overlap)w;
+		return 0;
+	}
+	if (strcmp(name, "priority") == 0) {
+		for (i = 0; i < NITEMS(priority_names); i++) {
+			names[i] = priority_names[i].name;
+			if (strcmp(v, names[i]) == 0) {
+				d->priority = priority_names[i].value;
+				return 0;
+			}
+		}
+		if (*v >= '0' && *v <= '9') {
+			if (value_integer(l, name, node, 0, 100, 10, &n) ==
+			    -1) {
+				return -1;
+			}
+			d->priority = (int)n;
+			return 0;
+		}
+		return value_word(
+		    l, f, node, names, NITEMS(priority_names), &w);
+	}
+	if (strcmp(name, "retries") == 0) {
+		if (value_integer(l, name, node, 0, 100, 10, &n) == -1) {
+			return -1;
+		}
+		d->retries = (int)n;
+		return 0;
+	}
+	if (strcmp(name, "retry_backoff") == 0) {
+		errno = 0;
+		x = strtod(v, &end);
+		if (errno != 0 || end == v || *end != '\0' || !(x >= 1.0) ||
+		    x > 10.0) {
+			loader_error(l, node,
+			    "retry_backoff: '%s' is not a number from 1 to 10",
+			    v);
+			return -1;
+		}
+		d->retry_backoff = x;
+		return 0;
+	}
+	/* retry_delay, retry_max_delay, starting_deadline */
+	return value_duration(l, f, node, 1, (int64_t *)((char *)d + f->slot));
+}
+
+/* Exit codes and words of retry_on into t. */
+static void
+draft_retry_on(struct loader *l, yaml_node_t *node, struct task_def *t)
+{
+	static const char *const words[] = { "timeout", "start_failed",
+		"signal" };
+	static const int flags[] = { RETRY_ON_TIMEOUT, RETRY_ON_START_FAILED,
+		RETRY_ON_SIGNAL };
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	const char *v, *hint;
+	size_t i;
+	long n;
+
+	if (node->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, node,
+		    "'retry_on' must be a list, such as [1, 75, timeout]");
+		return;
+	}
+	for (it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc.doc, *it);
+		v = node_text(item);
+		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
+			loader_error(l, item,
+			    "retry_on: each item must be an exit code or a "
+			    "word, not %s",
+			    node_kind(item));
+			continue;
+		}
+		for (i = 0; i < NITEMS(words); i++) {
+			if (strcmp(v, words[i]) == 0) {
+				t->policy->retry_flags |= flags[i];
+				break;
+			}
+		}
+		if (i < NITEMS(words)) {
+			continue;
+		}
+		if (*v >= '0' && *v <= '9') {
+			if (value_integer(
+			        l, "retry_on", item, 1, 255, 10, &n) == 0) {
+				t->policy->retry_codes =
+				    xreallocarray(t->policy->retry_codes,
+				        t->policy->nretry_codes + 1,
+				        sizeof *t->policy->retry_codes);
+				t->policy
+				    ->retry_codes[t->policy->nretry_codes++] =
+				    (int)n;
+			}
+			continue;
+		}
+		hint = suggest(v, words, NITEMS(words));
+		loader_error(l, item,
+		    "retry_on: '%s' is not an exit code (1 to 255), timeout, "
+		    "start_failed or signal%s%s%s",
+		    v, hint != NULL ? " (did you mean '" : "",
+		    hint != NULL ? hint : "", hint != NULL ? "'?)" : "");
+	}
+}
+
+static void
+draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
+{
+	const char **names;
+	const char *name, *hint;
+	size_t i;
+
+	t->enabled = d->enabled;
+	t->policy->priority = d->priority;
+	t->policy->overlap = d->overlap;
+	t->policy->retries = d->retries;
+	t->policy->retry_delay_ms = d->retry_delay_ms;
+	t->policy->retry_max_delay_ms = d->retry_max_delay_ms;
+	t->policy->retry_backoff = d->retry_backoff;
+	t->policy->catch_up = d->catch_up;
+	t->policy->catch_up_max = d->catch_up_max;
+	t->policy->starting_deadline_ms = d->starting_deadline_ms;
+	t->policy->notify_every_ms = d->notify_every_ms;
+	if (d->notify != NULL) {
+		draft_notify(l, d->notify, t);
+	}
+	t->policy->queue = -1;
+	if (d->retry_on != NULL) {
+		draft_retry_on(l, d->retry_on, t);
+	}
+	if (d->queue == NULL) {
+		return;
+	}
+	name = node_text(d->queue);
+	for (i = 0; i < l->config->nqueues; i++) {
+		if (strcmp(l->config->queues[i].name, name) == 0) {
+			t->policy->queue = (int)i;
+			return;
+		}
+	}
+	names = xcalloc(l->config->nqueues + 1, sizeof *names);
+	for (i = 0; i < l->config->nqueues; i++) {
+		names[i] = l->config->queues[i].name;
+	}
+	hint = suggest(name, names, l->config->nqueues);
+	if (hint != NULL) {
+		loader_error(l, d->queue,
+		    "queue: no queue named '%s' (did you mean '%s'?)", name,
+		    hint);
+	} else {
+		loader_error(l, d->queue,
+		    "queue: no queue named '%s'; queues are defined under "
+		    "'queues' at the top of the file",
+		    name);
+	}
+	free(names);
+}
+
+/* after: a list of task names, each of a task in the file. */
+void
+draft_after(struct loader *l, yaml_node_t *node, struct task_def *t)
+{
+	struct loader_after *a;
+	yaml_node_item_t *it;
+	yaml_node_t *item;
+	const char *name;
+	size_t n = 0;
+
+	if (node->type != YAML_SEQUENCE_NODE) {
+		loader_error(l, node,
+		    "'after' must be a list of task names, as [backup]");
+		return;
+	}
+	for (it = node->data.sequence.items.start;
+	     it < node->data.sequence.items.top; it++) {
+		item = yaml_document_get_node(&l->doc.doc, *it);
+		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
+			loader_error(l, item,
+			    "after: each item must be a task name, not %s",
+			    node_kind(item));
+			continue;
+		}
+		name = node_text(item);
+		if (strcmp(name, t->name) == 0) {
+			loader_error(l, item,
+			    "after: '%s' cannot run after itself", name);
+			continue;
+		}
+		if (task_def_after(t, name)) {
+			continue;
+		}
+		strv_add(&t->after, &n, xstrdup(name));
+		/* It may be defined further down, or in an include. */
+		l->afters =
+		    xreallocarray(l->afters, l->nafters + 1, sizeof *l->afters);
+		a = &l->afters[l->nafters++];
+		a->name = xstrdup(name);
+		a->file = l->file;
+		a->line = (unsigned)item->start_mark.line + 1;
+		a->column = (unsigned)item->start_mark.column + 1;
+	}
+}
+
+void
+draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
+    yaml_node_t *key, int fields_ok)
+{
+	if (d->command != NULL && d->run != NULL) {
+		loader_error(l, d->run,
+		    "'command' and 'run' cannot be used "
+		    "together: a task has one of them");
+	} else if (d->run != NULL) {
+		if (d->run->type != YAML_SEQUENCE_NODE) {
+			loader_error(l, d->run,
+			    "'run' must be a list: the "
+			    "program and its arguments, as "
+			    "[python3, report.py]");
+		} else {
+			t->argv = loader_words(l, d->run, "run");
+		}
+	} else if (d->command == NULL && fields_ok) {
+		/* Not after a bad field: "comand" already says it all. */
+		loader_error(
+		    l, key, "task '%s' has no 'command' or 'run'", t->name);
+	}
+	if (d->shell != NULL) {
+		if (d->shell->type == YAML_MAPPING_NODE) {
+			loader_error(l, d->shell,
+			    "'shell' must be a shell and "
+			    "its options, as /bin/bash "
+			    "-c, not a mapping");
+		} else {
+			t->policy->shell = loader_words(l, d->shell, "shell");
+		}
+	}
+	if (d->cwd != NULL) {
+		if (d->cwd[0] == '~' &&
+		    (d->cwd[1] == '/' || d->cwd[1] == '\0')) {
+			t->policy->cwd = xasprintf("%s%s", l->home, d->cwd + 1);
+		} else if (d->cwd[0] != '/') {
+			t->policy->cwd = xasprintf("%s/%s", l->home, d->cwd);
+		} else {
+			t->policy->cwd = xstrdup(d->cwd);
+		}
+	}
+	loader_env(l, d->env, t);
+	merged_each(l, d->limits, limit_pair, t);
+	merged_each(l, d->history, history_pair, t);
+	t->policy->env_clear = d->env_clear;
+	t->policy->umask = d->umask;
+	t->policy->nice = d->nice;
+	t->policy->timeout_ms = d->timeout_ms;
+	t->policy->kill_grace_ms = d->kill_grace_ms;
+	t->policy->max_output = d->max_output;
+	draft_flow(l, d, t);
+}
+
+/*
+ * Read a mapping of fields into d. In the defaults block only fields that
+ * make sense for every task are allowed. Returns 0 when all were good.
+ */
+int
+loader_fields(
+    struct loader *l, yaml_node_t *body, struct draft *d, int defaults)
+{
+	const char *names[NITEMS(task_fields)];
+	const struct field *f;
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	size_t nerrs = l->errs->n, i;
+
+	for (i = 0; i < NITEMS(task_fields); i++) {
+		names[i] = task_fields[i].name;
+	}
+	if (loader_check_keys(l, body, "field") == -1) {
+		return -1;
+	}
+	l->in_defaults = defaults;
+	for (p = body->data.mapping.pairs.start;
+	     p < body->data.mapping.pairs.top; p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
+		if ((f = field_find(node_text(k))) == NULL) {
+			loader_unknown_key(l, k, "field", names, NITEMS(names));
+		} else if (defaults && !f->in_defaults) {
+			loader_error(l, k,
+			    "'%s' cannot be in defaults: it belongs to one "
+			    "task",
+			    f->name);
+		} else {
+			f->set(l, d, f, v);
+		}
+	}
+	l->in_defaults = 0;
+	return l->errs->n == nerrs ? 0 : -1;
+}
+
+/* What a task is when the defaults block says nothing. */
+void
+draft_init(struct draft *d)
+{
+	memset(d, 0, sizeof *d);
+	d->umask = -1;
+	d->kill_grace_ms = DEFAULT_KILL_GRACE_MS;
+	d->max_output = DEFAULT_MAX_OUTPUT;
+	d->enabled = 1;
+	d->priority = PRIORITY_NORMAL;
+	d->overlap = OVERLAP_SKIP;
+	d->retry_delay_ms = DEFAULT_RETRY_DELAY_MS;
+	d->retry_max_delay_ms = DEFAULT_RETRY_MAX_DELAY_MS;
+	d->retry_backoff = 2.0;
+	d->catch_up = CATCH_UP_NONE;
+	d->catch_up_max = DEFAULT_CATCH_UP_MAX;
+	d->notify_every_ms = DEFAULT_NOTIFY_EVERY_MS;
+}
+
+const char *
+config_limit_name(int resource)
+{
+	size_t i;
+
+	for (i = 0; i < NITEMS(limit_names); i++) {
+		if (limit_names[i].resource == resource) {
+			return limit_names[i].name;
+		}
+	}
+	return "unknown";
+}

@@ -1,0 +1,303 @@
+/*
+ * The sections besides tasks: queues: (limits shared by tasks) and
+ * notifiers: (where failures are told).
+ */
+
+#include <string.h>
+#include <yaml.h>
+
+#include "xmalloc.h"
+#include "config-int.h"
+
+/* queues: {NAME: {max_concurrent: N}, ...} */
+void
+loader_queues(struct loader *l, struct config *c, yaml_node_t *map)
+{
+	static const char *const keys[] = { "max_concurrent" };
+	yaml_node_pair_t *p, *q;
+	yaml_node_t *k, *v, *qk, *qv;
+	struct queue_def *qd;
+	long n;
+
+	if (node_is_null(map)) {
+		return;
+	}
+	if (map->type != YAML_MAPPING_NODE ||
+	    loader_check_keys(l, map, "queue") == -1) {
+		if (map->type != YAML_MAPPING_NODE) {
+			loader_error(l, map,
+			    "'queues' must be a mapping of queue names to "
+			    "{max_concurrent: N}, not %s",
+			    node_kind(map));
+		}
+		return;
+	}
+	c->queues = xcalloc(MAPPING_SIZE(map), sizeof *c->queues);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
+		if (!loader_name_ok(l, k, "queue")) {
+			continue;
+		}
+		qd = &c->queues[c->nqueues++];
+		qd->name = xstrdup(node_text(k));
+		qd->max_concurrent = 1;
+		if (v->type != YAML_MAPPING_NODE) {
+			loader_error(l, v,
+			    "queue '%s' must be a mapping such as "
+			    "{max_concurrent: 2}, not %s",
+			    qd->name, node_kind(v));
+			continue;
+		}
+		for (q = v->data.mapping.pairs.start;
+		     q < v->data.mapping.pairs.top; q++) {
+			qk = yaml_document_get_node(&l->doc.doc, q->key);
+			qv = yaml_document_get_node(&l->doc.doc, q->value);
+			if (strcmp(node_text(qk), "max_concurrent") != 0) {
+				loader_unknown_key(
+				    l, qk, "queue setting", keys, NITEMS(keys));
+			} else if (value_integer(l, "max_concurrent", qv, 1,
+			               10000, 10, &n) == 0) {
+				qd->max_concurrent = (int)n;
+			}
+		}
+	}
+}
+
+static const char *const notifier_type_names[] = {
+	[NOTIFIER_DESKTOP] = "desktop",
+	[NOTIFIER_MAIL] = "mail",
+	[NOTIFIER_WEBHOOK] = "webhook",
+	[NOTIFIER_COMMAND] = "command",
+};
+
+const char *
+config_notifier_type_name(enum notifier_type t)
+{
+	return notifier_type_names[t];
+}
+
+int
+config_notifier_index(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nnotifiers; i++) {
+		if (strcmp(c->notifiers[i].name, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* One setting of a notifier into nd; key checked against its type. */
+static void
+notifier_setting(
+    struct loader *l, struct notifier_def *nd, yaml_node_t *k, yaml_node_t *v)
+{
+	static const struct field timeout = { "timeout", NULL,
+		"a duration such as 30s", 0, 0 };
+	static const struct field format = { "format", NULL, "generic or slack",
+		0, 0 };
+	static const char *const formats[] = { "generic", "slack" };
+	const char *key = node_text(k), *val;
+	int w;
+
+	if (strcmp(key, "timeout") == 0) {
+		value_duration(l, &timeout, v, 1, &nd->timeout_ms);
+		return;
+	}
+	if (strcmp(key, "run") == 0 || strcmp(key, "sendmail") == 0) {
+		if (v->type == YAML_MAPPING_NODE || node_is_null(v)) {
+			loader_error(l, v,
+			    "%s: must be a program and its arguments, as "
+			    "[logger, -t, taskweaver]",
+			    key);
+			return;
+		}
+		strv_free(nd->program);
+		nd->program = loader_words(l, v, key);
+		return;
+	}
+	if (v->type != YAML_SCALAR_NODE || node_is_null(v)) {
+		loader_error(
+		    l, v, "%s: must be a value, not %s", key, node_kind(v));
+		return;
+	}
+	val = node_text(v);
+	if (strcmp(key, "to") == 0 || strcmp(key, "from") == 0) {
+		if (strchr(val, '@') == NULL || strpbrk(val, "\r\n") != NULL) {
+			loader_error(
+			    l, v, "%s: '%s' is not a mail address", key, val);
+			return;
+		}
+		*(strcmp(key, "to") == 0 ? &nd->to : &nd->from) = xstrdup(val);
+	} else if (strcmp(key, "url") == 0) {
+		if (strncmp(val, "http://", 7) != 0 &&
+		    strncmp(val, "https://", 8) != 0) {
+			loader_error(l, v,
+			    "url: '%s' is not an http:// or https:// URL", val);
+			return;
+		}
+		nd->url = xstrdup(val);
+	} else if (strcmp(key, "format") == 0 &&
+	    value_word(l, &format, v, formats, NITEMS(formats), &w) == 0) {
+		nd->slack = w == 1;
+	}
+}
+
+/* Whether key belongs to a notifier of type t; an error if it does not. */
+static int
+notifier_key_fits(struct loader *l, yaml_node_t *k, enum notifier_type t)
+{
+	static const struct {
+		const char *key;
+		int type; /* -1: any */
+	} keys[] = {
+		{ "format", NOTIFIER_WEBHOOK },
+		{ "from", NOTIFIER_MAIL },
+		{ "run", NOTIFIER_COMMAND },
+		{ "sendmail", NOTIFIER_MAIL },
+		{ "timeout", -1 },
+		{ "to", NOTIFIER_MAIL },
+		{ "type", -1 },
+		{ "url", NOTIFIER_WEBHOOK },
+	};
+	const char *names[NITEMS(keys)];
+	size_t i;
+
+	for (i = 0; i < NITEMS(keys); i++) {
+		names[i] = keys[i].key;
+		if (strcmp(node_text(k), keys[i].key) != 0) {
+			continue;
+		}
+		if (keys[i].type != -1 && keys[i].type != (int)t) {
+			loader_error(l, k,
+			    "'%s' is a setting of %s notifiers, not of %s "
+			    "ones",
+			    keys[i].key, notifier_type_names[keys[i].type],
+			    notifier_type_names[t]);
+			return 0;
+		}
+		return 1;
+	}
+	loader_unknown_key(l, k, "notifier setting", names, NITEMS(names));
+	return 0;
+}
+
+/* One notifier: {type: T, ...} into nd. */
+static void
+loader_notifier(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
+    yaml_node_t *map)
+{
+	static const struct field type = { "type", NULL,
+		"desktop, mail, webhook or command", 0, 0 };
+	static const char *const sendmail[] = { "/usr/sbin/sendmail", "-t",
+		"-oi" };
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v = NULL;
+	size_t i;
+	int w;
+
+	nd->timeout_ms = DEFAULT_NOTIFY_TIMEOUT_MS;
+	if (map->type == YAML_MAPPING_NODE) {
+		for (p = map->data.mapping.pairs.start;
+		     p < map->data.mapping.pairs.top; p++) {
+			k = yaml_document_get_node(&l->doc.doc, p->key);
+			if (strcmp(node_text(k), "type") == 0) {
+				v = yaml_document_get_node(
+				    &l->doc.doc, p->value);
+			}
+		}
+	}
+	if (v == NULL) {
+		loader_error(l, map->type == YAML_MAPPING_NODE ? map : key,
+		    "notifier '%s' must be a mapping with a type: desktop, "
+		    "mail, webhook or command",
+		    nd->name);
+		return;
+	}
+	if (value_word(l, &type, v, notifier_type_names,
+	        NITEMS(notifier_type_names), &w) == -1 ||
+	    loader_check_keys(l, map, "notifier setting") == -1) {
+		return;
+	}
+	nd->type = (enum notifier_type)w;
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		if (notifier_key_fits(l, k, nd->type) &&
+		    strcmp(node_text(k), "type") != 0) {
+			notifier_setting(l, nd, k,
+			    yaml_document_get_node(&l->doc.doc, p->value));
+		}
+	}
+	if (nd->type == NOTIFIER_MAIL && nd->to == NULL) {
+		loader_error(l, key, "notifier '%s' (mail) has no 'to' address",
+		    nd->name);
+	} else if (nd->type == NOTIFIER_WEBHOOK && nd->url == NULL) {
+		loader_error(
+		    l, key, "notifier '%s' (webhook) has no 'url'", nd->name);
+	} else if (nd->type == NOTIFIER_COMMAND && nd->program == NULL) {
+		loader_error(l, key,
+		    "notifier '%s' (command) has no 'run': the program and "
+		    "its arguments",
+		    nd->name);
+	}
+	if (nd->type == NOTIFIER_MAIL && nd->program == NULL) {
+		nd->program =
+		    xcalloc(NITEMS(sendmail) + 1, sizeof *nd->program);
+		for (i = 0; i < NITEMS(sendmail); i++) {
+			nd->program[i] = xstrdup(sendmail[i]);
+		}
+	}
+}
+
+/* notifiers: {NAME: {type: desktop|mail|webhook|command, ...}, ...} */
+void
+loader_notifiers(struct loader *l, struct config *c, yaml_node_t *map)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	struct notifier_def *nd;
+
+	if (node_is_null(map)) {
+		return;
+	}
+	if (map->type != YAML_MAPPING_NODE) {
+		loader_error(l, map,
+		    "'notifiers' must be a mapping of names to notifiers, "
+		    "such as {me: {type: mail, to: me@example.org}}, not %s",
+		    node_kind(map));
+		return;
+	}
+	if (loader_check_keys(l, map, "notifier") == -1) {
+		return;
+	}
+	c->notifiers = xcalloc(MAPPING_SIZE(map), sizeof *c->notifiers);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
+		if (!loader_name_ok(l, k, "notifier")) {
+			continue;
+		}
+		nd = &c->notifiers[c->nnotifiers++];
+		nd->name = xstrdup(node_text(k));
+		loader_notifier(l, nd, k, v);
+	}
+}
+
+int
+config_queue_index(const struct config *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nqueues; i++) {
+		if (strcmp(c->queues[i].name, name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
