@@ -24,6 +24,18 @@ static const struct option cmd_cron_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* "Mon": the weekday of instant ms on the zone's wall clock. */
+static const char *
+cron_weekday(const struct tz *z, int64_t ms)
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+		"Fri", "Sat" };
+	int64_t t = ms / 1000, local = t + tz_offset(z, t);
+	int64_t d = (local >= 0 ? local : local - 86399) / 86400;
+
+	return days[((d + 4) % 7 + 7) % 7]; /* 1970-01-01 was a Thursday */
+}
+
 static int
 cmd_cron_exec(struct cmd_ctx *ctx)
 {
@@ -31,9 +43,9 @@ cmd_cron_exec(struct cmd_ctx *ctx)
 	struct schedule *s = NULL;
 	struct tz *z;
 	json_t *out = json_array(), *o;
-	char *cause = NULL, *warning = NULL, when[40], note[128];
+	char *cause = NULL, *warning = NULL, when[40], note[128], rel[48];
 	const char *task = ctx->opt['t'] != NULL ? ctx->opt['t'] : "";
-	int64_t now;
+	int64_t now, from;
 	int count, i, rc = EXIT_FAIL;
 
 	if ((count = cmd_count_option(
@@ -64,6 +76,8 @@ cmd_cron_exec(struct cmd_ctx *ctx)
 	    tz_parse_iso(z, ctx->opt['f'], &now, &cause) == -1) {
 		goto fail;
 	}
+	/* Each fire is told relative to the start: now, or --from. */
+	from = now;
 	if (schedule_is_reboot(s)) {
 		cause = xasprintf("@reboot fires once per boot of the machine, "
 		                  "when twd starts; it has no times to show");
@@ -74,17 +88,24 @@ cmd_cron_exec(struct cmd_ctx *ctx)
 		if (fire.note != SCHEDULE_NOTE_NONE) {
 			schedule_note_text(&fire, note, sizeof note);
 		}
+		timefmt_relative(fire.at_ms, from, rel, sizeof rel);
 		if (ctx->json) {
 			o = json_object();
 			json_object_set_new(o, "at", json_string(when));
+			json_object_set_new(o, "weekday",
+			    json_string(cron_weekday(z, fire.at_ms)));
+			json_object_set_new(o, "in",
+			    json_real((double)(fire.at_ms - from) / 1000));
 			json_object_set_new(o, "note",
 			    fire.note != SCHEDULE_NOTE_NONE ? json_string(note)
 			                                    : json_null());
 			json_array_append_new(out, o);
 		} else if (fire.note != SCHEDULE_NOTE_NONE) {
-			printf("%s  # %s\n", when, note);
+			printf("%s %s  %-10s  # %s\n",
+			    cron_weekday(z, fire.at_ms), when, rel, note);
 		} else {
-			printf("%s\n", when);
+			printf("%s %s  %s\n", cron_weekday(z, fire.at_ms), when,
+			    rel);
 		}
 		now = fire.at_ms;
 	}

@@ -27,6 +27,39 @@ show_json_field(const char *name, const json_t *v)
 	free(s);
 }
 
+/* "memory 2G, cpu 10m, nofile 256": sizes and times in their units. */
+static void
+show_limits(const json_t *limits)
+{
+	static const char *const sizes[] = { "core", "fsize", "memory",
+		"stack" };
+	char line[256], v[32];
+	const char *name;
+	json_t *value;
+	size_t i, n = 0;
+	int64_t x;
+
+	line[0] = '\0';
+	json_object_foreach((json_t *)limits, name, value)
+	{
+		x = (int64_t)json_integer_value(value);
+		snprintf(v, sizeof v, "%lld", (long long)x);
+		for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+			if (strcmp(name, sizes[i]) == 0) {
+				size_format(x, v, sizeof v);
+			}
+		}
+		if (strcmp(name, "cpu") == 0) {
+			duration_format(x, v, sizeof v);
+		}
+		if (n < sizeof line) {
+			n += (size_t)snprintf(line + n, sizeof line - n,
+			    "%s%s %s", n > 0 ? ", " : "", name, v);
+		}
+	}
+	show_field("limits", line);
+}
+
 /* "3, first after 10s, each wait x2 up to 1h; on exit 75, timeout". */
 static void
 show_retries(const json_t *def)
@@ -216,7 +249,7 @@ cmd_show_exec(struct cmd_ctx *ctx)
 		show_field("env_clear", "true");
 	}
 	if (json_object_size(json_object_get(def, "limits")) > 0) {
-		show_json_field("limits", json_object_get(def, "limits"));
+		show_limits(json_object_get(def, "limits"));
 	}
 	if ((v = json_object_get(def, "timeout")) != NULL &&
 	    json_is_number(v)) {

@@ -273,8 +273,11 @@ cmd_call(
 		} else {
 			output_error(ctx->json, rep->code, "%s", rep->message);
 		}
+		/* An argument the daemon refuses is a usage error too. */
+		rc = strcmp(rep->code, PROTO_E_BAD_REQUEST) == 0 ? EXIT_USAGE
+		                                                 : EXIT_FAIL;
 		proto_reply_release(rep);
-		return EXIT_FAIL;
+		return rc;
 	}
 	return EXIT_OK;
 }

@@ -143,7 +143,7 @@ tasks_restore(struct twd *twd)
 		ar->twd = twd;
 		ar->rec = rs.v[i];
 		if (ar->rec.trigger == RUN_TRIGGER_SUBMIT) {
-			if (recover_resubmit(twd, ar, &cause) == -1) {
+			if (recover_resubmit(twd, ar, &cause) != 0) {
 				active_drop(twd, NULL, ar, RUN_SKIPPED,
 				    xasprintf("not taken up again after a "
 				              "restart: %s",

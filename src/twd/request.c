@@ -678,6 +678,7 @@ req_submit(
 	char *cause = NULL, *why;
 	int64_t id;
 	size_t i;
+	int rc;
 
 	(void)c;
 	if (!json_is_array(jobs) || json_array_size(jobs) == 0 ||
@@ -692,8 +693,9 @@ req_submit(
 	}
 	json_array_foreach(jobs, i, job)
 	{
-		if (tasks_submit_check(twd, job, &why) == -1) {
-			request_fail(err, PROTO_E_BAD_REQUEST,
+		if ((rc = tasks_submit_check(twd, job, &why)) != 0) {
+			request_fail(err,
+			    rc == -1 ? PROTO_E_BAD_REQUEST : PROTO_E_FAILED,
 			    json_array_size(jobs) == 1
 			        ? xstrdup(why)
 			        : xasprintf("job %zu: %s", i + 1, why));

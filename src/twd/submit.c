@@ -236,8 +236,9 @@ active_in_flight(struct twd *twd, int64_t id)
 
 /*
  * What a job waits for by its "after": a task of the file, or a run that
- * must succeed (0 in *after_run when it did already). Returns 0, or -1
- * with *cause.
+ * must succeed (0 in *after_run when it did already). Returns 0; or, with
+ * *cause, -1 for an after that is neither, -2 for a task or run that is
+ * not there or a run that failed.
  */
 int
 submit_after(struct twd *twd, json_t *after, char **after_task,
@@ -254,9 +255,10 @@ submit_after(struct twd *twd, json_t *after, char **after_task,
 	}
 	if (json_is_string(after)) {
 		if (tasks_find(twd, json_string_value(after)) == NULL) {
-			return submit_fail(cause,
+			submit_fail(cause,
 			    xasprintf("after: no task named '%s'",
 			        json_string_value(after)));
+			return -2;
 		}
 		*after_task = xstrdup(json_string_value(after));
 		return 0;
@@ -270,14 +272,15 @@ submit_after(struct twd *twd, json_t *after, char **after_task,
 		return 0;
 	}
 	if ((rc = history_get(twd->history, *after_run, &r, cause)) != 1) {
-		return rc == 0
-		    ? submit_fail(cause,
-		          xasprintf(
-		              "after: there is no run %" PRId64, *after_run))
-		    : -1;
+		if (rc == 0) {
+			submit_fail(cause,
+			    xasprintf(
+			        "after: there is no run %" PRId64, *after_run));
+		}
+		return -2;
 	}
-	rc = r.status == RUN_OK ? 0 : -1;
-	if (rc == -1) {
+	rc = r.status == RUN_OK ? 0 : -2;
+	if (rc == -2) {
 		*cause = xasprintf("after: run %" PRId64
 		                   " did not succeed (%s); a job "
 		                   "after it would never start",
@@ -351,7 +354,7 @@ tasks_submit(struct twd *twd, json_t *job, char **cause)
 		return -1;
 	}
 	if (submit_after(twd, json_object_get(job, "after"), &after_task,
-	        &after_run, cause) == -1) {
+	        &after_run, cause) != 0) {
 		json_decref(spec);
 		task_def_free(def);
 		return -1;

@@ -59,7 +59,10 @@ int64_t tasks_submit(struct twd *, json_t *job, char **cause);
  * run ids in ids): off the queue, and out of the history's kept writes.
  */
 void tasks_submit_undo(struct twd *, json_t *ids);
-/* Whether tasks_submit would take job: 0, or -1 with *cause. */
+/*
+ * Whether tasks_submit would take job: 0; or, with *cause, -1 for a job
+ * that is not well formed, -2 for one whose after: is not there or failed.
+ */
 int tasks_submit_check(struct twd *, json_t *job, char **cause);
 /*
  * Make the history's writes from here to tasks_batch_end one transaction,

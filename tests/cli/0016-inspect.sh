@@ -29,7 +29,7 @@ expect_contains "$out" "task              hello"
 expect_contains "$out" "state             manual"
 expect_contains "$out" "shell             [\"/bin/sh\",\"-c\"]"
 expect_contains "$out" "env               {\"WHO\":\"world\"}"
-expect_contains "$out" "limits            {\"nofile\":256}"
+expect_contains "$out" "limits            nofile 256"
 expect_contains "$out" "timeout           1h"
 expect_contains "$out" "kill_grace        10s"
 [ "$(echo "$out" | grep -c ' ok$')" = 2 ] || fail "show runs: $out"
@@ -136,7 +136,7 @@ wait_until "sturdy to end" sh -c "! '$TWCTL' history -n 1 sturdy | grep -q runni
 [ "$(twctl --json history -n 1 sturdy | jget 'd[0]["signal_name"]')" = SIGKILL ] || fail "kill -s KILL"
 expect_rc 1 twctl kill long
 expect_contains "$(cat "$T/err")" "'long' is not running"
-expect_rc 1 twctl kill --signal BOGUS long
+expect_rc 2 twctl kill --signal BOGUS long
 expect_contains "$(cat "$T/err")" "no signal 'BOGUS'"
 
 # Durations as people write them: 1.005, not 1.0049999999999999; from
@@ -153,7 +153,7 @@ if grep -Eq '[0-9]\.[0-9]{7,}' "$T/h.raw"; then fail "long reals on the wire"; f
 total=$(twctl --json history -n 1000 | jget 'len(d)')
 [ "$(twctl --json history --since 1h | jget 'len(d)')" = "$total" ] || fail "--since 1h"
 [ "$(twctl --json history --since 2099-01-01T00:00 | jget 'len(d)')" = 0 ] || fail "--since a time"
-expect_rc 1 twctl history --status weird
+expect_rc 2 twctl history --status weird
 expect_contains "$(cat "$T/err")" "no run status 'weird'"
 expect_rc 2 twctl history --since someday
 expect_contains "$(cat "$T/err")" "--since: 'someday' is neither a duration back (2h), today, yesterday, a day"

@@ -80,14 +80,16 @@ expect_contains "$(twctl kill held)" "signalled 1 run of held"
 run_status_is held killed || fail "held was not taken off the queue"
 touch "$T/gate-hold"
 
-# Refused, with the field and the value.
-expect_rc 1 twctl submit -q nope -- true
+# Refused, with the field and the value: a value that cannot be is a
+# usage error (2), as when twctl finds it; an after: that is not there or
+# failed is a refusal (1).
+expect_rc 2 twctl submit -q nope -- true
 expect_contains "$(cat "$T/err")" "queue: no queue named 'nope' in the tasks file"
-expect_rc 1 twctl submit -n build -- true
+expect_rc 2 twctl submit -n build -- true
 expect_contains "$(cat "$T/err")" "name: 'build' is a task of the tasks file"
-expect_rc 1 twctl submit -n 'bad name' -- true
+expect_rc 2 twctl submit -n 'bad name' -- true
 expect_contains "$(cat "$T/err")" "name: 'bad name' is not a task name"
-expect_rc 1 twctl submit -p urgent -- true
+expect_rc 2 twctl submit -p urgent -- true
 expect_contains "$(cat "$T/err")" "priority: must be critical, high, normal, low or a number from 0 to 100"
 expect_rc 1 twctl submit -a 99999 -- true
 expect_contains "$(cat "$T/err")" "after: there is no run 99999"

@@ -60,7 +60,7 @@ for t in 1e300 9223372036854775807 -1 0.5; do
 	out=$(ask_raw "{\"id\":1,\"cmd\":\"submit\",\"args\":{\"jobs\":[{\"run\":[\"true\"],\"timeout\":$t}]}}")
 	expect_contains "$out" "timeout: must be a number of seconds from 1 to 315360000 (3650d)"
 done
-expect_rc 1 twctl submit -t 99999999999d -- true
+expect_rc 2 twctl submit -t 99999999999d -- true
 expect_contains "$(cat "$T/err")" "timeout: must be a number of seconds from 1"
 
 # Descendants that leave the job's process group (setsid, or orphaned to

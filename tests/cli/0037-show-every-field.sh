@@ -30,7 +30,7 @@ tasks:
     env_clear: true
     umask: "027"
     nice: 5
-    limits: {nofile: 256}
+    limits: {nofile: 256, memory: 2G, cpu: 10m}
     timeout: 1h
     kill_grace: 5s
     max_output: 1M
@@ -106,6 +106,9 @@ expect_contains "$(cat "$T/text")" "notify            failure, retry via me; aga
 expect_contains "$(cat "$T/text")" "catch_up          all, at most 5"
 expect_contains "$(cat "$T/text")" "starting_deadline 10m"
 expect_contains "$(cat "$T/text")" "jitter            30s"
+# Limits in their units, not raw JSON.
+grep -q "^limits  *nofile 256, memory 2G, cpu 10m$" "$T/text" ||
+	fail "limits: $(grep '^limits' "$T/text")"
 # A duplicate key under history: is a duplicate setting, not a limit.
 printf 'tasks:\n  a: {command: x, history: {keep_runs: 1, keep_runs: 2}}\n' >"$T/dup.yaml"
 expect_rc 1 twctl check "$T/dup.yaml"
