@@ -27,7 +27,12 @@ key_page(void)
 static int
 key_back(struct dash *d, int ch)
 {
-	(void)ch;
+	if (d->mode == MODE_TABLE && ch == 27 && d->m.filter[0] != '\0') {
+		/* Escape drops the filter first; q quits at once. */
+		d->m.filter[0] = '\0';
+		d->input[0] = '\0';
+		return DASH_REDRAW | DASH_REVIEW;
+	}
 	if (d->mode == MODE_TABLE) {
 		return DASH_QUIT;
 	}
@@ -244,8 +249,8 @@ key_mouse(struct dash *d, int ch)
  * view of the entry before it: not a help line of its own.
  */
 const struct dash_key dash_keys[] = {
-	{ "q, escape", { 'q', 27 }, TABLE, "q quit", "quit (in a view: back)",
-	    key_back },
+	{ "q, escape", { 'q', 27 }, TABLE, "q quit",
+	    "quit (in a view: back; escape first drops a filter)", key_back },
 	{ NULL, { 'q', 27 }, PAGER | HELP, "q back", NULL, key_back },
 	{ "?", { '?' }, TABLE | PAGER, "? help", "this help", key_help },
 	{ "arrows, j, k", { KEY_UP, 'k' }, ALL, NULL,

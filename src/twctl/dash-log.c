@@ -151,6 +151,7 @@ dash_log_open(struct dash *d, const char *task, enum dash_mode mode)
 	dash_log_close(d);
 	d->log_task = xstrdup(task);
 	d->mode = mode;
+	d->input[0] = '\0'; /* the table's filter is no search here */
 	log_detail(d);
 	if (mode == MODE_DETAIL && d->detail == NULL) {
 		d->mode = MODE_TABLE; /* dash_call said why */

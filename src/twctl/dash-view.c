@@ -218,7 +218,7 @@ dash_draw_jobs(struct dash *d, int y0, int rows, int64_t now)
 	size_t i;
 
 	snprintf(line, sizeof line, " %-7s %-16s %-8s %-9s %-9s %6s %9s", "RUN",
-	    "TASK", "PID", "ELAPSED", "TIMEOUT", "CPU%", "RSS");
+	    "TASK", "PID", "ELAPSED", "LEFT", "CPU%", "RSS");
 	dash_line(y0, A_BOLD | A_UNDERLINE, line);
 	for (i = 0; i < (size_t)rows; i++) {
 		move(y0 + 1 + (int)i, 0);
@@ -337,9 +337,10 @@ dash_draw_log(struct dash *d)
 	int y;
 	size_t i;
 
-	snprintf(line, sizeof line, " log of %s, run %lld: %zu lines%s%s",
+	snprintf(line, sizeof line, " log of %s, run %lld: %zu line%s%s%s",
 	    d->log_task, (long long)d->log_run, d->nlog,
-	    d->input[0] ? "   search: " : "", d->input);
+	    d->nlog == 1 ? "" : "s", d->input[0] ? "   search: " : "",
+	    d->input);
 	dash_line(1, A_BOLD, line);
 	for (y = 2, i = d->logtop; y < LINES - 1; y++, i++) {
 		if (i < d->nlog) {

@@ -40,7 +40,7 @@ shows "gated .* idle .* manual"
 # r on gated: running (with its job in the running pane), then ok.
 keys G r
 shows "gated .* running"
-shows "RUN .* TASK .* PID"
+shows "RUN .* TASK .* PID .* ELAPSED .* LEFT"
 shows "3 tasks  1 running  0 queued"
 keys Enter
 shows "output of run"
@@ -71,6 +71,19 @@ shows "filter: br"
 screen | grep -q "^ alpha " && fail "the filter left alpha: $(screen)"
 keys Escape
 shows "alpha .* idle"
+
+# An applied filter: Escape drops it (and does not quit); it is no search
+# in a log opened meanwhile.
+keys / g a Enter
+shows "filter: ga"
+keys l
+shows "log of gated"
+screen | grep -q "search:" && fail "the filter became a search: $(screen)"
+keys q
+shows "filter: ga"
+keys Escape
+shows "alpha .* idle"
+shows "config ok   sort: name$"
 
 # A submitted job is no task of the file, but the header counts it.
 id=$(twctl --json submit -- sleep 30 | jget 'd["id"]') || fail "submit"
