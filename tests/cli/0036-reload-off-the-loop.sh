@@ -19,7 +19,7 @@ with open(path, "w") as f:
 
 printf 'tasks:\n  keep: {command: "true", every: 1h}\n' | tasks
 start_twd --no-watch
-N=200000
+N=60000
 big "$N" "$TW_CONFIG"
 
 # One client asks for the reload; another asks for status meanwhile.
