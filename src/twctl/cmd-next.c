@@ -1,5 +1,6 @@
 /*
- * twctl next: the coming fires of the configured tasks, soonest first.
+ * twctl next: the coming fires of the configured tasks, soonest first:
+ * each task's next one, all fires merged (--all), or one task's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 static const struct option cmd_next_longopts[] = {
 	{ "count", required_argument, NULL, 'n' },
+	{ "all", no_argument, NULL, 'a' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -55,14 +57,25 @@ cmd_next_exec(struct cmd_ctx *ctx)
 	char when[40], in[32], *cause = NULL;
 	int64_t now, at;
 	size_t i;
-	int count, rc;
+	int count, rc, each;
 
-	if ((count = cmd_count_option(
-	         ctx, NEXT_DEFAULT_COUNT, NEXT_MAX_COUNT)) == -1) {
+	/* Each task once: as many as there are (up to the most) by default. */
+	each = ctx->argc == 0 && ctx->opt['a'] == NULL;
+	if ((count = cmd_count_option(ctx,
+	         each ? NEXT_MAX_COUNT : NEXT_DEFAULT_COUNT, NEXT_MAX_COUNT)) ==
+	    -1) {
 		json_decref(args);
 		return EXIT_USAGE;
 	}
+	if (ctx->argc == 1 && ctx->opt['a'] != NULL) {
+		json_decref(args);
+		output_error(ctx->json, "usage",
+		    "--all merges every task's fires; with a task, its own "
+		    "fires are shown");
+		return EXIT_USAGE;
+	}
 	json_object_set_new(args, "count", json_integer(count));
+	json_object_set_new(args, "each", json_boolean(each));
 	if (ctx->argc == 1) {
 		json_object_set_new(args, "task", json_string(ctx->argv[0]));
 	}
@@ -108,10 +121,14 @@ cmd_next_exec(struct cmd_ctx *ctx)
 
 const struct cmd_entry cmd_next_entry = {
 	.name = "next",
-	.summary = "show the coming fires of every task, or of one",
-	.usage = "[--json] [-n count] [task]",
-	.help = "  -n, --count COUNT  show COUNT fires (default 10)\n",
-	.getopt = "n:",
+	.summary = "show when each task fires next, or all coming fires",
+	.usage = "[--json] [-a] [-n count] [task]",
+	.help = "  -a, --all          every task's coming fires merged, not "
+	        "each task's next\n"
+	        "  -n, --count COUNT  show COUNT fires (default: one a task; "
+	        "10 with --all\n"
+	        "                     or a task)\n",
+	.getopt = "an:",
 	.longopts = cmd_next_longopts,
 	.args_min = 0,
 	.args_max = 1,

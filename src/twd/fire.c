@@ -281,7 +281,7 @@ cursor_sift(struct fire_cursor *h, size_t n, size_t i)
 }
 
 json_t *
-tasks_next_fires(struct twd *twd, const struct task *only, int count)
+tasks_next_fires(struct twd *twd, const struct task *only, int count, int each)
 {
 	json_t *fires = json_array();
 	struct fire_cursor *h;
@@ -309,7 +309,8 @@ tasks_next_fires(struct twd *twd, const struct task *only, int count)
 		t = h[0].t;
 		json_array_append_new(fires, fire_json(t, &h[0].f, h[0].at));
 		/* Later fires without jitter, from the rule's own time. */
-		if (schedule_next_fire(t->def->schedule, h[0].f.at_ms,
+		if (!each &&
+		    schedule_next_fire(t->def->schedule, h[0].f.at_ms,
 		        h[0].f.at_ms, &h[0].f)) {
 			h[0].at = h[0].f.at_ms;
 		} else {

@@ -340,8 +340,14 @@ req_next(
 		}
 		count = json_integer_value(v);
 	}
+	if ((v = json_object_get(args, "each")) != NULL &&
+	    !json_is_boolean(v)) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xstrdup("argument 'each' must be true or false"));
+	}
 	o = json_object();
-	json_object_set_new(o, "fires", tasks_next_fires(twd, t, (int)count));
+	json_object_set_new(
+	    o, "fires", tasks_next_fires(twd, t, (int)count, json_is_true(v)));
 	return o;
 }
 

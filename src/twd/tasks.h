@@ -133,9 +133,11 @@ void tasks_free(struct twd *);
 json_t *task_json(const struct task *);
 /*
  * The next count fires of all tasks, or of only, in order of time (then
- * name): [{task, at, timezone, note}] (caller owns).
+ * name): [{task, at, timezone, note}] (caller owns). With each, only each
+ * task's next fire.
  */
-json_t *tasks_next_fires(struct twd *, const struct task *only, int count);
+json_t *
+tasks_next_fires(struct twd *, const struct task *only, int count, int each);
 /* Start the @reboot tasks if this is the first start in this boot. */
 void tasks_boot(struct twd *);
 /* The protocol form of a run in flight, by id; NULL if not running. */

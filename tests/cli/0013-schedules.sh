@@ -43,15 +43,21 @@ json=$(twctl --json list)
 [ "$(echo "$json" | jget '[t["jitter"] for t in d if t["name"] == "nightly"][0]')" = 10.0 ] || fail "$json"
 expect_contains "$(twctl list | grep '^startup ')" "at boot"
 
-# next: soonest first, in the task's zone, one task or all.
-out=$(twctl next -n 3)
+# next: each task's next fire, soonest first, in the task's zone; --all
+# the coming fires of all merged; or one task's.
+out=$(twctl next)
 echo "$out" | head -1 | grep -q '^WHEN  *IN  *TASK  *NOTE$' || fail "header: $out"
 echo "$out" | sed -n 2p | grep -q ' tick$' || fail "soonest first: $out"
+[ "$(echo "$out" | grep -c ' tick$')" = 1 ] || fail "tick twice by default: $out"
+expect_contains "$out" " nightly"
+out=$(twctl next --all -n 3)
+[ "$(echo "$out" | grep -c ' tick$')" = 3 ] || fail "--all: $out"
+expect_rc 2 twctl next --all nightly
 out=$(twctl next -n 2 nightly)
 [ "$(echo "$out" | grep -c ' nightly')" = 2 ] || fail "one task: $out"
 expect_contains "$out" "T02:30"
 expect_contains "$(echo "$out" | sed -n 3p)" "T02:30:00-0"
-json=$(twctl --json next -n 50)
+json=$(twctl --json next --all -n 50)
 echo "$json" | jget '[f["at"] for f in d] == sorted(f["at"] for f in d)' | grep -q True || fail "not sorted: $json"
 expect_rc 1 twctl next nope
 

@@ -12,7 +12,7 @@ print("  zz-daily: {command: \"true\", schedule: \"0 4 * * *\"}")
 ' >"$TW_CONFIG"
 start_twd
 
-twctl --json next -n 1000 >"$T/next.json"
+twctl --json next --all -n 1000 >"$T/next.json"
 twctl status >/dev/null || fail "status after next"
 python3 - "$T/next.json" <<'PY'
 import json, sys
@@ -21,6 +21,16 @@ assert len(fires) == 1000, len(fires)
 keys = [(f["at"], f["task"]) for f in fires]
 assert keys == sorted(keys), "not in order of time, then name"
 assert len(set(keys)) == 1000, "a fire twice"
+PY
+# By default each task once: the first 1000 of the 20,001, by time.
+twctl --json next >"$T/each.json"
+python3 - "$T/each.json" <<'PY'
+import json, sys
+fires = json.load(open(sys.argv[1]))
+assert len(fires) == 1000, len(fires)
+assert len({f["task"] for f in fires}) == 1000, "a task twice"
+keys = [(f["at"], f["task"]) for f in fires]
+assert keys == sorted(keys), "not in order of time, then name"
 PY
 # One task: its own next fires, each after the one before.
 twctl --json next -n 5 zz-daily >"$T/one.json"
