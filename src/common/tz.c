@@ -6,6 +6,7 @@
  * zones may be loaded on any thread while jobs start on another.
  */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "suggest.h"
 #include "tz.h"
 #include "xmalloc.h"
 
@@ -442,6 +444,60 @@ tz_path(const char *name)
 	    dir != NULL && *dir != '\0' ? dir : "/usr/share/zoneinfo", name);
 }
 
+/* The zone names under dir (prefix: the path so far), into *v. */
+static void
+tz_collect(const char *dir, const char *prefix, char ***v, size_t *n)
+{
+	struct dirent *de;
+	char *path, *name;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		return;
+	}
+	while ((de = readdir(d)) != NULL && *n < 4096) {
+		/* posix/ and right/ repeat the zones; files with a dot are not. */
+		if (de->d_name[0] == '.' || strchr(de->d_name, '.') != NULL ||
+		    (*prefix == '\0' &&
+		        (strcmp(de->d_name, "posix") == 0 ||
+		            strcmp(de->d_name, "right") == 0))) {
+			continue;
+		}
+		path = xasprintf("%s/%s", dir, de->d_name);
+		name = *prefix != '\0' ? xasprintf("%s/%s", prefix, de->d_name)
+		                       : xstrdup(de->d_name);
+		if (de->d_type == DT_DIR) {
+			tz_collect(path, name, v, n);
+			free(name);
+		} else {
+			*v = xreallocarray(*v, *n + 1, sizeof **v);
+			(*v)[(*n)++] = name;
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+/* "Europe/Berlin" for "Europe/Berln": a zone name near name; caller frees. */
+static char *
+tz_suggest(const char *name)
+{
+	char **v = NULL, *dir = tz_path(""), *hint;
+	const char *best;
+	size_t n = 0, i;
+
+	dir[strlen(dir) - 1] = '\0'; /* the slash tz_path put after it */
+	tz_collect(dir, "", &v, &n);
+	best = suggest(name, (const char *const *)v, n);
+	hint = best != NULL ? xstrdup(best) : NULL;
+	for (i = 0; i < n; i++) {
+		free(v[i]);
+	}
+	free(v);
+	free(dir);
+	return hint;
+}
+
 /*
  * The local zone as the C library finds it: TZ names a zone file (after
  * an optional ':'), or else is a POSIX TZ string; without TZ,
@@ -486,7 +542,7 @@ struct tz *
 tz_load(const char *name, char **cause)
 {
 	struct tz *z;
-	char *path;
+	char *path, *hint;
 	int rc;
 
 	z = xcalloc(1, sizeof *z);
@@ -507,14 +563,21 @@ tz_load(const char *name, char **cause)
 		rc = tz_read_file(z, path);
 		free(path);
 	}
-	if (rc == -1) {
-		*cause = errno == EINVAL
-		    ? xasprintf("time zone '%s': its file in the IANA "
-		                "database is not a zone file",
-		          name)
+	if (rc == -1 && errno == EINVAL) {
+		*cause = xasprintf("time zone '%s': its file in the IANA "
+		                   "database is not a zone file",
+		    name);
+	} else if (rc == -1) {
+		hint = tz_suggest(name);
+		*cause = hint != NULL
+		    ? xasprintf("unknown time zone '%s' (did you mean '%s'?)",
+		          name, hint)
 		    : xasprintf("unknown time zone '%s' (not in the IANA "
 		                "database under /usr/share/zoneinfo)",
 		          name);
+		free(hint);
+	}
+	if (rc == -1) {
 		tz_free(z);
 		return NULL;
 	}

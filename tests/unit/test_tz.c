@@ -50,6 +50,14 @@ test_tz_unknown_zone_is_an_error(void **state)
 	free(cause);
 	assert_null(tz_load("../../etc/passwd", &cause));
 	free(cause);
+	/* A slip of a real zone's name gets the real one. */
+	assert_null(tz_load("Europe/Berln", &cause));
+	assert_string_equal(cause,
+	    "unknown time zone 'Europe/Berln' (did you mean 'Europe/Berlin'?)");
+	free(cause);
+	assert_null(tz_load("america/new_york", &cause));
+	assert_non_null(strstr(cause, "did you mean 'America/New_York'?"));
+	free(cause);
 }
 
 static void
