@@ -149,9 +149,10 @@ $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 # twctl check loads tasks files with the daemon's own loader.
 TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
     src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
-    src/twd/ydoc.c)
+    src/twd/ydoc.c src/twd/run.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
-    $(BUILD)/src/twctl/cmd-import.o: ALL_CFLAGS += -Isrc/twd
+    $(BUILD)/src/twctl/cmd-import.o $(BUILD)/src/twctl/cmd-help.o: \
+    ALL_CFLAGS += -Isrc/twd
 
 $(TWCTL): $(call obj,$(TWCTL_SRCS)) $(TWCTL_TWD_OBJS) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TWCTL_LIBS)

@@ -20,10 +20,25 @@ _twctl() {
 		esac
 	done
 
-	if [[ $prev == -s || $prev == --socket ]]; then
+	# An option's value: its values come from twctl too.
+	case $verb:$prev in
+	kill:-s | kill:--signal)
+		COMPREPLY=($(compgen -W "$(twctl list-values signals 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	history:-s | history:--status)
+		COMPREPLY=($(compgen -W "$(twctl list-values statuses 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	cron:-z | cron:--tz)
+		COMPREPLY=($(compgen -W "$(twctl list-values zones 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	:-s | :--socket | *:--socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
-	fi
+		;;
+	esac
 	if [[ -z $verb ]]; then
 		if [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W "--json --socket --version --help" -- "$cur"))

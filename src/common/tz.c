@@ -478,23 +478,33 @@ tz_collect(const char *dir, const char *prefix, char ***v, size_t *n)
 	closedir(d);
 }
 
+size_t
+tz_names(char ***v)
+{
+	char *dir = tz_path("");
+	size_t n = 0;
+
+	*v = NULL;
+	dir[strlen(dir) - 1] = '\0'; /* the slash tz_path put after it */
+	tz_collect(dir, "", v, &n);
+	free(dir);
+	return n;
+}
+
 /* "Europe/Berlin" for "Europe/Berln": a zone name near name; caller frees. */
 static char *
 tz_suggest(const char *name)
 {
-	char **v = NULL, *dir = tz_path(""), *hint;
+	char **v, *hint;
 	const char *best;
-	size_t n = 0, i;
+	size_t n = tz_names(&v), i;
 
-	dir[strlen(dir) - 1] = '\0'; /* the slash tz_path put after it */
-	tz_collect(dir, "", &v, &n);
 	best = suggest(name, (const char *const *)v, n);
 	hint = best != NULL ? xstrdup(best) : NULL;
 	for (i = 0; i < n; i++) {
 		free(v[i]);
 	}
 	free(v);
-	free(dir);
 	return hint;
 }
 

@@ -17,6 +17,8 @@ struct tz;
  */
 struct tz *tz_load(const char *name, char **cause);
 void tz_free(struct tz *);
+/* The names of the installed zones, unsorted, into *v (caller frees each). */
+size_t tz_names(char ***v);
 /* "Europe/Berlin", or "local"; borrowed. */
 const char *tz_name(const struct tz *);
 

@@ -1,13 +1,18 @@
 /*
  * twctl help and list-commands, both read from the verb table so that
- * help, completions and the man page test cannot miss a verb.
+ * help, completions and the man page test cannot miss a verb; and
+ * list-values, the values of options for the completions, from the places
+ * that define them.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "output.h"
+#include "run.h"
+#include "tz.h"
 #include "xmalloc.h"
 
 void
@@ -97,6 +102,49 @@ cmd_list_commands_exec(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+static int
+cmd_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The values an option takes, for the completions; from where they live. */
+static int
+cmd_list_values_exec(struct cmd_ctx *ctx)
+{
+	const char *what = ctx->argv[0], *abbrev;
+	char **v;
+	size_t n, i;
+	int sig;
+
+	if (strcmp(what, "signals") == 0) {
+		/* As twd reads them: the names the C library knows. */
+		for (sig = 1; sig < NSIG; sig++) {
+			if ((abbrev = sigabbrev_np(sig)) != NULL) {
+				printf("%s\n", abbrev);
+			}
+		}
+	} else if (strcmp(what, "statuses") == 0) {
+		for (i = 0; i <= RUN_SKIPPED; i++) {
+			printf("%s\n", run_status_name((enum run_status)i));
+		}
+	} else if (strcmp(what, "zones") == 0) {
+		n = tz_names(&v);
+		qsort(v, n, sizeof *v, cmd_str_cmp);
+		for (i = 0; i < n; i++) {
+			printf("%s\n", v[i]);
+			free(v[i]);
+		}
+		free(v);
+	} else {
+		output_error(ctx->json, "usage",
+		    "list-values takes signals, statuses or zones, not '%s'",
+		    what);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 const struct cmd_entry cmd_help_entry = {
 	.name = "help",
 	.summary = "list the commands, or explain one",
@@ -113,4 +161,14 @@ const struct cmd_entry cmd_list_commands_entry = {
 	.args_min = 0,
 	.args_max = 0,
 	.exec = cmd_list_commands_exec,
+};
+
+const struct cmd_entry cmd_list_values_entry = {
+	.name = "list-values",
+	.summary = "print the values of an option, one per line (for "
+	           "completions): signals, statuses or zones",
+	.usage = "signals|statuses|zones",
+	.args_min = 1,
+	.args_max = 1,
+	.exec = cmd_list_values_exec,
 };

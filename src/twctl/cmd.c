@@ -42,6 +42,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_kill_entry,
 	&cmd_list_entry,
 	&cmd_list_commands_entry,
+	&cmd_list_values_entry,
 	&cmd_logs_entry,
 	&cmd_next_entry,
 	&cmd_notify_test_entry,

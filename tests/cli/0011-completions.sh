@@ -32,11 +32,20 @@ expect_contains "$(complete_line twctl help li)" "list-commands"
 [ "$(complete_line twctl kill --signal KILL ot)" = other ] || fail "kill task"
 [ "$(complete_line twctl why ot)" = other ] || fail "why task"
 expect_contains "$(complete_line twctl submit --)" "--batch"
+# Option values, from twctl list-values: signals, statuses, zones.
+[ "$(complete_line twctl kill -s TE)" = TERM ] || fail "kill -s: $(complete_line twctl kill -s TE)"
+[ "$(complete_line twctl kill --signal USR)" = "USR1
+USR2" ] || fail "kill --signal: $(complete_line twctl kill --signal USR)"
+[ "$(complete_line twctl history --status fa)" = failed ] || fail "history --status"
+[ "$(complete_line twctl history -s start)" = start_failed ] || fail "history -s"
+[ "$(complete_line twctl cron --tz Europe/Berl)" = Europe/Berlin ] || fail "cron --tz: $(complete_line twctl cron --tz Europe/Berl)"
+expect_rc 2 twctl list-values colours
 [ "$(complete_line twctl submit --after ba)" = "backup
 bake" ] || fail "submit --after: $(complete_line twctl submit --after ba)"
 expect_contains "$(complete_line twctl submit sh)" "sh"
 touch "$T/crontab.txt"
 [ "$(cd "$T" && complete_line twctl import-crontab cront)" = crontab.txt ] || fail "import-crontab file"
+[ "$(complete_line twctl -s "$T/cront")" = "$T/crontab.txt" ] || fail "the socket is a file"
 [ "$(twctl list -q)" = "backup
 bake
 other" ] || fail "list -q: $(twctl list -q)"
