@@ -47,6 +47,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_next_entry,
 	&cmd_notify_test_entry,
 	&cmd_pause_entry,
+	&cmd_queue_entry,
 	&cmd_reload_entry,
 	&cmd_resume_entry,
 	&cmd_run_entry,

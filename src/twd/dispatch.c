@@ -364,3 +364,44 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 	id = dispatch_enqueue(twd, t, ar);
 	return id;
 }
+
+/* One run of the queue view: its record, where it is, what it waits for. */
+static json_t *
+queue_run_json(struct twd *twd, struct active_run *ar, size_t position)
+{
+	struct task *t = active_task(twd, ar);
+	json_t *o = run_record_json(&ar->rec);
+	char *why;
+	int q = t != NULL ? t->def->policy->queue : -1;
+
+	json_object_set_new(o, "queue",
+	    q >= 0 ? json_string(twd->config->queues[q].name) : json_null());
+	json_object_set_new(o, "submitted", json_boolean(ar->own != NULL));
+	json_object_set_new(o, "position",
+	    position > 0 ? json_integer((json_int_t)position) : json_null());
+	why = position > 0 ? tasks_wait_reason(twd, ar->rec.id) : NULL;
+	json_object_set_new(
+	    o, "waiting", why != NULL ? json_string(why) : json_null());
+	free(why);
+	return o;
+}
+
+json_t *
+tasks_queue_json(struct twd *twd)
+{
+	json_t *runs = json_array();
+	struct active_run *ar;
+	size_t i;
+
+	TAILQ_FOREACH(ar, &twd->runs, entry)
+	{
+		json_array_append_new(runs, queue_run_json(twd, ar, 0));
+	}
+	/* The queue holds them in the order they would start. */
+	for (i = twd->queue.head; i < twd->queue.n; i++) {
+		ar = twd->queue.v[i]->data;
+		json_array_append_new(
+		    runs, queue_run_json(twd, ar, i - twd->queue.head + 1));
+	}
+	return runs;
+}

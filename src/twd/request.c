@@ -87,6 +87,8 @@ static json_t *req_notify_test(
     struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_reload(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_queue(struct twd *, struct client *, json_t *, struct request_error *);
 
 /* Keep alphabetized. */
 static const struct {
@@ -100,6 +102,7 @@ static const struct {
 	{ "next", req_next },
 	{ "notify-test", req_notify_test },
 	{ "pause", req_pause },
+	{ "queue", req_queue },
 	{ "reload", req_reload },
 	{ "resume", req_resume },
 	{ "run", req_run },
@@ -277,6 +280,19 @@ req_reload(
 	reload_request(twd->reload, "twctl reload", dry_run, client_hold(c));
 	err->later = 1;
 	return NULL;
+}
+
+static json_t *
+req_queue(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	json_t *o = json_object();
+
+	(void)c;
+	(void)args;
+	(void)err;
+	json_object_set_new(o, "runs", tasks_queue_json(twd));
+	return o;
 }
 
 static json_t *

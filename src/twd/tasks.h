@@ -124,6 +124,12 @@ size_t tasks_kill(struct twd *, const char *task, int64_t run_id, int sig);
 json_t *tasks_why(struct twd *, struct task *, int64_t at_ms, char **cause);
 /* The task's definition as loaded, defaults applied, for "show". */
 json_t *task_def_json(const struct task *);
+/*
+ * The runs in flight, then the queued ones in the order they would start,
+ * each a run record with queue, submitted, position (1 for the next to
+ * start; null when running) and waiting (why, in words). Caller owns.
+ */
+json_t *tasks_queue_json(struct twd *);
 /* Runs in flight. */
 size_t tasks_running(const struct twd *);
 /* Free all tasks and the config; runs in flight must be over. */
