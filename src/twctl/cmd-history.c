@@ -49,19 +49,9 @@ cmd_history_exec(struct cmd_ctx *ctx)
 	if (ctx->argc == 1) {
 		json_object_set_new(args, "task", json_string(ctx->argv[0]));
 	}
-	if ((rc = cmd_call(ctx, "history", args, &rep)) != EXIT_OK) {
+	if ((rc = cmd_call_list(ctx, "history", args, "runs", "no runs yet",
+	         &rep, &runs)) != -1) {
 		return rc;
-	}
-	runs = json_object_get(rep.data, "runs");
-	if (ctx->json) {
-		output_json(runs);
-		proto_reply_release(&rep);
-		return EXIT_OK;
-	}
-	if (json_array_size(runs) == 0) {
-		printf("no runs yet\n");
-		proto_reply_release(&rep);
-		return EXIT_OK;
 	}
 	output_runs(runs, 1);
 	proto_reply_release(&rep);

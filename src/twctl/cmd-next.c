@@ -79,19 +79,9 @@ cmd_next_exec(struct cmd_ctx *ctx)
 	if (ctx->argc == 1) {
 		json_object_set_new(args, "task", json_string(ctx->argv[0]));
 	}
-	if ((rc = cmd_call(ctx, "next", args, &rep)) != EXIT_OK) {
+	if ((rc = cmd_call_list(ctx, "next", args, "fires",
+	         "nothing is scheduled", &rep, &fires)) != -1) {
 		return rc;
-	}
-	fires = json_object_get(rep.data, "fires");
-	if (ctx->json) {
-		output_json(fires);
-		proto_reply_release(&rep);
-		return EXIT_OK;
-	}
-	if (json_array_size(fires) == 0) {
-		printf("nothing is scheduled\n");
-		proto_reply_release(&rep);
-		return EXIT_OK;
 	}
 	local = tz_load(NULL, &cause);
 	now = timefmt_now_ms();

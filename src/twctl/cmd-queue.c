@@ -23,19 +23,9 @@ cmd_queue_exec(struct cmd_ctx *ctx)
 	size_t i;
 	int rc;
 
-	if ((rc = cmd_call(ctx, "queue", NULL, &rep)) != EXIT_OK) {
+	if ((rc = cmd_call_list(ctx, "queue", NULL, "runs",
+	         "nothing is running or queued", &rep, &runs)) != -1) {
 		return rc;
-	}
-	runs = json_object_get(rep.data, "runs");
-	if (ctx->json) {
-		output_json(runs);
-		proto_reply_release(&rep);
-		return EXIT_OK;
-	}
-	if (json_array_size(runs) == 0) {
-		printf("nothing is running or queued\n");
-		proto_reply_release(&rep);
-		return EXIT_OK;
 	}
 	t = table_create(headers);
 	json_array_foreach(runs, i, r)

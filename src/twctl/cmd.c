@@ -284,6 +284,27 @@ cmd_call(
 	return EXIT_OK;
 }
 
+int
+cmd_call_list(struct cmd_ctx *ctx, const char *cmd, json_t *args,
+    const char *key, const char *empty, struct proto_reply *rep, json_t **list)
+{
+	int rc;
+
+	if ((rc = cmd_call(ctx, cmd, args, rep)) != EXIT_OK) {
+		return rc;
+	}
+	*list = json_object_get(rep->data, key);
+	if (ctx->json) {
+		output_json(*list);
+	} else if (json_array_size(*list) == 0) {
+		printf("%s\n", empty);
+	} else {
+		return -1;
+	}
+	proto_reply_release(rep);
+	return EXIT_OK;
+}
+
 static int
 id_cmp(const void *a, const void *b)
 {

@@ -72,6 +72,14 @@ void cmd_usage(const struct cmd_entry *, FILE *fp);
  */
 int cmd_call(
     struct cmd_ctx *, const char *cmd, json_t *args, struct proto_reply *rep);
+/*
+ * Call the daemon for a list, the array under key of the reply. It is all
+ * done when that is printed as JSON (--json), when it is empty (empty is
+ * said) or on an error: then the exit code. Otherwise -1, with *list the
+ * array for the caller to print, and rep to release.
+ */
+int cmd_call_list(struct cmd_ctx *, const char *cmd, json_t *args,
+    const char *key, const char *empty, struct proto_reply *rep, json_t **list);
 
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_cron_entry;
