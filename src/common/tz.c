@@ -272,14 +272,21 @@ static void
 tz_follow_rule(struct tz *z, const struct tz_rule *r, int64_t from)
 {
 	int64_t y, start, end;
-	time_t t = (time_t)from;
+	time_t t;
 	struct tm tm;
 
+	/* A "big bang" transition (-2^59) is long before any rule. */
+	if (from < TZ_RULE_FROM) {
+		from = TZ_RULE_FROM;
+	}
 	if (!r->has_dst) {
 		tz_add(z, from + 1, r->std);
 		return;
 	}
-	gmtime_r(&t, &tm);
+	t = (time_t)from;
+	if (gmtime_r(&t, &tm) == NULL) {
+		return;
+	}
 	for (y = tm.tm_year + 1900; y <= 2200; y++) {
 		/* Each date's time is in the offset in force until then. */
 		start =
