@@ -883,7 +883,7 @@ job_child_exec(
  * The child, between clone and exec. With CLONE_VM it runs in the daemon's
  * memory on a stack of its own while the daemon waits: it calls system
  * calls alone, allocates nothing, and writes no memory of the daemon's but
- * a->ce, which the daemon reads.
+ * a->ce, which the daemon reads, and a->sh, set aside for it.
  */
 static int
 job_child(void *arg)
