@@ -158,6 +158,11 @@ dash_draw_table(struct dash *d, int y0, int rows, int64_t now)
 	if (d->sel >= d->m.nview) {
 		d->sel = d->m.nview > 0 ? d->m.nview - 1 : 0;
 	}
+	/* A taller window (or fewer rows) shows as many as fit, not a tail. */
+	if (rows > 0 && d->top + (size_t)rows > d->m.nview) {
+		d->top =
+		    d->m.nview > (size_t)rows ? d->m.nview - (size_t)rows : 0;
+	}
 	if (d->sel < d->top) {
 		d->top = d->sel;
 	}
