@@ -215,6 +215,26 @@ dash_draw_table(struct dash *d, int y0, int rows, int64_t now)
 	}
 }
 
+/* The running pane in one line: "2 running: 12 backup 3s, 13 sync 1s". */
+static void
+dash_draw_jobs_line(struct dash *d, int y, int64_t now)
+{
+	char line[512], el[32];
+	size_t i, n;
+
+	n = (size_t)snprintf(line, sizeof line, " %zu running:", d->m.njobs);
+	for (i = 0; i < d->m.njobs && n < sizeof line; i++) {
+		n += (size_t)snprintf(line + n, sizeof line - n,
+		    "%s %lld %s %s", i > 0 ? "," : "",
+		    (long long)d->m.jobs[i].run, d->m.jobs[i].task,
+		    dash_duration(
+		        now - d->m.jobs[i].started_ms, el, sizeof el));
+	}
+	dash_color_on(d, C_BUSY);
+	dash_line(y, A_BOLD, line);
+	dash_color_off(d, C_BUSY);
+}
+
 static void
 dash_draw_jobs(struct dash *d, int y0, int rows, int64_t now)
 {
@@ -400,13 +420,17 @@ dash_draw(struct dash *d)
 	} else {
 		jobs = (int)(d->m.njobs < DASH_JOB_ROWS ? d->m.njobs
 		                                        : DASH_JOB_ROWS);
-		if (LINES < 16) {
-			jobs = 0; /* small: the table only */
-		}
-		rows = LINES - 4 - (jobs > 0 ? jobs + 1 : 0);
-		dash_draw_table(d, 2, rows, now);
-		if (jobs > 0) {
-			dash_draw_jobs(d, 3 + rows, jobs, now);
+		if (LINES < 16 && jobs > 0) {
+			/* Small: the table, and the jobs in one line. */
+			rows = LINES - 5;
+			dash_draw_table(d, 2, rows, now);
+			dash_draw_jobs_line(d, 3 + rows, now);
+		} else {
+			rows = LINES - 4 - (jobs > 0 ? jobs + 1 : 0);
+			dash_draw_table(d, 2, rows, now);
+			if (jobs > 0) {
+				dash_draw_jobs(d, 3 + rows, jobs, now);
+			}
 		}
 	}
 	dash_draw_footer(d, now);

@@ -1,6 +1,6 @@
 # twctl dash when the window changes size: shrunk, the selection stays in
-# view; grown again, the table fills the window from its first task
-# instead of staying scrolled to the end.
+# view and running jobs keep a line; grown again, the table fills the
+# window from its first task instead of staying scrolled to the end.
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
 
@@ -35,3 +35,11 @@ screen | grep -q "^ t00 " && fail "shrunk, t00 still shows: $(screen)"
 tmux -S "$sock" resize-window -t dash -x 100 -y 50
 shows "^ t00 "
 shows "^ t39 "
+
+# At 60x15 a running job still shows, in one line.
+tmux -S "$sock" resize-window -t dash -x 60 -y 15
+id=$(twctl --json submit -n sleeper -- sleep 30 | jget 'd["id"]')
+shows " 1 running: $id sleeper "
+twctl kill "$id" >/dev/null
+shows "0 running"
+screen | grep -q "running: " && fail "the jobs line stayed: $(screen)"
