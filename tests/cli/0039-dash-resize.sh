@@ -31,7 +31,9 @@ tmux -S "$sock" send-keys -t dash G
 shows "^ t39 "
 tmux -S "$sock" resize-window -t dash -x 100 -y 15
 shows "^ t39 "
-screen | grep -q "^ t00 " && fail "shrunk, t00 still shows: $(screen)"
+if screen | grep -q "^ t00 "; then
+	fail "shrunk, t00 still shows: $(screen)"
+fi
 tmux -S "$sock" resize-window -t dash -x 100 -y 50
 shows "^ t00 "
 shows "^ t39 "
@@ -42,4 +44,6 @@ id=$(twctl --json submit -n sleeper -- sleep 30 | jget 'd["id"]')
 shows " 1 running: $id sleeper "
 twctl kill "$id" >/dev/null
 shows "0 running"
-screen | grep -q "running: " && fail "the jobs line stayed: $(screen)"
+if screen | grep -q "running: "; then
+	fail "the jobs line stayed: $(screen)"
+fi
