@@ -5,21 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
 
-sock="$T/tmux"
-trap 'rc=$?; tmux -S "$sock" kill-server 2>/dev/null || true; (exit $rc); cleanup' EXIT
-screen() { tmux -S "$sock" capture-pane -p -t dash; }
-keys() { tmux -S "$sock" send-keys -t dash "$@"; }
-# Wait until the screen shows $1.
-shows() {
-	i=0
-	until screen | grep -q -- "$1"; do
-		i=$((i + 1))
-		[ "$i" -lt 100 ] || fail "the dashboard does not show '$1':
-$(screen)"
-		sleep 0.1
-	done
-}
-
 tasks <<YAML
 tasks:
   alpha: {command: "echo alpha ran", every: 1h}
@@ -30,8 +15,7 @@ start_twd
 twctl run broken >/dev/null
 wait_until "broken to fail" run_status_is broken failed
 
-tmux -S "$sock" new-session -d -s dash -x 100 -y 30 \
-	"env TW_SOCKET='$TW_SOCKET' LANG=C.UTF-8 '$TWCTL' dash"
+dash_start 100 30
 shows "3 tasks"
 shows "alpha .* idle .* every 1h"
 shows "broken .* failing .*exit 3"

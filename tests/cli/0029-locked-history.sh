@@ -4,10 +4,6 @@
 # the true reason, and status says what is wrong meanwhile.
 . "$(dirname "$0")/lib.sh"
 
-# The dashboard, in tmux, shows it in its banner.
-sock="$T/tmux"
-AT_CLEANUP='tmux -S "$sock" kill-server 2>/dev/null || true'
-screen() { tmux -S "$sock" capture-pane -p -t dash; }
 
 tasks <<YAML
 tasks:
@@ -15,9 +11,9 @@ tasks:
 YAML
 start_twd
 wait_until "a first tick" run_status_is tick ok
-tmux -S "$sock" new-session -d -s dash -x 120 -y 30 \
-	"env TW_SOCKET='$TW_SOCKET' LANG=C.UTF-8 '$TWCTL' dash"
-wait_until "the dashboard" sh -c "tmux -S '$sock' capture-pane -p -t dash | grep -q 'config ok'"
+# The dashboard, in tmux, shows it in its banner.
+dash_start 120 30
+shows "config ok"
 
 # sqlite3 holding BEGIN IMMEDIATE until told to let go.
 mkfifo "$T/sql"
@@ -40,7 +36,7 @@ sleep 2.5
 [ ! -e "$T/ran" ] || fail "a submitted job ran without a record"
 [ "$(twctl --json status | jget 'd["running"]')" = 0 ] || fail "a job started while locked"
 expect_contains "$(twctl why tick)" "twd cannot write its history"
-wait_until "the banner" sh -c "tmux -S '$sock' capture-pane -p -t dash | grep -q 'HISTORY NOT WRITTEN: .*locked'"
+shows "HISTORY NOT WRITTEN: .*locked"
 
 echo "ROLLBACK;" >&3
 exec 3>&-
@@ -64,4 +60,4 @@ held = [r for r in late if "held in the queue while twd could not write its hist
 assert held, late
 PY
 [ ! -e "$T/ran" ] || fail "the refused submit ran after all"
-wait_until "the banner to clear" sh -c "tmux -S '$sock' capture-pane -p -t dash | grep -q 'config ok'"
+shows "config ok"

@@ -4,30 +4,16 @@
 . "$(dirname "$0")/lib.sh"
 command -v tmux >/dev/null || fail "tmux is not installed (make deps)"
 
-sock="$T/tmux"
-trap 'rc=$?; tmux -S "$sock" kill-server 2>/dev/null || true; (exit $rc); cleanup' EXIT
-screen() { tmux -S "$sock" capture-pane -p -t dash; }
-shows() {
-	i=0
-	until screen | grep -q -- "$1"; do
-		i=$((i + 1))
-		[ "$i" -lt 100 ] || fail "the dashboard does not show '$1':
-$(screen)"
-		sleep 0.1
-	done
-}
-
 python3 -c '
 print("tasks:")
 for i in range(40):
     print(f"  t{i:02}: {{command: \"true\", every: 1h}}")
 ' | tasks
 start_twd
-tmux -S "$sock" new-session -d -s dash -x 100 -y 50 \
-	"env TW_SOCKET='$TW_SOCKET' LANG=C.UTF-8 '$TWCTL' dash"
+dash_start 100 50
 shows "40 tasks"
 shows "^ t00 "
-tmux -S "$sock" send-keys -t dash G
+keys G
 shows "^ t39 "
 tmux -S "$sock" resize-window -t dash -x 100 -y 15
 shows "^ t39 "

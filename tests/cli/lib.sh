@@ -81,6 +81,27 @@ start_twd() {
 	done
 }
 
+# twctl dash in a tmux server of the test's own ($T/tmux), session "dash",
+# $1 columns by $2 lines; the server is stopped at cleanup.
+dash_start() {
+	sock="$T/tmux"
+	AT_CLEANUP='tmux -S "$sock" kill-server 2>/dev/null || true'
+	tmux -S "$sock" new-session -d -s dash -x "$1" -y "$2" \
+		"env TW_SOCKET='$TW_SOCKET' LANG=C.UTF-8 '$TWCTL' dash"
+}
+screen() { tmux -S "$sock" capture-pane -p -t dash; }
+keys() { tmux -S "$sock" send-keys -t dash "$@"; }
+# Wait until the dashboard shows a line matching $1 (a grep pattern).
+shows() {
+	i=0
+	until screen | grep -q -- "$1"; do
+		i=$((i + 1))
+		[ "$i" -lt 100 ] || fail "the dashboard does not show '$1':
+$(screen)"
+		sleep 0.1
+	done
+}
+
 # Poll a command until it succeeds; the deadline only stops a hang.
 wait_until() {
 	what=$1
