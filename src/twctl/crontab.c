@@ -366,12 +366,23 @@ entry(struct convert *cv, char *line, int disabled, char **why)
 	return 0;
 }
 
+static void comment_clear(struct convert *);
+
+/*
+ * A comment line just above an entry describes it. The column legend that
+ * ends crontab -e's header ("m h  dom mon dow   command") ends the header:
+ * what came before it describes no job.
+ */
 static void
 comment_add(struct convert *cv, const char *text)
 {
 	char *c;
 
 	if (*text == '\0') {
+		return;
+	}
+	if (strncmp(text, "m h", 3) == 0 && strstr(text, "dom mon dow")) {
+		comment_clear(cv);
 		return;
 	}
 	c = cv->comment == NULL ? xstrdup(text)
@@ -500,6 +511,7 @@ crontab_convert(const char *text, const char *source, const json_t *taken,
 			continue;
 		}
 		if (env_line(&cv, body)) {
+			comment_clear(&cv); /* a header, not the next job's */
 			continue;
 		}
 		if (entry(&cv, body, 0, &why) == -1) {

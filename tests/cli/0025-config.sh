@@ -149,6 +149,17 @@ expect_contains "$(cat "$T/out")" "+ rsync"
 expect_contains "$(twctl show rsync)" "Nightly backup of the documents."
 expect_rc 0 twctl import-crontab - </dev/null
 expect_contains "$(cat "$T/out")" "tasks: {}"
+# A header is no job's description: crontab -e's, up to its column legend,
+# nor one that a variable line parts from the job.
+printf '%s\n' '# Edit this file to introduce tasks to be run by cron.' \
+	'# For more information see the manual pages of crontab(5) and cron(8)' \
+	'#' '# m h  dom mon dow   command' '0 2 * * * backup-all' \
+	'# Our jobs.' 'MAILTO=me@example.org' '0 3 * * * rotate-logs' \
+	'# Mirror the site.' '0 4 * * * mirror-site' >"$T/header.crontab"
+expect_rc 0 twctl import-crontab "$T/header.crontab"
+[ "$(grep -c 'description:' "$T/out")" = 1 ] ||
+	fail "one description only: $(cat "$T/out")"
+expect_contains "$(grep 'description:' "$T/out")" "Mirror the site."
 
 # --merge adds them to the tasks file, names kept apart from its own,
 # checked before it is installed, and the daemon takes them.
