@@ -6,6 +6,10 @@ PREFIX	?= /usr/local
 BINDIR	?= $(PREFIX)/bin
 MANDIR	?= $(PREFIX)/share/man
 DATADIR	?= $(PREFIX)/share
+# zsh looks in vendor-completions for the distribution's packages (Debian,
+# Ubuntu) and in site-functions under /usr/local; under another prefix
+# (~/.local) add that directory to fpath (see README.md).
+ZSH_COMPDIR ?= $(if $(filter /usr,$(PREFIX)),$(DATADIR)/zsh/vendor-completions,$(DATADIR)/zsh/site-functions)
 DESTDIR	?=
 
 BUILD	?= build
@@ -312,7 +316,7 @@ install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7 \
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions \
-	    $(DESTDIR)$(DATADIR)/zsh/site-functions \
+	    $(DESTDIR)$(ZSH_COMPDIR) \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
 	    $(DESTDIR)$(DATADIR)/taskweaver
 	install -m 755 $(TWD) $(TWCTL) $(DELIVER) $(DESTDIR)$(BINDIR)
@@ -321,7 +325,7 @@ install: all
 	install -m 644 man/taskweaver-ipc.7 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 completions/twctl.bash \
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions/twctl
-	install -m 644 completions/_twctl $(DESTDIR)$(DATADIR)/zsh/site-functions
+	install -m 644 completions/_twctl $(DESTDIR)$(ZSH_COMPDIR)
 	install -m 644 completions/twctl.fish \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
 	install -m 644 examples/tasks.yaml $(DESTDIR)$(DATADIR)/taskweaver
@@ -339,7 +343,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man5/taskweaver.5 \
 	    $(DESTDIR)$(MANDIR)/man7/taskweaver-ipc.7 \
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions/twctl \
-	    $(DESTDIR)$(DATADIR)/zsh/site-functions/_twctl \
+	    $(DESTDIR)$(ZSH_COMPDIR)/_twctl \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/twctl.fish
 	rm -f $(DESTDIR)$(DATADIR)/systemd/user/twd.service
 	rm -rf $(DESTDIR)$(DATADIR)/taskweaver

@@ -12,9 +12,15 @@ make --no-print-directory install PREFIX="$T/prefix" >"$T/log" 2>&1 ||
 unit="$T/prefix/share/systemd/user/twd.service"
 for f in bin/twd bin/twctl bin/twd-deliver share/man/man1/twd.1 \
 	share/man/man5/taskweaver.5 share/taskweaver/twd.service \
-	share/systemd/user/twd.service share/bash-completion/completions/twctl; do
+	share/systemd/user/twd.service share/bash-completion/completions/twctl \
+	share/zsh/site-functions/_twctl share/fish/vendor_completions.d/twctl.fish; do
 	[ -e "$T/prefix/$f" ] || fail "no $f"
 done
+# A package's (PREFIX=/usr): zsh's completion where Debian's zsh looks.
+make --no-print-directory install PREFIX=/usr DESTDIR="$T/pkg" >"$T/log" 2>&1 ||
+	{ cat "$T/log"; fail "make install DESTDIR"; }
+[ -e "$T/pkg/usr/share/zsh/vendor-completions/_twctl" ] ||
+	fail "zsh: $(find "$T/pkg" -name _twctl)"
 grep -qx "ExecStart=$T/prefix/bin/twd --foreground" "$unit" ||
 	fail "ExecStart: $(grep ExecStart "$unit")"
 if command -v systemd-analyze >/dev/null; then
