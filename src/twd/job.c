@@ -121,6 +121,8 @@ struct job_list {
 	struct event *ev_gc;
 	void *stack; /* the children's, one at a time (CLONE_VFORK) */
 	size_t stack_size;
+	char **sh; /* a child's argv for a script without #!, kept */
+	size_t sh_cap;
 	int clear_refs; /* /proc/self/clear_refs, or -1 */
 };
 
@@ -224,6 +226,7 @@ job_list_free(struct job_list *jl)
 		job_free(job);
 	}
 	event_free(jl->ev_gc);
+	free(jl->sh);
 	if (jl->stack != NULL) {
 		munmap(jl->stack, jl->stack_size);
 	}
@@ -755,11 +758,11 @@ env_same_name(const char *a, const char *b)
 
 #if JOB_USE_CLONE
 /*
- * A stack of at least size bytes for the children, above a page that
- * faults should one ever overflow it; -1 if none could be had.
+ * The children's stack, made at the first job: size bytes above a page
+ * that faults should one ever overflow it; -1 if none could be had.
  */
 static int
-job_stack_grow(struct job_list *jl, size_t size)
+job_stack_make(struct job_list *jl, size_t size)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	void *p;
@@ -773,9 +776,6 @@ job_stack_grow(struct job_list *jl, size_t size)
 	if (mprotect(p, page, PROT_NONE) == -1) {
 		munmap(p, size);
 		return -1;
-	}
-	if (jl->stack != NULL) {
-		munmap(jl->stack, jl->stack_size);
 	}
 	jl->stack = p;
 	jl->stack_size = size;
@@ -1014,7 +1014,7 @@ job_clone(
 	pid_t pid;
 	int err;
 
-	if (jl->stack == NULL && job_stack_grow(jl, JOB_STACK) == -1) {
+	if (jl->stack == NULL && job_stack_make(jl, JOB_STACK) == -1) {
 		return -1;
 	}
 	a->status_fd = -1;
@@ -1122,7 +1122,12 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	for (i = 0; spec->argv[i] != NULL; i++) {
 		;
 	}
-	args.sh = xreallocarray(NULL, (size_t)i + 2, sizeof *args.sh);
+	/* Kept from job to job: no allocation a start on the hot path. */
+	if ((size_t)i + 2 > jl->sh_cap) {
+		jl->sh_cap = (size_t)i + 2;
+		jl->sh = xreallocarray(jl->sh, jl->sh_cap, sizeof *jl->sh);
+	}
+	args.sh = jl->sh;
 	/*
 	 * At exec the kernel starts the job's peak memory (ru_maxrss) from
 	 * the high-water mark of the memory it is started from: ours, shared
@@ -1137,7 +1142,6 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	args.err_fd = err[1];
 	pid = job_clone(jl, &args, &ce);
 	free(envp);
-	free(args.sh);
 	if (pid == -1) {
 		*cause = xasprintf("cannot fork: %s", strerror(errno));
 		goto fail;
