@@ -288,7 +288,7 @@ cmd_dash_exec(struct cmd_ctx *ctx)
 	struct dash d;
 	struct pollfd pfd[3];
 	int64_t now, drawn = 0;
-	int ch, n, act, redraw = 1;
+	int ch, n, act, ready, redraw = 1;
 
 	memset(&d, 0, sizeof d);
 	d.ctx = ctx;
@@ -329,11 +329,16 @@ cmd_dash_exec(struct cmd_ctx *ctx)
 		pfd[1].events = POLLIN;
 		pfd[2].fd = d.follow != NULL ? conn_fd(d.follow) : -1;
 		pfd[2].events = POLLIN;
-		n = (d.conn != NULL && conn_event_ready(d.conn)) ||
-		        (d.follow != NULL && conn_event_ready(d.follow))
-		    ? 1
-		    : poll(pfd, 3,
-		          (int)(1000 - (timefmt_now_ms() - drawn) % 1000));
+		/*
+		 * Always poll, at once when events wait in a buffer: a
+		 * connection whose revents were not asked for this turn
+		 * must not be read, or the read blocks.
+		 */
+		ready = (d.conn != NULL && conn_event_ready(d.conn)) ||
+		    (d.follow != NULL && conn_event_ready(d.follow));
+		n = poll(pfd, 3,
+		    ready ? 0
+		          : (int)(1000 - (timefmt_now_ms() - drawn) % 1000));
 		if (n < 0 && errno != EINTR) {
 			break;
 		}
