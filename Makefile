@@ -72,16 +72,17 @@ COMMON_SRCS = src/common/duration.c src/common/hash.c src/common/log.c \
 	      src/common/paths.c \
 	      src/common/proto.c src/common/schedule.c src/common/suggest.c \
 	      src/common/timefmt.c src/common/tz.c src/common/xmalloc.c
-# The daemon's modules; twd.c (main) is kept apart so tests can link the rest.
+# The daemon's modules, which tests link; kept apart are main and the two
+# files that act for it with its context (twd.h): reloading and requests.
 TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
 	       src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
 	       src/twd/context.c src/twd/history.c src/twd/job.c \
 	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/runq.c \
-	       src/twd/request.c src/twd/run.c src/twd/server.c \
+	       src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c src/twd/fire.c src/twd/dispatch.c src/twd/runs.c \
 	       src/twd/submit.c src/twd/recover.c src/twd/retention.c \
 	       src/twd/explain.c src/twd/ydoc.c
-TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/heap.c
+TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/logread.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-keys.c src/twctl/dash-log.c src/twctl/dash-view.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \

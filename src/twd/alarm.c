@@ -15,7 +15,7 @@
 #include <event2/event.h>
 
 #include "alarm.h"
-#include "clock.h"
+#include "context.h"
 #include "log.h"
 #include "timefmt.h"
 #include "xmalloc.h"

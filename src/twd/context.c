@@ -1,32 +1,33 @@
 /*
- * What the stages get from the daemon around them: the time and a place
- * to tell what happens. twd.c fills them with the system clock and the
- * socket's subscribers; a test, with a clock it moves and a list.
+ * The clock and the event sink of context.h. twd.c fills them with the
+ * system clock and the socket's subscribers; a test, with a clock it moves
+ * and a list.
  */
 #include <jansson.h>
 
-#include "twd.h"
+#include "context.h"
 
 int64_t
-twd_now_ms(const struct twd *twd)
+tw_now(const struct tw_clock *clock)
 {
-	return twd->clock.now_ms(twd->clock.arg);
+	return clock->now_ms(clock->arg);
 }
 
 int
-twd_wants(struct twd *twd, enum proto_event ev, const char *task, int64_t run)
+tw_wants(const struct tw_events *events, enum proto_event ev, const char *task,
+    int64_t run)
 {
-	return twd->events.wants != NULL &&
-	    twd->events.wants(twd->events.arg, ev, task, run);
+	return events->wants != NULL &&
+	    events->wants(events->arg, ev, task, run);
 }
 
 void
-twd_publish(struct twd *twd, enum proto_event ev, const char *task, int64_t run,
-    int lossy, json_t *data)
+tw_publish(const struct tw_events *events, enum proto_event ev,
+    const char *task, int64_t run, int lossy, json_t *data)
 {
-	if (twd->events.publish == NULL) {
+	if (events->publish == NULL) {
 		json_decref(data);
 		return;
 	}
-	twd->events.publish(twd->events.arg, ev, task, run, lossy, data);
+	events->publish(events->arg, ev, task, run, lossy, data);
 }

@@ -16,34 +16,33 @@
 #include "log.h"
 #include "tasks.h"
 #include "tasks-int.h"
-#include "twd.h"
 #include "xmalloc.h"
 
 /* Take a queued run off the queue (it is still to be freed or started). */
 void
-dispatch_unqueue(struct twd *twd, struct task *t, struct active_run *ar)
+dispatch_unqueue(struct tasks *ts, struct task *t, struct active_run *ar)
 {
-	runq_remove(&twd->queue, &ar->qi);
-	TAILQ_REMOVE(&twd->queued, ar, entry);
+	runq_remove(&ts->queue, &ar->qi);
+	TAILQ_REMOVE(&ts->queued, ar, entry);
 	t->queued--;
 	if (ar->after_run != 0) {
-		twd->nafter_run--;
+		ts->nafter_run--;
 	}
 }
 
 /* Take every queued run of t off the queue, recorded as status. */
 size_t
-task_unqueue_all(
-    struct twd *twd, struct task *t, enum run_status status, const char *reason)
+task_unqueue_all(struct tasks *ts, struct task *t, enum run_status status,
+    const char *reason)
 {
 	struct active_run *ar, *next;
 	size_t n = 0;
 
-	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+	for (ar = TAILQ_FIRST(&ts->queued); ar != NULL; ar = next) {
 		next = TAILQ_NEXT(ar, entry);
 		if (strcmp(ar->rec.task, t->def->name) == 0) {
-			dispatch_unqueue(twd, t, ar);
-			active_drop(twd, t, ar, status, xstrdup(reason));
+			dispatch_unqueue(ts, t, ar);
+			active_drop(ts, t, ar, status, xstrdup(reason));
 			n++;
 		}
 	}
@@ -52,20 +51,20 @@ task_unqueue_all(
 
 /* The newest run of t in flight or queued, or NULL. */
 static struct active_run *
-task_previous(struct twd *twd, struct task *t)
+task_previous(struct tasks *ts, struct task *t)
 {
 	struct active_run *ar, *found = NULL;
 
 	if (t->running == 0 && t->queued == 0) {
 		return NULL;
 	}
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		if (strcmp(ar->rec.task, t->def->name) == 0) {
 			found = ar;
 		}
 	}
-	TAILQ_FOREACH(ar, &twd->queued, entry)
+	TAILQ_FOREACH(ar, &ts->queued, entry)
 	{
 		if (strcmp(ar->rec.task, t->def->name) == 0) {
 			found = ar;
@@ -76,7 +75,7 @@ task_previous(struct twd *twd, struct task *t)
 
 /* Put the recorded run ar of t in the queue. */
 void
-dispatch_queue(struct twd *twd, struct task *t, struct active_run *ar)
+dispatch_queue(struct tasks *ts, struct task *t, struct active_run *ar)
 {
 	const struct run_record *r = &ar->rec;
 
@@ -87,19 +86,19 @@ dispatch_queue(struct twd *twd, struct task *t, struct active_run *ar)
 	ar->qi.due_ms = r->scheduled_ms != 0 ? r->scheduled_ms : r->started_ms;
 	ar->qi.not_before_ms = r->not_before_ms;
 	ar->qi.data = ar;
-	runq_push(&twd->queue, &ar->qi);
-	TAILQ_INSERT_TAIL(&twd->queued, ar, entry);
+	runq_push(&ts->queue, &ar->qi);
+	TAILQ_INSERT_TAIL(&ts->queued, ar, entry);
 	t->queued++;
 	if (ar->after_run != 0) {
-		twd->nafter_run++;
+		ts->nafter_run++;
 	}
 }
 
 /* While the history is failing, why ar cannot start (once). */
 void
-dispatch_hold(struct twd *twd, struct active_run *ar)
+dispatch_hold(struct tasks *ts, struct active_run *ar)
 {
-	const char *why = history_failing(twd->history);
+	const char *why = history_failing(ts->history);
 
 	if (why != NULL && ar->held == NULL) {
 		ar->held = xasprintf("it was held in the queue while twd "
@@ -114,26 +113,26 @@ dispatch_hold(struct twd *twd, struct active_run *ar)
  * that cannot be written yet is kept and written later: see history.h.)
  */
 int64_t
-dispatch_record_queue(struct twd *twd, struct task *t, struct active_run *ar)
+dispatch_record_queue(struct tasks *ts, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
 
-	history_put_run(twd->history, r);
-	dispatch_hold(twd, ar);
-	dispatch_queue(twd, t, ar);
+	history_put_run(ts->history, r);
+	dispatch_hold(ts, ar);
+	dispatch_queue(ts, t, ar);
 	task_set_last(t, r);
 	t->last_queued_ms = r->started_ms;
-	tasks_publish_run(twd, PROTO_EV_RUN_QUEUED, r);
+	tasks_publish_run(ts, PROTO_EV_RUN_QUEUED, r);
 	return r->id;
 }
 
 /* As dispatch_record_queue, and start it if it may start now. */
 int64_t
-dispatch_enqueue(struct twd *twd, struct task *t, struct active_run *ar)
+dispatch_enqueue(struct tasks *ts, struct task *t, struct active_run *ar)
 {
-	int64_t id = dispatch_record_queue(twd, t, ar);
+	int64_t id = dispatch_record_queue(ts, t, ar);
 
-	tasks_dispatch(twd);
+	tasks_dispatch(ts);
 	return id;
 }
 
@@ -142,13 +141,13 @@ dispatch_enqueue(struct twd *twd, struct task *t, struct active_run *ar)
  * queued, appended to out when not NULL. Returns how many.
  */
 size_t
-task_waiting_for(struct twd *twd, const struct task *t, json_t *out)
+task_waiting_for(struct tasks *ts, const struct task *t, json_t *out)
 {
 	const struct task *dep;
 	size_t i, n = 0;
 
 	for (i = 0; t->def->after != NULL && t->def->after[i] != NULL; i++) {
-		dep = tasks_find(twd, t->def->after[i]);
+		dep = tasks_find(ts, t->def->after[i]);
 		if (dep == NULL || dep->last_ok_ms <= t->last_queued_ms) {
 			if (out != NULL) {
 				json_array_append_new(
@@ -162,19 +161,19 @@ task_waiting_for(struct twd *twd, const struct task *t, json_t *out)
 
 /* done succeeded: run each task after it whose every dependency has. */
 void
-tasks_after(struct twd *twd, struct task *done)
+tasks_after(struct tasks *ts, struct task *done)
 {
 	struct task *t;
 	char *cause;
 	size_t i;
 
-	for (i = 0; i < twd->ntasks; i++) {
-		t = twd->tasks[i];
+	for (i = 0; i < ts->ntasks; i++) {
+		t = ts->tasks[i];
 		if (!task_def_after(t->def, done->def->name) ||
-		    task_waiting_for(twd, t, NULL) > 0) {
+		    task_waiting_for(ts, t, NULL) > 0) {
 			continue;
 		}
-		if (tasks_run(twd, t, RUN_TRIGGER_DEPENDENCY, 0, 0, &cause) ==
+		if (tasks_run(ts, t, RUN_TRIGGER_DEPENDENCY, 0, 0, &cause) ==
 		    -1) {
 			log_warn("task '%s': %s", t->def->name, cause);
 			free(cause);
@@ -184,9 +183,9 @@ tasks_after(struct twd *twd, struct task *done)
 
 /* Whether the task a submitted job waits for has succeeded since. */
 int
-dispatch_after_task_done(struct twd *twd, const struct active_run *ar)
+dispatch_after_task_done(struct tasks *ts, const struct active_run *ar)
 {
-	const struct task *dep = tasks_find(twd, ar->after_task);
+	const struct task *dep = tasks_find(ts, ar->after_task);
 
 	/* started_ms is when it was queued, until it starts. */
 	return dep != NULL && dep->last_ok_ms >= ar->rec.started_ms;
@@ -194,7 +193,7 @@ dispatch_after_task_done(struct twd *twd, const struct active_run *ar)
 
 /* For runq_next: whether a queued run may start now. */
 struct dispatch {
-	struct twd *twd;
+	struct tasks *ts;
 	int *lane; /* runs in flight per queue of the config */
 };
 
@@ -203,11 +202,11 @@ dispatch_accept(const struct runq_item *it, void *arg)
 {
 	const struct dispatch *d = arg;
 	const struct active_run *ar = it->data;
-	const struct task *t = active_task(d->twd, ar);
+	const struct task *t = active_task(d->ts, ar);
 	int q;
 
 	if (t == NULL || t->paused || ar->after_run != 0 ||
-	    (ar->after_task != NULL && !dispatch_after_task_done(d->twd, ar))) {
+	    (ar->after_task != NULL && !dispatch_after_task_done(d->ts, ar))) {
 		return 0;
 	}
 	if (!ar->force && t->def->policy->overlap != OVERLAP_ALLOW &&
@@ -215,7 +214,7 @@ dispatch_accept(const struct runq_item *it, void *arg)
 		return 0;
 	}
 	q = t->def->policy->queue;
-	return q < 0 || d->lane[q] < d->twd->config->queues[q].max_concurrent;
+	return q < 0 || d->lane[q] < d->ts->config->queues[q].max_concurrent;
 }
 
 /* Whether a fire's run would start too late after its time. */
@@ -233,34 +232,34 @@ dispatch_past_deadline(
 /*
  * One pass of tasks_dispatch: start queued runs while slots are free.
  * What a run that cannot start does on its way out (a retry queued, runs
- * after it dropped) may ask for a dispatch again: twd->dispatch_again.
+ * after it dropped) may ask for a dispatch again: ts->dispatch_again.
  */
 static void
-dispatch_pass(struct twd *twd, int64_t now)
+dispatch_pass(struct tasks *ts, int64_t now)
 {
-	struct dispatch d = { twd, NULL };
+	struct dispatch d = { ts, NULL };
 	char dur[32];
 	struct active_run *ar;
 	struct runq_item *it;
 	struct task *t;
 	size_t running = 0;
 
-	d.lane = xcalloc(twd->config->nqueues + 1, sizeof *d.lane);
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	d.lane = xcalloc(ts->config->nqueues + 1, sizeof *d.lane);
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		running++;
-		if ((t = active_task(twd, ar)) != NULL &&
+		if ((t = active_task(ts, ar)) != NULL &&
 		    t->def->policy->queue >= 0) {
 			d.lane[t->def->policy->queue]++;
 		}
 	}
-	while (running < (size_t)twd->config->max_concurrent &&
-	    (it = runq_next(&twd->queue, now, dispatch_accept, &d)) != NULL) {
+	while (running < (size_t)ts->config->max_concurrent &&
+	    (it = runq_next(&ts->queue, now, dispatch_accept, &d)) != NULL) {
 		ar = it->data;
-		t = active_task(twd, ar);
-		dispatch_unqueue(twd, t, ar);
+		t = active_task(ts, ar);
+		dispatch_unqueue(ts, t, ar);
 		if (dispatch_past_deadline(t, &ar->rec, now)) {
-			active_drop(twd, t, ar, RUN_SKIPPED,
+			active_drop(ts, t, ar, RUN_SKIPPED,
 			    xasprintf("waited in the queue past its starting "
 			              "deadline of %s",
 			        duration_format_ms(
@@ -272,51 +271,51 @@ dispatch_pass(struct twd *twd, int64_t now)
 			d.lane[t->def->policy->queue]++;
 		}
 		running++;
-		active_start(twd, t, ar);
+		active_start(ts, t, ar);
 	}
 	free(d.lane);
 }
 
 void
-tasks_dispatch(struct twd *twd)
+tasks_dispatch(struct tasks *ts)
 {
 	struct timeval tv;
 	int64_t now, at;
 
 	/* No job starts whose run could not be recorded: none while failing. */
-	if (twd->stopping || twd->config == NULL ||
-	    history_failing(twd->history) != NULL) {
+	if (ts->halted || ts->config == NULL ||
+	    history_failing(ts->history) != NULL) {
 		return;
 	}
 	/*
 	 * Not within itself: a pass counts the slots it fills, so one nested
 	 * in it would fill them twice. The outer pass runs again instead.
 	 */
-	if (twd->dispatching) {
-		twd->dispatch_again = 1;
+	if (ts->dispatching) {
+		ts->dispatch_again = 1;
 		return;
 	}
 	/* The starts it records begin their jobs once they are written. */
-	tasks_batch_begin(twd);
-	twd->dispatching = 1;
+	tasks_batch_begin(ts);
+	ts->dispatching = 1;
 	do {
-		twd->dispatch_again = 0;
-		now = twd_now_ms(twd);
-		dispatch_pass(twd, now);
-	} while (twd->dispatch_again && !twd->stopping);
-	twd->dispatching = 0;
+		ts->dispatch_again = 0;
+		now = tw_now(&ts->clock);
+		dispatch_pass(ts, now);
+	} while (ts->dispatch_again && !ts->halted);
+	ts->dispatching = 0;
 	/* Wake up when the first held-back run may go. */
-	evtimer_del(twd->ev_wakeup);
-	if ((at = runq_wakeup(&twd->queue, now)) != 0) {
+	evtimer_del(ts->ev_wakeup);
+	if ((at = runq_wakeup(&ts->queue, now)) != 0) {
 		tv.tv_sec = (time_t)((at - now) / 1000);
 		tv.tv_usec = (suseconds_t)((at - now) % 1000) * 1000;
-		evtimer_add(twd->ev_wakeup, &tv);
+		evtimer_add(ts->ev_wakeup, &tv);
 	}
-	tasks_batch_end(twd, NULL);
+	tasks_batch_end(ts, NULL);
 }
 
 void
-tasks_wakeup(evutil_socket_t fd, short what, void *arg)
+dispatch_wakeup(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
@@ -324,36 +323,36 @@ tasks_wakeup(evutil_socket_t fd, short what, void *arg)
 }
 
 int64_t
-tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
+tasks_run(struct tasks *ts, struct task *t, enum run_trigger trigger,
     int64_t scheduled_ms, int force, char **cause)
 {
 	struct active_run *ar, *prev;
 	int64_t id;
 
-	if (twd->stopping) {
+	if (ts->halted) {
 		*cause = xstrdup("twd is shutting down");
 		return -1;
 	}
-	ar = active_new(twd, t, trigger, scheduled_ms, 1);
+	ar = active_new(ts, t, trigger, scheduled_ms, 1);
 	ar->force = force;
 	if (!force && t->paused && trigger != RUN_TRIGGER_MANUAL) {
 		active_drop(
-		    twd, t, ar, RUN_SKIPPED, xstrdup("the task is paused"));
+		    ts, t, ar, RUN_SKIPPED, xstrdup("the task is paused"));
 		return t->last->id; /* the record of the drop */
 	}
-	if (!force && (prev = task_previous(twd, t)) != NULL) {
+	if (!force && (prev = task_previous(ts, t)) != NULL) {
 		switch (t->def->policy->overlap) {
 		case OVERLAP_SKIP:
-			active_drop(twd, t, ar, RUN_SKIPPED,
+			active_drop(ts, t, ar, RUN_SKIPPED,
 			    xasprintf("overlap: skip: run %" PRId64
 			              " is still %s",
 			        prev->rec.id,
 			        run_status_name(prev->rec.status)));
 			return t->last->id;
 		case OVERLAP_REPLACE:
-			task_unqueue_all(twd, t, RUN_SKIPPED,
+			task_unqueue_all(ts, t, RUN_SKIPPED,
 			    "overlap: replace: a newer run took its place");
-			tasks_stop_task(twd, t,
+			tasks_stop_task(ts, t,
 			    "overlap: replace: a newer run took its place");
 			break;
 		case OVERLAP_QUEUE:
@@ -361,25 +360,25 @@ tasks_run(struct twd *twd, struct task *t, enum run_trigger trigger,
 			break;
 		}
 	}
-	id = dispatch_enqueue(twd, t, ar);
+	id = dispatch_enqueue(ts, t, ar);
 	return id;
 }
 
 /* One run of the queue view: its record, where it is, what it waits for. */
 static json_t *
-queue_run_json(struct twd *twd, struct active_run *ar, size_t position)
+queue_run_json(struct tasks *ts, struct active_run *ar, size_t position)
 {
-	struct task *t = active_task(twd, ar);
+	struct task *t = active_task(ts, ar);
 	json_t *o = run_record_json(&ar->rec);
 	char *why;
 	int q = t != NULL ? t->def->policy->queue : -1;
 
 	json_object_set_new(o, "queue",
-	    q >= 0 ? json_string(twd->config->queues[q].name) : json_null());
+	    q >= 0 ? json_string(ts->config->queues[q].name) : json_null());
 	json_object_set_new(o, "submitted", json_boolean(ar->own != NULL));
 	json_object_set_new(o, "position",
 	    position > 0 ? json_integer((json_int_t)position) : json_null());
-	why = position > 0 ? tasks_wait_reason(twd, ar->rec.id) : NULL;
+	why = position > 0 ? tasks_wait_reason(ts, ar->rec.id) : NULL;
 	json_object_set_new(
 	    o, "waiting", why != NULL ? json_string(why) : json_null());
 	free(why);
@@ -387,21 +386,21 @@ queue_run_json(struct twd *twd, struct active_run *ar, size_t position)
 }
 
 json_t *
-tasks_queue_json(struct twd *twd)
+tasks_queue_json(struct tasks *ts)
 {
 	json_t *runs = json_array();
 	struct active_run *ar;
 	size_t i;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
-		json_array_append_new(runs, queue_run_json(twd, ar, 0));
+		json_array_append_new(runs, queue_run_json(ts, ar, 0));
 	}
 	/* The queue holds them in the order they would start. */
-	for (i = twd->queue.head; i < twd->queue.n; i++) {
-		ar = twd->queue.v[i]->data;
+	for (i = ts->queue.head; i < ts->queue.n; i++) {
+		ar = ts->queue.v[i]->data;
 		json_array_append_new(
-		    runs, queue_run_json(twd, ar, i - twd->queue.head + 1));
+		    runs, queue_run_json(ts, ar, i - ts->queue.head + 1));
 	}
 	return runs;
 }

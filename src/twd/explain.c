@@ -14,11 +14,10 @@
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
-#include "twd.h"
 #include "xmalloc.h"
 
 char *
-tasks_wait_reason(struct twd *twd, int64_t run_id)
+tasks_wait_reason(struct tasks *ts, int64_t run_id)
 {
 	struct active_run *ar, *other;
 	struct task *t, *ot;
@@ -26,13 +25,13 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 	size_t running = 0, in_lane = 0;
 	int q;
 
-	TAILQ_FOREACH(ar, &twd->queued, entry)
+	TAILQ_FOREACH(ar, &ts->queued, entry)
 	{
 		if (ar->rec.id == run_id) {
 			break;
 		}
 	}
-	if (ar == NULL || (t = active_task(twd, ar)) == NULL) {
+	if (ar == NULL || (t = active_task(ts, ar)) == NULL) {
 		return NULL;
 	}
 	if (t->paused) {
@@ -43,29 +42,29 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 		return xasprintf(
 		    "it waits for run %" PRId64 " to succeed", ar->after_run);
 	}
-	if (ar->after_task != NULL && !dispatch_after_task_done(twd, ar)) {
-		return xasprintf(tasks_find(twd, ar->after_task) != NULL
+	if (ar->after_task != NULL && !dispatch_after_task_done(ts, ar)) {
+		return xasprintf(tasks_find(ts, ar->after_task) != NULL
 		        ? "it waits for task '%s' to succeed"
 		        : "it waits for task '%s', which is no longer in the "
 		          "tasks file (twctl kill the run to drop it)",
 		    ar->after_task);
 	}
-	if (ar->rec.not_before_ms > twd_now_ms(twd)) {
+	if (ar->rec.not_before_ms > tw_now(&ts->clock)) {
 		return xasprintf("it waits to retry until %s (%s)",
 		    timefmt_local(ar->rec.not_before_ms, when, sizeof when),
-		    timefmt_relative(ar->rec.not_before_ms, twd_now_ms(twd),
+		    timefmt_relative(ar->rec.not_before_ms, tw_now(&ts->clock),
 		        rel, sizeof rel));
 	}
-	if (twd->stopping) {
+	if (ts->halted) {
 		return xstrdup("twd is shutting down");
 	}
-	if (history_failing(twd->history) != NULL) {
+	if (history_failing(ts->history) != NULL) {
 		return xasprintf("twd cannot write its history (%s); runs "
 		                 "start once it can",
-		    history_failing(twd->history));
+		    history_failing(ts->history));
 	}
 	q = t->def->policy->queue;
-	TAILQ_FOREACH(other, &twd->runs, entry)
+	TAILQ_FOREACH(other, &ts->runs, entry)
 	{
 		running++;
 		if (strcmp(other->rec.task, t->def->name) == 0 && !ar->force &&
@@ -75,20 +74,19 @@ tasks_wait_reason(struct twd *twd, int64_t run_id)
 			    other->rec.id,
 			    config_overlap_name(t->def->policy->overlap));
 		}
-		if (q >= 0 && (ot = active_task(twd, other)) != NULL &&
+		if (q >= 0 && (ot = active_task(ts, other)) != NULL &&
 		    ot->def->policy->queue == q) {
 			in_lane++;
 		}
 	}
-	if (running >= (size_t)twd->config->max_concurrent) {
+	if (running >= (size_t)ts->config->max_concurrent) {
 		return xasprintf("all %d slots are taken (max_concurrent)",
-		    twd->config->max_concurrent);
+		    ts->config->max_concurrent);
 	}
-	if (q >= 0 &&
-	    in_lane >= (size_t)twd->config->queues[q].max_concurrent) {
+	if (q >= 0 && in_lane >= (size_t)ts->config->queues[q].max_concurrent) {
 		return xasprintf("queue '%s' is full (%zu running, its "
 		                 "max_concurrent)",
-		    twd->config->queues[q].name, in_lane);
+		    ts->config->queues[q].name, in_lane);
 	}
 	return xstrdup("runs of higher priority, or queued earlier, go first");
 }
@@ -110,7 +108,7 @@ why_join(char *a, char *b)
 
 /* What became of the run r, in words (caller frees). */
 static char *
-why_run(struct twd *twd, const struct run_record *r)
+why_run(struct tasks *ts, const struct run_record *r)
 {
 	char at[32], dur[32], what[64], *s, *wait;
 	int64_t late =
@@ -122,7 +120,7 @@ why_run(struct twd *twd, const struct run_record *r)
 		return xasprintf("it did not run: %s",
 		    r->reason != NULL ? r->reason : "skipped");
 	case RUN_QUEUED:
-		wait = tasks_wait_reason(twd, r->id);
+		wait = tasks_wait_reason(ts, r->id);
 		s = xasprintf("run %" PRId64 " is queued since %s: %s", r->id,
 		    at, wait != NULL ? wait : "it waits for a slot");
 		free(wait);
@@ -168,7 +166,7 @@ why_run(struct twd *twd, const struct run_record *r)
  */
 static char *
 why_at(
-    struct twd *twd, struct task *t, int64_t at_ms, json_t **run, char **cause)
+    struct tasks *ts, struct task *t, int64_t at_ms, json_t **run, char **cause)
 {
 	struct run_record before, after;
 	int64_t fire = 0;
@@ -176,7 +174,7 @@ why_at(
 	int rc;
 
 	if ((rc = history_around(
-	         twd->history, t->def->name, at_ms, 0, &before, cause)) == -1) {
+	         ts->history, t->def->name, at_ms, 0, &before, cause)) == -1) {
 		return NULL;
 	}
 	/* A fire of the rule after the run found, up to at_ms, has none. */
@@ -194,7 +192,7 @@ why_at(
 	}
 	if (rc == 1 && fire == 0) {
 		*run = run_record_json(&before);
-		s = why_run(twd, &before);
+		s = why_run(ts, &before);
 		run_record_release(&before);
 		return s;
 	}
@@ -207,7 +205,7 @@ why_at(
 	/* Fires missed while twd was down are told by one later record. */
 	timefmt_local(fire, when, sizeof when);
 	if ((rc = history_around(
-	         twd->history, t->def->name, at_ms, 1, &after, cause)) == -1) {
+	         ts->history, t->def->name, at_ms, 1, &after, cause)) == -1) {
 		return NULL;
 	}
 	if (rc == 1 && after.status == RUN_SKIPPED && after.reason != NULL &&
@@ -229,14 +227,14 @@ why_at(
 
 /* What the next run of t waits for, in words (caller frees). */
 static char *
-why_next(struct twd *twd, struct task *t)
+why_next(struct tasks *ts, struct task *t)
 {
 	const struct task_def *d = t->def;
 	struct active_run *ar;
 	json_t *waiting, *v;
 	char when[32], rel[32], *s = NULL, *names, *prev;
 	size_t i;
-	int64_t now = twd_now_ms(twd);
+	int64_t now = tw_now(&ts->clock);
 
 	if (!d->enabled) {
 		return xasprintf("nothing is scheduled: the task is disabled "
@@ -248,9 +246,9 @@ why_next(struct twd *twd, struct task *t)
 		              "%s); its fires are recorded as skipped",
 		    d->name);
 	}
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
-		if (active_task(twd, ar) == t) {
+		if (active_task(ts, ar) == t) {
 			s = why_join(s,
 			    xasprintf("run %" PRId64 " is running%s",
 			        ar->rec.id,
@@ -260,10 +258,10 @@ why_next(struct twd *twd, struct task *t)
 			            : ""));
 		}
 	}
-	TAILQ_FOREACH(ar, &twd->queued, entry)
+	TAILQ_FOREACH(ar, &ts->queued, entry)
 	{
-		if (active_task(twd, ar) == t) {
-			names = tasks_wait_reason(twd, ar->rec.id);
+		if (active_task(ts, ar) == t) {
+			names = tasks_wait_reason(ts, ar->rec.id);
 			s = why_join(s,
 			    xasprintf("run %" PRId64 " is queued: %s",
 			        ar->rec.id,
@@ -273,7 +271,7 @@ why_next(struct twd *twd, struct task *t)
 	}
 	if (d->after != NULL) {
 		waiting = json_array();
-		task_waiting_for(twd, t, waiting);
+		task_waiting_for(ts, t, waiting);
 		names = xstrdup("");
 		json_array_foreach(waiting, i, v)
 		{
@@ -312,13 +310,13 @@ why_next(struct twd *twd, struct task *t)
 }
 
 json_t *
-tasks_why(struct twd *twd, struct task *t, int64_t at_ms, char **cause)
+tasks_why(struct tasks *ts, struct task *t, int64_t at_ms, char **cause)
 {
 	json_t *o = json_object(), *run = NULL;
 	char *last, *next;
 
 	last =
-	    why_at(twd, t, at_ms != 0 ? at_ms : twd_now_ms(twd), &run, cause);
+	    why_at(ts, t, at_ms != 0 ? at_ms : tw_now(&ts->clock), &run, cause);
 	if (last == NULL) {
 		json_decref(o);
 		return NULL;
@@ -327,7 +325,7 @@ tasks_why(struct twd *twd, struct task *t, int64_t at_ms, char **cause)
 	json_object_set_new(o, "last", json_string(last));
 	json_object_set_new(o, "run", run != NULL ? run : json_null());
 	if (at_ms == 0) {
-		next = why_next(twd, t);
+		next = why_next(ts, t);
 		json_object_set_new(o, "next", json_string(next));
 		free(next);
 	}

@@ -17,12 +17,11 @@
 #include "tasks-int.h"
 #include "timefmt.h"
 #include "tz.h"
-#include "twd.h"
 #include "xmalloc.h"
 
 static void task_due(struct task *t);
 static void task_record_dropped(
-    struct twd *twd, struct task *t, const struct catchup_plan *p);
+    struct tasks *ts, struct task *t, const struct catchup_plan *p);
 
 /*
  * A uniform random number in [0, n), n at most a day of milliseconds.
@@ -45,13 +44,13 @@ void
 task_schedule(struct task *t)
 {
 	const struct task_def *def = t->def;
-	int64_t now = twd_now_ms(t->twd), once, first = 0;
+	int64_t now = tw_now(&t->ts->clock), once, first = 0;
 	char when[TIMEFMT_ISO_LEN];
 
-	alarm_cancel(t->twd->alarms, &t->alarm);
+	alarm_cancel(t->ts->alarms, &t->alarm);
 	t->next_ms = 0;
 	t->delay_ms = 0;
-	if (def->schedule == NULL || !def->enabled || t->twd->stopping) {
+	if (def->schedule == NULL || !def->enabled || t->ts->halted) {
 		return;
 	}
 	/*
@@ -70,7 +69,7 @@ task_schedule(struct task *t)
 		t->fire.at_ms = first;
 		t->fire.note = SCHEDULE_NOTE_NONE;
 		t->next_ms = now;
-		alarm_schedule(t->twd->alarms, &t->alarm, now);
+		alarm_schedule(t->ts->alarms, &t->alarm, now);
 		return;
 	}
 	/* Never the fire just made again, even if the clock is a bit behind. */
@@ -89,7 +88,7 @@ task_schedule(struct task *t)
 		t->delay_ms = random_below(def->policy->jitter_ms);
 	}
 	t->next_ms = t->fire.at_ms + t->delay_ms;
-	alarm_schedule(t->twd->alarms, &t->alarm, t->next_ms);
+	alarm_schedule(t->ts->alarms, &t->alarm, t->next_ms);
 	task_changed(t);
 }
 
@@ -100,12 +99,12 @@ task_due(struct task *t)
 	const struct task_def *def = t->def;
 	struct catchup_plan *p = xmalloc(sizeof *p);
 	enum run_trigger trigger;
-	int64_t now = twd_now_ms(t->twd), grid_now;
+	int64_t now = tw_now(&t->ts->clock), grid_now;
 	char *cause;
 	size_t i;
 
 	/* Its runs recorded, and started, in one commit. */
-	tasks_batch_begin(t->twd);
+	tasks_batch_begin(t->ts);
 	/* A jittered start is late on purpose: plan on the rule's grid. */
 	grid_now = now - t->delay_ms;
 	if (t->last_fire_ms == 0) {
@@ -128,7 +127,7 @@ task_due(struct task *t)
 		    def->policy->starting_deadline_ms, p);
 	}
 	if (p->dropped > 0) {
-		task_record_dropped(t->twd, t, p);
+		task_record_dropped(t->ts, t, p);
 		t->last_fire_ms = p->last_dropped_ms;
 	}
 	for (i = 0; i < p->nrun; i++) {
@@ -139,20 +138,20 @@ task_due(struct task *t)
 		trigger = grid_now - p->run[i] > CATCHUP_ON_TIME_MS
 		    ? RUN_TRIGGER_CATCH_UP
 		    : RUN_TRIGGER_SCHEDULE;
-		if (tasks_run(t->twd, t, trigger, p->run[i], 0, &cause) == -1) {
+		if (tasks_run(t->ts, t, trigger, p->run[i], 0, &cause) == -1) {
 			log_warn("task '%s': %s", def->name, cause);
 			free(cause);
 		}
 	}
 	free(p);
 	task_schedule(t);
-	tasks_batch_end(t->twd, NULL);
+	tasks_batch_end(t->ts, NULL);
 }
 
 /* One skipped run for all the fires a catch-up plan dropped. */
 static void
 task_record_dropped(
-    struct twd *twd, struct task *t, const struct catchup_plan *p)
+    struct tasks *ts, struct task *t, const struct catchup_plan *p)
 {
 	const struct task_def *def = t->def;
 	char first[TIMEFMT_ISO_LEN], last[TIMEFMT_ISO_LEN], dur[32], *why;
@@ -185,13 +184,13 @@ task_record_dropped(
 	    timefmt_iso(p->first_dropped_ms, first, sizeof first),
 	    timefmt_iso(p->last_dropped_ms, last, sizeof last), why);
 	free(why);
-	active_drop(twd, t,
-	    active_new(twd, t, RUN_TRIGGER_SCHEDULE, p->last_dropped_ms, 1),
+	active_drop(ts, t,
+	    active_new(ts, t, RUN_TRIGGER_SCHEDULE, p->last_dropped_ms, 1),
 	    RUN_SKIPPED, reason);
 }
 
 void
-tasks_alarm(struct alarm *a, void *arg)
+fire_alarm(struct alarm *a, void *arg)
 {
 	(void)arg;
 	task_due((struct task *)((char *)a - offsetof(struct task, alarm)));
@@ -200,8 +199,8 @@ tasks_alarm(struct alarm *a, void *arg)
 void
 tasks_clock_changed(void *arg)
 {
-	struct twd *twd = arg;
-	int64_t now = twd_now_ms(twd);
+	struct tasks *ts = arg;
+	int64_t now = tw_now(&ts->clock);
 	struct task *t;
 	size_t i;
 
@@ -210,15 +209,21 @@ tasks_clock_changed(void *arg)
 	 * resume; set back, fires count on from the last one, so none is
 	 * made twice.
 	 */
-	for (i = 0; i < twd->ntasks; i++) {
-		t = twd->tasks[i];
+	for (i = 0; i < ts->ntasks; i++) {
+		t = ts->tasks[i];
 		if (t->next_ms != 0 && t->next_ms <= now) {
-			alarm_cancel(twd->alarms, &t->alarm);
+			alarm_cancel(ts->alarms, &t->alarm);
 			task_due(t);
 		} else {
 			task_schedule(t);
 		}
 	}
+}
+
+void
+tasks_tick(struct tasks *ts)
+{
+	alarm_set_run_due(ts->alarms);
 }
 
 static json_t *
@@ -281,7 +286,7 @@ cursor_sift(struct fire_cursor *h, size_t n, size_t i)
 }
 
 json_t *
-tasks_next_fires(struct twd *twd, const struct task *only, int count, int each)
+tasks_next_fires(struct tasks *ts, const struct task *only, int count, int each)
 {
 	json_t *fires = json_array();
 	struct fire_cursor *h;
@@ -292,9 +297,9 @@ tasks_next_fires(struct twd *twd, const struct task *only, int count, int each)
 	 * Each task's fires come in order: merge them in a heap, count
 	 * times log(tasks), not count fires of every task sorted.
 	 */
-	h = xreallocarray(NULL, twd->ntasks + 1, sizeof *h);
-	for (i = 0; i < twd->ntasks; i++) {
-		t = twd->tasks[i];
+	h = xreallocarray(NULL, ts->ntasks + 1, sizeof *h);
+	for (i = 0; i < ts->ntasks; i++) {
+		t = ts->tasks[i];
 		if ((only == NULL || t == only) && t->next_ms != 0) {
 			h[n].t = t;
 			h[n].f = t->fire;
@@ -327,7 +332,7 @@ tasks_next_fires(struct twd *twd, const struct task *only, int count, int each)
  * seen: the kernel's boot id, remembered in the history, tells.
  */
 void
-tasks_boot(struct twd *twd)
+tasks_boot(struct tasks *ts)
 {
 	const char *path = getenv("TW_BOOT_ID_FILE");
 	char id[64] = "", *seen = NULL, *cause = NULL;
@@ -349,7 +354,7 @@ tasks_boot(struct twd *twd)
 	}
 	fclose(fp);
 	id[strcspn(id, "\n")] = '\0';
-	if (history_state_get(twd->history, "boot_id", &seen, &cause) == -1) {
+	if (history_state_get(ts->history, "boot_id", &seen, &cause) == -1) {
 		log_warn("%s; @reboot tasks will not run", cause);
 		free(cause);
 		return;
@@ -360,22 +365,22 @@ tasks_boot(struct twd *twd)
 	}
 	free(seen);
 	/* Remember first: a crash must not make them run twice. */
-	history_put_state(twd->history, "boot_id", id);
-	if (history_failing(twd->history) != NULL) {
+	history_put_state(ts->history, "boot_id", id);
+	if (history_failing(ts->history) != NULL) {
 		log_warn("history: %s; @reboot tasks will not run",
-		    history_failing(twd->history));
+		    history_failing(ts->history));
 		return;
 	}
-	for (i = 0; i < twd->ntasks; i++) {
-		if (twd->tasks[i]->def->schedule == NULL ||
-		    !schedule_is_reboot(twd->tasks[i]->def->schedule)) {
+	for (i = 0; i < ts->ntasks; i++) {
+		if (ts->tasks[i]->def->schedule == NULL ||
+		    !schedule_is_reboot(ts->tasks[i]->def->schedule)) {
 			continue;
 		}
 		n++;
-		if (tasks_run(twd, twd->tasks[i], RUN_TRIGGER_BOOT, 0, 0,
+		if (tasks_run(ts, ts->tasks[i], RUN_TRIGGER_BOOT, 0, 0,
 		        &cause) == -1) {
 			log_warn(
-			    "task '%s': %s", twd->tasks[i]->def->name, cause);
+			    "task '%s': %s", ts->tasks[i]->def->name, cause);
 			free(cause);
 		}
 	}

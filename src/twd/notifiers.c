@@ -14,13 +14,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "context.h"
 #include "duration.h"
 #include "job.h"
 #include "log.h"
 #include "notifiers.h"
 #include "notify.h"
 #include "timefmt.h"
-#include "twd.h"
 #include "xmalloc.h"
 
 /* SIGTERM to SIGKILL for a delivery past its timeout. */
@@ -36,7 +36,11 @@ struct notifier_status {
 };
 
 struct notifiers {
-	struct twd *twd;
+	const struct config *config; /* the running one's notifiers */
+	struct job_list *jobs;
+	struct tw_clock clock;
+	struct tw_events events;
+	char *home;    /* where deliveries start */
 	char *self;    /* twd-deliver, beside twd */
 	char *log_dir; /* STATE/notify: the newest delivery's output */
 	struct notifier_status *v;
@@ -56,13 +60,17 @@ struct delivery {
 };
 
 struct notifiers *
-notifiers_create(struct twd *twd)
+notifiers_create(struct job_list *jobs, const struct tw_clock *clock,
+    const struct tw_events *events, const char *state_dir, const char *home)
 {
 	struct notifiers *ns = xcalloc(1, sizeof *ns);
 	char self[PATH_MAX], *slash;
 	ssize_t n;
 
-	ns->twd = twd;
+	ns->jobs = jobs;
+	ns->clock = *clock;
+	ns->events = *events;
+	ns->home = xstrdup(home);
 	TAILQ_INIT(&ns->inflight);
 	n = readlink("/proc/self/exe", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = '\0';
@@ -73,7 +81,7 @@ notifiers_create(struct twd *twd)
 	} else {
 		ns->self = xstrdup("twd-deliver");
 	}
-	ns->log_dir = xasprintf("%s/notify", twd->state_dir);
+	ns->log_dir = xasprintf("%s/notify", state_dir);
 	if (mkdir(ns->log_dir, 0700) == -1 && errno != EEXIST) {
 		log_warn("cannot create %s: %s", ns->log_dir, strerror(errno));
 	}
@@ -109,7 +117,14 @@ notifiers_free(struct notifiers *ns)
 	free(ns->v);
 	free(ns->self);
 	free(ns->log_dir);
+	free(ns->home);
 	free(ns);
+}
+
+void
+notifiers_configure(struct notifiers *ns, const struct config *config)
+{
+	ns->config = config;
 }
 
 static struct notifier_status *
@@ -156,7 +171,7 @@ delivery_done(struct job *job, const struct job_result *res, void *arg)
 	} else if (res->how != JOB_END_EXITED || res->exit_code != 0) {
 		error = xstrdup(d->said != NULL ? d->said : "delivery failed");
 	}
-	st->last_ms = twd_now_ms(ns->twd);
+	st->last_ms = tw_now(&ns->clock);
 	free(st->last_error);
 	st->last_error = error;
 	if (error == NULL) {
@@ -173,11 +188,11 @@ delivery_done(struct job *job, const struct job_result *res, void *arg)
 		}
 		st->warned = 1;
 	}
-	if (twd_wants(ns->twd, PROTO_EV_NOTIFY_RESULT, NULL, 0)) {
+	if (tw_wants(&ns->events, PROTO_EV_NOTIFY_RESULT, NULL, 0)) {
 		ev = json_pack("{s:I, s:s, s:b, s:s?}", "id", (json_int_t)d->id,
 		    "notifier", d->notifier, "ok", error == NULL, "error",
 		    error);
-		twd_publish(ns->twd, PROTO_EV_NOTIFY_RESULT, NULL, 0, 0, ev);
+		tw_publish(&ns->events, PROTO_EV_NOTIFY_RESULT, NULL, 0, 0, ev);
 	}
 	delivery_free(ns, d);
 }
@@ -240,7 +255,7 @@ delivery_start(struct notifiers *ns, const struct notifier_def *nd,
 
 	memset(&spec, 0, sizeof spec);
 	spec.argv = argv;
-	spec.cwd = ns->twd->home;
+	spec.cwd = ns->home;
 	spec.log_path = log_path;
 	spec.env = env;
 	spec.umask = -1;
@@ -254,8 +269,7 @@ delivery_start(struct notifiers *ns, const struct notifier_def *nd,
 	d->id = id;
 	d->timeout_ms = nd->timeout_ms;
 	TAILQ_INSERT_TAIL(&ns->inflight, d, entry);
-	if (job_start(ns->twd->jobs, &spec, delivery_done, NULL, d, &why) ==
-	    NULL) {
+	if (job_start(ns->jobs, &spec, delivery_done, NULL, d, &why) == NULL) {
 		log_warn("notifier '%s': cannot start a delivery: %s", nd->name,
 		    why);
 		free(why);
@@ -269,10 +283,10 @@ delivery_start(struct notifiers *ns, const struct notifier_def *nd,
 void
 notifiers_send(struct notifiers *ns, const int *via, size_t nvia, json_t *event)
 {
-	const struct config *c = ns->twd->config;
+	const struct config *c = ns->config;
 	size_t i;
 
-	for (i = 0; i < nvia; i++) {
+	for (i = 0; c != NULL && i < nvia; i++) {
 		if (via[i] >= 0 && (size_t)via[i] < c->nnotifiers) {
 			delivery_start(ns, &c->notifiers[via[i]], event, 0);
 		}
@@ -283,11 +297,11 @@ notifiers_send(struct notifiers *ns, const int *via, size_t nvia, json_t *event)
 json_t *
 notifiers_test(struct notifiers *ns, const char *name, char **cause)
 {
-	const struct config *c = ns->twd->config;
+	const struct config *c = ns->config;
 	json_t *out = json_array(), *ev;
 	size_t i;
 
-	for (i = 0; i < c->nnotifiers; i++) {
+	for (i = 0; c != NULL && i < c->nnotifiers; i++) {
 		if (name != NULL && strcmp(c->notifiers[i].name, name) != 0) {
 			continue;
 		}
@@ -311,13 +325,13 @@ notifiers_test(struct notifiers *ns, const char *name, char **cause)
 json_t *
 notifiers_status(const struct notifiers *ns)
 {
-	const struct config *c = ns->twd->config;
+	const struct config *c = ns->config;
 	const struct notifier_status *st;
 	json_t *out = json_array();
 	char when[TIMEFMT_ISO_LEN];
 	size_t i, j;
 
-	for (i = 0; i < c->nnotifiers; i++) {
+	for (i = 0; c != NULL && i < c->nnotifiers; i++) {
 		st = NULL;
 		for (j = 0; j < ns->n; j++) {
 			if (strcmp(ns->v[j].name, c->notifiers[i].name) == 0) {

@@ -11,10 +11,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct twd;
+struct config;
+struct job_list;
 struct notifiers;
+struct tw_clock;
+struct tw_events;
 
-struct notifiers *notifiers_create(struct twd *);
+/*
+ * Deliveries start as jobs of jobs in home, keep their newest output in
+ * state_dir/notify, and are told as notify.result events.
+ */
+struct notifiers *
+notifiers_create(struct job_list *jobs, const struct tw_clock *,
+    const struct tw_events *, const char *state_dir, const char *home);
+/* The config whose notifiers are sent through (borrowed; NULL: none). */
+void notifiers_configure(struct notifiers *, const struct config *);
 /* Deliveries in flight are forgotten (their processes finish alone). */
 void notifiers_free(struct notifiers *);
 /*

@@ -12,7 +12,6 @@
 #include "log.h"
 #include "tasks.h"
 #include "tasks-int.h"
-#include "twd.h"
 #include "xmalloc.h"
 
 /* The ids of lost runs whose processes were found and killed. */
@@ -44,7 +43,7 @@ lost_kill(const struct run_record *r, void *arg)
 }
 
 int
-tasks_close_lost(struct twd *twd, char **cause)
+tasks_close_lost(struct tasks *ts, char **cause)
 {
 	struct history_filter f = { .status = "running", .limit = -1 };
 	struct lost l = { NULL, 0 };
@@ -53,14 +52,14 @@ tasks_close_lost(struct twd *twd, char **cause)
 	size_t i;
 	int n, rc;
 
-	if (history_query(twd->history, &f, lost_kill, &l, cause) == -1 ||
-	    (n = history_mark_lost(twd->history, twd_now_ms(twd), cause)) ==
+	if (history_query(ts->history, &f, lost_kill, &l, cause) == -1 ||
+	    (n = history_mark_lost(ts->history, tw_now(&ts->clock), cause)) ==
 	        -1) {
 		free(l.killed);
 		return -1;
 	}
 	for (i = 0; i < l.n; i++) {
-		if ((rc = history_get(twd->history, l.killed[i], &r, &why)) !=
+		if ((rc = history_get(ts->history, l.killed[i], &r, &why)) !=
 		    1) {
 			if (rc == -1) {
 				log_error("%s", why);
@@ -72,7 +71,7 @@ tasks_close_lost(struct twd *twd, char **cause)
 		r.reason = xstrdup("twd stopped before the run finished; its "
 		                   "processes were killed when twd started "
 		                   "again");
-		history_put_run(twd->history, &r);
+		history_put_run(ts->history, &r);
 		run_record_release(&r);
 	}
 	free(l.killed);
@@ -81,7 +80,7 @@ tasks_close_lost(struct twd *twd, char **cause)
 
 /* A queued submitted job of the history: its task again, from its spec. */
 static int
-recover_resubmit(struct twd *twd, struct active_run *ar, char **cause)
+recover_resubmit(struct tasks *ts, struct active_run *ar, char **cause)
 {
 	struct task_def *def;
 	json_error_t jerr;
@@ -95,12 +94,12 @@ recover_resubmit(struct twd *twd, struct active_run *ar, char **cause)
 	}
 	/* Its name was checked when it came; a task may have it since. */
 	json_object_del(job, "name");
-	if ((def = submit_def(twd, job, &spec, cause)) != NULL) {
+	if ((def = submit_def(ts, job, &spec, cause)) != NULL) {
 		free(def->name);
 		def->name = xstrdup(ar->rec.task);
-		ar->own = task_adhoc(twd, def);
+		ar->own = task_adhoc(ts, def);
 		json_decref(spec);
-		rc = submit_after(twd, json_object_get(job, "after"),
+		rc = submit_after(ts, json_object_get(job, "after"),
 		    &ar->after_task, &ar->after_run, cause);
 	}
 	json_decref(job);
@@ -123,7 +122,7 @@ restore_collect(const struct run_record *r, void *arg)
 }
 
 void
-tasks_restore(struct twd *twd)
+tasks_restore(struct tasks *ts)
 {
 	struct history_filter f = { .status = "queued", .limit = -1 };
 	struct restore rs = { NULL, 0 };
@@ -131,7 +130,7 @@ tasks_restore(struct twd *twd)
 	char *cause;
 	size_t i;
 
-	if (history_query(twd->history, &f, restore_collect, &rs, &cause) ==
+	if (history_query(ts->history, &f, restore_collect, &rs, &cause) ==
 	    -1) {
 		log_error("cannot read the queued runs: %s", cause);
 		free(cause);
@@ -140,28 +139,28 @@ tasks_restore(struct twd *twd)
 	/* Oldest first, so that equals keep their order. */
 	for (i = rs.n; i-- > 0;) {
 		ar = xcalloc(1, sizeof *ar);
-		ar->twd = twd;
+		ar->ts = ts;
 		ar->rec = rs.v[i];
 		if (ar->rec.trigger == RUN_TRIGGER_SUBMIT) {
-			if (recover_resubmit(twd, ar, &cause) != 0) {
-				active_drop(twd, NULL, ar, RUN_SKIPPED,
+			if (recover_resubmit(ts, ar, &cause) != 0) {
+				active_drop(ts, NULL, ar, RUN_SKIPPED,
 				    xasprintf("not taken up again after a "
 				              "restart: %s",
 				        cause));
 				free(cause);
 				continue;
 			}
-		} else if (active_task(twd, ar) == NULL) {
-			active_drop(twd, NULL, ar, RUN_SKIPPED,
+		} else if (active_task(ts, ar) == NULL) {
+			active_drop(ts, NULL, ar, RUN_SKIPPED,
 			    xstrdup("its task is no longer in the tasks "
 			            "file"));
 			continue;
 		}
-		dispatch_queue(twd, active_task(twd, ar), ar);
+		dispatch_queue(ts, active_task(ts, ar), ar);
 	}
 	free(rs.v);
 	if (rs.n > 0) {
 		log_info("%zu queued run(s) taken up again", rs.n);
 	}
-	tasks_dispatch(twd);
+	tasks_dispatch(ts);
 }

@@ -121,7 +121,7 @@ reload_start(struct reload *r)
 	r->loaded = NULL;
 	r->errs.v = NULL;
 	r->errs.n = 0;
-	r->since_ms = twd_now_ms(r->twd);
+	r->since_ms = tw_now(&r->twd->clock);
 	heap_expect(r->twd->config_path);
 	/* Signals are the loop's: the thread takes none. */
 	sigfillset(&all);
@@ -189,7 +189,7 @@ static void
 reload_failed(struct reload *r, const char *why, json_t *lines)
 {
 	struct twd *twd = r->twd;
-	const struct task_def *d = twd->config->defaults;
+	const struct task_def *d = tasks_config(twd->tasks)->defaults;
 	size_t i;
 	json_t *v;
 
@@ -204,8 +204,8 @@ reload_failed(struct reload *r, const char *why, json_t *lines)
 		    d->policy->nnotify_via,
 		    notify_config_error_json(twd->config_path, lines));
 	}
-	if (twd_wants(twd, PROTO_EV_CONFIG_ERROR, NULL, 0)) {
-		twd_publish(twd, PROTO_EV_CONFIG_ERROR, NULL, 0, 0,
+	if (tw_wants(&twd->events, PROTO_EV_CONFIG_ERROR, NULL, 0)) {
+		tw_publish(&twd->events, PROTO_EV_CONFIG_ERROR, NULL, 0, 0,
 		    json_pack("{s:s, s:O}", "file", twd->config_path, "errors",
 		        lines));
 	}
@@ -223,13 +223,14 @@ reload_apply(struct reload *r, const char *why, struct config *c, json_t *diff)
 	json_decref(twd->config_errors);
 	twd->config_errors = NULL;
 	twd_log_warnings(c);
-	tasks_apply(twd, c, &n);
+	tasks_apply(twd->tasks, c, &n);
 	log_info("reloaded %s (%s): %zu tasks, %zu added, %zu removed, %zu "
 	         "changed",
-	    twd->config_path, why, twd->ntasks, n.added, n.removed, n.changed);
+	    twd->config_path, why, tasks_count(twd->tasks), n.added, n.removed,
+	    n.changed);
 	reload_watch(r); /* the files it includes may be others now */
-	if (twd_wants(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0)) {
-		twd_publish(twd, PROTO_EV_CONFIG_RELOADED, NULL, 0, 0,
+	if (tw_wants(&twd->events, PROTO_EV_CONFIG_RELOADED, NULL, 0)) {
+		tw_publish(&twd->events, PROTO_EV_CONFIG_RELOADED, NULL, 0, 0,
 		    json_deep_copy(diff));
 	}
 }
@@ -264,7 +265,7 @@ reload_finish(struct reload *r)
 		}
 		json_decref(lines);
 	} else {
-		diff = tasks_diff(r->twd, c);
+		diff = tasks_diff(r->twd->tasks, c);
 		if (b.apply) {
 			reload_apply(r, b.why, c, diff);
 		} else {
@@ -403,7 +404,7 @@ reload_unwatch(struct reload *r)
 void
 reload_watch(struct reload *r)
 {
-	const struct config *c = r->twd->config;
+	const struct config *c = tasks_config(r->twd->tasks);
 	char *dir;
 	size_t i;
 

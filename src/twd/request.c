@@ -183,17 +183,19 @@ static char *
 no_task(struct twd *twd, const char *name, const char *rest)
 {
 	const char **names =
-	    xreallocarray(NULL, twd->ntasks + 1, sizeof *names);
+	    xreallocarray(NULL, tasks_count(twd->tasks) + 1, sizeof *names);
 	const char *hint = NULL;
 	char *msg;
 	size_t i;
 
 	/* A search of its own per request: not over a crowd of tasks. */
-	for (i = 0; i < twd->ntasks && twd->ntasks <= SUGGEST_MAX_TASKS; i++) {
-		names[i] = task_name(twd->tasks[i]);
+	for (i = 0; i < tasks_count(twd->tasks) &&
+	     tasks_count(twd->tasks) <= SUGGEST_MAX_TASKS;
+	     i++) {
+		names[i] = task_name(tasks_at(twd->tasks, i));
 	}
-	if (twd->ntasks <= SUGGEST_MAX_TASKS) {
-		hint = suggest(name, names, twd->ntasks);
+	if (tasks_count(twd->tasks) <= SUGGEST_MAX_TASKS) {
+		hint = suggest(name, names, tasks_count(twd->tasks));
 	}
 	msg = hint != NULL ? xasprintf("no task named '%s'%s (did you mean "
 	                               "'%s'?)",
@@ -212,7 +214,7 @@ arg_task(struct twd *twd, json_t *args, struct request_error *err)
 	if (name == NULL) {
 		return NULL;
 	}
-	if ((t = tasks_find(twd, name)) == NULL) {
+	if ((t = tasks_find(twd->tasks, name)) == NULL) {
 		request_fail(err, PROTO_E_NOT_FOUND, no_task(twd, name, ""));
 	}
 	return t;
@@ -224,7 +226,7 @@ req_status(
 {
 	json_t *o = json_object();
 	char buf[TIMEFMT_ISO_LEN];
-	int64_t now = twd_now_ms(twd), since;
+	int64_t now = tw_now(&twd->clock), since;
 	const char *why;
 
 	(void)c;
@@ -240,11 +242,12 @@ req_status(
 	json_object_set_new(o, "config", json_string(twd->config_path));
 	json_object_set_new(o, "state_dir", json_string(twd->state_dir));
 	json_object_set_new(o, "socket", json_string(twd->socket_path));
-	json_object_set_new(o, "tasks", json_integer((json_int_t)twd->ntasks));
 	json_object_set_new(
-	    o, "running", json_integer((json_int_t)tasks_running(twd)));
+	    o, "tasks", json_integer((json_int_t)tasks_count(twd->tasks)));
 	json_object_set_new(
-	    o, "queued", json_integer((json_int_t)tasks_queued(twd)));
+	    o, "running", json_integer((json_int_t)tasks_running(twd->tasks)));
+	json_object_set_new(
+	    o, "queued", json_integer((json_int_t)tasks_queued(twd->tasks)));
 	json_object_set_new(o, "clients",
 	    json_integer((json_int_t)server_clients(twd->server)));
 	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
@@ -291,7 +294,7 @@ req_queue(
 	(void)c;
 	(void)args;
 	(void)err;
-	json_object_set_new(o, "runs", tasks_queue_json(twd));
+	json_object_set_new(o, "runs", tasks_queue_json(twd->tasks));
 	return o;
 }
 
@@ -325,8 +328,9 @@ req_list(
 	(void)c;
 	(void)args;
 	(void)err;
-	for (i = 0; i < twd->ntasks; i++) {
-		json_array_append_new(tasks, task_json(twd->tasks[i]));
+	for (i = 0; i < tasks_count(twd->tasks); i++) {
+		json_array_append_new(
+		    tasks, task_json(tasks_at(twd->tasks, i)));
 	}
 	o = json_object();
 	json_object_set_new(o, "tasks", tasks);
@@ -362,8 +366,8 @@ req_next(
 		    xstrdup("argument 'each' must be true or false"));
 	}
 	o = json_object();
-	json_object_set_new(
-	    o, "fires", tasks_next_fires(twd, t, (int)count, json_is_true(v)));
+	json_object_set_new(o, "fires",
+	    tasks_next_fires(twd->tasks, t, (int)count, json_is_true(v)));
 	return o;
 }
 
@@ -387,8 +391,8 @@ req_run(
 		    xstrdup("twd is shutting down and starts no new runs"));
 	}
 	force = json_is_true(json_object_get(args, "force"));
-	if ((id = tasks_run(twd, t, RUN_TRIGGER_MANUAL, 0, force, &cause)) ==
-	    -1) {
+	if ((id = tasks_run(
+	         twd->tasks, t, RUN_TRIGGER_MANUAL, 0, force, &cause)) == -1) {
 		return request_fail(err, PROTO_E_FAILED, cause);
 	}
 	if (history_get(twd->history, id, &r, &cause) != 1) {
@@ -410,7 +414,7 @@ req_run(
 	}
 	o = run_record_json(&r);
 	run_record_release(&r);
-	if ((why = tasks_wait_reason(twd, id)) != NULL) {
+	if ((why = tasks_wait_reason(twd->tasks, id)) != NULL) {
 		json_object_set_new(o, "waiting", json_string(why));
 		free(why);
 	}
@@ -436,12 +440,12 @@ pause_or_resume(
 		return request_fail(err, PROTO_E_BAD_REQUEST,
 		    xstrdup("give either 'task' or 'all': true"));
 	}
-	for (i = 0; i < twd->ntasks; i++) {
-		t = twd->tasks[i];
+	for (i = 0; i < tasks_count(twd->tasks); i++) {
+		t = tasks_at(twd->tasks, i);
 		if (name != NULL && strcmp(task_name(t), name) != 0) {
 			continue;
 		}
-		tasks_pause(twd, t, paused);
+		tasks_pause(twd->tasks, t, paused);
 		json_array_append_new(done, json_string(task_name(t)));
 	}
 	if (name != NULL && json_array_size(done) == 0) {
@@ -530,7 +534,7 @@ req_history(
 	}
 	/* A removed task's runs are still history; unknown only if none. */
 	if (f.task != NULL && json_array_size(runs) == 0 &&
-	    tasks_find(twd, f.task) == NULL &&
+	    tasks_find(twd->tasks, f.task) == NULL &&
 	    history_each(
 	        twd->history, f.task, 1, history_ignore, NULL, &cause) == 0) {
 		json_decref(runs);
@@ -563,7 +567,7 @@ arg_run(struct twd *twd, json_t *args, struct request_error *err)
 			return NULL;
 		}
 		found = history_last(twd->history, task, &r, &cause);
-		if (found == 0 && tasks_find(twd, task) == NULL) {
+		if (found == 0 && tasks_find(twd->tasks, task) == NULL) {
 			return request_fail(
 			    err, PROTO_E_NOT_FOUND, no_task(twd, task, ""));
 		}
@@ -592,7 +596,7 @@ req_logs(
 		return NULL;
 	}
 	o = json_object();
-	if ((tail = tasks_run_tail(twd,
+	if ((tail = tasks_run_tail(twd->tasks,
 	         json_integer_value(json_object_get(run, "id")))) != NULL) {
 		json_object_set_new(o, "tail", tail);
 	}
@@ -631,7 +635,7 @@ req_subscribe(
 			        "no event matches '%s'", json_string_value(v)));
 		}
 	}
-	if (task != NULL && tasks_find(twd, task) == NULL) {
+	if (task != NULL && tasks_find(twd->tasks, task) == NULL) {
 		return request_fail(
 		    err, PROTO_E_NOT_FOUND, no_task(twd, task, ""));
 	}
@@ -678,7 +682,7 @@ req_why(
 		              "'%s'",
 		        at));
 	}
-	if ((o = tasks_why(twd, t, at_ms, &cause)) == NULL) {
+	if ((o = tasks_why(twd->tasks, t, at_ms, &cause)) == NULL) {
 		return request_fail(err, PROTO_E_FAILED, cause);
 	}
 	return o;
@@ -715,7 +719,7 @@ req_submit(
 	}
 	json_array_foreach(jobs, i, job)
 	{
-		if ((rc = tasks_submit_check(twd, job, &why)) != 0) {
+		if ((rc = tasks_submit_check(twd->tasks, job, &why)) != 0) {
 			request_fail(err,
 			    rc == -1 ? PROTO_E_BAD_REQUEST : PROTO_E_FAILED,
 			    json_array_size(jobs) == 1
@@ -733,11 +737,11 @@ req_submit(
 		              "status says when it can",
 		        history_failing(twd->history)));
 	}
-	tasks_batch_begin(twd);
+	tasks_batch_begin(twd->tasks);
 	ids = json_array();
 	json_array_foreach(jobs, i, job)
 	{
-		if ((id = tasks_submit(twd, job, &why)) == -1) {
+		if ((id = tasks_submit(twd->tasks, job, &why)) == -1) {
 			/* Checked above: only the database can fail here. */
 			log_error("submit: %s", why);
 			free(why);
@@ -746,9 +750,9 @@ req_submit(
 		json_array_append_new(ids, json_integer(id));
 	}
 	/* Those that may start now start once this is written. */
-	tasks_dispatch(twd);
-	if (tasks_batch_end(twd, &cause) == -1) {
-		tasks_submit_undo(twd, ids);
+	tasks_dispatch(twd->tasks);
+	if (tasks_batch_end(twd->tasks, &cause) == -1) {
+		tasks_submit_undo(twd->tasks, ids);
 		json_decref(ids);
 		request_fail(err, PROTO_E_FAILED,
 		    xasprintf("%s; nothing was queued", cause));
@@ -764,7 +768,7 @@ req_submit(
 		} else {
 			free(cause);
 		}
-		if ((why = tasks_wait_reason(twd, id)) != NULL) {
+		if ((why = tasks_wait_reason(twd->tasks, id)) != NULL) {
 			json_object_set_new(o, "waiting", json_string(why));
 			free(why);
 		}
@@ -823,9 +827,9 @@ req_kill(
 		return request_fail(err, PROTO_E_BAD_REQUEST,
 		    xasprintf("no signal '%s'", name));
 	}
-	n = tasks_kill(twd, task, id, sig);
+	n = tasks_kill(twd->tasks, task, id, sig);
 	/* Submitted jobs have names too, but no task: look for runs first. */
-	if (n == 0 && task != NULL && tasks_find(twd, task) == NULL) {
+	if (n == 0 && task != NULL && tasks_find(twd->tasks, task) == NULL) {
 		return request_fail(err, PROTO_E_NOT_FOUND,
 		    no_task(twd, task,
 		        ", and no job of that name is running or queued"));
@@ -852,7 +856,7 @@ req_shutdown(
 	(void)err;
 	json_object_set_new(o, "pid", json_integer(getpid()));
 	json_object_set_new(
-	    o, "running", json_integer((json_int_t)tasks_running(twd)));
+	    o, "running", json_integer((json_int_t)tasks_running(twd->tasks)));
 	json_object_set_new(
 	    o, "grace", json_real((double)twd->grace_ms / 1000));
 	twd_stop(twd, "asked to by a client");

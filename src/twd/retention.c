@@ -12,7 +12,6 @@
 #include "log.h"
 #include "tasks.h"
 #include "tasks-int.h"
-#include "twd.h"
 
 /* Rows one pruning step deletes: a short transaction, a busy loop free. */
 #define PRUNE_BATCH 100
@@ -32,13 +31,13 @@ task_prune_later(struct task *t)
 		return;
 	}
 	t->prune_pending = 1;
-	event_active(t->twd->ev_prune, 0, 0);
+	event_active(t->ts->ev_prune, 0, 0);
 }
 
 void
-tasks_prune_step(evutil_socket_t fd, short what, void *arg)
+retention_step(evutil_socket_t fd, short what, void *arg)
 {
-	struct twd *twd = arg;
+	struct tasks *ts = arg;
 	struct history_retention keep;
 	struct task *t;
 	size_t i, k;
@@ -47,21 +46,21 @@ tasks_prune_step(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	for (i = 0; i < twd->ntasks; i++) {
-		k = (twd->prune_cursor + i) % twd->ntasks;
-		if (twd->tasks[k]->prune_pending) {
+	for (i = 0; i < ts->ntasks; i++) {
+		k = (ts->prune_cursor + i) % ts->ntasks;
+		if (ts->tasks[k]->prune_pending) {
 			break;
 		}
 	}
-	if (i == twd->ntasks) {
+	if (i == ts->ntasks) {
 		return;
 	}
-	twd->prune_cursor = k;
-	t = twd->tasks[k];
+	ts->prune_cursor = k;
+	t = ts->tasks[k];
 	keep.keep_runs = t->def->policy->keep_runs;
 	keep.keep_days = t->def->policy->keep_days;
 	keep.max_bytes = t->def->policy->keep_bytes;
-	n = history_prune(twd->history, t->def->name, &keep, twd_now_ms(twd),
+	n = history_prune(ts->history, t->def->name, &keep, tw_now(&ts->clock),
 	    PRUNE_BATCH, &cause);
 	if (n == -1) {
 		log_warn("task '%s': %s", t->def->name, cause);
@@ -72,5 +71,5 @@ tasks_prune_step(evutil_socket_t fd, short what, void *arg)
 	if (n != PRUNE_BATCH) {
 		t->prune_pending = 0;
 	}
-	event_active(twd->ev_prune, 0, 0);
+	event_active(ts->ev_prune, 0, 0);
 }

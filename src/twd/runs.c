@@ -20,13 +20,12 @@
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
-#include "twd.h"
 #include "xmalloc.h"
 
-static void active_ended(struct twd *twd, const struct run_record *r);
+static void active_ended(struct tasks *ts, const struct run_record *r);
 static int
-task_retry(struct twd *twd, struct task *t, const struct run_record *failed);
-static void active_spawn_pending(struct twd *twd, int recorded);
+task_retry(struct tasks *ts, struct task *t, const struct run_record *failed);
+static void active_spawn_pending(struct tasks *ts, int recorded);
 
 /*
  * Make the history's writes and reads from here to tasks_batch_end one
@@ -35,25 +34,25 @@ static void active_spawn_pending(struct twd *twd, int recorded);
  * run is not in the database.
  */
 void
-tasks_batch_begin(struct twd *twd)
+tasks_batch_begin(struct tasks *ts)
 {
-	history_begin(twd->history);
-	twd->batch_depth++;
+	history_begin(ts->history);
+	ts->batch_depth++;
 }
 
 int
-tasks_batch_end(struct twd *twd, char **cause)
+tasks_batch_end(struct tasks *ts, char **cause)
 {
 	char *why = NULL;
 	int rc;
 
-	twd->batch_depth--;
-	rc = history_commit(twd->history, &why);
-	if (twd->batch_depth > 0) {
+	ts->batch_depth--;
+	rc = history_commit(ts->history, &why);
+	if (ts->batch_depth > 0) {
 		return 0;
 	}
-	if (twd->nspawn_pending > 0) {
-		active_spawn_pending(twd, rc == 0);
+	if (ts->nspawn_pending > 0) {
+		active_spawn_pending(ts, rc == 0);
 	}
 	if (rc == -1) {
 		if (cause != NULL) {
@@ -82,16 +81,17 @@ active_run_free(struct active_run *ar)
 
 /* The task a run belongs to: its own, or the file's; NULL if gone. */
 struct task *
-active_task(struct twd *twd, const struct active_run *ar)
+active_task(struct tasks *ts, const struct active_run *ar)
 {
-	return ar->own != NULL ? ar->own : tasks_find(twd, ar->rec.task);
+	return ar->own != NULL ? ar->own : tasks_find(ts, ar->rec.task);
 }
 
 void
-tasks_publish_run(struct twd *twd, enum proto_event ev, struct run_record *r)
+tasks_publish_run(struct tasks *ts, enum proto_event ev, struct run_record *r)
 {
-	if (twd_wants(twd, ev, r->task, r->id)) {
-		twd_publish(twd, ev, r->task, r->id, 0, run_record_json(r));
+	if (tw_wants(&ts->events, ev, r->task, r->id)) {
+		tw_publish(
+		    &ts->events, ev, r->task, r->id, 0, run_record_json(r));
 	}
 }
 
@@ -118,13 +118,13 @@ tasks_run_output(
 	json_t *o;
 
 	(void)job;
-	if (!twd_wants(ar->twd, PROTO_EV_RUN_OUTPUT, r->task, r->id)) {
+	if (!tw_wants(&ar->ts->events, PROTO_EV_RUN_OUTPUT, r->task, r->id)) {
 		return;
 	}
 	o = output_line_json(rec, seq);
 	json_object_set_new(o, "run", json_integer(r->id));
 	json_object_set_new(o, "task", json_string(r->task));
-	twd_publish(ar->twd, PROTO_EV_RUN_OUTPUT, r->task, r->id, 1, o);
+	tw_publish(&ar->ts->events, PROTO_EV_RUN_OUTPUT, r->task, r->id, 1, o);
 }
 
 void
@@ -160,7 +160,7 @@ notify_tail(const struct logfmt_record *rec, uint64_t seq, void *arg)
  * remember what was told (output is taken).
  */
 static void
-task_notify(struct twd *twd, struct task *t, const struct run_record *r,
+task_notify(struct tasks *ts, struct task *t, const struct run_record *r,
     int will_retry, json_t *output)
 {
 	const struct task_def *d = t->def;
@@ -169,9 +169,9 @@ task_notify(struct twd *twd, struct task *t, const struct run_record *r,
 	char *key, *value;
 
 	ev = notify_decide(d->policy->notify_on, d->policy->notify_every_ms,
-	    &t->nstate, r->status, will_retry, twd_now_ms(twd));
+	    &t->nstate, r->status, will_retry, tw_now(&ts->clock));
 	if (ev != 0 && d->policy->nnotify_via > 0) {
-		notifiers_send(twd->notifiers, d->policy->notify_via,
+		notifiers_send(ts->notifiers, d->policy->notify_via,
 		    d->policy->nnotify_via,
 		    notify_event_json(ev, d->name, r, output));
 	}
@@ -182,17 +182,17 @@ task_notify(struct twd *twd, struct task *t, const struct run_record *r,
 	/* Across restarts too, so that a restart tells no failure again. */
 	key = xasprintf("notify:%s", d->name);
 	value = notify_state_format(&t->nstate);
-	history_put_state(twd->history, key, value);
+	history_put_state(ts->history, key, value);
 	free(key);
 	free(value);
 }
 
 /* Shutting down: the loop ends with the last run in flight. */
 static void
-tasks_maybe_exit(struct twd *twd)
+tasks_maybe_exit(struct tasks *ts)
 {
-	if (twd->stopping && TAILQ_EMPTY(&twd->runs)) {
-		event_base_loopexit(twd->base, NULL);
+	if (ts->halted && TAILQ_EMPTY(&ts->runs)) {
+		event_base_loopexit(ts->base, NULL);
 	}
 }
 
@@ -200,7 +200,7 @@ static void
 tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 {
 	struct active_run *ar = arg;
-	struct twd *twd = ar->twd;
+	struct tasks *ts = ar->ts;
 	struct run_record *r = &ar->rec;
 	struct task *t;
 	char dur[32], what[64];
@@ -210,8 +210,8 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	 * Its end, and the start of the runs that take its slot, in one
 	 * commit: committed before this returns, as each was alone.
 	 */
-	tasks_batch_begin(twd);
-	r->finished_ms = twd_now_ms(twd);
+	tasks_batch_begin(ts);
+	r->finished_ms = tw_now(&ts->clock);
 	r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 	r->output_bytes = res->output_bytes;
 	r->exit_code = res->how == JOB_END_EXITED ? res->exit_code : -1;
@@ -249,29 +249,29 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 		              "written to its log: %s",
 		        res->log_lost, res->log_error));
 	}
-	history_put_run(twd->history, r);
+	history_put_run(ts->history, r);
 	log_info("run %" PRId64 " '%s' finished: %s in %s", r->id, r->task,
 	    run_describe(r, what, sizeof what),
 	    duration_format_ms(r->duration_ms, dur, sizeof dur));
-	active_ended(twd, r);
+	active_ended(ts, r);
 
-	TAILQ_REMOVE(&twd->runs, ar, entry);
-	if ((t = active_task(twd, ar)) != NULL) {
+	TAILQ_REMOVE(&ts->runs, ar, entry);
+	if ((t = active_task(ts, ar)) != NULL) {
 		t->running--;
 		task_set_last(t, r);
 		task_prune_later(t);
 		output = json_array();
 		job_tail(job, notify_tail, output);
-		task_notify(twd, t, r, task_retry(twd, t, r), output);
+		task_notify(ts, t, r, task_retry(ts, t, r), output);
 		if (r->status == RUN_OK) {
 			t->last_ok_ms = r->finished_ms;
-			tasks_after(twd, t);
+			tasks_after(ts, t);
 		}
 	}
 	active_run_free(ar);
-	tasks_maybe_exit(twd);
-	tasks_dispatch(twd);
-	tasks_batch_end(twd, NULL);
+	tasks_maybe_exit(ts);
+	tasks_dispatch(ts);
+	tasks_batch_end(ts, NULL);
 }
 
 /* What every job finds in its environment beside the task's own. */
@@ -361,7 +361,7 @@ command_words(const char *cmd)
 
 /* Start the job for run ar of def; NULL with *why when it could not. */
 static struct job *
-task_start_job(struct twd *twd, const struct task_def *def,
+task_start_job(struct tasks *ts, const struct task_def *def,
     struct active_run *ar, char **why)
 {
 	static const char *const sh[] = { "/bin/sh", "-c", NULL };
@@ -408,7 +408,7 @@ task_start_job(struct twd *twd, const struct task_def *def,
 
 	memset(&spec, 0, sizeof spec);
 	spec.argv = argv;
-	spec.cwd = def->policy->cwd != NULL ? def->policy->cwd : twd->home;
+	spec.cwd = def->policy->cwd != NULL ? def->policy->cwd : ts->home;
 	spec.log_path = ar->rec.log_path;
 	spec.env = env;
 	spec.env_clear = def->policy->env_clear;
@@ -423,7 +423,7 @@ task_start_job(struct twd *twd, const struct task_def *def,
 	ar->timeout_ms = def->policy->timeout_ms;
 	ar->kill_grace_ms = def->policy->kill_grace_ms;
 	job = job_start(
-	    twd->jobs, &spec, tasks_run_done, tasks_run_output, ar, why);
+	    ts->jobs, &spec, tasks_run_done, tasks_run_output, ar, why);
 
 	if (words != NULL) {
 		for (i = 0; words[i] != NULL; i++) {
@@ -443,24 +443,24 @@ task_start_job(struct twd *twd, const struct task_def *def,
 
 /* logs/TASK/ID.log (caller frees); the job makes it at its first output. */
 static char *
-tasks_log_path(struct twd *twd, const char *task, int64_t id)
+tasks_log_path(struct tasks *ts, const char *task, int64_t id)
 {
-	return xasprintf("%s/%s/%" PRId64 ".log", twd->log_dir, task, id);
+	return xasprintf("%s/%s/%" PRId64 ".log", ts->log_dir, task, id);
 }
 
 /* A new run of t, not yet recorded. */
 struct active_run *
-active_new(struct twd *twd, struct task *t, enum run_trigger trigger,
+active_new(struct tasks *ts, struct task *t, enum run_trigger trigger,
     int64_t scheduled_ms, int attempt)
 {
 	struct active_run *ar = xcalloc(1, sizeof *ar);
 	struct run_record *r = &ar->rec;
 
-	ar->twd = twd;
+	ar->ts = ts;
 	r->task = xstrdup(t->def->name);
 	r->trigger = trigger;
 	r->scheduled_ms = scheduled_ms;
-	r->started_ms = twd_now_ms(twd); /* queued at, until it starts */
+	r->started_ms = tw_now(&ts->clock); /* queued at, until it starts */
 	r->status = RUN_QUEUED;
 	r->exit_code = -1;
 	r->attempt = attempt;
@@ -473,24 +473,24 @@ active_new(struct twd *twd, struct task *t, enum run_trigger trigger,
  * was skipped, a queued run taken off. Frees ar.
  */
 void
-active_drop(struct twd *twd, struct task *t, struct active_run *ar,
+active_drop(struct tasks *ts, struct task *t, struct active_run *ar,
     enum run_status status, char *reason)
 {
 	struct run_record *r = &ar->rec;
 
 	r->status = status;
-	r->finished_ms = twd_now_ms(twd);
+	r->finished_ms = tw_now(&ts->clock);
 	r->duration_ms = 0;
 	free(r->reason);
 	r->reason = reason;
-	history_put_run(twd->history, r);
+	history_put_run(ts->history, r);
 	log_info("run %" PRId64 " '%s' %s: %s", r->id, r->task,
 	    run_status_name(status), reason);
 	if (t != NULL) {
 		task_set_last(t, r);
-		task_notify(twd, t, r, 0, NULL);
+		task_notify(ts, t, r, 0, NULL);
 	}
-	active_ended(twd, r);
+	active_ended(ts, r);
 	active_run_free(ar);
 }
 
@@ -499,7 +499,7 @@ active_drop(struct twd *twd, struct task *t, struct active_run *ar,
  * submitted to run after it, or drop them if it did not succeed.
  */
 static void
-active_ended(struct twd *twd, const struct run_record *r)
+active_ended(struct tasks *ts, const struct run_record *r)
 {
 	struct active_runs dropped = TAILQ_HEAD_INITIALIZER(dropped);
 	struct active_run *ar, *next;
@@ -507,19 +507,19 @@ active_ended(struct twd *twd, const struct run_record *r)
 
 	if (r->status == RUN_SKIPPED) {
 		tasks_publish_run(
-		    twd, PROTO_EV_RUN_SKIPPED, (struct run_record *)r);
+		    ts, PROTO_EV_RUN_SKIPPED, (struct run_record *)r);
 	}
-	tasks_publish_run(twd, PROTO_EV_RUN_FINISHED, (struct run_record *)r);
-	for (ar = TAILQ_FIRST(&twd->queued); twd->nafter_run > 0 && ar != NULL;
+	tasks_publish_run(ts, PROTO_EV_RUN_FINISHED, (struct run_record *)r);
+	for (ar = TAILQ_FIRST(&ts->queued); ts->nafter_run > 0 && ar != NULL;
 	     ar = next) {
 		next = TAILQ_NEXT(ar, entry);
 		if (ar->after_run != r->id) {
 			continue;
 		}
 		ar->after_run = 0;
-		twd->nafter_run--;
+		ts->nafter_run--;
 		if (r->status != RUN_OK) {
-			dispatch_unqueue(twd, active_task(twd, ar), ar);
+			dispatch_unqueue(ts, active_task(ts, ar), ar);
 			TAILQ_INSERT_TAIL(&dropped, ar, entry);
 		}
 	}
@@ -527,7 +527,7 @@ active_ended(struct twd *twd, const struct run_record *r)
 	/* Off the queue first: dropping one may drop those after it. */
 	while ((ar = TAILQ_FIRST(&dropped)) != NULL) {
 		TAILQ_REMOVE(&dropped, ar, entry);
-		active_drop(twd, active_task(twd, ar), ar, RUN_SKIPPED,
+		active_drop(ts, active_task(ts, ar), ar, RUN_SKIPPED,
 		    xasprintf("run %" PRId64 ", which it was to run after, "
 		              "did not succeed (%s)",
 		        r->id, what));
@@ -570,25 +570,25 @@ active_should_retry(const struct task_def *d, const struct run_record *r)
  * Returns whether it did.
  */
 static int
-task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
+task_retry(struct tasks *ts, struct task *t, const struct run_record *failed)
 {
 	const struct task_def *d = t->def;
 	struct active_run *ar;
 	int64_t wait, id;
 	char dur[32];
 
-	if (twd->stopping || !active_should_retry(d, failed)) {
+	if (ts->halted || !active_should_retry(d, failed)) {
 		return 0;
 	}
 	wait = runq_backoff(d->policy->retry_delay_ms, d->policy->retry_backoff,
 	    d->policy->retry_max_delay_ms, failed->attempt,
 	    (double)random_below(1000000) / 1e6);
-	ar = active_new(twd, t, RUN_TRIGGER_RETRY, failed->scheduled_ms,
+	ar = active_new(ts, t, RUN_TRIGGER_RETRY, failed->scheduled_ms,
 	    failed->attempt + 1);
-	ar->rec.not_before_ms = twd_now_ms(twd) + wait;
+	ar->rec.not_before_ms = tw_now(&ts->clock) + wait;
 	ar->rec.reason = xasprintf("attempt %d of %d, after run %" PRId64,
 	    failed->attempt + 1, d->policy->retries + 1, failed->id);
-	id = dispatch_enqueue(twd, t, ar);
+	id = dispatch_enqueue(ts, t, ar);
 	log_info("run %" PRId64 " '%s' failed; attempt %d of %d is run %" PRId64
 	         " in %s",
 	    failed->id, d->name, failed->attempt + 1, d->policy->retries + 1,
@@ -602,33 +602,33 @@ task_retry(struct twd *twd, struct task *t, const struct run_record *failed)
  * database (active_spawn_pending). It holds its slot from now on.
  */
 void
-active_start(struct twd *twd, struct task *t, struct active_run *ar)
+active_start(struct tasks *ts, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
 
-	r->started_ms = twd_now_ms(twd);
+	r->started_ms = tw_now(&ts->clock);
 	ar->started_mono = timefmt_mono_ms();
 	r->status = RUN_RUNNING;
 	free(r->reason);
 	/* Late because the history could not be written: say so. */
 	r->reason = ar->held;
 	ar->held = NULL;
-	r->log_path = tasks_log_path(twd, r->task, r->id);
-	history_put_run(twd->history, r);
+	r->log_path = tasks_log_path(ts, r->task, r->id);
+	history_put_run(ts->history, r);
 	ar->spawn_pending = 1;
-	twd->nspawn_pending++;
-	TAILQ_INSERT_TAIL(&twd->runs, ar, entry);
+	ts->nspawn_pending++;
+	TAILQ_INSERT_TAIL(&ts->runs, ar, entry);
 	t->running++;
 	task_set_last(t, r);
 }
 
 /* Put a run whose start could not be recorded back in the queue. */
 static void
-active_unstart(struct twd *twd, struct task *t, struct active_run *ar)
+active_unstart(struct tasks *ts, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
 
-	TAILQ_REMOVE(&twd->runs, ar, entry);
+	TAILQ_REMOVE(&ts->runs, ar, entry);
 	t->running--;
 	r->status = RUN_QUEUED;
 	r->started_ms = ar->queued_ms;
@@ -636,49 +636,49 @@ active_unstart(struct twd *twd, struct task *t, struct active_run *ar)
 	r->log_path = NULL;
 	ar->held = r->reason;
 	r->reason = NULL;
-	history_put_run(twd->history, r);
-	dispatch_hold(twd, ar);
-	dispatch_queue(twd, t, ar);
+	history_put_run(ts->history, r);
+	dispatch_hold(ts, ar);
+	dispatch_queue(ts, t, ar);
 	task_set_last(t, r);
 }
 
 /* Start the job of ar, whose start is in the database. */
 void
-active_spawn(struct twd *twd, struct task *t, struct active_run *ar)
+active_spawn(struct tasks *ts, struct task *t, struct active_run *ar)
 {
 	struct run_record *r = &ar->rec;
 	char *why = NULL;
 
 	if (ar->stop_reason != NULL) {
 		/* Killed, replaced or shut down before its job began. */
-		TAILQ_REMOVE(&twd->runs, ar, entry);
+		TAILQ_REMOVE(&ts->runs, ar, entry);
 		t->running--;
-		active_drop(twd, t, ar, RUN_KILLED, xstrdup(ar->stop_reason));
+		active_drop(ts, t, ar, RUN_KILLED, xstrdup(ar->stop_reason));
 		return;
 	}
-	ar->job = task_start_job(twd, t->def, ar, &why);
+	ar->job = task_start_job(ts, t->def, ar, &why);
 	if (ar->job == NULL) {
-		TAILQ_REMOVE(&twd->runs, ar, entry);
+		TAILQ_REMOVE(&ts->runs, ar, entry);
 		t->running--;
 		r->status = RUN_START_FAILED;
-		r->finished_ms = twd_now_ms(twd);
+		r->finished_ms = tw_now(&ts->clock);
 		r->duration_ms = timefmt_mono_ms() - ar->started_mono;
 		r->reason = why_join(r->reason, why);
-		history_put_run(twd->history, r);
+		history_put_run(ts->history, r);
 		log_warn("run %" PRId64 " '%s' could not start: %s", r->id,
 		    r->task, why);
 		task_set_last(t, r);
-		active_ended(twd, r);
-		task_notify(twd, t, r, task_retry(twd, t, r), NULL);
+		active_ended(ts, r);
+		task_notify(ts, t, r, task_retry(ts, t, r), NULL);
 		active_run_free(ar);
 		return;
 	}
 	r->pid = (int)job_pid(ar->job);
-	history_put_run(twd->history, r);
+	history_put_run(ts->history, r);
 	task_set_last(t, r);
 	log_info(
 	    "run %" PRId64 " '%s' started (pid %d)", r->id, r->task, r->pid);
-	tasks_publish_run(twd, PROTO_EV_RUN_STARTED, r);
+	tasks_publish_run(ts, PROTO_EV_RUN_STARTED, r);
 }
 
 /*
@@ -688,7 +688,7 @@ active_spawn(struct twd *twd, struct task *t, struct active_run *ar)
  * frees its slot for the next run.
  */
 static void
-active_spawn_pending(struct twd *twd, int recorded)
+active_spawn_pending(struct tasks *ts, int recorded)
 {
 	struct active_run *ar, **v;
 	struct task *t;
@@ -698,31 +698,31 @@ active_spawn_pending(struct twd *twd, int recorded)
 	 * Those of that batch alone: the runs these start in turn are
 	 * recorded in the next one, and start when it is written.
 	 */
-	v = xreallocarray(NULL, twd->nspawn_pending, sizeof *v);
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	v = xreallocarray(NULL, ts->nspawn_pending, sizeof *v);
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		if (ar->spawn_pending) {
 			ar->spawn_pending = 0;
 			v[n++] = ar;
 		}
 	}
-	twd->nspawn_pending = 0;
-	tasks_batch_begin(twd);
+	ts->nspawn_pending = 0;
+	tasks_batch_begin(ts);
 	for (i = 0; i < n; i++) {
-		if ((t = active_task(twd, v[i])) == NULL) {
+		if ((t = active_task(ts, v[i])) == NULL) {
 			/* Its task gone within the batch: not done today. */
-			TAILQ_REMOVE(&twd->runs, v[i], entry);
-			active_drop(twd, NULL, v[i], RUN_SKIPPED,
+			TAILQ_REMOVE(&ts->runs, v[i], entry);
+			active_drop(ts, NULL, v[i], RUN_SKIPPED,
 			    xstrdup("its task left the tasks file before it "
 			            "started"));
 		} else if (recorded) {
-			active_spawn(twd, t, v[i]);
+			active_spawn(ts, t, v[i]);
 		} else {
-			active_unstart(twd, t, v[i]);
+			active_unstart(ts, t, v[i]);
 		}
 	}
 	free(v);
-	tasks_maybe_exit(twd);
-	tasks_dispatch(twd);
-	tasks_batch_end(twd, NULL);
+	tasks_maybe_exit(ts);
+	tasks_dispatch(ts);
+	tasks_batch_end(ts, NULL);
 }

@@ -13,7 +13,6 @@
 #include "log.h"
 #include "tasks.h"
 #include "tasks-int.h"
-#include "twd.h"
 #include "xmalloc.h"
 
 /* A submitted job's name from its program: "backup.sh" for ~/bin/backup.sh. */
@@ -87,7 +86,7 @@ submit_command(json_t *job, struct task_def *def, json_t *spec, char **cause)
 
 /* The fields of a job besides its command, into def and spec. */
 static int
-submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
+submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
     char **cause)
 {
 	json_t *v;
@@ -104,7 +103,7 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 			        TASK_NAME_MAX));
 		}
 		def->name = xstrdup(json_string_value(v));
-		if (tasks_find(twd, def->name) != NULL) {
+		if (tasks_find(ts, def->name) != NULL) {
 			return submit_fail(cause,
 			    xasprintf("name: '%s' is a task of the tasks "
 			              "file; run it with twctl run %s, or "
@@ -143,7 +142,7 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
 	}
 	if ((v = json_object_get(job, "queue")) != NULL) {
 		s = json_is_string(v) ? json_string_value(v) : "?";
-		if ((q = config_queue_index(twd->config, s)) == -1) {
+		if ((q = config_queue_index(ts->config, s)) == -1) {
 			return submit_fail(cause,
 			    xasprintf("queue: no queue named '%s' in the "
 			              "tasks file",
@@ -173,7 +172,7 @@ submit_fields(struct twd *twd, json_t *job, struct task_def *def, json_t *spec,
  * the job says. spec is the job as it is kept, to outlive a restart.
  */
 struct task_def *
-submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause)
+submit_def(struct tasks *ts, json_t *job, json_t **spec, char **cause)
 {
 	struct task_def *def;
 
@@ -181,7 +180,7 @@ submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause)
 		*cause = xstrdup("a job must be an object");
 		return NULL;
 	}
-	def = task_def_copy(twd->config->defaults);
+	def = task_def_copy(ts->config->defaults);
 	free(def->name);
 	def->name = NULL;
 	def->policy->overlap = OVERLAP_ALLOW;
@@ -192,7 +191,7 @@ submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause)
 	def->policy->notify_on = 0;
 	*spec = json_object();
 	if (submit_command(job, def, *spec, cause) == -1 ||
-	    submit_fields(twd, job, def, *spec, cause) == -1) {
+	    submit_fields(ts, job, def, *spec, cause) == -1) {
 		json_decref(*spec);
 		task_def_free(def);
 		return NULL;
@@ -202,11 +201,11 @@ submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause)
 
 /* A task for one submitted job, owned by its run. */
 struct task *
-task_adhoc(struct twd *twd, struct task_def *def)
+task_adhoc(struct tasks *ts, struct task_def *def)
 {
 	struct task *t = xcalloc(1, sizeof *t);
 
-	t->twd = twd;
+	t->ts = ts;
 	t->def = def;
 	t->own = 1;
 	alarm_init(&t->alarm);
@@ -215,17 +214,17 @@ task_adhoc(struct twd *twd, struct task_def *def)
 
 /* Whether run id is queued or running here. */
 static int
-active_in_flight(struct twd *twd, int64_t id)
+active_in_flight(struct tasks *ts, int64_t id)
 {
 	struct active_run *ar;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		if (ar->rec.id == id) {
 			return 1;
 		}
 	}
-	TAILQ_FOREACH(ar, &twd->queued, entry)
+	TAILQ_FOREACH(ar, &ts->queued, entry)
 	{
 		if (ar->rec.id == id) {
 			return 1;
@@ -241,7 +240,7 @@ active_in_flight(struct twd *twd, int64_t id)
  * not there or a run that failed.
  */
 int
-submit_after(struct twd *twd, json_t *after, char **after_task,
+submit_after(struct tasks *ts, json_t *after, char **after_task,
     int64_t *after_run, char **cause)
 {
 	struct run_record r;
@@ -254,7 +253,7 @@ submit_after(struct twd *twd, json_t *after, char **after_task,
 		return 0;
 	}
 	if (json_is_string(after)) {
-		if (tasks_find(twd, json_string_value(after)) == NULL) {
+		if (tasks_find(ts, json_string_value(after)) == NULL) {
 			submit_fail(cause,
 			    xasprintf("after: no task named '%s'",
 			        json_string_value(after)));
@@ -268,10 +267,10 @@ submit_after(struct twd *twd, json_t *after, char **after_task,
 		    cause, xstrdup("after: must be a task name or a run id"));
 	}
 	*after_run = json_integer_value(after);
-	if (active_in_flight(twd, *after_run)) {
+	if (active_in_flight(ts, *after_run)) {
 		return 0;
 	}
-	if ((rc = history_get(twd->history, *after_run, &r, cause)) != 1) {
+	if ((rc = history_get(ts->history, *after_run, &r, cause)) != 1) {
 		if (rc == 0) {
 			submit_fail(cause,
 			    xasprintf(
@@ -292,21 +291,21 @@ submit_after(struct twd *twd, json_t *after, char **after_task,
 }
 
 void
-tasks_submit_undo(struct twd *twd, json_t *ids)
+tasks_submit_undo(struct tasks *ts, json_t *ids)
 {
 	struct active_run *ar, *next;
 	json_t *v;
 	size_t i;
 
-	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+	for (ar = TAILQ_FIRST(&ts->queued); ar != NULL; ar = next) {
 		next = TAILQ_NEXT(ar, entry);
 		json_array_foreach(ids, i, v)
 		{
 			if (json_integer_value(v) != ar->rec.id) {
 				continue;
 			}
-			dispatch_unqueue(twd, active_task(twd, ar), ar);
-			history_forget_run(twd->history, ar->rec.id);
+			dispatch_unqueue(ts, active_task(ts, ar), ar);
+			history_forget_run(ts->history, ar->rec.id);
 			log_info("run %" PRId64 " '%s' taken back: its submit "
 			         "could not be recorded",
 			    ar->rec.id, ar->rec.task);
@@ -317,7 +316,7 @@ tasks_submit_undo(struct twd *twd, json_t *ids)
 }
 
 int
-tasks_submit_check(struct twd *twd, json_t *job, char **cause)
+tasks_submit_check(struct tasks *ts, json_t *job, char **cause)
 {
 	struct task_def *def;
 	json_t *spec;
@@ -325,11 +324,11 @@ tasks_submit_check(struct twd *twd, json_t *job, char **cause)
 	int64_t after_run;
 	int rc;
 
-	if ((def = submit_def(twd, job, &spec, cause)) == NULL) {
+	if ((def = submit_def(ts, job, &spec, cause)) == NULL) {
 		return -1;
 	}
 	rc = submit_after(
-	    twd, json_object_get(job, "after"), &after_task, &after_run, cause);
+	    ts, json_object_get(job, "after"), &after_task, &after_run, cause);
 	free(after_task);
 	json_decref(spec);
 	task_def_free(def);
@@ -337,7 +336,7 @@ tasks_submit_check(struct twd *twd, json_t *job, char **cause)
 }
 
 int64_t
-tasks_submit(struct twd *twd, json_t *job, char **cause)
+tasks_submit(struct tasks *ts, json_t *job, char **cause)
 {
 	struct task_def *def;
 	struct active_run *ar;
@@ -346,14 +345,14 @@ tasks_submit(struct twd *twd, json_t *job, char **cause)
 	char *after_task;
 	int64_t after_run;
 
-	if (twd->stopping) {
+	if (ts->halted) {
 		*cause = xstrdup("twd is shutting down");
 		return -1;
 	}
-	if ((def = submit_def(twd, job, &spec, cause)) == NULL) {
+	if ((def = submit_def(ts, job, &spec, cause)) == NULL) {
 		return -1;
 	}
-	if (submit_after(twd, json_object_get(job, "after"), &after_task,
+	if (submit_after(ts, json_object_get(job, "after"), &after_task,
 	        &after_run, cause) != 0) {
 		json_decref(spec);
 		task_def_free(def);
@@ -362,12 +361,12 @@ tasks_submit(struct twd *twd, json_t *job, char **cause)
 	if (json_object_get(job, "after") != NULL) {
 		json_object_set(spec, "after", json_object_get(job, "after"));
 	}
-	t = task_adhoc(twd, def);
-	ar = active_new(twd, t, RUN_TRIGGER_SUBMIT, 0, 1);
+	t = task_adhoc(ts, def);
+	ar = active_new(ts, t, RUN_TRIGGER_SUBMIT, 0, 1);
 	ar->own = t;
 	ar->rec.spec = json_dumps(spec, JSON_COMPACT);
 	ar->after_task = after_task;
 	ar->after_run = after_run;
 	json_decref(spec);
-	return dispatch_record_queue(twd, ar->own, ar);
+	return dispatch_record_queue(ts, ar->own, ar);
 }

@@ -14,21 +14,59 @@
 
 #include "alarm.h"
 #include "catchup.h"
+#include "context.h"
 #include "notify.h"
 #include "proto.h"
 #include "run.h"
 #include "runq.h"
 #include "schedule.h"
 
+struct alarm_set;
+struct config;
+struct event;
+struct event_base;
+struct history;
 struct job;
+struct job_list;
 struct logfmt_record;
+struct notifiers;
 struct task_def;
-struct twd;
+
+TAILQ_HEAD(active_runs, active_run);
+
+/* The tasks module's state: made by tasks_init, freed by tasks_free. */
+struct tasks {
+	struct event_base *base;
+	struct tw_clock clock;
+	struct tw_events events;
+	struct history *history; /* borrowed, as the two below */
+	struct job_list *jobs;
+	struct notifiers *notifiers;
+	char *log_dir; /* per-run logs: log_dir/TASK/ID.log */
+	char *home;    /* where jobs start */
+
+	struct config *config;
+	struct task **tasks; /* one per config->tasks, same order */
+	size_t ntasks;
+	struct active_runs runs;   /* in flight */
+	struct active_runs queued; /* waiting, in queue's order of arrival */
+	struct runq queue;         /* the same, in start order */
+	size_t nafter_run;         /* of them, those waiting for a run */
+	struct event *ev_wakeup;   /* the first held-back run may start */
+	int dispatching;           /* in tasks_dispatch */
+	int dispatch_again;        /* ... and it was asked for again */
+	int batch_depth;           /* tasks_batch_begin calls not ended */
+	size_t nspawn_pending;     /* runs whose jobs start at its end */
+	struct alarm_set *alarms;  /* the tasks' fires */
+	int halted;                /* tasks_halt: nothing new starts */
+	struct event *ev_prune;    /* history retention, when idle */
+	size_t prune_cursor;
+};
 
 /* One per task of the file (136 bytes: a daemon may keep 100,000). */
 struct task {
-	struct twd *twd;
-	const struct task_def *def; /* borrowed from twd->config */
+	struct tasks *ts;
+	const struct task_def *def; /* borrowed from ts->config */
 	struct alarm alarm;
 	int64_t next_ms; /* when it runs next, jitter included; 0: never */
 	struct schedule_fire fire;  /* the fire next_ms is for */
@@ -46,7 +84,7 @@ struct task {
 };
 
 struct active_run {
-	struct twd *twd;
+	struct tasks *ts;
 	struct run_record rec;
 	struct job *job;
 	char *stop_reason;    /* why twd stopped it, if it did */
@@ -72,47 +110,50 @@ struct active_run {
 void task_changed(struct task *t);
 void task_free(struct task *t);
 void task_set_last(struct task *t, const struct run_record *r);
-void tasks_stop_task(struct twd *twd, struct task *t, const char *reason);
+void tasks_stop_task(struct tasks *ts, struct task *t, const char *reason);
 
 /* fire.c */
+void fire_alarm(struct alarm *a, void *arg);
 int64_t random_below(int64_t n);
 void task_schedule(struct task *t);
 
 /* dispatch.c */
-void dispatch_unqueue(struct twd *twd, struct task *t, struct active_run *ar);
-size_t task_unqueue_all(struct twd *twd, struct task *t, enum run_status status,
-    const char *reason);
-void dispatch_queue(struct twd *twd, struct task *t, struct active_run *ar);
-void dispatch_hold(struct twd *twd, struct active_run *ar);
+void dispatch_wakeup(int fd, short what, void *arg);
+void dispatch_unqueue(struct tasks *ts, struct task *t, struct active_run *ar);
+size_t task_unqueue_all(struct tasks *ts, struct task *t,
+    enum run_status status, const char *reason);
+void dispatch_queue(struct tasks *ts, struct task *t, struct active_run *ar);
+void dispatch_hold(struct tasks *ts, struct active_run *ar);
 int64_t
-dispatch_record_queue(struct twd *twd, struct task *t, struct active_run *ar);
+dispatch_record_queue(struct tasks *ts, struct task *t, struct active_run *ar);
 int64_t
-dispatch_enqueue(struct twd *twd, struct task *t, struct active_run *ar);
-size_t task_waiting_for(struct twd *twd, const struct task *t, json_t *out);
-void tasks_after(struct twd *twd, struct task *done);
-int dispatch_after_task_done(struct twd *twd, const struct active_run *ar);
+dispatch_enqueue(struct tasks *ts, struct task *t, struct active_run *ar);
+size_t task_waiting_for(struct tasks *ts, const struct task *t, json_t *out);
+void tasks_after(struct tasks *ts, struct task *done);
+int dispatch_after_task_done(struct tasks *ts, const struct active_run *ar);
 
 /* runs.c */
 void active_run_free(struct active_run *ar);
-struct task *active_task(struct twd *twd, const struct active_run *ar);
+struct task *active_task(struct tasks *ts, const struct active_run *ar);
 void
-tasks_publish_run(struct twd *twd, enum proto_event ev, struct run_record *r);
+tasks_publish_run(struct tasks *ts, enum proto_event ev, struct run_record *r);
 void tail_collect(const struct logfmt_record *rec, uint64_t seq, void *arg);
-struct active_run *active_new(struct twd *twd, struct task *t,
+struct active_run *active_new(struct tasks *ts, struct task *t,
     enum run_trigger trigger, int64_t scheduled_ms, int attempt);
-void active_drop(struct twd *twd, struct task *t, struct active_run *ar,
+void active_drop(struct tasks *ts, struct task *t, struct active_run *ar,
     enum run_status status, char *reason);
-void active_start(struct twd *twd, struct task *t, struct active_run *ar);
-void active_spawn(struct twd *twd, struct task *t, struct active_run *ar);
+void active_start(struct tasks *ts, struct task *t, struct active_run *ar);
+void active_spawn(struct tasks *ts, struct task *t, struct active_run *ar);
 
 /* submit.c */
 struct task_def *
-submit_def(struct twd *twd, json_t *job, json_t **spec, char **cause);
-struct task *task_adhoc(struct twd *twd, struct task_def *def);
-int submit_after(struct twd *twd, json_t *after, char **after_task,
+submit_def(struct tasks *ts, json_t *job, json_t **spec, char **cause);
+struct task *task_adhoc(struct tasks *ts, struct task_def *def);
+int submit_after(struct tasks *ts, json_t *after, char **after_task,
     int64_t *after_run, char **cause);
 
 /* retention.c */
+void retention_step(int fd, short what, void *arg);
 void task_prune_later(struct task *t);
 
 /* explain.c */

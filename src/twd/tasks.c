@@ -9,14 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+
 #include "config.h"
 #include "history.h"
 #include "log.h"
+#include "notifiers.h"
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
 #include "tz.h"
-#include "twd.h"
 #include "xmalloc.h"
 
 /* Tell subscribers the task's state or next fire is new. */
@@ -24,11 +26,11 @@ void
 task_changed(struct task *t)
 {
 	if (t->own ||
-	    !twd_wants(t->twd, PROTO_EV_TASK_CHANGED, t->def->name, 0)) {
+	    !tw_wants(&t->ts->events, PROTO_EV_TASK_CHANGED, t->def->name, 0)) {
 		return;
 	}
-	twd_publish(
-	    t->twd, PROTO_EV_TASK_CHANGED, t->def->name, 0, 0, task_json(t));
+	tw_publish(&t->ts->events, PROTO_EV_TASK_CHANGED, t->def->name, 0, 0,
+	    task_json(t));
 }
 
 static void
@@ -83,7 +85,8 @@ known_release(struct known *k)
 
 /* A task of def, with what the history remembers of it; known may be NULL. */
 static struct task *
-task_new(struct twd *twd, const struct task_def *def, const struct known *known)
+task_new(
+    struct tasks *ts, const struct task_def *def, const struct known *known)
 {
 	struct task *t = xcalloc(1, sizeof *t);
 	struct history_filter ok = {
@@ -99,17 +102,17 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 	char *cause = NULL, *value = NULL;
 	int rc = 0;
 
-	t->twd = twd;
+	t->ts = ts;
 	t->def = def;
 	alarm_init(&t->alarm);
 	/* The history remembers the grid and the last result across restarts. */
 	memset(&last, 0, sizeof last);
 	if (!known_has(known, def->name)) {
 		/* Never ran. */
-	} else if (history_last_fire(twd->history, def->name, &t->last_fire_ms,
+	} else if (history_last_fire(ts->history, def->name, &t->last_fire_ms,
 	               &cause) == -1 ||
-	    (rc = history_last(twd->history, def->name, &last, &cause)) == -1 ||
-	    history_query(twd->history, &ok, last_ok, t, &cause) == -1) {
+	    (rc = history_last(ts->history, def->name, &last, &cause)) == -1 ||
+	    history_query(ts->history, &ok, last_ok, t, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	} else if (rc == 1) {
@@ -124,7 +127,7 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 	memcpy(key, "paused:", plen);
 	if (!known_has(known, key)) {
 		/* Never paused. */
-	} else if (history_state_get(twd->history, key, &value, &cause) == -1) {
+	} else if (history_state_get(ts->history, key, &value, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	} else if (value != NULL) {
@@ -134,7 +137,7 @@ task_new(struct twd *twd, const struct task_def *def, const struct known *known)
 	memcpy(key, "notify:", plen);
 	if (!known_has(known, key)) {
 		notify_state_parse(NULL, &t->nstate); /* nothing told yet */
-	} else if (history_state_get(twd->history, key, &value, &cause) == -1) {
+	} else if (history_state_get(ts->history, key, &value, &cause) == -1) {
 		log_warn("task '%s': %s", def->name, cause);
 		free(cause);
 	} else {
@@ -150,7 +153,7 @@ task_free(struct task *t)
 	if (t == NULL) {
 		return;
 	}
-	alarm_cancel(t->twd->alarms, &t->alarm);
+	alarm_cancel(t->ts->alarms, &t->alarm);
 	if (t->last != NULL) {
 		run_record_release(t->last);
 		free(t->last);
@@ -185,25 +188,25 @@ task_name(const struct task *t)
 }
 
 struct task *
-tasks_find(struct twd *twd, const char *name)
+tasks_find(struct tasks *ts, const char *name)
 {
 	struct task **found;
 
-	if (twd->ntasks == 0) {
+	if (ts->ntasks == 0) {
 		return NULL;
 	}
 	/* Tasks are kept in the config's order, which is sorted by name. */
 	found = bsearch(
-	    name, twd->tasks, twd->ntasks, sizeof *twd->tasks, task_cmp_name);
+	    name, ts->tasks, ts->ntasks, sizeof *ts->tasks, task_cmp_name);
 	return found != NULL ? *found : NULL;
 }
 
 /* A task gone from the tasks file: its queued runs will not start. */
 static void
-task_remove(struct twd *twd, struct task *t)
+task_remove(struct tasks *ts, struct task *t)
 {
 	task_unqueue_all(
-	    twd, t, RUN_SKIPPED, "its task was removed from the tasks file");
+	    ts, t, RUN_SKIPPED, "its task was removed from the tasks file");
 	task_free(t);
 }
 
@@ -222,19 +225,19 @@ diff_next(const struct task_def *def, int64_t last_ms, int64_t now)
 }
 
 json_t *
-tasks_diff(struct twd *twd, const struct config *c)
+tasks_diff(struct tasks *ts, const struct config *c)
 {
 	json_t *added = json_array(), *removed = json_array(),
 	       *changed = json_array(), *fields, *o;
 	const struct task_def *def;
 	const char *names[64];
-	int64_t now = twd_now_ms(twd);
+	int64_t now = tw_now(&ts->clock);
 	struct task *t;
 	size_t i, n, k;
 
 	for (i = 0; i < c->ntasks; i++) {
 		def = c->tasks[i];
-		if ((t = tasks_find(twd, def->name)) == NULL) {
+		if ((t = tasks_find(ts, def->name)) == NULL) {
 			json_array_append_new(added,
 			    json_pack("{s:s, s:o}", "task", def->name, "next",
 			        diff_next(def, 0, now)));
@@ -254,10 +257,10 @@ tasks_diff(struct twd *twd, const struct config *c)
 		    diff_next(def, t->last_fire_ms, now));
 		json_array_append_new(changed, o);
 	}
-	for (i = 0; i < twd->ntasks; i++) {
-		if (config_find(c, twd->tasks[i]->def->name) == NULL) {
+	for (i = 0; i < ts->ntasks; i++) {
+		if (config_find(c, ts->tasks[i]->def->name) == NULL) {
 			json_array_append_new(
-			    removed, json_string(twd->tasks[i]->def->name));
+			    removed, json_string(ts->tasks[i]->def->name));
 		}
 	}
 	return json_pack("{s:o, s:o, s:o}", "added", added, "removed", removed,
@@ -265,7 +268,7 @@ tasks_diff(struct twd *twd, const struct config *c)
 }
 
 void
-tasks_apply(struct twd *twd, struct config *config, struct tasks_applied *n)
+tasks_apply(struct tasks *ts, struct config *config, struct tasks_applied *n)
 {
 	struct tasks_applied counts = { 0, 0, 0 };
 	struct known known = { NULL, 0 }, *kp = &known;
@@ -280,9 +283,9 @@ tasks_apply(struct twd *twd, struct config *config, struct tasks_applied *n)
 	 * transaction SQLite locks the file once, not for each query; with
 	 * 100,000 tasks the locking was 40% of the start.
 	 */
-	tasks_batch_begin(twd);
+	tasks_batch_begin(ts);
 	/* And a task the history has no row of needs no query at all. */
-	if (history_names(twd->history, known_add, &known, &cause) == -1) {
+	if (history_names(ts->history, known_add, &known, &cause) == -1) {
 		log_warn("%s", cause);
 		free(cause);
 		kp = NULL;
@@ -292,18 +295,18 @@ tasks_apply(struct twd *twd, struct config *config, struct tasks_applied *n)
 	for (i = 0; i < config->ntasks; i++) {
 		def = config->tasks[i];
 		cmp = 1;
-		while (j < twd->ntasks &&
-		    (cmp = strcmp(twd->tasks[j]->def->name, def->name)) < 0) {
+		while (j < ts->ntasks &&
+		    (cmp = strcmp(ts->tasks[j]->def->name, def->name)) < 0) {
 			counts.removed++;
-			task_remove(twd, twd->tasks[j++]);
+			task_remove(ts, ts->tasks[j++]);
 		}
-		if (j == twd->ntasks || cmp != 0) {
-			t = tasks[i] = task_new(twd, def, kp);
+		if (j == ts->ntasks || cmp != 0) {
+			t = tasks[i] = task_new(ts, def, kp);
 			task_schedule(t);
 			counts.added++;
 			continue;
 		}
-		t = tasks[i] = twd->tasks[j++];
+		t = tasks[i] = ts->tasks[j++];
 		old_def = t->def;
 		t->def = def;
 		if (!schedule_equal(old_def->schedule, def->schedule) ||
@@ -314,37 +317,88 @@ tasks_apply(struct twd *twd, struct config *config, struct tasks_applied *n)
 			counts.changed++;
 		}
 	}
-	for (; j < twd->ntasks; j++) {
+	for (; j < ts->ntasks; j++) {
 		counts.removed++;
-		task_remove(twd, twd->tasks[j]);
+		task_remove(ts, ts->tasks[j]);
 	}
-	tasks_batch_end(twd, NULL);
+	tasks_batch_end(ts, NULL);
 	known_release(&known);
-	free(twd->tasks);
-	config_free(twd->config);
-	twd->config = config;
-	twd->tasks = tasks;
-	twd->ntasks = config->ntasks;
-	twd->prune_cursor = 0;
+	free(ts->tasks);
+	config_free(ts->config);
+	ts->config = config;
+	ts->tasks = tasks;
+	ts->ntasks = config->ntasks;
+	notifiers_configure(ts->notifiers, config);
+	ts->prune_cursor = 0;
 	/* Settings may be new, or history older than them: look at it all. */
-	for (i = 0; i < twd->ntasks; i++) {
-		task_prune_later(twd->tasks[i]);
+	for (i = 0; i < ts->ntasks; i++) {
+		task_prune_later(ts->tasks[i]);
 	}
 	/* Limits, priorities and pauses may have changed. */
-	tasks_dispatch(twd);
+	tasks_dispatch(ts);
 	if (n != NULL) {
 		*n = counts;
 	}
 }
 
+struct tasks *
+tasks_init(const struct tasks_env *env, char **cause)
+{
+	struct tasks *ts = xcalloc(1, sizeof *ts);
+
+	ts->base = env->base;
+	ts->clock = env->clock;
+	ts->events = env->events;
+	ts->history = env->history;
+	ts->jobs = env->jobs;
+	ts->notifiers = env->notifiers;
+	ts->log_dir = xstrdup(env->log_dir);
+	ts->home = xstrdup(env->home);
+	TAILQ_INIT(&ts->runs);
+	TAILQ_INIT(&ts->queued);
+	runq_init(&ts->queue);
+	ts->alarms = alarm_set_create(
+	    ts->base, &ts->clock, fire_alarm, tasks_clock_changed, ts, cause);
+	if (ts->alarms == NULL) {
+		free(ts->log_dir);
+		free(ts->home);
+		free(ts);
+		return NULL;
+	}
+	ts->ev_wakeup = evtimer_new(ts->base, dispatch_wakeup, ts);
+	/* Events default to the middle priority (1); pruning waits for them. */
+	ts->ev_prune = event_new(ts->base, -1, 0, retention_step, ts);
+	event_priority_set(ts->ev_prune, 2);
+	return ts;
+}
+
+const struct config *
+tasks_config(const struct tasks *ts)
+{
+	return ts->config;
+}
+
+size_t
+tasks_count(const struct tasks *ts)
+{
+	return ts->ntasks;
+}
+
+struct task *
+tasks_at(const struct tasks *ts, size_t i)
+{
+	return i < ts->ntasks ? ts->tasks[i] : NULL;
+}
+
 void
-tasks_halt(struct twd *twd)
+tasks_halt(struct tasks *ts)
 {
 	size_t i;
 
-	for (i = 0; i < twd->ntasks; i++) {
-		alarm_cancel(twd->alarms, &twd->tasks[i]->alarm);
-		twd->tasks[i]->next_ms = 0;
+	ts->halted = 1;
+	for (i = 0; i < ts->ntasks; i++) {
+		alarm_cancel(ts->alarms, &ts->tasks[i]->alarm);
+		ts->tasks[i]->next_ms = 0;
 	}
 }
 
@@ -362,11 +416,11 @@ active_stop(struct active_run *ar)
 
 /* Stop t's runs in flight (SIGTERM, SIGKILL after the kill grace). */
 void
-tasks_stop_task(struct twd *twd, struct task *t, const char *reason)
+tasks_stop_task(struct tasks *ts, struct task *t, const char *reason)
 {
 	struct active_run *ar;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		if (strcmp(ar->rec.task, t->def->name) != 0) {
 			continue;
@@ -379,11 +433,11 @@ tasks_stop_task(struct twd *twd, struct task *t, const char *reason)
 }
 
 void
-tasks_stop_runs(struct twd *twd, const char *reason)
+tasks_stop_runs(struct tasks *ts, const char *reason)
 {
 	struct active_run *ar;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		if (ar->stop_reason == NULL) {
 			ar->stop_reason = xstrdup(reason);
@@ -393,14 +447,14 @@ tasks_stop_runs(struct twd *twd, const char *reason)
 }
 
 size_t
-tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
+tasks_kill(struct tasks *ts, const char *task, int64_t run_id, int sig)
 {
 	struct active_run *ar, *next;
 	struct task *t;
 	char name[32];
 	size_t n = 0;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		if ((task != NULL && strcmp(ar->rec.task, task) != 0) ||
 		    (run_id != 0 && ar->rec.id != run_id)) {
@@ -418,15 +472,15 @@ tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
 		}
 		n++;
 	}
-	for (ar = TAILQ_FIRST(&twd->queued); ar != NULL; ar = next) {
+	for (ar = TAILQ_FIRST(&ts->queued); ar != NULL; ar = next) {
 		next = TAILQ_NEXT(ar, entry);
 		if ((task != NULL && strcmp(ar->rec.task, task) != 0) ||
 		    (run_id != 0 && ar->rec.id != run_id)) {
 			continue;
 		}
-		t = active_task(twd, ar);
-		dispatch_unqueue(twd, t, ar);
-		active_drop(twd, t, ar, RUN_KILLED,
+		t = active_task(ts, ar);
+		dispatch_unqueue(ts, t, ar);
+		active_drop(ts, t, ar, RUN_KILLED,
 		    xstrdup("taken off the queue by twctl kill"));
 		n++;
 	}
@@ -434,11 +488,11 @@ tasks_kill(struct twd *twd, const char *task, int64_t run_id, int sig)
 }
 
 void
-tasks_pause(struct twd *twd, struct task *t, int paused)
+tasks_pause(struct tasks *ts, struct task *t, int paused)
 {
 	char *key = xasprintf("paused:%s", t->def->name);
 
-	history_put_state(twd->history, key, paused ? "1" : "0");
+	history_put_state(ts->history, key, paused ? "1" : "0");
 	free(key);
 	if (t->paused != paused) {
 		log_info("task '%s' %s", t->def->name,
@@ -447,7 +501,7 @@ tasks_pause(struct twd *twd, struct task *t, int paused)
 	t->paused = paused;
 	task_changed(t);
 	if (!paused) {
-		tasks_dispatch(twd);
+		tasks_dispatch(ts);
 	}
 }
 
@@ -465,9 +519,9 @@ active_count(const struct active_runs *list)
 }
 
 size_t
-tasks_queued(const struct twd *twd)
+tasks_queued(const struct tasks *ts)
 {
-	return runq_count(&twd->queue);
+	return runq_count(&ts->queue);
 }
 
 static json_t *
@@ -512,7 +566,7 @@ task_notify_json(const struct task *t)
 	for (i = 0; i < p->nnotify_via; i++) {
 		json_array_append_new(via,
 		    json_string(
-		        t->twd->config->notifiers[p->notify_via[i]].name));
+		        t->ts->config->notifiers[p->notify_via[i]].name));
 	}
 	return json_pack("{s:o, s:o}", "on", on, "via", via);
 }
@@ -536,8 +590,7 @@ task_def_json(const struct task *t)
 		        : json_pack("[ss]", "/bin/sh", "-c"));
 	}
 	json_object_set_new(o, "cwd",
-	    json_string(
-	        d->policy->cwd != NULL ? d->policy->cwd : t->twd->home));
+	    json_string(d->policy->cwd != NULL ? d->policy->cwd : t->ts->home));
 	for (i = 0; d->policy->env != NULL && d->policy->env[i] != NULL; i++) {
 		eq = strchr(d->policy->env[i], '=');
 		key = xstrndup(
@@ -571,7 +624,7 @@ task_def_json(const struct task *t)
 	        config_priority_name(d->policy->priority, buf, sizeof buf)));
 	json_object_set_new(o, "queue",
 	    d->policy->queue >= 0
-	        ? json_string(t->twd->config->queues[d->policy->queue].name)
+	        ? json_string(t->ts->config->queues[d->policy->queue].name)
 	        : json_null());
 	json_object_set_new(
 	    o, "overlap", json_string(config_overlap_name(d->policy->overlap)));
@@ -615,35 +668,40 @@ task_def_json(const struct task *t)
 }
 
 size_t
-tasks_running(const struct twd *twd)
+tasks_running(const struct tasks *ts)
 {
-	return active_count(&twd->runs);
+	return active_count(&ts->runs);
 }
 
 void
-tasks_free(struct twd *twd)
+tasks_free(struct tasks *ts)
 {
 	struct active_run *ar;
 	size_t i;
 
-	while ((ar = TAILQ_FIRST(&twd->runs)) != NULL) {
-		TAILQ_REMOVE(&twd->runs, ar, entry);
+	while ((ar = TAILQ_FIRST(&ts->runs)) != NULL) {
+		TAILQ_REMOVE(&ts->runs, ar, entry);
 		active_run_free(ar);
 	}
 	/* Queued runs stay queued in the history for the next twd. */
-	while ((ar = TAILQ_FIRST(&twd->queued)) != NULL) {
-		TAILQ_REMOVE(&twd->queued, ar, entry);
-		runq_remove(&twd->queue, &ar->qi);
+	while ((ar = TAILQ_FIRST(&ts->queued)) != NULL) {
+		TAILQ_REMOVE(&ts->queued, ar, entry);
+		runq_remove(&ts->queue, &ar->qi);
 		active_run_free(ar);
 	}
-	for (i = 0; i < twd->ntasks; i++) {
-		task_free(twd->tasks[i]);
+	for (i = 0; i < ts->ntasks; i++) {
+		task_free(ts->tasks[i]);
 	}
-	free(twd->tasks);
-	twd->tasks = NULL;
-	twd->ntasks = 0;
-	config_free(twd->config);
-	twd->config = NULL;
+	free(ts->tasks);
+	config_free(ts->config);
+	notifiers_configure(ts->notifiers, NULL);
+	alarm_set_free(ts->alarms);
+	event_free(ts->ev_wakeup);
+	event_free(ts->ev_prune);
+	runq_release(&ts->queue);
+	free(ts->log_dir);
+	free(ts->home);
+	free(ts);
 }
 
 static const char *
@@ -668,7 +726,7 @@ task_state(const struct task *t)
 		return "boot";
 	}
 	if (t->next_ms == 0) {
-		return t->twd->stopping ? "stopping" : "done";
+		return t->ts->halted ? "stopping" : "done";
 	}
 	return "scheduled";
 }
@@ -705,7 +763,7 @@ task_json(const struct task *t)
 	if (t->def->after != NULL) {
 		json_object_set_new(o, "after", strv_json(t->def->after));
 		waiting = json_array();
-		task_waiting_for(t->twd, t, waiting);
+		task_waiting_for(t->ts, t, waiting);
 		json_object_set_new(o, "waiting_for", waiting);
 	}
 	json_object_set_new(o, "last_run",
@@ -714,12 +772,12 @@ task_json(const struct task *t)
 }
 
 json_t *
-tasks_run_tail(struct twd *twd, int64_t run_id)
+tasks_run_tail(struct tasks *ts, int64_t run_id)
 {
 	struct active_run *ar;
 	json_t *lines;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		if (ar->rec.id == run_id) {
 			lines = json_array();
@@ -733,11 +791,11 @@ tasks_run_tail(struct twd *twd, int64_t run_id)
 }
 
 json_t *
-tasks_run_json(struct twd *twd, int64_t run_id)
+tasks_run_json(struct tasks *ts, int64_t run_id)
 {
 	struct active_run *ar;
 
-	TAILQ_FOREACH(ar, &twd->runs, entry)
+	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
 		if (ar->rec.id == run_id) {
 			return run_record_json(&ar->rec);

@@ -9,11 +9,44 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "context.h"
 #include "run.h"
 
 struct config;
-struct twd;
+struct event_base;
+struct history;
+struct job_list;
+struct notifiers;
 struct task;
+struct tasks;
+
+/* What the tasks module is given by the daemon around it. */
+struct tasks_env {
+	struct event_base *base;
+	struct tw_clock clock;
+	struct tw_events events;
+	struct history *history;     /* borrowed, as the two below */
+	struct job_list *jobs;       /* the jobs of runs and deliveries */
+	struct notifiers *notifiers; /* told of failures */
+	const char *log_dir;         /* per-run logs: log_dir/TASK/ID.log */
+	const char *home;            /* where jobs start */
+};
+
+/*
+ * The tasks module, with no tasks until the first tasks_apply. NULL with
+ * *cause when its timers cannot be made.
+ */
+struct tasks *tasks_init(const struct tasks_env *, char **cause);
+/*
+ * Free all tasks and the config; runs in flight must be over, and queued
+ * ones stay queued in the history for the next twd.
+ */
+void tasks_free(struct tasks *);
+/* The running config; NULL before the first tasks_apply. */
+const struct config *tasks_config(const struct tasks *);
+/* How many tasks the running config has, and the i-th (by name). */
+size_t tasks_count(const struct tasks *);
+struct task *tasks_at(const struct tasks *, size_t i);
 
 /* How many tasks a tasks_apply added, removed and changed. */
 struct tasks_applied {
@@ -29,15 +62,16 @@ struct tasks_applied {
  * what changed into *n, unless n is NULL. (What a reload changed, by name,
  * is tasks_diff's, before it is applied.)
  */
-void tasks_apply(struct twd *, struct config *config, struct tasks_applied *n);
+void
+tasks_apply(struct tasks *, struct config *config, struct tasks_applied *n);
 /*
  * What making config the running one would change, without doing it:
  * {"added": [{"task", "next"}], "removed": [NAME], "changed": [{"task",
  * "fields": [FIELD], "next_before", "next_after"}]} (caller owns).
  */
-json_t *tasks_diff(struct twd *, const struct config *config);
+json_t *tasks_diff(struct tasks *, const struct config *config);
 /* Borrowed, valid until the next tasks_apply; NULL if there is none. */
-struct task *tasks_find(struct twd *, const char *name);
+struct task *tasks_find(struct tasks *, const char *name);
 /* The task's name; borrowed, as the task. */
 const char *task_name(const struct task *);
 /*
@@ -45,7 +79,7 @@ const char *task_name(const struct task *);
  * a slot is free, or recorded as skipped. Returns the run's id (see its
  * record for what became of it), or -1 with *cause (caller frees).
  */
-int64_t tasks_run(struct twd *, struct task *, enum run_trigger,
+int64_t tasks_run(struct tasks *, struct task *, enum run_trigger,
     int64_t scheduled_ms, int force, char **cause);
 /*
  * Queue an ad-hoc job (twctl submit): job is {"run": [argv] | "command":
@@ -53,17 +87,17 @@ int64_t tasks_run(struct twd *, struct task *, enum run_trigger,
  * TASK | RUN-ID}, run with the tasks file's defaults. It starts at the next
  * tasks_dispatch. Returns its run id, or -1 with *cause.
  */
-int64_t tasks_submit(struct twd *, json_t *job, char **cause);
+int64_t tasks_submit(struct tasks *, json_t *job, char **cause);
 /*
  * Take back the jobs of a submit whose batch could not be written (the
  * run ids in ids): off the queue, and out of the history's kept writes.
  */
-void tasks_submit_undo(struct twd *, json_t *ids);
+void tasks_submit_undo(struct tasks *, json_t *ids);
 /*
  * Whether tasks_submit would take job: 0; or, with *cause, -1 for a job
  * that is not well formed, -2 for one whose after: is not there or failed.
  */
-int tasks_submit_check(struct twd *, json_t *job, char **cause);
+int tasks_submit_check(struct tasks *, json_t *job, char **cause);
 /*
  * Make the history's writes from here to tasks_batch_end one transaction,
  * and start the jobs of the runs it records as started once it is written
@@ -71,57 +105,58 @@ int tasks_submit_check(struct twd *, json_t *job, char **cause);
  * or -1 with *cause (unless cause is NULL) when the history could not
  * write: those runs are queued again, and wait until it can.
  */
-void tasks_batch_begin(struct twd *);
-int tasks_batch_end(struct twd *, char **cause);
+void tasks_batch_begin(struct tasks *);
+int tasks_batch_end(struct tasks *, char **cause);
 /* Start the queued runs that may start now: priority, limits, overlap. */
-void tasks_dispatch(struct twd *);
-/* The callback of twd->ev_wakeup: a queued run's wait is over. */
-void tasks_wakeup(int fd, short what, void *arg);
+void tasks_dispatch(struct tasks *);
 /*
  * Pause (no run of it starts; fires are recorded as skipped) or resume
  * task, remembered across restarts (written as the history can: see
  * history.h).
  */
-void tasks_pause(struct twd *, struct task *, int paused);
+void tasks_pause(struct tasks *, struct task *, int paused);
 /*
  * At start-up: record the runs an earlier twd left running as lost, and
  * kill the process group of any that is still there. Returns how many, or
  * -1 with *cause.
  */
-int tasks_close_lost(struct twd *, char **cause);
+int tasks_close_lost(struct tasks *, char **cause);
 /* Queue again the runs the history has as queued (at start-up). */
-void tasks_restore(struct twd *);
+void tasks_restore(struct tasks *);
 /* Why the queued run has not started, in words (caller frees); NULL if
  * it is not queued. */
-char *tasks_wait_reason(struct twd *, int64_t run_id);
+char *tasks_wait_reason(struct tasks *, int64_t run_id);
 /* Runs waiting in the queue. */
-size_t tasks_queued(const struct twd *);
-struct alarm;
-/* An alarm_fire_cb for twd->alarms: a task's fire is due. */
-void tasks_alarm(struct alarm *, void *arg);
-/* An alarm_clock_cb: the clock was set, so work out every fire again. */
+size_t tasks_queued(const struct tasks *);
+/*
+ * The clock was set: work out every fire again (the alarm set's
+ * alarm_clock_cb; arg is the struct tasks).
+ */
 void tasks_clock_changed(void *arg);
 /*
- * The callback of twd->ev_prune: one batch of history retention for one
- * task, then again while any task has more.
+ * Fire what is due by the clock now. The alarm set's timer does this on
+ * its own; a test that moves its own clock calls it.
  */
-void tasks_prune_step(int fd, short what, void *arg);
-/* Cancel every timer: nothing new starts after this. */
-void tasks_halt(struct twd *);
+void tasks_tick(struct tasks *);
+/*
+ * Cancel every timer: nothing new starts after this, and the event loop
+ * ends when the last run in flight does.
+ */
+void tasks_halt(struct tasks *);
 /* Stop every run in flight (SIGTERM, then SIGKILL after the kill grace). */
-void tasks_stop_runs(struct twd *, const char *reason);
+void tasks_stop_runs(struct tasks *, const char *reason);
 /*
  * Signal the runs in flight of task (or the one with run_id): SIGTERM
  * stops them as a timeout would (SIGKILL after the kill grace), any other
  * signal is sent once. Returns how many runs were signalled.
  */
-size_t tasks_kill(struct twd *, const char *task, int64_t run_id, int sig);
+size_t tasks_kill(struct tasks *, const char *task, int64_t run_id, int sig);
 /*
  * Why t did or did not run, in words: {"task", "last": what became of its
  * fire or run at at_ms (0: now), "run": that run or null, "next": what its
  * next run waits for (only when at_ms is 0)}. NULL with *cause.
  */
-json_t *tasks_why(struct twd *, struct task *, int64_t at_ms, char **cause);
+json_t *tasks_why(struct tasks *, struct task *, int64_t at_ms, char **cause);
 /* The task's definition as loaded, defaults applied, for "show". */
 json_t *task_def_json(const struct task *);
 /*
@@ -129,11 +164,9 @@ json_t *task_def_json(const struct task *);
  * each a run record with queue, submitted, position (1 for the next to
  * start; null when running) and waiting (why, in words). Caller owns.
  */
-json_t *tasks_queue_json(struct twd *);
+json_t *tasks_queue_json(struct tasks *);
 /* Runs in flight. */
-size_t tasks_running(const struct twd *);
-/* Free all tasks and the config; runs in flight must be over. */
-void tasks_free(struct twd *);
+size_t tasks_running(const struct tasks *);
 
 /* The protocol form of a task, for "list". Caller owns it. */
 json_t *task_json(const struct task *);
@@ -143,12 +176,12 @@ json_t *task_json(const struct task *);
  * task's next fire.
  */
 json_t *
-tasks_next_fires(struct twd *, const struct task *only, int count, int each);
+tasks_next_fires(struct tasks *, const struct task *only, int count, int each);
 /* Start the @reboot tasks if this is the first start in this boot. */
-void tasks_boot(struct twd *);
+void tasks_boot(struct tasks *);
 /* The protocol form of a run in flight, by id; NULL if not running. */
-json_t *tasks_run_json(struct twd *, int64_t run_id);
+json_t *tasks_run_json(struct tasks *, int64_t run_id);
 /* The last lines of a run in flight ([{seq, stream, text, complete}]). */
-json_t *tasks_run_tail(struct twd *, int64_t run_id);
+json_t *tasks_run_tail(struct tasks *, int64_t run_id);
 
 #endif

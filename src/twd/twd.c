@@ -20,7 +20,6 @@
 
 #include <event2/event.h>
 
-#include "alarm.h"
 #include "config.h"
 #include "duration.h"
 #include "heap.h"
@@ -98,7 +97,7 @@ twd_system_now(void *arg)
 static int
 twd_server_wants(void *arg, enum proto_event ev, const char *task, int64_t run)
 {
-	struct twd *twd = arg;
+	const struct twd *twd = arg;
 
 	return twd->server != NULL && server_wants(twd->server, ev, task, run);
 }
@@ -124,8 +123,8 @@ twd_grace_over(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_info("grace period over: stopping %zu running job(s)",
-	    tasks_running(twd));
-	tasks_stop_runs(twd,
+	    tasks_running(twd->tasks));
+	tasks_stop_runs(twd->tasks,
 	    "twd shut down and the run outlived the grace "
 	    "period");
 }
@@ -135,7 +134,7 @@ twd_stop(struct twd *twd, const char *why)
 {
 	struct timeval tv;
 	char d[32];
-	size_t n = tasks_running(twd);
+	size_t n = tasks_running(twd->tasks);
 
 	if (twd->stopping) {
 		/* Asked twice: the user wants out now, not after the grace. */
@@ -149,9 +148,9 @@ twd_stop(struct twd *twd, const char *why)
 		return;
 	}
 	twd->stopping = 1;
-	tasks_halt(twd);
-	if (twd_wants(twd, PROTO_EV_DAEMON_STOPPING, NULL, 0)) {
-		twd_publish(twd, PROTO_EV_DAEMON_STOPPING, NULL, 0, 0,
+	tasks_halt(twd->tasks);
+	if (tw_wants(&twd->events, PROTO_EV_DAEMON_STOPPING, NULL, 0)) {
+		tw_publish(&twd->events, PROTO_EV_DAEMON_STOPPING, NULL, 0, 0,
 		    json_pack("{s:s, s:I, s:f}", "why", why, "running",
 		        (json_int_t)n, "grace", (double)twd->grace_ms / 1000));
 	}
@@ -239,16 +238,17 @@ static void
 twd_state_failing(void *arg, const char *why)
 {
 	struct twd *twd = arg;
-	const struct task_def *d =
-	    twd->config != NULL ? twd->config->defaults : NULL;
+	const struct task_def *d = tasks_config(twd->tasks) != NULL
+	    ? tasks_config(twd->tasks)->defaults
+	    : NULL;
 	char since[TIMEFMT_ISO_LEN];
 
-	twd->state_error_ms = twd_now_ms(twd);
+	twd->state_error_ms = tw_now(&twd->clock);
 	log_error("%s; no job starts until the history can be written, and "
 	          "what it keeps waits in memory",
 	    why);
-	if (twd_wants(twd, PROTO_EV_STATE_ERROR, NULL, 0)) {
-		twd_publish(twd, PROTO_EV_STATE_ERROR, NULL, 0, 0,
+	if (tw_wants(&twd->events, PROTO_EV_STATE_ERROR, NULL, 0)) {
+		tw_publish(&twd->events, PROTO_EV_STATE_ERROR, NULL, 0, 0,
 		    json_pack("{s:s, s:s}", "error", why, "since",
 		        timefmt_iso(twd->state_error_ms, since, sizeof since)));
 	}
@@ -281,15 +281,15 @@ twd_state_retry(evutil_socket_t fd, short what, void *arg)
 	}
 	log_info("history: written again after %s (%zu kept writes)",
 	    duration_format_ms(
-	        twd_now_ms(twd) - twd->state_error_ms, dur, sizeof dur),
+	        tw_now(&twd->clock) - twd->state_error_ms, dur, sizeof dur),
 	    n);
 	twd->state_error_ms = 0;
-	if (twd_wants(twd, PROTO_EV_STATE_OK, NULL, 0)) {
-		twd_publish(twd, PROTO_EV_STATE_OK, NULL, 0, 0,
+	if (tw_wants(&twd->events, PROTO_EV_STATE_OK, NULL, 0)) {
+		tw_publish(&twd->events, PROTO_EV_STATE_OK, NULL, 0, 0,
 		    json_pack("{s:I}", "written", (json_int_t)n));
 	}
 	/* What waited for it starts now. */
-	tasks_dispatch(twd);
+	tasks_dispatch(twd->tasks);
 }
 
 static void
@@ -523,6 +523,7 @@ main(int argc, char **argv)
 	struct twd_options opt;
 	struct config_errors errs = { NULL, 0 };
 	struct config *config;
+	struct tasks_env env;
 	struct twd twd;
 	sigset_t mask;
 	char *cause, *db;
@@ -547,9 +548,6 @@ main(int argc, char **argv)
 	twd.events.wants = twd_server_wants;
 	twd.events.publish = twd_server_publish;
 	twd.events.arg = &twd;
-	TAILQ_INIT(&twd.runs);
-	TAILQ_INIT(&twd.queued);
-	runq_init(&twd.queue);
 	twd.config_path = paths_config(opt.config);
 	twd.state_dir = paths_state_dir(opt.state_dir);
 	twd.socket_path = paths_socket(opt.socket);
@@ -590,8 +588,26 @@ main(int argc, char **argv)
 	if (twd.history == NULL) {
 		fatalx("%s", cause);
 	}
-	twd.started_ms = twd_now_ms(&twd);
-	if ((lost = tasks_close_lost(&twd, &cause)) == -1) {
+	twd.started_ms = tw_now(&twd.clock);
+	if ((twd.base = event_base_new()) == NULL ||
+	    event_base_priority_init(twd.base, 3) == -1) {
+		fatalx("cannot create the event loop");
+	}
+	twd.jobs = job_list_create(twd.base);
+	twd.notifiers = notifiers_create(
+	    twd.jobs, &twd.clock, &twd.events, twd.state_dir, twd.home);
+	env.base = twd.base;
+	env.clock = twd.clock;
+	env.events = twd.events;
+	env.history = twd.history;
+	env.jobs = twd.jobs;
+	env.notifiers = twd.notifiers;
+	env.log_dir = twd.log_dir;
+	env.home = twd.home;
+	if ((twd.tasks = tasks_init(&env, &cause)) == NULL) {
+		fatalx("%s", cause);
+	}
+	if ((lost = tasks_close_lost(twd.tasks, &cause)) == -1) {
 		fatalx("%s", cause);
 	}
 	if (lost > 0) {
@@ -600,23 +616,11 @@ main(int argc, char **argv)
 		    lost);
 	}
 
-	if ((twd.base = event_base_new()) == NULL ||
-	    event_base_priority_init(twd.base, 3) == -1) {
-		fatalx("cannot create the event loop");
-	}
-	twd.jobs = job_list_create(twd.base);
-	twd.notifiers = notifiers_create(&twd);
-	twd.alarms = alarm_set_create(twd.base, &twd.clock, tasks_alarm,
-	    tasks_clock_changed, &twd, &cause);
-	if (twd.alarms == NULL) {
-		fatalx("%s", cause);
-	}
 	twd.ev_grace = evtimer_new(twd.base, twd_grace_over, &twd);
-	twd.ev_wakeup = evtimer_new(twd.base, tasks_wakeup, &twd);
-	twd.ev_prune = event_new(twd.base, -1, 0, tasks_prune_step, &twd);
-	/* Events default to the middle priority (1); pruning waits for them. */
-	event_priority_set(twd.ev_prune, 2);
-	/* So does the history's checkpoint, with its fsync: no fire waits. */
+	/*
+	 * The history's checkpoint, with its fsync, waits for the events of
+	 * the middle priority (1, the default): no fire waits for it.
+	 */
 	twd.ev_checkpoint = event_new(twd.base, -1, 0, twd_checkpoint, &twd);
 	event_priority_set(twd.ev_checkpoint, 2);
 	history_defer_checkpoints(twd.history, twd_checkpoint_due, &twd);
@@ -641,17 +645,18 @@ main(int argc, char **argv)
 		evsignal_add(ev_sig[i], NULL);
 	}
 	twd_log_warnings(config);
-	tasks_apply(&twd, config, NULL);
+	tasks_apply(twd.tasks, config, NULL);
 	twd.reload = reload_create(&twd, !opt.no_watch);
 	reload_watch(twd.reload);
-	tasks_restore(&twd);
-	tasks_boot(&twd);
+	tasks_restore(twd.tasks);
+	tasks_boot(twd.tasks);
 	twd_give_back(&twd);
 	twd_write_pid(lock_fd);
 	twd_ready(&twd, ready_fd);
 	log_info("twd %s started (pid %ld): %zu task%s from %s, socket %s",
-	    TW_VERSION, (long)getpid(), twd.ntasks, twd.ntasks == 1 ? "" : "s",
-	    twd.config_path, twd.socket_path);
+	    TW_VERSION, (long)getpid(), tasks_count(twd.tasks),
+	    tasks_count(twd.tasks) == 1 ? "" : "s", twd.config_path,
+	    twd.socket_path);
 
 	event_base_dispatch(twd.base);
 
@@ -671,12 +676,8 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		event_free(ev_sig[i]);
 	}
-	tasks_free(&twd);
-	alarm_set_free(twd.alarms);
+	tasks_free(twd.tasks);
 	event_free(twd.ev_grace);
-	event_free(twd.ev_wakeup);
-	runq_release(&twd.queue);
-	event_free(twd.ev_prune);
 	history_defer_checkpoints(twd.history, NULL, NULL);
 	event_free(twd.ev_checkpoint);
 	/* A last try for what the history kept; it is lost if that fails. */

@@ -13,7 +13,7 @@
 #include <event2/event.h>
 
 #include "alarm.h"
-#include "clock.h"
+#include "context.h"
 
 #define NALARMS 64
 

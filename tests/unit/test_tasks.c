@@ -18,7 +18,6 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "alarm.h"
 #include "config.h"
 #include "history.h"
 #include "job.h"
@@ -26,7 +25,6 @@
 #include "tasks.h"
 #include "timefmt.h"
 #include "tmpdir.h"
-#include "twd.h"
 #include "xmalloc.h"
 
 /* 2030-03-30T00:00:30Z: far from the real clock, so no timer of it rings. */
@@ -34,9 +32,14 @@
 #define HOUR INT64_C(3600000)
 
 struct fixture {
-	struct twd twd;
+	struct event_base *base;
+	struct history *history;
+	struct job_list *jobs;
+	struct notifiers *notifiers;
+	struct tasks *ts;
 	struct event *ev_child; /* SIGCHLD: jobs reaped, as twd.c does */
 	char dir[64];
+	char *config_path;
 	int64_t now;    /* the clock */
 	json_t *events; /* [{"event", "task", "data"}], as published */
 };
@@ -75,47 +78,50 @@ on_child(evutil_socket_t sig, short what, void *arg)
 {
 	(void)sig;
 	(void)what;
-	job_list_reap(((struct fixture *)arg)->twd.jobs);
+	job_list_reap(((struct fixture *)arg)->jobs);
 }
 
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof *f);
-	struct twd *twd = &f->twd;
-	char *db, *cause = NULL;
+	struct tasks_env env;
+	char *db, *log_dir, *cause = NULL;
 
 	if (tmpdir_create(f->dir, sizeof f->dir, "tasks") == -1) {
 		return -1;
 	}
 	f->now = T0;
 	f->events = json_array();
-	twd->clock.now_ms = test_now;
-	twd->clock.arg = f;
-	twd->events.wants = test_wants;
-	twd->events.publish = test_publish;
-	twd->events.arg = f;
-	TAILQ_INIT(&twd->runs);
-	TAILQ_INIT(&twd->queued);
-	runq_init(&twd->queue);
-	twd->config_path = xasprintf("%s/tasks.yaml", f->dir);
-	twd->state_dir = xstrdup(f->dir);
-	twd->log_dir = xasprintf("%s/logs", f->dir);
-	twd->home = xstrdup(f->dir);
-	mkdir(twd->log_dir, 0700);
-	twd->base = event_base_new();
+	f->config_path = xasprintf("%s/tasks.yaml", f->dir);
+	log_dir = xasprintf("%s/logs", f->dir);
+	mkdir(log_dir, 0700);
+	f->base = event_base_new();
+	event_base_priority_init(f->base, 3);
 	db = xasprintf("%s/twd.db", f->dir);
-	twd->history = history_open(db, &cause);
+	f->history = history_open(db, &cause);
 	free(db);
-	twd->jobs = job_list_create(twd->base);
-	twd->notifiers = notifiers_create(twd);
-	twd->alarms = alarm_set_create(twd->base, &twd->clock, tasks_alarm,
-	    tasks_clock_changed, twd, &cause);
-	twd->ev_wakeup = evtimer_new(twd->base, tasks_wakeup, twd);
-	twd->ev_prune = event_new(twd->base, -1, 0, tasks_prune_step, twd);
-	f->ev_child = evsignal_new(twd->base, SIGCHLD, on_child, f);
+	if (f->history == NULL) {
+		return -1;
+	}
+	memset(&env, 0, sizeof env);
+	env.base = f->base;
+	env.clock.now_ms = test_now;
+	env.clock.arg = f;
+	env.events.wants = test_wants;
+	env.events.publish = test_publish;
+	env.events.arg = f;
+	env.history = f->history;
+	env.jobs = f->jobs = job_list_create(f->base);
+	env.notifiers = f->notifiers =
+	    notifiers_create(f->jobs, &env.clock, &env.events, f->dir, f->dir);
+	env.log_dir = log_dir;
+	env.home = f->dir;
+	f->ts = tasks_init(&env, &cause);
+	free(log_dir);
+	f->ev_child = evsignal_new(f->base, SIGCHLD, on_child, f);
 	evsignal_add(f->ev_child, NULL);
-	if (twd->history == NULL || twd->alarms == NULL) {
+	if (f->ts == NULL) {
 		return -1;
 	}
 	*state = f;
@@ -126,23 +132,15 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	struct twd *twd = &f->twd;
 
-	tasks_free(twd);
+	tasks_free(f->ts);
 	event_free(f->ev_child);
-	notifiers_free(twd->notifiers);
-	alarm_set_free(twd->alarms);
-	event_free(twd->ev_wakeup);
-	event_free(twd->ev_prune);
-	runq_release(&twd->queue);
-	job_list_free(twd->jobs);
-	history_close(twd->history);
-	event_base_free(twd->base);
+	notifiers_free(f->notifiers);
+	job_list_free(f->jobs);
+	history_close(f->history);
+	event_base_free(f->base);
 	tmpdir_remove(f->dir);
-	free(twd->config_path);
-	free(twd->state_dir);
-	free(twd->log_dir);
-	free(twd->home);
+	free(f->config_path);
 	json_decref(f->events);
 	free(f);
 	return 0;
@@ -154,18 +152,18 @@ load(struct fixture *f, const char *yaml)
 {
 	struct config_errors errs = { NULL, 0 };
 	struct config *c;
-	FILE *fp = fopen(f->twd.config_path, "w");
+	FILE *fp = fopen(f->config_path, "w");
 
 	assert_non_null(fp);
 	fputs(yaml, fp);
 	fclose(fp);
-	chmod(f->twd.config_path, 0600);
-	if ((c = config_load(f->twd.config_path, &errs)) == NULL) {
+	chmod(f->config_path, 0600);
+	if ((c = config_load(f->config_path, &errs)) == NULL) {
 		config_errors_print(&errs, stderr);
 		fail_msg("the test's tasks file has errors");
 	}
-	tasks_apply(&f->twd, c, NULL);
-	tasks_boot(&f->twd);
+	tasks_apply(f->ts, c, NULL);
+	tasks_boot(f->ts);
 }
 
 /* How many events named ev were published for task (NULL: any). */
@@ -226,11 +224,11 @@ static void
 finish(struct fixture *f, const char *task, size_t n)
 {
 	struct timeval hang = { 60, 0 };
-	struct event *ev = evtimer_new(f->twd.base, on_hang, f);
+	struct event *ev = evtimer_new(f->base, on_hang, f);
 
 	evtimer_add(ev, &hang);
 	while (count(f, "run.finished", task) < n) {
-		event_base_loop(f->twd.base, EVLOOP_ONCE);
+		event_base_loop(f->base, EVLOOP_ONCE);
 	}
 	event_free(ev);
 }
@@ -246,7 +244,7 @@ str(const json_t *o, const char *key)
 static int64_t
 next_run(struct fixture *f, const char *name)
 {
-	json_t *o = task_json(tasks_find(&f->twd, name));
+	json_t *o = task_json(tasks_find(f->ts, name));
 	int64_t ms = 0;
 
 	if (json_is_string(json_object_get(o, "next_run"))) {
@@ -273,10 +271,10 @@ test_tasks_fire_on_the_clock_and_across_its_jumps(void **state)
 	    "timezone: UTC, catch_up: all, catch_up_max: 2, overlap: queue}\n");
 	assert_int_equal(next_run(f, "hourly"), T0 - 30000 + HOUR);
 	f->now = T0 + HOUR - 31000; /* a second before the hour */
-	alarm_set_run_due(f->twd.alarms);
+	tasks_tick(f->ts);
 	assert_int_equal(count(f, "run.started", "hourly"), 0);
 	f->now += 1000;
-	alarm_set_run_due(f->twd.alarms);
+	tasks_tick(f->ts);
 	finish(f, "hourly", 1);
 	assert_string_equal(
 	    str(nth(f, "run.finished", "hourly", 0), "trigger"), "schedule");
@@ -292,7 +290,7 @@ test_tasks_fire_on_the_clock_and_across_its_jumps(void **state)
 	 * counts among the finished), the newest two run.
 	 */
 	f->now = T0 - 30000 + 4 * HOUR + 30 * 60000;
-	tasks_clock_changed(&f->twd);
+	tasks_clock_changed(f->ts);
 	finish(f, "hourly", 4);
 	assert_int_equal(count(f, "run.skipped", "hourly"), 1);
 	assert_non_null(
@@ -311,8 +309,8 @@ test_tasks_fire_on_the_clock_and_across_its_jumps(void **state)
 
 	/* Back to 03:10: the next fire is still 05:00, none again. */
 	f->now = T0 - 30000 + 3 * HOUR + 10 * 60000;
-	tasks_clock_changed(&f->twd);
-	alarm_set_run_due(f->twd.alarms);
+	tasks_clock_changed(f->ts);
+	tasks_tick(f->ts);
 	assert_int_equal(next_run(f, "hourly"), T0 - 30000 + 5 * HOUR);
 	assert_int_equal(count(f, "run.started", "hourly"), 3);
 }
@@ -336,18 +334,18 @@ test_tasks_dispatch_by_priority(void **state)
 	    "  high: {command: 'true', priority: high}\n"
 	    "  normal2: {command: 'true'}\n");
 	/* The first takes the slot; the rest, asked in one batch, wait. */
-	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "first"),
+	assert_true(tasks_run(f->ts, tasks_find(f->ts, "first"),
 	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
-	tasks_batch_begin(&f->twd);
-	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "low"),
+	tasks_batch_begin(f->ts);
+	assert_true(tasks_run(f->ts, tasks_find(f->ts, "low"),
 	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
-	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "normal1"),
+	assert_true(tasks_run(f->ts, tasks_find(f->ts, "normal1"),
 	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
-	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "high"),
+	assert_true(tasks_run(f->ts, tasks_find(f->ts, "high"),
 	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
-	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "normal2"),
+	assert_true(tasks_run(f->ts, tasks_find(f->ts, "normal2"),
 	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
-	assert_int_equal(tasks_batch_end(&f->twd, &cause), 0);
+	assert_int_equal(tasks_batch_end(f->ts, &cause), 0);
 	finish(f, NULL, 5);
 	json_array_foreach(f->events, i, e)
 	{
@@ -375,7 +373,7 @@ test_tasks_retry_waits_for_its_delay(void **state)
 	load(f,
 	    "tasks:\n"
 	    "  flaky: {command: 'exit 3', retries: 1, retry_delay: 10s}\n");
-	assert_true(tasks_run(&f->twd, tasks_find(&f->twd, "flaky"),
+	assert_true(tasks_run(f->ts, tasks_find(f->ts, "flaky"),
 	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
 	finish(f, "flaky", 1);
 	assert_int_equal(json_integer_value(json_object_get(
@@ -383,7 +381,7 @@ test_tasks_retry_waits_for_its_delay(void **state)
 	    3);
 	/* Queued twice: the run itself, then its retry, with a time. */
 	assert_int_equal(count(f, "run.queued", "flaky"), 2);
-	assert_int_equal(tasks_queued(&f->twd), 1);
+	assert_int_equal(tasks_queued(f->ts), 1);
 	retry = nth(f, "run.queued", "flaky", 1);
 	assert_int_equal(
 	    json_integer_value(json_object_get(retry, "attempt")), 2);
@@ -391,17 +389,17 @@ test_tasks_retry_waits_for_its_delay(void **state)
 	/* The delay (10 s, jittered up to a tenth more) from the failure. */
 	assert_true(at >= f->now + 10000 && at <= f->now + 11000);
 	f->now = at - 1;
-	tasks_dispatch(&f->twd);
+	tasks_dispatch(f->ts);
 	assert_int_equal(count(f, "run.started", "flaky"), 1);
 	f->now = at;
-	tasks_dispatch(&f->twd);
+	tasks_dispatch(f->ts);
 	finish(f, "flaky", 2);
 	assert_int_equal(json_integer_value(json_object_get(
 	                     nth(f, "run.finished", "flaky", 1), "attempt")),
 	    2);
 	assert_string_equal(
 	    str(nth(f, "run.finished", "flaky", 1), "status"), "failed");
-	assert_int_equal(tasks_queued(&f->twd), 0);
+	assert_int_equal(tasks_queued(f->ts), 0);
 }
 
 /* A submitted job runs under its name, and why tells of a task's run. */
@@ -419,10 +417,10 @@ test_tasks_submit_and_why(void **state)
 	job = json_pack(
 	    "{s:[sss], s:s}", "run", "sh", "-c", "echo hi", "name", "adhoc");
 	/* As the submit request does: one batch, dispatched before its end. */
-	tasks_batch_begin(&f->twd);
-	id = tasks_submit(&f->twd, job, &cause);
-	tasks_dispatch(&f->twd);
-	assert_int_equal(tasks_batch_end(&f->twd, &cause), 0);
+	tasks_batch_begin(f->ts);
+	id = tasks_submit(f->ts, job, &cause);
+	tasks_dispatch(f->ts);
+	assert_int_equal(tasks_batch_end(f->ts, &cause), 0);
 	json_decref(job);
 	if (id <= 0) {
 		fail_msg("submit: %s", cause);
@@ -435,15 +433,15 @@ test_tasks_submit_and_why(void **state)
 	    id);
 
 	/* Before 03:00 it has not run; after, why names its run. */
-	why = tasks_why(&f->twd, tasks_find(&f->twd, "nightly"), 0, &cause);
+	why = tasks_why(f->ts, tasks_find(f->ts, "nightly"), 0, &cause);
 	assert_non_null(why);
 	assert_true(json_is_null(json_object_get(why, "run")));
 	json_decref(why);
 	f->now = T0 - 30000 + 3 * HOUR;
-	alarm_set_run_due(f->twd.alarms);
+	tasks_tick(f->ts);
 	finish(f, "nightly", 1);
 	why = tasks_why(
-	    &f->twd, tasks_find(&f->twd, "nightly"), f->now + 1000, &cause);
+	    f->ts, tasks_find(f->ts, "nightly"), f->now + 1000, &cause);
 	assert_non_null(why);
 	assert_string_equal(str(json_object_get(why, "run"), "scheduled_at"),
 	    "2030-03-30T03:00:00.000Z");
