@@ -1,11 +1,13 @@
 /*
  * Unit tests for the task stages (fire.c, dispatch.c, runs.c, submit.c,
- * explain.c) with no twd.c: a clock the test sets forward and back, the
+ * recover.c, explain.c) with no twd.c: a clock the test sets forward and back, the
  * events in a list, a real history in a temporary directory and real jobs.
  * Time is the test's: nothing here waits for the wall clock.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <event2/event.h>
 
 #include "config.h"
 #include "history.h"
+#include "run.h"
 #include "job.h"
 #include "notifiers.h"
 #include "tasks.h"
@@ -449,6 +453,227 @@ test_tasks_submit_and_why(void **state)
 	json_decref(why);
 }
 
+static struct run_record
+record(struct fixture *f, int64_t id)
+{
+	struct run_record r;
+	char *cause = NULL;
+
+	if (history_get(f->history, id, &r, &cause) != 1) {
+		fail_msg("run %lld: %s", (long long)id, cause ? cause : "none");
+	}
+	return r;
+}
+
+/*
+ * A run's life as its subscribers see it, in order: queued, started, its
+ * output, finished; the record and the log file agree, and a second run
+ * of a task that allows no overlap waits for the first.
+ */
+static void
+test_tasks_run_lifecycle(void **state)
+{
+	struct fixture *f = *state;
+	const char *order[] = { "run.queued", "run.started", "run.output",
+		"run.finished" };
+	struct run_record r;
+	char *cause = NULL, *why, buf[256];
+	json_t *e;
+	int64_t id, second;
+	size_t i, k = 0;
+	FILE *fp;
+
+	load(f,
+	    "tasks:\n  talk: {command: 'echo one; echo two >&2', overlap: "
+	    "queue}\n");
+	tasks_batch_begin(f->ts);
+	id = tasks_run(
+	    f->ts, tasks_find(f->ts, "talk"), RUN_TRIGGER_MANUAL, 0, 0, &cause);
+	second = tasks_run(
+	    f->ts, tasks_find(f->ts, "talk"), RUN_TRIGGER_MANUAL, 0, 0, &cause);
+	assert_int_equal(tasks_batch_end(f->ts, &cause), 0);
+	assert_true(id > 0 && second > id);
+	assert_int_equal(tasks_running(f->ts), 1);
+	assert_int_equal(tasks_queued(f->ts), 1);
+	assert_non_null(why = tasks_wait_reason(f->ts, second));
+	assert_non_null(strstr(why, "still running (overlap: queue)"));
+	free(why);
+	finish(f, "talk", 2);
+	json_array_foreach(f->events, i, e)
+	{
+		if (json_integer_value(json_object_get(
+		        json_object_get(e, "data"), "id")) != id &&
+		    json_integer_value(json_object_get(
+		        json_object_get(e, "data"), "run")) != id) {
+			continue;
+		}
+		if (k < 4 && strcmp(str(e, "event"), order[k]) == 0) {
+			k++;
+		}
+	}
+	assert_int_equal(k, 4);
+	assert_int_equal(tasks_running(f->ts), 0);
+	r = record(f, id);
+	assert_int_equal(r.status, RUN_OK);
+	assert_int_equal(r.exit_code, 0);
+	assert_true(r.finished_ms >= r.started_ms && r.output_bytes > 0);
+	assert_non_null(fp = fopen(r.log_path, "r"));
+	buf[fread(buf, 1, sizeof buf - 1, fp)] = '\0';
+	fclose(fp);
+	assert_non_null(strstr(buf, "one"));
+	assert_non_null(strstr(buf, "two"));
+	run_record_release(&r);
+	r = record(f, second);
+	assert_int_equal(r.status, RUN_OK);
+	run_record_release(&r);
+}
+
+/*
+ * A process group of its own, sleeping, with TW_RUN_ID=id in its
+ * environment as a job's is: what a twd that died leaves behind.
+ */
+static pid_t
+orphan(int64_t id)
+{
+	char env[64];
+	char *envp[] = { env, NULL };
+	pid_t pid;
+
+	snprintf(env, sizeof env, "TW_RUN_ID=%lld", (long long)id);
+	if ((pid = fork()) == 0) {
+		/* Left behind by a failed test, it holds no pipe of make's. */
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		setsid();
+		execle("/bin/sleep", "sleep", "120", (char *)NULL, envp);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	/* Until its environment is sleep's, /proc shows the test's. */
+	for (int tries = 0; tries < 10000; tries++) {
+		char path[64], buf[4096];
+		ssize_t n;
+		FILE *fp;
+
+		snprintf(path, sizeof path, "/proc/%ld/environ", (long)pid);
+		if ((fp = fopen(path, "r")) != NULL) {
+			n = (ssize_t)fread(buf, 1, sizeof buf, fp);
+			fclose(fp);
+			if (n > 0 &&
+			    memmem(buf, (size_t)n, env, strlen(env)) != NULL) {
+				return pid;
+			}
+		}
+		usleep(1000);
+	}
+	fail_msg("sleep did not start");
+	return -1;
+}
+
+/* Whether pid ended within a few seconds (killed past them). */
+static int
+reaped(pid_t pid, int *status)
+{
+	int tries;
+
+	for (tries = 0; tries < 5000; tries++) {
+		if (waitpid(pid, status, WNOHANG) == pid) {
+			return 1;
+		}
+		usleep(1000);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return 0;
+}
+
+/* A run of task in the history as a twd that died left it. */
+static int64_t
+left(struct fixture *f, const char *task, enum run_status status, int pid)
+{
+	struct run_record r;
+
+	memset(&r, 0, sizeof r);
+	r.task = (char *)task;
+	r.trigger = RUN_TRIGGER_MANUAL;
+	r.started_ms = status == RUN_RUNNING ? f->now - HOUR : 0;
+	r.status = status;
+	r.exit_code = -1;
+	r.pid = pid;
+	r.attempt = 1;
+	r.duration_ms = -1;
+	history_put_run(f->history, &r);
+	return r.id;
+}
+
+/*
+ * After a twd died: its running runs are recorded lost, and the process
+ * group of one that is still there is killed, but only if its processes
+ * carry the run's id (a pid used again by another program is left alone).
+ * Its queued runs are queued again, unless their task is gone.
+ */
+static void
+test_tasks_recover_lost_and_queued_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct run_record r;
+	char *cause = NULL;
+	int64_t ours, reused, gone, queued, stale;
+	pid_t p_ours, p_other;
+	int status;
+
+	ours = left(f, "keep", RUN_RUNNING, 0);
+	p_ours = orphan(ours);
+	r = record(f, ours);
+	r.pid = p_ours;
+	history_put_run(f->history, &r);
+	run_record_release(&r);
+	reused = left(f, "keep", RUN_RUNNING, 0);
+	p_other = orphan(reused + 1000);
+	r = record(f, reused);
+	r.pid = p_other;
+	history_put_run(f->history, &r);
+	run_record_release(&r);
+	gone = left(f, "keep", RUN_RUNNING, 0);
+	queued = left(f, "keep", RUN_QUEUED, 0);
+	stale = left(f, "dropped", RUN_QUEUED, 0);
+
+	assert_int_equal(tasks_close_lost(f->ts, &cause), 3);
+	/* Killed, and reaped here, before the loop's reaper runs. */
+	assert_true(reaped(p_ours, &status));
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(kill(p_other, 0), 0);
+	kill(-p_other, SIGKILL);
+	assert_int_equal(waitpid(p_other, &status, 0), p_other);
+
+	r = record(f, ours);
+	assert_int_equal(r.status, RUN_LOST);
+	assert_non_null(strstr(r.reason, "were killed"));
+	assert_int_equal(r.finished_ms, f->now);
+	run_record_release(&r);
+	r = record(f, reused);
+	assert_int_equal(r.status, RUN_LOST);
+	assert_null(strstr(r.reason != NULL ? r.reason : "", "were killed"));
+	run_record_release(&r);
+	r = record(f, gone);
+	assert_int_equal(r.status, RUN_LOST);
+	run_record_release(&r);
+
+	load(f, "tasks:\n  keep: {command: 'true'}\n");
+	tasks_restore(f->ts);
+	finish(f, "keep", 1);
+	r = record(f, queued);
+	assert_int_equal(r.status, RUN_OK);
+	run_record_release(&r);
+	r = record(f, stale);
+	assert_int_equal(r.status, RUN_SKIPPED);
+	assert_non_null(strstr(r.reason, "no longer in the tasks file"));
+	run_record_release(&r);
+	assert_int_equal(tasks_queued(f->ts), 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -459,6 +684,8 @@ main(void)
 		T(test_tasks_dispatch_by_priority),
 		T(test_tasks_retry_waits_for_its_delay),
 		T(test_tasks_submit_and_why),
+		T(test_tasks_run_lifecycle),
+		T(test_tasks_recover_lost_and_queued_runs),
 	};
 
 	return cmocka_run_group_tests_name("tasks", tests, NULL, NULL);
