@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <yaml.h>
 
 #include "config.h"
@@ -154,13 +155,78 @@ struct field;
 typedef int (*field_fn)(
     struct loader *, struct draft *, const struct field *, yaml_node_t *);
 
+/* What a field's view needs beyond the task: names of queues, home. */
+struct field_ctx {
+	const struct config *config;
+	const char *home; /* where a task with no cwd starts */
+};
+/* The field as twctl show gives it; NULL: not shown for this task. */
+typedef json_t *(*field_show_fn)(
+    const struct task_def *, const struct field_ctx *);
+/* Whether a and b have the same value of the field. */
+typedef int (*field_same_fn)(const struct task_def *, const struct task_def *);
+
+/* How a field is shown and compared (config-view.c). */
+enum field_view {
+	VIEW_OWN,             /* by .show and .same */
+	VIEW_PART,            /* as part of another field (at: of schedule) */
+	VIEW_SECONDS,         /* the policy's int64_t ms at .at, in seconds */
+	VIEW_SECONDS_OR_NULL, /* the same, null for 0 (none) */
+	VIEW_INT,             /* the policy's int at .at */
+	VIEW_INT64,           /* the policy's int64_t at .at */
+};
+
 struct field {
 	const char *name;
 	field_fn set;
 	const char *want; /* what the value must be, for messages */
 	size_t slot;      /* field_node: where in the draft the node goes */
 	int in_defaults;  /* may be set in the defaults block */
+	enum field_view view;
+	size_t at; /* VIEW_SECONDS...VIEW_INT64: where in struct task_policy */
+	field_show_fn show;
+	field_same_fn same;
 };
+
+/* The .show and .same of a VIEW_OWN field, in config-view.c. */
+#define FIELD_VIEW_DECLARE(name)                                               \
+	json_t *show_##name(                                                   \
+	    const struct task_def *, const struct field_ctx *);                \
+	int same_##name(const struct task_def *, const struct task_def *)
+FIELD_VIEW_DECLARE(after);
+FIELD_VIEW_DECLARE(catch_up);
+FIELD_VIEW_DECLARE(command);
+FIELD_VIEW_DECLARE(cwd);
+FIELD_VIEW_DECLARE(description);
+FIELD_VIEW_DECLARE(enabled);
+FIELD_VIEW_DECLARE(env);
+FIELD_VIEW_DECLARE(env_clear);
+FIELD_VIEW_DECLARE(history);
+FIELD_VIEW_DECLARE(limits);
+FIELD_VIEW_DECLARE(nice);
+FIELD_VIEW_DECLARE(notify);
+FIELD_VIEW_DECLARE(overlap);
+FIELD_VIEW_DECLARE(priority);
+FIELD_VIEW_DECLARE(queue);
+FIELD_VIEW_DECLARE(retry_backoff);
+FIELD_VIEW_DECLARE(retry_on);
+FIELD_VIEW_DECLARE(run);
+FIELD_VIEW_DECLARE(schedule);
+FIELD_VIEW_DECLARE(shell);
+FIELD_VIEW_DECLARE(timezone);
+FIELD_VIEW_DECLARE(umask);
+/* In a task_fields[] entry: the field's own view. */
+#define VIEW(name) .view = VIEW_OWN, .show = show_##name, .same = same_##name
+/* ... or a policy member's, of kind k. */
+#define VIEW_AT(k, member)                                                     \
+	.view = (k), .at = offsetof(struct task_policy, member)
+
+/* The field's value as twctl show gives it (NULL: not shown). */
+json_t *field_show(
+    const struct field *, const struct task_def *, const struct field_ctx *);
+/* Whether a and b have the same value of the field. */
+int field_same(
+    const struct field *, const struct task_def *a, const struct task_def *b);
 
 #define DEFAULT_KILL_GRACE_MS      10000
 #define DEFAULT_MAX_OUTPUT         (INT64_C(10) << 20)

@@ -96,10 +96,10 @@ static void
 notifier_setting(
     struct loader *l, struct notifier_def *nd, yaml_node_t *k, yaml_node_t *v)
 {
-	static const struct field timeout = { "timeout", NULL,
-		"a duration such as 30s", 0, 0 };
-	static const struct field format = { "format", NULL, "generic or slack",
-		0, 0 };
+	static const struct field timeout = { .name = "timeout",
+		.want = "a duration such as 30s" };
+	static const struct field format = { .name = "format",
+		.want = "generic or slack" };
 	static const char *const formats[] = { "generic", "slack" };
 	const char *key = node_text(k), *val;
 	int w;
@@ -191,8 +191,8 @@ static void
 loader_notifier(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
     yaml_node_t *map)
 {
-	static const struct field type = { "type", NULL,
-		"desktop, mail, webhook or command", 0, 0 };
+	static const struct field type = { .name = "type",
+		.want = "desktop, mail, webhook or command" };
 	static const char *const sendmail[] = { "/usr/sbin/sendmail", "-t",
 		"-oi" };
 	yaml_node_pair_t *p;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <jansson.h>
 #include <stdint.h>
 
 #include "catchup.h"
@@ -201,6 +202,16 @@ void task_def_free(struct task_def *);
 int task_def_after(const struct task_def *d, const char *name);
 /* Whether a and b would run the same way on the same schedule. */
 int task_def_equal(const struct task_def *a, const struct task_def *b);
+/*
+ * The task's definition as twctl show gives it: every field of the
+ * tasks file's table with its value, defaults applied (caller owns); a
+ * task with no cwd starts in home.
+ */
+json_t *config_task_json(
+    const struct config *, const struct task_def *, const char *home);
+/* One field of it, by name; NULL for none or one not shown for the task. */
+json_t *config_task_field_json(const struct config *, const struct task_def *,
+    const char *field, const char *home);
 /*
  * The tasks-file fields in which b differs from a, at most max of them
  * into out ("schedule" for schedule, every and at); returns how many.

@@ -18,7 +18,6 @@
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
-#include "tz.h"
 #include "xmalloc.h"
 
 /* Tell subscribers the task's state or next fire is new. */
@@ -524,147 +523,10 @@ tasks_queued(const struct tasks *ts)
 	return runq_count(&ts->queue);
 }
 
-static json_t *
-strv_json(char **v)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		json_array_append_new(a, json_string(v[i]));
-	}
-	return a;
-}
-
-/* history: what is kept of a task's runs; null for no limit. */
-static json_t *
-task_history_json(const struct task_policy *p)
-{
-	return json_pack("{s:o, s:o, s:o}", "keep_runs",
-	    p->keep_runs > 0 ? json_integer(p->keep_runs) : json_null(),
-	    "keep_days",
-	    p->keep_days > 0 ? json_integer(p->keep_days) : json_null(),
-	    "max_bytes",
-	    p->keep_bytes > 0 ? json_integer(p->keep_bytes) : json_null());
-}
-
-/* notify: which ends of its runs are told, and through which notifiers. */
-static json_t *
-task_notify_json(const struct task *t)
-{
-	const struct task_policy *p = t->def->policy;
-	json_t *on = json_array(), *via = json_array();
-	unsigned bit;
-	size_t i;
-
-	for (bit = 1; bit != 0 && bit <= p->notify_on; bit <<= 1) {
-		if ((p->notify_on & bit) && config_notify_event_name(bit)) {
-			json_array_append_new(
-			    on, json_string(config_notify_event_name(bit)));
-		}
-	}
-	for (i = 0; i < p->nnotify_via; i++) {
-		json_array_append_new(via,
-		    json_string(
-		        t->ts->config->notifiers[p->notify_via[i]].name));
-	}
-	return json_pack("{s:o, s:o}", "on", on, "via", via);
-}
-
 json_t *
 task_def_json(const struct task *t)
 {
-	const struct task_def *d = t->def;
-	json_t *o = json_object(), *env = json_object(),
-	       *limits = json_object(), *retry_on;
-	char *eq, *key, buf[16];
-	size_t i;
-
-	if (d->argv != NULL) {
-		json_object_set_new(o, "run", strv_json(d->argv));
-	} else {
-		json_object_set_new(o, "command", json_string(d->command));
-		json_object_set_new(o, "shell",
-		    d->policy->shell != NULL
-		        ? strv_json(d->policy->shell)
-		        : json_pack("[ss]", "/bin/sh", "-c"));
-	}
-	json_object_set_new(o, "cwd",
-	    json_string(d->policy->cwd != NULL ? d->policy->cwd : t->ts->home));
-	for (i = 0; d->policy->env != NULL && d->policy->env[i] != NULL; i++) {
-		eq = strchr(d->policy->env[i], '=');
-		key = xstrndup(
-		    d->policy->env[i], (size_t)(eq - d->policy->env[i]));
-		json_object_set_new(env, key, json_string(eq + 1));
-		free(key);
-	}
-	json_object_set_new(o, "env", env);
-	json_object_set_new(o, "env_clear", json_boolean(d->policy->env_clear));
-	json_object_set_new(o, "umask",
-	    d->policy->umask >= 0 ? json_sprintf("%03o", d->policy->umask)
-	                          : json_null());
-	json_object_set_new(o, "nice", json_integer(d->policy->nice));
-	for (i = 0; i < d->policy->nlimits; i++) {
-		json_object_set_new(limits,
-		    config_limit_name(d->policy->limits[i].resource),
-		    json_integer((json_int_t)d->policy->limits[i].value));
-	}
-	json_object_set_new(o, "limits", limits);
-	json_object_set_new(o, "timeout",
-	    d->policy->timeout_ms > 0
-	        ? json_real((double)d->policy->timeout_ms / 1000)
-	        : json_null());
-	json_object_set_new(o, "kill_grace",
-	    json_real((double)d->policy->kill_grace_ms / 1000));
-	json_object_set_new(
-	    o, "max_output", json_integer(d->policy->max_output));
-	json_object_set_new(o, "enabled", json_boolean(d->enabled));
-	json_object_set_new(o, "priority",
-	    json_string(
-	        config_priority_name(d->policy->priority, buf, sizeof buf)));
-	json_object_set_new(o, "queue",
-	    d->policy->queue >= 0
-	        ? json_string(t->ts->config->queues[d->policy->queue].name)
-	        : json_null());
-	json_object_set_new(
-	    o, "overlap", json_string(config_overlap_name(d->policy->overlap)));
-	json_object_set_new(o, "retries", json_integer(d->policy->retries));
-	json_object_set_new(o, "retry_delay",
-	    json_real((double)d->policy->retry_delay_ms / 1000));
-	json_object_set_new(
-	    o, "retry_backoff", json_real(d->policy->retry_backoff));
-	json_object_set_new(o, "retry_max_delay",
-	    json_real((double)d->policy->retry_max_delay_ms / 1000));
-	retry_on = json_array();
-	for (i = 0; i < d->policy->nretry_codes; i++) {
-		json_array_append_new(
-		    retry_on, json_integer(d->policy->retry_codes[i]));
-	}
-	if (d->policy->retry_flags & RETRY_ON_TIMEOUT) {
-		json_array_append_new(retry_on, json_string("timeout"));
-	}
-	if (d->policy->retry_flags & RETRY_ON_START_FAILED) {
-		json_array_append_new(retry_on, json_string("start_failed"));
-	}
-	if (d->policy->retry_flags & RETRY_ON_SIGNAL) {
-		json_array_append_new(retry_on, json_string("signal"));
-	}
-	json_object_set_new(o, "retry_on", retry_on);
-	json_object_set_new(o, "catch_up",
-	    json_string(config_catch_up_name(d->policy->catch_up)));
-	json_object_set_new(o, "description",
-	    d->description != NULL ? json_string(d->description) : json_null());
-	json_object_set_new(
-	    o, "catch_up_max", json_integer(d->policy->catch_up_max));
-	json_object_set_new(o, "starting_deadline",
-	    d->policy->starting_deadline_ms > 0
-	        ? json_real((double)d->policy->starting_deadline_ms / 1000)
-	        : json_null());
-	json_object_set_new(o, "history", task_history_json(d->policy));
-	json_object_set_new(o, "notify", task_notify_json(t));
-	json_object_set_new(o, "notify_every",
-	    json_real((double)d->policy->notify_every_ms / 1000));
-	return o;
+	return config_task_json(t->ts->config, t->def, t->ts->home);
 }
 
 size_t
@@ -734,20 +596,20 @@ task_state(const struct task *t)
 json_t *
 task_json(const struct task *t)
 {
-	json_t *o = json_object(), *waiting;
-	char buf[128];
+	static const char *const listed[] = { "command", "schedule", "timezone",
+		"jitter", "timeout", "after" };
+	json_t *o = json_object(), *waiting, *v;
+	char buf[TIMEFMT_ISO_LEN];
+	size_t i;
 
 	json_object_set_new(o, "name", json_string(t->def->name));
-	json_object_set_new(o, "command", json_string(t->def->command));
-	json_object_set_new(o, "schedule",
-	    t->def->schedule != NULL ? json_string(schedule_describe(
-	                                   t->def->schedule, buf, sizeof buf))
-	                             : json_null());
-	json_object_set_new(o, "timezone",
-	    t->def->tz != NULL ? json_string(tz_name(t->def->tz))
-	                       : json_null());
-	json_object_set_new(
-	    o, "jitter", json_real((double)t->def->policy->jitter_ms / 1000));
+	/* Of its definition, what a list shows; show has it all. */
+	for (i = 0; i < sizeof listed / sizeof listed[0]; i++) {
+		if ((v = config_task_field_json(t->ts->config, t->def,
+		         listed[i], t->ts->home)) != NULL) {
+			json_object_set_new(o, listed[i], v);
+		}
+	}
 	json_object_set_new(o, "state", json_string(task_state(t)));
 	json_object_set_new(o, "next_run",
 	    t->next_ms != 0
@@ -756,12 +618,7 @@ task_json(const struct task *t)
 	json_object_set_new(o, "running", json_integer(t->running));
 	json_object_set_new(o, "queued", json_integer(t->queued));
 	json_object_set_new(o, "paused", json_boolean(t->paused));
-	json_object_set_new(o, "timeout",
-	    t->def->policy->timeout_ms > 0
-	        ? json_real((double)t->def->policy->timeout_ms / 1000)
-	        : json_null());
 	if (t->def->after != NULL) {
-		json_object_set_new(o, "after", strv_json(t->def->after));
 		waiting = json_array();
 		task_waiting_for(t->ts, t, waiting);
 		json_object_set_new(o, "waiting_for", waiting);

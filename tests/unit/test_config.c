@@ -16,9 +16,11 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "config-int.h"
 #include "schedule.h"
 #include "tz.h"
 #include "tmpdir.h"
+#include "xmalloc.h"
 
 struct fixture {
 	char dir[64];
@@ -585,6 +587,167 @@ test_config_limits_compare_by_field_not_padding(void **state)
 	config_free(a);
 }
 
+/*
+ * The field table drives show and the reload's comparison: each field,
+ * changed alone, is what task_def_changes reports and what show gives
+ * anew; every field of the table has a case here, so a field added
+ * without its view fails this test.
+ */
+static void
+test_config_each_field_is_compared_and_shown(void **state)
+{
+	static const char head[] = "queues: {q: {max_concurrent: 1}}\n"
+	                           "notifiers: {me: {type: desktop}}\n"
+	                           "tasks:\n  o: {command: x}\n";
+	static const char base[] = "command: x, schedule: \"0 3 * * *\"";
+	static const struct {
+		const char *field; /* changed, and so shown anew */
+		const char *body;  /* the task t */
+		const char *changes;
+	} cases[] = {
+		{ "after", "command: x, schedule: \"0 3 * * *\", after: [o]",
+		    "after" },
+		{ "catch_up",
+		    "command: x, schedule: \"0 3 * * *\", catch_up: all",
+		    "catch_up" },
+		{ "catch_up_max",
+		    "command: x, schedule: \"0 3 * * *\", catch_up_max: 3",
+		    "catch_up_max" },
+		{ "command", "command: y, schedule: \"0 3 * * *\"", "command" },
+		{ "cwd", "command: x, schedule: \"0 3 * * *\", cwd: /tmp",
+		    "cwd" },
+		{ "description",
+		    "command: x, schedule: \"0 3 * * *\", description: hi",
+		    "description" },
+		{ "enabled",
+		    "command: x, schedule: \"0 3 * * *\", enabled: false",
+		    "enabled" },
+		{ "env", "command: x, schedule: \"0 3 * * *\", env: {A: b}",
+		    "env" },
+		{ "env_clear",
+		    "command: x, schedule: \"0 3 * * *\", env_clear: true",
+		    "env_clear" },
+		{ "history",
+		    "command: x, schedule: \"0 3 * * *\", history: {keep_runs: "
+		    "3}",
+		    "history" },
+		{ "jitter", "command: x, schedule: \"0 3 * * *\", jitter: 10s",
+		    "jitter" },
+		{ "kill_grace",
+		    "command: x, schedule: \"0 3 * * *\", kill_grace: 3s",
+		    "kill_grace" },
+		{ "limits",
+		    "command: x, schedule: \"0 3 * * *\", limits: {nofile: 64}",
+		    "limits" },
+		{ "max_output",
+		    "command: x, schedule: \"0 3 * * *\", max_output: 1M",
+		    "max_output" },
+		{ "nice", "command: x, schedule: \"0 3 * * *\", nice: 5",
+		    "nice" },
+		{ "notify",
+		    "command: x, schedule: \"0 3 * * *\", notify: {via: [me]}",
+		    "notify" },
+		{ "notify_every",
+		    "command: x, schedule: \"0 3 * * *\", notify_every: 2h",
+		    "notify_every" },
+		{ "overlap",
+		    "command: x, schedule: \"0 3 * * *\", overlap: queue",
+		    "overlap" },
+		{ "priority",
+		    "command: x, schedule: \"0 3 * * *\", priority: high",
+		    "priority" },
+		{ "queue", "command: x, schedule: \"0 3 * * *\", queue: q",
+		    "queue" },
+		{ "retries", "command: x, schedule: \"0 3 * * *\", retries: 2",
+		    "retries" },
+		{ "retry_backoff",
+		    "command: x, schedule: \"0 3 * * *\", retry_backoff: 3",
+		    "retry_backoff" },
+		{ "retry_delay",
+		    "command: x, schedule: \"0 3 * * *\", retry_delay: 1m",
+		    "retry_delay" },
+		{ "retry_max_delay",
+		    "command: x, schedule: \"0 3 * * *\", retry_max_delay: 2h",
+		    "retry_max_delay" },
+		{ "retry_on",
+		    "command: x, schedule: \"0 3 * * *\", retry_on: [75]",
+		    "retry_on" },
+		{ "run", "run: [x], schedule: \"0 3 * * *\"", "command run" },
+		{ "schedule", "command: x, schedule: \"0 4 * * *\"",
+		    "schedule" },
+		{ "shell",
+		    "command: x, schedule: \"0 3 * * *\", shell: [/bin/bash, "
+		    "-c]",
+		    "shell" },
+		{ "starting_deadline",
+		    "command: x, schedule: \"0 3 * * *\", starting_deadline: "
+		    "5m",
+		    "starting_deadline" },
+		{ "timeout", "command: x, schedule: \"0 3 * * *\", timeout: 1h",
+		    "timeout" },
+		{ "timezone",
+		    "command: x, schedule: \"0 3 * * *\", timezone: Asia/Tokyo",
+		    "schedule timezone" },
+		{ "umask", "command: x, schedule: \"0 3 * * *\", umask: 077",
+		    "umask" },
+	};
+	struct fixture *f = *state;
+	struct config *a, *b;
+	const struct task_def *da, *db;
+	const char *changed[8];
+	char *yaml, got[256];
+	json_t *ja, *jb;
+	size_t i, j, n, len;
+
+	yaml = xasprintf("%s  t: {%s}\n", head, base);
+	a = load(f, yaml);
+	free(yaml);
+	assert_non_null(a);
+	da = config_find(a, "t");
+	ja = config_task_json(a, da, "/home");
+	for (i = 0; i < ntask_fields; i++) {
+		for (j = 0; j < NITEMS(cases); j++) {
+			if (strcmp(cases[j].field, task_fields[i].name) == 0) {
+				break;
+			}
+		}
+		if (task_fields[i].view != VIEW_PART && j == NITEMS(cases)) {
+			fail_msg("field %s has no case", task_fields[i].name);
+		}
+	}
+	for (j = 0; j < NITEMS(cases); j++) {
+		yaml = xasprintf("%s  t: {%s}\n", head, cases[j].body);
+		b = load(f, yaml);
+		free(yaml);
+		if (b == NULL) {
+			fail_msg(
+			    "%s: %s", cases[j].field, f->errs.v[0].message);
+		}
+		db = config_find(b, "t");
+		n = task_def_changes(da, db, changed, NITEMS(changed));
+		got[0] = '\0';
+		for (i = 0, len = 0; i < n && i < NITEMS(changed); i++) {
+			len += (size_t)snprintf(got + len, sizeof got - len,
+			    "%s%s", i > 0 ? " " : "", changed[i]);
+		}
+		if (strcmp(got, cases[j].changes) != 0) {
+			fail_msg("%s: changes '%s', not '%s'", cases[j].field,
+			    got, cases[j].changes);
+		}
+		jb = config_task_json(b, db, "/home");
+		if (json_object_get(jb, cases[j].field) == NULL ||
+		    json_equal(json_object_get(ja, cases[j].field),
+		        json_object_get(jb, cases[j].field))) {
+			fail_msg("%s: show does not give its new value",
+			    cases[j].field);
+		}
+		json_decref(jb);
+		config_free(b);
+	}
+	json_decref(ja);
+	config_free(a);
+}
+
 static void
 test_config_cron_schedule_uses_the_task_zone(void **state)
 {
@@ -984,6 +1147,7 @@ main(void)
 		T(test_config_tasks_share_a_rule_they_both_give),
 		T(test_config_sorts_names_alike_in_their_first_16_bytes),
 		T(test_config_tasks_alike_share_a_policy),
+		T(test_config_each_field_is_compared_and_shown),
 		T(test_config_defaults_apply_wherever_they_stand),
 		T(test_config_aliases_between_tasks),
 		T(test_config_syntax_error_alone_after_bad_tasks),
