@@ -271,6 +271,7 @@ int draft_schedule(struct loader *l, const struct draft *d, struct task_def *t);
 void loader_unknown_key(struct loader *l, const yaml_node_t *key,
     const char *where, const char *const *known, size_t nknown);
 char **loader_words(struct loader *l, yaml_node_t *node, const char *what);
+int loader_copy(struct loader *l, yaml_node_t *node, size_t n);
 int value_word(struct loader *l, const struct field *f, yaml_node_t *node,
     const char *const *names, size_t n, int *out);
 void draft_after(struct loader *l, yaml_node_t *node, struct task_def *t);
@@ -295,6 +296,27 @@ int loader_name_ok(struct loader *l, const yaml_node_t *k, const char *what);
 int task_def_name_cmp(const void *a, const void *b);
 struct config *config_read(
     const char *path, struct config_errors *errs, int stream, int *restart);
+
+/* config-maps.c: env, limits and history merged over the defaults' (the
+ * defaults' mapping, then the task's), notify and retry_on. */
+void
+loader_env(struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
+void
+draft_limits(struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
+void
+draft_history(struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
+void draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t);
+void draft_retry_on(struct loader *l, yaml_node_t *node, struct task_def *t);
+
+/* config-file.c */
+/* "a directory", "a FIFO": what a path is that is not a regular file. */
+const char *config_file_kind(mode_t mode);
+/*
+ * Open, check and parse path into doc (its tasks through stream, unless
+ * NULL). Returns 0, or -1 with the errors appended to errs.
+ */
+int loader_parse(const char *path, struct ydoc *doc, struct config_errors *errs,
+    const struct ydoc_stream *stream);
 
 /* config-sections.c */
 void loader_queues(struct loader *l, struct config *c, yaml_node_t *map);
