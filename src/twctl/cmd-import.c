@@ -17,7 +17,6 @@
 #include "paths.h"
 #include "xmalloc.h"
 
-/* All of fp, NUL-terminated. */
 /* What was not converted, and what was but is worth a look. */
 static void
 import_notes(const struct crontab_result *res, const char *source)
@@ -32,8 +31,14 @@ import_notes(const struct crontab_result *res, const char *source)
 		fprintf(stderr, "twctl import-crontab: %s: not converted: %s\n",
 		    source, res->problems[i]);
 	}
+	for (i = 0; i < res->nknown; i++) {
+		fprintf(stderr,
+		    "twctl import-crontab: %s: not added again: %s\n", source,
+		    res->known[i]);
+	}
 }
 
+/* All of fp, NUL-terminated. */
 static char *
 import_read(FILE *fp)
 {
@@ -140,8 +145,8 @@ import_merge(struct cmd_ctx *ctx, const char *text, const char *source)
 	yaml_document_t doc;
 	yaml_parser_t parser;
 	struct config *c;
-	json_t *taken = json_object();
-	char *path = paths_config(NULL), *old, *new, *a, *b, *copy;
+	json_t *taken = json_object(), *known = json_object();
+	char *path = paths_config(NULL), *old, *new, *a, *b, *copy, *key;
 	char *reload_argv[] = { (char *)"reload", NULL };
 	size_t i, len = 0;
 	FILE *fp;
@@ -156,6 +161,14 @@ import_merge(struct cmd_ctx *ctx, const char *text, const char *source)
 	}
 	for (i = 0; i < c->ntasks; i++) {
 		json_object_set_new(taken, c->tasks[i]->name, json_true());
+		if (c->tasks[i]->schedule != NULL &&
+		    c->tasks[i]->command != NULL) {
+			key = crontab_key(
+			    c->tasks[i]->schedule, c->tasks[i]->command);
+			json_object_set_new(
+			    known, key, json_string(c->tasks[i]->name));
+			free(key);
+		}
 	}
 	for (i = 0; i < c->nnotifiers; i++) {
 		json_object_set_new(taken, c->notifiers[i].name, json_true());
@@ -168,7 +181,13 @@ import_merge(struct cmd_ctx *ctx, const char *text, const char *source)
 	}
 	old = import_read(fp);
 	fclose(fp);
-	crontab_convert(text, source, taken, &res);
+	crontab_convert(text, source, taken, known, &res);
+	if (res.ntasks == 0 && res.nknown > 0) {
+		printf("every job is in %s already; nothing added\n", path);
+		import_notes(&res, source);
+		rc = res.nproblems > 0 ? EXIT_FAIL : EXIT_OK;
+		goto out_res;
+	}
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(
 	    &parser, (const unsigned char *)old, strlen(old));
@@ -256,6 +275,7 @@ out_res:
 	free(old);
 out_path:
 	json_decref(taken);
+	json_decref(known);
 	free(path);
 	return rc;
 }
@@ -306,7 +326,7 @@ cmd_import_exec(struct cmd_ctx *ctx)
 		free(source);
 		return rc;
 	}
-	crontab_convert(text, source, NULL, &res);
+	crontab_convert(text, source, NULL, NULL, &res);
 	fputs(res.yaml, stdout);
 	import_notes(&res, source);
 	rc = res.nproblems > 0 ? EXIT_FAIL : EXIT_OK;
@@ -324,16 +344,21 @@ const struct cmd_entry cmd_import_entry = {
 	.summary = "print a crontab as a tasks file",
 	.usage = "[-m] [file | -]",
 	.help = "The crontab is crontab -l's unless a file (or - for standard "
-	        "input) is\nnamed. Each entry becomes a task named after its "
-	        "program; environment\nlines become its env, shell and "
-	        "timezone; MAILTO a mail notifier; a\ncommented-out entry a "
-	        "disabled task; the comment above an entry its\ndescription. "
-	        "Lines that are not converted are listed on stderr with\n"
-	        "their numbers, and the exit status is then 1. Save the output "
-	        "as the\ntasks file, or include it from yours.\n"
+	        "input) is\nnamed. Each entry becomes a task named after what "
+	        "it runs (backup for\n/usr/local/bin/backup.sh, rsync-docs, "
+	        "curl-example.com); environment\nlines become its env, shell "
+	        "and timezone; MAILTO a mail notifier; a\ncommented-out entry "
+	        "a disabled task; the comment above an entry its\ndescription. "
+	        "Each task keeps cron's meaning under any defaults: an\n"
+	        "explicit timezone and timeout: none. Lines that are not "
+	        "converted are\nlisted on stderr with their numbers, and the "
+	        "exit status is then 1.\nSave the output as the tasks file, or "
+	        "include it from yours.\n"
 	        "\n  -m, --merge    add the tasks to the tasks file instead, "
 	        "checked as\n                 twctl edit checks (names that "
-	        "are taken get -2, -3...)\n",
+	        "are taken get told apart);\n                 a job the file "
+	        "has (same schedule and command) is not\n                 "
+	        "added again\n",
 	.getopt = "m",
 	.longopts = cmd_import_longopts,
 	.args_min = 0,

@@ -30,6 +30,7 @@ struct convert {
 	json_t *tasks;       /* name -> task, in order */
 	json_t *notifiers;   /* name -> notifier */
 	const json_t *taken; /* names in use already, or NULL */
+	const json_t *known; /* crontab_key -> task name, or NULL */
 	char *comment;       /* the comment lines just above an entry */
 	size_t lineno;       /* of the line being read */
 };
@@ -100,8 +101,13 @@ env_line(struct convert *cv, char *line)
 		free(cv->env.mailto);
 		cv->env.mailto = *value != '\0' ? xstrdup(value) : NULL;
 	} else if (strcmp(name, "CRON_TZ") == 0 || strcmp(name, "TZ") == 0) {
+		/* Both set the schedule's zone; TZ is the jobs' too. */
 		free(cv->env.tz);
 		cv->env.tz = xstrdup(value);
+		if (strcmp(name, "TZ") == 0) {
+			json_object_set_new(
+			    cv->env.env, name, json_string(value));
+		}
 	} else {
 		json_object_set_new(cv->env.env, name, json_string(value));
 	}
@@ -221,56 +227,290 @@ entry_command(const char *cmd)
 	return q;
 }
 
-/* A task name from the command's program: unique, readable, valid. */
-static char *
-entry_name(struct convert *cv, const char *cmd)
-{
-	const char *p = cmd, *word, *base;
-	char name[NAME_MAX_LEN + 1], *unique;
-	size_t n = 0, len, i;
+/* The words of a command line, quotes removed; separators apart. */
+#define WORDS_MAX 48
 
-	/* Past NAME=value words and a leading cd DIR &&. */
-	for (;;) {
+struct words {
+	char *v[WORDS_MAX];
+	size_t n;
+};
+
+static void
+words_split(struct words *w, const char *cmd)
+{
+	const char *p = cmd;
+	char *word, quote;
+	size_t n;
+
+	w->n = 0;
+	while (*p != '\0' && w->n < WORDS_MAX) {
 		while (isspace((unsigned char)*p)) {
 			p++;
 		}
-		word = p;
-		while (*p != '\0' && !isspace((unsigned char)*p)) {
-			p++;
+		if (*p == '\0') {
+			break;
 		}
-		len = (size_t)(p - word);
-		if (memchr(word, '=', len) != NULL && len > 1) {
-			continue;
-		}
-		if (len == 2 && strncmp(word, "cd", 2) == 0) {
-			while (*p != '\0' && strncmp(p, "&&", 2) != 0 &&
-			    *p != ';') {
-				p++;
+		word = xcalloc(1, strlen(p) + 1);
+		n = 0;
+		if (strchr(";&|", *p) != NULL) {
+			/* ;, &&, ||, | and & as words of their own */
+			word[n++] = *p++;
+			if (*p == word[0] && *p != ';') {
+				word[n++] = *p++;
 			}
-			p += *p == ';' ? 1 : *p != '\0' ? 2 : 0;
-			continue;
+		} else {
+			for (quote = 0; *p != '\0'; p++) {
+				if (quote != 0 && *p == quote) {
+					quote = 0;
+				} else if (quote == 0 &&
+				    (*p == '\'' || *p == '"')) {
+					quote = *p;
+				} else if (quote == 0 &&
+				    (isspace((unsigned char)*p) ||
+				        strchr(";&|", *p) != NULL)) {
+					break;
+				} else {
+					word[n++] = *p;
+				}
+			}
 		}
-		break;
+		w->v[w->n++] = word;
 	}
-	for (base = word + len; base > word && base[-1] != '/'; base--) {
+}
+
+static void
+words_free(struct words *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->n; i++) {
+		free(w->v[i]);
 	}
-	for (i = 0; base + i < word + len && n < NAME_MAX_LEN; i++) {
-		if (isalnum((unsigned char)base[i]) || base[i] == '-' ||
-		    base[i] == '_' || (base[i] == '.' && n > 0)) {
-			name[n++] = base[i];
+	w->n = 0;
+}
+
+static int
+word_in(const char *word, const char *const *set)
+{
+	for (; *set != NULL; set++) {
+		if (strcmp(word, *set) == 0) {
+			return 1;
 		}
+	}
+	return 0;
+}
+
+static int
+word_ends(const char *word)
+{
+	return word_in(
+	    word, (const char *const[]){ ";", "&&", "||", "|", "&", NULL });
+}
+
+/* The last part of a path, without a script's extension. */
+static const char *
+word_base(const char *word, char *buf, size_t len)
+{
+	static const char *const exts[] = { ".sh", ".bash", ".py", ".pl", ".rb",
+		".js", ".php", NULL };
+	const char *base, *dot;
+	size_t n;
+
+	n = strlen(word);
+	while (n > 1 && word[n - 1] == '/') {
+		n--;
+	}
+	for (base = word + n; base > word && base[-1] != '/'; base--) {
+	}
+	n -= (size_t)(base - word);
+	if ((dot = memrchr(base, '.', n)) != NULL && dot > base &&
+	    word_in(dot, exts)) {
+		n = (size_t)(dot - base);
+	}
+	snprintf(buf, len, "%.*s", (int)n, base);
+	return buf;
+}
+
+/* A file's name without its directory or any extension. */
+static const char *
+word_stem(const char *word, char *buf, size_t len)
+{
+	char *dot;
+
+	word_base(word, buf, len);
+	if ((dot = strrchr(buf, '.')) != NULL && dot > buf) {
+		*dot = '\0';
+	}
+	return buf;
+}
+
+/*
+ * The word that says what the job runs: past variables, a cd DIR &&, a
+ * sleep N; or a test &&, wrappers (nice, timeout, flock...) and their
+ * options, and an interpreter to its script. Returns its index, or w->n.
+ */
+static size_t
+words_program(const struct words *w)
+{
+	static const char *const wrappers[] = { "nice", "ionice", "nohup",
+		"env", "exec", "command", "chronic", "time", "/usr/bin/time",
+		"/usr/bin/env", "timeout", "flock", "setsid", "stdbuf", NULL };
+	static const char *const valued[] = { "-n", "-c", "-w", "-E", "-s",
+		"-k", "-o", "-e", "-i", NULL };
+	static const char *const skipped[] = { "cd", "sleep", "[", "test",
+		"true", ":", NULL };
+	static const char *const interpreters[] = { "sh", "bash", "dash", "zsh",
+		"python", "python3", "perl", "ruby", "node", "php", NULL };
+	char buf[64];
+	size_t i = 0;
+	int takes;
+
+	while (i < w->n) {
+		if (strchr(w->v[i], '=') != NULL && w->v[i][0] != '=') {
+			i++;
+		} else if (word_in(w->v[i], skipped)) {
+			while (i < w->n && !word_ends(w->v[i])) {
+				i++;
+			}
+			i += i < w->n;
+		} else if (word_in(w->v[i], wrappers)) {
+			/* timeout DURATION, flock FILE: one word more. */
+			takes = strcmp(w->v[i], "timeout") == 0 ||
+			    strcmp(w->v[i], "flock") == 0;
+			for (i++; i < w->n && w->v[i][0] == '-'; i++) {
+				if (word_in(w->v[i], valued)) {
+					i++;
+				}
+			}
+			i += takes && i < w->n;
+		} else if (word_in(word_base(w->v[i], buf, sizeof buf),
+		               interpreters) &&
+		    i + 1 < w->n && w->v[i + 1][0] != '-' &&
+		    !word_ends(w->v[i + 1])) {
+			return i + 1;
+		} else {
+			return i;
+		}
+	}
+	return w->n;
+}
+
+/* s as a piece of a task name: letters, digits, '-', '_', '.'. */
+static void
+name_append(char *name, size_t len, const char *s)
+{
+	size_t n = strlen(name);
+
+	if (n > 0 && n + 1 < len && name[n - 1] != '-') {
+		name[n++] = '-';
+	}
+	for (; *s != '\0' && n + 1 < len; s++) {
+		if (isalnum((unsigned char)*s) || *s == '_' ||
+		    (*s == '.' && n > 0)) {
+			name[n++] = *s;
+		} else if (n > 0 && name[n - 1] != '-') {
+			name[n++] = '-';
+		}
+	}
+	while (n > 0 && (name[n - 1] == '-' || name[n - 1] == '.')) {
+		n--;
 	}
 	name[n] = '\0';
-	if (n == 0 || strspn(name, "0123456789") == n) {
+}
+
+/*
+ * What a program that says little by its name works on: the host of a
+ * URL, the subject of a mail, the file output goes to, or the first path.
+ */
+static const char *
+words_object(const struct words *w, size_t prog, char *buf, size_t len)
+{
+	const char *host, *end;
+	size_t i;
+
+	for (i = prog + 1; i < w->n && !word_ends(w->v[i]); i++) {
+		if ((host = strstr(w->v[i], "://")) != NULL) {
+			host += 3;
+			end = host + strcspn(host, ":/?");
+			snprintf(buf, len, "%.*s", (int)(end - host), host);
+			return buf;
+		}
+		if (strcmp(w->v[i], "-s") == 0 && i + 1 < w->n) {
+			snprintf(buf, len, "%s", w->v[i + 1]);
+			return buf;
+		}
+	}
+	for (i = prog + 1; i < w->n && !word_ends(w->v[i]); i++) {
+		if ((strcmp(w->v[i], ">") == 0 || strcmp(w->v[i], ">>") == 0) &&
+		    i + 1 < w->n && strcmp(w->v[i + 1], "/dev/null") != 0) {
+			return word_stem(w->v[i + 1], buf, len);
+		}
+		if ((w->v[i][0] == '>' || strncmp(w->v[i], "1>", 2) == 0) &&
+		    strstr(w->v[i], "/dev/null") == NULL &&
+		    w->v[i][strspn(w->v[i], "1>")] != '\0') {
+			return word_stem(
+			    w->v[i] + strspn(w->v[i], "1>"), buf, len);
+		}
+	}
+	for (i = prog + 1; i < w->n && !word_ends(w->v[i]); i++) {
+		if (w->v[i][0] != '-' && w->v[i][0] != '>' &&
+		    (strchr(w->v[i], '/') != NULL || w->v[i][0] == '~')) {
+			return word_base(w->v[i], buf, len);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A task name that says what the job is: its program (a script without
+ * its extension), and for a program that says little alone (curl, find,
+ * rsync...) what it works on. A name taken is told apart by the job's
+ * first argument, then by -2, -3...
+ */
+static char *
+entry_name(struct convert *cv, const char *cmd)
+{
+	static const char *const vague[] = { "echo", "printf", "date", "find",
+		"curl", "wget", "mail", "mailx", "rm", "touch", "cp", "mv",
+		"tar", "rsync", "cat", "ls", "du", "df", "git", "make",
+		"docker", "systemctl", "run-parts", "ping", "ssh", "scp",
+		"psql", "mysql", "mysqldump", "pg_dump", "sqlite3", NULL };
+	char name[NAME_MAX_LEN + 1], buf[NAME_MAX_LEN + 1], *unique;
+	const char *object;
+	struct words w;
+	size_t prog, i;
+
+	words_split(&w, cmd);
+	name[0] = '\0';
+	if ((prog = words_program(&w)) < w.n) {
+		name_append(
+		    name, sizeof name, word_base(w.v[prog], buf, sizeof buf));
+		if (word_in(name, vague) &&
+		    (object = words_object(&w, prog, buf, sizeof buf)) !=
+		        NULL) {
+			name_append(name, sizeof name, object);
+		}
+	}
+	if (name[0] == '\0' || strspn(name, "0123456789") == strlen(name)) {
 		strcpy(name, "job");
 	}
 	unique = xstrdup(name);
+	/* Told apart by a word (--verify), not a letter (-a). */
+	if ((json_object_get(cv->tasks, unique) != NULL ||
+	        json_object_get(cv->taken, unique) != NULL) &&
+	    prog + 1 < w.n && !word_ends(w.v[prog + 1]) &&
+	    !(w.v[prog + 1][0] == '-' && w.v[prog + 1][1] != '-')) {
+		name_append(name, sizeof name, w.v[prog + 1]);
+		free(unique);
+		unique = xstrdup(name);
+	}
 	for (i = 2; json_object_get(cv->tasks, unique) != NULL ||
 	     json_object_get(cv->taken, unique) != NULL;
 	     i++) {
 		free(unique);
 		unique = xasprintf("%s-%zu", name, i);
 	}
+	words_free(&w);
 	return unique;
 }
 
@@ -311,9 +551,9 @@ entry_mailto(struct convert *cv)
 static int
 entry(struct convert *cv, char *line, int disabled, char **why)
 {
-	char *expr, *cmd, *name, *command, *warning = NULL;
+	char *expr, *cmd, *name, *command, *key, *warning = NULL;
 	struct schedule *s;
-	json_t *t;
+	json_t *t, *v;
 
 	if (entry_split(line, &expr, &cmd, why) == -1) {
 		return -1;
@@ -321,7 +561,19 @@ entry(struct convert *cv, char *line, int disabled, char **why)
 	if ((s = schedule_cron_seeded(expr, 0, &warning, why)) == NULL) {
 		return -1;
 	}
+	command = entry_command(cmd);
+	key = crontab_key(s, command);
 	schedule_free(s);
+	if ((v = json_object_get(cv->known, key)) != NULL) {
+		line_note(&cv->out->known, &cv->out->nknown, cv->lineno,
+		    xasprintf(
+		        "the tasks file has it as '%s'", json_string_value(v)));
+		free(warning);
+		free(command);
+		free(key);
+		return 0;
+	}
+	free(key);
 	name = entry_name(cv, cmd);
 	if (warning != NULL) {
 		line_note(&cv->out->warnings, &cv->out->nwarnings, cv->lineno,
@@ -338,13 +590,16 @@ entry(struct convert *cv, char *line, int disabled, char **why)
 	if (cv->comment != NULL) {
 		json_object_set_new(t, "description", json_string(cv->comment));
 	}
-	command = entry_command(cmd);
 	json_object_set_new(t, "command", json_string(command));
 	free(command);
 	json_object_set_new(t, "schedule", json_string(expr));
-	if (cv->env.tz != NULL) {
-		json_object_set_new(t, "timezone", json_string(cv->env.tz));
-	}
+	/*
+	 * What cron meant, whatever defaults the file it joins has: its zone
+	 * (the system's, unless CRON_TZ or TZ said), and no time limit.
+	 */
+	json_object_set_new(t, "timezone",
+	    json_string(cv->env.tz != NULL ? cv->env.tz : "local"));
+	json_object_set_new(t, "timeout", json_string("none"));
 	if (cv->env.shell != NULL) {
 		json_object_set_new(
 		    t, "shell", json_pack("[s,s]", cv->env.shell, "-c"));
@@ -468,9 +723,18 @@ render_file(const struct crontab_result *out, const char *source)
 	return yaml;
 }
 
+char *
+crontab_key(const struct schedule *s, const char *command)
+{
+	char buf[128];
+
+	return xasprintf("%s\n%s", schedule_describe(s, buf, sizeof buf),
+	    command + strspn(command, " \t"));
+}
+
 void
 crontab_convert(const char *text, const char *source, const json_t *taken,
-    struct crontab_result *out)
+    const json_t *known, struct crontab_result *out)
 {
 	struct convert cv;
 	char *copy = xstrdup(text), *line, *next, *body, *entry_copy;
@@ -481,6 +745,7 @@ crontab_convert(const char *text, const char *source, const json_t *taken,
 	memset(&cv, 0, sizeof cv);
 	cv.out = out;
 	cv.taken = taken;
+	cv.known = known;
 	cv.env.env = json_object();
 	cv.tasks = json_object();
 	cv.notifiers = json_object();
@@ -549,5 +814,9 @@ crontab_result_release(struct crontab_result *r)
 		free(r->warnings[i]);
 	}
 	free(r->warnings);
+	for (i = 0; i < r->nknown; i++) {
+		free(r->known[i]);
+	}
+	free(r->known);
 	memset(r, 0, sizeof *r);
 }

@@ -18,15 +18,27 @@ struct crontab_result {
 	size_t nproblems;
 	char **warnings; /* "line N: what", converted but worth a look */
 	size_t nwarnings;
+	char **known; /* "line N: ...", entries known already, not converted */
+	size_t nknown;
 };
+
+struct schedule;
+
+/*
+ * What makes an entry the same job as a task: its schedule (as
+ * schedule_describe gives it) and its command, after cron's % are turned
+ * into standard input. Caller frees.
+ */
+char *crontab_key(const struct schedule *, const char *command);
 
 /*
  * Convert text; source names it in the YAML's first comment. Names in
  * taken (an object's keys; may be NULL) are not given to new tasks or
- * notifiers.
+ * notifiers. An entry whose crontab_key is a key of known (may be NULL;
+ * its value the task's name) is left out and listed in out->known.
  */
 void crontab_convert(const char *text, const char *source, const json_t *taken,
-    struct crontab_result *out);
+    const json_t *known, struct crontab_result *out);
 void crontab_result_release(struct crontab_result *);
 
 #endif

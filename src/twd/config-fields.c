@@ -131,7 +131,7 @@ const struct field task_fields[] = {
 	{ "starting_deadline", field_flow, "a duration such as 10m",
 	    offsetof(struct draft, starting_deadline_ms), 1,
 	    VIEW_AT(VIEW_SECONDS_OR_NULL, starting_deadline_ms) },
-	{ "timeout", field_value, "a duration such as 1h",
+	{ "timeout", field_value, "a duration such as 1h, or none",
 	    offsetof(struct draft, timeout_ms), 1,
 	    VIEW_AT(VIEW_SECONDS_OR_NULL, timeout_ms) },
 	{ "timezone", field_timezone, "a zone such as Europe/Berlin", 0, 1,
@@ -332,6 +332,9 @@ field_value(
 			free(cause);
 			return -1;
 		}
+	} else if (strcmp(f->name, "timeout") == 0 && strcmp(v, "none") == 0) {
+		/* No timeout, whatever the defaults say. */
+		*(int64_t *)slot = 0;
 	} else {
 		/* timeout and kill_grace */
 		return value_duration(

@@ -144,9 +144,13 @@ diff -u "$here/crontab/corpus.yaml" "$T/imported.yaml" >&2 || fail "import diffe
 diff -u "$here/crontab/corpus.err" "$T/err" >&2 || fail "import messages differ"
 cp "$T/imported.yaml" "$TW_CONFIG"
 expect_rc 0 twctl reload
-expect_contains "$(cat "$T/out")" "+ rsync"
+expect_contains "$(cat "$T/out")" "+ rsync-docs"
 [ "$(twctl --json show old-job | jget 'd["state"]')" = disabled ] || fail "old-job not disabled"
-expect_contains "$(twctl show rsync)" "Nightly backup of the documents."
+expect_contains "$(twctl show rsync-docs)" "Nightly backup of the documents."
+# Names say what the job is: scripts without .sh, what curl and find work
+# on, a second run of a script told apart by its argument.
+[ "$(twctl list -q | tr '\n' ' ')" = "backup backup-verify curl-example.com date-sundays deploy find-tmp lunch-reminder mail-monthly-report old-job rsync-docs start-agent " ] ||
+	fail "names: $(twctl list -q | tr '\n' ' ')"
 expect_rc 0 twctl import-crontab - </dev/null
 expect_contains "$(cat "$T/out")" "tasks: {}"
 # A header is no job's description: crontab -e's, up to its column legend,
@@ -160,6 +164,19 @@ expect_rc 0 twctl import-crontab "$T/header.crontab"
 [ "$(grep -c 'description:' "$T/out")" = 1 ] ||
 	fail "one description only: $(cat "$T/out")"
 expect_contains "$(grep 'description:' "$T/out")" "Mirror the site."
+# TZ= sets the zone and, as cron does, the jobs' environment; CRON_TZ
+# only the zone.
+printf '%s\n' 'TZ=Europe/Paris' '0 2 * * * a-job' 'CRON_TZ=Asia/Tokyo' \
+	'0 3 * * * b-job' >"$T/tz.crontab"
+expect_rc 0 twctl import-crontab "$T/tz.crontab"
+cp "$T/out" "$T/tz.yaml"
+chmod 600 "$T/tz.yaml"
+expect_rc 0 twctl check "$T/tz.yaml"
+task_lines() { awk -v t="  $1:" '$0 == t {f = 1; next} /^  [^ ]/ {f = 0} f' "$T/tz.yaml"; }
+expect_contains "$(task_lines a-job)" 'timezone: "Europe/Paris"'
+expect_contains "$(task_lines a-job)" 'env: {"TZ":"Europe/Paris"}'
+expect_contains "$(task_lines b-job)" 'timezone: "Asia/Tokyo"'
+expect_contains "$(task_lines b-job)" 'env: {"TZ":"Europe/Paris"}'
 
 # --merge adds them to the tasks file, names kept apart from its own,
 # checked before it is installed, and the daemon takes them.
@@ -168,7 +185,7 @@ notifiers:
     desk: {type: desktop}
 
 tasks:
-    rsync: {command: "true"}
+    rsync-docs: {command: "true"}
     other: {command: "true"}
 
 defaults:
@@ -178,12 +195,28 @@ twctl reload >/dev/null
 (cd "$here/crontab" && "$TWCTL" import-crontab --merge corpus.crontab) >"$T/out" 2>"$T/err" &&
 	fail "merge did not report the lines it could not convert"
 expect_contains "$(cat "$T/out")" "added 11 tasks to $TW_CONFIG"
-expect_contains "$(cat "$T/out")" "+ rsync-2"
+expect_contains "$(cat "$T/out")" "+ rsync-docs-2"
 expect_rc 0 twctl check
 expect_contains "$(cat "$T/out")" "13 tasks OK"
-[ "$(twctl --json show rsync-2 | jget 'd["definition"]["description"]')" = "Nightly backup of the documents." ] ||
-	fail "rsync-2: $(twctl show rsync-2)"
-[ "$(twctl --json show rsync | jget 'd["definition"]["command"]')" = true ] || fail "rsync was changed"
+[ "$(twctl --json show rsync-docs-2 | jget 'd["definition"]["description"]')" = "Nightly backup of the documents." ] ||
+	fail "rsync-docs-2: $(twctl show rsync-docs-2)"
+[ "$(twctl --json show rsync-docs | jget 'd["definition"]["command"]')" = true ] || fail "rsync-docs was changed"
+# They keep cron's meaning over the file's defaults: cron's zone, and no
+# timeout (the defaults' 1h would stop a long job cron let run).
+[ "$(twctl --json show rsync-docs-2 | jget 'd["definition"]["timeout"]')" = None ] ||
+	fail "timeout: $(twctl show rsync-docs-2)"
+[ "$(twctl --json show rsync-docs-2 | jget 'd["definition"]["timezone"] == d["timezone"] != None')" = True ] ||
+	fail "timezone: $(twctl --json show rsync-docs-2)"
+[ "$(twctl --json show lunch-reminder | jget 'd["timezone"]')" = America/New_York ] ||
+	fail "CRON_TZ: $(twctl show lunch-reminder)"
+# Merged again, nothing is added twice: each job is known by its schedule
+# and command.
+cp "$TW_CONFIG" "$T/merged.yaml"
+(cd "$here/crontab" && "$TWCTL" import-crontab --merge corpus.crontab) >"$T/out" 2>"$T/err" &&
+	fail "a merge again did not report the lines it could not convert"
+expect_contains "$(cat "$T/out")" "every job is in $TW_CONFIG already; nothing added"
+expect_contains "$(cat "$T/err")" "not added again: line 7: the tasks file has it as 'rsync-docs-2'"
+cmp "$TW_CONFIG" "$T/merged.yaml" || fail "a merge again changed the file"
 # A flow-style tasks: cannot take lines; the file is left as it was.
 printf 'tasks: {a: {command: "true"}}\n' >"$TW_CONFIG"
 cp "$TW_CONFIG" "$T/flow.yaml"
