@@ -63,8 +63,10 @@ _twctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	submit)
-		# A task for --after; else the job's command.
-		if [[ $prev == -a || $prev == --after ]]; then
+		# Its options; a task for --after; else the job's command.
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--after --after-previous --at --batch --delay --name --priority --queue --timeout --wait" -- "$cur"))
+		elif [[ $prev == -a || $prev == --after ]]; then
 			COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -c -- "$cur"))

@@ -36,4 +36,8 @@ complete -c twctl -n 'contains -- (__twctl_verb) history' -s s -l status -x -a '
 complete -c twctl -n 'contains -- (__twctl_verb) cron' -s z -l tz -x -a '(twctl list-values zones 2>/dev/null)' -d 'time zone'
 complete -c twctl -n 'contains -- (__twctl_verb) run history kill logs next show pause resume wait why' -a '(twctl list -q 2>/dev/null)'
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -a '(__fish_complete_command)'
+complete -c twctl -n 'contains -- (__twctl_verb) submit' -s a -l after -x -a '(twctl list -q 2>/dev/null)' -d 'start once a task or run has succeeded'
+complete -c twctl -n 'contains -- (__twctl_verb) submit' -s d -l after-previous -d 'start once the job submitted before it has succeeded'
+complete -c twctl -n 'contains -- (__twctl_verb) submit' -l at -x -d 'start no sooner than a time'
+complete -c twctl -n 'contains -- (__twctl_verb) submit' -l delay -x -d 'start no sooner than a duration from now'
 complete -c twctl -n 'contains -- (__twctl_verb) check import-crontab init' -F

@@ -8,12 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "client.h"
 #include "cmd.h"
 #include "duration.h"
 #include "output.h"
+#include "timefmt.h"
+#include "tz.h"
 #include "xmalloc.h"
 
 /* As twd's limit per request; and well under PROTO_MAX_REQUEST in bytes. */
@@ -22,7 +25,10 @@
 
 static const struct option cmd_submit_longopts[] = {
 	{ "after", required_argument, NULL, 'a' },
+	{ "after-previous", no_argument, NULL, 'd' },
+	{ "at", required_argument, NULL, 'A' },
 	{ "batch", no_argument, NULL, 'b' },
+	{ "delay", required_argument, NULL, 'D' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "priority", required_argument, NULL, 'p' },
 	{ "queue", required_argument, NULL, 'q' },
@@ -31,13 +37,65 @@ static const struct option cmd_submit_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/*
+ * When --at says, as ISO 8601 into iso: a time of day (the next one to
+ * come: 18:00 is tomorrow's once today's has passed), or a date and time
+ * in the local zone. Returns 0, or -1 after a usage error.
+ */
+static int
+submit_at(struct cmd_ctx *ctx, const char *v, char *iso, size_t len)
+{
+	char buf[64], *cause = NULL;
+	struct tz *local;
+	int64_t ms, now = timefmt_now_ms();
+	time_t t = (time_t)(now / 1000);
+	struct tm tm;
+	int rc;
+
+	localtime_r(&t, &tm);
+	if (strlen(v) <= 8 && strchr(v, ':') != NULL &&
+	    strchr(v, '-') == NULL) {
+		snprintf(buf, sizeof buf, "%04d-%02d-%02dT%s",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, v);
+	} else {
+		snprintf(buf, sizeof buf, "%s", v);
+		if (strlen(buf) > 10 && buf[10] == ' ') {
+			buf[10] = 'T';
+		}
+	}
+	local = tz_load(NULL, &cause);
+	rc = local != NULL ? tz_parse_iso(local, buf, &ms, &cause) : -1;
+	if (rc == 0 && strcmp(buf + 11, v) == 0 && ms <= now) {
+		/* A time of day that has passed today: tomorrow's. */
+		tm.tm_mday++;
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		localtime_r(&t, &tm);
+		snprintf(buf, sizeof buf, "%04d-%02d-%02dT%s",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, v);
+		rc = tz_parse_iso(local, buf, &ms, &cause);
+	}
+	tz_free(local);
+	if (rc == -1) {
+		output_error(ctx->json, "usage",
+		    "--at: '%s' is neither a time of day (18:00) nor a date "
+		    "and "
+		    "time (2026-12-24 18:00)",
+		    v);
+		free(cause);
+		return -1;
+	}
+	timefmt_iso(ms, iso, len);
+	return 0;
+}
+
 /* The fields every job of this submit shares; NULL after a usage error. */
 static json_t *
 submit_common(struct cmd_ctx *ctx)
 {
 	json_t *job = json_object();
 	const char *v;
-	char *cwd, *cause;
+	char *cwd, *cause, iso[TIMEFMT_ISO_LEN];
 	int64_t secs, id;
 
 	if ((v = ctx->opt['n']) != NULL) {
@@ -58,6 +116,40 @@ submit_common(struct cmd_ctx *ctx)
 			return NULL;
 		}
 		json_object_set_new(job, "timeout", json_integer(secs));
+	}
+	if (ctx->opt['D'] != NULL && ctx->opt['A'] != NULL) {
+		output_error(ctx->json, "usage",
+		    "--delay and --at both say when; give one");
+		json_decref(job);
+		return NULL;
+	}
+	if ((v = ctx->opt['D']) != NULL) {
+		if (duration_parse(v, &secs, &cause) == -1) {
+			output_error(ctx->json, "usage", "--delay: %s", cause);
+			free(cause);
+			json_decref(job);
+			return NULL;
+		}
+		json_object_set_new(job, "at",
+		    json_string(timefmt_iso(
+		        timefmt_now_ms() + secs * 1000, iso, sizeof iso)));
+	}
+	if ((v = ctx->opt['A']) != NULL) {
+		if (submit_at(ctx, v, iso, sizeof iso) == -1) {
+			json_decref(job);
+			return NULL;
+		}
+		json_object_set_new(job, "at", json_string(iso));
+	}
+	if (ctx->opt['d'] != NULL && ctx->opt['a'] != NULL) {
+		output_error(ctx->json, "usage",
+		    "--after-previous and --after both say what to wait for; "
+		    "give one");
+		json_decref(job);
+		return NULL;
+	}
+	if (ctx->opt['d'] != NULL) {
+		json_object_set_new(job, "after_previous", json_true());
 	}
 	if ((v = ctx->opt['a']) != NULL) {
 		switch (cmd_run_id(ctx, "--after", v, &id)) {
@@ -251,8 +343,9 @@ const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
 	.summary = "queue a one-off job (or many with --batch) and print "
 	           "its run id",
-	.usage = "[--json] [-n name] [-p priority] [-q queue] [-a task|run] "
-	         "[-t timeout] [-w] (-- command [arg ...] | -b)",
+	.usage = "[--json] [-n name] [-p priority] [-q queue] [-a task|run | "
+	         "-d] [--delay dur | --at time] [-t timeout] [-w] (-- command "
+	         "[arg ...] | -b)",
 	.help = "  -n, --name NAME      the name its runs are recorded under\n"
 	        "                       (default: the program's)\n"
 	        "  -p, --priority P     critical, high, normal, low or 0-100\n"
@@ -262,6 +355,15 @@ const struct cmd_entry cmd_submit_entry = {
 	        "since, or\n"
 	        "                       once run ID has (if it fails, the "
 	        "job is skipped)\n"
+	        "  -d, --after-previous start once the job submitted before "
+	        "it has\n"
+	        "                       succeeded (as tsp -d; with -b, each "
+	        "after the last)\n"
+	        "      --delay DUR      start no sooner than DUR from now, "
+	        "as 10m\n"
+	        "      --at TIME        start no sooner than TIME: 18:00 "
+	        "(the next one),\n"
+	        "                       or 2026-12-24 18:00\n"
 	        "  -t, --timeout DUR    stop it after this long, as 10m\n"
 	        "  -w, --wait           wait for it to end and exit with its "
 	        "exit status\n"
@@ -271,7 +373,7 @@ const struct cmd_entry cmd_submit_entry = {
 	        "environment and the\ntasks file's defaults, through the same "
 	        "queue and limits as scheduled\nruns; its output is in twctl "
 	        "logs NAME --run ID.\n",
-	.getopt = "a:bn:p:q:t:w",
+	.getopt = "a:A:bdD:n:p:q:t:w",
 	.longopts = cmd_submit_longopts,
 	.args_min = 0,
 	.args_max = -1,

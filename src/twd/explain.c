@@ -50,7 +50,9 @@ tasks_wait_reason(struct tasks *ts, int64_t run_id)
 		    ar->after_task);
 	}
 	if (ar->rec.not_before_ms > tw_now(&ts->clock)) {
-		return xasprintf("it waits to retry until %s (%s)",
+		return xasprintf(ar->rec.attempt > 1
+		        ? "it waits to retry until %s (%s)"
+		        : "it waits until %s (%s), as it was asked to",
 		    timefmt_local(ar->rec.not_before_ms, when, sizeof when),
 		    timefmt_relative(ar->rec.not_before_ms, tw_now(&ts->clock),
 		        rel, sizeof rel));

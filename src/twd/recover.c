@@ -142,6 +142,9 @@ tasks_restore(struct tasks *ts)
 		ar->ts = ts;
 		ar->rec = rs.v[i];
 		if (ar->rec.trigger == RUN_TRIGGER_SUBMIT) {
+			if (ar->rec.id > ts->last_submit_id) {
+				ts->last_submit_id = ar->rec.id;
+			}
 			if (recover_resubmit(ts, ar, &cause) != 0) {
 				active_drop(ts, NULL, ar, RUN_SKIPPED,
 				    xasprintf("not taken up again after a "

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "tasks.h"
 #include "tasks-int.h"
+#include "timefmt.h"
 #include "xmalloc.h"
 
 /* A submitted job's name from its program: "backup.sh" for ~/bin/backup.sh. */
@@ -91,6 +92,7 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 {
 	json_t *v;
 	const char *s;
+	int64_t at;
 	int q, priority;
 
 	if ((v = json_object_get(job, "name")) != NULL) {
@@ -150,6 +152,25 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 		}
 		def->policy->queue = q;
 		json_object_set(spec, "queue", v);
+	}
+	if ((v = json_object_get(job, "at")) != NULL) {
+		if (!json_is_string(v) ||
+		    timefmt_parse_iso(json_string_value(v), &at) == -1) {
+			return submit_fail(cause,
+			    xstrdup("at: must be a time such as "
+			            "2026-12-24T18:00:00Z"));
+		}
+		json_object_set(spec, "at", v);
+	}
+	if ((v = json_object_get(job, "after_previous")) != NULL &&
+	    !json_is_boolean(v)) {
+		return submit_fail(
+		    cause, xstrdup("after_previous: must be true or false"));
+	}
+	if (json_is_true(v) && json_object_get(job, "after") != NULL) {
+		return submit_fail(cause,
+		    xstrdup("after_previous: a job waits for the previous "
+		            "one or for its after, not both"));
 	}
 	if ((v = json_object_get(job, "timeout")) != NULL) {
 		/* In range before it is converted: 1e300 is no int64_t. */
@@ -290,6 +311,20 @@ submit_after(struct tasks *ts, json_t *after, char **after_task,
 	return rc;
 }
 
+/*
+ * What job waits for (caller decrefs; NULL for nothing): its after, or
+ * with after_previous the newest job submitted before it, if any.
+ */
+static json_t *
+submit_after_of(struct tasks *ts, json_t *job)
+{
+	if (json_is_true(json_object_get(job, "after_previous"))) {
+		return ts->last_submit_id > 0 ? json_integer(ts->last_submit_id)
+		                              : NULL;
+	}
+	return json_incref(json_object_get(job, "after"));
+}
+
 void
 tasks_submit_undo(struct tasks *ts, json_t *ids)
 {
@@ -319,7 +354,7 @@ int
 tasks_submit_check(struct tasks *ts, json_t *job, char **cause)
 {
 	struct task_def *def;
-	json_t *spec;
+	json_t *spec, *after;
 	char *after_task;
 	int64_t after_run;
 	int rc;
@@ -327,8 +362,9 @@ tasks_submit_check(struct tasks *ts, json_t *job, char **cause)
 	if ((def = submit_def(ts, job, &spec, cause)) == NULL) {
 		return -1;
 	}
-	rc = submit_after(
-	    ts, json_object_get(job, "after"), &after_task, &after_run, cause);
+	after = submit_after_of(ts, job);
+	rc = submit_after(ts, after, &after_task, &after_run, cause);
+	json_decref(after);
 	free(after_task);
 	json_decref(spec);
 	task_def_free(def);
@@ -341,9 +377,9 @@ tasks_submit(struct tasks *ts, json_t *job, char **cause)
 	struct task_def *def;
 	struct active_run *ar;
 	struct task *t;
-	json_t *spec;
+	json_t *spec, *after;
 	char *after_task;
-	int64_t after_run;
+	int64_t after_run, id;
 
 	if (ts->halted) {
 		*cause = xstrdup("twd is shutting down");
@@ -352,21 +388,30 @@ tasks_submit(struct tasks *ts, json_t *job, char **cause)
 	if ((def = submit_def(ts, job, &spec, cause)) == NULL) {
 		return -1;
 	}
-	if (submit_after(ts, json_object_get(job, "after"), &after_task,
-	        &after_run, cause) != 0) {
+	after = submit_after_of(ts, job);
+	if (submit_after(ts, after, &after_task, &after_run, cause) != 0) {
+		json_decref(after);
 		json_decref(spec);
 		task_def_free(def);
 		return -1;
 	}
-	if (json_object_get(job, "after") != NULL) {
-		json_object_set(spec, "after", json_object_get(job, "after"));
+	if (after != NULL) {
+		json_object_set(spec, "after", after);
 	}
+	json_decref(after);
 	t = task_adhoc(ts, def);
 	ar = active_new(ts, t, RUN_TRIGGER_SUBMIT, 0, 1);
 	ar->own = t;
+	if (json_is_string(json_object_get(job, "at"))) {
+		timefmt_parse_iso(json_string_value(json_object_get(job, "at")),
+		    &ar->rec.not_before_ms);
+	}
 	ar->rec.spec = json_dumps(spec, JSON_COMPACT);
 	ar->after_task = after_task;
 	ar->after_run = after_run;
 	json_decref(spec);
-	return dispatch_record_queue(ts, ar->own, ar);
+	if ((id = dispatch_record_queue(ts, ar->own, ar)) > 0) {
+		ts->last_submit_id = id;
+	}
+	return id;
 }

@@ -61,6 +61,7 @@ struct tasks {
 	int halted;                /* tasks_halt: nothing new starts */
 	struct event *ev_prune;    /* history retention, when idle */
 	size_t prune_cursor;
+	int64_t last_submit_id; /* the newest submitted job's run; or 0 */
 };
 
 /* One per task of the file (136 bytes: a daemon may keep 100,000). */
