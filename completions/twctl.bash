@@ -41,7 +41,7 @@ _twctl() {
 	esac
 	if [[ -z $verb ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--json --socket --version --help" -- "$cur"))
+			COMPREPLY=($(compgen -W "--json --no-pager --socket --version --help" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
 		fi
@@ -49,7 +49,7 @@ _twctl() {
 	fi
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$(twctl "$verb" -h 2>/dev/null |
-			grep -o -- '--[a-z-]*' | sort -u) --json --help" -- "$cur"))
+			grep -o -- '--[a-z-]*' | sort -u) --json --no-pager --help" -- "$cur"))
 		return
 	fi
 	case $verb in
@@ -63,10 +63,8 @@ _twctl() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	submit)
-		# Its options; a task for --after; else the job's command.
-		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--after --after-previous --at --batch --delay --name --priority --queue --timeout --wait" -- "$cur"))
-		elif [[ $prev == -a || $prev == --after ]]; then
+		# A task for --after; else the job's command.
+		if [[ $prev == -a || $prev == --after ]]; then
 			COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -c -- "$cur"))

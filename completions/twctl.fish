@@ -24,11 +24,13 @@ end
 
 complete -c twctl -f
 complete -c twctl -n 'not __twctl_verb' -s j -l json -d 'print JSON only'
+complete -c twctl -n 'not __twctl_verb' -l no-pager -d 'never page long output'
 complete -c twctl -n 'not __twctl_verb' -s s -l socket -r -F -d 'daemon socket'
 complete -c twctl -n 'not __twctl_verb' -s V -l version -d 'print the version'
 complete -c twctl -n 'not __twctl_verb' -s h -l help -d 'print the commands'
 complete -c twctl -n 'not __twctl_verb' -a '(twctl list-commands 2>/dev/null)'
 complete -c twctl -n '__twctl_verb' -l json -d 'print JSON only'
+complete -c twctl -n '__twctl_verb' -l no-pager -d 'never page long output'
 complete -c twctl -n '__twctl_verb' -a '(__twctl_verb_options | string replace -r "^" -- "--")'
 complete -c twctl -n 'contains -- (__twctl_verb) help' -a '(twctl list-commands 2>/dev/null)'
 complete -c twctl -n 'contains -- (__twctl_verb) kill' -s s -l signal -x -a '(twctl list-values signals 2>/dev/null)' -d 'signal'

@@ -144,5 +144,6 @@ const struct cmd_entry cmd_cron_entry = {
 	.longopts = cmd_cron_longopts,
 	.args_min = 1,
 	.args_max = 1,
+	.flags = CMD_PAGED,
 	.exec = cmd_cron_exec,
 };

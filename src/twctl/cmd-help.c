@@ -151,6 +151,7 @@ const struct cmd_entry cmd_help_entry = {
 	.usage = "[--json] [command]",
 	.args_min = 0,
 	.args_max = 1,
+	.flags = CMD_PAGED,
 	.exec = cmd_help_exec,
 };
 

@@ -74,6 +74,6 @@ const struct cmd_entry cmd_history_entry = {
 	.longopts = cmd_history_longopts,
 	.args_min = 0,
 	.args_max = 1,
-	.flags = CMD_NEEDS_DAEMON,
+	.flags = CMD_NEEDS_DAEMON | CMD_PAGED,
 	.exec = cmd_history_exec,
 };

@@ -99,6 +99,6 @@ const struct cmd_entry cmd_list_entry = {
 	.longopts = cmd_list_longopts,
 	.args_min = 0,
 	.args_max = 0,
-	.flags = CMD_NEEDS_DAEMON,
+	.flags = CMD_NEEDS_DAEMON | CMD_PAGED,
 	.exec = cmd_list_exec,
 };

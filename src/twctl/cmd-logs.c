@@ -16,6 +16,7 @@
 #include "logfmt.h"
 #include "logread.h"
 #include "output.h"
+#include "pager.h"
 #include "proto.h"
 #include "xmalloc.h"
 
@@ -297,6 +298,8 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	if (ctx->opt['f'] != NULL && run_is_running(run)) {
 		rc = follow(ctx, lr, run);
 	} else {
+		/* What is written already, read at leisure. */
+		pager_start();
 		log_reader_print(lr, 1);
 		if (ctx->opt['f'] != NULL) {
 			rc = follow_end(lr, run);

@@ -122,6 +122,6 @@ const struct cmd_entry cmd_next_entry = {
 	.longopts = cmd_next_longopts,
 	.args_min = 0,
 	.args_max = 1,
-	.flags = CMD_NEEDS_DAEMON,
+	.flags = CMD_NEEDS_DAEMON | CMD_PAGED,
 	.exec = cmd_next_exec,
 };

@@ -62,6 +62,6 @@ const struct cmd_entry cmd_queue_entry = {
 	.usage = "[--json]",
 	.args_min = 0,
 	.args_max = 0,
-	.flags = CMD_NEEDS_DAEMON,
+	.flags = CMD_NEEDS_DAEMON | CMD_PAGED,
 	.exec = cmd_queue_exec,
 };

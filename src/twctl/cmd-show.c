@@ -292,6 +292,6 @@ const struct cmd_entry cmd_show_entry = {
 	.usage = "[--json] task",
 	.args_min = 1,
 	.args_max = 1,
-	.flags = CMD_NEEDS_DAEMON,
+	.flags = CMD_NEEDS_DAEMON | CMD_PAGED,
 	.exec = cmd_show_exec,
 };

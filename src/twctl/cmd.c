@@ -22,6 +22,7 @@
 #include "client.h"
 #include "cmd.h"
 #include "output.h"
+#include "pager.h"
 #include "duration.h"
 #include "paths.h"
 #include "timefmt.h"
@@ -61,9 +62,11 @@ const struct cmd_entry *const cmd_table[] = {
 };
 
 /* Every verb takes these besides its own. */
+#define CMD_NO_PAGER 256 /* no short form: beyond any option letter */
 static const struct option cmd_common_longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "no-pager", no_argument, NULL, CMD_NO_PAGER },
 };
 
 #define NCOMMON (sizeof cmd_common_longopts / sizeof cmd_common_longopts[0])
@@ -117,6 +120,8 @@ cmd_parse(struct cmd_ctx *ctx, int argc, char **argv)
 	    (ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		if (ch == 'j') {
 			ctx->json = 1;
+		} else if (ch == CMD_NO_PAGER) {
+			pager_disable();
 		} else if (ch == 'h') {
 			cmd_usage(e, stdout);
 			if (e->help != NULL) {
@@ -168,6 +173,9 @@ cmd_exec(const struct cmd_entry *e, int argc, char **argv,
 	path = paths_socket(socket_flag);
 	ctx.socket_path = path;
 	ctx.socket_flag = socket_flag;
+	if (e->flags & CMD_PAGED) {
+		pager_start();
+	}
 	rc = e->exec(&ctx);
 	conn_close(ctx.conn);
 	free(path);

@@ -25,6 +25,8 @@
 #define CMD_NEEDS_DAEMON 0x1
 /* Options end at the first argument: the rest is a command line. */
 #define CMD_OPTIONS_FIRST 0x2
+/* Its output goes through the pager at a terminal (see pager.h). */
+#define CMD_PAGED 0x4
 
 struct conn;
 struct cmd_ctx;

@@ -14,11 +14,13 @@
 
 #include "cmd.h"
 #include "output.h"
+#include "pager.h"
 #include "suggest.h"
 #include "version.h"
 
 static const struct option twctl_longopts[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "no-pager", no_argument, NULL, 'P' },
 	{ "socket", required_argument, NULL, 's' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -58,11 +60,14 @@ main(int argc, char **argv)
 	setlocale(LC_CTYPE, "");
 	/* A seed of our own spares jansson a read of /dev/urandom. */
 	json_object_seed((size_t)getpid() ^ (size_t)time(NULL));
-	while ((ch = getopt_long(argc, argv, "+js:Vh", twctl_longopts, NULL)) !=
-	    -1) {
+	while ((ch = getopt_long(
+	            argc, argv, "+js:PVh", twctl_longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			json = 1;
+			break;
+		case 'P':
+			pager_disable();
 			break;
 		case 's':
 			socket_flag = optarg;
