@@ -206,6 +206,7 @@ dispatch_accept(const struct runq_item *it, void *arg)
 	int q;
 
 	if (t == NULL || t->paused || ar->after_run != 0 ||
+	    (t->own && d->ts->submits_paused) ||
 	    (ar->after_task != NULL && !dispatch_after_task_done(d->ts, ar))) {
 		return 0;
 	}
@@ -214,7 +215,9 @@ dispatch_accept(const struct runq_item *it, void *arg)
 		return 0;
 	}
 	q = t->def->policy->queue;
-	return q < 0 || d->lane[q] < d->ts->config->queues[q].max_concurrent;
+	return q < 0 ||
+	    (!d->ts->queue_paused[q] &&
+	        d->lane[q] < d->ts->config->queues[q].max_concurrent);
 }
 
 /* Whether a fire's run would start too late after its time. */

@@ -21,7 +21,7 @@ tasks_wait_reason(struct tasks *ts, int64_t run_id)
 {
 	struct active_run *ar, *other;
 	struct task *t, *ot;
-	char when[TIMEFMT_ISO_LEN], rel[32];
+	char when[TIMEFMT_ISO_LEN], rel[32], *why;
 	size_t running = 0, in_lane = 0;
 	int q;
 
@@ -34,9 +34,8 @@ tasks_wait_reason(struct tasks *ts, int64_t run_id)
 	if (ar == NULL || (t = active_task(ts, ar)) == NULL) {
 		return NULL;
 	}
-	if (t->paused) {
-		return xasprintf(
-		    "its task is paused (twctl resume %s)", t->def->name);
+	if ((why = tasks_pause_reason(ts, t)) != NULL) {
+		return why;
 	}
 	if (ar->after_run != 0) {
 		return xasprintf(

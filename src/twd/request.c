@@ -421,12 +421,17 @@ req_run(
 	return o;
 }
 
-/* pause and resume: {"task": NAME} or {"all": true}. */
+/*
+ * pause and resume: {"task": NAME}, {"queue": NAME}, or {"all": true}
+ * (every task of the file, and the submitted jobs).
+ */
 static json_t *
 pause_or_resume(
     struct twd *twd, json_t *args, int paused, struct request_error *err)
 {
 	const char *name = arg_string(args, "task", 0, err);
+	const char *queue = arg_string(args, "queue", 0, err);
+	int all = json_is_true(json_object_get(args, "all"));
 	json_t *done = json_array(), *o;
 	struct task *t;
 	size_t i;
@@ -435,10 +440,23 @@ pause_or_resume(
 		json_decref(done);
 		return NULL;
 	}
-	if ((name == NULL) == !json_is_true(json_object_get(args, "all"))) {
+	if ((name != NULL) + (queue != NULL) + all != 1) {
 		json_decref(done);
 		return request_fail(err, PROTO_E_BAD_REQUEST,
-		    xstrdup("give either 'task' or 'all': true"));
+		    xstrdup("give one of 'task', 'queue' or 'all': true"));
+	}
+	o = json_object();
+	if (queue != NULL) {
+		if (tasks_pause_queue(twd->tasks, queue, paused) == -1) {
+			json_decref(done);
+			json_decref(o);
+			return request_fail(err, PROTO_E_NOT_FOUND,
+			    xasprintf("no queue named '%s' in the tasks file",
+			        queue));
+		}
+		json_array_append_new(done, json_string(queue));
+		json_object_set_new(o, "queues", done);
+		return o;
 	}
 	for (i = 0; i < tasks_count(twd->tasks); i++) {
 		t = tasks_at(twd->tasks, i);
@@ -450,10 +468,14 @@ pause_or_resume(
 	}
 	if (name != NULL && json_array_size(done) == 0) {
 		json_decref(done);
+		json_decref(o);
 		return request_fail(
 		    err, PROTO_E_NOT_FOUND, no_task(twd, name, ""));
 	}
-	o = json_object();
+	if (all) {
+		tasks_pause_submits(twd->tasks, paused);
+		json_object_set_new(o, "submitted", json_true());
+	}
 	json_object_set_new(o, "tasks", done);
 	return o;
 }

@@ -62,6 +62,8 @@ struct tasks {
 	struct event *ev_prune;    /* history retention, when idle */
 	size_t prune_cursor;
 	int64_t last_submit_id; /* the newest submitted job's run; or 0 */
+	uint8_t *queue_paused;  /* per queue of the config: none starts */
+	int submits_paused;     /* no submitted job starts (pause --all) */
 };
 
 /* One per task of the file (136 bytes: a daemon may keep 100,000). */
@@ -109,6 +111,8 @@ struct active_run {
 
 /* tasks.c */
 void task_changed(struct task *t);
+/* Why run ar may not start for a pause, in words; NULL if none holds it. */
+char *tasks_pause_reason(const struct tasks *ts, const struct task *t);
 void task_free(struct task *t);
 void task_set_last(struct task *t, const struct run_record *r);
 void tasks_stop_task(struct tasks *ts, struct task *t, const char *reason);

@@ -20,6 +20,8 @@
 #include "timefmt.h"
 #include "xmalloc.h"
 
+static void pauses_load(struct tasks *);
+
 /* Tell subscribers the task's state or next fire is new. */
 void
 task_changed(struct task *t)
@@ -328,6 +330,8 @@ tasks_apply(struct tasks *ts, struct config *config, struct tasks_applied *n)
 	ts->tasks = tasks;
 	ts->ntasks = config->ntasks;
 	notifiers_configure(ts->notifiers, config);
+	/* Queues are matched by name: a queue kept keeps its pause. */
+	pauses_load(ts);
 	ts->prune_cursor = 0;
 	/* Settings may be new, or history older than them: look at it all. */
 	for (i = 0; i < ts->ntasks; i++) {
@@ -486,6 +490,94 @@ tasks_kill(struct tasks *ts, const char *task, int64_t run_id, int sig)
 	return n;
 }
 
+/* A remembered flag of the history ("paused-queue:io"): 1 when set. */
+static int
+state_flag(struct tasks *ts, const char *key)
+{
+	char *value = NULL, *cause = NULL;
+	int on = 0;
+
+	if (history_state_get(ts->history, key, &value, &cause) == -1) {
+		log_warn("%s: %s", key, cause);
+		free(cause);
+	} else if (value != NULL) {
+		on = strcmp(value, "1") == 0;
+		free(value);
+	}
+	return on;
+}
+
+/* The pauses of queues and of submitted jobs, as the history has them. */
+static void
+pauses_load(struct tasks *ts)
+{
+	char *key;
+	size_t i;
+
+	free(ts->queue_paused);
+	ts->queue_paused =
+	    xcalloc(ts->config->nqueues > 0 ? ts->config->nqueues : 1, 1);
+	for (i = 0; i < ts->config->nqueues; i++) {
+		key = xasprintf("paused-queue:%s", ts->config->queues[i].name);
+		ts->queue_paused[i] = (uint8_t)state_flag(ts, key);
+		free(key);
+	}
+	ts->submits_paused = state_flag(ts, "paused-submits");
+}
+
+int
+tasks_pause_queue(struct tasks *ts, const char *name, int paused)
+{
+	char *key;
+	int q;
+
+	if ((q = config_queue_index(ts->config, name)) == -1) {
+		return -1;
+	}
+	key = xasprintf("paused-queue:%s", name);
+	history_put_state(ts->history, key, paused ? "1" : "0");
+	free(key);
+	if (ts->queue_paused[q] != paused) {
+		log_info("queue '%s' %s", name, paused ? "paused" : "resumed");
+	}
+	ts->queue_paused[q] = (uint8_t)paused;
+	if (!paused) {
+		tasks_dispatch(ts);
+	}
+	return 0;
+}
+
+void
+tasks_pause_submits(struct tasks *ts, int paused)
+{
+	history_put_state(ts->history, "paused-submits", paused ? "1" : "0");
+	ts->submits_paused = paused;
+	if (!paused) {
+		tasks_dispatch(ts);
+	}
+}
+
+char *
+tasks_pause_reason(const struct tasks *ts, const struct task *t)
+{
+	int q = t->def->policy->queue;
+
+	if (t->paused) {
+		return xasprintf(
+		    "its task is paused (twctl resume %s)", t->def->name);
+	}
+	if (t->own && ts->submits_paused) {
+		return xstrdup(
+		    "submitted jobs are paused (twctl resume --all)");
+	}
+	if (q >= 0 && ts->queue_paused[q]) {
+		return xasprintf("its queue '%s' is paused (twctl resume "
+		                 "--queue %s)",
+		    ts->config->queues[q].name, ts->config->queues[q].name);
+	}
+	return NULL;
+}
+
 void
 tasks_pause(struct tasks *ts, struct task *t, int paused)
 {
@@ -555,6 +647,7 @@ tasks_free(struct tasks *ts)
 		task_free(ts->tasks[i]);
 	}
 	free(ts->tasks);
+	free(ts->queue_paused);
 	config_free(ts->config);
 	notifiers_configure(ts->notifiers, NULL);
 	alarm_set_free(ts->alarms);

@@ -116,6 +116,14 @@ void tasks_dispatch(struct tasks *);
  */
 void tasks_pause(struct tasks *, struct task *, int paused);
 /*
+ * Pause or resume the queue called name: none of its runs starts, queued
+ * or new (they wait; fires are not skipped). Remembered as a task's pause
+ * is. Returns 0, or -1 when there is no such queue.
+ */
+int tasks_pause_queue(struct tasks *, const char *name, int paused);
+/* Pause or resume every submitted job, queued or new (pause --all). */
+void tasks_pause_submits(struct tasks *, int paused);
+/*
  * At start-up: record the runs an earlier twd left running as lost, and
  * kill the process group of any that is still there. Returns how many, or
  * -1 with *cause.
