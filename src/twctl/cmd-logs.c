@@ -18,6 +18,7 @@
 #include "output.h"
 #include "pager.h"
 #include "proto.h"
+#include "timefmt.h"
 #include "xmalloc.h"
 
 static const struct option cmd_logs_longopts[] = {
@@ -26,17 +27,21 @@ static const struct option cmd_logs_longopts[] = {
 	{ "lines", required_argument, NULL, 'n' },
 	{ "stdout", no_argument, NULL, 'O' },
 	{ "stderr", no_argument, NULL, 'E' },
+	{ "since", required_argument, NULL, 'S' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --since: at most this many runs, the newest (history's own bound). */
+#define LOGS_SINCE_MAX_RUNS 1000
 
 static void
 print_record(
     struct log_reader *lr, const struct logfmt_record *rec, off_t at, void *arg)
 {
-	(void)at;
-	(void)arg;
+	const json_t *run = arg;
 	json_t *o;
 
+	(void)at;
 	if (!log_reader_wants(lr, rec)) {
 		return;
 	}
@@ -45,6 +50,10 @@ print_record(
 		    logfmt_stream_name(rec->stream), "text",
 		    proto_string_lossy(rec->text, rec->len), "complete",
 		    rec->complete);
+		if (run != NULL) {
+			/* Of several runs (--since): which one's. */
+			json_object_set(o, "run", json_object_get(run, "id"));
+		}
 		json_dumpf(o, stdout,
 		    JSON_COMPACT | JSON_PRESERVE_ORDER | PROTO_REALS);
 		putchar('\n');
@@ -61,11 +70,14 @@ print_record(
 	}
 }
 
-/* Print what the log has from the reader's position on. */
+/*
+ * Print what the log has from the reader's position on; run (or NULL) is
+ * named in each JSON record.
+ */
 static void
-log_reader_print(struct log_reader *lr, int final)
+log_reader_print(struct log_reader *lr, int final, const json_t *run)
 {
-	log_reader_each(lr, final, print_record, NULL);
+	log_reader_each(lr, final, print_record, (void *)run);
 	fflush(stdout);
 }
 
@@ -155,14 +167,14 @@ follow(struct cmd_ctx *ctx, struct log_reader *lr, json_t *run)
 	}
 	/* The run as it was when the subscription began: over already? */
 	if (!run_is_running(json_object_get(rep.data, "run"))) {
-		log_reader_print(lr, 1);
+		log_reader_print(lr, 1, NULL);
 		rc = follow_end(lr, json_object_get(rep.data, "run"));
 		proto_reply_release(&rep);
 		return rc;
 	}
 	proto_reply_release(&rep);
 	for (;;) {
-		log_reader_print(lr, 0);
+		log_reader_print(lr, 0, NULL);
 		if ((ev = conn_read_event(ctx->conn, &cause)) == NULL) {
 			output_error(0, "daemon_unreachable", "%s", cause);
 			free(cause);
@@ -170,7 +182,7 @@ follow(struct cmd_ctx *ctx, struct log_reader *lr, json_t *run)
 		}
 		name = json_get_string(ev, "event", "");
 		if (strcmp(name, "run.finished") == 0) {
-			log_reader_print(lr, 1);
+			log_reader_print(lr, 1, NULL);
 			rc = follow_end(lr, json_object_get(ev, "data"));
 			json_decref(ev);
 			return rc;
@@ -213,6 +225,88 @@ wait_start(struct cmd_ctx *ctx, const json_t *run, int *rc)
 	return now;
 }
 
+/* The streams the options keep, on a reader. */
+static void
+logs_streams(struct cmd_ctx *ctx, struct log_reader *lr)
+{
+	if (ctx->opt['O'] != NULL || ctx->opt['E'] != NULL) {
+		lr->streams =
+		    (ctx->opt['O'] != NULL ? STREAM_BIT(LOGFMT_STDOUT) : 0) |
+		    (ctx->opt['E'] != NULL ? STREAM_BIT(LOGFMT_STDERR) : 0);
+	}
+}
+
+/*
+ * --since: the output of every run of task started since then, oldest
+ * first, each under a line that names it (in JSON, each record names its
+ * run); -n keeps the last lines of each.
+ */
+static int
+logs_since(struct cmd_ctx *ctx, const char *task, int lines)
+{
+	struct proto_reply rep;
+	struct log_reader lr;
+	char iso[TIMEFMT_ISO_LEN], result[64], when[TIMEFMT_ISO_LEN];
+	const json_t *run, *runs;
+	const char *path;
+	size_t i, n;
+	int64_t ms;
+	int rc;
+
+	if (cmd_when_option(ctx, "--since", ctx->opt['S'], iso, sizeof iso) ==
+	    -1) {
+		return EXIT_USAGE;
+	}
+	rc = cmd_call(ctx, "history",
+	    json_pack("{s:s, s:s, s:i}", "task", task, "since", iso, "limit",
+	        LOGS_SINCE_MAX_RUNS),
+	    &rep);
+	if (rc != EXIT_OK) {
+		return rc;
+	}
+	runs = json_object_get(rep.data, "runs");
+	n = json_array_size(runs);
+	if (n == 0 && !ctx->json) {
+		fprintf(stderr, "twctl logs: no run of '%s' since %s\n", task,
+		    ctx->opt['S']);
+	}
+	if (n == LOGS_SINCE_MAX_RUNS) {
+		fprintf(stderr,
+		    "twctl logs: the newest %d runs only; give a later "
+		    "--since for the others\n",
+		    LOGS_SINCE_MAX_RUNS);
+	}
+	pager_start();
+	/* The history gives the newest first; a log reads oldest first. */
+	for (i = n; i-- > 0;) {
+		run = json_array_get(runs, i);
+		if (!ctx->json) {
+			ms = json_get_time(run, "started_at");
+			printf("%s── run %lld, %s: %s ──\n",
+			    i + 1 < n ? "\n" : "",
+			    (long long)json_integer_value(
+			        json_object_get(run, "id")),
+			    ms != 0 ? timefmt_local(ms, when, sizeof when)
+			            : "not started",
+			    output_run_result(run, result, sizeof result));
+		}
+		if ((path = json_get_string(run, "log", NULL)) == NULL) {
+			continue;
+		}
+		log_reader_init(&lr, path);
+		lr.json = ctx->json;
+		lr.fd = open(path, O_RDONLY | O_CLOEXEC);
+		logs_streams(ctx, &lr);
+		if (lines > 0) {
+			log_reader_tail(&lr, lines);
+		}
+		log_reader_print(&lr, 1, run);
+		log_reader_close(&lr);
+	}
+	proto_reply_release(&rep);
+	return EXIT_OK;
+}
+
 static int
 cmd_logs_exec(struct cmd_ctx *ctx)
 {
@@ -227,6 +321,17 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	    (lines = cmd_count_option(ctx, 0, 1000000)) == -1) {
 		json_decref(args);
 		return EXIT_USAGE;
+	}
+	if (ctx->opt['S'] != NULL) {
+		json_decref(args);
+		if (ctx->argc != 1 || ctx->opt['r'] != NULL ||
+		    ctx->opt['f'] != NULL) {
+			output_error(ctx->json, "usage",
+			    "logs --since: name a task (not a --run, and no "
+			    "-f): the runs of it since then are printed");
+			return EXIT_USAGE;
+		}
+		return logs_since(ctx, ctx->argv[0], lines);
 	}
 	if (ctx->argc == 1) {
 		json_object_set_new(args, "task", json_string(ctx->argv[0]));
@@ -287,11 +392,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 		rc = EXIT_FAIL;
 		goto done;
 	}
-	if (ctx->opt['O'] != NULL || ctx->opt['E'] != NULL) {
-		lr->streams =
-		    (ctx->opt['O'] != NULL ? STREAM_BIT(LOGFMT_STDOUT) : 0) |
-		    (ctx->opt['E'] != NULL ? STREAM_BIT(LOGFMT_STDERR) : 0);
-	}
+	logs_streams(ctx, lr);
 	if (lines > 0) {
 		log_reader_tail(lr, lines);
 	}
@@ -300,7 +401,7 @@ cmd_logs_exec(struct cmd_ctx *ctx)
 	} else {
 		/* What is written already, read at leisure. */
 		pager_start();
-		log_reader_print(lr, 1);
+		log_reader_print(lr, 1, NULL);
 		if (ctx->opt['f'] != NULL) {
 			rc = follow_end(lr, run);
 		}
@@ -316,10 +417,15 @@ done:
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
 	.summary = "print a run's output, the newest of a task by default",
-	.usage = "[--json] [-f] [-n lines] [--run id] [--stdout | --stderr] "
-	         "[task]",
+	.usage = "[--json] [-f] [-n lines] [--run id | --since when] [--stdout "
+	         "| --stderr] [task]",
 	.help = "  -r, --run ID     that run instead of the newest (the task "
 	        "may be left out)\n"
+	        "  -S, --since WHEN every run of the task since WHEN (2h, "
+	        "today,\n"
+	        "                   yesterday, 2026-11-22, "
+	        "2026-11-22T08:00), oldest\n"
+	        "                   first, each under a line naming it\n"
 	        "  -n, --lines N    only the last N lines\n"
 	        "      --stdout     only what the job wrote to stdout\n"
 	        "      --stderr     only what the job wrote to stderr\n"
@@ -330,7 +436,7 @@ const struct cmd_entry cmd_logs_entry = {
 	        "with --json, a line\n"
 	        "                   {stream, text, complete} a record, "
 	        "then {run}\n",
-	.getopt = "r:fn:",
+	.getopt = "r:fn:S:",
 	.longopts = cmd_logs_longopts,
 	.args_min = 0,
 	.args_max = 1,

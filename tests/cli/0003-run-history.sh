@@ -72,6 +72,22 @@ expect_rc 1 twctl show crsh
 expect_contains "$(cat "$T/err")" "(did you mean 'crash'?)"
 expect_rc 2 twctl history -n 0
 
+# logs --since: every run of the task since then, oldest first, each named.
+twctl --json run --wait hello >"$T/second.json" || true
+second=$(jget 'd["id"]' <"$T/second.json") || fail "run --wait: $(cat "$T/second.json")"
+expect_rc 0 twctl logs --since 1h --stdout hello
+[ "$(grep -v '^$' "$T/out" | sed 's/, [0-9-]* [0-9:]*:/:/')" = "── run 1: ok ──
+hello from hello run 1
+── run $second: ok ──
+hello from hello run $second" ] || fail "--since: $(cat "$T/out")"
+twctl --json logs --since today --stderr hello >"$T/lines"
+[ "$(python3 -c 'import json, sys
+print(" ".join(str(json.loads(l)["run"]) for l in open(sys.argv[1])))' "$T/lines")" = "1 $second" ] ||
+	fail "--since --json: $(cat "$T/lines")"
+expect_rc 0 twctl logs --since 2099-01-01 hello
+expect_contains "$(cat "$T/err")" "no run of 'hello' since 2099-01-01"
+expect_rc 2 twctl logs --since 1h --run 1 hello
+
 # Jobs start in the home directory, whatever twd's own directory is.
 tasks <<'YAML'
 tasks:
