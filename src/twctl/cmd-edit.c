@@ -133,9 +133,8 @@ edit_read(const char *path, size_t *len)
 	return data;
 }
 
-/* Run $VISUAL, $EDITOR or vi on path; returns its exit status. */
-static int
-edit_run_editor(const char *path)
+int
+cmd_run_editor(const char *path)
 {
 	const char *editor = getenv("VISUAL");
 	pid_t pid;
@@ -240,7 +239,7 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 		goto out;
 	}
 	for (;;) {
-		if ((i = (size_t)edit_run_editor(copy)) != 0) {
+		if ((i = (size_t)cmd_run_editor(copy)) != 0) {
 			output_error(0, "failed",
 			    "the editor exited %zu; nothing changed", i);
 			break;

@@ -18,9 +18,7 @@ static int
 cmd_run_exec(struct cmd_ctx *ctx)
 {
 	struct proto_reply rep;
-	json_t *args = json_object(), *ids, *last = NULL;
-	const char *status;
-	long long id;
+	json_t *args = json_object();
 	int rc, wait = ctx->opt['w'] != NULL;
 
 	json_object_set_new(args, "task", json_string(ctx->argv[0]));
@@ -41,36 +39,7 @@ cmd_run_exec(struct cmd_ctx *ctx)
 	if ((rc = cmd_call(ctx, "run", args, &rep)) != EXIT_OK) {
 		return rc;
 	}
-	id = (long long)json_integer_value(json_object_get(rep.data, "id"));
-	status = json_get_string(rep.data, "status", "");
-	if (ctx->json && !wait) {
-		output_json(rep.data);
-	} else if (ctx->json) {
-		/* The run as it ends, below. */
-	} else if (strcmp(status, "queued") == 0) {
-		printf("queued run %lld of '%s': %s\n", id, ctx->argv[0],
-		    json_get_string(rep.data, "waiting", "waiting for a slot"));
-	} else if (strcmp(status, "running") == 0) {
-		printf("started run %lld of '%s'\n", id, ctx->argv[0]);
-	}
-	/* Skipped at once (its overlap policy, a pause): over already. */
-	if (wait && strcmp(status, "running") != 0 &&
-	    strcmp(status, "queued") != 0) {
-		cmd_print_ended(ctx, rep.data);
-		rc = cmd_run_exit_status(rep.data);
-	} else if (wait) {
-		fflush(stdout);
-		ids = json_pack("[I]", (json_int_t)id);
-		rc = cmd_wait_runs(ctx, ids, &last, NULL);
-		if (last != NULL) {
-			cmd_print_ended(ctx, last);
-		}
-		json_decref(ids);
-		json_decref(last);
-	} else if (!ctx->json && strcmp(status, "queued") != 0 &&
-	    strcmp(status, "running") != 0) {
-		printf("run %lld of '%s': %s\n", id, ctx->argv[0], status);
-	}
+	rc = cmd_run_started(ctx, rep.data, wait);
 	proto_reply_release(&rep);
 	return rc;
 }

@@ -50,6 +50,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_pause_entry,
 	&cmd_queue_entry,
 	&cmd_reload_entry,
+	&cmd_restart_entry,
 	&cmd_resume_entry,
 	&cmd_run_entry,
 	&cmd_show_entry,
@@ -366,6 +367,47 @@ cmd_wait_runs(
 	}
 	free(v);
 	free(seen);
+	return rc;
+}
+
+int
+cmd_run_started(struct cmd_ctx *ctx, const json_t *run, int wait)
+{
+	const char *status = json_get_string(run, "status", "");
+	const char *task = json_get_string(run, "task", "?");
+	long long id =
+	    (long long)json_integer_value(json_object_get(run, "id"));
+	json_t *ids, *last = NULL;
+	int rc = EXIT_OK;
+
+	if (ctx->json && !wait) {
+		output_json(run);
+	} else if (ctx->json) {
+		/* The run as it ends, below. */
+	} else if (strcmp(status, "queued") == 0) {
+		printf("queued run %lld of '%s': %s\n", id, task,
+		    json_get_string(run, "waiting", "waiting for a slot"));
+	} else if (strcmp(status, "running") == 0) {
+		printf("started run %lld of '%s'\n", id, task);
+	}
+	/* Skipped at once (its overlap policy, a pause): over already. */
+	if (wait && strcmp(status, "running") != 0 &&
+	    strcmp(status, "queued") != 0) {
+		cmd_print_ended(ctx, run);
+		rc = cmd_run_exit_status(run);
+	} else if (wait) {
+		fflush(stdout);
+		ids = json_pack("[I]", (json_int_t)id);
+		rc = cmd_wait_runs(ctx, ids, &last, NULL);
+		if (last != NULL) {
+			cmd_print_ended(ctx, last);
+		}
+		json_decref(ids);
+		json_decref(last);
+	} else if (!ctx->json && strcmp(status, "queued") != 0 &&
+	    strcmp(status, "running") != 0) {
+		printf("run %lld of '%s': %s\n", id, task, status);
+	}
 	return rc;
 }
 

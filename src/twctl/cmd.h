@@ -103,6 +103,7 @@ extern const struct cmd_entry cmd_notify_test_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_reload_entry;
+extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
@@ -129,6 +130,14 @@ int cmd_run_id(struct cmd_ctx *, const char *flag, const char *v, int64_t *id);
 int cmd_wait_runs(
     struct cmd_ctx *, const json_t *ids, json_t **last, json_t *ended);
 /* "run 12 'backup' ended: exit 3: reason", or with --json the run. */
+/* Run $VISUAL, $EDITOR or vi on path; returns its exit status, or -1. */
+int cmd_run_editor(const char *path);
+/*
+ * Say what became of a run just asked for (its RUN, with "waiting" when
+ * queued): started, queued and why; with wait, wait for its end, say it,
+ * and return its exit status (else EXIT_OK).
+ */
+int cmd_run_started(struct cmd_ctx *, const json_t *run, int wait);
 void cmd_print_ended(struct cmd_ctx *, const json_t *run);
 /* The overview of every command, for "twctl help" and usage errors. */
 void cmd_help_print(FILE *fp);

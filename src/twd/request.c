@@ -89,6 +89,8 @@ static json_t *
 req_reload(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_queue(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_restart(struct twd *, struct client *, json_t *, struct request_error *);
 
 /* Keep alphabetized. */
 static const struct {
@@ -104,6 +106,7 @@ static const struct {
 	{ "pause", req_pause },
 	{ "queue", req_queue },
 	{ "reload", req_reload },
+	{ "restart", req_restart },
 	{ "resume", req_resume },
 	{ "run", req_run },
 	{ "show", req_show },
@@ -418,6 +421,80 @@ req_run(
 		json_object_set_new(o, "waiting", json_string(why));
 		free(why);
 	}
+	return o;
+}
+
+/*
+ * restart: {"run": ID, "command": LINE}: run ID again as it was, as a new
+ * run: a submitted job submitted anew from what it ran (its command
+ * replaced by LINE, when given), a task's run as twctl run runs it. The
+ * reply is submit's, or run's.
+ */
+static json_t *
+req_restart(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	const char *command = arg_string(args, "command", 0, err);
+	struct run_record r;
+	json_t *job, *again, *o;
+	char *cause = NULL;
+	int64_t id;
+	int rc;
+
+	if (err->code != NULL ||
+	    (rc = arg_run_id(args, "run", &id, err)) == -1) {
+		return NULL;
+	}
+	if (rc == 0) {
+		return request_fail(err, PROTO_E_BAD_REQUEST,
+		    xstrdup("missing argument 'run'"));
+	}
+	if ((rc = history_get(twd->history, id, &r, &cause)) != 1) {
+		return request_fail(err,
+		    rc == 0 ? PROTO_E_NOT_FOUND : PROTO_E_FAILED,
+		    rc == 0 ? xasprintf("there is no run %" PRId64, id)
+		            : cause);
+	}
+	if (r.status == RUN_RUNNING || r.status == RUN_QUEUED) {
+		request_fail(err, PROTO_E_FAILED,
+		    xasprintf("run %" PRId64 " is %s: wait for it (twctl wait "
+		              "%" PRId64 "), or kill it first",
+		        id, run_status_name(r.status), id));
+		run_record_release(&r);
+		return NULL;
+	}
+	if (r.trigger != RUN_TRIGGER_SUBMIT) {
+		again =
+		    command != NULL ? NULL : json_pack("{s:s}", "task", r.task);
+		run_record_release(&r);
+		if (again == NULL) {
+			return request_fail(err, PROTO_E_BAD_REQUEST,
+			    xstrdup("only a submitted job's command can be "
+			            "changed; a task's is in the tasks file "
+			            "(twctl edit)"));
+		}
+		o = req_run(twd, c, again, err);
+		json_decref(again);
+		return o;
+	}
+	if (r.spec == NULL || (job = json_loads(r.spec, 0, NULL)) == NULL) {
+		run_record_release(&r);
+		return request_fail(err, PROTO_E_FAILED,
+		    xasprintf("what run %" PRId64 " ran was not recorded", id));
+	}
+	/* As it was, but now: what it waited for is not waited for again. */
+	json_object_del(job, "after");
+	json_object_del(job, "after_previous");
+	json_object_del(job, "at");
+	json_object_set_new(job, "name", json_string(r.task));
+	if (command != NULL) {
+		json_object_del(job, "run");
+		json_object_set_new(job, "command", json_string(command));
+	}
+	run_record_release(&r);
+	again = json_pack("{s:[o]}", "jobs", job);
+	o = req_submit(twd, c, again, err);
+	json_decref(again);
 	return o;
 }
 
