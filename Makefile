@@ -158,7 +158,8 @@ TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
     src/twd/config-view.c src/twd/config-file.c src/twd/config-maps.c \
     src/twd/ydoc.c src/twd/run.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
-    $(BUILD)/src/twctl/cmd-import.o $(BUILD)/src/twctl/cmd-help.o: \
+    $(BUILD)/src/twctl/cmd-import.o $(BUILD)/src/twctl/cmd-help.o \
+    $(BUILD)/src/twctl/cmd-show.o: \
     ALL_CFLAGS += -Isrc/twd
 
 $(TWCTL): $(call obj,$(TWCTL_SRCS)) $(TWCTL_TWD_OBJS) $(COMMON_LIB)

@@ -57,7 +57,12 @@ _twctl() {
 		COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
 		;;
 	run | history | kill | logs | next | show | pause | resume | wait | why)
-		COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
+		# show TASK FIELD...: after the task, the tasks file's fields.
+		if [[ $verb == show && $prev != show && $prev != -* ]]; then
+			COMPREPLY=($(compgen -W "$(twctl list-values fields 2>/dev/null)" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$(twctl "${sock[@]}" list -q 2>/dev/null)" -- "$cur"))
+		fi
 		;;
 	check | import-crontab | init)
 		COMPREPLY=($(compgen -f -- "$cur"))

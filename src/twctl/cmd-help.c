@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "output.h"
 #include "run.h"
 #include "tz.h"
@@ -95,9 +96,13 @@ cmd_list_commands_exec(struct cmd_ctx *ctx)
 {
 	size_t i;
 
-	(void)ctx;
 	for (i = 0; cmd_table[i] != NULL; i++) {
-		printf("%s\n", cmd_table[i]->name);
+		if (ctx->opt['d'] != NULL) {
+			printf("%s\t%s\n", cmd_table[i]->name,
+			    cmd_table[i]->summary);
+		} else {
+			printf("%s\n", cmd_table[i]->name);
+		}
 	}
 	return EXIT_OK;
 }
@@ -128,6 +133,11 @@ cmd_list_values_exec(struct cmd_ctx *ctx)
 		for (i = 0; i <= RUN_SKIPPED; i++) {
 			printf("%s\n", run_status_name((enum run_status)i));
 		}
+	} else if (strcmp(what, "fields") == 0) {
+		/* From the schema's table, as twd reads the tasks file. */
+		for (i = 0; (abbrev = config_field_at(i, NULL)) != NULL; i++) {
+			printf("%s\n", abbrev);
+		}
 	} else if (strcmp(what, "zones") == 0) {
 		n = tz_names(&v);
 		qsort(v, n, sizeof *v, cmd_str_cmp);
@@ -138,7 +148,8 @@ cmd_list_values_exec(struct cmd_ctx *ctx)
 		free(v);
 	} else {
 		output_error(ctx->json, "usage",
-		    "list-values takes signals, statuses or zones, not '%s'",
+		    "list-values takes fields, signals, statuses or zones, not "
+		    "'%s'",
 		    what);
 		return EXIT_USAGE;
 	}
@@ -155,10 +166,18 @@ const struct cmd_entry cmd_help_entry = {
 	.exec = cmd_help_exec,
 };
 
+static const struct option cmd_list_commands_longopts[] = {
+	{ "describe", no_argument, NULL, 'd' },
+	{ NULL, 0, NULL, 0 },
+};
+
 const struct cmd_entry cmd_list_commands_entry = {
 	.name = "list-commands",
 	.summary = "print every command name, one per line (for completions)",
-	.usage = "",
+	.usage = "[-d]",
+	.help = "  -d, --describe   each with its summary, after a tab\n",
+	.getopt = "d",
+	.longopts = cmd_list_commands_longopts,
 	.args_min = 0,
 	.args_max = 0,
 	.exec = cmd_list_commands_exec,
@@ -167,8 +186,8 @@ const struct cmd_entry cmd_list_commands_entry = {
 const struct cmd_entry cmd_list_values_entry = {
 	.name = "list-values",
 	.summary = "print the values of an option, one per line (for "
-	           "completions): signals, statuses or zones",
-	.usage = "signals|statuses|zones",
+	           "completions): fields, signals, statuses or zones",
+	.usage = "fields|signals|statuses|zones",
 	.args_min = 1,
 	.args_max = 1,
 	.exec = cmd_list_values_exec,

@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "config.h"
 #include "duration.h"
 #include "output.h"
+#include "proto.h"
+#include "suggest.h"
 #include "timefmt.h"
 
 static void
@@ -164,6 +167,77 @@ show_notify(const json_t *def)
 	show_field("notify", line);
 }
 
+/* Whether each field named after the task is one of the table's. */
+static int
+show_fields_check(struct cmd_ctx *ctx)
+{
+	const char *names[128], *hint;
+	size_t n, i;
+	int a;
+
+	for (n = 0; n < 128 && (names[n] = config_field_at(n, NULL)) != NULL;
+	     n++) {
+	}
+	for (a = 1; a < ctx->argc; a++) {
+		for (i = 0; i < n && strcmp(names[i], ctx->argv[a]) != 0; i++) {
+		}
+		if (i < n) {
+			continue;
+		}
+		hint = suggest(ctx->argv[a], names, n);
+		output_error(ctx->json, "usage",
+		    "show: '%s' is no field of a task%s%s%s; twctl "
+		    "list-values fields lists them",
+		    ctx->argv[a], hint != NULL ? " (did you mean '" : "",
+		    hint != NULL ? hint : "", hint != NULL ? "'?)" : "");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * The fields named after the task, one value a line as a script reads
+ * them (a string as it is, null as nothing, the rest as compact JSON), or
+ * with --json an object of them. at, every and start_at are shown as the
+ * schedule they make.
+ */
+static void
+show_fields(struct cmd_ctx *ctx, const json_t *def)
+{
+	json_t *out = json_object(), *v;
+	char *text;
+	int a;
+
+	for (a = 1; a < ctx->argc; a++) {
+		if ((v = json_object_get(def, ctx->argv[a])) == NULL) {
+			v = json_object_get(def, "schedule");
+		}
+		if (v == NULL) {
+			v = json_null();
+		}
+		if (ctx->json) {
+			json_object_set(out, ctx->argv[a], v);
+		} else if (json_is_string(v)) {
+			printf("%s\n", json_string_value(v));
+		} else if (json_is_null(v)) {
+			printf("\n");
+		} else if (json_is_number(v)) {
+			/* 3600, 0.5: as a script reads a number back. */
+			printf("%.15g\n", json_number_value(v));
+		} else {
+			text = json_dumps(v,
+			    JSON_COMPACT | JSON_ENCODE_ANY |
+			        JSON_PRESERVE_ORDER | PROTO_REALS);
+			printf("%s\n", text);
+			free(text);
+		}
+	}
+	if (ctx->json) {
+		output_json(out);
+	}
+	json_decref(out);
+}
+
 static int
 cmd_show_exec(struct cmd_ctx *ctx)
 {
@@ -173,11 +247,20 @@ cmd_show_exec(struct cmd_ctx *ctx)
 	int64_t ms;
 	int rc;
 
+	if (ctx->argc > 1 && (rc = show_fields_check(ctx)) != EXIT_OK) {
+		json_decref(args);
+		return rc;
+	}
 	json_object_set_new(args, "task", json_string(ctx->argv[0]));
 	if ((rc = cmd_call(ctx, "show", args, &rep)) != EXIT_OK) {
 		return rc;
 	}
 	d = rep.data;
+	if (ctx->argc > 1) {
+		show_fields(ctx, json_object_get(d, "definition"));
+		proto_reply_release(&rep);
+		return EXIT_OK;
+	}
 	if (ctx->json) {
 		output_json(d);
 		proto_reply_release(&rep);
@@ -289,9 +372,12 @@ cmd_show_exec(struct cmd_ctx *ctx)
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
 	.summary = "show a task as loaded, its state and its last runs",
-	.usage = "[--json] task",
+	.usage = "[--json] task [field ...]",
+	.help = "With fields (twctl list-values fields), only their values, "
+	        "one a line,\nas the task has them with the defaults "
+	        "applied.\n",
 	.args_min = 1,
-	.args_max = 1,
+	.args_max = -1,
 	.flags = CMD_NEEDS_DAEMON | CMD_PAGED,
 	.exec = cmd_show_exec,
 };

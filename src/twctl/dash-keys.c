@@ -46,7 +46,9 @@ static int
 key_up(struct dash *d, int ch)
 {
 	(void)ch;
-	if (d->mode == MODE_TABLE) {
+	if (dash_selected_job(d) != NULL) {
+		d->jsel -= d->jsel > 0;
+	} else if (d->mode == MODE_TABLE) {
 		d->sel -= d->sel > 0;
 	} else {
 		d->logtop -= d->logtop > 0;
@@ -58,7 +60,11 @@ static int
 key_down(struct dash *d, int ch)
 {
 	(void)ch;
-	if (d->mode == MODE_TABLE) {
+	if (dash_selected_job(d) != NULL) {
+		/* Among the jobs the pane shows. */
+		d->jsel +=
+		    d->jsel + 1 < d->m.njobs && d->jsel + 1 < DASH_JOB_ROWS;
+	} else if (d->mode == MODE_TABLE) {
 		d->sel += d->sel + 1 < d->m.nview;
 	} else {
 		d->logtop += d->logtop + 1 < d->nlog;
@@ -110,12 +116,35 @@ key_last(struct dash *d, int ch)
 	return DASH_REDRAW;
 }
 
+/* Tab: the keys act on the running jobs, or on the tasks again. */
+static int
+key_tab(struct dash *d, int ch)
+{
+	(void)ch;
+	if (d->jobs_focus) {
+		d->jobs_focus = 0;
+	} else if (d->m.njobs == 0) {
+		dash_say(d, "%s", "no job is running");
+	} else if (LINES < 16) {
+		dash_say(d, "%s", "the window is too small for the jobs pane");
+	} else {
+		d->jobs_focus = 1;
+		d->jsel = 0;
+	}
+	return DASH_REDRAW;
+}
+
 static int
 key_details(struct dash *d, int ch)
 {
+	const struct dash_job *j = dash_selected_job(d);
+
 	(void)ch;
-	if (dash_selected(d) != NULL) {
-		dash_log_open(d, dash_selected(d), MODE_DETAIL);
+	if (j != NULL) {
+		/* A job's details are its live output. */
+		dash_log_open(d, j->task, j->run, MODE_LOG);
+	} else if (dash_selected(d) != NULL) {
+		dash_log_open(d, dash_selected(d), 0, MODE_DETAIL);
 	}
 	return DASH_REDRAW;
 }
@@ -123,9 +152,13 @@ key_details(struct dash *d, int ch)
 static int
 key_log(struct dash *d, int ch)
 {
+	const struct dash_job *j = dash_selected_job(d);
+
 	(void)ch;
-	if (dash_selected(d) != NULL) {
-		dash_log_open(d, dash_selected(d), MODE_LOG);
+	if (j != NULL) {
+		dash_log_open(d, j->task, j->run, MODE_LOG);
+	} else if (dash_selected(d) != NULL) {
+		dash_log_open(d, dash_selected(d), 0, MODE_LOG);
 	}
 	return DASH_REDRAW;
 }
@@ -169,9 +202,17 @@ key_pause(struct dash *d, int ch)
 static int
 key_kill(struct dash *d, int ch)
 {
+	const struct dash_job *j = dash_selected_job(d);
+
 	(void)ch;
-	if (dash_selected(d) != NULL) {
+	if (j != NULL) {
 		d->prompt = 'K';
+		d->kill_run = j->run;
+		snprintf(d->input, sizeof d->input, "run %lld (%s)",
+		    (long long)j->run, j->task);
+	} else if (dash_selected(d) != NULL) {
+		d->prompt = 'K';
+		d->kill_run = 0;
 		snprintf(d->input, sizeof d->input, "%s", dash_selected(d));
 	}
 	return DASH_REDRAW;
@@ -266,6 +307,10 @@ const struct dash_key dash_keys[] = {
 	{ NULL, { 0 }, PAGER, "g/G top/end", NULL, NULL },
 	{ "enter", { '\n', '\r', KEY_ENTER }, TABLE, "enter details",
 	    "the task's details, runs and live output", key_details },
+	{ "tab", { '\t' }, TABLE, NULL,
+	    "to the running jobs and back: l, enter and K act on the "
+	    "selected job (a submitted one too)",
+	    key_tab },
 	{ "r", { 'r' }, TABLE, "r run", "run it now (through the queue)",
 	    key_run },
 	{ "p", { 'p' }, TABLE, "p pause", "pause it, or resume it", key_pause },
@@ -294,11 +339,18 @@ key_prompt(struct dash *d, int ch)
 	if (d->prompt == 'K') {
 		if (ch == 'y' &&
 		    (o = dash_call(d, "kill",
-		         json_pack("{s:s}", "task", d->input))) != NULL) {
-			dash_say(d, "killed the runs of %s", d->input);
+		         d->kill_run > 0
+		             ? json_pack(
+		                   "{s:I}", "run", (json_int_t)d->kill_run)
+		             : json_pack("{s:s}", "task", d->input))) != NULL) {
+			dash_say(d,
+			    d->kill_run > 0 ? "killed %s"
+			                    : "killed the runs of %s",
+			    d->input);
 			json_decref(o);
 		}
 		d->prompt = 0;
+		d->kill_run = 0;
 		d->input[0] = '\0';
 		return DASH_REDRAW;
 	}

@@ -23,6 +23,18 @@ dash_selected(struct dash *d)
 	return d->m.nview > 0 ? d->m.tasks[d->m.view[d->sel]].name : NULL;
 }
 
+const struct dash_job *
+dash_selected_job(struct dash *d)
+{
+	if (!d->jobs_focus || d->m.njobs == 0) {
+		return NULL;
+	}
+	if (d->jsel >= d->m.njobs) {
+		d->jsel = d->m.njobs - 1;
+	}
+	return &d->m.jobs[d->jsel];
+}
+
 /* Rows the log pane shows. */
 static size_t
 log_rows(void)
@@ -144,7 +156,8 @@ log_subscribe(struct dash *d)
 }
 
 void
-dash_log_open(struct dash *d, const char *task, enum dash_mode mode)
+dash_log_open(
+    struct dash *d, const char *task, int64_t run, enum dash_mode mode)
 {
 	json_t *o;
 
@@ -159,8 +172,9 @@ dash_log_open(struct dash *d, const char *task, enum dash_mode mode)
 	}
 	/* Subscribed first: no output between the two is missed. */
 	log_subscribe(d);
-	if ((o = dash_call(d, "logs", json_pack("{s:s}", "task", task))) !=
-	    NULL) {
+	if ((o = dash_call(d, "logs",
+	         run > 0 ? json_pack("{s:I}", "run", (json_int_t)run)
+	                 : json_pack("{s:s}", "task", task))) != NULL) {
 		log_show_run(d, json_object_get(o, "run"));
 		json_decref(o);
 	} else {

@@ -3,6 +3,8 @@
  * the task table and the running pane, a task's details and live output,
  * its log, and the help. The help and the footer come from the key table.
  */
+#include <sys/param.h>
+
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,21 +141,90 @@ dash_draw_strip(struct dash *d, const struct dash_task *t)
 	}
 }
 
+/* The widths of the table's columns that vary with what they show. */
+struct dash_widths {
+	int name, sched, next, last, dur;
+};
+
+static const char *
+dash_task_schedule(const struct dash_task *t)
+{
+	if (t->schedule != NULL) {
+		return t->schedule;
+	}
+	return t->daemon_state != NULL && strcmp(t->daemon_state, "after") == 0
+	    ? "after others"
+	    : "manual";
+}
+
+static int
+dash_clamp(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/*
+ * Each column as wide as its longest value among the tasks shown (all of
+ * them, so that scrolling moves nothing), within bounds; when the terminal
+ * is narrow, the name gives way first, then the schedule, then the last
+ * result.
+ */
+static struct dash_widths
+dash_table_widths(const struct dash *d, int64_t now)
+{
+	struct dash_widths w = { 4, 8, 4, 4, 3 };
+	const struct dash_task *t;
+	char buf[32];
+	size_t i;
+	int room, over;
+
+	for (i = 0; i < d->m.nview; i++) {
+		t = &d->m.tasks[d->m.view[i]];
+		w.name = MAX(w.name, (int)strlen(t->name));
+		w.sched = MAX(w.sched, (int)strlen(dash_task_schedule(t)));
+		w.next = MAX(w.next,
+		    (int)strlen(
+		        dash_countdown(t->next_ms, now, buf, sizeof buf)));
+		w.last = MAX(w.last,
+		    t->last_result != NULL ? (int)strlen(t->last_result) : 5);
+		w.dur = MAX(w.dur,
+		    (int)strlen(
+		        dash_duration(t->last_duration_ms, buf, sizeof buf)));
+	}
+	w.name = dash_clamp(w.name, 4, 40);
+	w.sched = dash_clamp(w.sched, 8, 24);
+	w.next = dash_clamp(w.next, 4, 12);
+	w.last = dash_clamp(w.last, 5, 16);
+	w.dur = dash_clamp(w.dur, 3, 8);
+	/* The leading blank, STATE 9 and a blank after each column: 16. */
+	room = COLS - 16 - DASH_STRIP - w.next - w.dur;
+	over = w.name + w.sched + w.last - room;
+	if (over > 0 && w.name > 10) {
+		w.name -= MIN(over, w.name - 10);
+		over = w.name + w.sched + w.last - room;
+	}
+	if (over > 0 && w.sched > 14) {
+		w.sched -= MIN(over, w.sched - 14);
+		over = w.name + w.sched + w.last - room;
+	}
+	if (over > 0 && w.last > 10) {
+		w.last -= MIN(over, w.last - 10);
+	}
+	return w;
+}
+
 static void
 dash_draw_table(struct dash *d, int y0, int rows, int64_t now)
 {
 	const struct dash_task *t;
+	struct dash_widths w = dash_table_widths(d, now);
 	char line[512], next[32], dur[32];
 	size_t i;
 	enum dash_state s;
-	int namew;
 
-	/* The other columns take 58, the strip DASH_STRIP + 1. */
-	namew = COLS - 59 - DASH_STRIP;
-	namew = namew < 10 ? 10 : namew > 40 ? 40 : namew;
-	snprintf(line, sizeof line, " %-*s %-9s %-14s %-10s %-10s %-7s %s",
-	    namew, "NAME", "STATE", "SCHEDULE", "NEXT", "LAST", "DUR",
-	    "RESULTS");
+	snprintf(line, sizeof line, " %-*s %-9s %-*s %-*s %-*s %-*s %s", w.name,
+	    "NAME", "STATE", w.sched, "SCHEDULE", w.next, "NEXT", w.last,
+	    "LAST", w.dur, "DUR", "RESULTS");
 	dash_line(y0, A_BOLD | A_UNDERLINE, line);
 	if (d->sel >= d->m.nview) {
 		d->sel = d->m.nview > 0 ? d->m.nview - 1 : 0;
@@ -177,35 +248,32 @@ dash_draw_table(struct dash *d, int y0, int rows, int64_t now)
 		}
 		t = &d->m.tasks[d->m.view[d->top + i]];
 		s = dash_task_state(t);
-		if (d->top + i == d->sel) {
+		if (d->top + i == d->sel && !d->jobs_focus) {
 			attron(A_REVERSE);
 		}
-		snprintf(line, sizeof line, " %-*.*s ", namew, namew, t->name);
+		snprintf(
+		    line, sizeof line, " %-*.*s ", w.name, w.name, t->name);
 		addnstr(line, COLS);
 		dash_color_on(d, dash_state_color(s));
 		snprintf(line, sizeof line, "%-9s ", dash_state_name(s));
 		addnstr(line, COLS - getcurx(stdscr));
 		dash_color_off(d, dash_state_color(s));
-		snprintf(line, sizeof line, "%-14.14s %-10s ",
-		    t->schedule != NULL ? t->schedule
-		        : t->daemon_state != NULL &&
-		            strcmp(t->daemon_state, "after") == 0
-		        ? "after others"
-		        : "manual",
+		snprintf(line, sizeof line, "%-*.*s %-*s ", w.sched, w.sched,
+		    dash_task_schedule(t), w.next,
 		    dash_countdown(t->next_ms, now, next, sizeof next));
 		addnstr(line, COLS - getcurx(stdscr));
 		if (t->last_result != NULL &&
 		    strcmp(t->last_status, "ok") != 0) {
 			dash_color_on(d, C_BAD);
 		}
-		snprintf(line, sizeof line, "%-10.10s ",
+		snprintf(line, sizeof line, "%-*.*s ", w.last, w.last,
 		    t->last_result != NULL ? t->last_result : "never");
 		addnstr(line, COLS - getcurx(stdscr));
 		if (t->last_result != NULL &&
 		    strcmp(t->last_status, "ok") != 0) {
 			dash_color_off(d, C_BAD);
 		}
-		snprintf(line, sizeof line, "%-7s ",
+		snprintf(line, sizeof line, "%-*s ", w.dur,
 		    dash_duration(t->last_duration_ms, dur, sizeof dur));
 		addnstr(line, COLS - getcurx(stdscr));
 		if (getcurx(stdscr) + DASH_STRIP < COLS) {
@@ -252,6 +320,9 @@ dash_draw_jobs(struct dash *d, int y0, int rows, int64_t now)
 			continue;
 		}
 		j = &d->m.jobs[i];
+		if (d->jobs_focus && i == d->jsel) {
+			attron(A_REVERSE);
+		}
 		snprintf(line, sizeof line,
 		    " %-7lld %-16.16s %-8d %-9s %-9s %6.1f %8lldK",
 		    (long long)j->run, j->task, j->pid,
@@ -262,6 +333,7 @@ dash_draw_jobs(struct dash *d, int y0, int rows, int64_t now)
 		        : "-",
 		    j->cpu, (long long)j->rss_kb);
 		addnstr(line, COLS);
+		attroff(A_REVERSE);
 	}
 }
 
@@ -278,7 +350,9 @@ dash_draw_footer(struct dash *d, int64_t now)
 		dash_line(LINES - 1, A_BOLD, line);
 	} else if (d->prompt == 'K') {
 		snprintf(line, sizeof line,
-		    "Kill the runs of %s (SIGTERM, then SIGKILL)? y/n",
+		    d->kill_run > 0
+		        ? "Kill %s (SIGTERM, then SIGKILL)? y/n"
+		        : "Kill the runs of %s (SIGTERM, then SIGKILL)? y/n",
 		    d->input);
 		dash_color_on(d, C_ALERT);
 		dash_line(LINES - 1, A_BOLD, line);
@@ -420,6 +494,9 @@ dash_draw(struct dash *d)
 	} else {
 		jobs = (int)(d->m.njobs < DASH_JOB_ROWS ? d->m.njobs
 		                                        : DASH_JOB_ROWS);
+		if (jobs == 0 || LINES < 16) {
+			d->jobs_focus = 0; /* no pane to act on */
+		}
 		if (LINES < 16 && jobs > 0) {
 			/* Small: the table, and the jobs in one line. */
 			rows = LINES - 5;

@@ -40,6 +40,9 @@ struct dash {
 	int64_t daemon_started_ms;
 	int64_t last_try_ms; /* of a connection, when disconnected */
 	size_t sel, top;     /* selected row of the view; first shown */
+	int jobs_focus;      /* tab: the keys act on the running pane's jobs */
+	size_t jsel;         /* the selected job, then */
+	int64_t kill_run;    /* the run a K prompt kills; 0: the task's */
 	enum dash_mode mode;
 	char message[160];
 	int64_t message_ms;
@@ -86,7 +89,11 @@ int dash_key(struct dash *, int ch);
 
 /* dash-log.c */
 const char *dash_selected(struct dash *);
-void dash_log_open(struct dash *, const char *task, enum dash_mode);
+/* The running job selected in the running pane, or NULL. */
+const struct dash_job *dash_selected_job(struct dash *);
+/* Open a pane on task's newest run, or on run (when not 0). */
+void
+dash_log_open(struct dash *, const char *task, int64_t run, enum dash_mode);
 void dash_log_events(struct dash *);
 void dash_log_close(struct dash *);
 

@@ -533,6 +533,27 @@ field_name_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct field *)elem)->name);
 }
 
+const char *
+config_field_at(size_t i, const char **want)
+{
+	if (i >= ntask_fields) {
+		return NULL;
+	}
+	if (want != NULL) {
+		*want = task_fields[i].want;
+	}
+	return task_fields[i].name;
+}
+
+const char *
+config_field_want(const char *name)
+{
+	const struct field *f = bsearch(name, task_fields, ntask_fields,
+	    sizeof *task_fields, field_name_cmp);
+
+	return f != NULL ? f->want : NULL;
+}
+
 json_t *
 config_task_field_json(const struct config *c, const struct task_def *d,
     const char *field, const char *home)

@@ -11,6 +11,7 @@
 #include "config.h"
 #include "history.h"
 #include "log.h"
+#include "suggest.h"
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
@@ -188,6 +189,37 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 	return 0;
 }
 
+/* A job's fields (taskweaver-ipc(7), submit), alphabetized. */
+static const char *const submit_fields_known[] = { "after", "after_previous",
+	"at", "command", "cwd", "name", "priority", "queue", "run", "timeout" };
+
+/* Every key of job is a job's field: a typo is an error, not ignored. */
+static int
+submit_keys(json_t *job, char **cause)
+{
+	const size_t n =
+	    sizeof submit_fields_known / sizeof submit_fields_known[0];
+	const char *key, *hint;
+	json_t *v;
+	size_t i;
+
+	json_object_foreach(job, key, v)
+	{
+		for (i = 0; i < n && strcmp(key, submit_fields_known[i]) != 0;
+		     i++) {
+		}
+		if (i < n) {
+			continue;
+		}
+		hint = suggest(key, submit_fields_known, n);
+		return submit_fail(cause,
+		    xasprintf("unknown field '%s'%s%s%s", key,
+		        hint != NULL ? " (did you mean '" : "",
+		        hint != NULL ? hint : "", hint != NULL ? "'?)" : ""));
+	}
+	return 0;
+}
+
 /*
  * The definition of a submitted job: the tasks file's defaults with what
  * the job says. spec is the job as it is kept, to outlive a restart.
@@ -199,6 +231,9 @@ submit_def(struct tasks *ts, json_t *job, json_t **spec, char **cause)
 
 	if (!json_is_object(job)) {
 		*cause = xstrdup("a job must be an object");
+		return NULL;
+	}
+	if (submit_keys(job, cause) == -1) {
 		return NULL;
 	}
 	def = task_def_copy(ts->config->defaults);

@@ -28,6 +28,11 @@ bake" ] || fail "tasks: $(complete_line twctl run ba)"
 expect_contains "$(complete_line twctl history --)" "--limit"
 expect_contains "$(complete_line twctl shutdown --)" "--no-wait"
 expect_contains "$(complete_line twctl help li)" "list-commands"
+# show TASK FIELD: after the task, the fields of the tasks file.
+[ "$(complete_line twctl show backup time)" = "timeout
+timezone" ] || fail "fields: $(complete_line twctl show backup time)"
+# zsh and fish show each command's summary: list-commands --describe.
+expect_contains "$(twctl list-commands --describe)" "$(printf 'restart\trun a finished run again, as a new run')"
 [ "$(complete_line twctl logs ot)" = other ] || fail "logs task: $(complete_line twctl logs ot)"
 [ "$(complete_line twctl kill --signal KILL ot)" = other ] || fail "kill task"
 [ "$(complete_line twctl why ot)" = other ] || fail "why task"

@@ -62,6 +62,10 @@ for t in 1e300 9223372036854775807 -1 0.5; do
 done
 expect_rc 2 twctl submit -t 99999999999d -- true
 expect_contains "$(cat "$T/err")" "timeout: must be a number of seconds from 1"
+# A field a job does not have is an error naming the nearest, not ignored.
+out=$(ask_raw '{"id":1,"cmd":"submit","args":{"jobs":[{"run":["true"],"priorty":"high"}]}}')
+expect_contains "$out" "unknown field 'priorty' (did you mean 'priority'?)"
+expect_contains "$out" '"bad_request"'
 
 # Descendants that leave the job's process group (setsid, or orphaned to
 # twd, the subreaper) are stopped with it: at a timeout, a kill and a

@@ -1,13 +1,12 @@
 # twctl show shows every field a task may set: each name of the field
-# table (config-fields.c) is a key of `show --json` and a line of `show`,
+# table (twctl list-values fields) is a key of `show --json` and a line of `show`,
 # or is named below with the line or key that shows it. A new field fails
 # this test until show has it.
 . "$(dirname "$0")/lib.sh"
 
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-FIELDS=$(sed -n '/^const struct field task_fields\[\] = {/,/^};/p' \
-	"$ROOT/src/twd/config-fields.c" | sed -n 's/.*{ "\([a-z_]*\)".*/\1/p')
-[ "$(echo "$FIELDS" | wc -l)" -gt 30 ] || fail "no field table in config-fields.c"
+# The field table, as twctl has it (list-values fields).
+FIELDS=$(twctl list-values fields)
+[ "$(echo "$FIELDS" | wc -l)" -gt 30 ] || fail "no field table: $FIELDS"
 
 tasks <<'YAML'
 queues:
@@ -109,6 +108,16 @@ expect_contains "$(cat "$T/text")" "jitter            30s"
 # Limits in their units, not raw JSON.
 grep -q "^limits  *nofile 256, memory 2G, cpu 10m$" "$T/text" ||
 	fail "limits: $(grep '^limits' "$T/text")"
+# Fields by name, one value a line, as a script wants them; --json an
+# object; a name that is no field says the nearest.
+[ "$(twctl show cron timeout retries queue timezone)" = "3600
+3
+heavy
+Europe/Berlin" ] || fail "show fields: $(twctl show cron timeout retries queue timezone)"
+[ "$(twctl --json show interval every after | jget 'd["after"], d["every"]')" = "(['cron'], 'every 5m')" ] ||
+	fail "show --json fields: $(twctl --json show interval every after)"
+expect_rc 2 twctl show cron timeot
+expect_contains "$(cat "$T/err")" "show: 'timeot' is no field of a task (did you mean 'timeout'?)"
 # A duplicate key under history: is a duplicate setting, not a limit.
 printf 'tasks:\n  a: {command: x, history: {keep_runs: 1, keep_runs: 2}}\n' >"$T/dup.yaml"
 expect_rc 1 twctl check "$T/dup.yaml"
