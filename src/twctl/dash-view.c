@@ -164,13 +164,15 @@ dash_clamp(int v, int lo, int hi)
 }
 
 /*
- * Each column as wide as its longest value among the tasks shown (all of
- * them, so that scrolling moves nothing), within bounds; when the terminal
- * is narrow, the name gives way first, then the schedule, then the last
- * result.
+ * Each column as wide as its longest value, within bounds: the name,
+ * schedule and last result among all the tasks of the view (so that
+ * scrolling moves them not); the countdown and duration, formatted anew
+ * each second, among the rows shown (first to first + rows). When the
+ * terminal is narrow, the name gives way first, then the schedule, then
+ * the last result.
  */
 static struct dash_widths
-dash_table_widths(const struct dash *d, int64_t now)
+dash_table_widths(const struct dash *d, int64_t now, size_t first, int rows)
 {
 	struct dash_widths w = { 4, 8, 4, 4, 3 };
 	const struct dash_task *t;
@@ -182,11 +184,14 @@ dash_table_widths(const struct dash *d, int64_t now)
 		t = &d->m.tasks[d->m.view[i]];
 		w.name = MAX(w.name, (int)strlen(t->name));
 		w.sched = MAX(w.sched, (int)strlen(dash_task_schedule(t)));
+		w.last = MAX(w.last,
+		    t->last_result != NULL ? (int)strlen(t->last_result) : 5);
+		if (i < first || rows <= 0 || i >= first + (size_t)rows) {
+			continue;
+		}
 		w.next = MAX(w.next,
 		    (int)strlen(
 		        dash_countdown(t->next_ms, now, buf, sizeof buf)));
-		w.last = MAX(w.last,
-		    t->last_result != NULL ? (int)strlen(t->last_result) : 5);
 		w.dur = MAX(w.dur,
 		    (int)strlen(
 		        dash_duration(t->last_duration_ms, buf, sizeof buf)));
@@ -217,15 +222,11 @@ static void
 dash_draw_table(struct dash *d, int y0, int rows, int64_t now)
 {
 	const struct dash_task *t;
-	struct dash_widths w = dash_table_widths(d, now);
+	struct dash_widths w;
 	char line[512], next[32], dur[32];
 	size_t i;
 	enum dash_state s;
 
-	snprintf(line, sizeof line, " %-*s %-9s %-*s %-*s %-*s %-*s %s", w.name,
-	    "NAME", "STATE", w.sched, "SCHEDULE", w.next, "NEXT", w.last,
-	    "LAST", w.dur, "DUR", "RESULTS");
-	dash_line(y0, A_BOLD | A_UNDERLINE, line);
 	if (d->sel >= d->m.nview) {
 		d->sel = d->m.nview > 0 ? d->m.nview - 1 : 0;
 	}
@@ -240,6 +241,11 @@ dash_draw_table(struct dash *d, int y0, int rows, int64_t now)
 	if (rows > 0 && d->sel >= d->top + (size_t)rows) {
 		d->top = d->sel - (size_t)rows + 1;
 	}
+	w = dash_table_widths(d, now, d->top, rows);
+	snprintf(line, sizeof line, " %-*s %-9s %-*s %-*s %-*s %-*s %s", w.name,
+	    "NAME", "STATE", w.sched, "SCHEDULE", w.next, "NEXT", w.last,
+	    "LAST", w.dur, "DUR", "RESULTS");
+	dash_line(y0, A_BOLD | A_UNDERLINE, line);
 	for (i = 0; i < (size_t)rows; i++) {
 		move(y0 + 1 + (int)i, 0);
 		clrtoeol();
