@@ -839,6 +839,16 @@ server_create(struct event_base *base, const char *path, server_request_cb cb,
 }
 
 void
+server_close_listener(struct server *srv)
+{
+	if (srv != NULL && srv->listener != NULL) {
+		evconnlistener_free(srv->listener);
+		srv->listener = NULL;
+		unlink(srv->path);
+	}
+}
+
+void
 server_free(struct server *srv)
 {
 	struct client *c;

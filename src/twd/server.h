@@ -24,6 +24,11 @@ typedef void (*server_request_cb)(
 struct server *server_create(struct event_base *, const char *path,
     server_request_cb, void *arg, char **cause);
 /* Drop every client, close and remove the socket. Accepts NULL. */
+/*
+ * Stop accepting clients and remove the socket; those connected stay
+ * connected (at shutdown, until the state is released: see twd.c).
+ */
+void server_close_listener(struct server *);
 void server_free(struct server *);
 /* Clients connected now. */
 size_t server_clients(const struct server *);

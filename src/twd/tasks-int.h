@@ -111,7 +111,7 @@ struct active_run {
 
 /* tasks.c */
 void task_changed(struct task *t);
-/* Why run ar may not start for a pause, in words; NULL if none holds it. */
+/* Which pause holds the runs of t, in words (caller frees); NULL: none. */
 char *tasks_pause_reason(const struct tasks *ts, const struct task *t);
 void task_free(struct task *t);
 void task_set_last(struct task *t, const struct run_record *r);

@@ -672,7 +672,7 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	log_info("stopped");
 	reload_free(twd.reload); /* waits for a load still running */
-	server_free(twd.server);
+	server_close_listener(twd.server);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		event_free(ev_sig[i]);
 	}
@@ -693,11 +693,16 @@ main(int argc, char **argv)
 	json_decref(twd.config_errors);
 	job_list_free(twd.jobs);
 	history_close(twd.history);
-	event_base_free(twd.base);
 	if (ftruncate(lock_fd, 0) == -1) {
 		log_warn("cannot clear the pid file: %s", strerror(errno));
 	}
 	close(lock_fd);
+	/*
+	 * Last, the clients: one waiting for the end (twctl shutdown) sees
+	 * its connection close only once the state is free for another twd.
+	 */
+	server_free(twd.server);
+	event_base_free(twd.base);
 	free(twd.config_path);
 	free(twd.state_dir);
 	free(twd.socket_path);

@@ -57,3 +57,14 @@ grep -q "not waiting for the grace period" "$T/twd.log" || fail "no hurry messag
 start_twd
 [ "$(twctl --json history | jget '[r["status"] for r in d if r["status"] in ("running", "lost")]')" = "[]" ] ||
 	fail "unfinished runs: $(twctl history)"
+
+# "twctl shutdown && twd" restarts it: shutdown returns once the state is
+# free for another twd (its connection closes after the lock is released,
+# not before the history is closed). A race, so tried a few times.
+for i in 1 2 3 4 5; do
+	twctl shutdown >/dev/null
+	"$TWD" --foreground >>"$T/twd.log" 2>&1 &
+	TWD_PID=$!
+	wait_until "twd $i to serve" twctl status
+	kill -0 "$TWD_PID" 2>/dev/null || fail "restart $i: twd exited: $(tail -1 "$T/twd.log")"
+done
