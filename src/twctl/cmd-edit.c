@@ -195,6 +195,46 @@ edit_reload(struct cmd_ctx *ctx)
 	cmd_exec(reload, 1, argv, ctx->socket_flag, ctx->json);
 }
 
+/* twctl edit RUN: a queued submitted job's command, before it starts. */
+static int
+edit_job(struct cmd_ctx *ctx)
+{
+	struct proto_reply rep;
+	char *line;
+	int64_t id;
+	int rc;
+
+	if ((rc = cmd_run_id(ctx, NULL, ctx->argv[0], &id)) != 1) {
+		if (rc == 0) {
+			output_error(ctx->json, "usage",
+			    "edit: '%s' is not a run id; twctl edit with no "
+			    "argument edits the tasks file",
+			    ctx->argv[0]);
+		}
+		return EXIT_USAGE;
+	}
+	if ((line = cmd_edit_job_command(ctx, (long long)id,
+	         "run when its turn in the queue comes", &rc)) == NULL) {
+		return rc;
+	}
+	rc = cmd_call(ctx, "amend",
+	    json_pack("{s:I, s:s}", "run", (json_int_t)id, "command", line),
+	    &rep);
+	free(line);
+	if (rc != EXIT_OK) {
+		return rc;
+	}
+	if (ctx->json) {
+		output_json(rep.data);
+	} else {
+		printf("run %lld '%s' will run: %s\n", (long long)id,
+		    json_get_string(rep.data, "task", "?"),
+		    json_get_string(rep.data, "command", "?"));
+	}
+	proto_reply_release(&rep);
+	return EXIT_OK;
+}
+
 static int
 cmd_edit_exec(struct cmd_ctx *ctx)
 {
@@ -205,6 +245,11 @@ cmd_edit_exec(struct cmd_ctx *ctx)
 	size_t blen, alen, i;
 	int fd, rc = EXIT_FAIL;
 
+	if (ctx->argc == 1) {
+		free(path);
+		free(dir);
+		return edit_job(ctx);
+	}
 	*slash = '\0';
 	if ((before = edit_read(path, &blen)) == NULL) {
 		if (errno != ENOENT) {
@@ -311,15 +356,17 @@ cmd_init_exec(struct cmd_ctx *ctx)
 const struct cmd_entry cmd_edit_entry = {
 	.name = "edit",
 	.summary = "edit the tasks file in $VISUAL or $EDITOR, check it, "
-	           "install it",
-	.usage = "",
+	           "install it (or a queued job's command)",
+	.usage = "[run-id]",
 	.help = "As crontab -e: the editor works on a copy; a copy with "
 	        "errors is not\ninstalled (edit again or discard); a good "
 	        "one replaces the file at once\nand a running twd loads it. "
 	        "With no tasks file yet, the copy starts\nfrom the template of "
-	        "twctl init.\n",
+	        "twctl init.\n"
+	        "\nWith the id of a queued submitted job, edit its command "
+	        "instead: it runs\nthat when its turn comes.\n",
 	.args_min = 0,
-	.args_max = 0,
+	.args_max = 1,
 	.exec = cmd_edit_exec,
 };
 

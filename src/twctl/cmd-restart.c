@@ -1,7 +1,8 @@
 /*
  * twctl restart: a finished run again, as a new run: a submitted job as it
  * was submitted (--edit changes its command first, in the editor), a
- * task's run as twctl run starts it.
+ * task's run as twctl run starts it. The editing of a job's command is
+ * twctl edit RUN's too.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -69,13 +70,9 @@ restart_line(const json_t *run)
 	return line;
 }
 
-/*
- * --edit: the job's command in the editor; its first line that is not a
- * comment is the new one. Returns it (caller frees), or NULL after saying
- * why, with the exit code in *rc.
- */
-static char *
-restart_edit(struct cmd_ctx *ctx, long long id, int *rc)
+char *
+cmd_edit_job_command(
+    struct cmd_ctx *ctx, long long id, const char *then, int *rc)
 {
 	struct proto_reply rep;
 	char path[] = "/tmp/twctl-restart-XXXXXX", *line = NULL, *cmd;
@@ -105,15 +102,14 @@ restart_edit(struct cmd_ctx *ctx, long long id, int *rc)
 		return NULL;
 	}
 	fprintf(fp,
-	    "%s\n# The command of run %lld, run again as a new job with the "
-	    "same name,\n# directory, queue and limits. Lines starting with "
-	    "# are left out;\n# an empty command restarts nothing.\n",
-	    cmd, id);
+	    "%s\n# The command of run %lld, %s.\n# Lines starting with # "
+	    "are left out; an empty command changes nothing.\n",
+	    cmd, id, then);
 	fclose(fp);
 	free(cmd);
 	if ((status = cmd_run_editor(path)) != 0) {
 		output_error(ctx->json, "failed",
-		    "the editor exited %d; nothing was restarted", status);
+		    "the editor exited %d; nothing was changed", status);
 		*rc = EXIT_FAIL;
 	} else if ((fp = fopen(path, "r")) != NULL) {
 		while (line == NULL && fgets(buf, sizeof buf, fp) != NULL) {
@@ -126,7 +122,7 @@ restart_edit(struct cmd_ctx *ctx, long long id, int *rc)
 		fclose(fp);
 		if (line == NULL) {
 			output_error(ctx->json, "usage",
-			    "the command is empty; nothing was restarted");
+			    "the command is empty; nothing was changed");
 		}
 	}
 	unlink(path);
@@ -153,7 +149,10 @@ cmd_restart_exec(struct cmd_ctx *ctx)
 		return EXIT_USAGE;
 	}
 	if (ctx->opt['e'] != NULL &&
-	    (line = restart_edit(ctx, (long long)id, &rc)) == NULL) {
+	    (line = cmd_edit_job_command(ctx, (long long)id,
+	         "run again as a new job with the same name,\n# directory, "
+	         "queue and limits",
+	         &rc)) == NULL) {
 		return rc;
 	}
 	/* Before the run exists, so that its end cannot pass unseen. */

@@ -133,6 +133,14 @@ int cmd_wait_runs(
 /* Run $VISUAL, $EDITOR or vi on path; returns its exit status, or -1. */
 int cmd_run_editor(const char *path);
 /*
+ * A submitted job's command (run id) in the editor, with a comment saying
+ * what then happens to it; the first line that is not a comment is the
+ * new one. Returns it (caller frees), or NULL after saying why, with the
+ * exit code in *rc.
+ */
+char *
+cmd_edit_job_command(struct cmd_ctx *, long long id, const char *then, int *rc);
+/*
  * Say what became of a run just asked for (its RUN, with "waiting" when
  * queued): started, queued and why; with wait, wait for its end, say it,
  * and return its exit status (else EXIT_OK).

@@ -97,9 +97,10 @@ enum {
 static const char *const history_sql[STMT_COUNT] = {
 	/*
 	 * A run in full, by the id twd gave it: inserted, or over the row
-	 * it has. Not the task, trigger, fire time or spec, which a run keeps
-	 * from its insert: assigning the task, even unchanged, rewrote its
-	 * index.
+	 * it has. Not the task, trigger or fire time, which a run keeps from
+	 * its insert: assigning the task, even unchanged, rewrote its index.
+	 * A spec (a submitted job's) may be changed (twctl edit RUN), never
+	 * dropped.
 	 */
 	[STMT_PUT] =
 	    "INSERT INTO runs (id, task, trigger, scheduled_at, "
@@ -113,7 +114,7 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "pid = ?9, output_bytes = ?10, log_path = ?11, reason = ?12, "
 	    "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
 	    "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18, "
-	    "not_before = ?19",
+	    "not_before = ?19, spec = coalesce(?20, spec)",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "

@@ -91,12 +91,15 @@ static json_t *
 req_queue(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_restart(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_amend(struct twd *, struct client *, json_t *, struct request_error *);
 
 /* Keep alphabetized. */
 static const struct {
 	const char *name;
 	request_fn fn;
 } request_table[] = {
+	{ "amend", req_amend },
 	{ "history", req_history },
 	{ "kill", req_kill },
 	{ "list", req_list },
@@ -424,6 +427,79 @@ req_run(
 	return o;
 }
 
+/* args["run"], which the request needs: 0, or -1 after an error. */
+static int
+arg_run_required(json_t *args, int64_t *id, struct request_error *err)
+{
+	int rc;
+
+	if (err->code != NULL ||
+	    (rc = arg_run_id(args, "run", id, err)) == -1) {
+		return -1;
+	}
+	if (rc == 0) {
+		request_fail(err, PROTO_E_BAD_REQUEST,
+		    xstrdup("missing argument 'run'"));
+		return -1;
+	}
+	return 0;
+}
+
+/* The record of run id into *r (caller releases): 0, or -1 after an error. */
+static int
+run_get(struct twd *twd, int64_t id, struct run_record *r,
+    struct request_error *err)
+{
+	char *cause = NULL;
+	int rc;
+
+	if ((rc = history_get(twd->history, id, r, &cause)) == 1) {
+		return 0;
+	}
+	request_fail(err, rc == 0 ? PROTO_E_NOT_FOUND : PROTO_E_FAILED,
+	    rc == 0 ? xasprintf("there is no run %" PRId64, id) : cause);
+	return -1;
+}
+
+/*
+ * amend: {"run": ID, "command": LINE}: the queued submitted job ID runs
+ * LINE instead. The data is its RUN.
+ */
+static json_t *
+req_amend(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	const char *command = arg_string(args, "command", 1, err);
+	struct run_record r;
+	char *cause = NULL;
+	json_t *o;
+	int64_t id;
+
+	(void)c;
+	if (arg_run_required(args, &id, err) == -1) {
+		return NULL;
+	}
+	if (tasks_amend(twd->tasks, id, command, &cause) == -1) {
+		return request_fail(err, PROTO_E_BAD_REQUEST, cause);
+	}
+	if (run_get(twd, id, &r, err) == -1) {
+		return NULL;
+	}
+	if (r.status != RUN_QUEUED) {
+		request_fail(err, PROTO_E_FAILED,
+		    xasprintf(
+		        "run %" PRId64 " is %s, not queued: only a queued "
+		        "job's command can change (twctl restart -e %" PRId64
+		        " runs it again, changed)",
+		        id, run_status_name(r.status), id));
+		run_record_release(&r);
+		return NULL;
+	}
+	o = run_record_json(&r);
+	run_record_release(&r);
+	return o;
+}
+
 /*
  * restart: {"run": ID, "command": LINE}: run ID again as it was, as a new
  * run: a submitted job submitted anew from what it ran (its command
@@ -437,23 +513,11 @@ req_restart(
 	const char *command = arg_string(args, "command", 0, err);
 	struct run_record r;
 	json_t *job, *again, *o;
-	char *cause = NULL;
 	int64_t id;
-	int rc;
 
-	if (err->code != NULL ||
-	    (rc = arg_run_id(args, "run", &id, err)) == -1) {
+	if (arg_run_required(args, &id, err) == -1 ||
+	    run_get(twd, id, &r, err) == -1) {
 		return NULL;
-	}
-	if (rc == 0) {
-		return request_fail(err, PROTO_E_BAD_REQUEST,
-		    xstrdup("missing argument 'run'"));
-	}
-	if ((rc = history_get(twd->history, id, &r, &cause)) != 1) {
-		return request_fail(err,
-		    rc == 0 ? PROTO_E_NOT_FOUND : PROTO_E_FAILED,
-		    rc == 0 ? xasprintf("there is no run %" PRId64, id)
-		            : cause);
 	}
 	if (r.status == RUN_RUNNING || r.status == RUN_QUEUED) {
 		request_fail(err, PROTO_E_FAILED,

@@ -450,3 +450,52 @@ tasks_submit(struct tasks *ts, json_t *job, char **cause)
 	}
 	return id;
 }
+
+int
+tasks_amend(struct tasks *ts, int64_t run_id, const char *command, char **cause)
+{
+	struct task_def *def;
+	struct active_run *ar;
+	json_t *spec;
+
+	TAILQ_FOREACH(ar, &ts->queued, entry)
+	{
+		if (ar->rec.id == run_id) {
+			break;
+		}
+	}
+	if (ar == NULL) {
+		return 0;
+	}
+	if (ar->own == NULL || ar->rec.spec == NULL ||
+	    (spec = json_loads(ar->rec.spec, 0, NULL)) == NULL) {
+		*cause = xasprintf("run %" PRId64 " is a run of the task '%s', "
+		                   "whose command is in the tasks file (twctl "
+		                   "edit)",
+		    run_id, ar->rec.task);
+		return -1;
+	}
+	if (*command == '\0') {
+		json_decref(spec);
+		*cause = xstrdup("'command' must be a non-empty string");
+		return -1;
+	}
+	/* Its own definition, made by submit_def: the job's to change. */
+	def = (struct task_def *)ar->own->def;
+	for (char **w = def->argv; w != NULL && *w != NULL; w++) {
+		free(*w);
+	}
+	free(def->argv);
+	def->argv = NULL;
+	free(def->command);
+	def->command = xstrdup(command);
+	json_object_del(spec, "run");
+	json_object_set_new(spec, "command", json_string(command));
+	free(ar->rec.spec);
+	ar->rec.spec = json_dumps(spec, JSON_COMPACT);
+	json_decref(spec);
+	history_put_run(ts->history, &ar->rec);
+	log_info("run %" PRId64 " '%s': its command is now: %s", run_id,
+	    ar->rec.task, command);
+	return 1;
+}

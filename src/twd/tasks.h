@@ -94,6 +94,13 @@ int64_t tasks_submit(struct tasks *, json_t *job, char **cause);
  */
 void tasks_submit_undo(struct tasks *, json_t *ids);
 /*
+ * Change the command of the queued submitted job run_id to command (a
+ * shell line), kept across a restart. Returns 1; 0 when run_id is not
+ * queued; -1 with *cause for a task's run or an empty command.
+ */
+int
+tasks_amend(struct tasks *, int64_t run_id, const char *command, char **cause);
+/*
  * Whether tasks_submit would take job: 0; or, with *cause, -1 for a job
  * that is not well formed, -2 for one whose after: is not there or failed.
  */

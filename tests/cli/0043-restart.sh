@@ -31,7 +31,7 @@ edited=$(twctl --json history -n 1 greet | jget 'd[0]["id"]')
 printf '#!/bin/sh\n: >"$1"\n' >"$T/empty"
 chmod +x "$T/empty"
 EDITOR="$T/empty" VISUAL= expect_rc 2 twctl restart -e "$first"
-expect_contains "$(cat "$T/err")" "the command is empty; nothing was restarted"
+expect_contains "$(cat "$T/err")" "the command is empty; nothing was changed"
 
 # A task's run: run again as twctl run runs it.
 t=$(twctl --json run -w nightly | jget 'd["id"]')
@@ -50,3 +50,24 @@ long=$(twctl --json submit -n long -- sleep 30 | jget 'd["id"]')
 expect_rc 1 twctl restart "$long"
 expect_contains "$(cat "$T/err")" "run $long is running: wait for it (twctl wait $long), or kill it first"
 twctl kill "$long" >/dev/null
+
+# twctl edit RUN: a queued job's command, changed before it starts, kept
+# across a restart; a job that is not queued, or a task's run, is refused.
+later=$(twctl --json submit --delay 1h -n later -- echo first | jget 'd["id"]')
+cat >"$T/second" <<'SH'
+#!/bin/sh
+sed -i 's/first/second/' "$1"
+SH
+chmod +x "$T/second"
+EDITOR="$T/second" VISUAL= expect_rc 0 twctl edit "$later"
+expect_contains "$(cat "$T/out")" "run $later 'later' will run: echo second"
+twctl shutdown >/dev/null
+wait "$TWD_PID" || true
+start_twd
+[ "$(twctl --json queue | jget "[r['command'] for r in d if r['id'] == $later][0]")" = "echo second" ] ||
+	fail "edit RUN after a restart: $(twctl --json queue)"
+EDITOR="$T/second" VISUAL= expect_rc 2 twctl edit "$t"
+expect_contains "$(cat "$T/err")" "its command is in the tasks file"
+EDITOR="$T/second" VISUAL= expect_rc 1 twctl edit "$first"
+expect_contains "$(cat "$T/err")" "is ok, not queued: only a queued job's command can change"
+twctl kill "$later" >/dev/null
