@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -163,6 +164,26 @@ key_log(struct dash *d, int ch)
 	return DASH_REDRAW;
 }
 
+/* In the details, 1-9: the log of that one of the recent runs. */
+static int
+key_recent_log(struct dash *d, int ch)
+{
+	const json_t *run = json_array_get(
+	    json_object_get(d->detail, "runs"), (size_t)(ch - '1'));
+	char *task;
+
+	if (run == NULL) {
+		dash_say(d, "%s", "no such run in the list");
+		return DASH_REDRAW;
+	}
+	/* The pane is closed and opened again: its task must outlive that. */
+	task = xstrdup(d->log_task);
+	dash_log_open(d, task,
+	    (int64_t)json_integer_value(json_object_get(run, "id")), MODE_LOG);
+	free(task);
+	return DASH_REDRAW;
+}
+
 static int
 key_run(struct dash *d, int ch)
 {
@@ -307,6 +328,11 @@ const struct dash_key dash_keys[] = {
 	{ NULL, { 0 }, PAGER, "g/G top/end", NULL, NULL },
 	{ "enter", { '\n', '\r', KEY_ENTER }, TABLE, "enter details",
 	    "the task's details, runs and live output", key_details },
+	{ "1-9", { '1', '2', '3', '4', '5' }, DASH_IN(MODE_DETAIL), NULL,
+	    "in the details: the log of that one of the recent runs",
+	    key_recent_log },
+	{ NULL, { '6', '7', '8', '9' }, DASH_IN(MODE_DETAIL), NULL, NULL,
+	    key_recent_log },
 	{ "tab", { '\t' }, TABLE, NULL,
 	    "to the running jobs and back: l, enter and K act on the "
 	    "selected job (a submitted one too)",

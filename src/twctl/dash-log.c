@@ -163,6 +163,7 @@ dash_log_open(
 
 	dash_log_close(d);
 	d->log_task = xstrdup(task);
+	d->log_pinned = run > 0;
 	d->mode = mode;
 	d->input[0] = '\0'; /* the table's filter is no search here */
 	log_detail(d);
@@ -200,7 +201,7 @@ dash_log_events(struct dash *d)
 		}
 		name = json_get_string(ev, "event", "");
 		data = json_object_get(ev, "data");
-		if (strcmp(name, "run.started") == 0) {
+		if (strcmp(name, "run.started") == 0 && !d->log_pinned) {
 			/* The task's newest run is this one now. */
 			log_show_run(d, data);
 			log_detail(d);

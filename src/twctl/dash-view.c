@@ -407,15 +407,15 @@ dash_draw_detail(struct dash *d)
 	    json_get_string(def, "overlap", "?"),
 	    (long long)json_integer_value(json_object_get(def, "retries")));
 	dash_line(y++, 0, line);
-	dash_line(y++, A_BOLD | A_UNDERLINE, " recent runs");
+	dash_line(y++, A_BOLD | A_UNDERLINE, " recent runs (1-9: a run's log)");
 	json_array_foreach(json_object_get(d->detail, "runs"), i, r)
 	{
-		if (y >= LINES / 2) {
+		if (y >= LINES / 2 || i >= 9) {
 			break;
 		}
 		timefmt_local(
 		    json_get_time(r, "started_at"), when, sizeof when);
-		snprintf(line, sizeof line, " %-7lld %s  %-10s %s",
+		snprintf(line, sizeof line, " %zu  %-7lld %s  %-10s %s", i + 1,
 		    (long long)json_integer_value(json_object_get(r, "id")),
 		    when, json_get_string(r, "trigger", "?"),
 		    output_run_result(r, what, sizeof what));

@@ -56,6 +56,7 @@ struct dash {
 	/* The detail and log panes: a task's newest run, followed. */
 	char *log_task;
 	int64_t log_run;
+	int log_pinned; /* opened on one run: a newer one does not replace it */
 	char *log_path;
 	struct log_reader lr;
 	struct conn *follow; /* subscribed to the task's runs and output */
