@@ -18,7 +18,7 @@ cmd_queue_exec(struct cmd_ctx *ctx)
 	struct table *t;
 	const char *cells[7];
 	json_t *runs, *r;
-	char id[24], pos[24], since[32];
+	char id[24], pos[24], since[32], name[160];
 	int64_t now = timefmt_now_ms();
 	size_t i;
 	int rc;
@@ -42,7 +42,7 @@ cmd_queue_exec(struct cmd_ctx *ctx)
 		cells[0] = id;
 		cells[1] = json_get_string(r, "status", "?");
 		cells[2] = pos;
-		cells[3] = json_get_string(r, "task", "?");
+		cells[3] = output_run_name(r, name, sizeof name);
 		cells[4] = json_get_string(r, "queue", "-");
 		/* Running: since it started; queued: since it was queued. */
 		cells[5] = timefmt_relative(

@@ -29,6 +29,7 @@ static const struct option cmd_submit_longopts[] = {
 	{ "at", required_argument, NULL, 'A' },
 	{ "batch", no_argument, NULL, 'b' },
 	{ "delay", required_argument, NULL, 'D' },
+	{ "label", required_argument, NULL, 'l' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "priority", required_argument, NULL, 'p' },
 	{ "queue", required_argument, NULL, 'q' },
@@ -100,6 +101,9 @@ submit_common(struct cmd_ctx *ctx)
 
 	if ((v = ctx->opt['n']) != NULL) {
 		json_object_set_new(job, "name", json_string(v));
+	}
+	if ((v = ctx->opt['l']) != NULL) {
+		json_object_set_new(job, "label", json_string(v));
 	}
 	if ((v = ctx->opt['p']) != NULL) {
 		json_object_set_new(job, "priority", json_string(v));
@@ -343,11 +347,14 @@ const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
 	.summary = "queue a one-off job (or many with --batch) and print "
 	           "its run id",
-	.usage = "[--json] [-n name] [-p priority] [-q queue] [-a task|run | "
+	.usage = "[--json] [-n name] [-l label] [-p priority] [-q queue] [-a "
+	         "task|run | "
 	         "-d] [--delay dur | --at time] [-t timeout] [-w] (-- command "
 	         "[arg ...] | -b)",
 	.help = "  -n, --name NAME      the name its runs are recorded under\n"
 	        "                       (default: the program's)\n"
+	        "  -l, --label LABEL    a word of yours shown with it (queue, "
+	        "history)\n"
 	        "  -p, --priority P     critical, high, normal, low or 0-100\n"
 	        "  -q, --queue QUEUE    a queue of the tasks file, and its "
 	        "limit\n"
@@ -373,7 +380,7 @@ const struct cmd_entry cmd_submit_entry = {
 	        "environment and the\ntasks file's defaults, through the same "
 	        "queue and limits as scheduled\nruns; its output is in twctl "
 	        "logs NAME --run ID.\n",
-	.getopt = "a:A:bdD:n:p:q:t:w",
+	.getopt = "a:A:bdD:l:n:p:q:t:w",
 	.longopts = cmd_submit_longopts,
 	.args_min = 0,
 	.args_max = -1,

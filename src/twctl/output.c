@@ -167,6 +167,18 @@ output_run_result(const json_t *run, char *buf, size_t len)
 	    json_get_string(run, "signal_name", NULL), buf, len);
 }
 
+const char *
+output_run_name(const json_t *run, char *buf, size_t len)
+{
+	const char *task = json_get_string(run, "task", "?");
+
+	if (!json_is_string(json_object_get(run, "label"))) {
+		return task;
+	}
+	snprintf(buf, len, "%s [%s]", task, json_get_string(run, "label", ""));
+	return buf;
+}
+
 void
 output_runs(const json_t *runs, int with_task)
 {
@@ -174,7 +186,7 @@ output_runs(const json_t *runs, int with_task)
 		"RESULT", NULL };
 	static const char *const one[] = { "ID", "STARTED", "DURATION",
 		"RESULT", NULL };
-	char id[24], started[32], dur[32], result[64];
+	char id[24], started[32], dur[32], result[64], name[160];
 	const char *cells[5];
 	int64_t start, finish;
 	struct table *t;
@@ -192,7 +204,7 @@ output_runs(const json_t *runs, int with_task)
 		c = 0;
 		cells[c++] = id;
 		if (with_task) {
-			cells[c++] = json_get_string(run, "task", "?");
+			cells[c++] = output_run_name(run, name, sizeof name);
 		}
 		cells[c++] = timefmt_local(start, started, sizeof started);
 		cells[c++] = finish != 0

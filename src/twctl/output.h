@@ -39,6 +39,8 @@ int64_t json_get_time(const json_t *obj, const char *key);
 /* obj[key] as a string, or dflt when it is not one. Borrowed. */
 const char *
 json_get_string(const json_t *obj, const char *key, const char *dflt);
+/* A run's task, with its label when it has one: "backup [nightly]". */
+const char *output_run_name(const json_t *run, char *buf, size_t len);
 /* A table of run objects: id, [task,] started, duration, result. */
 void output_runs(const json_t *runs, int with_task);
 /* The result of a run object in words ("ok", "exit 3", "running"). */

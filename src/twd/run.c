@@ -234,6 +234,9 @@ run_record_json(const struct run_record *r)
 		v = json_object_get(spec, "run");
 		json_object_set(o, "command",
 		    v != NULL ? v : json_object_get(spec, "command"));
+		if ((v = json_object_get(spec, "label")) != NULL) {
+			json_object_set(o, "label", v);
+		}
 		json_decref(spec);
 	}
 	return o;

@@ -86,6 +86,20 @@ submit_command(json_t *job, struct task_def *def, json_t *spec, char **cause)
 	return 0;
 }
 
+/* A label: 1 to 64 bytes of text, no control characters. */
+static int
+submit_label_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+			return 0;
+		}
+	}
+	return n >= 1 && n <= 64;
+}
+
 /* The fields of a job besides its command, into def and spec. */
 static int
 submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
@@ -154,6 +168,15 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 		def->policy->queue = q;
 		json_object_set(spec, "queue", v);
 	}
+	if ((v = json_object_get(job, "label")) != NULL) {
+		s = json_is_string(v) ? json_string_value(v) : "";
+		if (!submit_label_ok(s)) {
+			return submit_fail(cause,
+			    xstrdup("label: must be 1 to 64 printable "
+			            "characters"));
+		}
+		json_object_set(spec, "label", v);
+	}
 	if ((v = json_object_get(job, "at")) != NULL) {
 		if (!json_is_string(v) ||
 		    timefmt_parse_iso(json_string_value(v), &at) == -1) {
@@ -191,7 +214,8 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 
 /* A job's fields (taskweaver-ipc(7), submit), alphabetized. */
 static const char *const submit_fields_known[] = { "after", "after_previous",
-	"at", "command", "cwd", "name", "priority", "queue", "run", "timeout" };
+	"at", "command", "cwd", "label", "name", "priority", "queue", "run",
+	"timeout" };
 
 /* Every key of job is a job's field: a typo is an error, not ignored. */
 static int

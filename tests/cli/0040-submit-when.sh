@@ -64,3 +64,14 @@ assert q[two]["waiting"] == "it waits for run %d to succeed" % one, q[two]
 PY
 touch "$T/go"
 wait_until "the batch to run" sh -c "[ \$('$TWCTL' --json history echo | python3 -c 'import json,sys; print(sum(r[\"status\"] == \"ok\" for r in json.load(sys.stdin)))') = 2 ]"
+
+# -l: a label of the user's, shown with the job in queue and history.
+lab=$(twctl --json submit -w -n tagged -l "nightly build" -- true | jget 'd["id"]')
+expect_contains "$(twctl history tagged)" "tagged [nightly build]"
+[ "$(twctl --json history -n 1 tagged | jget 'd[0]["label"]')" = "nightly build" ] ||
+	fail "label in JSON: $(twctl --json history -n 1 tagged)"
+twctl submit --delay 1h -n later2 -l waits -- true >/dev/null
+expect_contains "$(twctl queue)" "later2 [waits]"
+expect_rc 2 twctl submit -l "$(printf 'two\nlines')" -- true
+expect_contains "$(cat "$T/err")" "label: must be 1 to 64 printable characters"
+[ "$lab" -gt 0 ] || fail "no id"
