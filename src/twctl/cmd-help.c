@@ -135,7 +135,7 @@ cmd_list_values_exec(struct cmd_ctx *ctx)
 		}
 	} else if (strcmp(what, "fields") == 0) {
 		/* From the schema's table, as twd reads the tasks file. */
-		for (i = 0; (abbrev = config_field_at(i, NULL)) != NULL; i++) {
+		for (i = 0; (abbrev = config_field_at(i)) != NULL; i++) {
 			printf("%s\n", abbrev);
 		}
 	} else if (strcmp(what, "zones") == 0) {

@@ -75,7 +75,8 @@ cmd_edit_job_command(
     struct cmd_ctx *ctx, long long id, const char *then, int *rc)
 {
 	struct proto_reply rep;
-	char path[] = "/tmp/twctl-restart-XXXXXX", *line = NULL, *cmd;
+	const char *tmp = getenv("TMPDIR");
+	char *path, *line = NULL, *cmd;
 	char buf[65536];
 	FILE *fp;
 	int fd, status;
@@ -94,9 +95,17 @@ cmd_edit_job_command(
 		    id);
 		return NULL;
 	}
-	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+	/* Where the user keeps temporary files; .sh: the editor's syntax. */
+	path = xasprintf("%s/twctl-job-XXXXXX.sh",
+	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	if ((fd = mkstemps(path, 3)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
 		output_error(ctx->json, "failed", "cannot write %s: %s", path,
 		    strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			unlink(path);
+		}
+		free(path);
 		free(cmd);
 		*rc = EXIT_FAIL;
 		return NULL;
@@ -126,6 +135,7 @@ cmd_edit_job_command(
 		}
 	}
 	unlink(path);
+	free(path);
 	return line;
 }
 
@@ -133,8 +143,7 @@ static int
 cmd_restart_exec(struct cmd_ctx *ctx)
 {
 	struct proto_reply rep;
-	const json_t *run;
-	json_t *args;
+	json_t *args, *run;
 	char *line = NULL;
 	int64_t id;
 	int rc, wait = ctx->opt['w'] != NULL;
@@ -175,8 +184,8 @@ cmd_restart_exec(struct cmd_ctx *ctx)
 	}
 	/* A task's run comes back as run's reply, a job's as submit's. */
 	if ((run = json_object_get(rep.data, "run")) != NULL) {
-		json_object_set((json_t *)run, "waiting",
-		    json_object_get(rep.data, "waiting"));
+		json_object_set(
+		    run, "waiting", json_object_get(rep.data, "waiting"));
 	} else {
 		run = rep.data;
 	}

@@ -175,8 +175,7 @@ show_fields_check(struct cmd_ctx *ctx)
 	size_t n, i;
 	int a;
 
-	for (n = 0; n < 128 && (names[n] = config_field_at(n, NULL)) != NULL;
-	     n++) {
+	for (n = 0; n < 128 && (names[n] = config_field_at(n)) != NULL; n++) {
 	}
 	for (a = 1; a < ctx->argc; a++) {
 		for (i = 0; i < n && strcmp(names[i], ctx->argv[a]) != 0; i++) {

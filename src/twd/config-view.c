@@ -534,24 +534,9 @@ field_name_cmp(const void *key, const void *elem)
 }
 
 const char *
-config_field_at(size_t i, const char **want)
+config_field_at(size_t i)
 {
-	if (i >= ntask_fields) {
-		return NULL;
-	}
-	if (want != NULL) {
-		*want = task_fields[i].want;
-	}
-	return task_fields[i].name;
-}
-
-const char *
-config_field_want(const char *name)
-{
-	const struct field *f = bsearch(name, task_fields, ntask_fields,
-	    sizeof *task_fields, field_name_cmp);
-
-	return f != NULL ? f->want : NULL;
+	return i < ntask_fields ? task_fields[i].name : NULL;
 }
 
 json_t *

@@ -209,13 +209,8 @@ int task_def_equal(const struct task_def *a, const struct task_def *b);
  */
 json_t *config_task_json(
     const struct config *, const struct task_def *, const char *home);
-/*
- * The task fields of the schema's table, in order: the i-th name (NULL past
- * the last) and, unless want is NULL, what its value must be.
- */
-const char *config_field_at(size_t i, const char **want);
-/* What the field's value must be, in words; NULL for no such field. */
-const char *config_field_want(const char *name);
+/* The i-th task field of the schema's table, in order; NULL past the last. */
+const char *config_field_at(size_t i);
 /* One field of it, by name; NULL for none or one not shown for the task. */
 json_t *config_task_field_json(const struct config *, const struct task_def *,
     const char *field, const char *home);
