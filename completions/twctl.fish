@@ -66,5 +66,6 @@ complete -c twctl -n 'contains -- (__twctl_verb) submit' -a '(__fish_complete_co
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -s a -l after -x -a '(twctl (__twctl_socket) list -q 2>/dev/null)' -d 'start once a task or run has succeeded'
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -s d -l after-previous -d 'start once the job submitted before it has succeeded'
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -l at -x -d 'start no sooner than a time'
+complete -c twctl -n 'contains -- (__twctl_verb) submit' -l clean-env -d "run it with twd's environment, not this shell's"
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -l delay -x -d 'start no sooner than a duration from now'
 complete -c twctl -n 'contains -- (__twctl_verb) check import-crontab init' -F

@@ -28,6 +28,7 @@ static const struct option cmd_submit_longopts[] = {
 	{ "after-previous", no_argument, NULL, 'd' },
 	{ "at", required_argument, NULL, 'A' },
 	{ "batch", no_argument, NULL, 'b' },
+	{ "clean-env", no_argument, NULL, 'E' },
 	{ "delay", required_argument, NULL, 'D' },
 	{ "label", required_argument, NULL, 'l' },
 	{ "name", required_argument, NULL, 'n' },
@@ -176,14 +177,46 @@ submit_common(struct cmd_ctx *ctx)
 	return job;
 }
 
-/* Send jobs (taken); append the run ids to ids. */
+/*
+ * The caller's environment, which the jobs run with as pueue's and tsp's
+ * do; NULL with --clean-env (twd's environment, and the tasks file's env).
+ */
+static json_t *
+submit_environment(struct cmd_ctx *ctx)
+{
+	extern char **environ;
+	json_t *env;
+	char **e, *eq, *name;
+
+	if (ctx->opt['E'] != NULL) {
+		return NULL;
+	}
+	env = json_object();
+	for (e = environ; *e != NULL; e++) {
+		/* Not text JSON can carry, or not a variable: left out. */
+		if ((eq = strchr(*e, '=')) == NULL || eq == *e) {
+			continue;
+		}
+		name = xstrndup(*e, (size_t)(eq - *e));
+		json_object_set_new(env, name, json_string(eq + 1));
+		free(name);
+	}
+	return env;
+}
+
+/* Send jobs (taken) with the environment env; append their ids to ids. */
 static int
-submit_send(struct cmd_ctx *ctx, json_t *jobs, json_t *ids, json_t **reply)
+submit_send(struct cmd_ctx *ctx, json_t *jobs, const json_t *env, json_t *ids,
+    json_t **reply)
 {
 	struct proto_reply rep;
+	json_t *args = json_pack("{s:o}", "jobs", jobs);
 	int rc;
 
-	rc = cmd_call(ctx, "submit", json_pack("{s:o}", "jobs", jobs), &rep);
+	if (env != NULL) {
+		json_object_set(args, "env", (json_t *)env);
+	}
+	rc = cmd_call(ctx, "submit", args, &rep);
 	if (rc != EXIT_OK) {
 		return rc;
 	}
@@ -197,7 +230,8 @@ submit_send(struct cmd_ctx *ctx, json_t *jobs, json_t *ids, json_t **reply)
 
 /* One job per line of stdin, blank lines and # comments left out. */
 static int
-submit_batch(struct cmd_ctx *ctx, const json_t *common, json_t *ids)
+submit_batch(
+    struct cmd_ctx *ctx, const json_t *common, const json_t *env, json_t *ids)
 {
 	json_t *jobs = json_array(), *job;
 	char *line = NULL;
@@ -220,14 +254,14 @@ submit_batch(struct cmd_ctx *ctx, const json_t *common, json_t *ids)
 		bytes += (size_t)n + 64;
 		if (json_array_size(jobs) == SUBMIT_PART_JOBS ||
 		    bytes >= SUBMIT_PART_BYTES) {
-			rc = submit_send(ctx, jobs, ids, NULL);
+			rc = submit_send(ctx, jobs, env, ids, NULL);
 			jobs = json_array();
 			bytes = 0;
 		}
 	}
 	free(line);
 	if (rc == EXIT_OK && json_array_size(jobs) > 0) {
-		return submit_send(ctx, jobs, ids, NULL);
+		return submit_send(ctx, jobs, env, ids, NULL);
 	}
 	json_decref(jobs);
 	if (rc == EXIT_OK && json_array_size(ids) == 0) {
@@ -285,6 +319,7 @@ static int
 cmd_submit_exec(struct cmd_ctx *ctx)
 {
 	json_t *common, *job, *ids = json_array(), *reply = NULL, *last = NULL;
+	json_t *env;
 	struct proto_reply rep;
 	int rc = EXIT_OK, i;
 
@@ -299,6 +334,7 @@ cmd_submit_exec(struct cmd_ctx *ctx)
 		json_decref(ids);
 		return EXIT_USAGE;
 	}
+	env = submit_environment(ctx);
 	/* Before the jobs exist, so that none can end unseen. */
 	if (ctx->opt['w'] != NULL &&
 	    (rc = cmd_call(ctx, "subscribe",
@@ -309,7 +345,7 @@ cmd_submit_exec(struct cmd_ctx *ctx)
 		goto done;
 	}
 	if (ctx->opt['b'] != NULL) {
-		rc = submit_batch(ctx, common, ids);
+		rc = submit_batch(ctx, common, env, ids);
 	} else {
 		job = json_deep_copy(common);
 		json_object_set_new(job, "run", json_array());
@@ -317,7 +353,7 @@ cmd_submit_exec(struct cmd_ctx *ctx)
 			json_array_append_new(json_object_get(job, "run"),
 			    json_string(ctx->argv[i]));
 		}
-		rc = submit_send(ctx, json_pack("[o]", job), ids, &reply);
+		rc = submit_send(ctx, json_pack("[o]", job), env, ids, &reply);
 	}
 	if (rc != EXIT_OK) {
 		goto done;
@@ -336,6 +372,7 @@ cmd_submit_exec(struct cmd_ctx *ctx)
 		}
 	}
 done:
+	json_decref(env);
 	json_decref(last);
 	json_decref(reply);
 	json_decref(common);
@@ -347,10 +384,11 @@ const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
 	.summary = "queue a one-off job (or many with --batch) and print "
 	           "its run id",
-	.usage = "[--json] [-n name] [-l label] [-p priority] [-q queue] [-a "
-	         "task|run | "
-	         "-d] [--delay dur | --at time] [-t timeout] [-w] (-- command "
-	         "[arg ...] | -b)",
+	.usage =
+	    "[--json] [-n name] [-l label] [-p priority] [-q queue] [-a "
+	    "task|run | "
+	    "-d] [--delay dur | --at time] [-t timeout] [-w] [--clean-env] "
+	    "(-- command [arg ...] | -b)",
 	.help = "  -n, --name NAME      the name its runs are recorded under\n"
 	        "                       (default: the program's)\n"
 	        "  -l, --label LABEL    a word of yours shown with it (queue, "
@@ -376,11 +414,13 @@ const struct cmd_entry cmd_submit_entry = {
 	        "exit status\n"
 	        "  -b, --batch          one job per line of stdin, each a "
 	        "shell command line\n"
-	        "\nThe job runs in the current directory with twd's "
+	        "      --clean-env      run it with twd's environment, not "
+	        "this shell's\n"
+	        "\nThe job runs in the current directory with this shell's "
 	        "environment and the\ntasks file's defaults, through the same "
 	        "queue and limits as scheduled\nruns; its output is in twctl "
 	        "logs NAME --run ID.\n",
-	.getopt = "a:A:bdD:l:n:p:q:t:w",
+	.getopt = "a:A:bdD:El:n:p:q:t:w",
 	.longopts = cmd_submit_longopts,
 	.args_min = 0,
 	.args_max = -1,

@@ -32,6 +32,7 @@
 /* Keep alphabetized. */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_check_entry,
+	&cmd_clean_entry,
 	&cmd_cron_entry,
 	&cmd_dash_entry,
 	&cmd_edit_entry,

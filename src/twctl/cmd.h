@@ -96,6 +96,7 @@ extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_list_commands_entry;
 extern const struct cmd_entry cmd_list_values_entry;
+extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_next_entry;

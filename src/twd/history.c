@@ -59,6 +59,29 @@ static const char *const history_migrations[] = {
 
 	/* 6: what a submitted job runs, so that it outlives a restart. */
 	"ALTER TABLE runs ADD COLUMN spec TEXT;",
+
+	/*
+	 * 7: the environment a submitted job was given (its caller's), kept
+	 * once however many jobs share it, and dropped with its last run; and
+	 * which finished jobs twctl clean took out of twctl queue's view
+	 * (those finished before this step: all of them).
+	 */
+	("CREATE TABLE environments ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  vars TEXT NOT NULL UNIQUE" /* a JSON object, keys sorted */
+	 ");"
+	 "ALTER TABLE runs ADD COLUMN env_id INTEGER "
+	 "REFERENCES environments (id);"
+	 "CREATE INDEX runs_env ON runs (env_id) WHERE env_id IS NOT NULL;"
+	 "CREATE TRIGGER runs_env_unused AFTER DELETE ON runs "
+	 "WHEN old.env_id IS NOT NULL AND NOT EXISTS "
+	 "(SELECT 1 FROM runs WHERE env_id = old.env_id) "
+	 "BEGIN DELETE FROM environments WHERE id = old.env_id; END;"
+	 "ALTER TABLE runs ADD COLUMN cleaned INTEGER NOT NULL DEFAULT 0;"
+	 "UPDATE runs SET cleaned = 1 WHERE trigger = 'submit' "
+	 "AND status NOT IN ('running', 'queued');"
+	 "CREATE INDEX runs_unclean ON runs (id) "
+	 "WHERE trigger = 'submit' AND cleaned = 0;"),
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -71,13 +94,26 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 	"id, task, trigger, scheduled_at, started_at, finished_at, status, "   \
 	"exit_code, signal, pid, output_bytes, log_path, reason, truncated, "  \
 	"cpu_user_ms, cpu_sys_ms, max_rss_kb, attempt, duration_ms, "          \
-	"not_before, spec"
+	"not_before, spec, "                                                   \
+	"(SELECT vars FROM environments WHERE environments.id = runs.env_id)"
+
+/* Runs of twctl queue's finished jobs; the terms of index runs_unclean. */
+#define HISTORY_DONE                                                           \
+	"WHERE trigger = 'submit' AND cleaned = 0 "                            \
+	"AND status NOT IN ('running', 'queued')"
+
+/* The id of the environment a run's write binds as ?22, or NULL. */
+#define HISTORY_ENV_ID "(SELECT id FROM environments WHERE vars = ?22)"
 
 enum {
 	STMT_PUT,
+	STMT_ENV_PUT,
 	STMT_EACH_ALL,
 	STMT_EACH_TASK,
 	STMT_EACH_FILTERED,
+	STMT_EACH_DONE,
+	STMT_COUNT_DONE,
+	STMT_CLEAN,
 	STMT_LAST_FIRE,
 	STMT_BEFORE,
 	STMT_AFTER,
@@ -100,25 +136,35 @@ static const char *const history_sql[STMT_COUNT] = {
 	 * it has. Not the task, trigger or fire time, which a run keeps from
 	 * its insert: assigning the task, even unchanged, rewrote its index.
 	 * A spec (a submitted job's) may be changed (twctl edit RUN), never
-	 * dropped.
+	 * dropped; nor its environment, put first by STMT_ENV_PUT.
 	 */
 	[STMT_PUT] =
 	    "INSERT INTO runs (id, task, trigger, scheduled_at, "
 	    "started_at, finished_at, status, exit_code, signal, pid, "
 	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
-	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before, spec) "
+	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before, spec, "
+	    "env_id) "
 	    "VALUES (?21, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20) "
+	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " HISTORY_ENV_ID ") "
 	    "ON CONFLICT (id) DO UPDATE SET started_at = ?4, "
 	    "finished_at = ?5, status = ?6, exit_code = ?7, signal = ?8, "
 	    "pid = ?9, output_bytes = ?10, log_path = ?11, reason = ?12, "
 	    "truncated = ?13, cpu_user_ms = ?14, cpu_sys_ms = ?15, "
 	    "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18, "
-	    "not_before = ?19, spec = coalesce(?20, spec)",
+	    "not_before = ?19, spec = coalesce(?20, spec), "
+	    "env_id = coalesce(" HISTORY_ENV_ID ", env_id)",
+	[STMT_ENV_PUT] = "INSERT INTO environments (vars) VALUES (?1) "
+	                 "ON CONFLICT (vars) DO NOTHING",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
 	                  "ORDER BY id DESC LIMIT ?1",
 	[STMT_EACH_TASK] = "SELECT " RUN_COLUMNS " FROM runs WHERE task = ?2 "
 	                   "ORDER BY id DESC LIMIT ?1",
+	/* Finished submitted jobs that twctl clean has not taken away. */
+	[STMT_EACH_DONE] = "SELECT " RUN_COLUMNS " FROM runs " HISTORY_DONE
+	                   " ORDER BY id DESC LIMIT ?1",
+	[STMT_COUNT_DONE] = "SELECT count(*) FROM runs " HISTORY_DONE,
+	[STMT_CLEAN] = "UPDATE runs SET cleaned = 1 " HISTORY_DONE
+	               " AND (?1 = 0 OR status = 'ok')",
 	[STMT_EACH_FILTERED] = "SELECT " RUN_COLUMNS " FROM runs "
 	                       "WHERE (?2 IS NULL OR task = ?2) "
 	                       "AND (?3 IS NULL OR status = ?3) "
@@ -520,9 +566,18 @@ history_write_do(struct history *h, const struct history_write *w, char **cause)
 	sqlite3_stmt *st;
 
 	if (w->run.id != 0) {
+		if (w->run.env != NULL) {
+			st = h->stmt[STMT_ENV_PUT];
+			sqlite3_bind_text(st, 1, w->run.env, -1, SQLITE_STATIC);
+			if (history_step_done(h, st, "recording an environment",
+			        cause) == -1) {
+				return -1;
+			}
+		}
 		st = h->stmt[STMT_PUT];
 		history_bind_run(st, &w->run);
 		sqlite3_bind_int64(st, 21, w->run.id);
+		bind_text(st, 22, w->run.env);
 		return history_step_done(h, st, "recording a run", cause);
 	}
 	st = h->stmt[STMT_STATE_SET];
@@ -785,6 +840,7 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	    : sqlite3_column_int64(st, 18);
 	r->not_before_ms = sqlite3_column_int64(st, 19);
 	r->spec = column_text(st, 20);
+	r->env = column_text(st, 21);
 }
 
 int
@@ -796,7 +852,9 @@ history_query(struct history *h, const struct history_filter *f, history_cb cb,
 	int rc, n = 0;
 
 	/* The plain cases keep statements the indexes serve best. */
-	if (f->status == NULL && f->since_ms == 0 && f->run_id == 0) {
+	if (f->done) {
+		st = h->stmt[STMT_EACH_DONE];
+	} else if (f->status == NULL && f->since_ms == 0 && f->run_id == 0) {
 		st = h->stmt[f->task != NULL ? STMT_EACH_TASK : STMT_EACH_ALL];
 	} else {
 		st = h->stmt[STMT_EACH_FILTERED];
@@ -805,7 +863,9 @@ history_query(struct history *h, const struct history_filter *f, history_cb cb,
 		bind_ms(st, 5, f->run_id);
 	}
 	sqlite3_bind_int(st, 1, f->limit);
-	bind_text(st, 2, f->task);
+	if (!f->done) {
+		bind_text(st, 2, f->task);
+	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		history_row(st, &r);
 		cb(&r, arg);
@@ -819,6 +879,33 @@ history_query(struct history *h, const struct history_filter *f, history_cb cb,
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	return n;
+}
+
+int64_t
+history_count_done(struct history *h, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_COUNT_DONE];
+	int64_t n = -1;
+
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int64(st, 0);
+	} else {
+		*cause = history_cause(h, "counting finished jobs");
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+int64_t
+history_clean(struct history *h, int ok_only, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_CLEAN];
+
+	sqlite3_bind_int(st, 1, ok_only);
+	if (history_step_done(h, st, "cleaning finished jobs", cause) == -1) {
+		return -1;
+	}
+	return sqlite3_changes(h->db);
 }
 
 int

@@ -12,7 +12,7 @@
 struct history;
 
 /* The schema version this build writes; PRAGMA user_version holds it. */
-#define HISTORY_SCHEMA 6
+#define HISTORY_SCHEMA 7
 
 /*
  * Open (creating and migrating as needed) the database at path. Returns the
@@ -91,11 +91,19 @@ struct history_filter {
 	int64_t since_ms;   /* started at or after */
 	int64_t run_id;
 	int limit; /* at most this many, newest first */
+	int done;  /* only: finished submitted jobs not cleaned (the rest 0) */
 };
 
 /* As history_each, for the runs f selects. */
 int history_query(struct history *, const struct history_filter *f,
     history_cb cb, void *arg, char **cause);
+/*
+ * The finished submitted jobs twctl queue shows: how many (or -1 with
+ * *cause); and history_clean takes them (only those that succeeded with
+ * ok_only) out of that view, not out of the history. Returns how many.
+ */
+int64_t history_count_done(struct history *, char **cause);
+int64_t history_clean(struct history *, int ok_only, char **cause);
 /* Fill out (caller releases) with run id: 1, 0 if none, -1 with *cause. */
 int
 history_get(struct history *, int64_t id, struct run_record *out, char **cause);

@@ -94,6 +94,7 @@ recover_resubmit(struct tasks *ts, struct active_run *ar, char **cause)
 	}
 	/* Its name was checked when it came; a task may have it since. */
 	json_object_del(job, "name");
+	submit_spec_env(job, ar->rec.env);
 	if ((def = submit_def(ts, job, &spec, cause)) != NULL) {
 		free(def->name);
 		def->name = xstrdup(ar->rec.task);

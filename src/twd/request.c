@@ -93,6 +93,13 @@ static json_t *
 req_restart(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_amend(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_clean(struct twd *, struct client *, json_t *, struct request_error *);
+
+static void history_collect(const struct run_record *, void *);
+
+/* Finished submitted jobs twctl queue shows, the newest of them. */
+#define QUEUE_DONE_MAX 1000
 
 /* Keep alphabetized. */
 static const struct {
@@ -100,6 +107,7 @@ static const struct {
 	request_fn fn;
 } request_table[] = {
 	{ "amend", req_amend },
+	{ "clean", req_clean },
 	{ "history", req_history },
 	{ "kill", req_kill },
 	{ "list", req_list },
@@ -295,13 +303,47 @@ static json_t *
 req_queue(
     struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
-	json_t *o = json_object();
+	struct history_filter f = { .limit = QUEUE_DONE_MAX, .done = 1 };
+	json_t *o, *done = json_array(), *oldest_first = json_array();
+	char *cause = NULL;
+	int64_t total;
+	size_t i;
 
 	(void)c;
 	(void)args;
-	(void)err;
+	if (history_query(twd->history, &f, history_collect, done, &cause) ==
+	        -1 ||
+	    (total = history_count_done(twd->history, &cause)) == -1) {
+		json_decref(done);
+		json_decref(oldest_first);
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	for (i = json_array_size(done); i > 0; i--) {
+		json_array_append(oldest_first, json_array_get(done, i - 1));
+	}
+	json_decref(done);
+	o = json_object();
 	json_object_set_new(o, "runs", tasks_queue_json(twd->tasks));
+	json_object_set_new(o, "done", oldest_first);
+	json_object_set_new(o, "done_total", json_integer(total));
 	return o;
+}
+
+/* clean: {"ok_only": BOOL}: finished submitted jobs out of queue's view. */
+static json_t *
+req_clean(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	char *cause = NULL;
+	int64_t n;
+
+	(void)c;
+	if ((n = history_clean(twd->history,
+	         json_is_true(json_object_get(args, "ok_only")), &cause)) ==
+	    -1) {
+		return request_fail(err, PROTO_E_FAILED, cause);
+	}
+	return json_pack("{s:I}", "cleaned", (json_int_t)n);
 }
 
 static json_t *
@@ -551,6 +593,7 @@ req_restart(
 	json_object_del(job, "after_previous");
 	json_object_del(job, "at");
 	json_object_set_new(job, "name", json_string(r.task));
+	submit_spec_env(job, r.env);
 	if (command != NULL) {
 		json_object_del(job, "run");
 		json_object_set_new(job, "command", json_string(command));
@@ -863,6 +906,7 @@ req_submit(
     struct twd *twd, struct client *c, json_t *args, struct request_error *err)
 {
 	json_t *jobs = json_object_get(args, "jobs"), *job, *ids, *o;
+	json_t *env = json_object_get(args, "env");
 	struct run_record r;
 	char *cause = NULL, *why;
 	int64_t id;
@@ -882,6 +926,11 @@ req_submit(
 	}
 	json_array_foreach(jobs, i, job)
 	{
+		/* The batch's environment, for each job without its own. */
+		if (env != NULL && json_is_object(job) &&
+		    json_object_get(job, "env") == NULL) {
+			json_object_set(job, "env", env);
+		}
 		if ((rc = tasks_submit_check(twd->tasks, job, &why)) != 0) {
 			request_fail(err,
 			    rc == -1 ? PROTO_E_BAD_REQUEST : PROTO_E_FAILED,

@@ -98,6 +98,7 @@ run_record_copy(struct run_record *dst, const struct run_record *src)
 	dst->log_path = src->log_path != NULL ? xstrdup(src->log_path) : NULL;
 	dst->reason = src->reason != NULL ? xstrdup(src->reason) : NULL;
 	dst->spec = src->spec != NULL ? xstrdup(src->spec) : NULL;
+	dst->env = src->env != NULL ? xstrdup(src->env) : NULL;
 }
 
 void
@@ -110,6 +111,7 @@ run_record_release(struct run_record *r)
 	free(r->log_path);
 	free(r->reason);
 	free(r->spec);
+	free(r->env);
 	memset(r, 0, sizeof *r);
 }
 

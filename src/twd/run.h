@@ -53,6 +53,7 @@ struct run_record {
 	char *log_path;
 	char *reason; /* why it failed to start, was killed or lost */
 	char *spec;   /* submitted jobs: what to run, as JSON; else NULL */
+	char *env;    /* and the environment given them (JSON), or NULL */
 };
 
 const char *run_status_name(enum run_status);

@@ -389,6 +389,12 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	if (def->policy->env_clear) {
 		env_minimal(&env, &nenv, &owned, &nowned);
 	}
+	/* Then twd's own, last: a job's env (a submitted job's caller's,
+	 * a job that submits) cannot give a run another's id. */
+	for (i = 0; def->policy->env != NULL && def->policy->env[i] != NULL;
+	     i++) {
+		env_push(&env, &nenv, def->policy->env[i]);
+	}
 	owned = xreallocarray(owned, nowned + 4, sizeof *owned);
 	owned[nowned++] = xasprintf("TW_TASK=%s", def->name);
 	owned[nowned++] = xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id);
@@ -400,10 +406,6 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	        : "");
 	for (i = nowned - 4; i < nowned; i++) {
 		env_push(&env, &nenv, owned[i]);
-	}
-	for (i = 0; def->policy->env != NULL && def->policy->env[i] != NULL;
-	     i++) {
-		env_push(&env, &nenv, def->policy->env[i]);
 	}
 
 	memset(&spec, 0, sizeof spec);

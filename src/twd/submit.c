@@ -100,6 +100,49 @@ submit_label_ok(const char *s)
 	return n >= 1 && n <= 64;
 }
 
+/*
+ * A job's environment (its caller's, as twctl submit sends it): the whole
+ * of it, in place of twd's own, with the tasks file's env under it (the
+ * caller's wins). Kept in spec to be recorded apart (tasks_submit).
+ */
+static int
+submit_env(json_t *env, struct task_def *def, json_t *spec, char **cause)
+{
+	struct task_policy *p = def->policy;
+	size_t n = 0;
+	const char *name;
+	char **vars;
+	json_t *v;
+
+	if (!json_is_object(env)) {
+		return submit_fail(cause,
+		    xstrdup("env: must be an object of variable names and "
+		            "their values"));
+	}
+	while (p->env != NULL && p->env[n] != NULL) {
+		n++;
+	}
+	vars =
+	    xreallocarray(p->env, n + json_object_size(env) + 1, sizeof *vars);
+	p->env = vars;
+	json_object_foreach(env, name, v)
+	{
+		if (*name == '\0' || strchr(name, '=') != NULL ||
+		    !json_is_string(v)) {
+			vars[n] = NULL;
+			return submit_fail(cause,
+			    xasprintf("env: '%s' must be a name without '=' "
+			              "and have a string value",
+			        name));
+		}
+		vars[n++] = xasprintf("%s=%s", name, json_string_value(v));
+	}
+	vars[n] = NULL;
+	p->env_clear = 1;
+	json_object_set(spec, "env", env);
+	return 0;
+}
+
 /* The fields of a job besides its command, into def and spec. */
 static int
 submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
@@ -141,6 +184,10 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 		free(def->policy->cwd);
 		def->policy->cwd = xstrdup(json_string_value(v));
 		json_object_set(spec, "cwd", v);
+	}
+	if ((v = json_object_get(job, "env")) != NULL &&
+	    submit_env(v, def, spec, cause) == -1) {
+		return -1;
 	}
 	if ((v = json_object_get(job, "priority")) != NULL) {
 		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
@@ -214,8 +261,8 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 
 /* A job's fields (taskweaver-ipc(7), submit), alphabetized. */
 static const char *const submit_fields_known[] = { "after", "after_previous",
-	"at", "command", "cwd", "label", "name", "priority", "queue", "run",
-	"timeout" };
+	"at", "command", "cwd", "env", "label", "name", "priority", "queue",
+	"run", "timeout" };
 
 /* Every key of job is a job's field: a typo is an error, not ignored. */
 static int
@@ -277,6 +324,16 @@ submit_def(struct tasks *ts, json_t *job, json_t **spec, char **cause)
 		return NULL;
 	}
 	return def;
+}
+
+void
+submit_spec_env(json_t *job, const char *env)
+{
+	json_t *vars;
+
+	if (env != NULL && (vars = json_loads(env, 0, NULL)) != NULL) {
+		json_object_set_new(job, "env", vars);
+	}
 }
 
 /* A task for one submitted job, owned by its run. */
@@ -436,7 +493,7 @@ tasks_submit(struct tasks *ts, json_t *job, char **cause)
 	struct task_def *def;
 	struct active_run *ar;
 	struct task *t;
-	json_t *spec, *after;
+	json_t *spec, *after, *env;
 	char *after_task;
 	int64_t after_run, id;
 
@@ -464,6 +521,11 @@ tasks_submit(struct tasks *ts, json_t *job, char **cause)
 	if (json_is_string(json_object_get(job, "at"))) {
 		timefmt_parse_iso(json_string_value(json_object_get(job, "at")),
 		    &ar->rec.not_before_ms);
+	}
+	/* Recorded once for every job that has the same (history.c). */
+	if ((env = json_object_get(spec, "env")) != NULL) {
+		ar->rec.env = json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS);
+		json_object_del(spec, "env");
 	}
 	ar->rec.spec = json_dumps(spec, JSON_COMPACT);
 	ar->after_task = after_task;

@@ -83,11 +83,14 @@ int64_t tasks_run(struct tasks *, struct task *, enum run_trigger,
     int64_t scheduled_ms, int force, char **cause);
 /*
  * Queue an ad-hoc job (twctl submit): job is {"run": [argv] | "command":
- * LINE, "name", "cwd", "priority", "queue", "timeout": SECONDS, "after":
- * TASK | RUN-ID}, run with the tasks file's defaults. It starts at the next
- * tasks_dispatch. Returns its run id, or -1 with *cause.
+ * LINE, "name", "cwd", "env": {NAME: VALUE}, "priority", "queue",
+ * "timeout": SECONDS, "after": TASK | RUN-ID ...} (taskweaver-ipc(7)), run
+ * with the tasks file's defaults. It starts at the next tasks_dispatch.
+ * Returns its run id, or -1 with *cause.
  */
 int64_t tasks_submit(struct tasks *, json_t *job, char **cause);
+/* Give job (a recorded spec) back its recorded environment env, if any. */
+void submit_spec_env(json_t *job, const char *env);
 /*
  * Take back the jobs of a submit whose batch could not be written (the
  * run ids in ids): off the queue, and out of the history's kept writes.

@@ -468,6 +468,62 @@ test_history_keeps_a_jobs_spec(void **state)
 	run_record_release(&back);
 }
 
+/* A submitted job of task with the environment env, finished. */
+static int64_t
+put_env_job(struct fixture *f, const char *task, const char *env)
+{
+	struct run_record r = { 0 };
+
+	r.task = (char *)task;
+	r.trigger = RUN_TRIGGER_SUBMIT;
+	r.started_ms = T0;
+	r.finished_ms = T0 + 10;
+	r.status = RUN_OK;
+	r.exit_code = 0;
+	r.spec = (char *)"{\"command\":\"make\"}";
+	r.env = (char *)env;
+	history_put_run(f->h, &r);
+	assert_null(history_failing(f->h));
+	return r.id;
+}
+
+/*
+ * A submitted job's environment comes back with its run; jobs that share
+ * one share its row, which goes with the last run that has it.
+ */
+static void
+test_history_keeps_an_environment_once(void **state)
+{
+	struct fixture *f = *state;
+	const char *home = "{\"HOME\":\"/home/u\",\"X\":\"1\"}";
+	struct history_retention keep = { .keep_runs = 1 };
+	struct run_record back;
+	char *cause = NULL;
+	int64_t a, b, c;
+
+	a = put_env_job(f, "make", home);
+	b = put_env_job(f, "make", home);
+	c = put_env_job(f, "make", "{\"X\":\"2\"}");
+	assert_int_equal(
+	    db_int(f->path, "SELECT count(*) FROM environments"), 2);
+	assert_int_equal(history_get(f->h, a, &back, &cause), 1);
+	assert_string_equal(back.env, home);
+	run_record_release(&back);
+	/* Written again without it (a finished run's update): kept. */
+	finish(f, b, "make", T0, RUN_OK, 0);
+	assert_int_equal(history_get(f->h, b, &back, &cause), 1);
+	assert_string_equal(back.env, home);
+	run_record_release(&back);
+	/* Runs a and b pruned: their environment with them, not c's. */
+	assert_int_equal(
+	    history_prune(f->h, "make", &keep, T0, 100, &cause), 2);
+	assert_int_equal(
+	    db_int(f->path, "SELECT count(*) FROM environments"), 1);
+	assert_int_equal(history_get(f->h, c, &back, &cause), 1);
+	assert_string_equal(back.env, "{\"X\":\"2\"}");
+	run_record_release(&back);
+}
+
 /* How many runs are committed: what another connection would find. */
 static int
 committed_runs(const char *path)
@@ -657,6 +713,7 @@ main(void)
 		T(test_history_state_round_trips),
 		T(test_history_migrates_a_version_1_database),
 		T(test_history_keeps_a_jobs_spec),
+		T(test_history_keeps_an_environment_once),
 		T(test_history_defers_checkpoints_to_the_caller),
 		T(test_history_names_what_it_holds),
 		T(test_history_finds_the_run_around_an_instant),
