@@ -98,3 +98,41 @@ xvasprintf(const char *fmt, va_list ap)
 	}
 	return s;
 }
+
+char **
+strv_copy(char *const *v)
+{
+	char **c;
+	size_t n = 0, i;
+
+	if (v == NULL) {
+		return NULL;
+	}
+	while (v[n] != NULL) {
+		n++;
+	}
+	c = xcalloc(n + 1, sizeof *c);
+	for (i = 0; i < n; i++) {
+		c[i] = xstrdup(v[i]);
+	}
+	return c;
+}
+
+void
+strv_add(char ***v, size_t *n, char *s)
+{
+	*v = xreallocarray(*v, *n + 2, sizeof **v);
+	(*v)[(*n)++] = s;
+	(*v)[*n] = NULL;
+}
+
+void
+strv_free(char **v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && v[i] != NULL; i++) {
+		free(v[i]);
+	}
+	free(v);
+}

@@ -17,4 +17,12 @@ char *xstrndup(const char *, size_t);
 char *xasprintf(const char *, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *, va_list) __attribute__((format(printf, 1, 0)));
 
+/* String vectors: NULL-terminated arrays of owned strings. */
+/* A deep copy of v (NULL for NULL). */
+char **strv_copy(char *const *v);
+/* s (taken) after the n strings of *v; n counts it. */
+void strv_add(char ***v, size_t *n, char *s);
+/* v and its strings; NULL is nothing. */
+void strv_free(char **v);
+
 #endif

@@ -75,6 +75,8 @@ const struct field task_fields[] = {
 	    offsetof(struct draft, env), 1, VIEW(env) },
 	{ "env_clear", field_value, "true or false",
 	    offsetof(struct draft, env_clear), 1, VIEW(env_clear) },
+	{ "executor", field_flow, "the name of an executor in 'executors'", 0,
+	    1, VIEW(executor) },
 	{ "every", field_node, "a duration such as 90s, 5m or 1h30m",
 	    offsetof(struct draft, every), 0, .view = VIEW_PART },
 	{ "history", field_merged,
@@ -723,14 +725,19 @@ field_flow(
 	size_t i;
 	int w;
 
-	if (strcmp(name, "queue") == 0 || strcmp(name, "retry_on") == 0) {
-		/* Checked once the queues and the whole task are known. */
+	if (strcmp(name, "queue") == 0 || strcmp(name, "retry_on") == 0 ||
+	    strcmp(name, "executor") == 0) {
+		/* Checked once the sections and the whole task are known. */
 		if (node->type == YAML_MAPPING_NODE ||
-		    (node->type == YAML_SCALAR_NODE && node_is_null(node))) {
+		    (node->type == YAML_SCALAR_NODE && node_is_null(node)) ||
+		    (node->type == YAML_SEQUENCE_NODE && *name != 'r')) {
 			loader_error(l, node, "'%s' must be %s", name, f->want);
 			return -1;
 		}
-		*(strcmp(name, "queue") == 0 ? &d->queue : &d->retry_on) = node;
+		*(strcmp(name, "queue") == 0 ? &d->queue
+		        : strcmp(name, "executor") == 0
+		        ? &d->executor
+		        : &d->retry_on) = node;
 		return 0;
 	}
 	if ((v = loader_scalar(l, node, f)) == NULL) {
@@ -806,12 +813,44 @@ field_flow(
 	return value_duration(l, f, node, 1, (int64_t *)((char *)d + f->slot));
 }
 
+/*
+ * The index of the entry of a section (queues, executors) that node
+ * names, n of them, each name at stride bytes from the last; -1 after an
+ * error that says what there is.
+ */
+static int
+draft_section_index(struct loader *l, yaml_node_t *node, const char *field,
+    const char *section, const void *first, size_t stride, size_t n)
+{
+	const char *name = node_text(node), *hint;
+	const char **names = xcalloc(n + 1, sizeof *names);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		names[i] = *(char *const *)((const char *)first + i * stride);
+		if (strcmp(names[i], name) == 0) {
+			free(names);
+			return (int)i;
+		}
+	}
+	hint = suggest(name, names, n);
+	if (hint != NULL) {
+		loader_error(l, node, "%s: no %s named '%s' (did you mean '%s'?)",
+		    field, field, name, hint);
+	} else {
+		loader_error(l, node,
+		    "%s: no %s named '%s'; %ss are defined under '%s' at the "
+		    "top of the file",
+		    field, field, name, field, section);
+	}
+	free(names);
+	return -1;
+}
+
 static void
 draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
 {
-	const char **names;
-	const char *name, *hint;
-	size_t i;
+	struct config *c = l->config;
 
 	t->enabled = d->enabled;
 	t->policy->priority = d->priority;
@@ -828,35 +867,23 @@ draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
 		draft_notify(l, d->notify, t);
 	}
 	t->policy->queue = -1;
+	t->policy->executor = -1;
 	if (d->retry_on != NULL) {
 		draft_retry_on(l, d->retry_on, t);
 	}
-	if (d->queue == NULL) {
-		return;
+	if (d->queue != NULL) {
+		t->policy->queue = draft_section_index(l, d->queue, "queue",
+		    "queues", c->queues != NULL ? &c->queues[0].name : NULL,
+		    sizeof *c->queues, c->nqueues);
 	}
-	name = node_text(d->queue);
-	for (i = 0; i < l->config->nqueues; i++) {
-		if (strcmp(l->config->queues[i].name, name) == 0) {
-			t->policy->queue = (int)i;
-			return;
-		}
+	/* local: this machine, as a task with no executor runs. */
+	if (d->executor != NULL && strcmp(node_text(d->executor), "local") != 0 &&
+	    (t->policy->executor = draft_section_index(l, d->executor,
+	         "executor", "executors",
+	         c->executors != NULL ? &c->executors[0].name : NULL,
+	         sizeof *c->executors, c->nexecutors)) >= 0) {
+		c->executors[t->policy->executor].used = 1;
 	}
-	names = xcalloc(l->config->nqueues + 1, sizeof *names);
-	for (i = 0; i < l->config->nqueues; i++) {
-		names[i] = l->config->queues[i].name;
-	}
-	hint = suggest(name, names, l->config->nqueues);
-	if (hint != NULL) {
-		loader_error(l, d->queue,
-		    "queue: no queue named '%s' (did you mean '%s'?)", name,
-		    hint);
-	} else {
-		loader_error(l, d->queue,
-		    "queue: no queue named '%s'; queues are defined under "
-		    "'queues' at the top of the file",
-		    name);
-	}
-	free(names);
 }
 
 /* after: a list of task names, each of a task in the file. */

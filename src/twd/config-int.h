@@ -137,6 +137,7 @@ struct draft {
 	int enabled;
 	int priority;
 	yaml_node_t *queue;
+	yaml_node_t *executor;
 	enum overlap overlap;
 	int retries;
 	int64_t retry_delay_ms;
@@ -201,6 +202,7 @@ FIELD_VIEW_DECLARE(description);
 FIELD_VIEW_DECLARE(enabled);
 FIELD_VIEW_DECLARE(env);
 FIELD_VIEW_DECLARE(env_clear);
+FIELD_VIEW_DECLARE(executor);
 FIELD_VIEW_DECLARE(history);
 FIELD_VIEW_DECLARE(limits);
 FIELD_VIEW_DECLARE(nice);
@@ -259,8 +261,6 @@ struct task_policy *loader_policy(struct loader *l, struct task_policy *p);
 struct task_policy *task_policy_new(void);
 void task_policy_clear(struct task_policy *p);
 void task_policy_release(void *p);
-void strv_add(char ***v, size_t *n, char *s);
-void strv_free(char **v);
 
 /* config-fields.c */
 int value_duration(struct loader *l, const struct field *f, yaml_node_t *node,
@@ -321,6 +321,8 @@ int loader_parse(const char *path, struct ydoc *doc, struct config_errors *errs,
 /* config-sections.c */
 void loader_queues(struct loader *l, struct config *c, yaml_node_t *map);
 void loader_notifiers(struct loader *l, struct config *c, yaml_node_t *map);
+void loader_executors(struct loader *l, struct config *c, yaml_node_t *map);
+void loader_check_executors(struct loader *l, struct config *c);
 
 /* config-checks.c */
 void loader_check_afters(struct loader *l, const struct config *c);

@@ -19,8 +19,8 @@
 #include "xmalloc.h"
 #include "config-int.h"
 
-static const char *const top_keys[] = { "defaults", "include", "max_concurrent",
-	"notifiers", "queues", "tasks" };
+static const char *const top_keys[] = { "defaults", "executors", "include",
+	"max_concurrent", "notifiers", "queues", "tasks" };
 
 void
 loader_error(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
@@ -455,6 +455,7 @@ loader_tasks_end(struct loader *l, struct config *c)
 	config_sort_tasks(c);
 	config_check_duplicates(l, c);
 	loader_check_afters(l, c);
+	loader_check_executors(l, c);
 	if (l->nafters > 0) { /* a cycle needs an after: */
 		config_check_cycles(l, c);
 	}
@@ -713,6 +714,7 @@ static int
 top_key_shapes_tasks(const char *key)
 {
 	return strcmp(key, "defaults") == 0 || strcmp(key, "queues") == 0 ||
+	    strcmp(key, "executors") == 0 ||
 	    strcmp(key, "notifiers") == 0 || strcmp(key, "include") == 0 ||
 	    strcmp(key, "max_concurrent") == 0;
 }
@@ -730,6 +732,9 @@ loader_head(struct loader *l, struct config *c, yaml_node_t *root)
 	}
 	if ((v = loader_top(l, root, "notifiers")) != NULL) {
 		loader_notifiers(l, c, v);
+	}
+	if ((v = loader_top(l, root, "executors")) != NULL) {
+		loader_executors(l, c, v);
 	}
 	if ((v = loader_top(l, root, "include")) != NULL) {
 		loader_includes(l, v);

@@ -1,6 +1,7 @@
 /*
- * The sections besides tasks: queues: (limits shared by tasks) and
- * notifiers: (where failures are told).
+ * The sections besides tasks: queues: (limits shared by tasks),
+ * notifiers: (where failures are told) and executors: (machines a task's
+ * runs go to).
  */
 
 #include <string.h>
@@ -287,6 +288,204 @@ loader_notifiers(struct loader *l, struct config *c, yaml_node_t *map)
 		nd->name = xstrdup(node_text(k));
 		loader_notifier(l, nd, k, v);
 	}
+}
+
+/* A path of the tasks file's: ~ is the home directory. */
+static char *
+section_path(struct loader *l, const char *v)
+{
+	if (v[0] == '~' && (v[1] == '/' || v[1] == '\0')) {
+		return xasprintf("%s%s", l->home, v + 1);
+	}
+	return xstrdup(v);
+}
+
+/* One setting of an ssh executor into ed. */
+static void
+executor_setting(
+    struct loader *l, struct executor_def *ed, yaml_node_t *k, yaml_node_t *v)
+{
+	static const struct field text = { .want = "a value" };
+	const char *key = node_text(k), *val;
+	struct field f = text;
+	size_t i;
+	long n;
+
+	f.name = key;
+	if (strcmp(key, "options") == 0) {
+		if (v->type == YAML_MAPPING_NODE || node_is_null(v) ||
+		    (ed->options = loader_words(l, v, key)) == NULL) {
+			if (v->type == YAML_MAPPING_NODE || node_is_null(v)) {
+				loader_error(l, v,
+				    "options: must be a list of ssh options, "
+				    "as [ServerAliveInterval=15]");
+			}
+			return;
+		}
+		for (i = 0; ed->options[i] != NULL; i++) {
+			if (strchr(ed->options[i], '=') == NULL ||
+			    ed->options[i][0] == '=' || ed->options[i][0] == '-') {
+				loader_error(l, v,
+				    "options: '%s' is not an ssh option such "
+				    "as ServerAliveInterval=15 (Name=value, "
+				    "as ssh -o takes it)",
+				    ed->options[i]);
+				return;
+			}
+		}
+		return;
+	}
+	if (strcmp(key, "port") == 0) {
+		if (value_integer(l, key, v, 1, 65535, 10, &n) == 0) {
+			ed->port = (int)n;
+		}
+		return;
+	}
+	if (strcmp(key, "max_concurrent") == 0) {
+		if (value_integer(l, key, v, 1, 10000, 10, &n) == 0) {
+			ed->max_concurrent = (int)n;
+		}
+		return;
+	}
+	if ((val = loader_scalar(l, v, &f)) == NULL) {
+		return;
+	}
+	/* Words for ssh's command line: none may pass for an option. */
+	if (*val == '\0' || *val == '-' || strpbrk(val, " \t\r\n") != NULL) {
+		loader_error(l, v,
+		    "%s: '%s' must be one word, not starting with '-'", key,
+		    val);
+		return;
+	}
+	if (strcmp(key, "host") == 0) {
+		ed->host = xstrdup(val);
+	} else if (strcmp(key, "user") == 0) {
+		ed->user = xstrdup(val);
+	} else if (strcmp(key, "identity") == 0) {
+		ed->identity = section_path(l, val);
+	} else if (strcmp(key, "config") == 0) {
+		ed->ssh_config = section_path(l, val);
+	}
+}
+
+/* One executor: {type: ssh, host: H, ...} into ed. */
+static void
+loader_executor(struct loader *l, struct executor_def *ed, yaml_node_t *key,
+    yaml_node_t *map)
+{
+	static const char *const keys[] = { "config", "host", "identity",
+		"max_concurrent", "options", "port", "type", "user" };
+	static const char *const types[] = { [EXECUTOR_SSH] = "ssh" };
+	static const struct field type = { .name = "type",
+		.want = "ssh (a machine reached with your ssh)" };
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	size_t i;
+	int w, typed = 0;
+
+	if (map->type != YAML_MAPPING_NODE) {
+		loader_error(l, map,
+		    "executor '%s' must be a mapping such as {type: ssh, "
+		    "host: nas.lan}, not %s",
+		    ed->name, node_kind(map));
+		return;
+	}
+	if (loader_check_keys(l, map, "executor setting") == -1) {
+		return;
+	}
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
+		for (i = 0; i < NITEMS(keys) && strcmp(node_text(k), keys[i]);
+		     i++) {
+		}
+		if (i == NITEMS(keys)) {
+			loader_unknown_key(
+			    l, k, "executor setting", keys, NITEMS(keys));
+		} else if (strcmp(keys[i], "type") == 0) {
+			if (value_word(l, &type, v, types, NITEMS(types), &w) ==
+			    0) {
+				ed->type = (enum executor_type)w;
+				typed = 1;
+			}
+		} else {
+			executor_setting(l, ed, k, v);
+		}
+	}
+	if (!typed) {
+		loader_error(l, key,
+		    "executor '%s' has no 'type' (ssh: a machine reached "
+		    "with your ssh)",
+		    ed->name);
+	} else if (ed->host == NULL) {
+		loader_error(l, key,
+		    "executor '%s' (ssh) has no 'host': the machine, as "
+		    "ssh takes it (a name of your ssh_config, or an address)",
+		    ed->name);
+	}
+}
+
+/* executors: {NAME: {type: ssh, host: H, ...}, ...} */
+void
+loader_executors(struct loader *l, struct config *c, yaml_node_t *map)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	struct executor_def *ed;
+
+	if (node_is_null(map)) {
+		return;
+	}
+	if (map->type != YAML_MAPPING_NODE) {
+		loader_error(l, map,
+		    "'executors' must be a mapping of names to executors, "
+		    "such as {nas: {type: ssh, host: nas.lan}}, not %s",
+		    node_kind(map));
+		return;
+	}
+	if (loader_check_keys(l, map, "executor") == -1) {
+		return;
+	}
+	c->executors = xcalloc(MAPPING_SIZE(map), sizeof *c->executors);
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
+		if (!loader_name_ok(l, k, "executor")) {
+			continue;
+		}
+		if (strcmp(node_text(k), "local") == 0) {
+			loader_error(l, k,
+			    "'local' is this machine, the executor of a task "
+			    "that names none: give the executor another "
+			    "name");
+			continue;
+		}
+		ed = &c->executors[c->nexecutors++];
+		ed->name = xstrdup(node_text(k));
+		ed->file = l->file;
+		ed->line = (unsigned)k->start_mark.line + 1;
+		ed->column = (unsigned)k->start_mark.column + 1;
+		loader_executor(l, ed, k, v);
+	}
+}
+
+/* An executor no task runs on is a warning: a typo, or a leftover. */
+void
+loader_check_executors(struct loader *l, struct config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nexecutors; i++) {
+		if (!c->executors[i].used) {
+			errors_add(&c->warnings, c->executors[i].file,
+			    c->executors[i].line, c->executors[i].column,
+			    xasprintf("executor '%s': no task runs on it",
+			        c->executors[i].name));
+		}
+	}
+	(void)l;
 }
 
 int

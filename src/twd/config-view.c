@@ -321,6 +321,25 @@ same_priority(const struct task_def *a, const struct task_def *b)
 }
 
 json_t *
+show_executor(const struct task_def *d, const struct field_ctx *x)
+{
+	int e = d->policy->executor;
+
+	if (e < 0) {
+		return json_string("local");
+	}
+	return x->config != NULL && (size_t)e < x->config->nexecutors
+	    ? json_string(x->config->executors[e].name)
+	    : json_integer(e);
+}
+
+int
+same_executor(const struct task_def *a, const struct task_def *b)
+{
+	return a->policy->executor == b->policy->executor;
+}
+
+json_t *
 show_queue(const struct task_def *d, const struct field_ctx *x)
 {
 	int q = d->policy->queue;

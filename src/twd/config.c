@@ -239,25 +239,6 @@ task_def_free(struct task_def *t)
 	free(t);
 }
 
-static char **
-strv_copy(char **v)
-{
-	char **c;
-	size_t n = 0, i;
-
-	if (v == NULL) {
-		return NULL;
-	}
-	while (v[n] != NULL) {
-		n++;
-	}
-	c = xcalloc(n + 1, sizeof *c);
-	for (i = 0; i < n; i++) {
-		c[i] = xstrdup(v[i]);
-	}
-	return c;
-}
-
 static void *
 mem_copy(const void *p, size_t n, size_t size)
 {
@@ -290,6 +271,14 @@ task_policy_copy(const struct task_policy *p)
 	return c;
 }
 
+const struct executor_def *
+config_executor(const struct config *c, const struct task_def *d)
+{
+	int e = d->policy->executor;
+
+	return e >= 0 && (size_t)e < c->nexecutors ? &c->executors[e] : NULL;
+}
+
 struct task_def *
 task_def_copy(const struct task_def *d)
 {
@@ -306,25 +295,6 @@ task_def_copy(const struct task_def *d)
 	c->after = NULL;
 	c->schedule = NULL;
 	return c;
-}
-
-void
-strv_add(char ***v, size_t *n, char *s)
-{
-	*v = xreallocarray(*v, *n + 2, sizeof **v);
-	(*v)[(*n)++] = s;
-	(*v)[*n] = NULL;
-}
-
-void
-strv_free(char **v)
-{
-	size_t i;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		free(v[i]);
-	}
-	free(v);
 }
 
 /*
@@ -403,6 +373,15 @@ config_free(struct config *c)
 		free(c->notifiers[i].url);
 	}
 	free(c->notifiers);
+	for (i = 0; i < c->nexecutors; i++) {
+		free(c->executors[i].name);
+		free(c->executors[i].host);
+		free(c->executors[i].user);
+		free(c->executors[i].identity);
+		free(c->executors[i].ssh_config);
+		strv_free(c->executors[i].options);
+	}
+	free(c->executors);
 	free(c->path);
 	free(c);
 }

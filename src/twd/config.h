@@ -76,6 +76,29 @@ struct queue_def {
 };
 
 /*
+ * executors: a machine a task's runs go to, through a program the user
+ * already runs (the system's ssh); a task with none runs here.
+ */
+enum executor_type {
+	EXECUTOR_SSH,
+};
+
+struct executor_def {
+	char *name;
+	enum executor_type type;
+	char *host;
+	char *user;         /* NULL: ssh's own choice */
+	char *identity;     /* a key file (~ expanded); NULL: ssh's */
+	char *ssh_config;   /* config: an ssh_config file (-F); NULL: yours */
+	char **options;     /* "Name=value" each an -o, before twd's own */
+	int port;           /* 0: ssh's (22, or the ssh_config's) */
+	int max_concurrent; /* its runs at once; 0: no limit of its own */
+	int used;           /* some task runs on it (else a warning) */
+	const char *file;   /* where it is defined; borrowed */
+	unsigned line, column;
+};
+
+/*
  * How a task runs, is retried, kept and told about. Most tasks of a file
  * take all of it from defaults, so tasks whose policies are alike share
  * one (100,000 tasks, a few policies): it is not written once a task has
@@ -108,6 +131,7 @@ struct task_policy {
 	unsigned refs;      /* task_policy_ref, task_policy_free */
 	int retries;        /* further attempts after a failure */
 	int queue;          /* index in config->queues; -1: none */
+	int executor;       /* index in config->executors; -1: this machine */
 	int catch_up_max;   /* catch_up: all, at most */
 	unsigned notify_on; /* NOTIFY_*: what is told */
 	int16_t umask;      /* -1: twd's */
@@ -156,6 +180,8 @@ struct config {
 	size_t nqueues;
 	struct notifier_def *notifiers;
 	size_t nnotifiers;
+	struct executor_def *executors;
+	size_t nexecutors;
 	struct task_def *defaults; /* the defaults block applied, no command */
 	char **files;              /* the file, then those it includes */
 	size_t nfiles;
@@ -193,6 +219,9 @@ int config_notifier_index(const struct config *, const char *name);
 int config_priority_parse(const char *, int *priority);
 /* The index of the queue called name, or -1. */
 int config_queue_index(const struct config *, const char *name);
+/* The executor a task's runs go to; NULL for this machine. */
+const struct executor_def *config_executor(
+    const struct config *, const struct task_def *);
 /* Whether name may name a task (1 to TASK_NAME_MAX letters, digits...). */
 int config_task_name_valid(const char *name);
 /* A deep copy of d, without its schedule and after: (caller frees). */

@@ -118,6 +118,9 @@ dispatch_record_queue(struct tasks *ts, struct task *t, struct active_run *ar)
 	struct run_record *r = &ar->rec;
 
 	history_put_run(ts->history, r);
+	/* A job's environment is the history's from its insert on. */
+	free(r->env);
+	r->env = NULL;
 	dispatch_hold(ts, ar);
 	dispatch_queue(ts, t, ar);
 	task_set_last(t, r);
@@ -194,8 +197,55 @@ dispatch_after_task_done(struct tasks *ts, const struct active_run *ar)
 /* For runq_next: whether a queued run may start now. */
 struct dispatch {
 	struct tasks *ts;
-	int *lane; /* runs in flight per queue of the config */
+	int *lane;     /* runs in flight per queue of the config */
+	int *away;     /* and per executor */
+	size_t here;   /* in flight on this machine: max_concurrent's */
+	int away_free; /* an executor has a free slot */
 };
+
+/* Whether run ar of t would be let start by the slots of d. */
+static int
+dispatch_slot(const struct dispatch *d, const struct task *t)
+{
+	const struct config *c = d->ts->config;
+	int q = t->def->policy->queue, e = t->def->policy->executor;
+
+	if (q >= 0 &&
+	    (d->ts->queue_paused[q] || d->lane[q] >= c->queues[q].max_concurrent)) {
+		return 0;
+	}
+	/* A run elsewhere takes its executor's slot, not this machine's. */
+	if (e >= 0 && (size_t)e < c->nexecutors) {
+		return c->executors[e].max_concurrent == 0 ||
+		    d->away[e] < c->executors[e].max_concurrent;
+	}
+	return d->here < (size_t)c->max_concurrent;
+}
+
+/* Count run ar of t as in flight in d. */
+static void
+dispatch_count(struct dispatch *d, const struct task *t)
+{
+	const struct config *c = d->ts->config;
+	int q = t->def->policy->queue, e = t->def->policy->executor;
+	size_t i;
+
+	if (q >= 0) {
+		d->lane[q]++;
+	}
+	if (e < 0 || (size_t)e >= c->nexecutors) {
+		d->here++;
+		return;
+	}
+	d->away[e]++;
+	d->away_free = 0;
+	for (i = 0; i < c->nexecutors; i++) {
+		if (c->executors[i].max_concurrent == 0 ||
+		    d->away[i] < c->executors[i].max_concurrent) {
+			d->away_free = 1;
+		}
+	}
+}
 
 static int
 dispatch_accept(const struct runq_item *it, void *arg)
@@ -203,7 +253,6 @@ dispatch_accept(const struct runq_item *it, void *arg)
 	const struct dispatch *d = arg;
 	const struct active_run *ar = it->data;
 	const struct task *t = active_task(d->ts, ar);
-	int q;
 
 	if (t == NULL || t->paused || ar->after_run != 0 ||
 	    (t->own && d->ts->submits_paused) ||
@@ -214,10 +263,7 @@ dispatch_accept(const struct runq_item *it, void *arg)
 	    t->running > 0) {
 		return 0;
 	}
-	q = t->def->policy->queue;
-	return q < 0 ||
-	    (!d->ts->queue_paused[q] &&
-	        d->lane[q] < d->ts->config->queues[q].max_concurrent);
+	return dispatch_slot(d, t);
 }
 
 /* Whether a fire's run would start too late after its time. */
@@ -240,23 +286,25 @@ dispatch_past_deadline(
 static void
 dispatch_pass(struct tasks *ts, int64_t now)
 {
-	struct dispatch d = { ts, NULL };
+	struct dispatch d = { ts, NULL, NULL, 0, 0 };
 	char dur[32];
 	struct active_run *ar;
 	struct runq_item *it;
 	struct task *t;
-	size_t running = 0;
 
 	d.lane = xcalloc(ts->config->nqueues + 1, sizeof *d.lane);
+	d.away = xcalloc(ts->config->nexecutors + 1, sizeof *d.away);
+	d.away_free = ts->config->nexecutors > 0;
 	TAILQ_FOREACH(ar, &ts->runs, entry)
 	{
-		running++;
-		if ((t = active_task(ts, ar)) != NULL &&
-		    t->def->policy->queue >= 0) {
-			d.lane[t->def->policy->queue]++;
+		if ((t = active_task(ts, ar)) != NULL) {
+			dispatch_count(&d, t);
+		} else {
+			d.here++;
 		}
 	}
-	while (running < (size_t)ts->config->max_concurrent &&
+	/* While some slot is free: this machine's, or an executor's. */
+	while ((d.here < (size_t)ts->config->max_concurrent || d.away_free) &&
 	    (it = runq_next(&ts->queue, now, dispatch_accept, &d)) != NULL) {
 		ar = it->data;
 		t = active_task(ts, ar);
@@ -270,13 +318,11 @@ dispatch_pass(struct tasks *ts, int64_t now)
 			            sizeof dur)));
 			continue;
 		}
-		if (t->def->policy->queue >= 0) {
-			d.lane[t->def->policy->queue]++;
-		}
-		running++;
+		dispatch_count(&d, t);
 		active_start(ts, t, ar);
 	}
 	free(d.lane);
+	free(d.away);
 }
 
 void

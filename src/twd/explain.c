@@ -23,7 +23,8 @@ tasks_wait_reason(struct tasks *ts, int64_t run_id)
 	struct task *t, *ot;
 	char when[TIMEFMT_ISO_LEN], rel[32], *why;
 	size_t running = 0, in_lane = 0;
-	int q;
+	const struct executor_def *ex;
+	int q, e, oe;
 
 	TAILQ_FOREACH(ar, &ts->queued, entry)
 	{
@@ -65,9 +66,10 @@ tasks_wait_reason(struct tasks *ts, int64_t run_id)
 		    history_failing(ts->history));
 	}
 	q = t->def->policy->queue;
+	e = t->def->policy->executor;
 	TAILQ_FOREACH(other, &ts->runs, entry)
 	{
-		running++;
+		ot = active_task(ts, other);
 		if (strcmp(other->rec.task, t->def->name) == 0 && !ar->force &&
 		    t->def->policy->overlap != OVERLAP_ALLOW) {
 			return xasprintf("run %" PRId64 " of its task is still "
@@ -75,19 +77,29 @@ tasks_wait_reason(struct tasks *ts, int64_t run_id)
 			    other->rec.id,
 			    config_overlap_name(t->def->policy->overlap));
 		}
-		if (q >= 0 && (ot = active_task(ts, other)) != NULL &&
-		    ot->def->policy->queue == q) {
+		oe = ot != NULL ? ot->def->policy->executor : -1;
+		if (oe == e) {
+			running++; /* on the same machine */
+		}
+		if (q >= 0 && ot != NULL && ot->def->policy->queue == q) {
 			in_lane++;
 		}
-	}
-	if (running >= (size_t)ts->config->max_concurrent) {
-		return xasprintf("all %d slots are taken (max_concurrent)",
-		    ts->config->max_concurrent);
 	}
 	if (q >= 0 && in_lane >= (size_t)ts->config->queues[q].max_concurrent) {
 		return xasprintf("queue '%s' is full (%zu running, its "
 		                 "max_concurrent)",
 		    ts->config->queues[q].name, in_lane);
+	}
+	if ((ex = config_executor(ts->config, t->def)) != NULL) {
+		if (ex->max_concurrent > 0 &&
+		    running >= (size_t)ex->max_concurrent) {
+			return xasprintf("executor '%s' is full (%zu running, "
+			                 "its max_concurrent)",
+			    ex->name, running);
+		}
+	} else if (running >= (size_t)ts->config->max_concurrent) {
+		return xasprintf("all %d slots are taken (max_concurrent)",
+		    ts->config->max_concurrent);
 	}
 	return xstrdup("runs of higher priority, or queued earlier, go first");
 }

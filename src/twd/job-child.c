@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
+#include <spawn.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -484,4 +485,47 @@ job_child_start(struct job_list *jl, const struct job_spec *spec, int out_fd,
 		return -1;
 	}
 	return pid;
+}
+
+int
+job_spawn_quiet(const char *const *argv, const char *last)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	const char **v;
+	size_t n = 0;
+	sigset_t none, all;
+	pid_t pid;
+	int rc;
+
+	while (argv[n] != NULL) {
+		n++;
+	}
+	v = xreallocarray(NULL, n + 2, sizeof *v);
+	memcpy(v, argv, n * sizeof *v);
+	v[n] = last;
+	v[n + (last != NULL)] = NULL;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	/* Its own group, and none of the daemon's blocked signals. */
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	sigfillset(&all);
+	posix_spawnattr_setsigdefault(&attr, &all);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setflags(&attr,
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+	        POSIX_SPAWN_SETPGROUP);
+	rc = posix_spawnp(&pid, v[0], &fa, &attr, (char *const *)v, environ);
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	free(v);
+	if (rc != 0) {
+		log_warn("cannot start %s: %s", argv[0], strerror(rc));
+		return -1;
+	}
+	return 0;
 }

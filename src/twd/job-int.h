@@ -61,6 +61,8 @@ struct job {
 	int stopping;
 	int64_t stop_deadline_ms;
 	char *marker;   /* spec's, or NULL */
+	char **signal_argv; /* spec's, or NULL: signals go to the process */
+	int remote_killed;  /* the job elsewhere was sent KILL */
 	pid_t *escaped; /* descendants outside its group it was stopped with */
 	size_t nescaped;
 	struct job_result result;

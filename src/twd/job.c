@@ -32,6 +32,9 @@
  * over when its own process is, so stop reading after this.
  */
 #define JOB_DRAIN_MS 2000
+/* After KILL was sent there, how long ssh may take to end before it is
+ * killed here. */
+#define JOB_REMOTE_KILL_MS 5000
 
 /*
  * How long a piece of a line may wait for its newline before it is logged
@@ -96,6 +99,7 @@ job_free(struct job *job)
 	free(job->log_path);
 	free(job->log_error);
 	free(job->marker);
+	strv_free(job->signal_argv);
 	free(job->escaped);
 	for (i = 0; i < JOB_TAIL_LINES; i++) {
 		free(job->tail[i].buf);
@@ -482,6 +486,19 @@ job_timer(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	if (!(job->flags & JOB_EXITED) && job->signal_argv != NULL &&
+	    !job->remote_killed) {
+		/* There first; here too if ssh is still up after as long. */
+		log_info("job %ld: still running elsewhere after SIGTERM, "
+		         "sending SIGKILL there",
+		    (long)job->pid);
+		job->remote_killed = 1;
+		job_spawn_quiet((const char *const *)job->signal_argv, "KILL");
+		job_timer_arm(job,
+		    job->kill_grace_ms > JOB_REMOTE_KILL_MS ? job->kill_grace_ms
+		                                            : JOB_REMOTE_KILL_MS);
+		return;
+	}
 	if (!(job->flags & JOB_EXITED)) {
 		/* The stop grace is over and the process is still there. */
 		log_info("job %ld: still running after SIGTERM, sending "
@@ -491,7 +508,7 @@ job_timer(evutil_socket_t fd, short what, void *arg)
 		job_signal_escaped(job, SIGKILL);
 		return;
 	}
-	if (job->stopping) {
+	if (job->stopping && job->signal_argv == NULL) {
 		/* Stopped job exited; give its group the same end. */
 		killpg(job->pid, SIGKILL);
 		job_signal_escaped(job, SIGKILL);
@@ -573,7 +590,11 @@ job_stop(struct job *job, int64_t grace_ms)
 	if (job->dead) {
 		return;
 	}
-	if (!job->stopping) {
+	if (!job->stopping && job->signal_argv != NULL) {
+		job->stopping = 1;
+		job->result.stopped = 1;
+		job_spawn_quiet((const char *const *)job->signal_argv, "TERM");
+	} else if (!job->stopping) {
 		job->stopping = 1;
 		job->result.stopped = 1;
 		killpg(job->pid, SIGTERM);
@@ -594,6 +615,11 @@ job_signal(struct job *job, int sig)
 		return;
 	}
 	job->result.stopped = 1;
+	if (job->signal_argv != NULL) {
+		job_spawn_quiet((const char *const *)job->signal_argv,
+		    sigabbrev_np(sig) != NULL ? sigabbrev_np(sig) : "TERM");
+		return;
+	}
 	killpg(job->pid, sig);
 	if (sig != SIGKILL && sig != SIGCONT) {
 		killpg(job->pid, SIGCONT);
@@ -643,6 +669,7 @@ job_start(struct job_list *jl, const struct job_spec *spec, job_done_cb done,
 	job->kill_grace_ms = spec->kill_grace_ms;
 	job->max_output = spec->max_output;
 	job->marker = spec->marker != NULL ? xstrdup(spec->marker) : NULL;
+	job->signal_argv = strv_copy((char *const *)spec->signal_argv);
 	for (i = 0; i < 2; i++) {
 		js = &job->out[i];
 		js->job = job;

@@ -44,6 +44,12 @@ struct job_spec {
 	 * left the job's process group is still known by it when stopped.
 	 */
 	const char *marker;
+	/*
+	 * A job that runs elsewhere (ssh): signalled by running this with the
+	 * signal's name (TERM, KILL) as its last word, not by signalling its
+	 * local process, which ends when the job there does. NULL: local.
+	 */
+	const char *const *signal_argv;
 };
 
 enum job_end {
@@ -113,6 +119,13 @@ void job_stop(struct job *, int64_t grace_ms);
 /* Send sig to the job's process group and its descendants outside it, once;
  * the run counts as stopped. */
 void job_signal(struct job *, int sig);
+/*
+ * Start argv with last as one more word (NULL: none), its input and output
+ * /dev/null, and forget it: it is reaped with the jobs and never waited
+ * for (a remote run's signal). Returns 0, or -1 if it could not start.
+ */
+int job_spawn_quiet(const char *const *argv, const char *last);
+
 /*
  * SIGKILL the process group pgid, left by an earlier twd, if a process in
  * it has marker ("NAME=value") in its environment: so a stranger that got

@@ -16,6 +16,7 @@
 
 /* The ids of lost runs whose processes were found and killed. */
 struct lost {
+	struct tasks *ts;
 	int64_t *killed;
 	size_t n;
 };
@@ -24,8 +25,13 @@ static void
 lost_kill(const struct run_record *r, void *arg)
 {
 	struct lost *l = arg;
+	struct tasks *ts = l->ts;
 	char *marker;
 
+	/* Any may have run elsewhere: which did is known with the tasks. */
+	ts->lost = xreallocarray(ts->lost, ts->nlost + 1, sizeof *ts->lost);
+	ts->lost[ts->nlost].id = r->id;
+	ts->lost[ts->nlost++].task = xstrdup(r->task);
 	if (r->pid <= 0) {
 		return;
 	}
@@ -46,7 +52,7 @@ int
 tasks_close_lost(struct tasks *ts, char **cause)
 {
 	struct history_filter f = { .status = "running", .limit = -1 };
-	struct lost l = { NULL, 0 };
+	struct lost l = { ts, NULL, 0 };
 	struct run_record r;
 	char *why;
 	size_t i;

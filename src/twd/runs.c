@@ -76,6 +76,7 @@ active_run_free(struct active_run *ar)
 	free(ar->stop_reason);
 	free(ar->after_task);
 	free(ar->held);
+	free(ar->executor);
 	free(ar);
 }
 
@@ -109,7 +110,7 @@ output_line_json(const struct logfmt_record *rec, uint64_t seq)
 	return o;
 }
 
-static void
+void
 tasks_run_output(
     struct job *job, const struct logfmt_record *rec, uint64_t seq, void *arg)
 {
@@ -196,7 +197,7 @@ tasks_maybe_exit(struct tasks *ts)
 	}
 }
 
-static void
+void
 tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 {
 	struct active_run *ar = arg;
@@ -236,6 +237,7 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	} else {
 		r->status = RUN_FAILED;
 	}
+	elsewhere_end(ts, ar, job, res);
 	if (res->escaped > 0) {
 		r->reason = why_join(r->reason,
 		    xasprintf("%d process%s that had left its process group "
@@ -372,9 +374,18 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	char **owned = NULL, **words = NULL, when[TIMEFMT_ISO_LEN];
 	const char *marker;
 	size_t n = 0, nenv = 0, nowned = 0, i;
+	const struct executor_def *ex;
 	struct job_spec spec;
 	struct job *job;
 
+	if (def->policy->executor >= 0) {
+		if ((ex = config_executor(ts->config, def)) == NULL) {
+			*why = xstrdup("its executor is no longer in the tasks "
+			               "file");
+			return NULL;
+		}
+		return elsewhere_start(ts, def, ex, ar, why);
+	}
 	if (def->argv != NULL) {
 		argv = (const char **)def->argv;
 	} else if (def->policy->shell == NULL &&

@@ -522,9 +522,19 @@ tasks_submit(struct tasks *ts, json_t *job, char **cause)
 		timefmt_parse_iso(json_string_value(json_object_get(job, "at")),
 		    &ar->rec.not_before_ms);
 	}
-	/* Recorded once for every job that has the same (history.c). */
+	/*
+	 * Recorded once for every job that has the same (history.c); the
+	 * jobs of a submit share one object, written out once.
+	 */
 	if ((env = json_object_get(spec, "env")) != NULL) {
-		ar->rec.env = json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS);
+		if (env != ts->env_json) {
+			json_decref(ts->env_json);
+			free(ts->env_text);
+			ts->env_json = json_incref(env);
+			ts->env_text =
+			    json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS);
+		}
+		ar->rec.env = xstrdup(ts->env_text);
 		json_object_del(spec, "env");
 	}
 	ar->rec.spec = json_dumps(spec, JSON_COMPACT);

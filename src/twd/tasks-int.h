@@ -1,7 +1,8 @@
 /*
  * Inside the task stages: the structs they share, and what one stage
  * calls of another. Only the stages include it (tasks.c, fire.c,
- * dispatch.c, runs.c, submit.c, recover.c, retention.c, explain.c);
+ * dispatch.c, runs.c, submit.c, recover.c, retention.c, explain.c,
+ * elsewhere.c);
  * the rest of twd goes through tasks.h.
  */
 #ifndef TW_TASKS_INT_H
@@ -31,6 +32,8 @@ struct job_list;
 struct logfmt_record;
 struct notifiers;
 struct task_def;
+struct executor_def;
+struct job_result;
 
 TAILQ_HEAD(active_runs, active_run);
 
@@ -44,6 +47,9 @@ struct tasks {
 	struct notifiers *notifiers;
 	char *log_dir; /* per-run logs: log_dir/TASK/ID.log */
 	char *home;    /* where jobs start */
+	char *ssh_dir; /* ssh's shared connections, or NULL */
+	/* Names this twd's runs elsewhere: its host and its state. */
+	uint64_t instance;
 
 	struct config *config;
 	struct task **tasks; /* one per config->tasks, same order */
@@ -62,7 +68,18 @@ struct tasks {
 	struct event *ev_prune;    /* history retention, when idle */
 	size_t prune_cursor;
 	int64_t last_submit_id; /* the newest submitted job's run; or 0 */
+	json_t *env_json;       /* the last submitted environment, */
+	char *env_text;         /* and as it is recorded */
 	uint8_t *queue_paused;  /* per queue of the config: none starts */
+	/*
+	 * Runs an earlier twd left running (lost): those of tasks that run
+	 * on an executor are stopped there once the tasks file is read.
+	 */
+	struct lost_run {
+		int64_t id;
+		char *task;
+	} * lost;
+	size_t nlost;
 	int submits_paused;     /* no submitted job starts (pause --all) */
 };
 
@@ -106,8 +123,18 @@ struct active_run {
 	 */
 	int spawn_pending;
 	char *held; /* why the history kept it from starting when due */
+	char *executor; /* where it runs when not here: its executor's name */
 	TAILQ_ENTRY(active_run) entry;
 };
+
+/* elsewhere.c: runs on an executor */
+uint64_t elsewhere_instance(const char *state);
+struct job *elsewhere_start(struct tasks *ts, const struct task_def *def,
+    const struct executor_def *ex, struct active_run *ar, char **why);
+void elsewhere_end(struct tasks *ts, struct active_run *ar, struct job *job,
+    const struct job_result *res);
+/* Stop there the runs an earlier twd left running on executors. */
+void elsewhere_recover(struct tasks *ts);
 
 /* tasks.c */
 void task_changed(struct task *t);
@@ -139,6 +166,10 @@ int dispatch_after_task_done(struct tasks *ts, const struct active_run *ar);
 
 /* runs.c */
 void active_run_free(struct active_run *ar);
+/* A run's job's callbacks (job.h), arg its active_run. */
+void tasks_run_done(struct job *job, const struct job_result *res, void *arg);
+void tasks_run_output(
+    struct job *job, const struct logfmt_record *rec, uint64_t seq, void *arg);
 struct task *active_task(struct tasks *ts, const struct active_run *ar);
 void
 tasks_publish_run(struct tasks *ts, enum proto_event ev, struct run_record *r);

@@ -330,6 +330,8 @@ tasks_apply(struct tasks *ts, struct config *config, struct tasks_applied *n)
 	ts->tasks = tasks;
 	ts->ntasks = config->ntasks;
 	notifiers_configure(ts->notifiers, config);
+	/* What the last twd left running elsewhere, now that it is known. */
+	elsewhere_recover(ts);
 	/* Queues are matched by name: a queue kept keeps its pause. */
 	pauses_load(ts);
 	ts->prune_cursor = 0;
@@ -357,6 +359,8 @@ tasks_init(const struct tasks_env *env, char **cause)
 	ts->notifiers = env->notifiers;
 	ts->log_dir = xstrdup(env->log_dir);
 	ts->home = xstrdup(env->home);
+	ts->ssh_dir = env->ssh_dir != NULL ? xstrdup(env->ssh_dir) : NULL;
+	ts->instance = elsewhere_instance(env->log_dir);
 	TAILQ_INIT(&ts->runs);
 	TAILQ_INIT(&ts->queued);
 	runq_init(&ts->queue);
@@ -365,6 +369,7 @@ tasks_init(const struct tasks_env *env, char **cause)
 	if (ts->alarms == NULL) {
 		free(ts->log_dir);
 		free(ts->home);
+		free(ts->ssh_dir);
 		free(ts);
 		return NULL;
 	}
@@ -656,6 +661,13 @@ tasks_free(struct tasks *ts)
 	runq_release(&ts->queue);
 	free(ts->log_dir);
 	free(ts->home);
+	free(ts->ssh_dir);
+	for (i = 0; i < ts->nlost; i++) {
+		free(ts->lost[i].task);
+	}
+	free(ts->lost);
+	json_decref(ts->env_json);
+	free(ts->env_text);
 	free(ts);
 }
 

@@ -32,6 +32,7 @@ struct twd {
 	char *state_dir;
 	char *socket_path;
 	char *log_dir; /* per-run logs: log_dir/TASK/ID.log */
+	char *ssh_dir; /* ssh's shared connections to executors */
 	char *home;    /* where jobs start */
 
 	struct tasks *tasks; /* the schedule, its runs and their stages */

@@ -155,3 +155,62 @@ expect_rc() {
 	set -e
 	[ "$rc" -eq "$want" ] || fail "'$*' exited $rc, not $want; stdout: $(cat "$T/out"); stderr: $(cat "$T/err")"
 }
+
+# A real sshd on 127.0.0.1 for this test: its own host and client keys,
+# authorized_keys, config and port, in $T/sshd; stopped at cleanup by its
+# pid, with every process below it (the sessions, and what they ran).
+# Sets SSH_PORT and SSH_DIR; $SSH_DIR/executor.yaml is an executor entry
+# (type: ssh) for it, to paste under a name in executors:.
+sshd_start() {
+	SSH_DIR="$T/sshd"
+	mkdir -p "$SSH_DIR" /run/sshd
+	chmod 700 "$SSH_DIR"
+	ssh-keygen -q -t ed25519 -N '' -f "$SSH_DIR/host_key"
+	ssh-keygen -q -t ed25519 -N '' -f "$SSH_DIR/client_key"
+	cp "$SSH_DIR/client_key.pub" "$SSH_DIR/authorized_keys"
+	SSH_PORT=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+	cat >"$SSH_DIR/sshd_config" <<CONF
+ListenAddress 127.0.0.1
+Port $SSH_PORT
+HostKey $SSH_DIR/host_key
+PidFile $SSH_DIR/sshd.pid
+AuthorizedKeysFile $SSH_DIR/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+PermitRootLogin prohibit-password
+StrictModes no
+AllowUsers $(id -un)
+LogLevel VERBOSE
+MaxSessions 100
+CONF
+	/usr/sbin/sshd -t -f "$SSH_DIR/sshd_config" || fail "sshd_config"
+	/usr/sbin/sshd -D -e -f "$SSH_DIR/sshd_config" 2>"$SSH_DIR/sshd.log" &
+	SSHD_PID=$!
+	AT_CLEANUP="${AT_CLEANUP:+$AT_CLEANUP; }sshd_stop"
+	wait_until "sshd to listen" sh -c \
+		"ssh-keyscan -p $SSH_PORT 127.0.0.1 >'$SSH_DIR/known_hosts' 2>/dev/null && [ -s '$SSH_DIR/known_hosts' ]"
+	cat >"$SSH_DIR/executor.yaml" <<YAML
+{type: ssh, host: 127.0.0.1, port: $SSH_PORT, user: $(id -un), identity: $SSH_DIR/client_key, config: /dev/null, options: [UserKnownHostsFile=$SSH_DIR/known_hosts, IdentitiesOnly=yes, StrictHostKeyChecking=yes]}
+YAML
+}
+
+# The pids below $1, deepest first.
+descendants() {
+	for c in $(ps -e -o pid=,ppid= | awk -v p="$1" '$2 == p { print $1 }'); do
+		descendants "$c"
+		echo "$c"
+	done
+}
+
+# sshd and all below it, by pid.
+sshd_stop() {
+	[ -n "${SSHD_PID:-}" ] || return 0
+	for p in $(descendants "$SSHD_PID") "$SSHD_PID"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	SSHD_PID=""
+}
