@@ -75,10 +75,10 @@ const struct field task_fields[] = {
 	    offsetof(struct draft, env), 1, VIEW(env) },
 	{ "env_clear", field_value, "true or false",
 	    offsetof(struct draft, env_clear), 1, VIEW(env_clear) },
-	{ "executor", field_flow, "the name of an executor in 'executors'", 0,
-	    1, VIEW(executor) },
 	{ "every", field_node, "a duration such as 90s, 5m or 1h30m",
 	    offsetof(struct draft, every), 0, .view = VIEW_PART },
+	{ "executor", field_flow, "the name of an executor in 'executors'", 0,
+	    1, VIEW(executor) },
 	{ "history", field_merged,
 	    "a mapping of keep_runs, keep_days and max_bytes",
 	    offsetof(struct draft, history), 1, VIEW(history) },
@@ -734,10 +734,9 @@ field_flow(
 			loader_error(l, node, "'%s' must be %s", name, f->want);
 			return -1;
 		}
-		*(strcmp(name, "queue") == 0 ? &d->queue
-		        : strcmp(name, "executor") == 0
-		        ? &d->executor
-		        : &d->retry_on) = node;
+		*(strcmp(name, "queue") == 0            ? &d->queue
+		        : strcmp(name, "executor") == 0 ? &d->executor
+		                                        : &d->retry_on) = node;
 		return 0;
 	}
 	if ((v = loader_scalar(l, node, f)) == NULL) {
@@ -835,8 +834,9 @@ draft_section_index(struct loader *l, yaml_node_t *node, const char *field,
 	}
 	hint = suggest(name, names, n);
 	if (hint != NULL) {
-		loader_error(l, node, "%s: no %s named '%s' (did you mean '%s'?)",
-		    field, field, name, hint);
+		loader_error(l, node,
+		    "%s: no %s named '%s' (did you mean '%s'?)", field, field,
+		    name, hint);
 	} else {
 		loader_error(l, node,
 		    "%s: no %s named '%s'; %ss are defined under '%s' at the "
@@ -877,11 +877,12 @@ draft_flow(struct loader *l, const struct draft *d, struct task_def *t)
 		    sizeof *c->queues, c->nqueues);
 	}
 	/* local: this machine, as a task with no executor runs. */
-	if (d->executor != NULL && strcmp(node_text(d->executor), "local") != 0 &&
-	    (t->policy->executor = draft_section_index(l, d->executor,
-	         "executor", "executors",
-	         c->executors != NULL ? &c->executors[0].name : NULL,
-	         sizeof *c->executors, c->nexecutors)) >= 0) {
+	if (d->executor != NULL &&
+	    strcmp(node_text(d->executor), "local") != 0 &&
+	    (t->policy->executor =
+	            draft_section_index(l, d->executor, "executor", "executors",
+	                c->executors != NULL ? &c->executors[0].name : NULL,
+	                sizeof *c->executors, c->nexecutors)) >= 0) {
 		c->executors[t->policy->executor].used = 1;
 	}
 }

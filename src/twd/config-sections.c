@@ -324,7 +324,8 @@ executor_setting(
 		}
 		for (i = 0; ed->options[i] != NULL; i++) {
 			if (strchr(ed->options[i], '=') == NULL ||
-			    ed->options[i][0] == '=' || ed->options[i][0] == '-') {
+			    ed->options[i][0] == '=' ||
+			    ed->options[i][0] == '-') {
 				loader_error(l, v,
 				    "options: '%s' is not an ssh option such "
 				    "as ServerAliveInterval=15 (Name=value, "
@@ -381,7 +382,7 @@ loader_executor(struct loader *l, struct executor_def *ed, yaml_node_t *key,
 	yaml_node_pair_t *p;
 	yaml_node_t *k, *v;
 	size_t i;
-	int w, typed = 0;
+	int w, typed = 0, hosted = 0;
 
 	if (map->type != YAML_MAPPING_NODE) {
 		loader_error(l, map,
@@ -404,12 +405,13 @@ loader_executor(struct loader *l, struct executor_def *ed, yaml_node_t *key,
 			loader_unknown_key(
 			    l, k, "executor setting", keys, NITEMS(keys));
 		} else if (strcmp(keys[i], "type") == 0) {
+			typed = 1; /* a wrong one is said where it is */
 			if (value_word(l, &type, v, types, NITEMS(types), &w) ==
 			    0) {
 				ed->type = (enum executor_type)w;
-				typed = 1;
 			}
 		} else {
+			hosted |= strcmp(keys[i], "host") == 0;
 			executor_setting(l, ed, k, v);
 		}
 	}
@@ -418,7 +420,7 @@ loader_executor(struct loader *l, struct executor_def *ed, yaml_node_t *key,
 		    "executor '%s' has no 'type' (ssh: a machine reached "
 		    "with your ssh)",
 		    ed->name);
-	} else if (ed->host == NULL) {
+	} else if (!hosted) {
 		loader_error(l, key,
 		    "executor '%s' (ssh) has no 'host': the machine, as "
 		    "ssh takes it (a name of your ssh_config, or an address)",

@@ -220,8 +220,8 @@ int config_priority_parse(const char *, int *priority);
 /* The index of the queue called name, or -1. */
 int config_queue_index(const struct config *, const char *name);
 /* The executor a task's runs go to; NULL for this machine. */
-const struct executor_def *config_executor(
-    const struct config *, const struct task_def *);
+const struct executor_def *
+config_executor(const struct config *, const struct task_def *);
 /* Whether name may name a task (1 to TASK_NAME_MAX letters, digits...). */
 int config_task_name_valid(const char *name);
 /* A deep copy of d, without its schedule and after: (caller frees). */

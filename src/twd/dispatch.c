@@ -211,7 +211,8 @@ dispatch_slot(const struct dispatch *d, const struct task *t)
 	int q = t->def->policy->queue, e = t->def->policy->executor;
 
 	if (q >= 0 &&
-	    (d->ts->queue_paused[q] || d->lane[q] >= c->queues[q].max_concurrent)) {
+	    (d->ts->queue_paused[q] ||
+	        d->lane[q] >= c->queues[q].max_concurrent)) {
 		return 0;
 	}
 	/* A run elsewhere takes its executor's slot, not this machine's. */

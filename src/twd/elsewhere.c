@@ -134,8 +134,8 @@ elsewhere_start(struct tasks *ts, const struct task_def *def,
 	ar->kill_grace_ms = def->policy->kill_grace_ms;
 	free(ar->executor);
 	ar->executor = xstrdup(ex->name);
-	job = job_start(ts->jobs, &spec, tasks_run_done, tasks_run_output, ar,
-	    why);
+	job = job_start(
+	    ts->jobs, &spec, tasks_run_done, tasks_run_output, ar, why);
 	strv_free(ssh);
 	strv_free(stop);
 	return job;
@@ -182,30 +182,27 @@ elsewhere_end(struct tasks *ts, struct active_run *ar, struct job *job,
 		return;
 	}
 	job_tail(job, last_stderr, &line);
-	switch (remote_ssh_end(line != NULL ? line : "")) {
-	case REMOTE_UNREACHED:
+	r->exit_code = -1; /* ssh's, not the run's */
+	if (line != NULL && remote_ssh_unreached(line)) {
 		r->status = RUN_START_FAILED;
 		r->reason = why_join(r->reason,
-		    xasprintf("ssh could not run it on '%s': %s",
-		        ar->executor, line));
-		break;
-	case REMOTE_LOST:
-		r->status = RUN_LOST;
-		r->reason = why_join(r->reason,
-		    xasprintf("the connection to '%s' was lost: %s",
-		        ar->executor, line));
-		/* What may go on there is stopped, if it can be reached. */
-		if ((ex = elsewhere_executor(ts, ar->executor)) != NULL &&
-		    ts->ssh_dir != NULL) {
-			key = elsewhere_key(ts, r->id);
-			stop = remote_ssh_signal_argv(ex, ts->ssh_dir, key);
-			job_spawn_quiet((const char *const *)stop, "TERM");
-			strv_free(stop);
-			free(key);
-		}
-		break;
-	case REMOTE_OWN:
-		break;
+		    xasprintf("ssh could not run it on '%s': %s", ar->executor,
+		        line));
+		free(line);
+		return;
+	}
+	r->status = RUN_LOST;
+	r->reason = why_join(r->reason,
+	    xasprintf("the connection to '%s' was lost%s%s", ar->executor,
+	        line != NULL ? ": " : "", line != NULL ? line : ""));
+	/* What may go on there is stopped, if it can be reached. */
+	if ((ex = elsewhere_executor(ts, ar->executor)) != NULL &&
+	    ts->ssh_dir != NULL) {
+		key = elsewhere_key(ts, r->id);
+		stop = remote_ssh_signal_argv(ex, ts->ssh_dir, key);
+		job_spawn_quiet((const char *const *)stop, "TERM");
+		strv_free(stop);
+		free(key);
 	}
 	free(line);
 }
@@ -222,7 +219,8 @@ elsewhere_recover(struct tasks *ts)
 		if ((t = tasks_find(ts, ts->lost[i].task)) != NULL &&
 		    (ex = config_executor(ts->config, t->def)) != NULL &&
 		    ts->ssh_dir != NULL) {
-			log_warn("run %" PRId64 " '%s': asking '%s' to stop what "
+			log_warn("run %" PRId64
+			         " '%s': asking '%s' to stop what "
 			         "it may have left running there",
 			    ts->lost[i].id, ts->lost[i].task, ex->name);
 			key = elsewhere_key(ts, ts->lost[i].id);

@@ -60,7 +60,7 @@ struct job {
 	job_output_cb output;
 	int stopping;
 	int64_t stop_deadline_ms;
-	char *marker;   /* spec's, or NULL */
+	char *marker;       /* spec's, or NULL */
 	char **signal_argv; /* spec's, or NULL: signals go to the process */
 	int remote_killed;  /* the job elsewhere was sent KILL */
 	pid_t *escaped; /* descendants outside its group it was stopped with */

@@ -495,8 +495,9 @@ job_timer(evutil_socket_t fd, short what, void *arg)
 		job->remote_killed = 1;
 		job_spawn_quiet((const char *const *)job->signal_argv, "KILL");
 		job_timer_arm(job,
-		    job->kill_grace_ms > JOB_REMOTE_KILL_MS ? job->kill_grace_ms
-		                                            : JOB_REMOTE_KILL_MS);
+		    job->kill_grace_ms > JOB_REMOTE_KILL_MS
+		        ? job->kill_grace_ms
+		        : JOB_REMOTE_KILL_MS);
 		return;
 	}
 	if (!(job->flags & JOB_EXITED)) {

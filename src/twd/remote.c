@@ -12,8 +12,13 @@
 /*
  * What runs there, as sh -c SCRIPT tw KEY DIR UMASK CLEAR WORD...: the
  * run's words in a session of its own, its process group in a file while
- * it runs, and its exit status the script's. No single quote in it: the
- * whole is one quoted word of the line ssh hands the login shell.
+ * it runs, and its exit status the script's, but 255, which ssh keeps for
+ * its own failures (a connection lost says nothing when it was shared):
+ * that is 254. Once the run is started, the script's own output goes
+ * nowhere: the shell's word on a run killed ("Killed") would otherwise
+ * kill it by SIGPIPE once the connection is gone, before it cleans up.
+ * No single quote in it: the whole is one quoted word of the line ssh
+ * hands the login shell.
  */
 static const char run_script[] =
     "k=$1 d=$2 m=$3 c=$4; shift 4; "
@@ -23,8 +28,10 @@ static const char run_script[] =
     "[ \"$m\" = - ] || umask \"$m\"; "
     "if [ \"$c\" = 1 ]; then set -- env -i HOME=\"$HOME\" USER=\"$USER\" "
     "LOGNAME=\"$LOGNAME\" SHELL=\"$SHELL\" PATH=\"$PATH\" \"$@\"; fi; "
-    "setsid \"$@\" </dev/null & p=$!; echo \"$p\" >\"$f\"; "
-    "wait \"$p\"; r=$?; rm -f \"$f\"; exit \"$r\"";
+    "setsid \"$@\" </dev/null & p=$!; exec >/dev/null 2>&1; "
+    "echo \"$p\" >\"$f\"; "
+    "wait \"$p\"; r=$?; rm -f \"$f\"; [ \"$r\" != 255 ] || r=254; "
+    "exit \"$r\"";
 
 /* Signal the run with key $1 (its group) with $2, if it is there. */
 static const char signal_script[] =
@@ -103,7 +110,8 @@ ssh_command(const struct executor_def *ex, const char *control_dir)
 	strv_add(&w.v, &w.n, xstrdup("-o"));
 	strv_add(&w.v, &w.n, xstrdup("ControlMaster=auto"));
 	strv_add(&w.v, &w.n, xstrdup("-o"));
-	strv_add(&w.v, &w.n, xasprintf("ControlPath=%s/%s", control_dir, ex->name));
+	strv_add(
+	    &w.v, &w.n, xasprintf("ControlPath=%s/%s", control_dir, ex->name));
 	strv_add(&w.v, &w.n, xstrdup("-o"));
 	strv_add(&w.v, &w.n, xstrdup("ControlPersist=60"));
 	/* A machine gone quiet is a lost run within a minute, not never. */
@@ -172,8 +180,8 @@ remote_ssh_argv(const struct remote_run *r, char **cause)
 }
 
 char **
-remote_ssh_signal_argv(const struct executor_def *ex, const char *control_dir,
-    const char *key)
+remote_ssh_signal_argv(
+    const struct executor_def *ex, const char *control_dir, const char *key)
 {
 	struct words w = ssh_command(ex, control_dir);
 	char *line = NULL;
@@ -196,42 +204,23 @@ remote_ssh_check_argv(const struct executor_def *ex, const char *control_dir)
 	return w.v;
 }
 
-/* Whether line holds one of n words. */
-static int
-line_has(const char *line, const char *const *words, size_t n)
+int
+remote_ssh_unreached(const char *line)
 {
+	/* OpenSSH's words when no session was had (9.x; stable for years). */
+	static const char *const unreached[] = { "Could not resolve hostname",
+		"connect to host", "Permission denied",
+		"Host key verification failed", "kex_exchange_identification",
+		"Connection closed by", "Unable to negotiate",
+		"Bad owner or permissions", "Bad configuration option",
+		"too long for Unix domain socket", "No route to host",
+		"Too many authentication failures" };
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (strstr(line, words[i]) != NULL) {
+	for (i = 0; i < sizeof unreached / sizeof unreached[0]; i++) {
+		if (strstr(line, unreached[i]) != NULL) {
 			return 1;
 		}
 	}
 	return 0;
-}
-
-enum remote_end
-remote_ssh_end(const char *line)
-{
-	/* OpenSSH's words (9.x; stable for years): a session that went, */
-	static const char *const lost[] = { "closed by remote host",
-		"client_loop:", "mux_client", "not responding",
-		"Broken pipe" };
-	/* and none had. */
-	static const char *const unreached[] = { "Could not resolve hostname",
-		"connect to host", "Permission denied",
-		"Host key verification failed", "kex_exchange_identification",
-		"Connection closed by", "Connection reset by",
-		"Unable to negotiate", "Bad owner or permissions",
-		"Bad configuration option", "too long for Unix domain socket",
-		"No route to host", "Too many authentication failures",
-		"Control socket connect" };
-
-	if (line_has(line, lost, sizeof lost / sizeof lost[0])) {
-		return REMOTE_LOST;
-	}
-	if (line_has(line, unreached, sizeof unreached / sizeof unreached[0])) {
-		return REMOTE_UNREACHED;
-	}
-	return REMOTE_OWN;
 }

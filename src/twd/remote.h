@@ -24,9 +24,9 @@ struct remote_run {
 	const char *const *argv; /* what runs there: a program and its words */
 	const char *cwd;         /* there; NULL: the account's home */
 	const char *const *env;  /* NAME=value, over the account's own */
-	int env_clear;           /* only env, HOME, USER, LOGNAME, SHELL, PATH */
-	int umask;               /* -1: the account's */
-	int nice;                /* 0: as it comes */
+	int env_clear; /* only env, HOME, USER, LOGNAME, SHELL, PATH */
+	int umask;     /* -1: the account's */
+	int nice;      /* 0: as it comes */
 };
 
 /* The longest control_dir/NAME ssh can bind (a socket path, and its own
@@ -44,20 +44,19 @@ char **remote_ssh_argv(const struct remote_run *r, char **cause);
  * the signal's name (TERM, KILL) as its last word. Nothing happens when
  * the run is no longer there.
  */
-char **remote_ssh_signal_argv(const struct executor_def *ex,
-    const char *control_dir, const char *key);
+char **remote_ssh_signal_argv(
+    const struct executor_def *ex, const char *control_dir, const char *key);
 /* The local command that runs "true" there: whether it can be reached. */
-char **remote_ssh_check_argv(
-    const struct executor_def *ex, const char *control_dir);
+char **
+remote_ssh_check_argv(const struct executor_def *ex, const char *control_dir);
 /* s quoted for a POSIX shell: 'it'\''s' (caller frees). */
 char *remote_quote(const char *s);
-/* What an exit status of 255 from ssh means. */
-enum remote_end {
-	REMOTE_OWN,       /* the run's own exit status 255: ssh said nothing */
-	REMOTE_UNREACHED, /* no session: the run never started there */
-	REMOTE_LOST,      /* the connection went while the run went on */
-};
-/* By line, the last thing written on stderr before ssh exited 255. */
-enum remote_end remote_ssh_end(const char *line);
+/*
+ * What an exit status of 255 from ssh means (a run's own 255 comes back
+ * as 254): by line, the last thing written on stderr before, whether ssh
+ * could not reach or log in to the machine (so the run never started
+ * there), or else lost the connection while the run went on.
+ */
+int remote_ssh_unreached(const char *line);
 
 #endif

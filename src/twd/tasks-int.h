@@ -80,7 +80,7 @@ struct tasks {
 		char *task;
 	} * lost;
 	size_t nlost;
-	int submits_paused;     /* no submitted job starts (pause --all) */
+	int submits_paused; /* no submitted job starts (pause --all) */
 };
 
 /* One per task of the file (136 bytes: a daemon may keep 100,000). */
@@ -122,7 +122,7 @@ struct active_run {
 	 * starts once the record is in the database (tasks_batch_end).
 	 */
 	int spawn_pending;
-	char *held; /* why the history kept it from starting when due */
+	char *held;     /* why the history kept it from starting when due */
 	char *executor; /* where it runs when not here: its executor's name */
 	TAILQ_ENTRY(active_run) entry;
 };

@@ -198,12 +198,19 @@ CONF
 YAML
 }
 
-# The pids below $1, deepest first.
+# The pids below $1, at any depth.
 descendants() {
-	for c in $(ps -e -o pid=,ppid= | awk -v p="$1" '$2 == p { print $1 }'); do
-		descendants "$c"
-		echo "$c"
-	done
+	ps -e -o pid=,ppid= | awk -v root="$1" '
+		{ up[$1] = $2 }
+		END {
+			for (p in up) {
+				q = p
+				while (q in up && q != root && q > 1)
+					q = up[q]
+				if (q == root && p != root)
+					print p
+			}
+		}'
 }
 
 # sshd and all below it, by pid.

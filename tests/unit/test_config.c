@@ -598,6 +598,7 @@ test_config_each_field_is_compared_and_shown(void **state)
 {
 	static const char head[] = "queues: {q: {max_concurrent: 1}}\n"
 	                           "notifiers: {me: {type: desktop}}\n"
+	                           "executors: {x: {type: ssh, host: h}}\n"
 	                           "tasks:\n  o: {command: x}\n";
 	static const char base[] = "command: x, schedule: \"0 3 * * *\"";
 	static const struct {
@@ -627,6 +628,9 @@ test_config_each_field_is_compared_and_shown(void **state)
 		{ "env_clear",
 		    "command: x, schedule: \"0 3 * * *\", env_clear: true",
 		    "env_clear" },
+		{ "executor",
+		    "command: x, schedule: \"0 3 * * *\", executor: x",
+		    "executor" },
 		{ "history",
 		    "command: x, schedule: \"0 3 * * *\", history: {keep_runs: "
 		    "3}",
@@ -972,6 +976,66 @@ test_config_at_and_start_at_read_the_zone(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* executors: read, named by tasks, and every mistake said where it is. */
+static void
+test_config_executors(void **state)
+{
+	struct fixture *f = *state;
+	const struct executor_def *ex;
+	struct config *c;
+
+	c = load(f,
+	    "executors:\n"
+	    "  nas: {type: ssh, host: nas.lan, user: me, port: 2222,\n"
+	    "        identity: ~/.ssh/id, max_concurrent: 2,\n"
+	    "        options: [ServerAliveInterval=15]}\n"
+	    "  spare: {type: ssh, host: spare.lan}\n"
+	    "defaults: {executor: nas}\n"
+	    "tasks:\n"
+	    "  backup: {command: x}\n"
+	    "  here: {command: x, executor: local}\n");
+	assert_non_null(c);
+	ex = config_executor(c, config_find(c, "backup"));
+	assert_non_null(ex);
+	assert_string_equal(ex->host, "nas.lan");
+	assert_string_equal(ex->user, "me");
+	assert_int_equal(ex->port, 2222);
+	assert_int_equal(ex->max_concurrent, 2);
+	assert_string_equal(ex->options[0], "ServerAliveInterval=15");
+	assert_null(ex->options[1]);
+	assert_int_equal(ex->identity[0], '/');
+	assert_null(config_executor(c, config_find(c, "here")));
+	/* No task runs on spare: a warning, where it is defined. */
+	assert_int_equal(c->warnings.n, 1);
+	assert_int_equal(c->warnings.v[0].line, 5);
+	assert_non_null(strstr(
+	    c->warnings.v[0].message, "executor 'spare': no task runs on it"));
+	config_free(c);
+
+	c = load(f,
+	    "executors:\n"
+	    "  a: {type: slurm, host: h}\n"
+	    "  b: {type: ssh}\n"
+	    "  c: {type: ssh, host: h, prot: 22}\n"
+	    "  d: {type: ssh, host: -oProxyCommand=x}\n"
+	    "  e: {type: ssh, host: h, options: [BatchMode]}\n"
+	    "  local: {type: ssh, host: h}\n"
+	    "tasks:\n"
+	    "  t: {command: x, executor: nass}\n"
+	    "  u: {command: x, executor: c}\n");
+	assert_null(c);
+	assert_int_equal(f->errs.n, 7);
+	assert_error(f, 0, 2, 13, "type: 'slurm' is not ssh");
+	assert_error(f, 1, 3, 3, "executor 'b' (ssh) has no 'host'");
+	assert_error(f, 2, 4, 27,
+	    "unknown executor setting 'prot' (did you "
+	    "mean 'port'?)");
+	assert_error(f, 3, 5, 24, "host: '-oProxyCommand=x' must be one word");
+	assert_error(f, 4, 6, 36, "options: 'BatchMode' is not an ssh option");
+	assert_error(f, 5, 7, 3, "'local' is this machine");
+	assert_error(f, 6, 9, 29, "executor: no executor named 'nass'");
+}
+
 static void
 test_config_after_takes_a_diamond_and_refuses_a_cycle(void **state)
 {
@@ -1176,6 +1240,7 @@ main(void)
 		T(test_config_exec_fields_load_with_defaults),
 		T(test_config_exec_field_errors_name_the_value),
 		T(test_config_after_takes_a_diamond_and_refuses_a_cycle),
+		T(test_config_executors),
 		T(test_config_after_names_tasks_of_the_file),
 		T(test_config_catch_up_fields),
 		T(test_config_defaults_make_a_task_def),

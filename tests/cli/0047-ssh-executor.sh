@@ -1,0 +1,101 @@
+# Tasks on an ssh executor run on a real sshd (127.0.0.1, its own keys and
+# port): output comes back into the run's log by stream, with the TW_*
+# variables; timeout and twctl kill stop the whole process group there;
+# runs share one connection; the executor's slots are its own; a key the
+# machine refuses is start_failed, a connection that goes is lost; and a
+# restarted twd stops there what the one before it left running.
+. "$(dirname "$0")/lib.sh"
+
+sshd_start
+ssh-keygen -q -t ed25519 -N '' -f "$T/stranger_key"
+box=$(cat "$SSH_DIR/executor.yaml")
+tasks <<YAML
+max_concurrent: 1
+executors:
+  box: $box
+  refused: $(echo "$box" | sed "s|$SSH_DIR/client_key|$T/stranger_key|")
+tasks:
+  hello:
+    command: 'echo "out id=\$TW_RUN_ID ex=\$TW_EXECUTOR task=\$TW_TASK x=\$X"; echo oops >&2; exit 3'
+    executor: box
+    env: {X: "it's here"}
+  slow:
+    command: 'sleep 61 & echo \$! >$T/child; echo \$\$ >$T/parent; wait'
+    executor: box
+    timeout: 2s
+    kill_grace: 2s
+  hold:
+    command: 'echo \$\$ >$T/hold.\$TW_RUN_ID; exec sleep 60'
+    executor: box
+    overlap: allow
+  quick: {command: 'true', executor: box}
+  here: {command: 'true'}
+  denied: {command: 'true', executor: refused}
+YAML
+start_twd
+
+# Output and exit status come back; stdout and stderr kept apart.
+expect_rc 3 twctl run -w hello
+id=$(twctl --json history -n 1 hello | jget 'd[0]["id"]')
+expect_contains "$(twctl logs hello)" "out id=$id ex=box task=hello x=it's here"
+[ "$(twctl logs --stderr hello)" = oops ] || fail "stderr: $(twctl logs --stderr hello)"
+[ "$(twctl show hello executor)" = box ] || fail "show: $(twctl show hello executor)"
+
+# Timeout: the process group there goes, the child it forked too.
+expect_rc 143 twctl run -w slow
+run_status_is slow timeout || fail "slow: $(twctl history -n 1 slow)"
+wait_gone "$(cat "$T/parent")"
+wait_gone "$(cat "$T/child")"
+
+# twctl kill reaches it there.
+rm -f "$T/child" "$T/parent"
+sed 's/timeout: 2s/timeout: 1h/' "$TW_CONFIG" >"$T/t2" && mv "$T/t2" "$TW_CONFIG"
+twctl reload >/dev/null
+twctl run slow >/dev/null
+wait_until "slow to start there" test -s "$T/child"
+twctl kill slow >/dev/null
+wait_until "slow to end" run_status_is slow killed
+wait_gone "$(cat "$T/parent")"
+wait_gone "$(cat "$T/child")"
+
+# Its own slots: max_concurrent: 1 is this machine's; runs there go on
+# beside a local one.
+a=$(twctl --json run hold | jget 'd["id"]')
+b=$(twctl --json run hold | jget 'd["id"]')
+wait_until "both holds to run" sh -c "test -s '$T/hold.$a' && test -s '$T/hold.$b'"
+expect_rc 0 twctl run -w here
+twctl kill hold >/dev/null
+wait_until "holds to end" sh -c "[ -z \"\$('$TWCTL' --json queue | grep running)\" ]"
+
+# One connection for many runs: sshd accepted one login for all above.
+for i in 1 2 3 4 5; do twctl run -w quick >/dev/null; done
+n=$(grep -c "Accepted publickey" "$SSH_DIR/sshd.log")
+[ "$n" = 1 ] || fail "$n logins for the runs, not 1: $(grep Accepted "$SSH_DIR/sshd.log")"
+
+# A key the machine refuses: the run never started.
+expect_rc 1 twctl run -w denied
+run_status_is denied start_failed || fail "denied: $(twctl history -n 1 denied)"
+expect_contains "$(twctl --json history -n 1 denied | jget 'd[0]["reason"]')" "ssh could not run it on 'refused'"
+expect_contains "$(twctl --json history -n 1 denied | jget 'd[0]["reason"]')" "Permission denied"
+
+# twd gone abruptly while a run goes on there: the next one stops it.
+twctl run hold >/dev/null
+id=$(twctl --json history -n 1 hold | jget 'd[0]["id"]')
+wait_until "hold to start there" test -s "$T/hold.$id"
+kill -KILL "$TWD_PID"
+wait "$TWD_PID" || true
+start_twd
+wait_gone "$(cat "$T/hold.$id")"
+run_status_is hold lost || fail "hold: $(twctl history -n 1 hold)"
+
+# The connection going mid-run (sshd's processes killed, not the run's):
+# lost. What is left there is then stopped by its pid.
+twctl run hold >/dev/null
+id=$(twctl --json history -n 1 hold | jget 'd[0]["id"]')
+wait_until "hold to start there" test -s "$T/hold.$id"
+for p in $(descendants "$SSHD_PID") "$SSHD_PID"; do
+	[ "$(cat /proc/"$p"/comm 2>/dev/null)" = sshd ] && kill -KILL "$p"
+done
+wait_until "hold to be lost" run_status_is hold lost
+expect_contains "$(twctl --json history -n 1 hold | jget 'd[0]["reason"]')" "the connection to 'box' was lost"
+kill -KILL "$(cat "$T/hold.$id")"
