@@ -84,7 +84,7 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
 	       src/twd/submit.c src/twd/recover.c src/twd/retention.c src/twd/elsewhere.c src/twd/remote.c \
 	       src/twd/explain.c src/twd/ydoc.c
 TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c
-TWCTL_SRCS  = src/twctl/client.c src/twctl/logread.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-clean.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-keys.c src/twctl/dash-log.c src/twctl/dash-view.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-import.c src/twctl/crontab.c \
+TWCTL_SRCS  = src/twctl/client.c src/twctl/logread.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-clean.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-keys.c src/twctl/dash-log.c src/twctl/dash-view.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-executors.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-queue.c src/twctl/cmd-reload.c src/twctl/cmd-restart.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-wait.c src/twctl/cmd-why.c \

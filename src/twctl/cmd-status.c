@@ -64,6 +64,29 @@ status_notifiers(const json_t *notifiers)
 	}
 }
 
+/* Each executor: its runs, and whether its connection is up. */
+static void
+status_executors(const json_t *executors)
+{
+	const json_t *e;
+	char where[300];
+	size_t i;
+
+	json_array_foreach(executors, i, e)
+	{
+		printf("%s %s (%s %s): %lld running%s\n",
+		    i == 0 ? "executors: " : "           ",
+		    json_get_string(e, "name", "?"),
+		    json_get_string(e, "type", "?"),
+		    executor_where(e, where, sizeof where),
+		    (long long)json_integer_value(
+		        json_object_get(e, "running")),
+		    json_is_true(json_object_get(e, "connection"))
+		        ? "; connection up"
+		        : "");
+	}
+}
+
 /* A history that cannot be written: the one thing to fix first. */
 static void
 status_state(const json_t *e)
@@ -125,6 +148,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		    "state dir:  %s\n", json_get_string(d, "state_dir", "?"));
 		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
 		status_notifiers(json_object_get(d, "notifiers"));
+		status_executors(json_object_get(d, "executors"));
 		status_reloading(json_object_get(d, "reloading"));
 		status_config(json_object_get(d, "config_errors"));
 		status_state(json_object_get(d, "state_error"));

@@ -37,6 +37,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_dash_entry,
 	&cmd_edit_entry,
 	&cmd_events_entry,
+	&cmd_executors_entry,
 	&cmd_help_entry,
 	&cmd_history_entry,
 	&cmd_import_entry,

@@ -96,7 +96,10 @@ extern const struct cmd_entry cmd_kill_entry;
 extern const struct cmd_entry cmd_list_entry;
 extern const struct cmd_entry cmd_list_commands_entry;
 extern const struct cmd_entry cmd_list_values_entry;
+/* "me@nas.lan:2222" of an executor's JSON, into buf. */
+const char *executor_where(const json_t *e, char *buf, size_t len);
 extern const struct cmd_entry cmd_clean_entry;
+extern const struct cmd_entry cmd_executors_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_next_entry;

@@ -4,6 +4,8 @@
  * timed out, killed, recorded and retried by the other stages.
  */
 
+#include <sys/stat.h>
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,4 +236,55 @@ elsewhere_recover(struct tasks *ts)
 	free(ts->lost);
 	ts->lost = NULL;
 	ts->nlost = 0;
+}
+
+json_t *
+tasks_executors_json(struct tasks *ts)
+{
+	const struct executor_def *ex;
+	json_t *all = json_array(), *o, *check;
+	const struct active_run *ar;
+	const struct task *t;
+	struct stat sb;
+	char *path, **argv;
+	size_t i, j, running;
+
+	for (i = 0; ts->config != NULL && i < ts->config->nexecutors; i++) {
+		ex = &ts->config->executors[i];
+		running = 0;
+		TAILQ_FOREACH(ar, &ts->runs, entry)
+		{
+			t = active_task(ts, (struct active_run *)ar);
+			running +=
+			    t != NULL && t->def->policy->executor == (int)i;
+		}
+		o = json_pack("{s:s, s:s, s:s, s:I}", "name", ex->name, "type",
+		    "ssh", "host", ex->host, "running", (json_int_t)running);
+		json_object_set_new(o, "user",
+		    ex->user != NULL ? json_string(ex->user) : json_null());
+		json_object_set_new(o, "port",
+		    ex->port != 0 ? json_integer(ex->port) : json_null());
+		json_object_set_new(o, "max_concurrent",
+		    ex->max_concurrent != 0 ? json_integer(ex->max_concurrent)
+		                            : json_null());
+		/* Its shared connection is up while its socket is there. */
+		if (ts->ssh_dir != NULL) {
+			path = xasprintf("%s/%s", ts->ssh_dir, ex->name);
+			json_object_set_new(o, "connection",
+			    json_boolean(
+			        stat(path, &sb) == 0 && S_ISSOCK(sb.st_mode)));
+			free(path);
+			/* What twctl executors --check runs: as a run would. */
+			argv = remote_ssh_check_argv(ex, ts->ssh_dir);
+			check = json_array();
+			for (j = 0; argv[j] != NULL; j++) {
+				json_array_append_new(
+				    check, json_string(argv[j]));
+			}
+			strv_free(argv);
+			json_object_set_new(o, "check", check);
+		}
+		json_array_append_new(all, o);
+	}
+	return all;
 }

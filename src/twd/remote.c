@@ -84,9 +84,13 @@ line_add(char **line, size_t *len, const char *s, int quote)
 	free(q);
 }
 
-/* ssh and its options for ex, up to and including the host. */
+/*
+ * ssh and its options for ex, up to and including the host; extra (an -o
+ * value, or NULL) after the user's.
+ */
 static struct words
-ssh_command(const struct executor_def *ex, const char *control_dir)
+ssh_command(
+    const struct executor_def *ex, const char *control_dir, const char *extra)
 {
 	struct words w = { NULL, 0 };
 	size_t i;
@@ -105,6 +109,10 @@ ssh_command(const struct executor_def *ex, const char *control_dir)
 	for (i = 0; ex->options != NULL && ex->options[i] != NULL; i++) {
 		strv_add(&w.v, &w.n, xstrdup("-o"));
 		strv_add(&w.v, &w.n, xstrdup(ex->options[i]));
+	}
+	if (extra != NULL) {
+		strv_add(&w.v, &w.n, xstrdup("-o"));
+		strv_add(&w.v, &w.n, xstrdup(extra));
 	}
 	/* One connection per executor, made at need, closed when idle. */
 	strv_add(&w.v, &w.n, xstrdup("-o"));
@@ -150,7 +158,7 @@ remote_ssh_argv(const struct remote_run *r, char **cause)
 		    r->control_dir, r->ex->name);
 		return NULL;
 	}
-	w = ssh_command(r->ex, r->control_dir);
+	w = ssh_command(r->ex, r->control_dir, NULL);
 	line_add(&line, &len, "sh -c", 0);
 	line_add(&line, &len, run_script, 1);
 	line_add(&line, &len, "tw", 0);
@@ -183,7 +191,7 @@ char **
 remote_ssh_signal_argv(
     const struct executor_def *ex, const char *control_dir, const char *key)
 {
-	struct words w = ssh_command(ex, control_dir);
+	struct words w = ssh_command(ex, control_dir, NULL);
 	char *line = NULL;
 	size_t len = 0;
 
@@ -198,7 +206,8 @@ remote_ssh_signal_argv(
 char **
 remote_ssh_check_argv(const struct executor_def *ex, const char *control_dir)
 {
-	struct words w = ssh_command(ex, control_dir);
+	/* Not a run's patience with a machine that does not answer. */
+	struct words w = ssh_command(ex, control_dir, "ConnectTimeout=10");
 
 	strv_add(&w.v, &w.n, xstrdup("true"));
 	return w.v;

@@ -95,6 +95,8 @@ static json_t *
 req_amend(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_clean(struct twd *, struct client *, json_t *, struct request_error *);
+static json_t *
+req_executors(struct twd *, struct client *, json_t *, struct request_error *);
 
 static void history_collect(const struct run_record *, void *);
 
@@ -108,6 +110,7 @@ static const struct {
 } request_table[] = {
 	{ "amend", req_amend },
 	{ "clean", req_clean },
+	{ "executors", req_executors },
 	{ "history", req_history },
 	{ "kill", req_kill },
 	{ "list", req_list },
@@ -266,6 +269,7 @@ req_status(
 	    json_integer((json_int_t)server_clients(twd->server)));
 	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
 	json_object_set_new(o, "notifiers", notifiers_status(twd->notifiers));
+	json_object_set_new(o, "executors", tasks_executors_json(twd->tasks));
 	if ((since = reload_running(twd->reload, &why)) != 0) {
 		json_object_set_new(o, "reloading",
 		    json_pack("{s:s, s:s}", "since",
@@ -327,6 +331,18 @@ req_queue(
 	json_object_set_new(o, "done", oldest_first);
 	json_object_set_new(o, "done_total", json_integer(total));
 	return o;
+}
+
+/* executors: where tasks' runs may go, and how it is with each. */
+static json_t *
+req_executors(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	(void)c;
+	(void)args;
+	(void)err;
+	return json_pack(
+	    "{s:o}", "executors", tasks_executors_json(twd->tasks));
 }
 
 /* clean: {"ok_only": BOOL}: finished submitted jobs out of queue's view. */

@@ -132,6 +132,12 @@ void tasks_pause(struct tasks *, struct task *, int paused);
  * is. Returns 0, or -1 when there is no such queue.
  */
 int tasks_pause_queue(struct tasks *, const char *name, int paused);
+/*
+ * The executors of the running config, each {name, type, host, user,
+ * port, max_concurrent, running, connection: its shared ssh connection
+ * is up, check: the command that tries it} (taskweaver-ipc(7)).
+ */
+json_t *tasks_executors_json(struct tasks *);
 /* Pause or resume every submitted job, queued or new (pause --all). */
 void tasks_pause_submits(struct tasks *, int paused);
 /*

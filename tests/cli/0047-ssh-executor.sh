@@ -99,3 +99,25 @@ done
 wait_until "hold to be lost" run_status_is hold lost
 expect_contains "$(twctl --json history -n 1 hold | jget 'd[0]["reason"]')" "the connection to 'box' was lost"
 kill -KILL "$(cat "$T/hold.$id")"
+
+# twctl executors: each, with its runs; --check tries each as a run would.
+sshd_start
+sed "s/port: [0-9]*/port: $SSH_PORT/; s|UserKnownHostsFile=[^,]*|UserKnownHostsFile=$SSH_DIR/known_hosts|" "$TW_CONFIG" >"$T/t3"
+mv "$T/t3" "$TW_CONFIG"
+twctl reload >/dev/null
+expect_rc 1 twctl executors --check
+out=$(cat "$T/out")
+expect_contains "$out" "box"
+expect_contains "$out" "127.0.0.1:$SSH_PORT"
+expect_contains "$out" "ok in"
+expect_contains "$out" "FAILED: "
+expect_contains "$out" "Permission denied"
+twctl --json executors --check >"$T/ex.json" || true
+python3 - "$T/ex.json" <<'PY' || fail "executors --json: $(cat "$T/ex.json")"
+import json, sys
+e = {x["name"]: x for x in json.load(open(sys.argv[1]))}
+assert e["box"]["check_ok"] is True and e["box"]["check_ms"] >= 0, e
+assert e["refused"]["check_ok"] is False, e
+assert e["box"]["connection"] is True, e
+PY
+expect_contains "$(twctl status)" "box (ssh root@127.0.0.1:$SSH_PORT): 0 running; connection up"

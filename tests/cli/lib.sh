@@ -165,9 +165,12 @@ sshd_start() {
 	SSH_DIR="$T/sshd"
 	mkdir -p "$SSH_DIR" /run/sshd
 	chmod 700 "$SSH_DIR"
-	ssh-keygen -q -t ed25519 -N '' -f "$SSH_DIR/host_key"
-	ssh-keygen -q -t ed25519 -N '' -f "$SSH_DIR/client_key"
-	cp "$SSH_DIR/client_key.pub" "$SSH_DIR/authorized_keys"
+	# Started again: the same keys, on a new port.
+	if [ ! -e "$SSH_DIR/host_key" ]; then
+		ssh-keygen -q -t ed25519 -N '' -f "$SSH_DIR/host_key"
+		ssh-keygen -q -t ed25519 -N '' -f "$SSH_DIR/client_key"
+		cp "$SSH_DIR/client_key.pub" "$SSH_DIR/authorized_keys"
+	fi
 	SSH_PORT=$(python3 -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
@@ -190,7 +193,10 @@ CONF
 	/usr/sbin/sshd -t -f "$SSH_DIR/sshd_config" || fail "sshd_config"
 	/usr/sbin/sshd -D -e -f "$SSH_DIR/sshd_config" 2>"$SSH_DIR/sshd.log" &
 	SSHD_PID=$!
-	AT_CLEANUP="${AT_CLEANUP:+$AT_CLEANUP; }sshd_stop"
+	case ${AT_CLEANUP:-} in
+	*sshd_stop*) ;;
+	*) AT_CLEANUP="${AT_CLEANUP:+$AT_CLEANUP; }sshd_stop" ;;
+	esac
 	wait_until "sshd to listen" sh -c \
 		"ssh-keyscan -p $SSH_PORT 127.0.0.1 >'$SSH_DIR/known_hosts' 2>/dev/null && [ -s '$SSH_DIR/known_hosts' ]"
 	cat >"$SSH_DIR/executor.yaml" <<YAML
