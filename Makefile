@@ -110,7 +110,8 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
 	       mandoc python3 python3-croniter clang-format tzdata \
 	       libnotify-dev libcurl4-openssl-dev dbus-daemon libncurses-dev \
-	       task-spooler clang libclang-rt-dev openssh-client openssh-server
+	       task-spooler clang libclang-rt-dev openssh-client openssh-server \
+	       slurm-wlm munge
 
 .SECONDARY:
 

@@ -108,6 +108,9 @@ const struct field task_fields[] = {
 	    VIEW(priority) },
 	{ "queue", field_flow, "the name of a queue in 'queues'", 0, 1,
 	    VIEW(queue) },
+	{ "resources", field_merged,
+	    "a mapping of cpus, memory, gpus and time (Slurm's)",
+	    offsetof(struct draft, resources), 1, VIEW(resources) },
 	{ "retries", field_flow, "a number from 0 to 100", 0, 1,
 	    VIEW_AT(VIEW_INT, retries) },
 	{ "retry_backoff", field_flow, "a number from 1 to 10, such as 2.0", 0,
@@ -358,9 +361,10 @@ field_merged(
 		return -1;
 	}
 	if (loader_check_keys(l, node,
-	        strcmp(f->name, "env") == 0           ? "variable"
-	            : strcmp(f->name, "history") == 0 ? "setting"
-	                                              : "limit") == -1) {
+	        strcmp(f->name, "env") == 0             ? "variable"
+	            : strcmp(f->name, "history") == 0   ? "setting"
+	            : strcmp(f->name, "resources") == 0 ? "resource"
+	                                                : "limit") == -1) {
 		return -1;
 	}
 	slot[l->in_defaults ? 0 : 1] = node;
@@ -984,6 +988,7 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 	t->policy->kill_grace_ms = d->kill_grace_ms;
 	t->policy->max_output = d->max_output;
 	draft_flow(l, d, t);
+	draft_resources(l, d->resources, t);
 }
 
 /*

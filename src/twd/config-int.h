@@ -127,6 +127,7 @@ struct draft {
 	yaml_node_t *env[2];
 	yaml_node_t *limits[2];
 	yaml_node_t *history[2];
+	yaml_node_t *resources[2];
 	int env_clear;
 	int umask;
 	int nice;
@@ -210,6 +211,7 @@ FIELD_VIEW_DECLARE(notify);
 FIELD_VIEW_DECLARE(overlap);
 FIELD_VIEW_DECLARE(priority);
 FIELD_VIEW_DECLARE(queue);
+FIELD_VIEW_DECLARE(resources);
 FIELD_VIEW_DECLARE(retry_backoff);
 FIELD_VIEW_DECLARE(retry_on);
 FIELD_VIEW_DECLARE(run);
@@ -303,6 +305,8 @@ void
 loader_env(struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
 void
 draft_limits(struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
+void draft_resources(
+    struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
 void
 draft_history(struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
 void draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t);

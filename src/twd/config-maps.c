@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -495,4 +496,101 @@ void
 draft_history(struct loader *l, yaml_node_t *const maps[2], struct task_def *t)
 {
 	merged_each(l, maps, history_pair, t);
+}
+
+/* One resource of resources: into t's policy. */
+static void
+resources_pair(
+    struct loader *l, yaml_node_t *k, yaml_node_t *val, struct task_def *t)
+{
+	static const char *const names[] = { "cpus", "gpus", "memory", "time" };
+	struct task_policy *p = t->policy;
+	const char *key = node_text(k), *v;
+	char *cause = NULL;
+	int64_t n = 0;
+	long count;
+
+	if (val->type != YAML_SCALAR_NODE || node_is_null(val)) {
+		loader_error(l, val, "resources: %s must be a value, not %s",
+		    key, node_kind(val));
+		return;
+	}
+	v = node_text(val);
+	if (strcmp(key, "cpus") == 0 || strcmp(key, "gpus") == 0) {
+		if (value_integer(l, key, val, 1, 100000, 10, &count) == 0) {
+			*(*key == 'c' ? &p->res_cpus : &p->res_gpus) =
+			    (int32_t)count;
+		}
+	} else if (strcmp(key, "memory") == 0) {
+		if (size_parse(v, &n, &cause) == 0 && n < 1024 * 1024) {
+			cause = xasprintf("'%s' is less than 1M", v);
+		}
+		p->res_memory = n;
+	} else if (strcmp(key, "time") == 0) {
+		if (duration_parse(v, &n, &cause) == 0 && n < 60) {
+			cause = xasprintf("'%s' is less than Slurm's 1m", v);
+		}
+		p->res_time_ms = n * 1000;
+	} else {
+		loader_unknown_key(l, k, "resource", names, NITEMS(names));
+	}
+	if (cause != NULL) {
+		loader_error(l, val, "resources: %s: %s", key, cause);
+		free(cause);
+	}
+}
+
+/* The memory limit t has of its own (limits: memory), or 0. */
+static uint64_t
+limit_memory(const struct task_def *t)
+{
+	unsigned i;
+
+	for (i = 0; i < t->policy->nlimits; i++) {
+		if (t->policy->limits[i].resource == RLIMIT_AS) {
+			return t->policy->limits[i].value;
+		}
+	}
+	return 0;
+}
+
+/*
+ * resources: what a run asks of Slurm. A run elsewhere gets what it
+ * asks; gpus and time mean nothing here, and memory here is limits:'s.
+ */
+void
+draft_resources(
+    struct loader *l, yaml_node_t *const maps[2], struct task_def *t)
+{
+	const struct executor_def *ex;
+	yaml_node_t *where = maps[1] != NULL ? maps[1] : maps[0];
+	uint64_t mem;
+
+	if (where == NULL) {
+		return;
+	}
+	merged_each(l, maps, resources_pair, t);
+	ex = config_executor(l->config, t);
+	/* The defaults' are checked in each task that takes them. */
+	if ((ex != NULL && ex->type == EXECUTOR_SLURM) ||
+	    t == l->config->defaults) {
+		return;
+	}
+	if (t->policy->res_gpus > 0 || t->policy->res_time_ms > 0) {
+		loader_error(l, where,
+		    "resources: gpus and time are asked of Slurm, and '%s' "
+		    "runs %s%s%s: give it a slurm executor, or use timeout "
+		    "for its time",
+		    t->name, ex != NULL ? "on executor '" : "here",
+		    ex != NULL ? ex->name : "", ex != NULL ? "'" : "");
+	}
+	mem = limit_memory(t);
+	if (t->policy->res_memory > 0 && mem > 0 &&
+	    (uint64_t)t->policy->res_memory > mem) {
+		loader_error(l, where,
+		    "resources: memory (%" PRId64 " bytes) is more than "
+		    "limits: memory (%" PRIu64 " bytes), which would stop "
+		    "the run first",
+		    t->policy->res_memory, mem);
+	}
 }

@@ -312,6 +312,17 @@ executor_setting(
 	long n;
 
 	f.name = key;
+	if (strcmp(key, "args") == 0) {
+		if (v->type == YAML_MAPPING_NODE || node_is_null(v)) {
+			loader_error(l, v,
+			    "args: must be a list of srun arguments, as "
+			    "[--qos=normal]");
+			return;
+		}
+		strv_free(ed->args);
+		ed->args = loader_words(l, v, key);
+		return;
+	}
 	if (strcmp(key, "options") == 0) {
 		if (v->type == YAML_MAPPING_NODE || node_is_null(v) ||
 		    (ed->options = loader_words(l, v, key)) == NULL) {
@@ -366,6 +377,10 @@ executor_setting(
 		ed->identity = section_path(l, val);
 	} else if (strcmp(key, "config") == 0) {
 		ed->ssh_config = section_path(l, val);
+	} else if (strcmp(key, "partition") == 0) {
+		ed->partition = xstrdup(val);
+	} else if (strcmp(key, "account") == 0) {
+		ed->account = xstrdup(val);
 	}
 }
 
@@ -374,11 +389,29 @@ static void
 loader_executor(struct loader *l, struct executor_def *ed, yaml_node_t *key,
     yaml_node_t *map)
 {
-	static const char *const keys[] = { "config", "host", "identity",
-		"max_concurrent", "options", "port", "type", "user" };
-	static const char *const types[] = { [EXECUTOR_SSH] = "ssh" };
+	static const struct {
+		const char *key;
+		int type; /* -1: any */
+	} keys[] = {
+		{ "account", EXECUTOR_SLURM },
+		{ "args", EXECUTOR_SLURM },
+		{ "config", EXECUTOR_SSH },
+		{ "host", EXECUTOR_SSH },
+		{ "identity", EXECUTOR_SSH },
+		{ "max_concurrent", -1 },
+		{ "options", EXECUTOR_SSH },
+		{ "partition", EXECUTOR_SLURM },
+		{ "port", EXECUTOR_SSH },
+		{ "type", -1 },
+		{ "user", EXECUTOR_SSH },
+	};
+	static const char *const types[] = {
+		[EXECUTOR_SSH] = "ssh", [EXECUTOR_SLURM] = "slurm"
+	};
 	static const struct field type = { .name = "type",
-		.want = "ssh (a machine reached with your ssh)" };
+		.want = "ssh (a machine reached with your ssh) or slurm (a "
+		        "cluster, through srun)" };
+	const char *names[NITEMS(keys)];
 	yaml_node_pair_t *p;
 	yaml_node_t *k, *v;
 	size_t i;
@@ -394,33 +427,52 @@ loader_executor(struct loader *l, struct executor_def *ed, yaml_node_t *key,
 	if (loader_check_keys(l, map, "executor setting") == -1) {
 		return;
 	}
+	/* Its type first: which settings it has depends on it. */
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
 		k = yaml_document_get_node(&l->doc.doc, p->key);
 		v = yaml_document_get_node(&l->doc.doc, p->value);
-		for (i = 0; i < NITEMS(keys) && strcmp(node_text(k), keys[i]);
-		     i++) {
-		}
-		if (i == NITEMS(keys)) {
-			loader_unknown_key(
-			    l, k, "executor setting", keys, NITEMS(keys));
-		} else if (strcmp(keys[i], "type") == 0) {
+		if (strcmp(node_text(k), "type") == 0) {
 			typed = 1; /* a wrong one is said where it is */
 			if (value_word(l, &type, v, types, NITEMS(types), &w) ==
 			    0) {
 				ed->type = (enum executor_type)w;
+			} else {
+				return;
 			}
-		} else {
-			hosted |= strcmp(keys[i], "host") == 0;
+		}
+	}
+	for (i = 0; i < NITEMS(keys); i++) {
+		names[i] = keys[i].key;
+	}
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
+		for (i = 0;
+		     i < NITEMS(keys) && strcmp(node_text(k), keys[i].key);
+		     i++) {
+		}
+		if (i == NITEMS(keys)) {
+			loader_unknown_key(
+			    l, k, "executor setting", names, NITEMS(names));
+		} else if (typed && keys[i].type != -1 &&
+		    keys[i].type != (int)ed->type) {
+			loader_error(l, k,
+			    "'%s' is a setting of %s executors, not of %s "
+			    "ones",
+			    keys[i].key, types[keys[i].type], types[ed->type]);
+		} else if (strcmp(keys[i].key, "type") != 0) {
+			hosted |= strcmp(keys[i].key, "host") == 0;
 			executor_setting(l, ed, k, v);
 		}
 	}
 	if (!typed) {
 		loader_error(l, key,
-		    "executor '%s' has no 'type' (ssh: a machine reached "
-		    "with your ssh)",
+		    "executor '%s' has no 'type': ssh (a machine reached "
+		    "with your ssh) or slurm (a cluster, through srun)",
 		    ed->name);
-	} else if (!hosted) {
+	} else if (ed->type == EXECUTOR_SSH && !hosted) {
 		loader_error(l, key,
 		    "executor '%s' (ssh) has no 'host': the machine, as "
 		    "ssh takes it (a name of your ssh_config, or an address)",

@@ -209,6 +209,30 @@ same_history(const struct task_def *a, const struct task_def *b)
 }
 
 json_t *
+show_resources(const struct task_def *d, const struct field_ctx *x)
+{
+	const struct task_policy *p = d->policy;
+
+	(void)x;
+	return json_pack("{s:o, s:o, s:o, s:o}", "cpus",
+	    p->res_cpus > 0 ? json_integer(p->res_cpus) : json_null(), "memory",
+	    p->res_memory > 0 ? json_integer(p->res_memory) : json_null(),
+	    "gpus", p->res_gpus > 0 ? json_integer(p->res_gpus) : json_null(),
+	    "time",
+	    p->res_time_ms > 0 ? json_integer(p->res_time_ms / 1000)
+	                       : json_null());
+}
+
+int
+same_resources(const struct task_def *a, const struct task_def *b)
+{
+	return a->policy->res_cpus == b->policy->res_cpus &&
+	    a->policy->res_memory == b->policy->res_memory &&
+	    a->policy->res_gpus == b->policy->res_gpus &&
+	    a->policy->res_time_ms == b->policy->res_time_ms;
+}
+
+json_t *
 show_limits(const struct task_def *d, const struct field_ctx *x)
 {
 	json_t *o = json_object();

@@ -380,6 +380,9 @@ config_free(struct config *c)
 		free(c->executors[i].identity);
 		free(c->executors[i].ssh_config);
 		strv_free(c->executors[i].options);
+		free(c->executors[i].partition);
+		free(c->executors[i].account);
+		strv_free(c->executors[i].args);
 	}
 	free(c->executors);
 	free(c->path);

@@ -77,10 +77,12 @@ struct queue_def {
 
 /*
  * executors: a machine a task's runs go to, through a program the user
- * already runs (the system's ssh); a task with none runs here.
+ * already runs (the system's ssh, Slurm's srun); a task with none runs
+ * here.
  */
 enum executor_type {
 	EXECUTOR_SSH,
+	EXECUTOR_SLURM,
 };
 
 struct executor_def {
@@ -91,6 +93,9 @@ struct executor_def {
 	char *identity;     /* a key file (~ expanded); NULL: ssh's */
 	char *ssh_config;   /* config: an ssh_config file (-F); NULL: yours */
 	char **options;     /* "Name=value" each an -o, before twd's own */
+	char *partition;    /* slurm: -p; NULL: the cluster's default */
+	char *account;      /* slurm: -A; NULL: the user's default */
+	char **args;        /* slurm: more words for srun, before twd's */
 	int port;           /* 0: ssh's (22, or the ssh_config's) */
 	int max_concurrent; /* its runs at once; 0: no limit of its own */
 	int used;           /* some task runs on it (else a warning) */
@@ -125,6 +130,10 @@ struct task_policy {
 	double retry_backoff;       /* each wait is this times the last */
 	int64_t starting_deadline_ms; /* 0: a fire may start however late */
 	int64_t notify_every_ms;      /* a failure again told after this */
+	int64_t res_memory;           /* resources: bytes (Slurm's --mem) */
+	int64_t res_time_ms;          /* resources: Slurm's --time */
+	int32_t res_cpus;             /* resources: --cpus-per-task; 0: none */
+	int32_t res_gpus;             /* resources: --gpus */
 	unsigned nlimits;
 	unsigned nretry_codes;
 	unsigned nnotify_via;

@@ -610,6 +610,22 @@ job_stop(struct job *job, int64_t grace_ms)
 }
 
 void
+job_set_timeout(struct job *job, int64_t ms)
+{
+	if (job->dead || (job->flags & JOB_EXITED)) {
+		return;
+	}
+	if (job->ev_timeout == NULL) {
+		job->ev_timeout =
+		    event_new(job->list->base, -1, 0, job_timeout, job);
+	}
+	event_del(job->ev_timeout);
+	if (ms > 0) {
+		job_timer_set(job->ev_timeout, ms);
+	}
+}
+
+void
 job_signal(struct job *job, int sig)
 {
 	if (job->dead) {

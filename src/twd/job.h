@@ -119,6 +119,10 @@ void job_stop(struct job *, int64_t grace_ms);
 /* Send sig to the job's process group and its descendants outside it, once;
  * the run counts as stopped. */
 void job_signal(struct job *, int sig);
+/* Its timeout counts from now: ms (0: none). A job elsewhere that had to
+ * wait for its machine (a Slurm queue) starts its time when it starts. */
+void job_set_timeout(struct job *, int64_t ms);
+
 /*
  * Start argv with last as one more word (NULL: none), its input and output
  * /dev/null, and forget it: it is reaped with the jobs and never waited

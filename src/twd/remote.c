@@ -233,3 +233,123 @@ remote_ssh_unreached(const char *line)
 	}
 	return 0;
 }
+
+char **
+remote_srun_argv(const struct slurm_run *r)
+{
+	const struct task_policy *p = r->policy;
+	char **v = NULL;
+	size_t n = 0, i;
+
+	strv_add(&v, &n, xstrdup("srun"));
+	strv_add(&v, &n, xasprintf("--job-name=%s", r->job_name));
+	/* One task, its informational lines not in the run's log. */
+	strv_add(&v, &n, xstrdup("--ntasks=1"));
+	strv_add(&v, &n, xstrdup("--quiet"));
+	if (r->ex->partition != NULL) {
+		strv_add(&v, &n, xasprintf("--partition=%s", r->ex->partition));
+	}
+	if (r->ex->account != NULL) {
+		strv_add(&v, &n, xasprintf("--account=%s", r->ex->account));
+	}
+	if (p->res_cpus > 0) {
+		strv_add(&v, &n, xasprintf("--cpus-per-task=%d", p->res_cpus));
+	}
+	if (p->res_memory > 0) {
+		/* Slurm's unit is the MiB: rounded up, never below asked. */
+		strv_add(&v, &n,
+		    xasprintf("--mem=%lldM",
+		        (long long)((p->res_memory + (1 << 20) - 1) >> 20)));
+	}
+	if (p->res_gpus > 0) {
+		strv_add(&v, &n, xasprintf("--gpus=%d", p->res_gpus));
+	}
+	if (p->res_time_ms > 0) {
+		/* Minutes, rounded up. */
+		strv_add(&v, &n,
+		    xasprintf("--time=%lld",
+		        (long long)((p->res_time_ms + 59999) / 60000)));
+	}
+	for (i = 0; r->ex->args != NULL && r->ex->args[i] != NULL; i++) {
+		strv_add(&v, &n, xstrdup(r->ex->args[i]));
+	}
+	strv_add(&v, &n, xstrdup("--"));
+	if (r->id_file != NULL) {
+		strv_add(&v, &n, xstrdup("/bin/sh"));
+		strv_add(&v, &n, xstrdup("-c"));
+		strv_add(&v, &n,
+		    xstrdup("echo \"$SLURM_JOB_ID\" >\"$0\" 2>/dev/null; "
+		            "exec \"$@\""));
+		strv_add(&v, &n, xstrdup(r->id_file));
+	}
+	for (i = 0; r->argv[i] != NULL; i++) {
+		strv_add(&v, &n, xstrdup(r->argv[i]));
+	}
+	return v;
+}
+
+char **
+remote_scancel_argv(const char *job_name)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	strv_add(&v, &n, xstrdup("sh"));
+	strv_add(&v, &n, xstrdup("-c"));
+	strv_add(&v, &n,
+	    xstrdup("case $1 in TERM|KILL) exec scancel --name=\"$0\" "
+	            "--user=\"$(id -un)\";; *) exec scancel "
+	            "--signal=\"$1\" --name=\"$0\" --user=\"$(id -un)\";; "
+	            "esac"));
+	strv_add(&v, &n, xstrdup(job_name));
+	return v;
+}
+
+char **
+remote_squeue_argv(const char *job_name)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	strv_add(&v, &n, xstrdup("squeue"));
+	strv_add(&v, &n, xstrdup("--noheader"));
+	strv_add(&v, &n, xasprintf("--name=%s", job_name));
+	strv_add(&v, &n, xstrdup("--format=%i %T %r"));
+	return v;
+}
+
+char **
+remote_sinfo_argv(const struct executor_def *ex)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	strv_add(&v, &n, xstrdup("sinfo"));
+	strv_add(&v, &n, xstrdup("--noheader"));
+	strv_add(&v, &n, xstrdup("--format=%P %a %T"));
+	if (ex->partition != NULL) {
+		strv_add(&v, &n, xasprintf("--partition=%s", ex->partition));
+	}
+	return v;
+}
+
+enum slurm_end
+remote_slurm_end(const char *line)
+{
+	if (strstr(line, "DUE TO TIME LIMIT") != NULL) {
+		return SLURM_END_TIME;
+	}
+	if (strstr(line, "oom-kill") != NULL ||
+	    strstr(line, "OUT_OF_MEMORY") != NULL ||
+	    strstr(line, "out-of-memory") != NULL) {
+		return SLURM_END_MEMORY;
+	}
+	if (strstr(line, "NODE FAIL") != NULL ||
+	    strstr(line, "NODE_FAIL") != NULL) {
+		return SLURM_END_NODE;
+	}
+	if (strstr(line, "CANCELLED") != NULL) {
+		return SLURM_END_CANCEL;
+	}
+	return SLURM_END_OWN;
+}

@@ -59,4 +59,37 @@ char *remote_quote(const char *s);
  */
 int remote_ssh_unreached(const char *line);
 
+/*
+ * A run on a Slurm executor is srun's: its output streamed back, its exit
+ * status the job's. Its job is named tw-TASK-ID, by which it is found
+ * (squeue) and cancelled (scancel) from anywhere.
+ */
+struct slurm_run {
+	const struct executor_def *ex;
+	const char *job_name;
+	const char *const *argv;          /* what runs there */
+	const struct task_policy *policy; /* its resources */
+	/* Where the job writes its id first thing (a quick job is gone
+	 * before squeue is asked); NULL: nowhere. */
+	const char *id_file;
+};
+/* srun and its words for r (strv_free). */
+char **remote_srun_argv(const struct slurm_run *r);
+/* The command that sends job_name a signal; append the signal's name
+ * (TERM and KILL cancel it, as Slurm does: TERM, then KILL). */
+char **remote_scancel_argv(const char *job_name);
+/* The command that prints "ID STATE REASON" of job_name, if Slurm has it. */
+char **remote_squeue_argv(const char *job_name);
+/* The command that asks the cluster whether it answers (sinfo). */
+char **remote_sinfo_argv(const struct executor_def *ex);
+/* How Slurm ended a run, by what srun or slurmstepd wrote on stderr. */
+enum slurm_end {
+	SLURM_END_OWN,    /* the run's own exit status */
+	SLURM_END_TIME,   /* its time limit (resources: time) */
+	SLURM_END_MEMORY, /* out of memory */
+	SLURM_END_NODE,   /* its node failed */
+	SLURM_END_CANCEL, /* cancelled, not by twd */
+};
+enum slurm_end remote_slurm_end(const char *line);
+
 #endif

@@ -231,6 +231,9 @@ run_record_json(const struct run_record *r)
 	    r->log_path != NULL ? json_string(r->log_path) : json_null());
 	json_object_set_new(o, "reason",
 	    r->reason != NULL ? json_string(r->reason) : json_null());
+	if (r->slurm_job > 0) {
+		json_object_set_new(o, "slurm_job", json_integer(r->slurm_job));
+	}
 	if (r->spec != NULL && (spec = json_loads(r->spec, 0, NULL)) != NULL) {
 		/* What a submitted job runs: [argv] or a shell line. */
 		v = json_object_get(spec, "run");

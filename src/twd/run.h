@@ -51,9 +51,10 @@ struct run_record {
 	int64_t duration_ms;   /* by the monotonic clock; -1 if unknown */
 	int64_t not_before_ms; /* queued: may not start before; 0: any time */
 	char *log_path;
-	char *reason; /* why it failed to start, was killed or lost */
-	char *spec;   /* submitted jobs: what to run, as JSON; else NULL */
-	char *env;    /* and the environment given them (JSON), or NULL */
+	char *reason;      /* why it failed to start, was killed or lost */
+	char *spec;        /* submitted jobs: what to run, as JSON; else NULL */
+	char *env;         /* and the environment given them (JSON), or NULL */
+	int64_t slurm_job; /* on a Slurm executor: its job id once known */
 };
 
 const char *run_status_name(enum run_status);

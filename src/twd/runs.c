@@ -76,6 +76,7 @@ active_run_free(struct active_run *ar)
 	free(ar->stop_reason);
 	free(ar->after_task);
 	free(ar->held);
+	elsewhere_forget(ar);
 	free(ar->executor);
 	free(ar);
 }

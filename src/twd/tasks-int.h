@@ -45,9 +45,9 @@ struct tasks {
 	struct history *history; /* borrowed, as the two below */
 	struct job_list *jobs;
 	struct notifiers *notifiers;
-	char *log_dir; /* per-run logs: log_dir/TASK/ID.log */
-	char *home;    /* where jobs start */
-	char *ssh_dir; /* ssh's shared connections, or NULL */
+	char *log_dir;  /* per-run logs: log_dir/TASK/ID.log */
+	char *home;     /* where jobs start */
+	char *exec_dir; /* executors' files (ssh sockets, Slurm ids); or NULL */
 	/* Names this twd's runs elsewhere: its host and its state. */
 	uint64_t instance;
 
@@ -124,6 +124,8 @@ struct active_run {
 	int spawn_pending;
 	char *held;     /* why the history kept it from starting when due */
 	char *executor; /* where it runs when not here: its executor's name */
+	int slurm;      /* and it is a Slurm cluster, */
+	struct slurm_watch *watch; /* whose queue is asked how it is */
 	TAILQ_ENTRY(active_run) entry;
 };
 
@@ -135,6 +137,8 @@ void elsewhere_end(struct tasks *ts, struct active_run *ar, struct job *job,
     const struct job_result *res);
 /* Stop there the runs an earlier twd left running on executors. */
 void elsewhere_recover(struct tasks *ts);
+/* ar is freed: what watches it stops. */
+void elsewhere_forget(struct active_run *ar);
 
 /* tasks.c */
 void task_changed(struct task *t);

@@ -359,7 +359,7 @@ tasks_init(const struct tasks_env *env, char **cause)
 	ts->notifiers = env->notifiers;
 	ts->log_dir = xstrdup(env->log_dir);
 	ts->home = xstrdup(env->home);
-	ts->ssh_dir = env->ssh_dir != NULL ? xstrdup(env->ssh_dir) : NULL;
+	ts->exec_dir = env->exec_dir != NULL ? xstrdup(env->exec_dir) : NULL;
 	ts->instance = elsewhere_instance(env->log_dir);
 	TAILQ_INIT(&ts->runs);
 	TAILQ_INIT(&ts->queued);
@@ -369,7 +369,7 @@ tasks_init(const struct tasks_env *env, char **cause)
 	if (ts->alarms == NULL) {
 		free(ts->log_dir);
 		free(ts->home);
-		free(ts->ssh_dir);
+		free(ts->exec_dir);
 		free(ts);
 		return NULL;
 	}
@@ -661,7 +661,7 @@ tasks_free(struct tasks *ts)
 	runq_release(&ts->queue);
 	free(ts->log_dir);
 	free(ts->home);
-	free(ts->ssh_dir);
+	free(ts->exec_dir);
 	for (i = 0; i < ts->nlost; i++) {
 		free(ts->lost[i].task);
 	}

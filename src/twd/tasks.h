@@ -30,7 +30,7 @@ struct tasks_env {
 	struct notifiers *notifiers; /* told of failures */
 	const char *log_dir;         /* per-run logs: log_dir/TASK/ID.log */
 	const char *home;            /* where jobs start */
-	const char *ssh_dir; /* ssh's shared connections (0700); NULL: none */
+	const char *exec_dir;        /* executors' files, 0700; NULL: none */
 };
 
 /*

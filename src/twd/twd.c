@@ -506,7 +506,7 @@ twd_make_dirs(struct twd *twd)
 
 	if (paths_make_private_dir(twd->state_dir, &cause) == -1 ||
 	    paths_make_private_dir(twd->log_dir, &cause) == -1 ||
-	    paths_make_private_dir(twd->ssh_dir, &cause) == -1 ||
+	    paths_make_private_dir(twd->exec_dir, &cause) == -1 ||
 	    paths_make_private_dir(sockdir, &cause) == -1) {
 		fprintf(stderr, "twd: %s\n", cause);
 		free(cause);
@@ -553,7 +553,7 @@ main(int argc, char **argv)
 	twd.state_dir = paths_state_dir(opt.state_dir);
 	twd.socket_path = paths_socket(opt.socket);
 	twd.log_dir = xasprintf("%s/logs", twd.state_dir);
-	twd.ssh_dir = xasprintf("%s/ssh", twd.state_dir);
+	twd.exec_dir = xasprintf("%s/executors", twd.state_dir);
 	twd.home = paths_home();
 	twd.grace_ms = opt.grace_ms;
 
@@ -606,7 +606,7 @@ main(int argc, char **argv)
 	env.notifiers = twd.notifiers;
 	env.log_dir = twd.log_dir;
 	env.home = twd.home;
-	env.ssh_dir = twd.ssh_dir;
+	env.exec_dir = twd.exec_dir;
 	if ((twd.tasks = tasks_init(&env, &cause)) == NULL) {
 		fatalx("%s", cause);
 	}
@@ -710,7 +710,7 @@ main(int argc, char **argv)
 	free(twd.state_dir);
 	free(twd.socket_path);
 	free(twd.log_dir);
-	free(twd.ssh_dir);
+	free(twd.exec_dir);
 	free(twd.home);
 	return 0;
 }

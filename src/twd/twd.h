@@ -31,9 +31,9 @@ struct twd {
 	char *config_path;
 	char *state_dir;
 	char *socket_path;
-	char *log_dir; /* per-run logs: log_dir/TASK/ID.log */
-	char *ssh_dir; /* ssh's shared connections to executors */
-	char *home;    /* where jobs start */
+	char *log_dir;  /* per-run logs: log_dir/TASK/ID.log */
+	char *exec_dir; /* executors: ssh connections, Slurm job ids */
+	char *home;     /* where jobs start */
 
 	struct tasks *tasks; /* the schedule, its runs and their stages */
 	struct history *history;

@@ -227,3 +227,108 @@ sshd_stop() {
 	done
 	SSHD_PID=""
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+# A one-node Slurm cluster of the test's own in $T/slurm: its munge key
+# and socket, slurm.conf (SLURM_CONF, exported), ports, spool and state;
+# munged, slurmctld and slurmd stopped at cleanup by their pids, after
+# its jobs are cancelled. Needs root (the daemons' users).
+slurm_start() {
+	SLURM_DIR="$T/slurm"
+	mkdir -p "$SLURM_DIR/spool" "$SLURM_DIR/state" "$SLURM_DIR/log"
+	# munge's, beside $T (private to root): the munge user reaches it.
+	MUNGE_DIR=$(mktemp -d /tmp/tw-munge.XXXXXX)
+	chown munge:munge "$MUNGE_DIR"
+	chmod 755 "$MUNGE_DIR"
+	case ${AT_CLEANUP:-} in
+	*slurm_stop*) ;;
+	*) AT_CLEANUP="${AT_CLEANUP:+$AT_CLEANUP; }slurm_stop" ;;
+	esac
+	as_munge="setpriv --reuid=munge --regid=munge --init-groups"
+	$as_munge mungekey --create --keyfile="$MUNGE_DIR/munge.key"
+	$as_munge munged --foreground --key-file="$MUNGE_DIR/munge.key" \
+		--socket="$MUNGE_DIR/munge.socket" \
+		--pid-file="$MUNGE_DIR/munged.pid" \
+		--log-file="$MUNGE_DIR/munged.log" \
+		--seed-file="$MUNGE_DIR/seed" 2>"$SLURM_DIR/log/munged.err" &
+	MUNGED_PID=$!
+	wait_until "munged to listen" test -S "$MUNGE_DIR/munge.socket"
+	SLURM_NODE=$(hostname -s)
+	export SLURM_CONF="$SLURM_DIR/slurm.conf"
+	cat >"$SLURM_CONF" <<CONF
+ClusterName=tw
+SlurmctldHost=$SLURM_NODE(127.0.0.1)
+SlurmctldPort=$(free_port)
+SlurmdPort=$(free_port)
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$MUNGE_DIR/munge.socket
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MpiDefault=none
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+JobCompType=jobcomp/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+ReturnToService=2
+KillWait=2
+SlurmctldPidFile=$SLURM_DIR/slurmctld.pid
+SlurmdPidFile=$SLURM_DIR/slurmd.pid
+SlurmdSpoolDir=$SLURM_DIR/spool
+StateSaveLocation=$SLURM_DIR/state
+SlurmctldLogFile=$SLURM_DIR/log/slurmctld.log
+SlurmdLogFile=$SLURM_DIR/log/slurmd.log
+NodeName=$SLURM_NODE NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=1024
+PartitionName=debug Nodes=$SLURM_NODE Default=YES MaxTime=INFINITE State=UP
+CONF
+	slurmctld -D -i >"$SLURM_DIR/log/slurmctld.out" 2>&1 &
+	SLURMCTLD_PID=$!
+	wait_until "slurmctld to answer" scontrol ping
+	slurmd -D -N "$SLURM_NODE" >"$SLURM_DIR/log/slurmd.out" 2>&1 &
+	SLURMD_PID=$!
+	wait_until "the node to be idle" sh -c \
+		'[ "$(sinfo -h -N -o %T)" = idle ]'
+}
+
+# The cluster's jobs cancelled, then its daemons and what is below them.
+slurm_stop() {
+	if [ -z "${SLURMD_PID:-}" ]; then
+		[ -z "${MUNGED_PID:-}" ] || kill -KILL "$MUNGED_PID" 2>/dev/null || true
+		[ -z "${MUNGE_DIR:-}" ] || rm -rf "$MUNGE_DIR"
+		return 0
+	fi
+	scancel --full --user="$(id -un)" 2>/dev/null || true
+	# TERM first: slurmctld then reaps its own helpers (slurmscriptd).
+	for p in "$SLURMD_PID" "$SLURMCTLD_PID"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	i=0
+	while [ "$i" -lt 50 ] && { kill -0 "$SLURMD_PID" || kill -0 "$SLURMCTLD_PID"; } 2>/dev/null; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	for p in $(descendants "$SLURMD_PID") "$SLURMD_PID" \
+		"$SLURMCTLD_PID" "$MUNGED_PID"; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	# slurmstepd leaves slurmd's tree: found by the spool it uses.
+	for p in $(ps -e -o pid=,comm= | awk '$2 == "slurmstepd" { print $1 }'); do
+		if tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null |
+			grep -q "$SLURM_DIR" ||
+			grep -qs "$SLURM_DIR" "/proc/$p/environ"; then
+			kill -KILL "$p" 2>/dev/null || true
+		fi
+	done
+	SLURMD_PID=""
+	rm -rf "$MUNGE_DIR"
+}

@@ -631,6 +631,9 @@ test_config_each_field_is_compared_and_shown(void **state)
 		{ "executor",
 		    "command: x, schedule: \"0 3 * * *\", executor: x",
 		    "executor" },
+		{ "resources",
+		    "command: x, schedule: \"0 3 * * *\", resources: {cpus: 2}",
+		    "resources" },
 		{ "history",
 		    "command: x, schedule: \"0 3 * * *\", history: {keep_runs: "
 		    "3}",
@@ -1014,7 +1017,7 @@ test_config_executors(void **state)
 
 	c = load(f,
 	    "executors:\n"
-	    "  a: {type: slurm, host: h}\n"
+	    "  a: {type: pbs, host: h}\n"
 	    "  b: {type: ssh}\n"
 	    "  c: {type: ssh, host: h, prot: 22}\n"
 	    "  d: {type: ssh, host: -oProxyCommand=x}\n"
@@ -1025,7 +1028,7 @@ test_config_executors(void **state)
 	    "  u: {command: x, executor: c}\n");
 	assert_null(c);
 	assert_int_equal(f->errs.n, 7);
-	assert_error(f, 0, 2, 13, "type: 'slurm' is not ssh");
+	assert_error(f, 0, 2, 13, "type: 'pbs' is not ssh");
 	assert_error(f, 1, 3, 3, "executor 'b' (ssh) has no 'host'");
 	assert_error(f, 2, 4, 27,
 	    "unknown executor setting 'prot' (did you "
@@ -1034,6 +1037,47 @@ test_config_executors(void **state)
 	assert_error(f, 4, 6, 36, "options: 'BatchMode' is not an ssh option");
 	assert_error(f, 5, 7, 3, "'local' is this machine");
 	assert_error(f, 6, 9, 29, "executor: no executor named 'nass'");
+	config_errors_release(&f->errs);
+
+	/* Slurm's: its settings, and resources asked of it only. */
+	c = load(f,
+	    "executors:\n"
+	    "  hpc: {type: slurm, partition: short, account: p1,\n"
+	    "        args: [--qos=normal]}\n"
+	    "tasks:\n"
+	    "  train: {command: x, executor: hpc,\n"
+	    "          resources: {cpus: 8, memory: 32G, gpus: 1, time: "
+	    "4h}}\n");
+	assert_non_null(c);
+	ex = config_executor(c, config_find(c, "train"));
+	assert_int_equal(ex->type, EXECUTOR_SLURM);
+	assert_string_equal(ex->partition, "short");
+	assert_string_equal(ex->args[0], "--qos=normal");
+	assert_int_equal(config_find(c, "train")->policy->res_cpus, 8);
+	assert_int_equal(
+	    config_find(c, "train")->policy->res_memory, (int64_t)32 << 30);
+	assert_int_equal(
+	    config_find(c, "train")->policy->res_time_ms, 4 * 3600 * 1000);
+	config_free(c);
+
+	c = load(f,
+	    "executors:\n"
+	    "  hpc: {type: slurm, host: h}\n"
+	    "tasks:\n"
+	    "  a: {command: x, executor: hpc, resources: {cpu: 2}}\n"
+	    "  b: {command: x, resources: {gpus: 1}}\n"
+	    "  c: {command: x, resources: {memory: 2G}, limits: {memory: "
+	    "1G}}\n");
+	assert_null(c);
+	assert_int_equal(f->errs.n, 4);
+	assert_error(f, 0, 2, 22, "'host' is a setting of ssh executors");
+	assert_error(f, 1, 4, 46,
+	    "unknown resource 'cpu' (did you mean "
+	    "'cpus'?)");
+	assert_error(f, 2, 5, 30,
+	    "resources: gpus and time are asked of "
+	    "Slurm");
+	assert_error(f, 3, 6, 30, "is more than limits: memory");
 }
 
 static void

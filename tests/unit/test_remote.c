@@ -236,6 +236,69 @@ test_remote_ssh_words_on_failing(void **state)
 	    remote_ssh_unreached("client_loop: send disconnect: Broken pipe"));
 }
 
+static void
+test_remote_srun_asks_for_the_resources(void **state)
+{
+	static char *args[] = { (char *)"--qos=normal", NULL };
+	static const char *const run[] = { "python3", "train.py", NULL };
+	struct executor_def ex = { .name = (char *)"hpc",
+		.type = EXECUTOR_SLURM,
+		.partition = (char *)"short",
+		.account = (char *)"proj1",
+		.args = args };
+	struct task_policy p = { .res_cpus = 8,
+		.res_memory = (int64_t)32 << 30,
+		.res_gpus = 1,
+		.res_time_ms = 4 * 3600 * 1000 + 1 };
+	struct slurm_run r = { &ex, "tw-train-7", run, &p, "/state/id" };
+	char **argv = remote_srun_argv(&r);
+	int dash;
+
+	(void)state;
+	assert_string_equal(argv[0], "srun");
+	assert_int_not_equal(word_at(argv, "--job-name=tw-train-7"), -1);
+	assert_int_not_equal(word_at(argv, "--partition=short"), -1);
+	assert_int_not_equal(word_at(argv, "--account=proj1"), -1);
+	assert_int_not_equal(word_at(argv, "--cpus-per-task=8"), -1);
+	assert_int_not_equal(word_at(argv, "--mem=32768M"), -1);
+	assert_int_not_equal(word_at(argv, "--gpus=1"), -1);
+	/* Minutes, rounded up: 4h and a millisecond is 241. */
+	assert_int_not_equal(word_at(argv, "--time=241"), -1);
+	dash = word_at(argv, "--");
+	assert_true(word_at(argv, "--qos=normal") < dash);
+	/* The job says its id first, then is the program itself. */
+	assert_string_equal(argv[dash + 4], "/state/id");
+	assert_string_equal(argv[dash + 5], "python3");
+	assert_string_equal(argv[dash + 6], "train.py");
+	assert_null(argv[dash + 7]);
+	strv_free(argv);
+}
+
+static void
+test_remote_slurm_words_on_ending(void **state)
+{
+	(void)state;
+	assert_int_equal(remote_slurm_end("slurmstepd-vm: error: *** STEP "
+	                                  "1.0 ON vm CANCELLED AT "
+	                                  "2026-12-04T14:56:26 DUE TO TIME "
+	                                  "LIMIT ***"),
+	    SLURM_END_TIME);
+	assert_int_equal(remote_slurm_end("slurmstepd: error: Detected 1 "
+	                                  "oom-kill event(s) in StepId=4.0"),
+	    SLURM_END_MEMORY);
+	assert_int_equal(remote_slurm_end("*** JOB 5 ON n1 CANCELLED AT "
+	                                  "2026-12-04T10:00:00 DUE TO NODE "
+	                                  "FAILURE ***"),
+	    SLURM_END_NODE);
+	assert_int_equal(remote_slurm_end("slurmstepd: error: *** STEP 6.0 "
+	                                  "ON n1 CANCELLED AT "
+	                                  "2026-12-04T10:00:00 ***"),
+	    SLURM_END_CANCEL);
+	assert_int_equal(remote_slurm_end("srun: error: vm: task 0: Exited "
+	                                  "with exit code 3"),
+	    SLURM_END_OWN);
+}
+
 int
 main(void)
 {
@@ -246,6 +309,8 @@ main(void)
 		cmocka_unit_test(test_remote_line_runs_the_words_as_given),
 		cmocka_unit_test(test_remote_line_keeps_255_for_ssh),
 		cmocka_unit_test(test_remote_ssh_words_on_failing),
+		cmocka_unit_test(test_remote_srun_asks_for_the_resources),
+		cmocka_unit_test(test_remote_slurm_words_on_ending),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
