@@ -30,9 +30,13 @@ show_json_field(const char *name, const json_t *v)
 	free(s);
 }
 
-/* "memory 2G, cpu 10m, nofile 256": sizes and times in their units. */
-static void
-show_limits(const json_t *limits)
+/*
+ * A mapping of limits or resources as field's line, "memory 2G, cpu 10m,
+ * nofile 256": sizes and times in their units, nulls left out. Returns
+ * how many were shown.
+ */
+static size_t
+show_units(const char *field, const json_t *limits)
 {
 	static const char *const sizes[] = { "core", "fsize", "memory",
 		"stack" };
@@ -45,6 +49,9 @@ show_limits(const json_t *limits)
 	line[0] = '\0';
 	json_object_foreach((json_t *)limits, name, value)
 	{
+		if (json_is_null(value)) {
+			continue;
+		}
 		x = (int64_t)json_integer_value(value);
 		snprintf(v, sizeof v, "%lld", (long long)x);
 		for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -52,7 +59,7 @@ show_limits(const json_t *limits)
 				size_format(x, v, sizeof v);
 			}
 		}
-		if (strcmp(name, "cpu") == 0) {
+		if (strcmp(name, "cpu") == 0 || strcmp(name, "time") == 0) {
 			duration_format(x, v, sizeof v);
 		}
 		if (n < sizeof line) {
@@ -60,7 +67,10 @@ show_limits(const json_t *limits)
 			    "%s%s %s", n > 0 ? ", " : "", name, v);
 		}
 	}
-	show_field("limits", line);
+	if (n > 0) {
+		show_field(field, line);
+	}
+	return n;
 }
 
 /* "3, first after 10s, each wait x2 up to 1h; on exit 75, timeout". */
@@ -291,6 +301,8 @@ cmd_show_exec(struct cmd_ctx *ctx)
 	if ((v = json_object_get(def, "queue")) != NULL && json_is_string(v)) {
 		show_field("queue", json_string_value(v));
 	}
+	show_field("executor", json_get_string(def, "executor", "local"));
+	show_units("resources", json_object_get(def, "resources"));
 	show_field("overlap", json_get_string(def, "overlap", "?"));
 	if ((v = json_object_get(d, "jitter")) != NULL &&
 	    json_number_value(v) > 0) {
@@ -331,7 +343,7 @@ cmd_show_exec(struct cmd_ctx *ctx)
 		show_field("env_clear", "true");
 	}
 	if (json_object_size(json_object_get(def, "limits")) > 0) {
-		show_limits(json_object_get(def, "limits"));
+		show_units("limits", json_object_get(def, "limits"));
 	}
 	if ((v = json_object_get(def, "timeout")) != NULL &&
 	    json_is_number(v)) {

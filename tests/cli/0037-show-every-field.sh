@@ -30,6 +30,8 @@ tasks:
     umask: "027"
     nice: 5
     limits: {nofile: 256, memory: 2G, cpu: 10m}
+    resources: {cpus: 2, memory: 1G}
+    executor: local
     timeout: 1h
     kill_grace: 5s
     max_output: 1M
