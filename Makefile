@@ -243,6 +243,7 @@ check-install: all
 # Each benchmark once, tiny, so the harness never rots; no timing is judged.
 check-bench: all $(BUILD)/bench/bench_schedule $(BUILD)/bench/floors
 	@$(BUILD)/bench/bench_schedule --quick >/dev/null && \
+	    sh tests/bench/with-servers.sh \
 	    python3 tests/bench/bench_daemon.py $(abspath $(TWD)) \
 	    $(abspath $(TWCTL)) $(abspath $(BUILD)/bench/floors) --quick \
 	    >/dev/null && \
@@ -253,7 +254,8 @@ bench: deps
 	@$(MAKE) --no-print-directory CFLAGS="-O2 -g" $(BUILD)/bench/bench_schedule
 	@$(MAKE) --no-print-directory CFLAGS="-O2 -g" all $(BUILD)/bench/floors
 	@TW_BENCH_JSON=$(BUILD)/bench/schedule.json $(BUILD)/bench/bench_schedule
-	@python3 tests/bench/bench_daemon.py $(abspath $(TWD)) $(abspath $(TWCTL)) \
+	@sh tests/bench/with-servers.sh \
+	    python3 tests/bench/bench_daemon.py $(abspath $(TWD)) $(abspath $(TWCTL)) \
 	    $(abspath $(BUILD)/bench/floors) --json $(BUILD)/bench/daemon.json
 	@echo "bench: results in $(BUILD)/bench/schedule.json and daemon.json"
 

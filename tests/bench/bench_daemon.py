@@ -27,6 +27,11 @@ idle      a daemon with many tasks due in more than an hour: its PSS (and
           it waits
 dashboard the CPU time `twctl dash` takes, on a terminal, with many tasks
           and running jobs
+executors N `true` jobs submitted to an ssh executor of one slot (a run at a
+          time), against a loop of `ssh` running `true` on the same
+          sshd through a shared connection of its own; and to a Slurm
+          executor of one slot, against a loop of `srun true`. The
+          servers are the tests' own, started by with-servers.sh
 
 --quick runs each once, tiny, so that the harness keeps working; no
 timing is judged then.
@@ -467,11 +472,57 @@ def bench_dashboard():
           f"(target < 5%)")
 
 
+def bench_executors():
+    ssh_dir = os.environ.get("TW_BENCH_SSH_DIR")
+    if ssh_dir is None:
+        print("  (executors: no servers; make bench runs this through "
+              "tests/bench/with-servers.sh)")
+        return
+    n = 3 if QUICK else 30
+    user = subprocess.run(["id", "-un"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    with open(os.path.join(ssh_dir, "executor.yaml")) as f:
+        box = f.read().strip().replace("{type: ssh,", "{type: ssh, max_concurrent: 1,", 1)
+    cm = tempfile.mkdtemp(prefix="tw-cm.")
+    floor_ssh = ["ssh", "-F", "/dev/null", "-T", "-n", "-o", "BatchMode=yes",
+                 "-o", f"UserKnownHostsFile={ssh_dir}/known_hosts",
+                 "-o", "IdentitiesOnly=yes", "-o", "ControlMaster=auto",
+                 "-o", f"ControlPath={cm}/box", "-o", "ControlPersist=60",
+                 "-p", os.environ["TW_BENCH_SSH_PORT"], "-i", f"{ssh_dir}/client_key",
+                 "-l", user, "--", "127.0.0.1", "true"]
+    sides = [("ssh executor", f"executors:\n  box: {box}\ndefaults: {{executor: box}}\n"
+              "tasks: {}\n", floor_ssh)]
+    if os.environ.get("SLURM_CONF"):
+        sides.append(("Slurm executor", "executors:\n  hpc: {type: slurm, max_concurrent: 1}\n"
+                      "defaults: {executor: hpc}\ntasks: {}\n",
+                      ["srun", "--ntasks=1", "--quiet", "true"]))
+    else:
+        print("  (Slurm executor: no cluster here: needs root and slurm-wlm)")
+    try:
+        for name, tasks, floor_cmd in sides:
+            d = Daemon(tasks)
+            ours, floor = [], []
+            try:
+                for _ in range(min(REPEAT, 3)):
+                    ours.append(dispatch_rate(d, n))
+                    t0 = time.monotonic()
+                    for _ in range(n):
+                        subprocess.run(floor_cmd, check=True, stdout=subprocess.DEVNULL)
+                    floor.append(n / (time.monotonic() - t0))
+            finally:
+                d.stop()
+            row(f"{name}, {n} runs", stats(ours), stats(floor), "runs/s", ">= 0.8")
+    finally:
+        subprocess.run(floor_ssh[:-3] + ["-O", "exit", "127.0.0.1"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(cm, ignore_errors=True)
+
+
 print(f"{'benchmark':<28} {'taskweaver':>12} {'floor':>12} {'unit':<8} {'ratio':>7}  (min..max)  target")
 print("(ratio: TaskWeaver's median over the floor's, both measured now)")
 BENCHES = {"dispatch": bench_dispatch, "lateness": bench_lateness, "load": bench_load,
            "cli": bench_cli,
-           "history": bench_history, "idle": bench_idle, "dashboard": bench_dashboard}
+           "history": bench_history, "idle": bench_idle, "dashboard": bench_dashboard,
+           "executors": bench_executors}
 ONLY = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else BENCHES
 for name in ONLY:
     BENCHES[name]()

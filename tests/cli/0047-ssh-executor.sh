@@ -11,8 +11,9 @@ ssh-keygen -q -t ed25519 -N '' -f "$T/stranger_key"
 box=$(cat "$SSH_DIR/executor.yaml")
 tasks <<YAML
 max_concurrent: 1
+defaults: {executor: box}
 executors:
-  box: $box
+  box: $(echo "$box" | sed 's/{type: ssh,/{type: ssh, max_concurrent: 4,/')
   refused: $(echo "$box" | sed "s|$SSH_DIR/client_key|$T/stranger_key|")
 tasks:
   hello:
@@ -29,7 +30,7 @@ tasks:
     executor: box
     overlap: allow
   quick: {command: 'true', executor: box}
-  here: {command: 'true'}
+  here: {command: 'true', executor: local}
   denied: {command: 'true', executor: refused}
 YAML
 start_twd
@@ -67,8 +68,11 @@ expect_rc 0 twctl run -w here
 twctl kill hold >/dev/null
 wait_until "holds to end" sh -c "[ -z \"\$('$TWCTL' --json queue | grep running)\" ]"
 
-# One connection for many runs: sshd accepted one login for all above.
-for i in 1 2 3 4 5; do twctl run -w quick >/dev/null; done
+# One connection for many runs: 200 submitted jobs (the defaults'
+# executor), four at a time, and sshd accepted one login for all so far.
+seq 200 | sed 's/.*/true/' | twctl submit -b -w >/dev/null ||
+	fail "200 jobs on box: $(twctl history -n 3)"
+twctl run -w quick >/dev/null
 n=$(grep -c "Accepted publickey" "$SSH_DIR/sshd.log")
 [ "$n" = 1 ] || fail "$n logins for the runs, not 1: $(grep Accepted "$SSH_DIR/sshd.log")"
 
