@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,7 +231,6 @@ slurm_heard(struct slurm_watch *w)
 			free(r->reason);
 			r->reason = xasprintf("pending in Slurm (%s)", why);
 			history_put_run(w->ts->history, r);
-			tasks_publish_run(w->ts, PROTO_EV_RUN_STARTED, r);
 		}
 		slurm_watch_after(w, SLURM_WATCH_EVERY_MS);
 		return;
@@ -275,11 +273,8 @@ static void
 slurm_ask(evutil_socket_t fd, short what, void *arg)
 {
 	struct slurm_watch *w = arg;
-	posix_spawn_file_actions_t fa;
 	char **argv = remote_squeue_argv(w->name);
-	extern char **environ;
 	int out[2];
-	pid_t pid;
 
 	(void)fd;
 	(void)what;
@@ -288,20 +283,14 @@ slurm_ask(evutil_socket_t fd, short what, void *arg)
 		slurm_watch_after(w, SLURM_WATCH_EVERY_MS);
 		return;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	/* Reaped with the jobs (job_list_reap waits for any child). */
-	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ) != 0) {
+	if (job_spawn((const char *const *)argv, NULL, out[1]) == -1) {
 		close(out[0]);
 		out[0] = -1;
 	}
-	posix_spawn_file_actions_destroy(&fa);
 	close(out[1]);
 	strv_free(argv);
 	if (out[0] == -1) {
-		log_warn("run %" PRId64 ": cannot run squeue", w->ar->rec.id);
 		return;
 	}
 	fcntl(out[0], F_SETFL, O_NONBLOCK);

@@ -487,8 +487,8 @@ job_child_start(struct job_list *jl, const struct job_spec *spec, int out_fd,
 	return pid;
 }
 
-int
-job_spawn_quiet(const char *const *argv, const char *last)
+pid_t
+job_spawn(const char *const *argv, const char *last, int out_fd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -507,7 +507,12 @@ job_spawn_quiet(const char *const *argv, const char *last)
 	v[n + (last != NULL)] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (out_fd != -1) {
+		posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	} else {
+		posix_spawn_file_actions_addopen(
+		    &fa, 1, "/dev/null", O_WRONLY, 0);
+	}
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	/* Its own group, and none of the daemon's blocked signals. */
 	posix_spawnattr_init(&attr);
@@ -527,5 +532,11 @@ job_spawn_quiet(const char *const *argv, const char *last)
 		log_warn("cannot start %s: %s", argv[0], strerror(rc));
 		return -1;
 	}
-	return 0;
+	return pid;
+}
+
+int
+job_spawn_quiet(const char *const *argv, const char *last)
+{
+	return job_spawn(argv, last, -1) == -1 ? -1 : 0;
 }

@@ -129,6 +129,8 @@ void job_set_timeout(struct job *, int64_t ms);
  * for (a remote run's signal). Returns 0, or -1 if it could not start.
  */
 int job_spawn_quiet(const char *const *argv, const char *last);
+/* The same, its output to out_fd (-1: /dev/null); its pid, or -1. */
+pid_t job_spawn(const char *const *argv, const char *last, int out_fd);
 
 /*
  * SIGKILL the process group pgid, left by an earlier twd, if a process in
