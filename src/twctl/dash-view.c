@@ -402,10 +402,12 @@ dash_draw_detail(struct dash *d)
 	        ? json_get_string(def, "command", "")
 	        : "(run: a program and its arguments)");
 	dash_line(y++, 0, line);
-	snprintf(line, sizeof line, " priority  %s   overlap %s   retries %lld",
+	snprintf(line, sizeof line,
+	    " priority  %s   overlap %s   retries %lld   runs on %s",
 	    json_get_string(def, "priority", "?"),
 	    json_get_string(def, "overlap", "?"),
-	    (long long)json_integer_value(json_object_get(def, "retries")));
+	    (long long)json_integer_value(json_object_get(def, "retries")),
+	    json_get_string(def, "executor", "local"));
 	dash_line(y++, 0, line);
 	dash_line(y++, A_BOLD | A_UNDERLINE, " recent runs (1-9: a run's log)");
 	json_array_foreach(json_object_get(d->detail, "runs"), i, r)
@@ -415,10 +417,16 @@ dash_draw_detail(struct dash *d)
 		}
 		timefmt_local(
 		    json_get_time(r, "started_at"), when, sizeof when);
-		snprintf(line, sizeof line, " %zu  %-7lld %s  %-10s %s", i + 1,
+		snprintf(line, sizeof line, " %zu  %-7lld %s  %-10s %s%s%.0lld",
+		    i + 1,
 		    (long long)json_integer_value(json_object_get(r, "id")),
 		    when, json_get_string(r, "trigger", "?"),
-		    output_run_result(r, what, sizeof what));
+		    output_run_result(r, what, sizeof what),
+		    json_is_integer(json_object_get(r, "slurm_job"))
+		        ? "  slurm job "
+		        : "",
+		    (long long)json_integer_value(
+		        json_object_get(r, "slurm_job")));
 		dash_line(y++, 0, line);
 	}
 	snprintf(line, sizeof line, " output of run %lld (newest last)",

@@ -33,6 +33,13 @@ job=$(twctl --json history -n 1 hello | jget 'd[0]["slurm_job"]')
 id=$(twctl --json history -n 1 hello | jget 'd[0]["id"]')
 expect_contains "$(twctl logs --stdout hello)" "job=$job tw=$id cpus=1"
 twctl logs --stderr hello | grep -qx oops || fail "stderr: $(twctl logs --stderr hello)"
+# The dashboard's details say where it runs, and its Slurm job.
+dash_start 120 30
+shows "^ hello "
+keys G Enter
+shows "runs on hpc"
+shows "slurm job $job"
+keys q
 
 # The node's CPUs all taken by one: the next waits in Slurm's queue, and
 # says so; it starts when the first is cancelled.
