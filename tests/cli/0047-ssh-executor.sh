@@ -31,7 +31,8 @@ tasks:
     overlap: allow
   quick: {command: 'true', executor: box}
   here: {command: 'true', executor: local}
-  denied: {command: 'true', executor: refused}
+  denied: {command: 'true', executor: refused, retries: 1, retry_delay: 1s,
+           retry_on: [start_failed]}
 YAML
 start_twd
 
@@ -76,11 +77,19 @@ twctl run -w quick >/dev/null
 n=$(grep -c "Accepted publickey" "$SSH_DIR/sshd.log")
 [ "$n" = 1 ] || fail "$n logins for the runs, not 1: $(grep Accepted "$SSH_DIR/sshd.log")"
 
-# A key the machine refuses: the run never started.
+# A key the machine refuses: the run never started; retry_on applies.
 expect_rc 1 twctl run -w denied
-run_status_is denied start_failed || fail "denied: $(twctl history -n 1 denied)"
-expect_contains "$(twctl --json history -n 1 denied | jget 'd[0]["reason"]')" "ssh could not run it on 'refused'"
-expect_contains "$(twctl --json history -n 1 denied | jget 'd[0]["reason"]')" "Permission denied"
+i=0
+until [ "$(twctl --json history denied | jget 'len(d)')" = 2 ] &&
+	run_status_is denied start_failed; do
+	i=$((i + 1))
+	[ "$i" -lt 300 ] || fail "denied's retry: $(twctl history denied)"
+	sleep 0.1
+done
+[ "$(twctl --json history -n 1 denied | jget 'd[0]["attempt"]')" = 2 ] ||
+	fail "denied's retry: $(twctl history denied)"
+expect_contains "$(twctl --json history denied | jget 'd[1]["reason"]')" "ssh could not run it on 'refused'"
+expect_contains "$(twctl --json history denied | jget 'd[1]["reason"]')" "Permission denied"
 
 # twd gone abruptly while a run goes on there: the next one stops it.
 twctl run hold >/dev/null
