@@ -77,6 +77,7 @@ COMMON_SRCS = src/common/duration.c src/common/hash.c src/common/log.c \
 TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
 	       src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
 	       src/twd/config-view.c src/twd/config-file.c src/twd/config-maps.c \
+	       src/twd/config-plugins.c src/twd/plugin.c \
 	       src/twd/context.c src/twd/history.c src/twd/job.c src/twd/job-child.c src/twd/job-proc.c \
 	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/runq.c \
 	       src/twd/run.c src/twd/server.c \
@@ -157,6 +158,7 @@ $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
     src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
     src/twd/config-view.c src/twd/config-file.c src/twd/config-maps.c \
+    src/twd/config-plugins.c src/twd/plugin.c \
     src/twd/ydoc.c src/twd/run.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
     $(BUILD)/src/twctl/cmd-import.o $(BUILD)/src/twctl/cmd-help.o \

@@ -329,7 +329,10 @@ cmd_show_exec(struct cmd_ctx *ctx)
 		    duration_format(
 		        (int64_t)json_number_value(v), buf, sizeof buf));
 	}
-	if ((v = json_object_get(def, "run")) != NULL) {
+	if ((v = json_object_get(def, "type")) != NULL && json_is_string(v)) {
+		show_field("type", json_string_value(v));
+		show_json_field("with", json_object_get(def, "with"));
+	} else if ((v = json_object_get(def, "run")) != NULL) {
 		show_json_field("run", v);
 	} else {
 		show_field("command", json_get_string(def, "command", "?"));

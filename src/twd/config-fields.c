@@ -52,6 +52,8 @@ static int field_timezone(
     struct loader *, struct draft *, const struct field *, yaml_node_t *);
 static int field_value(
     struct loader *, struct draft *, const struct field *, yaml_node_t *);
+static int field_with(
+    struct loader *, struct draft *, const struct field *, yaml_node_t *);
 
 #define DATETIME_WANT "a date and time such as 2026-12-24T18:00"
 
@@ -141,8 +143,12 @@ const struct field task_fields[] = {
 	    VIEW_AT(VIEW_SECONDS_OR_NULL, timeout_ms) },
 	{ "timezone", field_timezone, "a zone such as Europe/Berlin", 0, 1,
 	    VIEW(timezone) },
+	{ "type", field_node, "the name of a plugin (twctl plugins)",
+	    offsetof(struct draft, type), 0, VIEW(type) },
 	{ "umask", field_value, "an octal mode such as 022",
 	    offsetof(struct draft, umask), 1, VIEW(umask) },
+	{ "with", field_with, "a mapping of the plugin's parameters",
+	    offsetof(struct draft, with), 0, VIEW(with) },
 };
 
 const size_t ntask_fields = NITEMS(task_fields);
@@ -164,6 +170,16 @@ field_command(
 	if ((d->command = loader_scalar(l, node, f)) == NULL) {
 		return -1;
 	}
+	return 0;
+}
+
+/* with: kept whole for its plugin's schema, once type: is known. */
+static int
+field_with(
+    struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)
+{
+	(void)l;
+	*(yaml_node_t **)((char *)d + f->slot) = node;
 	return 0;
 }
 
@@ -940,7 +956,13 @@ void
 draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
     yaml_node_t *key, int fields_ok)
 {
-	if (d->command != NULL && d->run != NULL) {
+	if (d->type != NULL && (d->command != NULL || d->run != NULL)) {
+		loader_error(l, d->type,
+		    "'type' runs a plugin: a task has a type, a command or a "
+		    "run, one of them");
+	} else if (d->type != NULL || d->with != NULL) {
+		draft_plugin(l, d->type, d->with, key, t);
+	} else if (d->command != NULL && d->run != NULL) {
 		loader_error(l, d->run,
 		    "'command' and 'run' cannot be used "
 		    "together: a task has one of them");
@@ -955,8 +977,8 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 		}
 	} else if (d->command == NULL && fields_ok) {
 		/* Not after a bad field: "comand" already says it all. */
-		loader_error(
-		    l, key, "task '%s' has no 'command' or 'run'", t->name);
+		loader_error(l, key,
+		    "task '%s' has no 'command', 'run' or 'type'", t->name);
 	}
 	if (d->shell != NULL) {
 		if (d->shell->type == YAML_MAPPING_NODE) {
@@ -989,6 +1011,11 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 	t->policy->max_output = d->max_output;
 	draft_flow(l, d, t);
 	draft_resources(l, d->resources, t);
+	if (t->plugin != NULL && t->policy->executor >= 0) {
+		loader_error(l, d->type,
+		    "type: a plugin's task runs here, not on executor '%s'",
+		    l->config->executors[t->policy->executor].name);
+	}
 }
 
 /*

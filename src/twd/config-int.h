@@ -77,6 +77,9 @@ struct loader {
 	struct intern rules;    /* of struct loader_rule */
 	struct intern policies; /* of struct task_policy, a reference each */
 	struct task_policy *last_policy; /* the last task's, in policies */
+	char **plugin_dirs;              /* where plugins are looked for */
+	struct loader_plugin *plugins;   /* found (or not) so far */
+	size_t nplugins;
 };
 
 /*
@@ -115,6 +118,8 @@ struct draft {
 	const char *description;
 	const char *command;
 	yaml_node_t *run;
+	yaml_node_t *type; /* a plugin's, and: */
+	yaml_node_t *with;
 	yaml_node_t *schedule;
 	yaml_node_t *every;
 	yaml_node_t *at;
@@ -218,7 +223,9 @@ FIELD_VIEW_DECLARE(run);
 FIELD_VIEW_DECLARE(schedule);
 FIELD_VIEW_DECLARE(shell);
 FIELD_VIEW_DECLARE(timezone);
+FIELD_VIEW_DECLARE(type);
 FIELD_VIEW_DECLARE(umask);
+FIELD_VIEW_DECLARE(with);
 /* In a task_fields[] entry: the field's own view. */
 #define VIEW(name) .view = VIEW_OWN, .show = show_##name, .same = same_##name
 /* ... or a policy member's, of kind k. */
@@ -327,6 +334,12 @@ void loader_queues(struct loader *l, struct config *c, yaml_node_t *map);
 void loader_notifiers(struct loader *l, struct config *c, yaml_node_t *map);
 void loader_executors(struct loader *l, struct config *c, yaml_node_t *map);
 void loader_check_executors(struct loader *l, struct config *c);
+
+/* config-plugins.c */
+void draft_plugin(struct loader *l, yaml_node_t *type, yaml_node_t *with,
+    yaml_node_t *key, struct task_def *t);
+void loader_plugins_free(struct loader *l);
+void loader_plugin_path(struct loader *l, struct config *c, yaml_node_t *node);
 
 /* config-checks.c */
 void loader_check_afters(struct loader *l, const struct config *c);

@@ -20,7 +20,7 @@
 #include "config-int.h"
 
 static const char *const top_keys[] = { "defaults", "executors", "include",
-	"max_concurrent", "notifiers", "queues", "tasks" };
+	"max_concurrent", "notifiers", "plugin_path", "queues", "tasks" };
 
 void
 loader_error(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
@@ -714,7 +714,7 @@ static int
 top_key_shapes_tasks(const char *key)
 {
 	return strcmp(key, "defaults") == 0 || strcmp(key, "queues") == 0 ||
-	    strcmp(key, "executors") == 0 || strcmp(key, "notifiers") == 0 ||
+	    strcmp(key, "executors") == 0 || strcmp(key, "plugin_path") == 0 || strcmp(key, "notifiers") == 0 ||
 	    strcmp(key, "include") == 0 || strcmp(key, "max_concurrent") == 0;
 }
 
@@ -734,6 +734,9 @@ loader_head(struct loader *l, struct config *c, yaml_node_t *root)
 	}
 	if ((v = loader_top(l, root, "executors")) != NULL) {
 		loader_executors(l, c, v);
+	}
+	if ((v = loader_top(l, root, "plugin_path")) != NULL) {
+		loader_plugin_path(l, c, v);
 	}
 	if ((v = loader_top(l, root, "include")) != NULL) {
 		loader_includes(l, v);
@@ -928,6 +931,7 @@ config_read(
 	free(l.afters);
 	intern_release(&l.rules, loader_rule_free);
 	intern_release(&l.policies, task_policy_release);
+	loader_plugins_free(&l);
 	if ((*restart = l.restart)) {
 		errors_truncate(errs, l.nerrs);
 		config_free(c);

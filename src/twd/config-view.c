@@ -437,7 +437,9 @@ json_t *
 show_run(const struct task_def *d, const struct field_ctx *x)
 {
 	(void)x;
-	return d->argv != NULL ? strv_json(d->argv) : NULL;
+	/* A plugin's task shows its type and with, not how it is run. */
+	return d->argv != NULL && d->plugin == NULL ? strv_json(d->argv)
+	                                            : NULL;
 }
 
 int
@@ -608,4 +610,32 @@ task_def_changes(const struct task_def *a, const struct task_def *b,
 		}
 	}
 	return n;
+}
+
+json_t *
+show_type(const struct task_def *d, const struct field_ctx *x)
+{
+	(void)x;
+	return d->plugin != NULL ? json_string(d->plugin) : NULL;
+}
+
+int
+same_type(const struct task_def *a, const struct task_def *b)
+{
+	return (a->plugin == NULL) == (b->plugin == NULL) &&
+	    (a->plugin == NULL || strcmp(a->plugin, b->plugin) == 0);
+}
+
+json_t *
+show_with(const struct task_def *d, const struct field_ctx *x)
+{
+	(void)x;
+	return d->with != NULL ? json_loads(d->with, 0, NULL) : NULL;
+}
+
+int
+same_with(const struct task_def *a, const struct task_def *b)
+{
+	return (a->with == NULL) == (b->with == NULL) &&
+	    (a->with == NULL || strcmp(a->with, b->with) == 0);
 }

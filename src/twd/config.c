@@ -233,6 +233,8 @@ task_def_free(struct task_def *t)
 	free(t->description);
 	free(t->command);
 	strv_free(t->argv);
+	free(t->plugin);
+	free(t->with);
 	task_policy_free(t->policy);
 	strv_free(t->after);
 	schedule_free(t->schedule);
@@ -291,6 +293,8 @@ task_def_copy(const struct task_def *d)
 	    d->description != NULL ? xstrdup(d->description) : NULL;
 	c->command = d->command != NULL ? xstrdup(d->command) : NULL;
 	c->argv = strv_copy(d->argv);
+	c->plugin = d->plugin != NULL ? xstrdup(d->plugin) : NULL;
+	c->with = d->with != NULL ? xstrdup(d->with) : NULL;
 	c->policy = task_policy_copy(d->policy);
 	c->after = NULL;
 	c->schedule = NULL;
@@ -385,6 +389,7 @@ config_free(struct config *c)
 		strv_free(c->executors[i].args);
 	}
 	free(c->executors);
+	strv_free(c->plugin_path);
 	free(c->path);
 	free(c);
 }

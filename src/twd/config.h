@@ -158,6 +158,8 @@ struct task_def {
 	char *description; /* what it is for, in the user's words; or NULL */
 	char *command;     /* run through the shell; or NULL and: */
 	char **argv;       /* run: exec'd as it is, no shell */
+	char *plugin;      /* type: a plugin's; argv is then [its path, run] */
+	char *with;        /* and its parameters, a JSON object */
 	struct schedule *schedule; /* NULL: runs only when asked; shared */
 	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
 	char **after;     /* runs when these have succeeded since it last ran */
@@ -191,6 +193,7 @@ struct config {
 	size_t nnotifiers;
 	struct executor_def *executors;
 	size_t nexecutors;
+	char **plugin_path; /* where plugins are looked for first */
 	struct task_def *defaults; /* the defaults block applied, no command */
 	char **files;              /* the file, then those it includes */
 	size_t nfiles;

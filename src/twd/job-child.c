@@ -251,7 +251,9 @@ job_child(void *arg)
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
-	if ((fd = open("/dev/null", O_RDONLY)) == -1) {
+	if ((fd = open(a->spec->stdin_path != NULL ? a->spec->stdin_path
+	                                            : "/dev/null",
+	         O_RDONLY)) == -1) {
 		ce.stage = JOB_STAGE_DEVNULL;
 		goto fail;
 	}
@@ -412,7 +414,8 @@ job_child_cause(const struct job_spec *spec, const struct job_child_error *ce)
 
 	switch (ce->stage) {
 	case JOB_STAGE_DEVNULL:
-		return xasprintf("cannot open /dev/null as its input: %s",
+		return xasprintf("cannot open %s as its input: %s",
+		    spec->stdin_path != NULL ? spec->stdin_path : "/dev/null",
 		    strerror(ce->err));
 	case JOB_STAGE_FDS:
 		return xasprintf("cannot set up the job's descriptors: %s",

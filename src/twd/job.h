@@ -50,6 +50,8 @@ struct job_spec {
 	 * local process, which ends when the job there does. NULL: local.
 	 */
 	const char *const *signal_argv;
+	/* A file the job reads as its standard input; NULL: /dev/null. */
+	const char *stdin_path;
 };
 
 enum job_end {

@@ -5,10 +5,13 @@
  */
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -17,6 +20,7 @@
 #include "history.h"
 #include "log.h"
 #include "notifiers.h"
+#include "plugin.h"
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
@@ -362,6 +366,57 @@ command_words(const char *cmd)
 	return words;
 }
 
+/*
+ * A plugin's run: its request (taskweaver-plugins(7)) in a file, its
+ * standard input; the caller removes it once the job has it open. NULL
+ * with *why when it cannot be written.
+ */
+static char *
+plugin_request(struct tasks *ts, const struct task_def *def,
+    const struct active_run *ar, char **why)
+{
+	char when[TIMEFMT_ISO_LEN], *path, *text, *eq;
+	json_t *req, *env = json_object();
+	size_t i, n;
+	ssize_t w;
+	int fd;
+
+	for (i = 0; def->policy->env != NULL && def->policy->env[i] != NULL;
+	     i++) {
+		eq = strchr(def->policy->env[i], '=');
+		text = xstrndup(def->policy->env[i],
+		    (size_t)(eq - def->policy->env[i]));
+		json_object_set_new(env, text, json_string(eq + 1));
+		free(text);
+	}
+	req = json_pack("{s:i, s:s, s:I, s:i, s:o, s:o, s:o}", "protocol",
+	    PLUGIN_PROTOCOL, "task", def->name, "run", (json_int_t)ar->rec.id,
+	    "attempt", ar->rec.attempt, "scheduled_at",
+	    ar->rec.scheduled_ms != 0
+	        ? json_string(
+	              timefmt_iso(ar->rec.scheduled_ms, when, sizeof when))
+	        : json_null(),
+	    "params", json_loads(def->with, 0, NULL), "env", env);
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	path = xasprintf("%s/request-%" PRId64 ".json",
+	    ts->exec_dir != NULL ? ts->exec_dir : ts->log_dir, ar->rec.id);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	n = strlen(text);
+	w = fd != -1 ? write(fd, text, n) : -1;
+	if (fd == -1 || w != (ssize_t)n || close(fd) == -1) {
+		*why = xasprintf("cannot write its request to %s: %s", path,
+		    strerror(errno));
+		if (fd != -1) {
+			unlink(path);
+		}
+		free(path);
+		path = NULL;
+	}
+	free(text);
+	return path;
+}
+
 /* Start the job for run ar of def; NULL with *why when it could not. */
 static struct job *
 task_start_job(struct tasks *ts, const struct task_def *def,
@@ -376,6 +431,7 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	const char *marker;
 	size_t n = 0, nenv = 0, nowned = 0, i;
 	const struct executor_def *ex;
+	char *request = NULL;
 	struct job_spec spec;
 	struct job *job;
 
@@ -434,11 +490,22 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	spec.kill_grace_ms = def->policy->kill_grace_ms;
 	spec.max_output = def->policy->max_output;
 	spec.marker = marker;
+	if (def->plugin != NULL &&
+	    (spec.stdin_path = request = plugin_request(ts, def, ar, why)) ==
+	        NULL) {
+		job = NULL;
+		goto done;
+	}
 	ar->timeout_ms = def->policy->timeout_ms;
 	ar->kill_grace_ms = def->policy->kill_grace_ms;
 	job = job_start(
 	    ts->jobs, &spec, tasks_run_done, tasks_run_output, ar, why);
-
+done:
+	/* The job has its request open, or never will. */
+	if (request != NULL) {
+		unlink(request);
+		free(request);
+	}
 	if (words != NULL) {
 		for (i = 0; words[i] != NULL; i++) {
 			free(words[i]);
@@ -569,7 +636,9 @@ active_should_retry(const struct task_def *d, const struct run_record *r)
 				return 1;
 			}
 		}
-		return any;
+		/* A plugin that asks for it is tried again, whatever else. */
+		return any ||
+		    (d->plugin != NULL && r->exit_code == PLUGIN_EXIT_RETRY);
 	case RUN_TIMEOUT:
 		return any || (d->policy->retry_flags & RETRY_ON_TIMEOUT);
 	case RUN_START_FAILED:
