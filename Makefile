@@ -65,6 +65,13 @@ TEST_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS  := $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SAN) -MMD -MP \
 	     -Isrc/common $(PKG_CFLAGS)
+$(BUILD)/src/twd/plugin.o: ALL_CFLAGS += -DTW_PLUGIN_DIR='"$(PLUGINDIR)"'
+# Built in: so twd is built again when it changes (make install PREFIX=).
+$(BUILD)/src/twd/plugin.o: $(BUILD)/plugindir
+$(BUILD)/plugindir: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PLUGINDIR)' | cmp -s - $@ || echo '$(PLUGINDIR)' >$@
+FORCE:
 ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 
 COMMON_SRCS = src/common/duration.c src/common/hash.c src/common/log.c \
@@ -88,7 +95,7 @@ TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/logread.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-clean.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-keys.c src/twctl/dash-log.c src/twctl/dash-view.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-executors.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
-	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-queue.c src/twctl/cmd-reload.c src/twctl/cmd-restart.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-wait.c src/twctl/cmd-why.c \
+	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-plugins.c src/twctl/cmd-queue.c src/twctl/cmd-reload.c src/twctl/cmd-restart.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-wait.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/pager.c src/twctl/twctl.c
 UNIT_TESTS  = alarm catchup config cron dash duration history job log logfmt notify proto remote runq schedule suggest \
 	      tasks timefmt tz ydoc
@@ -99,6 +106,9 @@ COMMON_LIB = $(BUILD)/libcommon.a
 TWD_LIB    = $(BUILD)/libtwd.a
 TWD	   = $(BUILD)/twd
 DELIVER	   = $(BUILD)/twd-deliver
+PLUGINS	   = $(BUILD)/plugins/http
+# Where the installed plugins are, which twd and twctl look in last.
+PLUGINDIR ?= $(PREFIX)/lib/taskweaver/plugins
 TWCTL	   = $(BUILD)/twctl
 UNIT_BINS  = $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 # A desktop notification service on a private bus, for the CLI tests.
@@ -116,12 +126,19 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 
 .SECONDARY:
 
-.PHONY: all deps check check-unit check-cli check-lint check-san check-bench \
+.PHONY: FORCE all deps check check-unit check-cli check-lint check-san check-bench \
 	check-install check-fuzz fuzz fuzz-bins \
 	bench run \
 	install uninstall clean format
 
-all: $(TWD) $(TWCTL) $(DELIVER)
+all: $(TWD) $(TWCTL) $(DELIVER) $(PLUGINS)
+
+# The plugins twd ships (taskweaver-plugins(7)): programs of their own.
+$(BUILD)/src/plugins/http.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libcurl)
+$(BUILD)/plugins/http: $(call obj,src/plugins/http.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ \
+	    $(shell $(PKG_CONFIG) --libs jansson libcurl)
 
 $(FAKE_NOTIFYD): tests/helpers/fake-notifyd.c
 	@mkdir -p $(dir $@)
@@ -162,7 +179,7 @@ TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
     src/twd/ydoc.c src/twd/run.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
     $(BUILD)/src/twctl/cmd-import.o $(BUILD)/src/twctl/cmd-help.o \
-    $(BUILD)/src/twctl/cmd-show.o: \
+    $(BUILD)/src/twctl/cmd-show.o $(BUILD)/src/twctl/cmd-plugins.o: \
     ALL_CFLAGS += -Isrc/twd
 
 $(TWCTL): $(call obj,$(TWCTL_SRCS)) $(TWCTL_TWD_OBJS) $(COMMON_LIB)
@@ -327,8 +344,9 @@ install: all
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions \
 	    $(DESTDIR)$(ZSH_COMPDIR) \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
-	    $(DESTDIR)$(DATADIR)/taskweaver
+	    $(DESTDIR)$(DATADIR)/taskweaver $(DESTDIR)$(PLUGINDIR)
 	install -m 755 $(TWD) $(TWCTL) $(DELIVER) $(DESTDIR)$(BINDIR)
+	install -m 755 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)
 	install -m 644 man/twd.1 man/twctl.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/taskweaver.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/taskweaver-ipc.7 $(DESTDIR)$(MANDIR)/man7
@@ -347,7 +365,7 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/twd $(DESTDIR)$(BINDIR)/twctl \
-	    $(DESTDIR)$(BINDIR)/twd-deliver \
+	    $(DESTDIR)$(BINDIR)/twd-deliver $(DESTDIR)$(PLUGINDIR)/http \
 	    $(DESTDIR)$(MANDIR)/man1/twd.1 $(DESTDIR)$(MANDIR)/man1/twctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/taskweaver.5 \
 	    $(DESTDIR)$(MANDIR)/man7/taskweaver-ipc.7 \

@@ -50,6 +50,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_next_entry,
 	&cmd_notify_test_entry,
 	&cmd_pause_entry,
+	&cmd_plugins_entry,
 	&cmd_queue_entry,
 	&cmd_reload_entry,
 	&cmd_restart_entry,

@@ -100,6 +100,7 @@ extern const struct cmd_entry cmd_list_values_entry;
 const char *executor_where(const json_t *e, char *buf, size_t len);
 extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_executors_entry;
+extern const struct cmd_entry cmd_plugins_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_logs_entry;
 extern const struct cmd_entry cmd_next_entry;
