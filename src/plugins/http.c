@@ -82,10 +82,11 @@ expand(const char *s, json_t *env, const char *where)
 		    (size_t)(end - s - 2) < sizeof name) {
 			memcpy(name, s + 2, (size_t)(end - s - 2));
 			name[end - s - 2] = '\0';
-			if ((v = json_string_value(json_object_get(env, name))) ==
-			    NULL) {
+			if ((v = json_string_value(
+			         json_object_get(env, name))) == NULL) {
 				fprintf(stderr,
-				    "http: %s: ${%s} is not in the task's env\n",
+				    "http: %s: ${%s} is not in the task's "
+				    "env\n",
 				    where, name);
 				exit(1);
 			}
@@ -174,7 +175,8 @@ run(void)
 	        ? json_string_value(json_object_get(params, "url"))
 	        : "",
 	    env, "url");
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+	if (strncmp(url, "http://", 7) != 0 &&
+	    strncmp(url, "https://", 8) != 0) {
 		fail("url: '%s' is not an http:// or https:// URL%s", url, "");
 	}
 	method = json_string_value(json_object_get(params, "method"));
@@ -189,8 +191,8 @@ run(void)
 	headers = json_object_get(params, "headers");
 	json_object_foreach(headers, key, v)
 	{
-		char *val = expand(json_is_string(v) ? json_string_value(v) : "",
-		    env, key);
+		char *val = expand(
+		    json_is_string(v) ? json_string_value(v) : "", env, key);
 		size_t len = strlen(key) + strlen(val) + 3;
 
 		line = malloc(len);
@@ -203,11 +205,13 @@ run(void)
 	if ((v = json_object_get(params, "json")) != NULL) {
 		body = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 		if (!has_type) {
-			hl = curl_slist_append(hl, "Content-Type: application/json");
+			hl = curl_slist_append(
+			    hl, "Content-Type: application/json");
 		}
 	} else if (json_is_string(json_object_get(params, "body"))) {
-		body = expand(json_string_value(json_object_get(params, "body")),
-		    env, "body");
+		body =
+		    expand(json_string_value(json_object_get(params, "body")),
+		        env, "body");
 	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
@@ -288,7 +292,8 @@ main(int argc, char **argv)
 	if (argc == 2 && strcmp(argv[1], "run") == 0) {
 		return run();
 	}
-	fprintf(stderr, "usage: http describe | run < REQUEST "
-	                "(a TaskWeaver plugin: taskweaver-plugins(7))\n");
+	fprintf(stderr,
+	    "usage: http describe | run < REQUEST "
+	    "(a TaskWeaver plugin: taskweaver-plugins(7))\n");
 	return 2;
 }

@@ -35,8 +35,8 @@ plugins_dirs(void)
 static int
 plugins_show(struct cmd_ctx *ctx, char **dirs, const char *name)
 {
-	static const char *const headers[] = { "PARAMETER", "TYPE",
-		"REQUIRED", "DEFAULT", "DESCRIPTION", NULL };
+	static const char *const headers[] = { "PARAMETER", "TYPE", "REQUIRED",
+		"DEFAULT", "DESCRIPTION", NULL };
 	char *path, *cause = NULL, *dflt, *type;
 	const char *cells[5], *key;
 	struct plugin *p;
@@ -73,8 +73,8 @@ plugins_show(struct cmd_ctx *ctx, char **dirs, const char *name)
 		    : xstrdup(json_string_value(json_object_get(s, "type")));
 		cells[0] = key;
 		cells[1] = type;
-		cells[2] = json_is_true(json_object_get(s, "required")) ? "yes"
-		                                                         : "no";
+		cells[2] =
+		    json_is_true(json_object_get(s, "required")) ? "yes" : "no";
 		cells[3] = dflt;
 		cells[4] = json_is_string(json_object_get(s, "description"))
 		    ? json_string_value(json_object_get(s, "description"))
@@ -118,14 +118,17 @@ cmd_plugins_exec(struct cmd_ctx *ctx)
 	for (i = 0; names != NULL && names[i] != NULL; i++) {
 		cause = NULL;
 		path = plugin_find(dirs, names[i], &cause);
-		p = path != NULL ? plugin_describe(path, names[i], &cause) : NULL;
+		p = path != NULL ? plugin_describe(path, names[i], &cause)
+		                 : NULL;
 		o = json_pack("{s:s, s:s}", "name", names[i], "path",
 		    path != NULL ? path : "?");
 		if (p != NULL) {
-			json_object_set_new(o, "version", json_string(p->version));
 			json_object_set_new(
-			    o, "kind", json_string(plugin_kinds_name(p->kinds)));
-			json_object_set_new(o, "summary", json_string(p->summary));
+			    o, "version", json_string(p->version));
+			json_object_set_new(o, "kind",
+			    json_string(plugin_kinds_name(p->kinds)));
+			json_object_set_new(
+			    o, "summary", json_string(p->summary));
 		} else {
 			json_object_set_new(o, "error", json_string(cause));
 		}
@@ -150,8 +153,8 @@ cmd_plugins_exec(struct cmd_ctx *ctx)
 			cells[1] = json_get_string(o, "version", "-");
 			cells[2] = json_get_string(o, "kind", "BROKEN");
 			cells[3] = json_get_string(o, "path", "?");
-			cells[4] = json_get_string(o, "summary",
-			    json_get_string(o, "error", ""));
+			cells[4] = json_get_string(
+			    o, "summary", json_get_string(o, "error", ""));
 			table_add(t, cells);
 		}
 		table_print(t, stdout);

@@ -714,8 +714,9 @@ static int
 top_key_shapes_tasks(const char *key)
 {
 	return strcmp(key, "defaults") == 0 || strcmp(key, "queues") == 0 ||
-	    strcmp(key, "executors") == 0 || strcmp(key, "plugin_path") == 0 || strcmp(key, "notifiers") == 0 ||
-	    strcmp(key, "include") == 0 || strcmp(key, "max_concurrent") == 0;
+	    strcmp(key, "executors") == 0 || strcmp(key, "plugin_path") == 0 ||
+	    strcmp(key, "notifiers") == 0 || strcmp(key, "include") == 0 ||
+	    strcmp(key, "max_concurrent") == 0;
 }
 
 /* The top-level keys but tasks, of a root whose keys were checked. */

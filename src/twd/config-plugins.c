@@ -97,8 +97,8 @@ loader_plugins_free(struct loader *l)
 	strv_free(l->plugin_dirs);
 }
 
-static json_t *param_value(struct loader *l, const char *key,
-    const json_t *schema, yaml_node_t *node);
+static json_t *param_value(
+    struct loader *l, const char *key, const json_t *schema, yaml_node_t *node);
 
 /* A YAML scalar as JSON by what it looks like (type: any). */
 static json_t *
@@ -145,7 +145,8 @@ node_any(struct loader *l, yaml_node_t *node)
 		for (it = node->data.sequence.items.start;
 		     it < node->data.sequence.items.top; it++) {
 			json_array_append_new(o,
-			    node_any(l, yaml_document_get_node(&l->doc.doc, *it)));
+			    node_any(
+			        l, yaml_document_get_node(&l->doc.doc, *it)));
 		}
 		return o;
 	case YAML_MAPPING_NODE:
@@ -153,7 +154,8 @@ node_any(struct loader *l, yaml_node_t *node)
 		for (p = node->data.mapping.pairs.start;
 		     p < node->data.mapping.pairs.top; p++) {
 			json_object_set_new(o,
-			    node_text(yaml_document_get_node(&l->doc.doc, p->key)),
+			    node_text(
+			        yaml_document_get_node(&l->doc.doc, p->key)),
 			    node_any(l,
 			        yaml_document_get_node(&l->doc.doc, p->value)));
 		}
@@ -165,8 +167,8 @@ node_any(struct loader *l, yaml_node_t *node)
 
 /* A scalar of schema type type, or NULL after an error at node. */
 static json_t *
-scalar_typed(struct loader *l, const char *key, const char *type,
-    yaml_node_t *node)
+scalar_typed(
+    struct loader *l, const char *key, const char *type, yaml_node_t *node)
 {
 	const char *v = node_text(node);
 	char *end, *cause = NULL;
@@ -213,8 +215,8 @@ scalar_typed(struct loader *l, const char *key, const char *type,
 
 /* One parameter's value, by its schema; NULL after an error. */
 static json_t *
-param_value(struct loader *l, const char *key, const json_t *schema,
-    yaml_node_t *node)
+param_value(
+    struct loader *l, const char *key, const json_t *schema, yaml_node_t *node)
 {
 	const char *type = json_string_value(json_object_get(schema, "type"));
 	const json_t *choices = json_object_get(schema, "enum"), *c;
@@ -250,8 +252,9 @@ param_value(struct loader *l, const char *key, const json_t *schema,
 	}
 	if (strcmp(type, "map") == 0) {
 		if (node->type != YAML_MAPPING_NODE) {
-			loader_error(l, node, "with: %s must be a mapping, not %s",
-			    key, node_kind(node));
+			loader_error(l, node,
+			    "with: %s must be a mapping, not %s", key,
+			    node_kind(node));
 			return NULL;
 		}
 		return node_any(l, node);
@@ -269,8 +272,8 @@ param_value(struct loader *l, const char *key, const json_t *schema,
 			names[n++] = json_string_value(c);
 		}
 	}
-	hint = json_is_string(v) ? suggest(json_string_value(v), names, n)
-	                         : NULL;
+	hint =
+	    json_is_string(v) ? suggest(json_string_value(v), names, n) : NULL;
 	loader_error(l, node, "with: %s: '%s' is not one of its values%s%s%s",
 	    key, node_text(node), hint != NULL ? " (did you mean '" : "",
 	    hint != NULL ? hint : "", hint != NULL ? "'?)" : "");
@@ -303,10 +306,12 @@ draft_with(struct loader *l, const struct plugin *p, yaml_node_t *with,
 			hint = suggest(key, names, n);
 			loader_error(l, k,
 			    "with: plugin '%s' has no parameter '%s'%s%s%s",
-			    p->name, key, hint != NULL ? " (did you mean '" : "",
+			    p->name, key,
+			    hint != NULL ? " (did you mean '" : "",
 			    hint != NULL ? hint : "",
-			    hint != NULL ? "'?)" : "; twctl plugins show lists "
-			                           "them");
+			    hint != NULL ? "'?)"
+			                 : "; twctl plugins show lists "
+			                   "them");
 			continue;
 		}
 		if ((v = param_value(l, key, schema,
@@ -325,14 +330,17 @@ draft_with(struct loader *l, const struct plugin *p, yaml_node_t *with,
 		} else if (json_is_true(json_object_get(schema, "required"))) {
 			loader_error(l, where,
 			    "with: plugin '%s' needs '%s'%s%s%s", p->name, key,
-			    json_is_string(json_object_get(schema, "description"))
+			    json_is_string(
+			        json_object_get(schema, "description"))
 			        ? " ("
 			        : "",
-			    json_is_string(json_object_get(schema, "description"))
+			    json_is_string(
+			        json_object_get(schema, "description"))
 			        ? json_string_value(
 			              json_object_get(schema, "description"))
 			        : "",
-			    json_is_string(json_object_get(schema, "description"))
+			    json_is_string(
+			        json_object_get(schema, "description"))
 			        ? ")"
 			        : "");
 		}
@@ -356,8 +364,9 @@ draft_plugin(struct loader *l, yaml_node_t *type, yaml_node_t *with,
 		return;
 	}
 	if (with != NULL && with->type != YAML_MAPPING_NODE) {
-		loader_error(l, with, "'with' must be a mapping of the "
-		                      "plugin's parameters, not %s",
+		loader_error(l, with,
+		    "'with' must be a mapping of the "
+		    "plugin's parameters, not %s",
 		    node_kind(with));
 		return;
 	}

@@ -438,8 +438,7 @@ show_run(const struct task_def *d, const struct field_ctx *x)
 {
 	(void)x;
 	/* A plugin's task shows its type and with, not how it is run. */
-	return d->argv != NULL && d->plugin == NULL ? strv_json(d->argv)
-	                                            : NULL;
+	return d->argv != NULL && d->plugin == NULL ? strv_json(d->argv) : NULL;
 }
 
 int

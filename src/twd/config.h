@@ -193,7 +193,7 @@ struct config {
 	size_t nnotifiers;
 	struct executor_def *executors;
 	size_t nexecutors;
-	char **plugin_path; /* where plugins are looked for first */
+	char **plugin_path;        /* where plugins are looked for first */
 	struct task_def *defaults; /* the defaults block applied, no command */
 	char **files;              /* the file, then those it includes */
 	size_t nfiles;

@@ -252,7 +252,7 @@ job_child(void *arg)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	if ((fd = open(a->spec->stdin_path != NULL ? a->spec->stdin_path
-	                                            : "/dev/null",
+	                                           : "/dev/null",
 	         O_RDONLY)) == -1) {
 		ce.stage = JOB_STAGE_DEVNULL;
 		goto fail;

@@ -51,8 +51,8 @@ plugin_dirs(char *const *dirs, const char *home)
 static int
 plugin_name_ok(const char *name)
 {
-	return name[0] != '\0' && name[0] != '.' &&
-	    strchr(name, '/') == NULL && strlen(name) < 128;
+	return name[0] != '\0' && name[0] != '.' && strchr(name, '/') == NULL &&
+	    strlen(name) < 128;
 }
 
 char *
@@ -163,10 +163,11 @@ describe_run(const char *path, char **out, char **cause)
 			timed_out = 1;
 			break;
 		}
-		if (poll(&pfd, 1, (int)left) == -1) {
-			if (errno == EINTR) {
+		if ((rc = poll(&pfd, 1, (int)left)) <= 0) {
+			if (rc == -1 && errno == EINTR) {
 				continue;
 			}
+			timed_out = rc == 0;
 			break;
 		}
 		if (n + 1 >= cap) {
@@ -208,8 +209,8 @@ describe_run(const char *path, char **out, char **cause)
 		free(buf);
 		*cause = WIFEXITED(st)
 		    ? xasprintf("'describe' exited %d", WEXITSTATUS(st))
-		    : xasprintf("'describe' was killed by signal %d",
-		          WTERMSIG(st));
+		    : xasprintf(
+		          "'describe' was killed by signal %d", WTERMSIG(st));
 		return -1;
 	}
 	*out = buf;
@@ -252,8 +253,8 @@ params_check(json_t *params)
 
 /* The plugin of describe's output text. */
 static struct plugin *
-describe_parse(const char *path, const char *name, const char *text,
-    char **cause)
+describe_parse(
+    const char *path, const char *name, const char *text, char **cause)
 {
 	json_error_t jerr;
 	json_t *o, *kind, *v;
@@ -271,9 +272,12 @@ describe_parse(const char *path, const char *name, const char *text,
 	}
 	v = json_object_get(o, "protocol");
 	if (!json_is_integer(v) || json_integer_value(v) != PLUGIN_PROTOCOL) {
-		*cause = xasprintf("it speaks protocol %s; this twd speaks %d",
-		    json_is_integer(v) ? "another" : "none it says",
-		    PLUGIN_PROTOCOL);
+		*cause = json_is_integer(v)
+		    ? xasprintf("it speaks protocol %lld; this twd speaks %d",
+		          (long long)json_integer_value(v), PLUGIN_PROTOCOL)
+		    : xasprintf("'describe' says no protocol; this twd "
+		                "speaks %d",
+		          PLUGIN_PROTOCOL);
 		json_decref(o);
 		return NULL;
 	}
@@ -327,7 +331,7 @@ static struct cached {
 	off_t size;
 	struct timespec mtime;
 	char *text;
-} *cache;
+} * cache;
 static size_t ncache;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -357,8 +361,8 @@ plugin_describe(const char *path, const char *name, char **cause)
 	pthread_mutex_unlock(&cache_lock);
 	if (text == NULL) {
 		if (describe_run(path, &text, cause) == -1) {
-			char *c = xasprintf("plugin '%s' (%s): %s", name, path,
-			    *cause);
+			char *c = xasprintf(
+			    "plugin '%s' (%s): %s", name, path, *cause);
 			free(*cause);
 			*cause = c;
 			return NULL;

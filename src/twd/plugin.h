@@ -28,8 +28,8 @@ struct plugin {
 	char *path;
 	char *version;
 	char *summary;
-	unsigned kinds;  /* PLUGIN_* */
-	json_t *params;  /* {NAME: {type, required, default, enum, ...}} */
+	unsigned kinds; /* PLUGIN_* */
+	json_t *params; /* {NAME: {type, required, default, enum, ...}} */
 };
 
 /*
@@ -47,7 +47,8 @@ char *plugin_find(char *const *dirs, const char *name, char **cause);
  * NULL with *cause when it cannot run, takes too long, says too much or
  * says it in a form this twd does not read.
  */
-struct plugin *plugin_describe(const char *path, const char *name, char **cause);
+struct plugin *
+plugin_describe(const char *path, const char *name, char **cause);
 void plugin_free(struct plugin *);
 /* "task", "notifier" or "task, notifier". */
 const char *plugin_kinds_name(unsigned kinds);

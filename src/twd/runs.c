@@ -384,8 +384,8 @@ plugin_request(struct tasks *ts, const struct task_def *def,
 	for (i = 0; def->policy->env != NULL && def->policy->env[i] != NULL;
 	     i++) {
 		eq = strchr(def->policy->env[i], '=');
-		text = xstrndup(def->policy->env[i],
-		    (size_t)(eq - def->policy->env[i]));
+		text = xstrndup(
+		    def->policy->env[i], (size_t)(eq - def->policy->env[i]));
 		json_object_set_new(env, text, json_string(eq + 1));
 		free(text);
 	}

@@ -1,0 +1,46 @@
+# Plugins that misbehave are contained: a describe that is not JSON, that
+# hangs (bounded), that speaks another protocol or gives a type this twd
+# does not know is a load error at the type's place; a run that crashes is
+# failed with its signal, one that floods is cut at max_output, one that
+# ignores SIGTERM at its timeout is killed; twd goes on through all.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p "$T/plugins"
+for n in bad-json hang old bad-schema notifier-only crash flood stubborn; do
+	ln -s "$(cd "$(dirname "$0")/.." && pwd)/helpers/test-plugin" "$T/plugins/$n"
+done
+
+cat >"$T/bad.yaml" <<YAML
+plugin_path: [$T/plugins]
+tasks:
+  a: {type: bad-json}
+  b: {type: hang}
+  c: {type: old}
+  d: {type: bad-schema}
+  e: {type: notifier-only}
+YAML
+expect_rc 1 twctl check "$T/bad.yaml"
+err=$(cat "$T/err")
+expect_contains "$err" "bad.yaml:3:13: type: plugin 'bad-json' ($T/plugins/bad-json): 'describe' did not print JSON"
+expect_contains "$err" "bad.yaml:4:13: type: plugin 'hang' ($T/plugins/hang): 'describe' did not end within 5 s"
+expect_contains "$err" "bad.yaml:5:13: type: plugin 'old' ($T/plugins/old): it speaks protocol 99; this twd speaks 1"
+expect_contains "$err" "parameter 'x' has no type of string"
+expect_contains "$err" "bad.yaml:7:13: type: plugin 'notifier-only' is a notifier, not a task type"
+
+tasks <<YAML
+plugin_path: [$T/plugins]
+tasks:
+  crash: {type: crash}
+  flood: {type: flood, max_output: 1M}
+  stubborn: {type: stubborn, timeout: 1s, kill_grace: 1s}
+YAML
+start_twd
+expect_rc 139 twctl run -w crash
+[ "$(twctl --json history -n 1 crash | jget 'd[0]["signal"]')" = 11 ] ||
+	fail "crash: $(twctl history -n 1 crash)"
+expect_rc 0 twctl run -w flood
+[ "$(twctl --json history -n 1 flood | jget 'd[0]["truncated"]')" = True ] ||
+	fail "flood: $(twctl --json history -n 1 flood)"
+expect_rc 137 twctl run -w stubborn
+run_status_is stubborn timeout || fail "stubborn: $(twctl history -n 1 stubborn)"
+twctl status >/dev/null || fail "twd is not well after them"
