@@ -340,6 +340,12 @@ void draft_plugin(struct loader *l, yaml_node_t *type, yaml_node_t *with,
     yaml_node_t *key, struct task_def *t);
 void loader_plugins_free(struct loader *l);
 void loader_plugin_path(struct loader *l, struct config *c, yaml_node_t *node);
+/*
+ * A notifier of a plugin's type: 0 when type names a plugin (errors said),
+ * -1 when it does not.
+ */
+int loader_notifier_plugin(struct loader *l, struct notifier_def *nd,
+    yaml_node_t *type, yaml_node_t *with, yaml_node_t *key);
 
 /* config-checks.c */
 void loader_check_afters(struct loader *l, const struct config *c);

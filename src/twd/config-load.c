@@ -726,6 +726,10 @@ loader_head(struct loader *l, struct config *c, yaml_node_t *root)
 	yaml_node_t *v;
 	long n;
 
+	/* Plugins are looked for there first: before notifiers use them. */
+	if ((v = loader_top(l, root, "plugin_path")) != NULL) {
+		loader_plugin_path(l, c, v);
+	}
 	/* Queues and defaults apply wherever they stand in the file. */
 	if ((v = loader_top(l, root, "queues")) != NULL) {
 		loader_queues(l, c, v);
@@ -736,9 +740,7 @@ loader_head(struct loader *l, struct config *c, yaml_node_t *root)
 	if ((v = loader_top(l, root, "executors")) != NULL) {
 		loader_executors(l, c, v);
 	}
-	if ((v = loader_top(l, root, "plugin_path")) != NULL) {
-		loader_plugin_path(l, c, v);
-	}
+
 	if ((v = loader_top(l, root, "include")) != NULL) {
 		loader_includes(l, v);
 	}

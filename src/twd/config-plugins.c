@@ -281,14 +281,15 @@ param_value(
 	return NULL;
 }
 
-/* with: against p's schema, into t's request parameters. */
-static void
-draft_with(struct loader *l, const struct plugin *p, yaml_node_t *with,
-    yaml_node_t *where, struct task_def *t)
+/* with: against p's schema: the parameters of its requests (JSON). */
+static char *
+plugin_params(struct loader *l, const struct plugin *p, yaml_node_t *with,
+    yaml_node_t *where)
 {
 	const char *names[256], *key, *hint;
 	json_t *params = json_object(), *schema, *v;
 	yaml_node_pair_t *pair;
+	char *text;
 	yaml_node_t *k;
 	size_t n = 0;
 
@@ -345,8 +346,9 @@ draft_with(struct loader *l, const struct plugin *p, yaml_node_t *with,
 			        : "");
 		}
 	}
-	t->with = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
+	text = json_dumps(params, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(params);
+	return text;
 }
 
 void
@@ -386,5 +388,37 @@ draft_plugin(struct loader *l, yaml_node_t *type, yaml_node_t *with,
 	t->argv = xcalloc(3, sizeof *t->argv);
 	t->argv[0] = xstrdup(lp->p->path);
 	t->argv[1] = xstrdup("run");
-	draft_with(l, lp->p, with, with != NULL ? with : key, t);
+	t->with = plugin_params(l, lp->p, with, with != NULL ? with : key);
+}
+
+int
+loader_notifier_plugin(struct loader *l, struct notifier_def *nd,
+    yaml_node_t *type, yaml_node_t *with, yaml_node_t *key)
+{
+	struct loader_plugin *lp = loader_plugin(l, node_text(type));
+
+	if (lp->p == NULL) {
+		return -1; /* not a plugin either: the caller says what is */
+	}
+	if (!(lp->p->kinds & PLUGIN_NOTIFIER)) {
+		loader_error(l, type,
+		    "type: plugin '%s' is a task type, not a notifier",
+		    lp->p->name);
+		return 0;
+	}
+	if (with != NULL && with->type != YAML_MAPPING_NODE) {
+		loader_error(l, with,
+		    "'with' must be a mapping of the "
+		    "plugin's parameters, not %s",
+		    node_kind(with));
+		return 0;
+	}
+	nd->type = NOTIFIER_COMMAND;
+	nd->plugin = xstrdup(lp->p->name);
+	strv_free(nd->program);
+	nd->program = xcalloc(3, sizeof *nd->program);
+	nd->program[0] = xstrdup(lp->p->path);
+	nd->program[1] = xstrdup("notify");
+	nd->params = plugin_params(l, lp->p, with, with != NULL ? with : key);
+	return 0;
 }

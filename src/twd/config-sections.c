@@ -187,6 +187,39 @@ notifier_key_fits(struct loader *l, yaml_node_t *k, enum notifier_type t)
 	return 0;
 }
 
+/* A notifier of a plugin's type: {type: NAME, with: {...}, timeout}. */
+static void
+notifier_of_plugin(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
+    yaml_node_t *map, yaml_node_t *type)
+{
+	static const struct field timeout = { .name = "timeout",
+		.want = "a duration such as 30s" };
+	static const char *const keys[] = { "timeout", "type", "with" };
+	yaml_node_t *k, *v, *with = NULL;
+	yaml_node_pair_t *p;
+
+	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+	     p++) {
+		k = yaml_document_get_node(&l->doc.doc, p->key);
+		v = yaml_document_get_node(&l->doc.doc, p->value);
+		if (strcmp(node_text(k), "with") == 0) {
+			with = v;
+		} else if (strcmp(node_text(k), "timeout") == 0) {
+			value_duration(l, &timeout, v, 1, &nd->timeout_ms);
+		} else if (strcmp(node_text(k), "type") != 0) {
+			loader_unknown_key(l, k,
+			    "setting of a plugin's notifier", keys,
+			    NITEMS(keys));
+		}
+	}
+	if (loader_notifier_plugin(l, nd, type, with, key) == -1) {
+		loader_error(l, type,
+		    "type: '%s' is not desktop, mail, webhook or command, "
+		    "nor a plugin on the plugin path (twctl plugins)",
+		    node_text(type));
+	}
+}
+
 /* One notifier: {type: T, ...} into nd. */
 static void
 loader_notifier(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
@@ -219,9 +252,19 @@ loader_notifier(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
 		    nd->name);
 		return;
 	}
+	if (loader_check_keys(l, map, "notifier setting") == -1) {
+		return;
+	}
+	for (i = 0; i < NITEMS(notifier_type_names) &&
+	     strcmp(node_text(v), notifier_type_names[i]) != 0;
+	     i++) {
+	}
+	if (i == NITEMS(notifier_type_names)) {
+		notifier_of_plugin(l, nd, key, map, v);
+		return;
+	}
 	if (value_word(l, &type, v, notifier_type_names,
-	        NITEMS(notifier_type_names), &w) == -1 ||
-	    loader_check_keys(l, map, "notifier setting") == -1) {
+	        NITEMS(notifier_type_names), &w) == -1) {
 		return;
 	}
 	nd->type = (enum notifier_type)w;

@@ -375,6 +375,8 @@ config_free(struct config *c)
 		free(c->notifiers[i].from);
 		strv_free(c->notifiers[i].program);
 		free(c->notifiers[i].url);
+		free(c->notifiers[i].plugin);
+		free(c->notifiers[i].params);
 	}
 	free(c->notifiers);
 	for (i = 0; i < c->nexecutors; i++) {

@@ -67,6 +67,8 @@ struct notifier_def {
 	char *url;          /* webhook */
 	int slack;          /* webhook: format: slack */
 	int64_t timeout_ms; /* a delivery is stopped past this */
+	char *plugin;       /* a plugin's (command: [its path, notify]), */
+	char *params;       /* and its with:, a JSON object */
 };
 
 /* A named queue of the tasks file and its limit. */

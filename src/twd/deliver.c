@@ -149,9 +149,20 @@ static int
 deliver_command(const json_t *n, const json_t *ev)
 {
 	const json_t *run = json_object_get(ev, "run");
-	char *data = json_dumps(ev, JSON_COMPACT);
-	char num[32];
+	char *data, num[32];
+	json_t *req;
 	int rc;
+
+	/* A plugin's: its request, the event in it (taskweaver-plugins(7)). */
+	if (json_object_get(n, "params") != NULL) {
+		req = json_pack("{s:i, s:s, s:O, s:O}", "protocol", 1,
+		    "notifier", str(n, "name"), "params",
+		    json_object_get(n, "params"), "event", ev);
+		data = json_dumps(req, JSON_COMPACT);
+		json_decref(req);
+	} else {
+		data = json_dumps(ev, JSON_COMPACT);
+	}
 
 	setenv("TW_NOTIFY_EVENT", str(ev, "event"), 1);
 	setenv("TW_NOTIFIER", str(n, "name"), 1);

@@ -227,6 +227,11 @@ notifier_json(const struct notifier_def *n)
 	}
 	json_object_set_new(
 	    o, "timeout", json_real((double)n->timeout_ms / 1000));
+	if (n->plugin != NULL) {
+		json_object_set_new(o, "plugin", json_string(n->plugin));
+		json_object_set_new(
+		    o, "params", json_loads(n->params, 0, NULL));
+	}
 	return o;
 }
 

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/plugins"
-for n in bad-json hang old bad-schema notifier-only crash flood stubborn; do
+for n in bad-json hang old bad-schema notifier-only crash flood stubborn pager; do
 	ln -s "$(cd "$(dirname "$0")/.." && pwd)/helpers/test-plugin" "$T/plugins/$n"
 done
 
@@ -18,6 +18,10 @@ tasks:
   c: {type: old}
   d: {type: bad-schema}
   e: {type: notifier-only}
+notifiers:
+  n1: {type: crash}
+  n2: {type: pager, with: {chanel: x}}
+  n3: {type: smoke-signal}
 YAML
 expect_rc 1 twctl check "$T/bad.yaml"
 err=$(cat "$T/err")
@@ -26,21 +30,36 @@ expect_contains "$err" "bad.yaml:4:13: type: plugin 'hang' ($T/plugins/hang): 'd
 expect_contains "$err" "bad.yaml:5:13: type: plugin 'old' ($T/plugins/old): it speaks protocol 99; this twd speaks 1"
 expect_contains "$err" "parameter 'x' has no type of string"
 expect_contains "$err" "bad.yaml:7:13: type: plugin 'notifier-only' is a notifier, not a task type"
+expect_contains "$err" "type: plugin 'crash' is a task type, not a notifier"
+expect_contains "$err" "with: plugin 'pager' has no parameter 'chanel' (did you mean 'channel'?)"
+expect_contains "$err" "type: 'smoke-signal' is not desktop, mail, webhook or command, nor a plugin"
 
 tasks <<YAML
 plugin_path: [$T/plugins]
+notifiers:
+  page: {type: pager, with: {channel: ops}, timeout: 10s}
 tasks:
-  crash: {type: crash}
+  crash: {type: crash, notify: {on: [failure], via: [page]}}
   flood: {type: flood, max_output: 1M}
   stubborn: {type: stubborn, timeout: 1s, kill_grace: 1s}
 YAML
-start_twd
+PAGER_OUT="$T/paged" start_twd
 expect_rc 139 twctl run -w crash
 [ "$(twctl --json history -n 1 crash | jget 'd[0]["signal"]')" = 11 ] ||
 	fail "crash: $(twctl history -n 1 crash)"
 expect_rc 0 twctl run -w flood
 [ "$(twctl --json history -n 1 flood | jget 'd[0]["truncated"]')" = True ] ||
 	fail "flood: $(twctl --json history -n 1 flood)"
+# The crash was told through the notifier plugin: its request, the event
+# in it.
+wait_until "the pager plugin to be told" test -s "$T/paged"
+python3 - "$T/paged" <<'PY' || fail "paged: $(cat "$T/paged")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["protocol"] == 1 and r["notifier"] == "page", r
+assert r["params"] == {"channel": "ops"}, r
+assert r["event"]["event"] == "failure" and r["event"]["task"] == "crash", r
+PY
 expect_rc 137 twctl run -w stubborn
 run_status_is stubborn timeout || fail "stubborn: $(twctl history -n 1 stubborn)"
 twctl status >/dev/null || fail "twd is not well after them"
