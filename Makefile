@@ -114,7 +114,8 @@ UNIT_BINS  = $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 # A desktop notification service on a private bus, for the CLI tests.
 FAKE_NOTIFYD = $(BUILD)/tests/fake-notifyd
 
-MANPAGES = man/twd.1 man/twctl.1 man/taskweaver.5 man/taskweaver-ipc.7
+MANPAGES = man/twd.1 man/twctl.1 man/taskweaver.5 man/taskweaver-ipc.7 \
+	   man/taskweaver-plugins.7
 
 # Debian packages: build, test and demo. `make deps` installs the missing.
 DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
@@ -349,7 +350,8 @@ install: all
 	install -m 755 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)
 	install -m 644 man/twd.1 man/twctl.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/taskweaver.5 $(DESTDIR)$(MANDIR)/man5
-	install -m 644 man/taskweaver-ipc.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 man/taskweaver-ipc.7 man/taskweaver-plugins.7 \
+	    $(DESTDIR)$(MANDIR)/man7
 	install -m 644 completions/twctl.bash \
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions/twctl
 	install -m 644 completions/_twctl $(DESTDIR)$(ZSH_COMPDIR)
@@ -369,6 +371,7 @@ uninstall:
 	    $(DESTDIR)$(MANDIR)/man1/twd.1 $(DESTDIR)$(MANDIR)/man1/twctl.1 \
 	    $(DESTDIR)$(MANDIR)/man5/taskweaver.5 \
 	    $(DESTDIR)$(MANDIR)/man7/taskweaver-ipc.7 \
+	    $(DESTDIR)$(MANDIR)/man7/taskweaver-plugins.7 \
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions/twctl \
 	    $(DESTDIR)$(ZSH_COMPDIR)/_twctl \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/twctl.fish
