@@ -123,7 +123,7 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       mandoc python3 python3-croniter clang-format tzdata \
 	       libnotify-dev libcurl4-openssl-dev dbus-daemon libncurses-dev \
 	       task-spooler clang libclang-rt-dev openssh-client openssh-server \
-	       slurm-wlm munge
+	       slurm-wlm munge curl openssl
 
 .SECONDARY:
 

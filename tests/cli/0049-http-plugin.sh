@@ -20,9 +20,17 @@ wait_until "the HTTP servers" test -s "$T/http.port" -a -s "$T/https.port"
 http="http://127.0.0.1:$(cat "$T/http.port")"
 https="https://127.0.0.1:$(cat "$T/https.port")"
 
+EXAMPLES=$(cd "$(dirname "$0")/../../examples/plugins" && pwd)
 tasks <<YAML
-plugin_path: [$PLUGINS]
+plugin_path: [$PLUGINS, $EXAMPLES]
+notifiers:
+  phone:
+    type: twilio-sms
+    with: {account: AC1, token: tok, from: "+15550001111", to: "+15552223333",
+           base_url: "$http"}
 tasks:
+  told: {command: "exit 4", notify: {on: [failure], via: [phone]}}
+  backup: {type: pg-backup, with: {database: shop, dir: ~/dumps, keep: 3}}
   ping:
     type: http
     with:
@@ -102,6 +110,26 @@ expect_contains "$err" "bad.yaml:4:58: with: timeout: "
 expect_contains "$err" "bad.yaml:5:25: with: plugin 'http' needs 'url'"
 expect_contains "$err" "bad.yaml:6:13: 'type' runs a plugin"
 
-# twctl plugins finds it, and shows its parameters.
+# The SMS example notifier, against the fake of Twilio's API.
+expect_rc 4 twctl run -w told
+wait_until "the SMS to be sent" grep -q Messages.json "$T/requests.jsonl"
+python3 - "$T/requests.jsonl" <<'PY' || fail "SMS: $(cat "$T/requests.jsonl")"
+import base64, json, sys, urllib.parse
+r = [json.loads(l) for l in open(sys.argv[1]) if "Messages.json" in l][-1]
+assert r["method"] == "POST", r
+assert r["path"] == "/2010-04-01/Accounts/AC1/Messages.json", r
+assert r["headers"]["Authorization"] == "Basic " + base64.b64encode(b"AC1:tok").decode(), r
+form = urllib.parse.parse_qs(r["body"])
+assert form["To"] == ["+15552223333"] and form["From"] == ["+15550001111"], form
+assert "told" in form["Body"][0], form
+PY
+[ "$(twctl --json status | jget '[n for n in d["notifiers"] if n["name"] == "phone"][0]["sent"]')" = 1 ] ||
+	fail "phone: $(twctl status)"
+
+# twctl plugins finds them, and shows their parameters.
+expect_contains "$(twctl plugins)" "pg-backup"
+expect_contains "$(twctl plugins)" "twilio-sms"
+expect_contains "$(twctl plugins show pg-backup)" '["custom","plain"]'
+
 expect_contains "$(TW_CONFIG="$TW_CONFIG" twctl plugins)" "http"
 expect_contains "$(twctl plugins show http)" "expect_status"
