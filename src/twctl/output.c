@@ -161,10 +161,23 @@ char *
 output_run_result(const json_t *run, char *buf, size_t len)
 {
 	json_t *code = json_object_get(run, "exit_code");
+	const char *summary = json_get_string(run, "summary", NULL);
+	size_t n;
 
-	return proto_result_text(json_get_string(run, "status", "?"),
+	proto_result_text(json_get_string(run, "status", "?"),
 	    json_is_integer(code) ? (int)json_integer_value(code) : -1,
 	    json_get_string(run, "signal_name", NULL), buf, len);
+	/* What its ::progress and ::summary lines said (a plugin's). */
+	n = strlen(buf);
+	if (json_is_integer(json_object_get(run, "progress")) && n < len) {
+		n += (size_t)snprintf(buf + n, len - n, " %lld%%",
+		    (long long)json_integer_value(
+		        json_object_get(run, "progress")));
+	}
+	if (summary != NULL && n < len) {
+		snprintf(buf + n, len - n, ": %s", summary);
+	}
+	return buf;
 }
 
 const char *

@@ -65,7 +65,7 @@ static const char *const history_migrations[] = {
 	 * once however many jobs share it, and dropped with its last run; and
 	 * which finished jobs twctl clean took out of twctl queue's view
 	 * (those finished before this step: all of them); and the Slurm job
-	 * of a run on a Slurm executor.
+	 * of a run on a Slurm executor, and a plugin's progress and summary.
 	 */
 	("CREATE TABLE environments ("
 	 "  id INTEGER PRIMARY KEY,"
@@ -80,6 +80,8 @@ static const char *const history_migrations[] = {
 	 "BEGIN DELETE FROM environments WHERE id = old.env_id; END;"
 	 "ALTER TABLE runs ADD COLUMN cleaned INTEGER NOT NULL DEFAULT 0;"
 	 "ALTER TABLE runs ADD COLUMN slurm_job INTEGER;"
+	 "ALTER TABLE runs ADD COLUMN progress INTEGER;"
+	 "ALTER TABLE runs ADD COLUMN summary TEXT;"
 	 "UPDATE runs SET cleaned = 1 WHERE trigger = 'submit' "
 	 "AND status NOT IN ('running', 'queued');"
 	 "CREATE INDEX runs_unclean ON runs (id) "
@@ -99,7 +101,7 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 	"not_before, spec, "                                                   \
 	"(SELECT vars FROM environments WHERE environments.id = "              \
 	"runs.env_id), "                                                       \
-	"slurm_job"
+	"slurm_job, progress, summary"
 
 /* Runs of twctl queue's finished jobs; the terms of index runs_unclean. */
 #define HISTORY_DONE                                                           \
@@ -147,10 +149,10 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "started_at, finished_at, status, exit_code, signal, pid, "
 	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
 	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before, spec, "
-	    "env_id, slurm_job) "
+	    "env_id, slurm_job, progress, summary) "
 	    "VALUES (?21, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " HISTORY_ENV_ID
-	    ", ?23) "
+	    ", ?23, ?24, ?25) "
 	    "ON CONFLICT (id) DO UPDATE SET started_at = ?4, "
 	    "finished_at = ?5, status = ?6, exit_code = ?7, signal = ?8, "
 	    "pid = ?9, output_bytes = ?10, log_path = ?11, reason = ?12, "
@@ -158,7 +160,8 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "max_rss_kb = ?16, attempt = ?17, duration_ms = ?18, "
 	    "not_before = ?19, spec = coalesce(?20, spec), "
 	    "env_id = coalesce(" HISTORY_ENV_ID ", env_id), "
-	    "slurm_job = coalesce(?23, slurm_job)",
+	    "slurm_job = coalesce(?23, slurm_job), progress = ?24, "
+	    "summary = ?25",
 	[STMT_ENV_PUT] = "INSERT INTO environments (vars) VALUES (?1) "
 	                 "ON CONFLICT (vars) DO NOTHING",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
@@ -585,6 +588,12 @@ history_write_do(struct history *h, const struct history_write *w, char **cause)
 		sqlite3_bind_int64(st, 21, w->run.id);
 		bind_text(st, 22, w->run.env);
 		bind_ms(st, 23, w->run.slurm_job);
+		if (w->run.progress >= 0) {
+			sqlite3_bind_int(st, 24, w->run.progress);
+		} else {
+			sqlite3_bind_null(st, 24);
+		}
+		bind_text(st, 25, w->run.summary);
 		return history_step_done(h, st, "recording a run", cause);
 	}
 	st = h->stmt[STMT_STATE_SET];
@@ -849,6 +858,10 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	r->spec = column_text(st, 20);
 	r->env = column_text(st, 21);
 	r->slurm_job = sqlite3_column_int64(st, 22);
+	r->progress = sqlite3_column_type(st, 23) == SQLITE_NULL
+	    ? -1
+	    : sqlite3_column_int(st, 23);
+	r->summary = column_text(st, 24);
 }
 
 int

@@ -99,6 +99,7 @@ run_record_copy(struct run_record *dst, const struct run_record *src)
 	dst->reason = src->reason != NULL ? xstrdup(src->reason) : NULL;
 	dst->spec = src->spec != NULL ? xstrdup(src->spec) : NULL;
 	dst->env = src->env != NULL ? xstrdup(src->env) : NULL;
+	dst->summary = src->summary != NULL ? xstrdup(src->summary) : NULL;
 }
 
 void
@@ -112,6 +113,7 @@ run_record_release(struct run_record *r)
 	free(r->reason);
 	free(r->spec);
 	free(r->env);
+	free(r->summary);
 	memset(r, 0, sizeof *r);
 }
 
@@ -233,6 +235,12 @@ run_record_json(const struct run_record *r)
 	    r->reason != NULL ? json_string(r->reason) : json_null());
 	if (r->slurm_job > 0) {
 		json_object_set_new(o, "slurm_job", json_integer(r->slurm_job));
+	}
+	if (r->progress >= 0 && r->status == RUN_RUNNING) {
+		json_object_set_new(o, "progress", json_integer(r->progress));
+	}
+	if (r->summary != NULL) {
+		json_object_set_new(o, "summary", json_string(r->summary));
 	}
 	if (r->spec != NULL && (spec = json_loads(r->spec, 0, NULL)) != NULL) {
 		/* What a submitted job runs: [argv] or a shell line. */

@@ -55,6 +55,8 @@ struct run_record {
 	char *spec;        /* submitted jobs: what to run, as JSON; else NULL */
 	char *env;         /* and the environment given them (JSON), or NULL */
 	int64_t slurm_job; /* on a Slurm executor: its job id once known */
+	int progress;      /* a plugin's ::progress, 0-100; -1: none said */
+	char *summary;     /* and its ::summary, or NULL */
 };
 
 const char *run_status_name(enum run_status);

@@ -115,6 +115,42 @@ output_line_json(const struct logfmt_record *rec, uint64_t seq)
 	return o;
 }
 
+/* Summaries are kept to this many bytes. */
+#define PLUGIN_SUMMARY_MAX 200
+
+/*
+ * A plugin's line that says how its run goes (taskweaver-plugins(7)):
+ * "::progress 40" or "::summary 3 files copied", kept with the run and
+ * written to the history: a summary at once, progress at most once a
+ * second while it runs (all of it when it ends).
+ */
+static void
+plugin_line(struct active_run *ar, const struct logfmt_record *rec)
+{
+	struct run_record *r = &ar->rec;
+	char line[PLUGIN_SUMMARY_MAX + 16];
+	size_t n = rec->len < sizeof line - 1 ? rec->len : sizeof line - 1;
+	int64_t now;
+	long p;
+
+	memcpy(line, rec->text, n);
+	line[n] = '\0';
+	if (strncmp(line, "::progress ", 11) == 0) {
+		p = strtol(line + 11, NULL, 10);
+		r->progress = p < 0 ? 0 : p > 100 ? 100 : (int)p;
+	} else if (strncmp(line, "::summary ", 10) == 0) {
+		free(r->summary);
+		r->summary = xstrndup(line + 10, PLUGIN_SUMMARY_MAX);
+		ar->said_ms = 0;
+	} else {
+		return;
+	}
+	if ((now = timefmt_mono_ms()) - ar->said_ms >= 1000) {
+		ar->said_ms = now;
+		history_put_run(ar->ts->history, r);
+	}
+}
+
 void
 tasks_run_output(
     struct job *job, const struct logfmt_record *rec, uint64_t seq, void *arg)
@@ -124,6 +160,10 @@ tasks_run_output(
 	json_t *o;
 
 	(void)job;
+	if (rec->stream == LOGFMT_STDOUT && rec->len > 2 &&
+	    rec->text[0] == ':' && rec->text[1] == ':') {
+		plugin_line(ar, rec);
+	}
 	if (!tw_wants(&ar->ts->events, PROTO_EV_RUN_OUTPUT, r->task, r->id)) {
 		return;
 	}
@@ -546,6 +586,7 @@ active_new(struct tasks *ts, struct task *t, enum run_trigger trigger,
 	r->exit_code = -1;
 	r->attempt = attempt;
 	r->duration_ms = -1;
+	r->progress = -1;
 	return ar;
 }
 

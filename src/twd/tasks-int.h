@@ -126,6 +126,7 @@ struct active_run {
 	char *executor; /* where it runs when not here: its executor's name */
 	int slurm;      /* and it is a Slurm cluster, */
 	struct slurm_watch *watch; /* whose queue is asked how it is */
+	int64_t said_ms;           /* when its ::progress was last written */
 	TAILQ_ENTRY(active_run) entry;
 };
 

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/plugins"
-for n in bad-json hang old bad-schema notifier-only crash flood stubborn pager; do
+for n in bad-json hang old bad-schema notifier-only crash flood stubborn pager progress; do
 	ln -s "$(cd "$(dirname "$0")/.." && pwd)/helpers/test-plugin" "$T/plugins/$n"
 done
 
@@ -42,8 +42,9 @@ tasks:
   crash: {type: crash, notify: {on: [failure], via: [page]}}
   flood: {type: flood, max_output: 1M}
   stubborn: {type: stubborn, timeout: 1s, kill_grace: 1s}
+  progress: {type: progress}
 YAML
-PAGER_OUT="$T/paged" start_twd
+PAGER_OUT="$T/paged" PROGRESS_GO="$T/go" start_twd
 expect_rc 139 twctl run -w crash
 [ "$(twctl --json history -n 1 crash | jget 'd[0]["signal"]')" = 11 ] ||
 	fail "crash: $(twctl history -n 1 crash)"
@@ -63,3 +64,13 @@ PY
 expect_rc 137 twctl run -w stubborn
 run_status_is stubborn timeout || fail "stubborn: $(twctl history -n 1 stubborn)"
 twctl status >/dev/null || fail "twd is not well after them"
+
+# ::progress and ::summary lines: with the run while it goes, and after.
+twctl run progress >/dev/null
+wait_until "progress to say 40%" sh -c \
+	"'$TWCTL' history -n 1 progress | grep -q 'running 40%: halfway'"
+touch "$T/go"
+wait_until "progress to end" run_status_is progress ok
+expect_contains "$(twctl history -n 1 progress)" "ok: copied 3 files"
+[ "$(twctl --json history -n 1 progress | jget 'd[0]["summary"]')" = "copied 3 files" ] ||
+	fail "summary: $(twctl --json history -n 1 progress)"
