@@ -3,6 +3,7 @@
  * names its file, line and column.
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <stdarg.h>
 #include <stddef.h>
@@ -425,7 +426,8 @@ test_config_task_without_command_is_named(void **state)
 	struct fixture *f = *state;
 
 	assert_null(load(f, "tasks:\n  lonely:\n    every: 5m\n"));
-	assert_error(f, 0, 2, 3, "task 'lonely' has no 'command' or 'run'");
+	assert_error(
+	    f, 0, 2, 3, "task 'lonely' has no 'command', 'run' or 'type'");
 }
 
 /* Big mappings (sorted) and small ones (compared in place) alike. */
@@ -596,10 +598,11 @@ test_config_limits_compare_by_field_not_padding(void **state)
 static void
 test_config_each_field_is_compared_and_shown(void **state)
 {
-	static const char head[] = "queues: {q: {max_concurrent: 1}}\n"
-	                           "notifiers: {me: {type: desktop}}\n"
-	                           "executors: {x: {type: ssh, host: h}}\n"
-	                           "tasks:\n  o: {command: x}\n";
+	static const char head_fmt[] = "plugin_path: [%s]\n"
+	                               "queues: {q: {max_concurrent: 1}}\n"
+	                               "notifiers: {me: {type: desktop}}\n"
+	                               "executors: {x: {type: ssh, host: h}}\n"
+	                               "tasks:\n  o: {command: x}\n";
 	static const char base[] = "command: x, schedule: \"0 3 * * *\"";
 	static const struct {
 		const char *field; /* changed, and so shown anew */
@@ -631,6 +634,10 @@ test_config_each_field_is_compared_and_shown(void **state)
 		{ "executor",
 		    "command: x, schedule: \"0 3 * * *\", executor: x",
 		    "executor" },
+		{ "type", "type: p, with: {n: 1}, schedule: \"0 3 * * *\"",
+		    "command run type with" },
+		{ "with", "type: p, with: {n: 2}, schedule: \"0 3 * * *\"",
+		    "command run type with" },
 		{ "resources",
 		    "command: x, schedule: \"0 3 * * *\", resources: {cpus: 2}",
 		    "resources" },
@@ -705,7 +712,18 @@ test_config_each_field_is_compared_and_shown(void **state)
 	char *yaml, got[256];
 	json_t *ja, *jb;
 	size_t i, j, n, len;
+	char *head, *plugin = xasprintf("%s/p", f->dir);
+	FILE *fp = fopen(plugin, "w");
 
+	/* A plugin for type: and with:, its schema one parameter. */
+	assert_non_null(fp);
+	fputs("#!/bin/sh\necho '{\"protocol\": 1, \"kind\": [\"task\"], "
+	      "\"params\": {\"n\": {\"type\": \"integer\"}}}'\n",
+	    fp);
+	fclose(fp);
+	chmod(plugin, 0755);
+	free(plugin);
+	head = xasprintf(head_fmt, f->dir);
 	yaml = xasprintf("%s  t: {%s}\n", head, base);
 	a = load(f, yaml);
 	free(yaml);
@@ -753,6 +771,7 @@ test_config_each_field_is_compared_and_shown(void **state)
 	}
 	json_decref(ja);
 	config_free(a);
+	free(head);
 }
 
 static void
