@@ -18,6 +18,7 @@ tasks:
   c: {type: old}
   d: {type: bad-schema}
   e: {type: notifier-only}
+  f: {type: nowhere}
 notifiers:
   n1: {type: crash}
   n2: {type: pager, with: {chanel: x}}
@@ -30,6 +31,7 @@ expect_contains "$err" "bad.yaml:4:13: type: plugin 'hang' ($T/plugins/hang): 'd
 expect_contains "$err" "bad.yaml:5:13: type: plugin 'old' ($T/plugins/old): it speaks protocol 99; this twd speaks 1"
 expect_contains "$err" "parameter 'x' has no type of string"
 expect_contains "$err" "bad.yaml:7:13: type: plugin 'notifier-only' is a notifier, not a task type"
+expect_contains "$err" "bad.yaml:8:13: type: no plugin named 'nowhere' (an executable file) in $T/plugins, $HOME/.local/share/taskweaver/plugins, "
 expect_contains "$err" "type: plugin 'crash' is a task type, not a notifier"
 expect_contains "$err" "with: plugin 'pager' has no parameter 'chanel' (did you mean 'channel'?)"
 expect_contains "$err" "type: 'smoke-signal' is not desktop, mail, webhook or command, nor a plugin"
