@@ -7,6 +7,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "suggest.h"
 #include "xmalloc.h"
 #include "config-int.h"
 
@@ -197,6 +198,7 @@ notifier_of_plugin(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
 	static const char *const keys[] = { "timeout", "type", "with" };
 	yaml_node_t *k, *v, *with = NULL;
 	yaml_node_pair_t *p;
+	const char *hint;
 
 	for (p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
 	     p++) {
@@ -213,10 +215,15 @@ notifier_of_plugin(struct loader *l, struct notifier_def *nd, yaml_node_t *key,
 		}
 	}
 	if (loader_notifier_plugin(l, nd, type, with, key) == -1) {
+		hint = suggest(node_text(type), notifier_type_names,
+		    NITEMS(notifier_type_names));
 		loader_error(l, type,
-		    "type: '%s' is not desktop, mail, webhook or command, "
-		    "nor a plugin on the plugin path (twctl plugins)",
-		    node_text(type));
+		    "type: '%s' is not desktop, mail, webhook or command%s%s%s",
+		    node_text(type), hint != NULL ? " (did you mean '" : "",
+		    hint != NULL ? hint : "",
+		    hint != NULL ? "'?)"
+		                 : ", nor a plugin on the plugin path (twctl "
+		                   "plugins)");
 	}
 }
 

@@ -56,11 +56,20 @@ tasks:
     command: echo once
     at: "2031-06-01T12:00:00Z"
 YAML
+# A task of a plugin's type, for type and with.
+mkdir -p "$T/plugins"
+cat >"$T/plugins/p" <<'SH'
+#!/bin/sh
+echo '{"protocol": 1, "kind": ["task"], "params": {"n": {"type": "integer"}}}'
+SH
+chmod +x "$T/plugins/p"
+sed -i "1i plugin_path: [$T/plugins]" "$TW_CONFIG"
+printf '  plugged: {type: p, with: {n: 3}}\n' >>"$TW_CONFIG"
 start_twd
 
 : >"$T/json"
 : >"$T/text"
-for t in cron interval once; do
+for t in cron interval once plugged; do
 	twctl --json show "$t" >>"$T/json"
 	twctl show "$t" >>"$T/text"
 done
