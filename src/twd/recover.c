@@ -105,6 +105,10 @@ recover_resubmit(struct tasks *ts, struct active_run *ar, char **cause)
 		free(def->name);
 		def->name = xstrdup(ar->rec.task);
 		ar->own = task_adhoc(ts, def);
+		if (json_is_object(json_object_get(job, "env"))) {
+			ar->own->env =
+			    env_block_get(ts, json_object_get(job, "env"));
+		}
 		json_decref(spec);
 		rc = submit_after(ts, json_object_get(job, "after"),
 		    &ar->after_task, &ar->after_run, cause);

@@ -503,6 +503,12 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	     i++) {
 		env_push(&env, &nenv, def->policy->env[i]);
 	}
+	/* A submitted job's caller's, over the tasks file's. */
+	for (i = 0; ar->own != NULL && ar->own->env != NULL &&
+	     ar->own->env->vars != NULL && ar->own->env->vars[i] != NULL;
+	     i++) {
+		env_push(&env, &nenv, ar->own->env->vars[i]);
+	}
 	owned = xreallocarray(owned, nowned + 4, sizeof *owned);
 	owned[nowned++] = xasprintf("TW_TASK=%s", def->name);
 	owned[nowned++] = xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id);

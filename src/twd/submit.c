@@ -102,16 +102,14 @@ submit_label_ok(const char *s)
 
 /*
  * A job's environment (its caller's, as twctl submit sends it): the whole
- * of it, in place of twd's own, with the tasks file's env under it (the
- * caller's wins). Kept in spec to be recorded apart (tasks_submit).
+ * of it, in place of twd's own, over the tasks file's env (the caller's
+ * wins; runs.c). Checked here; kept in spec to be recorded apart
+ * (tasks_submit) and given to the job's task as a block.
  */
 static int
 submit_env(json_t *env, struct task_def *def, json_t *spec, char **cause)
 {
-	struct task_policy *p = def->policy;
-	size_t n = 0;
 	const char *name;
-	char **vars;
 	json_t *v;
 
 	if (!json_is_object(env)) {
@@ -119,28 +117,58 @@ submit_env(json_t *env, struct task_def *def, json_t *spec, char **cause)
 		    xstrdup("env: must be an object of variable names and "
 		            "their values"));
 	}
-	while (p->env != NULL && p->env[n] != NULL) {
-		n++;
-	}
-	vars =
-	    xreallocarray(p->env, n + json_object_size(env) + 1, sizeof *vars);
-	p->env = vars;
 	json_object_foreach(env, name, v)
 	{
 		if (*name == '\0' || strchr(name, '=') != NULL ||
 		    !json_is_string(v)) {
-			vars[n] = NULL;
 			return submit_fail(cause,
 			    xasprintf("env: '%s' must be a name without '=' "
 			              "and have a string value",
 			        name));
 		}
-		vars[n++] = xasprintf("%s=%s", name, json_string_value(v));
 	}
-	vars[n] = NULL;
-	p->env_clear = 1;
+	def->policy->env_clear = 1;
 	json_object_set(spec, "env", env);
 	return 0;
+}
+
+struct env_block *
+env_block_get(struct tasks *ts, json_t *env)
+{
+	struct env_block *b;
+	const char *name;
+	size_t n = 0;
+	json_t *v;
+
+	if (env == ts->env_json && ts->env_block != NULL) {
+		ts->env_block->refs++;
+		return ts->env_block;
+	}
+	b = xcalloc(1, sizeof *b);
+	b->refs = 2; /* the caller's and the cache's */
+	json_object_foreach(env, name, v)
+	{
+		strv_add(&b->vars, &n,
+		    xasprintf("%s=%s", name, json_string_value(v)));
+	}
+	env_block_release(ts->env_block);
+	ts->env_block = b;
+	if (env != ts->env_json) {
+		json_decref(ts->env_json);
+		free(ts->env_text);
+		ts->env_json = json_incref(env);
+		ts->env_text = json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS);
+	}
+	return b;
+}
+
+void
+env_block_release(struct env_block *b)
+{
+	if (b != NULL && --b->refs == 0) {
+		strv_free(b->vars);
+		free(b);
+	}
 }
 
 /* The fields of a job besides its command, into def and spec. */
@@ -524,16 +552,10 @@ tasks_submit(struct tasks *ts, json_t *job, char **cause)
 	}
 	/*
 	 * Recorded once for every job that has the same (history.c); the
-	 * jobs of a submit share one object, written out once.
+	 * jobs of a submit share one object, made into a block once.
 	 */
 	if ((env = json_object_get(spec, "env")) != NULL) {
-		if (env != ts->env_json) {
-			json_decref(ts->env_json);
-			free(ts->env_text);
-			ts->env_json = json_incref(env);
-			ts->env_text =
-			    json_dumps(env, JSON_COMPACT | JSON_SORT_KEYS);
-		}
+		t->env = env_block_get(ts, env);
 		ar->rec.env = xstrdup(ts->env_text);
 		json_object_del(spec, "env");
 	}

@@ -67,10 +67,11 @@ struct tasks {
 	int halted;                /* tasks_halt: nothing new starts */
 	struct event *ev_prune;    /* history retention, when idle */
 	size_t prune_cursor;
-	int64_t last_submit_id; /* the newest submitted job's run; or 0 */
-	json_t *env_json;       /* the last submitted environment, */
-	char *env_text;         /* and as it is recorded */
-	uint8_t *queue_paused;  /* per queue of the config: none starts */
+	int64_t last_submit_id;      /* the newest submitted job's run; or 0 */
+	json_t *env_json;            /* the last submitted environment, */
+	char *env_text;              /* as it is recorded, */
+	struct env_block *env_block; /* and as jobs are given it */
+	uint8_t *queue_paused;       /* per queue of the config: none starts */
 	/*
 	 * Runs an earlier twd left running (lost): those of tasks that run
 	 * on an executor are stopped there once the tasks file is read.
@@ -84,6 +85,15 @@ struct tasks {
 };
 
 /* One per task of the file (136 bytes: a daemon may keep 100,000). */
+/*
+ * A submitted job's environment, its caller's ("NAME=value"): made once
+ * for the jobs of a submit, which share it.
+ */
+struct env_block {
+	unsigned refs;
+	char **vars;
+};
+
 struct task {
 	struct tasks *ts;
 	const struct task_def *def; /* borrowed from ts->config */
@@ -101,6 +111,7 @@ struct task {
 	uint8_t paused;        /* no run starts until resumed */
 	uint8_t own;           /* a submitted job's, not the file's */
 	uint8_t prune_pending; /* has history its retention may drop */
+	struct env_block *env; /* a submitted job's, over its policy's env */
 };
 
 struct active_run {
@@ -190,6 +201,10 @@ void active_spawn(struct tasks *ts, struct task *t, struct active_run *ar);
 struct task_def *
 submit_def(struct tasks *ts, json_t *job, json_t **spec, char **cause);
 struct task *task_adhoc(struct tasks *ts, struct task_def *def);
+/* The block of the environment env (a job's "env"), shared while the
+ * same object comes; env_block_release when done. */
+struct env_block *env_block_get(struct tasks *ts, json_t *env);
+void env_block_release(struct env_block *b);
 int submit_after(struct tasks *ts, json_t *after, char **after_task,
     int64_t *after_run, char **cause);
 

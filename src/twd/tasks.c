@@ -155,6 +155,7 @@ task_free(struct task *t)
 		return;
 	}
 	alarm_cancel(t->ts->alarms, &t->alarm);
+	env_block_release(t->env);
 	if (t->last != NULL) {
 		run_record_release(t->last);
 		free(t->last);
@@ -668,6 +669,7 @@ tasks_free(struct tasks *ts)
 	free(ts->lost);
 	json_decref(ts->env_json);
 	free(ts->env_text);
+	env_block_release(ts->env_block);
 	free(ts);
 }
 

@@ -49,3 +49,9 @@ reply=$(ask_raw '{"id":1,"cmd":"submit","args":{"jobs":[{"command":"true"}],"env
 expect_contains "$reply" "env: 'A=B' must be a name without '='"
 reply=$(ask_raw '{"id":2,"cmd":"submit","args":{"jobs":[{"command":"true","env":["X=1"]}]}}')
 expect_contains "$reply" "env: must be an object"
+
+# An empty environment is one: the job runs with only twd's own variables.
+reply=$(ask_raw '{"id":3,"cmd":"submit","args":{"jobs":[{"command":"echo \"empty=${HOME-none} id=$TW_RUN_ID\"","name":"bare"}],"env":{}}}')
+expect_contains "$reply" '"ok":true'
+wait_until "bare to run" run_status_is bare ok
+expect_contains "$(twctl logs bare)" "id="
