@@ -109,11 +109,12 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 	"AND status NOT IN ('running', 'queued')"
 
 /* The id of the environment a run's write binds as ?22, or NULL. */
-#define HISTORY_ENV_ID "(SELECT id FROM environments WHERE vars = ?22)"
+#define HISTORY_ENV_ID "?22"
 
 enum {
 	STMT_PUT,
 	STMT_ENV_PUT,
+	STMT_ENV_ID,
 	STMT_EACH_ALL,
 	STMT_EACH_TASK,
 	STMT_EACH_FILTERED,
@@ -142,7 +143,7 @@ static const char *const history_sql[STMT_COUNT] = {
 	 * it has. Not the task, trigger or fire time, which a run keeps from
 	 * its insert: assigning the task, even unchanged, rewrote its index.
 	 * A spec (a submitted job's) may be changed (twctl edit RUN), never
-	 * dropped; nor its environment, put first by STMT_ENV_PUT.
+	 * dropped; nor its environment, its id found by history_env_id.
 	 */
 	[STMT_PUT] =
 	    "INSERT INTO runs (id, task, trigger, scheduled_at, "
@@ -162,6 +163,7 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "env_id = coalesce(" HISTORY_ENV_ID ", env_id), "
 	    "slurm_job = coalesce(?23, slurm_job), progress = ?24, "
 	    "summary = ?25",
+	[STMT_ENV_ID] = "SELECT id FROM environments WHERE vars = ?1",
 	[STMT_ENV_PUT] = "INSERT INTO environments (vars) VALUES (?1) "
 	                 "ON CONFLICT (vars) DO NOTHING",
 	[STMT_EACH_ALL] = "SELECT " RUN_COLUMNS " FROM runs "
@@ -245,11 +247,20 @@ struct history {
 	int in_txn;  /* a transaction is open in SQLite */
 	char *error; /* why the open transaction cannot commit, or NULL */
 	int failing; /* writes are kept until history_retry takes them */
+	/*
+	 * The environment written last, and its id: the jobs of a submit
+	 * share one, found once, not a lookup of its text each. Forgotten
+	 * when a transaction is rolled back or runs are deleted (its row
+	 * may have gone with them).
+	 */
+	char *env_text;
+	int64_t env_id;
 	history_failing_cb failing_cb;
 	void *failing_arg;
 };
 
 static void history_writes_drop(struct history *);
+static void history_env_forget(struct history *);
 
 static char *
 history_cause(struct history *h, const char *what)
@@ -468,6 +479,7 @@ history_close(struct history *h)
 		return;
 	}
 	history_writes_drop(h);
+	history_env_forget(h);
 	free(h->w);
 	free(h->error);
 	for (i = 0; i < STMT_COUNT; i++) {
@@ -568,25 +580,61 @@ history_writes_drop(struct history *h)
 	h->nw = 0;
 }
 
+static void
+history_env_forget(struct history *h)
+{
+	free(h->env_text);
+	h->env_text = NULL;
+	h->env_id = 0;
+}
+
+/* The id of environment text, put first if it is new: 0, or -1. */
+static int
+history_env_id(struct history *h, const char *text, int64_t *id, char **cause)
+{
+	sqlite3_stmt *st = h->stmt[STMT_ENV_PUT];
+	int rc;
+
+	if (h->env_text != NULL && strcmp(h->env_text, text) == 0) {
+		*id = h->env_id;
+		return 0;
+	}
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	if (history_step_done(h, st, "recording an environment", cause) == -1) {
+		return -1;
+	}
+	st = h->stmt[STMT_ENV_ID];
+	sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW) {
+		*cause = history_cause(h, "finding an environment");
+		return -1;
+	}
+	free(h->env_text);
+	h->env_text = xstrdup(text);
+	h->env_id = *id;
+	return 0;
+}
+
 /* Run one write in the open transaction: 0, or -1 with *cause. */
 static int
 history_write_do(struct history *h, const struct history_write *w, char **cause)
 {
 	sqlite3_stmt *st;
+	int64_t env_id = 0;
 
 	if (w->run.id != 0) {
-		if (w->run.env != NULL) {
-			st = h->stmt[STMT_ENV_PUT];
-			sqlite3_bind_text(st, 1, w->run.env, -1, SQLITE_STATIC);
-			if (history_step_done(h, st, "recording an environment",
-			        cause) == -1) {
-				return -1;
-			}
+		if (w->run.env != NULL &&
+		    history_env_id(h, w->run.env, &env_id, cause) == -1) {
+			return -1;
 		}
 		st = h->stmt[STMT_PUT];
 		history_bind_run(st, &w->run);
 		sqlite3_bind_int64(st, 21, w->run.id);
-		bind_text(st, 22, w->run.env);
+		bind_ms(st, 22, env_id);
 		bind_ms(st, 23, w->run.slurm_job);
 		if (w->run.progress >= 0) {
 			sqlite3_bind_int(st, 24, w->run.progress);
@@ -631,6 +679,9 @@ history_txn_close(struct history *h, int commit, char **cause)
 	        -1) {
 		rc = -1;
 		commit = 0;
+	}
+	if (!commit) {
+		history_env_forget(h); /* its row may not have been kept */
 	}
 	/* A COMMIT that failed busy leaves the transaction open. */
 	if (!commit && sqlite3_get_autocommit(h->db) == 0) {
@@ -1085,6 +1136,8 @@ history_prune(struct history *h, const char *task,
 	size_t n = 0, i;
 	int rc, drop;
 
+	/* The environment of the runs deleted may go with them. */
+	history_env_forget(h);
 	/* Rows go only when what is kept has been written. */
 	if (h->failing || h->depth > 0) {
 		return 0;

@@ -522,6 +522,13 @@ test_history_keeps_an_environment_once(void **state)
 	assert_int_equal(history_get(f->h, c, &back, &cause), 1);
 	assert_string_equal(back.env, "{\"X\":\"2\"}");
 	run_record_release(&back);
+	/* Its row gone, the same environment again is put again. */
+	a = put_env_job(f, "make", home);
+	assert_int_equal(
+	    db_int(f->path, "SELECT count(*) FROM environments"), 2);
+	assert_int_equal(history_get(f->h, a, &back, &cause), 1);
+	assert_string_equal(back.env, home);
+	run_record_release(&back);
 }
 
 /* How many runs are committed: what another connection would find. */
