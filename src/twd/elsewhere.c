@@ -84,16 +84,24 @@ run_words(const struct task_def *def)
 	return argv;
 }
 
-/* The task's env, then twd's own variables, as a local run has them. */
+/*
+ * The task's env, then (with caller) a submitted job's caller's, then
+ * twd's own variables, as a local run has them.
+ */
 static char **
 run_env(const struct task_def *def, const struct active_run *ar,
-    const struct executor_def *ex)
+    const struct executor_def *ex, int caller)
 {
 	char when[TIMEFMT_ISO_LEN], **env = strv_copy(def->policy->env);
-	size_t n = 0;
+	size_t n = 0, i;
 
 	while (env != NULL && env[n] != NULL) {
 		n++;
+	}
+	for (i = 0; caller && ar->own != NULL && ar->own->env != NULL &&
+	     ar->own->env->vars != NULL && ar->own->env->vars[i] != NULL;
+	     i++) {
+		strv_add(&env, &n, xstrdup(ar->own->env->vars[i]));
 	}
 	strv_add(&env, &n, xasprintf("TW_TASK=%s", def->name));
 	strv_add(&env, &n, xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id));
@@ -112,7 +120,8 @@ static struct job *
 ssh_start(struct tasks *ts, const struct task_def *def,
     const struct executor_def *ex, struct active_run *ar, char **why)
 {
-	char **argv = run_words(def), **env = run_env(def, ar, ex);
+	/* Not a submitter's: this machine's PATH and HOME mean nothing there. */
+	char **argv = run_words(def), **env = run_env(def, ar, ex, 0);
 	char **ssh, **stop, *key = elsewhere_key(ts, ar->rec.id);
 	struct remote_run rr;
 	struct job_spec spec;
@@ -125,7 +134,8 @@ ssh_start(struct tasks *ts, const struct task_def *def,
 	rr.argv = (const char *const *)argv;
 	rr.cwd = elsewhere_cwd(ts, def->policy->cwd);
 	rr.env = (const char *const *)env;
-	rr.env_clear = def->policy->env_clear;
+	rr.env_clear =
+	    def->policy->env_clear && (ar->own == NULL || ar->own->env == NULL);
 	rr.umask = def->policy->umask;
 	rr.nice = def->policy->nice;
 	ssh = remote_ssh_argv(&rr, why);
@@ -362,7 +372,8 @@ static struct job *
 slurm_start(struct tasks *ts, const struct task_def *def,
     const struct executor_def *ex, struct active_run *ar, char **why)
 {
-	char **argv = run_words(def), **env = run_env(def, ar, ex);
+	/* srun exports it to the job, as Slurm does a submitter's. */
+	char **argv = run_words(def), **env = run_env(def, ar, ex, 1);
 	char *name = slurm_job_name(ar), **srun, **stop;
 	char *id_file = slurm_id_file(ts, ar);
 	struct slurm_run sr = { ex, name, (const char *const *)argv,

@@ -74,6 +74,9 @@ wait_until "holds to end" sh -c "[ -z \"\$('$TWCTL' --json queue | grep running)
 seq 200 | sed 's/.*/true/' | twctl submit -b -w >/dev/null ||
 	fail "200 jobs on box: $(twctl history -n 3)"
 twctl run -w quick >/dev/null
+# A submitted job there has the machine's environment, not this shell's.
+id=$(FROM_CALLER=yes twctl --json submit -w -n where -- sh -c 'echo "home=$HOME caller=${FROM_CALLER-unset}"' | jget 'd["id"]')
+expect_contains "$(twctl logs where --run "$id")" "home=$(getent passwd "$(id -un)" | cut -d: -f6) caller=unset"
 n=$(grep -c "Accepted publickey" "$SSH_DIR/sshd.log")
 [ "$n" = 1 ] || fail "$n logins for the runs, not 1: $(grep Accepted "$SSH_DIR/sshd.log")"
 

@@ -11,6 +11,7 @@ if [ "$(id -u)" != 0 ] || ! command -v slurmctld >/dev/null; then
 fi
 slurm_start
 tasks <<YAML
+defaults: {executor: hpc}
 executors:
   hpc: {type: slurm, partition: debug, max_concurrent: 5, args: [--overcommit]}
 tasks:
@@ -33,6 +34,11 @@ job=$(twctl --json history -n 1 hello | jget 'd[0]["slurm_job"]')
 id=$(twctl --json history -n 1 hello | jget 'd[0]["id"]')
 expect_contains "$(twctl logs --stdout hello)" "job=$job tw=$id cpus=1"
 twctl logs --stderr hello | grep -qx oops || fail "stderr: $(twctl logs --stderr hello)"
+# A submitted job (the defaults' executor) has its submitter's
+# environment, as srun gives a job its caller's.
+id=$(FROM_CALLER=yes twctl --json submit -w -n sub -- sh -c 'echo "caller=$FROM_CALLER job=$SLURM_JOB_ID"' | jget 'd["id"]')
+expect_contains "$(twctl logs sub --run "$id")" "caller=yes job="
+
 # The dashboard's details say where it runs, and its Slurm job.
 dash_start 120 30
 shows "^ hello "
