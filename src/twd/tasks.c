@@ -5,6 +5,7 @@
  * dispatch.c, runs.c, submit.c, recover.c, retention.c, explain.c.
  */
 
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,68 @@ tasks_diff(struct tasks *ts, const struct config *c)
 	    "changed", changed);
 }
 
+/* The index of name among n names at stride bytes from first; -1: none. */
+static int
+name_index(const void *first, size_t stride, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(*(char *const *)((const char *)first + i * stride),
+		        name) == 0) {
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Submitted jobs name their queue and executor by index in the config
+ * they came under: in the new one, the same names' (-1 when gone: the
+ * queue's limit no longer holds it; the executor's run fails to start).
+ */
+static void
+submits_remap(struct tasks *ts, const struct config *config)
+{
+	const struct config *old = ts->config;
+	struct active_runs *lists[] = { &ts->queued, &ts->runs };
+	struct task_policy *p;
+	struct active_run *ar;
+	size_t l;
+
+	for (l = 0; old != NULL && l < 2; l++) {
+		TAILQ_FOREACH(ar, lists[l], entry)
+		{
+			if (ar->own == NULL) {
+				continue;
+			}
+			/* Its own definition, made by submit_def. */
+			p = ar->own->def->policy;
+			if (p->queue >= 0 && (size_t)p->queue < old->nqueues) {
+				p->queue = config->queues == NULL
+				    ? -1
+				    : name_index(&config->queues[0].name,
+				          sizeof *config->queues,
+				          config->nqueues,
+				          old->queues[p->queue].name);
+			}
+			if (p->executor >= 0 &&
+			    (size_t)p->executor < old->nexecutors) {
+				p->executor = config->executors == NULL
+				    ? -1
+				    : name_index(&config->executors[0].name,
+				          sizeof *config->executors,
+				          config->nexecutors,
+				          old->executors[p->executor].name);
+				/* Gone: a run here it was not meant to be. */
+				if (p->executor == -1) {
+					p->executor = INT_MAX;
+				}
+			}
+		}
+	}
+}
+
 void
 tasks_apply(struct tasks *ts, struct config *config, struct tasks_applied *n)
 {
@@ -325,6 +388,7 @@ tasks_apply(struct tasks *ts, struct config *config, struct tasks_applied *n)
 	}
 	tasks_batch_end(ts, NULL);
 	known_release(&known);
+	submits_remap(ts, config);
 	free(ts->tasks);
 	config_free(ts->config);
 	ts->config = config;

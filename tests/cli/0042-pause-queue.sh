@@ -42,3 +42,31 @@ expect_rc 0 twctl submit -n held -- true
 expect_contains "$(cat "$T/out")" "submitted jobs are paused (twctl resume --all)"
 expect_rc 0 twctl resume --all
 wait_until "the submitted job to run" run_status_is held ok
+
+# A submitted job waiting in a queue keeps that queue by name across a
+# reload that puts another before it.
+cat >"$TW_CONFIG" <<YAML
+queues:
+  io: {max_concurrent: 2}
+  net: {max_concurrent: 1}
+tasks:
+  copy: {command: 'true', queue: io}
+  free: {command: 'true'}
+YAML
+twctl reload >/dev/null
+twctl pause --all >/dev/null
+j=$(twctl --json submit -q net -n netjob -- true | jget 'd["id"]')
+cat >"$TW_CONFIG" <<YAML
+queues:
+  cpu: {max_concurrent: 1}
+  io: {max_concurrent: 2}
+  net: {max_concurrent: 1}
+tasks:
+  copy: {command: 'true', queue: io}
+  free: {command: 'true'}
+YAML
+twctl reload >/dev/null
+[ "$(twctl --json queue | jget "[r for r in d if r['id'] == $j][0]['queue']")" = net ] ||
+	fail "netjob's queue after the reload: $(twctl queue)"
+twctl resume --all >/dev/null
+wait_until "netjob to run" run_status_is netjob ok
