@@ -270,25 +270,37 @@ tasks_diff(struct tasks *ts, const struct config *c)
 	    "changed", changed);
 }
 
-/* The index of name among n names at stride bytes from first; -1: none. */
-static int
-name_index(const void *first, size_t stride, size_t n, const char *name)
+/*
+ * *idx, an index among the n_old entries (stride bytes apart, a name
+ * first) at old, made the index of the same name among the n_new at new;
+ * gone when it is not there: -1, or with gone_far a value past any index.
+ */
+static void
+remap_named(int *idx, const void *old, size_t n_old, const void *new,
+    size_t n_new, size_t stride, int gone_far)
 {
+	const char *name;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (strcmp(*(char *const *)((const char *)first + i * stride),
+	if (*idx < 0 || (size_t)*idx >= n_old) {
+		return;
+	}
+	name = *(char *const *)((const char *)old + (size_t)*idx * stride);
+	for (i = 0; i < n_new; i++) {
+		if (strcmp(*(char *const *)((const char *)new + i *stride),
 		        name) == 0) {
-			return (int)i;
+			*idx = (int)i;
+			return;
 		}
 	}
-	return -1;
+	*idx = gone_far ? INT_MAX : -1;
 }
 
 /*
  * Submitted jobs name their queue and executor by index in the config
- * they came under: in the new one, the same names' (-1 when gone: the
- * queue's limit no longer holds it; the executor's run fails to start).
+ * they came under: in the new one, the same names' (gone: the queue's
+ * limit no longer holds it; the executor's run fails to start, saying
+ * so, rather than run here).
  */
 static void
 submits_remap(struct tasks *ts, const struct config *config)
@@ -307,27 +319,12 @@ submits_remap(struct tasks *ts, const struct config *config)
 			}
 			/* Its own definition, made by submit_def. */
 			p = ar->own->def->policy;
-			if (p->queue >= 0 && (size_t)p->queue < old->nqueues) {
-				p->queue = config->queues == NULL
-				    ? -1
-				    : name_index(&config->queues[0].name,
-				          sizeof *config->queues,
-				          config->nqueues,
-				          old->queues[p->queue].name);
-			}
-			if (p->executor >= 0 &&
-			    (size_t)p->executor < old->nexecutors) {
-				p->executor = config->executors == NULL
-				    ? -1
-				    : name_index(&config->executors[0].name,
-				          sizeof *config->executors,
-				          config->nexecutors,
-				          old->executors[p->executor].name);
-				/* Gone: a run here it was not meant to be. */
-				if (p->executor == -1) {
-					p->executor = INT_MAX;
-				}
-			}
+			remap_named(&p->queue, old->queues, old->nqueues,
+			    config->queues, config->nqueues,
+			    sizeof *config->queues, 0);
+			remap_named(&p->executor, old->executors,
+			    old->nexecutors, config->executors,
+			    config->nexecutors, sizeof *config->executors, 1);
 		}
 	}
 }
