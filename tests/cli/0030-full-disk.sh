@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ] || ! mkdir -p "$TW_STATE_DIR" ||
 	echo "skip: needs root to mount a small tmpfs"
 	exit 0
 fi
-AT_CLEANUP='umount "$TW_STATE_DIR"'
+at_cleanup 'umount "$TW_STATE_DIR"'
 
 gated='while [ ! -e "$0" ]; do sleep 0.05; done; head -c 300000 /dev/zero | tr "\0" y'
 tasks <<YAML

@@ -90,7 +90,7 @@ if grep -q "$(printf '\033')" "$T/err"; then fail "an escape character was print
 mkdir -m 777 "$T/open"
 python3 -c 'import socket, sys, time; s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1); time.sleep(30)' "$T/open/s.sock" &
 open_pid=$!
-AT_CLEANUP="kill $open_pid 2>/dev/null || true"
+at_cleanup "kill $open_pid 2>/dev/null || true"
 wait_until "the listener" test -S "$T/open/s.sock"
 expect_rc 3 twctl --socket "$T/open/s.sock" status
 expect_contains "$(cat "$T/err")" "refusing to use the socket '$T/open/s.sock': its directory '$T/open' may be written by others (mode 777)"

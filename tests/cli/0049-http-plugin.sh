@@ -15,7 +15,7 @@ openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
 python3 "$HERE/helpers/http-fake.py" "$T/https.port" "$T/requests.jsonl" \
 	"$T/cert.pem" "$T/key.pem" &
 HTTPS_PID=$!
-AT_CLEANUP='kill "$HTTP_PID" "$HTTPS_PID" 2>/dev/null || true'
+at_cleanup 'kill "$HTTP_PID" "$HTTPS_PID" 2>/dev/null || true'
 wait_until "the HTTP servers" test -s "$T/http.port" -a -s "$T/https.port"
 http="http://127.0.0.1:$(cat "$T/http.port")"
 https="https://127.0.0.1:$(cat "$T/https.port")"

@@ -68,6 +68,15 @@ ask_raw() { printf '%s\n' "$1" | socat -t 5 - "UNIX-CONNECT:$TW_SOCKET"; }
 
 tasks() { cat >"$TW_CONFIG"; }
 
+# Run $1 (shell text) at cleanup too, after what is there already: the
+# servers a test starts are all stopped, whichever started last.
+at_cleanup() {
+	case ${AT_CLEANUP:-} in
+	*"$1"*) ;;
+	*) AT_CLEANUP="${AT_CLEANUP:+$AT_CLEANUP; }$1" ;;
+	esac
+}
+
 # twd in the foreground, its log in $T/twd.log; returns once it serves.
 start_twd() {
 	"$TWD" --foreground "$@" >>"$T/twd.log" 2>&1 &
@@ -85,7 +94,7 @@ start_twd() {
 # $1 columns by $2 lines; the server is stopped at cleanup.
 dash_start() {
 	sock="$T/tmux"
-	AT_CLEANUP='tmux -S "$sock" kill-server 2>/dev/null || true'
+	at_cleanup 'tmux -S "$sock" kill-server 2>/dev/null || true'
 	tmux -S "$sock" new-session -d -s dash -x "$1" -y "$2" \
 		"env TW_SOCKET='$TW_SOCKET' LANG=C.UTF-8 '$TWCTL' dash"
 }
@@ -193,10 +202,7 @@ CONF
 	/usr/sbin/sshd -t -f "$SSH_DIR/sshd_config" || fail "sshd_config"
 	/usr/sbin/sshd -D -e -f "$SSH_DIR/sshd_config" 2>"$SSH_DIR/sshd.log" &
 	SSHD_PID=$!
-	case ${AT_CLEANUP:-} in
-	*sshd_stop*) ;;
-	*) AT_CLEANUP="${AT_CLEANUP:+$AT_CLEANUP; }sshd_stop" ;;
-	esac
+	at_cleanup sshd_stop
 	wait_until "sshd to listen" sh -c \
 		"ssh-keyscan -p $SSH_PORT 127.0.0.1 >'$SSH_DIR/known_hosts' 2>/dev/null && [ -s '$SSH_DIR/known_hosts' ]"
 	cat >"$SSH_DIR/executor.yaml" <<YAML
@@ -247,10 +253,7 @@ slurm_start() {
 	MUNGE_DIR=$(mktemp -d /tmp/tw-munge.XXXXXX)
 	chown munge:munge "$MUNGE_DIR"
 	chmod 755 "$MUNGE_DIR"
-	case ${AT_CLEANUP:-} in
-	*slurm_stop*) ;;
-	*) AT_CLEANUP="${AT_CLEANUP:+$AT_CLEANUP; }slurm_stop" ;;
-	esac
+	at_cleanup slurm_stop
 	as_munge="setpriv --reuid=munge --regid=munge --init-groups"
 	$as_munge mungekey --create --keyfile="$MUNGE_DIR/munge.key"
 	$as_munge munged --foreground --key-file="$MUNGE_DIR/munge.key" \
