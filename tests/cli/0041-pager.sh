@@ -11,7 +11,10 @@ start_twd
 twctl run --wait talk >/dev/null
 
 # On a terminal (script(1) gives twctl one); the pager marks what it got.
-at_tty() { script -qec "$*" /dev/null >/dev/null; }
+at_tty() {
+	script -qec "$*" /dev/null >"$T/tty.out" 2>&1 ||
+		fail "at a terminal, '$*' exited $?: $(cat "$T/tty.out")"
+}
 # Run $1 at a terminal and fail with $2 if it was paged.
 not_paged() {
 	at_tty "$1"
