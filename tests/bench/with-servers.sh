@@ -5,8 +5,10 @@
 # TW_BENCH_SSH_DIR, TW_BENCH_SSH_PORT and SLURM_CONF.
 . "$(dirname "$0")/../cli/lib.sh"
 
-sshd_start
-export TW_BENCH_SSH_DIR="$SSH_DIR" TW_BENCH_SSH_PORT="$SSH_PORT"
+if sshd_possible; then
+	sshd_start
+	export TW_BENCH_SSH_DIR="$SSH_DIR" TW_BENCH_SSH_PORT="$SSH_PORT"
+fi
 if [ "$(id -u)" = 0 ] && command -v slurmctld >/dev/null; then
 	slurm_start
 fi
