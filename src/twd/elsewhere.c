@@ -164,11 +164,35 @@ ssh_start(struct tasks *ts, const struct task_def *def,
 	return job;
 }
 
-/* The name of run ar's Slurm job: tw-TASK-ID (caller frees). */
+/* The name of run id of task's Slurm job: tw-TASK-ID (caller frees). */
 static char *
-slurm_job_name(const struct active_run *ar)
+slurm_job_name(const char *task, int64_t id)
 {
-	return xasprintf("tw-%s-%" PRId64, ar->rec.task, ar->rec.id);
+	return xasprintf("tw-%s-%" PRId64, task, id);
+}
+
+/*
+ * Send TERM to what run id of task may still run on ex, if it can be
+ * reached: its process group there (ssh), or its job (Slurm).
+ */
+static void
+elsewhere_stop(struct tasks *ts, const struct executor_def *ex,
+    const char *task, int64_t id)
+{
+	char *key, **stop;
+
+	if (ex->type == EXECUTOR_SLURM) {
+		key = slurm_job_name(task, id);
+		stop = remote_scancel_argv(key);
+	} else if (ts->exec_dir != NULL) {
+		key = elsewhere_key(ts, id);
+		stop = remote_ssh_signal_argv(ex, ts->exec_dir, key);
+	} else {
+		return;
+	}
+	job_spawn_quiet((const char *const *)stop, "TERM");
+	strv_free(stop);
+	free(key);
 }
 
 /*
@@ -374,7 +398,7 @@ slurm_start(struct tasks *ts, const struct task_def *def,
 {
 	/* srun exports it to the job, as Slurm does a submitter's. */
 	char **argv = run_words(def), **env = run_env(def, ar, ex, 1);
-	char *name = slurm_job_name(ar), **srun, **stop;
+	char *name = slurm_job_name(ar->rec.task, ar->rec.id), **srun, **stop;
 	char *id_file = slurm_id_file(ts, ar);
 	struct slurm_run sr = { ex, name, (const char *const *)argv,
 		def->policy, id_file };
@@ -453,14 +477,17 @@ elsewhere_executor(const struct tasks *ts, const char *name)
 	return NULL;
 }
 
+/* What Slurm said of a run's end, and the line it said it in. */
+struct slurm_said {
+	enum slurm_end end;
+	char *line;
+};
+
 /* For job_tail: what Slurm said of the run's end, if it did. */
 static void
 slurm_said(const struct logfmt_record *rec, uint64_t seq, void *arg)
 {
-	struct {
-		enum slurm_end end;
-		char *line;
-	} *said = arg;
+	struct slurm_said *said = arg;
 	enum slurm_end e;
 	char *line;
 
@@ -483,10 +510,7 @@ static void
 slurm_end(struct active_run *ar, struct job *job, const struct job_result *res)
 {
 	struct run_record *r = &ar->rec;
-	struct {
-		enum slurm_end end;
-		char *line;
-	} said = { SLURM_END_OWN, NULL };
+	struct slurm_said said = { SLURM_END_OWN, NULL };
 
 	if (res->stopped) {
 		return;
@@ -527,7 +551,7 @@ elsewhere_end(struct tasks *ts, struct active_run *ar, struct job *job,
 {
 	const struct executor_def *ex;
 	struct run_record *r = &ar->rec;
-	char *line = NULL, *key, **stop;
+	char *line = NULL;
 
 	elsewhere_forget(ar);
 	if (ar->slurm) {
@@ -555,13 +579,8 @@ elsewhere_end(struct tasks *ts, struct active_run *ar, struct job *job,
 	    xasprintf("the connection to '%s' was lost%s%s", ar->executor,
 	        line != NULL ? ": " : "", line != NULL ? line : ""));
 	/* What may go on there is stopped, if it can be reached. */
-	if ((ex = elsewhere_executor(ts, ar->executor)) != NULL &&
-	    ts->exec_dir != NULL) {
-		key = elsewhere_key(ts, r->id);
-		stop = remote_ssh_signal_argv(ex, ts->exec_dir, key);
-		job_spawn_quiet((const char *const *)stop, "TERM");
-		strv_free(stop);
-		free(key);
+	if ((ex = elsewhere_executor(ts, ar->executor)) != NULL) {
+		elsewhere_stop(ts, ex, r->task, r->id);
 	}
 	free(line);
 }
@@ -571,30 +590,17 @@ elsewhere_recover(struct tasks *ts)
 {
 	const struct executor_def *ex;
 	const struct task *t;
-	char *key, **stop;
 	size_t i;
 
 	for (i = 0; i < ts->nlost; i++) {
-		if ((t = tasks_find(ts, ts->lost[i].task)) == NULL ||
-		    (ex = config_executor(ts->config, t->def)) == NULL ||
-		    (ex->type == EXECUTOR_SSH && ts->exec_dir == NULL)) {
-			free(ts->lost[i].task);
-			continue;
+		if ((t = tasks_find(ts, ts->lost[i].task)) != NULL &&
+		    (ex = config_executor(ts->config, t->def)) != NULL) {
+			log_warn("run %" PRId64 " '%s': asking '%s' to stop "
+			         "what it may have left running there",
+			    ts->lost[i].id, ts->lost[i].task, ex->name);
+			elsewhere_stop(
+			    ts, ex, ts->lost[i].task, ts->lost[i].id);
 		}
-		log_warn("run %" PRId64 " '%s': asking '%s' to stop what it "
-		         "may have left running there",
-		    ts->lost[i].id, ts->lost[i].task, ex->name);
-		if (ex->type == EXECUTOR_SLURM) {
-			key = xasprintf(
-			    "tw-%s-%" PRId64, ts->lost[i].task, ts->lost[i].id);
-			stop = remote_scancel_argv(key);
-		} else {
-			key = elsewhere_key(ts, ts->lost[i].id);
-			stop = remote_ssh_signal_argv(ex, ts->exec_dir, key);
-		}
-		job_spawn_quiet((const char *const *)stop, "TERM");
-		strv_free(stop);
-		free(key);
 		free(ts->lost[i].task);
 	}
 	free(ts->lost);
