@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +74,12 @@ pager_start(void)
 	close(p[0]);
 	dup2(p[1], STDOUT_FILENO);
 	close(p[1]);
+	/*
+	 * A pager quit before all was read (q in less) is no failure: what
+	 * is left is not written, and twctl ends with its own status, not
+	 * killed by SIGPIPE (as git does).
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	pager_pid = pid;
 	atexit(pager_wait);
 }

@@ -42,6 +42,9 @@ TW_PAGER=cat not_paged "'$TWCTL' history talk" "TW_PAGER=cat paged"
 )
 expect_contains "$(cat "$T/paged")" "LESS=FRX"
 rm -f "$T/paged"
+# A pager quit before it read all (q in less) is no failure of twctl's.
+TW_PAGER='exec 0<&-; sleep 0.3' at_tty "'$TWCTL' history talk"
+TW_PAGER='exec 0<&-; sleep 0.3' at_tty "'$TWCTL' logs talk"
 # Commands that print a line or two and logs -f are not paged.
 not_paged "'$TWCTL' status" "status was paged"
 not_paged "'$TWCTL' run -f talk" "run -f was paged"
