@@ -34,7 +34,9 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 DELIVER_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(DELIVER_PKGS) 2>/dev/null)
 DELIVER_LIBS   := $(PKG_LIBS) \
     $(shell $(PKG_CONFIG) --libs $(DELIVER_PKGS) 2>/dev/null)
-TWD_LIBS   := $(PKG_LIBS) -pthread
+# The metrics' HTTP server (evhttp) is libevent's extra library: twd's alone.
+TWD_LIBS   := $(PKG_LIBS) \
+    $(shell $(PKG_CONFIG) --libs libevent_extra 2>/dev/null) -pthread
 # Linked dynamically against the distribution's libraries, as a Debian
 # package is: their pages are shared with every other process (an idle twd
 # with 1,000 tasks: PSS 1.7 MiB dynamic, 3.4 MiB static; `make bench`,
@@ -47,9 +49,9 @@ STATIC	?=
 # Whether the archives (lib*.a) of these libraries are all installed.
 have_archives = $(shell for l in $(1); do \
     [ -f "$$($(CC) -print-file-name=lib$$l.a)" ] || exit 0; done; echo yes)
-TWD_STATIC := $(if $(SAN),,$(if $(STATIC),$(call have_archives,c m sqlite3 event_core yaml jansson)))
+TWD_STATIC := $(if $(SAN),,$(if $(STATIC),$(call have_archives,c m sqlite3 event_core event_extra yaml jansson)))
 ifeq ($(TWD_STATIC),yes)
-TWD_BIN_LIBS := -static-pie -lsqlite3 -levent_core -lyaml -ljansson -lm
+TWD_BIN_LIBS := -static-pie -lsqlite3 -levent_extra -levent_core -lyaml -ljansson -lm
 else
 TWD_BIN_LIBS := $(TWD_LIBS)
 endif
@@ -90,11 +92,12 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
 	       src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c src/twd/fire.c src/twd/dispatch.c src/twd/runs.c \
 	       src/twd/submit.c src/twd/recover.c src/twd/retention.c src/twd/elsewhere.c src/twd/remote.c \
-	       src/twd/explain.c src/twd/ydoc.c
-TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c
+	       src/twd/explain.c src/twd/metrics.c src/twd/config-observe.c src/twd/ydoc.c
+TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c \
+	      src/twd/observe.c
 TWCTL_SRCS  = src/twctl/client.c src/twctl/logread.c src/twctl/cmd.c src/twctl/cmd-check.c src/twctl/cmd-clean.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-keys.c src/twctl/dash-log.c src/twctl/dash-view.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-executors.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
-	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c \
+	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c src/twctl/cmd-metrics.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-plugins.c src/twctl/cmd-queue.c src/twctl/cmd-reload.c src/twctl/cmd-restart.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-wait.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/pager.c src/twctl/twctl.c
 UNIT_TESTS  = alarm catchup config cron dash duration history job log logfmt notify proto remote runq schedule suggest \
@@ -176,7 +179,7 @@ $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
     src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
     src/twd/config-view.c src/twd/config-file.c src/twd/config-maps.c \
-    src/twd/config-plugins.c src/twd/plugin.c \
+    src/twd/config-plugins.c src/twd/config-observe.c src/twd/plugin.c \
     src/twd/ydoc.c src/twd/run.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
     $(BUILD)/src/twctl/cmd-import.o $(BUILD)/src/twctl/cmd-help.o \

@@ -47,6 +47,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_list_commands_entry,
 	&cmd_list_values_entry,
 	&cmd_logs_entry,
+	&cmd_metrics_entry,
 	&cmd_next_entry,
 	&cmd_notify_test_entry,
 	&cmd_pause_entry,

@@ -103,6 +103,7 @@ extern const struct cmd_entry cmd_executors_entry;
 extern const struct cmd_entry cmd_plugins_entry;
 extern const struct cmd_entry cmd_queue_entry;
 extern const struct cmd_entry cmd_logs_entry;
+extern const struct cmd_entry cmd_metrics_entry;
 extern const struct cmd_entry cmd_next_entry;
 extern const struct cmd_entry cmd_notify_test_entry;
 extern const struct cmd_entry cmd_pause_entry;

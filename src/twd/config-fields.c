@@ -303,7 +303,7 @@ field_list(
 
 /* Scalar fields whose value is known at once. */
 /* "true"/"yes" or "false"/"no" into *out. */
-static int
+int
 value_bool(struct loader *l, const char *what, yaml_node_t *node, int *out)
 {
 	const char *v = node_text(node);

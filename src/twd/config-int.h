@@ -276,6 +276,8 @@ int value_duration(struct loader *l, const struct field *f, yaml_node_t *node,
     int64_t min_secs, int64_t *ms);
 int value_integer(struct loader *l, const char *what, yaml_node_t *node,
     long lo, long hi, int base, long *out);
+/* true or false into *out: 0, or -1 after an error. */
+int value_bool(struct loader *l, const char *what, yaml_node_t *node, int *out);
 int draft_schedule(struct loader *l, const struct draft *d, struct task_def *t);
 void loader_unknown_key(struct loader *l, const yaml_node_t *key,
     const char *where, const char *const *known, size_t nknown);
@@ -334,6 +336,12 @@ void loader_queues(struct loader *l, struct config *c, yaml_node_t *map);
 void loader_notifiers(struct loader *l, struct config *c, yaml_node_t *map);
 void loader_executors(struct loader *l, struct config *c, yaml_node_t *map);
 void loader_check_executors(struct loader *l, struct config *c);
+/* A path of the tasks file's: ~ is the home directory (caller frees). */
+char *section_path(struct loader *l, const char *v);
+
+/* config-observe.c */
+void loader_metrics(struct loader *l, struct config *c, yaml_node_t *map);
+void loader_audit(struct loader *l, struct config *c, yaml_node_t *map);
 
 /* config-plugins.c */
 void draft_plugin(struct loader *l, yaml_node_t *type, yaml_node_t *with,

@@ -19,8 +19,9 @@
 #include "xmalloc.h"
 #include "config-int.h"
 
-static const char *const top_keys[] = { "defaults", "executors", "include",
-	"max_concurrent", "notifiers", "plugin_path", "queues", "tasks" };
+static const char *const top_keys[] = { "audit", "defaults", "executors",
+	"include", "max_concurrent", "metrics", "notifiers", "plugin_path",
+	"queues", "tasks" };
 
 void
 loader_error(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
@@ -833,6 +834,10 @@ loader_root(struct loader *l, struct config *c)
 				loader_tasks(l, c, v);
 			}
 			had_tasks = 1;
+		} else if (strcmp(node_text(k), "metrics") == 0) {
+			loader_metrics(l, c, v);
+		} else if (strcmp(node_text(k), "audit") == 0) {
+			loader_audit(l, c, v);
 		} else if (had_tasks && l->streamed &&
 		    top_key_shapes_tasks(node_text(k))) {
 			/* The tasks were read without it: again, whole. */
@@ -900,6 +905,7 @@ config_read(
 	c->files = xcalloc(1, sizeof *c->files);
 	c->files[c->nfiles++] = xstrdup(path);
 	c->max_concurrent = loader_cpus();
+	c->metrics.interval_ms = METRICS_INTERVAL_MS;
 	l.file = c->files[0];
 	l.config = c;
 	l.home = paths_home();

@@ -341,7 +341,7 @@ loader_notifiers(struct loader *l, struct config *c, yaml_node_t *map)
 }
 
 /* A path of the tasks file's: ~ is the home directory. */
-static char *
+char *
 section_path(struct loader *l, const char *v)
 {
 	if (v[0] == '~' && (v[1] == '/' || v[1] == '\0')) {

@@ -352,6 +352,8 @@ config_free(struct config *c)
 	}
 	free(c->tasks);
 	task_def_free(c->defaults);
+	free(c->metrics.host);
+	free(c->metrics.textfile);
 	for (i = 0; i < c->nfiles; i++) {
 		free(c->files[i]);
 	}

@@ -182,6 +182,23 @@ struct config_errors {
 	size_t n;
 };
 
+/* How often a textfile is written at most, unless metrics: says. */
+#define METRICS_INTERVAL_MS 15000
+
+/* metrics: what twd exports for Prometheus (taskweaver(5)). */
+struct metrics_def {
+	char *host; /* serve GET /metrics on host:port; NULL: not served */
+	int port;
+	char *textfile;      /* written for node_exporter; NULL: none */
+	int64_t interval_ms; /* the textfile at most this often */
+};
+
+/* audit: which requests are recorded, and for how long. */
+struct audit_def {
+	int reads;         /* the requests that change nothing too */
+	int64_t keep_days; /* 0: the defaults' history keep_days, or all */
+};
+
 struct config {
 	char *path;
 	struct task_def **tasks; /* sorted by name */
@@ -195,7 +212,9 @@ struct config {
 	size_t nnotifiers;
 	struct executor_def *executors;
 	size_t nexecutors;
-	char **plugin_path;        /* where plugins are looked for first */
+	char **plugin_path; /* where plugins are looked for first */
+	struct metrics_def metrics;
+	struct audit_def audit;
 	struct task_def *defaults; /* the defaults block applied, no command */
 	char **files;              /* the file, then those it includes */
 	size_t nfiles;

@@ -91,7 +91,7 @@ recover_resubmit(struct tasks *ts, struct active_run *ar, char **cause)
 	struct task_def *def;
 	json_error_t jerr;
 	json_t *job, *spec;
-	int rc = -1;
+	int rc = -1, named;
 
 	if (ar->rec.spec == NULL ||
 	    (job = json_loads(ar->rec.spec, 0, &jerr)) == NULL) {
@@ -99,12 +99,14 @@ recover_resubmit(struct tasks *ts, struct active_run *ar, char **cause)
 		return -1;
 	}
 	/* Its name was checked when it came; a task may have it since. */
+	named = json_object_get(job, "name") != NULL;
 	json_object_del(job, "name");
 	submit_spec_env(job, ar->rec.env);
 	if ((def = submit_def(ts, job, &spec, cause)) != NULL) {
 		free(def->name);
 		def->name = xstrdup(ar->rec.task);
 		ar->own = task_adhoc(ts, def);
+		ar->own->named = (uint8_t)named;
 		if (json_is_object(json_object_get(job, "env"))) {
 			ar->own->env =
 			    env_block_get(ts, json_object_get(job, "env"));

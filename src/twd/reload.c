@@ -29,6 +29,7 @@
 #include "log.h"
 #include "notifiers.h"
 #include "notify.h"
+#include "observe.h"
 #include "paths.h"
 #include "proto.h"
 #include "reload.h"
@@ -198,6 +199,7 @@ reload_failed(struct reload *r, const char *why, json_t *lines)
 		log_error("%s", json_string_value(v));
 	}
 	log_error("reload (%s) failed; the running schedule is unchanged", why);
+	twd->reloads_failed++;
 	/* The defaults' notify: of the config that goes on running. */
 	if (d != NULL && (d->policy->notify_on & NOTIFY_CONFIG_ERROR)) {
 		notifiers_send(twd->notifiers, d->policy->notify_via,
@@ -224,6 +226,9 @@ reload_apply(struct reload *r, const char *why, struct config *c, json_t *diff)
 	twd->config_errors = NULL;
 	twd_log_warnings(c);
 	tasks_apply(twd->tasks, c, &n);
+	twd->reloads_ok++;
+	twd->last_reload_ok_ms = tw_now(&twd->clock);
+	observe_configure(twd->observe, c);
 	log_info("reloaded %s (%s): %zu tasks, %zu added, %zu removed, %zu "
 	         "changed",
 	    twd->config_path, why, tasks_count(twd->tasks), n.added, n.removed,

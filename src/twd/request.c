@@ -20,7 +20,9 @@
 #include "config.h"
 #include "history.h"
 #include "log.h"
+#include "metrics.h"
 #include "notifiers.h"
+#include "observe.h"
 #include "job.h"
 #include "proto.h"
 #include "reload.h"
@@ -98,6 +100,9 @@ req_clean(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_executors(struct twd *, struct client *, json_t *, struct request_error *);
 
+static json_t *
+req_metrics(struct twd *, struct client *, json_t *, struct request_error *);
+
 static void history_collect(const struct run_record *, void *);
 
 /* Finished submitted jobs twctl queue shows, the newest of them. */
@@ -115,6 +120,7 @@ static const struct {
 	{ "kill", req_kill },
 	{ "list", req_list },
 	{ "logs", req_logs },
+	{ "metrics", req_metrics },
 	{ "next", req_next },
 	{ "notify-test", req_notify_test },
 	{ "pause", req_pause },
@@ -343,6 +349,29 @@ req_executors(
 	(void)err;
 	return json_pack(
 	    "{s:o}", "executors", tasks_executors_json(twd->tasks));
+}
+
+/* metrics: the Prometheus text, and where it is served. */
+static json_t *
+req_metrics(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	struct metrics_globals g;
+	struct metrics_text text = { NULL, 0, 0 };
+	const char *listen, *error;
+	json_t *data;
+
+	(void)c;
+	(void)args;
+	(void)err;
+	observe_globals(twd, &g);
+	metrics_write_all(&g, twd->tasks, &text);
+	json_decref(g.notifiers);
+	listen = observe_listening(twd->observe, &error);
+	data = json_pack("{s:s%, s:s?, s:s?}", "text", text.s, text.len,
+	    "listen", listen, "listen_error", error);
+	free(text.s);
+	return data;
 }
 
 /* clean: {"ok_only": BOOL}: finished submitted jobs out of queue's view. */

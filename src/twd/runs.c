@@ -300,6 +300,7 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 	log_info("run %" PRId64 " '%s' finished: %s in %s", r->id, r->task,
 	    run_describe(r, what, sizeof what),
 	    duration_format_ms(r->duration_ms, dur, sizeof dur));
+	metrics_run_ended(ts, ar);
 	active_ended(ts, r);
 
 	TAILQ_REMOVE(&ts->runs, ar, entry);
@@ -618,6 +619,7 @@ active_drop(struct tasks *ts, struct task *t, struct active_run *ar,
 		task_set_last(t, r);
 		task_notify(ts, t, r, 0, NULL);
 	}
+	metrics_run_ended(ts, ar);
 	active_ended(ts, r);
 	active_run_free(ar);
 }
@@ -745,6 +747,7 @@ active_start(struct tasks *ts, struct task *t, struct active_run *ar)
 	ar->held = NULL;
 	r->log_path = tasks_log_path(ts, r->task, r->id);
 	history_put_run(ts->history, r);
+	metrics_run_started(ts, r);
 	ar->spawn_pending = 1;
 	ts->nspawn_pending++;
 	TAILQ_INSERT_TAIL(&ts->runs, ar, entry);
@@ -798,6 +801,7 @@ active_spawn(struct tasks *ts, struct task *t, struct active_run *ar)
 		log_warn("run %" PRId64 " '%s' could not start: %s", r->id,
 		    r->task, why);
 		task_set_last(t, r);
+		metrics_run_ended(ts, ar);
 		active_ended(ts, r);
 		task_notify(ts, t, r, task_retry(ts, t, r), NULL);
 		active_run_free(ar);

@@ -198,12 +198,13 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 			              "give the job another name",
 			        def->name, def->name));
 		}
+		/* Only a name given is recorded: it names its metrics. */
+		json_object_set_new(spec, "name", json_string(def->name));
 	} else {
 		def->name = submit_default_name(def->argv != NULL
 		        ? def->argv[0]
 		        : def->command + strspn(def->command, " \t"));
 	}
-	json_object_set_new(spec, "name", json_string(def->name));
 	if ((v = json_object_get(job, "cwd")) != NULL) {
 		if (!json_is_string(v) || json_string_value(v)[0] != '/') {
 			return submit_fail(
@@ -544,6 +545,7 @@ tasks_submit(struct tasks *ts, json_t *job, char **cause)
 	}
 	json_decref(after);
 	t = task_adhoc(ts, def);
+	t->named = json_object_get(spec, "name") != NULL;
 	ar = active_new(ts, t, RUN_TRIGGER_SUBMIT, 0, 1);
 	ar->own = t;
 	if (json_is_string(json_object_get(job, "at"))) {

@@ -37,6 +37,29 @@ struct job_result;
 
 TAILQ_HEAD(active_runs, active_run);
 
+/* The buckets of the metrics' histograms (metrics.c). */
+#define METRICS_DURATION_BUCKETS 13
+#define METRICS_LATENESS_BUCKETS 12
+
+/*
+ * What a task's runs ended as since twd started, for the metrics: made
+ * when its first run ends (a task that never ran costs a pointer).
+ */
+struct run_counts {
+	uint32_t status[RUN_SKIPPED + 1];
+	/* Runs that started, by duration: per bucket, the last above all. */
+	uint32_t duration[METRICS_DURATION_BUCKETS + 1];
+	double duration_sum;   /* seconds */
+	int64_t last_start_ms; /* its newest run that started */
+	uint8_t last_status;   /* its newest run's end */
+};
+
+/* Submitted jobs' counts: by the name given them, else "(submitted)". */
+struct submit_counts {
+	char *name;
+	struct run_counts c;
+};
+
 /* The tasks module's state: made by tasks_init, freed by tasks_free. */
 struct tasks {
 	struct event_base *base;
@@ -82,6 +105,11 @@ struct tasks {
 	} * lost;
 	size_t nlost;
 	int submits_paused; /* no submitted job starts (pause --all) */
+	/* Metrics: submitted jobs' counts, sorted by name; and lateness. */
+	struct submit_counts *subs;
+	size_t nsubs;
+	uint32_t lateness[METRICS_LATENESS_BUCKETS + 1];
+	double lateness_sum;
 };
 
 /* One per task of the file (136 bytes: a daemon may keep 100,000). */
@@ -111,7 +139,9 @@ struct task {
 	uint8_t paused;        /* no run starts until resumed */
 	uint8_t own;           /* a submitted job's, not the file's */
 	uint8_t prune_pending; /* has history its retention may drop */
+	uint8_t named;         /* a submitted job given a name */
 	struct env_block *env; /* a submitted job's, over its policy's env */
+	struct run_counts *counts; /* its runs' ends, for the metrics */
 };
 
 struct active_run {
@@ -211,6 +241,11 @@ int submit_after(struct tasks *ts, json_t *after, char **after_task,
 /* retention.c */
 void retention_step(int fd, short what, void *arg);
 void task_prune_later(struct task *t);
+
+/* metrics.c */
+void metrics_run_started(struct tasks *ts, const struct run_record *r);
+void metrics_run_ended(struct tasks *ts, const struct active_run *ar);
+void metrics_release(struct tasks *ts);
 
 /* explain.c */
 char *why_join(char *a, char *b);

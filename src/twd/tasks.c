@@ -157,6 +157,7 @@ task_free(struct task *t)
 	}
 	alarm_cancel(t->ts->alarms, &t->alarm);
 	env_block_release(t->env);
+	free(t->counts);
 	if (t->last != NULL) {
 		run_record_release(t->last);
 		free(t->last);
@@ -714,6 +715,7 @@ tasks_free(struct tasks *ts)
 		task_free(ts->tasks[i]);
 	}
 	free(ts->tasks);
+	metrics_release(ts);
 	free(ts->queue_paused);
 	config_free(ts->config);
 	notifiers_configure(ts->notifiers, NULL);

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "notifiers.h"
 #include "notify.h"
+#include "observe.h"
 #include "paths.h"
 #include "proto.h"
 #include "reload.h"
@@ -99,6 +100,10 @@ twd_server_wants(void *arg, enum proto_event ev, const char *task, int64_t run)
 {
 	const struct twd *twd = arg;
 
+	/* A run's end is due in the metrics' textfile. */
+	if (ev == PROTO_EV_RUN_FINISHED && observe_textfile(twd->observe)) {
+		return 1;
+	}
 	return twd->server != NULL && server_wants(twd->server, ev, task, run);
 }
 
@@ -108,7 +113,10 @@ twd_server_publish(void *arg, enum proto_event ev, const char *task,
 {
 	struct twd *twd = arg;
 
-	if (twd->server == NULL) {
+	if (ev == PROTO_EV_RUN_FINISHED) {
+		observe_run_ended(twd->observe);
+	}
+	if (twd->server == NULL || !server_wants(twd->server, ev, task, run)) {
 		json_decref(data);
 		return;
 	}
@@ -649,6 +657,9 @@ main(int argc, char **argv)
 	}
 	twd_log_warnings(config);
 	tasks_apply(twd.tasks, config, NULL);
+	twd.last_reload_ok_ms = twd.started_ms;
+	twd.observe = observe_create(&twd);
+	observe_configure(twd.observe, tasks_config(twd.tasks));
 	twd.reload = reload_create(&twd, !opt.no_watch);
 	reload_watch(twd.reload);
 	tasks_restore(twd.tasks);
@@ -676,6 +687,7 @@ main(int argc, char **argv)
 	log_info("stopped");
 	reload_free(twd.reload); /* waits for a load still running */
 	server_close_listener(twd.server);
+	observe_free(twd.observe);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
 		event_free(ev_sig[i]);
 	}

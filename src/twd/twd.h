@@ -20,6 +20,7 @@ struct event_base;
 struct history;
 struct job_list;
 struct notifiers;
+struct observe;
 struct reload;
 struct server;
 struct tasks;
@@ -41,7 +42,11 @@ struct twd {
 	struct notifiers *notifiers;
 	struct server *server;
 	struct reload *reload;
-	json_t *config_errors; /* of the newest reload that failed, or NULL */
+	struct observe *observe; /* the metrics' endpoint and textfile */
+	json_t *config_errors;   /* of the newest reload that failed, or NULL */
+	uint64_t reloads_ok;     /* loads made the running schedule, */
+	uint64_t reloads_failed; /* and refused, since the start */
+	int64_t last_reload_ok_ms; /* when the running schedule was loaded */
 
 	int64_t started_ms;
 	int64_t grace_ms; /* shutdown: how long running jobs may finish */

@@ -25,6 +25,7 @@
 #include "history.h"
 #include "run.h"
 #include "job.h"
+#include "metrics.h"
 #include "notifiers.h"
 #include "tasks.h"
 #include "timefmt.h"
@@ -453,6 +454,130 @@ test_tasks_submit_and_why(void **state)
 	json_decref(why);
 }
 
+/* Submit a job of argv words (and a name, if not NULL); returns its id. */
+static int64_t
+submit(struct fixture *f, const char *name, const char *command)
+{
+	json_t *job = json_pack("{s:s}", "command", command);
+	char *cause = NULL;
+	int64_t id;
+
+	if (name != NULL) {
+		json_object_set_new(job, "name", json_string(name));
+	}
+	tasks_batch_begin(f->ts);
+	id = tasks_submit(f->ts, job, &cause);
+	tasks_dispatch(f->ts);
+	assert_int_equal(tasks_batch_end(f->ts, &cause), 0);
+	json_decref(job);
+	if (id <= 0) {
+		fail_msg("submit: %s", cause);
+	}
+	return id;
+}
+
+/* Whether no line of text comes twice (a series, a HELP, a TYPE). */
+static void
+assert_no_line_twice(const char *text)
+{
+	json_t *seen = json_object();
+	const char *p, *nl;
+	char *line;
+
+	for (p = text; *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		assert_non_null(nl);
+		line = xstrndup(p, (size_t)(nl - p));
+		if (json_object_get(seen, line) != NULL) {
+			fail_msg("written twice: %s", line);
+		}
+		json_object_set_new(seen, line, json_true());
+		free(line);
+	}
+	json_decref(seen);
+}
+
+/*
+ * The metrics count runs by task and status, submitted jobs without a
+ * name under one series; a scrape written in slices is the one written
+ * whole, and a reload between slices repeats no series.
+ */
+static void
+test_tasks_metrics(void **state)
+{
+	struct fixture *f = *state;
+	struct metrics_globals g = { .start_ms = T0 };
+	struct metrics_text whole = { NULL, 0, 0 }, sliced = { NULL, 0, 0 };
+	struct metrics_writer *w;
+	char *cause = NULL;
+	size_t slices = 0;
+
+	g.notifiers = json_array();
+	load(f,
+	    "tasks:\n  good: {command: 'true'}\n  bad: {command: 'exit 3'}\n"
+	    "  idle: {command: 'true', schedule: '0 3 * * *', timezone: "
+	    "UTC}\n");
+	assert_true(tasks_run(f->ts, tasks_find(f->ts, "good"),
+	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
+	assert_true(tasks_run(f->ts, tasks_find(f->ts, "bad"),
+	                RUN_TRIGGER_MANUAL, 0, 0, &cause) > 0);
+	tasks_dispatch(f->ts);
+	submit(f, NULL, "true");
+	submit(f, NULL, "exit 1");
+	submit(f, "named.job", "true");
+	finish(f, NULL, 5);
+
+	metrics_write_all(&g, f->ts, &whole);
+	assert_non_null(strstr(
+	    whole.s, "taskweaver_runs_total{task=\"good\",status=\"ok\"} 1\n"));
+	assert_non_null(strstr(whole.s,
+	    "taskweaver_runs_total{task=\"bad\",status=\"failed\"} 1\n"));
+	assert_non_null(strstr(whole.s,
+	    "taskweaver_runs_total{task=\"(submitted)\",status=\"ok\"} 1\n"));
+	assert_non_null(strstr(whole.s,
+	    "taskweaver_runs_total{task=\"(submitted)\",status=\"failed\"} "
+	    "1\n"));
+	assert_non_null(strstr(whole.s,
+	    "taskweaver_runs_total{task=\"named.job\",status=\"ok\"} 1\n"));
+	assert_non_null(strstr(whole.s,
+	    "taskweaver_last_status{task=\"bad\",status=\"failed\"} 1\n"));
+	assert_non_null(strstr(whole.s,
+	    "taskweaver_run_duration_seconds_count{task=\"good\"} 1\n"));
+	assert_non_null(strstr(whole.s,
+	    "taskweaver_next_fire_timestamp_seconds{task=\"idle\"} "
+	    "1901070000\n"));
+	/* Never ran: no runs_total of its own. */
+	assert_null(strstr(whole.s, "taskweaver_runs_total{task=\"idle\""));
+	assert_no_line_twice(whole.s);
+
+	w = metrics_writer_new(&g);
+	while (!metrics_write(w, f->ts, &sliced, 1)) {
+		slices++;
+	}
+	metrics_writer_free(w);
+	assert_true(slices > 10);
+	assert_string_equal(sliced.s, whole.s);
+
+	/* A reload between slices: tasks gone and come, none twice. */
+	sliced.len = 0;
+	w = metrics_writer_new(&g);
+	assert_int_equal(metrics_write(w, f->ts, &sliced, 1), 0);
+	assert_int_equal(metrics_write(w, f->ts, &sliced, 1), 0);
+	load(f,
+	    "tasks:\n  aaa: {command: 'true'}\n  good: {command: 'true'}\n"
+	    "  zzz: {command: 'true'}\n");
+	while (!metrics_write(w, f->ts, &sliced, 1)) {
+	}
+	metrics_writer_free(w);
+	assert_no_line_twice(sliced.s);
+	assert_non_null(
+	    strstr(sliced.s, "taskweaver_paused{task=\"zzz\"} 0\n"));
+	assert_null(strstr(sliced.s, "taskweaver_paused{task=\"idle\"}"));
+	free(whole.s);
+	free(sliced.s);
+	json_decref(g.notifiers);
+}
+
 static struct run_record
 record(struct fixture *f, int64_t id)
 {
@@ -684,6 +809,7 @@ main(void)
 		T(test_tasks_dispatch_by_priority),
 		T(test_tasks_retry_waits_for_its_delay),
 		T(test_tasks_submit_and_why),
+		T(test_tasks_metrics),
 		T(test_tasks_run_lifecycle),
 		T(test_tasks_recover_lost_and_queued_runs),
 	};
