@@ -25,26 +25,15 @@ static int
 cmd_history_exec(struct cmd_ctx *ctx)
 {
 	struct proto_reply rep;
-	json_t *args = json_object(), *runs;
-	char iso[TIMEFMT_ISO_LEN];
-	int limit, rc;
+	json_t *args, *runs;
+	int rc;
 
-	if ((limit = cmd_count_option(
-	         ctx, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX)) == -1) {
-		json_decref(args);
+	if ((args = cmd_window_args(
+	         ctx, HISTORY_LIMIT_DEFAULT, HISTORY_LIMIT_MAX)) == NULL) {
 		return EXIT_USAGE;
 	}
-	json_object_set_new(args, "limit", json_integer(limit));
 	if (ctx->opt['s'] != NULL) {
 		json_object_set_new(args, "status", json_string(ctx->opt['s']));
-	}
-	if (ctx->opt['S'] != NULL) {
-		if (cmd_when_option(
-		        ctx, "--since", ctx->opt['S'], iso, sizeof iso) == -1) {
-			json_decref(args);
-			return EXIT_USAGE;
-		}
-		json_object_set_new(args, "since", json_string(iso));
 	}
 	if (ctx->argc == 1) {
 		json_object_set_new(args, "task", json_string(ctx->argv[0]));

@@ -31,6 +31,7 @@
 
 /* Keep alphabetized. */
 const struct cmd_entry *const cmd_table[] = {
+	&cmd_audit_entry,
 	&cmd_check_entry,
 	&cmd_clean_entry,
 	&cmd_cron_entry,
@@ -491,4 +492,29 @@ cmd_when_option(
 	}
 	timefmt_iso(ms, iso, len);
 	return 0;
+}
+
+json_t *
+cmd_window_args(struct cmd_ctx *ctx, int dflt, int max)
+{
+	json_t *args = json_object();
+	char iso[TIMEFMT_ISO_LEN];
+	int limit;
+
+	if (max > 0) {
+		if ((limit = cmd_count_option(ctx, dflt, max)) == -1) {
+			json_decref(args);
+			return NULL;
+		}
+		json_object_set_new(args, "limit", json_integer(limit));
+	}
+	if (ctx->opt['S'] != NULL) {
+		if (cmd_when_option(
+		        ctx, "--since", ctx->opt['S'], iso, sizeof iso) == -1) {
+			json_decref(args);
+			return NULL;
+		}
+		json_object_set_new(args, "since", json_string(iso));
+	}
+	return args;
 }

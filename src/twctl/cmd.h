@@ -83,6 +83,7 @@ int cmd_call(
 int cmd_call_list(struct cmd_ctx *, const char *cmd, json_t *args,
     const char *key, const char *empty, struct proto_reply *rep, json_t **list);
 
+extern const struct cmd_entry cmd_audit_entry;
 extern const struct cmd_entry cmd_check_entry;
 extern const struct cmd_entry cmd_cron_entry;
 extern const struct cmd_entry cmd_dash_entry;
@@ -165,5 +166,11 @@ int cmd_run_exit_status(const json_t *run);
  */
 int cmd_when_option(
     struct cmd_ctx *, const char *flag, const char *v, char *iso, size_t len);
+/*
+ * The arguments of a query of the newest first: "limit" from -n (dflt
+ * when absent, at most max; 0: none) and "since" from -S (--since).
+ * Returns them (caller owns), or NULL after a usage error.
+ */
+json_t *cmd_window_args(struct cmd_ctx *, int dflt, int max);
 
 #endif

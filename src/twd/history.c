@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "history.h"
+#include "history-int.h"
 #include "xmalloc.h"
 
 /*
@@ -86,6 +86,27 @@ static const char *const history_migrations[] = {
 	 "AND status NOT IN ('running', 'queued');"
 	 "CREATE INDEX runs_unclean ON runs (id) "
 	 "WHERE trigger = 'submit' AND cleaned = 0;"),
+
+	/*
+	 * 8: the audit log, a row per request that changed something (and
+	 * reads, when asked for): who asked (the peer's uid, pid, program),
+	 * what, and how it went. And runs by their start, for reports.
+	 */
+	("CREATE TABLE audit ("
+	 "  id INTEGER PRIMARY KEY,"
+	 "  at INTEGER NOT NULL," /* ms since the epoch */
+	 "  uid INTEGER,"         /* NULL: twd itself */
+	 "  pid INTEGER,"
+	 "  exe TEXT,"
+	 "  cmdline TEXT,"
+	 "  request TEXT NOT NULL,"
+	 "  args TEXT," /* JSON */
+	 "  ok INTEGER NOT NULL,"
+	 "  error TEXT,"
+	 "  changes TEXT" /* JSON: a reload's */
+	 ");"
+	 "CREATE INDEX audit_at ON audit (at);"
+	 "CREATE INDEX runs_started ON runs (started_at);"),
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -110,32 +131,6 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 
 /* The id of the environment a run's write binds as ?22, or NULL. */
 #define HISTORY_ENV_ID "?22"
-
-enum {
-	STMT_PUT,
-	STMT_ENV_PUT,
-	STMT_ENV_ID,
-	STMT_EACH_ALL,
-	STMT_EACH_TASK,
-	STMT_EACH_FILTERED,
-	STMT_EACH_DONE,
-	STMT_COUNT_DONE,
-	STMT_CLEAN,
-	STMT_LAST_FIRE,
-	STMT_BEFORE,
-	STMT_AFTER,
-	STMT_MARK_LOST,
-	STMT_PRUNE_LIST,
-	STMT_DELETE,
-	STMT_STATE_GET,
-	STMT_STATE_SET,
-	STMT_NAMES,
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_ROLLBACK,
-	STMT_NEXT_ID,
-	STMT_COUNT
-};
 
 static const char *const history_sql[STMT_COUNT] = {
 	/*
@@ -213,6 +208,9 @@ static const char *const history_sql[STMT_COUNT] = {
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
 	/* AUTOINCREMENT's high-water mark: ids below it were given. */
+	[STMT_AUDIT_PUT] = "INSERT INTO audit (at, uid, pid, exe, cmdline, "
+	                   "request, args, ok, error, changes) "
+	                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[STMT_NEXT_ID] = "SELECT max(coalesce((SELECT max(id) FROM runs), 0), "
 	                 "coalesce((SELECT seq FROM sqlite_sequence "
 	                 "WHERE name = 'runs'), 0)) + 1",
@@ -225,44 +223,10 @@ static const char *const history_sql[STMT_COUNT] = {
  */
 #define HISTORY_CHECKPOINT_PAGES 1000
 
-/* A write kept until its transaction commits: a run, or a value. */
-struct history_write {
-	struct run_record run; /* run.id 0: a remembered value */
-	char *key, *value;
-};
-
-struct history {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[STMT_COUNT];
-	history_checkpoint_cb checkpoint_due;
-	void *checkpoint_arg;
-	int depth;       /* history_begin calls not yet committed */
-	int64_t next_id; /* the next run's; never given twice */
-	/*
-	 * The writes since the last commit, in order: the open transaction's,
-	 * and while failing, all those the database has not taken yet.
-	 */
-	struct history_write *w;
-	size_t nw, capw;
-	int in_txn;  /* a transaction is open in SQLite */
-	char *error; /* why the open transaction cannot commit, or NULL */
-	int failing; /* writes are kept until history_retry takes them */
-	/*
-	 * The environment written last, and its id: the jobs of a submit
-	 * share one, found once, not a lookup of its text each. Forgotten
-	 * when a transaction is rolled back or runs are deleted (its row
-	 * may have gone with them).
-	 */
-	char *env_text;
-	int64_t env_id;
-	history_failing_cb failing_cb;
-	void *failing_arg;
-};
-
 static void history_writes_drop(struct history *);
 static void history_env_forget(struct history *);
 
-static char *
+char *
 history_cause(struct history *h, const char *what)
 {
 	return xasprintf("history: %s: %s", what, sqlite3_errmsg(h->db));
@@ -489,7 +453,7 @@ history_close(struct history *h)
 	free(h);
 }
 
-static void
+void
 bind_ms(sqlite3_stmt *st, int i, int64_t ms)
 {
 	if (ms == 0) {
@@ -499,7 +463,7 @@ bind_ms(sqlite3_stmt *st, int i, int64_t ms)
 	}
 }
 
-static void
+void
 bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s == NULL) {
@@ -552,7 +516,7 @@ history_bind_run(sqlite3_stmt *st, const struct run_record *r)
 }
 
 /* Step a statement that returns no rows, then make it reusable. */
-static int
+int
 history_step_done(
     struct history *h, sqlite3_stmt *st, const char *what, char **cause)
 {
@@ -576,6 +540,7 @@ history_writes_drop(struct history *h)
 		run_record_release(&h->w[i].run);
 		free(h->w[i].key);
 		free(h->w[i].value);
+		audit_record_free(h->w[i].audit);
 	}
 	h->nw = 0;
 }
@@ -626,6 +591,9 @@ history_write_do(struct history *h, const struct history_write *w, char **cause)
 	sqlite3_stmt *st;
 	int64_t env_id = 0;
 
+	if (w->audit != NULL) {
+		return history_audit_write(h, w->audit, cause);
+	}
 	if (w->run.id != 0) {
 		if (w->run.env != NULL &&
 		    history_env_id(h, w->run.env, &env_id, cause) == -1) {
@@ -697,7 +665,7 @@ history_txn_close(struct history *h, int commit, char **cause)
  * batch), unless the database already refused a write of this one, or
  * the history is failing: then it waits, in order, for history_retry.
  */
-static void
+void
 history_keep(struct history *h, const struct history_write *w)
 {
 	char *cause = NULL;
@@ -862,7 +830,7 @@ history_retry(struct history *h, char **cause)
 	return -1;
 }
 
-static char *
+char *
 column_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);

@@ -12,7 +12,7 @@
 struct history;
 
 /* The schema version this build writes; PRAGMA user_version holds it. */
-#define HISTORY_SCHEMA 7
+#define HISTORY_SCHEMA 8
 
 /*
  * Open (creating and migrating as needed) the database at path. Returns the
@@ -32,6 +32,31 @@ void history_close(struct history *);
  */
 void history_put_run(struct history *, struct run_record *r);
 void history_put_state(struct history *, const char *key, const char *value);
+/* A request, as the audit log keeps it. */
+struct audit_record {
+	int64_t id; /* given when written */
+	int64_t at_ms;
+	long uid, pid; /* the peer's; -1: twd itself (a file change) */
+	char *exe;     /* /proc/PID/exe, or NULL when it could not be read */
+	char *cmdline; /* its arguments, joined by spaces; or NULL */
+	char *request; /* the command: "run", "reload" ... */
+	char *args;    /* its arguments (JSON); or NULL */
+	int ok;
+	char *error;   /* why it was refused, when not ok */
+	char *changes; /* what a reload changed (JSON); or NULL */
+};
+
+/* Record a (copied) in the audit log, written as runs are. */
+void history_put_audit(struct history *, const struct audit_record *a);
+typedef void (*history_audit_cb)(const struct audit_record *, void *);
+/*
+ * Call cb for the audit rows from since_ms on, the newest first, at most
+ * limit. Returns how many, or -1 with *cause.
+ */
+int history_audit_each(struct history *, int64_t since_ms, int limit,
+    history_audit_cb cb, void *arg, char **cause);
+/* Delete the audit rows before before_ms: how many, or -1 with *cause. */
+int64_t history_audit_prune(struct history *, int64_t before_ms, char **cause);
 /* While failing: drop the kept writes of run id (a refused submit). */
 void history_forget_run(struct history *, int64_t id);
 /* Why the history is failing, or NULL when it writes. */

@@ -24,6 +24,7 @@
 
 #include <event2/event.h>
 
+#include "audit.h"
 #include "config.h"
 #include "heap.h"
 #include "log.h"
@@ -91,6 +92,8 @@ reload_batch_fail(struct reload *r, struct reload_batch *b, const char *why)
 	for (i = 0; i < b->nwaiters; i++) {
 		server_answer(r->twd->server, b->waiters[i].client, NULL,
 		    PROTO_E_FAILED, why);
+		audit_answered(
+		    r->twd->audit, b->waiters[i].client, 0, why, NULL);
 	}
 	reload_batch_release(b);
 }
@@ -249,9 +252,10 @@ reload_finish(struct reload *r)
 {
 	struct reload_batch b = r->now;
 	struct config *c = r->loaded;
-	json_t *diff = NULL, *lines, *data;
+	json_t *diff = NULL, *lines, *data, *why;
 	char *text = NULL;
 	size_t i;
+	int asked = 0;
 
 	memset(&r->now, 0, sizeof r->now);
 	r->loaded = NULL;
@@ -279,6 +283,9 @@ reload_finish(struct reload *r)
 	}
 	twd_give_back(r->twd);
 	for (i = 0; i < b.nwaiters; i++) {
+		asked |= !b.waiters[i].dry_run;
+		audit_answered(r->twd->audit, b.waiters[i].client, diff != NULL,
+		    text, b.waiters[i].dry_run ? NULL : diff);
 		if (diff == NULL) {
 			server_answer(r->twd->server, b.waiters[i].client, NULL,
 			    PROTO_E_FAILED, text);
@@ -289,6 +296,13 @@ reload_finish(struct reload *r)
 		    data, "dry_run", json_boolean(b.waiters[i].dry_run));
 		server_answer(
 		    r->twd->server, b.waiters[i].client, data, NULL, NULL);
+	}
+	/* A change no one asked for (the file, SIGHUP) is twd's own. */
+	if (b.apply && !asked) {
+		why = json_pack("{s:s}", "why", b.why);
+		audit_own(
+		    r->twd->audit, "reload", why, diff != NULL, text, diff);
+		json_decref(why);
 	}
 	json_decref(diff);
 	free(text);

@@ -17,15 +17,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "config.h"
 #include "history.h"
 #include "log.h"
-#include "metrics.h"
 #include "notifiers.h"
-#include "observe.h"
 #include "job.h"
 #include "proto.h"
 #include "reload.h"
+#include "request-int.h"
 #include "request.h"
 #include "server.h"
 #include "suggest.h"
@@ -42,20 +42,6 @@
 #define NEXT_DEFAULT_COUNT 10
 #define NEXT_MAX_COUNT     1000
 #define HISTORY_MAX_LIMIT  1000 /* keeps a reply well under 1 MiB */
-
-/*
- * A failed request: a code from proto.h and a heap message. Or, with later
- * set, one that is answered later (see client_hold).
- */
-struct request_error {
-	const char *code;
-	char *message;
-	int later;
-};
-
-/* c is the client asking, for what must stay with it (subscriptions). */
-typedef json_t *(*request_fn)(
-    struct twd *, struct client *c, json_t *args, struct request_error *);
 
 static json_t *
 req_history(struct twd *, struct client *, json_t *, struct request_error *);
@@ -100,47 +86,52 @@ req_clean(struct twd *, struct client *, json_t *, struct request_error *);
 static json_t *
 req_executors(struct twd *, struct client *, json_t *, struct request_error *);
 
-static json_t *
-req_metrics(struct twd *, struct client *, json_t *, struct request_error *);
-
 static void history_collect(const struct run_record *, void *);
 
 /* Finished submitted jobs twctl queue shows, the newest of them. */
 #define QUEUE_DONE_MAX 1000
 
+/*
+ * Whether a request changes something: those that do are audited, the
+ * others only with audit: {reads: true}. Say it of each new one.
+ */
+enum request_kind { REQ_READS = 1, REQ_CHANGES };
+
 /* Keep alphabetized. */
 static const struct {
 	const char *name;
 	request_fn fn;
+	enum request_kind kind;
 } request_table[] = {
-	{ "amend", req_amend },
-	{ "clean", req_clean },
-	{ "executors", req_executors },
-	{ "history", req_history },
-	{ "kill", req_kill },
-	{ "list", req_list },
-	{ "logs", req_logs },
-	{ "metrics", req_metrics },
-	{ "next", req_next },
-	{ "notify-test", req_notify_test },
-	{ "pause", req_pause },
-	{ "queue", req_queue },
-	{ "reload", req_reload },
-	{ "restart", req_restart },
-	{ "resume", req_resume },
-	{ "run", req_run },
-	{ "show", req_show },
-	{ "shutdown", req_shutdown },
-	{ "status", req_status },
-	{ "submit", req_submit },
-	{ "subscribe", req_subscribe },
-	{ "why", req_why },
+	{ "amend", req_amend, REQ_CHANGES },
+	{ "audit", req_audit, REQ_READS },
+	{ "clean", req_clean, REQ_CHANGES },
+	{ "executors", req_executors, REQ_READS },
+	{ "history", req_history, REQ_READS },
+	{ "kill", req_kill, REQ_CHANGES },
+	{ "list", req_list, REQ_READS },
+	{ "logs", req_logs, REQ_READS },
+	{ "metrics", req_metrics, REQ_READS },
+	{ "next", req_next, REQ_READS },
+	{ "notify-test", req_notify_test, REQ_CHANGES },
+	{ "pause", req_pause, REQ_CHANGES },
+	{ "queue", req_queue, REQ_READS },
+	{ "reload", req_reload, REQ_CHANGES },
+	{ "restart", req_restart, REQ_CHANGES },
+	{ "resume", req_resume, REQ_CHANGES },
+	{ "run", req_run, REQ_CHANGES },
+	{ "show", req_show, REQ_READS },
+	{ "shutdown", req_shutdown, REQ_CHANGES },
+	{ "status", req_status, REQ_READS },
+	{ "submit", req_submit, REQ_CHANGES },
+	{ "subscribe", req_subscribe, REQ_READS },
+	{ "why", req_why, REQ_READS },
 };
 
 #define NREQUESTS (sizeof request_table / sizeof request_table[0])
 
 /* The first error of a request is the one told; later ones are dropped. */
-static json_t *
+json_t *
 request_fail(struct request_error *err, const char *code, char *message)
 {
 	if (err->code != NULL) {
@@ -153,7 +144,7 @@ request_fail(struct request_error *err, const char *code, char *message)
 }
 
 /* args[key] as a string, or NULL (and an error when required). */
-static const char *
+const char *
 arg_string(
     json_t *args, const char *key, int required, struct request_error *err)
 {
@@ -172,6 +163,34 @@ arg_string(
 		return NULL;
 	}
 	return json_string_value(v);
+}
+
+int
+arg_since_limit(json_t *args, int64_t *since_ms, int *limit, int max,
+    struct request_error *err)
+{
+	const char *since = arg_string(args, "since", 0, err);
+	json_t *v;
+
+	if (since != NULL && timefmt_parse_iso(since, since_ms) == -1) {
+		request_fail(err, PROTO_E_BAD_REQUEST,
+		    xasprintf("argument 'since' must be an RFC 3339 instant, "
+		              "not '%s'",
+		        since));
+		return -1;
+	}
+	if ((v = json_object_get(args, "limit")) != NULL) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > max) {
+			request_fail(err, PROTO_E_BAD_REQUEST,
+			    xasprintf("argument 'limit' must be an integer "
+			              "from 1 to %d",
+			        max));
+			return -1;
+		}
+		*limit = (int)json_integer_value(v);
+	}
+	return err->code != NULL ? -1 : 0;
 }
 
 /*
@@ -349,29 +368,6 @@ req_executors(
 	(void)err;
 	return json_pack(
 	    "{s:o}", "executors", tasks_executors_json(twd->tasks));
-}
-
-/* metrics: the Prometheus text, and where it is served. */
-static json_t *
-req_metrics(
-    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
-{
-	struct metrics_globals g;
-	struct metrics_text text = { NULL, 0, 0 };
-	const char *listen, *error;
-	json_t *data;
-
-	(void)c;
-	(void)args;
-	(void)err;
-	observe_globals(twd, &g);
-	metrics_write_all(&g, twd->tasks, &text);
-	json_decref(g.notifiers);
-	listen = observe_listening(twd->observe, &error);
-	data = json_pack("{s:s%, s:s?, s:s?}", "text", text.s, text.len,
-	    "listen", listen, "listen_error", error);
-	free(text.s);
-	return data;
 }
 
 /* clean: {"ok_only": BOOL}: finished submitted jobs out of queue's view. */
@@ -744,14 +740,12 @@ req_history(
 {
 	struct history_filter f = { .limit = HISTORY_DEFAULT_LIMIT };
 	enum run_status status;
-	const char *since;
-	json_t *runs, *o, *v;
+	json_t *runs, *o;
 	char *cause;
 
 	(void)c;
 	f.task = arg_string(args, "task", 0, err);
 	f.status = arg_string(args, "status", 0, err);
-	since = arg_string(args, "since", 0, err);
 	if (err->code != NULL) {
 		return NULL;
 	}
@@ -761,21 +755,9 @@ req_history(
 		              "killed, start_failed, lost, running)",
 		        f.status));
 	}
-	if (since != NULL && timefmt_parse_iso(since, &f.since_ms) == -1) {
-		return request_fail(err, PROTO_E_BAD_REQUEST,
-		    xasprintf("argument 'since' must be an RFC 3339 instant, "
-		              "not '%s'",
-		        since));
-	}
-	if ((v = json_object_get(args, "limit")) != NULL) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > HISTORY_MAX_LIMIT) {
-			return request_fail(err, PROTO_E_BAD_REQUEST,
-			    xasprintf("argument 'limit' must be an integer "
-			              "from 1 to %d",
-			        HISTORY_MAX_LIMIT));
-		}
-		f.limit = (int)json_integer_value(v);
+	if (arg_since_limit(
+	        args, &f.since_ms, &f.limit, HISTORY_MAX_LIMIT, err) == -1) {
+		return NULL;
 	}
 	runs = json_array();
 	if (history_query(twd->history, &f, history_collect, runs, &cause) ==
@@ -1120,6 +1102,19 @@ req_shutdown(
 	return o;
 }
 
+/* Whether request i with args is audited (a dry run changes nothing). */
+static int
+request_audited(struct twd *twd, size_t i, json_t *args)
+{
+	const struct config *c = tasks_config(twd->tasks);
+
+	if (c != NULL && c->audit.reads) {
+		return 1;
+	}
+	return request_table[i].kind == REQ_CHANGES &&
+	    !json_is_true(json_object_get(args, "dry_run"));
+}
+
 void
 request_dispatch(struct client *c, struct proto_request *req, void *arg)
 {
@@ -1129,6 +1124,7 @@ request_dispatch(struct client *c, struct proto_request *req, void *arg)
 	json_t *data;
 	char *msg;
 	size_t i;
+	int audited;
 
 	for (i = 0; i < NREQUESTS; i++) {
 		if (strcmp(req->cmd, request_table[i].name) == 0) {
@@ -1144,14 +1140,24 @@ request_dispatch(struct client *c, struct proto_request *req, void *arg)
 		    ? xasprintf("unknown command '%s' (did you mean '%s'?)",
 		          req->cmd, hint)
 		    : xasprintf("unknown command '%s'", req->cmd);
+		/* What it meant to do is not known: recorded, refused. */
+		audit_request(twd->audit, c, req->cmd, req->args, 0, msg);
 		client_send(c,
 		    proto_reply_error(req->id, PROTO_E_UNKNOWN_COMMAND, msg));
 		free(msg);
 		return;
 	}
+	audited = request_audited(twd, i, req->args);
 	data = request_table[i].fn(twd, c, req->args, &err);
 	if (data == NULL && err.later) {
+		if (audited) {
+			audit_hold(twd->audit, c, req->cmd, req->args);
+		}
 		return;
+	}
+	if (audited) {
+		audit_request(twd->audit, c, req->cmd, req->args, data != NULL,
+		    err.message != NULL ? err.message : "failed");
 	}
 	if (data == NULL) {
 		client_send(c,

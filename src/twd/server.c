@@ -62,6 +62,7 @@ struct client {
 	struct server *server;
 	struct bufferevent *bev;
 	unsigned long id;
+	long uid, pid;  /* the peer, as SO_PEERCRED had it when it came */
 	int closing;    /* flush what is queued, then drop */
 	int eof;        /* it has sent all it will */
 	int paused;     /* its requests wait until it reads its replies */
@@ -310,6 +311,19 @@ client_send(struct client *c, json_t *msg)
 	json_decref(msg);
 	client_send_line(c, line, len, 1);
 	free(line);
+}
+
+void
+client_peer(const struct client *c, long *uid, long *pid)
+{
+	*uid = c->uid;
+	*pid = c->pid;
+}
+
+unsigned long
+client_id(const struct client *c)
+{
+	return c->id;
 }
 
 unsigned long
@@ -656,6 +670,8 @@ server_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
 	c = xcalloc(1, sizeof *c);
 	c->server = srv;
 	c->id = ++srv->next_id;
+	c->uid = (long)cred.uid;
+	c->pid = (long)cred.pid;
 	c->bev = bufferevent_socket_new(srv->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	/* Stop reading once a line could be over the cap, so it stays bounded. */
 	bufferevent_setwatermark(c->bev, EV_READ, 0, PROTO_MAX_REQUEST);

@@ -36,6 +36,11 @@ size_t server_clients(const struct server *);
 /* Queue msg (takes ownership) to the client. */
 void client_send(struct client *, json_t *msg);
 
+/* Who the client is: its uid and pid when it connected. */
+void client_peer(const struct client *, long *uid, long *pid);
+/* Its number, as client_hold returns it. */
+unsigned long client_id(const struct client *);
+
 /*
  * From within the request callback: the request is answered later, by
  * server_answer; until then the client's next requests wait, so that its

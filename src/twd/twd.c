@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "audit.h"
 #include "config.h"
 #include "duration.h"
 #include "heap.h"
@@ -659,6 +660,7 @@ main(int argc, char **argv)
 	tasks_apply(twd.tasks, config, NULL);
 	twd.last_reload_ok_ms = twd.started_ms;
 	twd.observe = observe_create(&twd);
+	twd.audit = audit_create(&twd);
 	observe_configure(twd.observe, tasks_config(twd.tasks));
 	twd.reload = reload_create(&twd, !opt.no_watch);
 	reload_watch(twd.reload);
@@ -686,6 +688,7 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	log_info("stopped");
 	reload_free(twd.reload); /* waits for a load still running */
+	audit_free(twd.audit);
 	server_close_listener(twd.server);
 	observe_free(twd.observe);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {

@@ -14,6 +14,7 @@
 
 #include "context.h"
 
+struct audit;
 struct config;
 struct event;
 struct event_base;
@@ -43,6 +44,7 @@ struct twd {
 	struct server *server;
 	struct reload *reload;
 	struct observe *observe; /* the metrics' endpoint and textfile */
+	struct audit *audit;     /* who asked for what */
 	json_t *config_errors;   /* of the newest reload that failed, or NULL */
 	uint64_t reloads_ok;     /* loads made the running schedule, */
 	uint64_t reloads_failed; /* and refused, since the start */
