@@ -30,6 +30,14 @@ _twctl() {
 		COMPREPLY=($(compgen -W "$(twctl list-values statuses 2>/dev/null)" -- "$cur"))
 		return
 		;;
+	report:-f | report:--format)
+		COMPREPLY=($(compgen -W "text html" -- "$cur"))
+		return
+		;;
+	report:-d | report:--state-dir)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
 	cron:-z | cron:--tz)
 		COMPREPLY=($(compgen -W "$(twctl list-values zones 2>/dev/null)" -- "$cur"))
 		return
@@ -56,7 +64,7 @@ _twctl() {
 	help)
 		COMPREPLY=($(compgen -W "$(twctl list-commands 2>/dev/null)" -- "$cur"))
 		;;
-	run | history | kill | logs | next | show | pause | resume | wait | why)
+	run | history | kill | logs | next | report | show | pause | resume | wait | why)
 		# show TASK FIELD...: after the task, the tasks file's fields.
 		if [[ $verb == show && $prev != show && $prev != -* ]]; then
 			COMPREPLY=($(compgen -W "$(twctl list-values fields 2>/dev/null)" -- "$cur"))

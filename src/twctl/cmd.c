@@ -55,6 +55,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_plugins_entry,
 	&cmd_queue_entry,
 	&cmd_reload_entry,
+	&cmd_report_entry,
 	&cmd_restart_entry,
 	&cmd_resume_entry,
 	&cmd_run_entry,

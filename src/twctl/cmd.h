@@ -110,6 +110,7 @@ extern const struct cmd_entry cmd_notify_test_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_reload_entry;
+extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_restart_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_show_entry;

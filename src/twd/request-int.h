@@ -43,5 +43,7 @@ json_t *
 req_audit(struct twd *, struct client *, json_t *, struct request_error *);
 json_t *
 req_metrics(struct twd *, struct client *, json_t *, struct request_error *);
+json_t *
+req_report(struct twd *, struct client *, json_t *, struct request_error *);
 
 #endif

@@ -117,6 +117,7 @@ static const struct {
 	{ "pause", req_pause, REQ_CHANGES },
 	{ "queue", req_queue, REQ_READS },
 	{ "reload", req_reload, REQ_CHANGES },
+	{ "report", req_report, REQ_READS },
 	{ "restart", req_restart, REQ_CHANGES },
 	{ "resume", req_resume, REQ_CHANGES },
 	{ "run", req_run, REQ_CHANGES },

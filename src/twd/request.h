@@ -11,4 +11,7 @@ struct proto_request;
 /* A server_request_cb; arg is the struct twd. */
 void request_dispatch(struct client *, struct proto_request *, void *arg);
 
+/* Wait for the reports still being made (at shutdown), and drop them. */
+void reports_wait(void);
+
 #endif

@@ -33,6 +33,7 @@
 #include "paths.h"
 #include "proto.h"
 #include "reload.h"
+#include "report.h"
 #include "request.h"
 #include "server.h"
 #include "tasks.h"
@@ -51,6 +52,7 @@ struct twd_options {
 	int no_watch;
 	int verbose;
 	int64_t grace_ms;
+	const char *report; /* --report ARGS: print a report and exit */
 };
 
 static const struct option twd_longopts[] = {
@@ -63,6 +65,7 @@ static const struct option twd_longopts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "report", required_argument, NULL, 'R' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -84,6 +87,10 @@ twd_usage(FILE *fp)
 	    "  -g, --grace DURATION  at shutdown, how long running jobs may "
 	    "finish (30s)\n"
 	    "  -v, --verbose         log debugging detail\n"
+	    "      --report ARGS     print the report of the state dir's "
+	    "history (the\n"
+	    "                        report request's arguments, JSON) and "
+	    "exit\n"
 	    "  -V, --version         print the version and exit\n"
 	    "  -h, --help            print this help and exit\n");
 }
@@ -487,6 +494,9 @@ twd_parse_options(int argc, char **argv, struct twd_options *o)
 		case 'v':
 			o->verbose = 1;
 			break;
+		case 'R':
+			o->report = optarg;
+			break;
 		case 'V':
 			printf("twd %s (protocol %d)\n", TW_VERSION,
 			    PROTO_VERSION);
@@ -505,6 +515,52 @@ twd_parse_options(int argc, char **argv, struct twd_options *o)
 		twd_usage(stderr);
 		exit(2);
 	}
+}
+
+/*
+ * twd --report ARGS: the report request's answer, from the history of the
+ * state directory, with no daemon (twctl report --state-dir runs this).
+ */
+static int
+twd_report(const struct twd_options *opt)
+{
+	struct report_query q;
+	json_error_t jerr;
+	json_t *args, *data;
+	char *dir = paths_state_dir(opt->state_dir), *db, *cause = NULL;
+
+	if ((args = json_loads(opt->report, 0, &jerr)) == NULL ||
+	    !json_is_object(args)) {
+		fprintf(stderr, "twd: --report: not a JSON object: %s\n",
+		    args == NULL ? jerr.text : opt->report);
+		json_decref(args);
+		free(dir);
+		return 2;
+	}
+	db = xasprintf("%s/twd.db", dir);
+	free(dir);
+	if (access(db, F_OK) == -1) {
+		fprintf(stderr, "twd: no history at %s\n", db);
+		free(db);
+		json_decref(args);
+		return 1;
+	}
+	if (report_query_parse(args, timefmt_now_ms(), &q, &cause) == -1 ||
+	    (data = report_build(db, &q, &cause)) == NULL) {
+		fprintf(stderr, "twd: %s\n", cause);
+		free(cause);
+		report_query_release(&q);
+		free(db);
+		json_decref(args);
+		return 1;
+	}
+	json_dumpf(data, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(data);
+	report_query_release(&q);
+	free(db);
+	json_decref(args);
+	return 0;
 }
 
 static int
@@ -541,6 +597,9 @@ main(int argc, char **argv)
 	size_t i;
 
 	twd_parse_options(argc, argv, &opt);
+	if (opt.report != NULL) {
+		return twd_report(&opt);
+	}
 	log_open(stderr, opt.verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO);
 	heap_one_arena();
 	signal(SIGPIPE, SIG_IGN);
@@ -688,6 +747,7 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	log_info("stopped");
 	reload_free(twd.reload); /* waits for a load still running */
+	reports_wait();
 	audit_free(twd.audit);
 	server_close_listener(twd.server);
 	observe_free(twd.observe);
