@@ -24,8 +24,9 @@
 #include "timefmt.h"
 #include "xmalloc.h"
 
-/* Runs the sparkline shows. */
-#define SPARK_RUNS 20
+/* Runs the sparkline shows (the report's default), and the page charts. */
+#define SPARK_RUNS  20
+#define HTML_RECENT 200
 
 static const struct option cmd_report_longopts[] = {
 	{ "since", required_argument, NULL, 'S' },
@@ -291,6 +292,10 @@ cmd_report_exec(struct cmd_ctx *ctx)
 	}
 	if ((args = cmd_window_args(ctx, 0, 0)) == NULL) {
 		return EXIT_USAGE;
+	}
+	/* The page charts each task's durations: more of its runs. */
+	if (strcmp(format, "html") == 0) {
+		json_object_set_new(args, "recent", json_integer(HTML_RECENT));
 	}
 	if (ctx->argc > 0) {
 		tasks = json_array();

@@ -39,7 +39,7 @@ struct acc {
 	struct ints durations, lateness;
 	int64_t cpu_sum, cpu_max, ncpu, rss_max;
 	int64_t streak, longest;
-	struct point *recent; /* a ring of the newest, up to REPORT_RECENT */
+	struct point *recent; /* a ring of the newest, up to the query's */
 	size_t nrecent, reccap, head;
 };
 
@@ -65,21 +65,69 @@ ints_add(struct ints *l, int64_t v)
 	l->v[l->n++] = v;
 }
 
-static int
-int64_cmp(const void *a, const void *b)
+/*
+ * Put the k-th smallest of v[0..n) at v[k], the smaller before it and the
+ * larger after (Hoare's selection): percentiles without a whole sort.
+ */
+static void
+select_kth(int64_t *v, size_t n, size_t k)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	size_t lo = 0, hi = n - 1, i, j;
+	int64_t pivot, t;
 
-	return x < y ? -1 : x > y;
+	while (lo < hi) {
+		pivot = v[lo + (hi - lo) / 2];
+		i = lo;
+		j = hi;
+		while (i <= j) {
+			while (v[i] < pivot) {
+				i++;
+			}
+			while (v[j] > pivot) {
+				j--;
+			}
+			if (i <= j) {
+				t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0) {
+					break;
+				}
+				j--;
+			}
+		}
+		if (k <= j) {
+			hi = j;
+		} else if (k >= i) {
+			lo = i;
+		} else {
+			return;
+		}
+	}
 }
 
-/* The nearest-rank percentile p (0-100) of l, sorted. */
+/* The nearest-rank percentile p (0-100) of l; reorders it. */
 static int64_t
-ints_pct(const struct ints *l, int p)
+ints_pct(struct ints *l, int p)
 {
 	size_t k = (l->n * (size_t)p + 99) / 100;
 
-	return l->v[k > 0 ? k - 1 : 0];
+	k = k > 0 ? k - 1 : 0;
+	select_kth(l->v, l->n, k);
+	return l->v[k];
+}
+
+static int64_t
+ints_max(const struct ints *l)
+{
+	int64_t m = l->v[0];
+	size_t i;
+
+	for (i = 1; i < l->n; i++) {
+		m = l->v[i] > m ? l->v[i] : m;
+	}
+	return m;
 }
 
 static struct acc *
@@ -157,7 +205,7 @@ status_ran(int status)
 /* One run into an accumulator. */
 static void
 acc_add(struct acc *a, int status, int64_t started, int64_t lateness,
-    int64_t duration, int64_t cpu, int64_t rss, int recent)
+    int64_t duration, int64_t cpu, int64_t rss, size_t recent)
 {
 	struct point *p;
 
@@ -186,14 +234,14 @@ acc_add(struct acc *a, int status, int64_t started, int64_t lateness,
 	if (rss > a->rss_max) {
 		a->rss_max = rss;
 	}
-	if (!recent) {
+	if (recent == 0) {
 		return;
 	}
-	if (a->nrecent < REPORT_RECENT) {
+	if (a->nrecent < recent) {
 		if (a->nrecent == a->reccap) {
 			a->reccap = a->reccap == 0 ? 4 : a->reccap * 2;
-			if (a->reccap > REPORT_RECENT) {
-				a->reccap = REPORT_RECENT;
+			if (a->reccap > recent) {
+				a->reccap = recent;
 			}
 			a->recent = xreallocarray(
 			    a->recent, a->reccap, sizeof *a->recent);
@@ -201,7 +249,7 @@ acc_add(struct acc *a, int status, int64_t started, int64_t lateness,
 		p = &a->recent[a->nrecent++];
 	} else {
 		p = &a->recent[a->head];
-		a->head = (a->head + 1) % REPORT_RECENT;
+		a->head = (a->head + 1) % recent;
 	}
 	p->at_ms = started;
 	p->duration_ms = duration;
@@ -238,9 +286,6 @@ acc_json(struct acc *a, int with_recent)
 		runs += a->by_status[s];
 		ran += status_ran(s) ? a->by_status[s] : 0;
 	}
-	qsort(
-	    a->durations.v, a->durations.n, sizeof *a->durations.v, int64_cmp);
-	qsort(a->lateness.v, a->lateness.n, sizeof *a->lateness.v, int64_cmp);
 	o = json_object();
 	if (a->name != NULL) {
 		json_object_set_new(o, "task", json_string(a->name));
@@ -258,7 +303,7 @@ acc_json(struct acc *a, int with_recent)
 	        : json_pack("{s:I, s:I, s:I}", "p50",
 	              (json_int_t)ints_pct(&a->durations, 50), "p95",
 	              (json_int_t)ints_pct(&a->durations, 95), "max",
-	              (json_int_t)a->durations.v[a->durations.n - 1]));
+	              (json_int_t)ints_max(&a->durations)));
 	json_object_set_new(o, "cpu_ms",
 	    a->ncpu == 0 ? json_null()
 	                 : json_pack("{s:I, s:I}", "mean",
@@ -338,8 +383,9 @@ report_open(const char *path, char **cause)
 {
 	sqlite3 *db = NULL;
 
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &db,
+	        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+	        NULL) != SQLITE_OK) {
 		*cause = xasprintf("history: cannot open %s: %s", path,
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
@@ -404,7 +450,8 @@ report_scan(
 		    : sqlite3_column_int64(st, 6);
 		rss = sqlite3_column_int64(st, 7);
 		a = report_acc(r, task);
-		acc_add(a, (int)status, started, late, dur, cpu, rss, 1);
+		acc_add(a, (int)status, started, late, dur, cpu, rss,
+		    (size_t)q->recent);
 		acc_add(
 		    &r->total, (int)status, started, late, dur, cpu, rss, 0);
 		if ((day = report_day(r, started)) >= 0) {
@@ -520,6 +567,7 @@ report_query_parse(
 	size_t i;
 
 	memset(q, 0, sizeof *q);
+	q->recent = REPORT_RECENT;
 	q->until_ms = now_ms;
 	q->since_ms = now_ms - 7 * INT64_C(86400000);
 	if ((v = json_object_get(args, "since")) != NULL && !json_is_null(v)) {
@@ -537,6 +585,16 @@ report_query_parse(
 	}
 	if (q->until_ms - q->since_ms > REPORT_MAX_DAYS * INT64_C(86400000)) {
 		q->since_ms = q->until_ms - REPORT_MAX_DAYS * INT64_C(86400000);
+	}
+	if ((v = json_object_get(args, "recent")) != NULL && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > REPORT_RECENT_MAX) {
+			*cause = xasprintf("argument 'recent' must be a whole "
+			                   "number from 0 to %d",
+			    REPORT_RECENT_MAX);
+			return -1;
+		}
+		q->recent = (int)json_integer_value(v);
 	}
 	if ((v = json_object_get(args, "tasks")) != NULL && !json_is_null(v)) {
 		if (!json_is_array(v)) {

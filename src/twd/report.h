@@ -10,13 +10,15 @@
 #include <jansson.h>
 #include <stdint.h>
 
-/* How many of each task's newest runs a report lists, for its charts. */
-#define REPORT_RECENT 200
+/* How many of each task's newest runs a report lists, unless asked. */
+#define REPORT_RECENT     20
+#define REPORT_RECENT_MAX 1000
 
 struct report_query {
 	int64_t since_ms; /* runs started at or after */
 	int64_t until_ms; /* and before (now) */
 	char **tasks;     /* only these (NULL-terminated); NULL: all */
+	int recent;       /* each task's newest runs listed, for charts */
 };
 
 /*
@@ -27,7 +29,10 @@ struct report_query {
  */
 json_t *
 report_build(const char *path, const struct report_query *q, char **cause);
-/* q from a request's arguments {"since", "tasks"}: 0, or -1 with *cause. */
+/*
+ * q from a request's arguments {"since", "tasks", "recent"}: 0, or -1
+ * with *cause.
+ */
 int report_query_parse(
     json_t *args, int64_t now_ms, struct report_query *q, char **cause);
 void report_query_release(struct report_query *q);

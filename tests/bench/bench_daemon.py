@@ -27,6 +27,13 @@ idle      a daemon with many tasks due in more than an hour: its PSS (and
           it waits
 dashboard the CPU time `twctl dash` takes, on a terminal, with many tasks
           and running jobs
+metrics   a scrape of GET /metrics (curl, the whole text) of a daemon with
+          100,000 tasks, against curl reading the same text from a file;
+          and the lateness p99 of an `every: 1s` task in that daemon while
+          it is scraped every second, against the same daemon unscraped
+report    `twctl report --since 30d --json` over a history of 1,000,000
+          runs in 30 days (1,000 tasks), against sqlite3 reading the same
+          columns of the same rows (one aggregate: no output)
 executors N `true` jobs submitted to an ssh executor of one slot (a run at a
           time), against a loop of `ssh` running `true` on the same
           sshd through a shared connection of its own; and to a Slurm
@@ -516,12 +523,134 @@ def bench_executors():
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(cm, ignore_errors=True)
 
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def stamp_lateness(path, task):
+    """Milliseconds late of each fire the stamp job wrote for task."""
+    if not os.path.exists(path):
+        return []
+    return [int(line.split()[1]) / 1000 for line in open(path) if line.split()[0] == task]
+
+
+def bench_metrics():
+    import threading
+    import urllib.request
+    n = 100 if QUICK else 100000
+    fires = 3 if QUICK else 60
+    port = free_port()
+    work = tempfile.mkdtemp(prefix="tw-bench-metrics.")
+    stamp = os.path.join(work, "stamp")
+    rules = ["*/5 * * * *", "30 2 * * *", "0 9 * * MON-FRI", "@daily"]
+    tasks = (f"metrics: {{listen: {port}}}\ntasks:\n"
+             f"  every: {{command: '{FLOORS} stamp {stamp}', every: 1s}}\n" +
+             "".join(f"  task-{i}: {{command: 'true', schedule: '{rules[i % 4]}'}}\n"
+                     for i in range(n)))
+    d = Daemon(tasks)
+    url = f"http://127.0.0.1:{port}/metrics"
+    text = os.path.join(work, "metrics.txt")
+    ours, floor = [], []
+    try:
+        for _ in range(REPEAT):
+            t0 = time.monotonic()
+            subprocess.run(["curl", "-fsS", "-o", text, url], check=True)
+            ours.append((time.monotonic() - t0) * 1e3)
+            t0 = time.monotonic()
+            subprocess.run(["curl", "-fsS", "-o", os.devnull, "file://" + text], check=True)
+            floor.append((time.monotonic() - t0) * 1e3)
+        size = os.path.getsize(text)
+        row(f"scrape {n} tasks", stats(ours), stats(floor), "ms", "< 100 ms")
+        print(f"  ({size / 1e6:.1f} MB of text, "
+              f"{sum(1 for line in open(text) if not line.startswith('#'))} series)")
+
+        # Lateness with and without a scrape each second.
+        def late_p99(scraped):
+            if os.path.exists(stamp):
+                os.unlink(stamp)
+            stop = threading.Event()
+
+            def scrape():
+                while not stop.wait(1.0):
+                    urllib.request.urlopen(url).read()
+            t = threading.Thread(target=scrape)
+            if scraped:
+                t.start()
+            while len(stamp_lateness(stamp, "every")) < fires:
+                time.sleep(0.5)
+            stop.set()
+            if scraped:
+                t.join()
+            v = stamp_lateness(stamp, "every")[:fires]
+            return {"median": percentile(v, 99), "min": min(v), "max": max(v)}
+        quiet = late_p99(False)
+        busy = late_p99(True)
+        row(f"lateness p99, scraped/s", busy, quiet, "ms", "within noise")
+    finally:
+        d.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bench_report():
+    n = 2000 if QUICK else 1000000
+    ntasks = 1000
+    d = Daemon("tasks:\n" + "".join(f"  t{i}: {{command: 'true'}}\n" for i in range(10)))
+    d.twctl("shutdown")
+    d.proc.wait(timeout=60)
+    db = os.path.join(d.env["TW_STATE_DIR"], "twd.db")
+    con = sqlite3.connect(db)
+    now = int(time.time() * 1000)
+    step = 29 * 86400000 // n  # all within --since 30d, whenever twctl asks
+    con.executemany(
+        "INSERT INTO runs (task, trigger, scheduled_at, started_at, finished_at, status, "
+        "exit_code, duration_ms, cpu_user_ms, cpu_sys_ms, max_rss_kb) "
+        "VALUES (?, 'schedule', ?, ?, ?, ?, ?, ?, 3, 1, 4000)",
+        ((f"task-{i % ntasks}", now - (n - i) * step, now - (n - i) * step + 2,
+          now - (n - i) * step + 40 + i % 50,
+          "failed" if i % 53 == 0 else "ok", 1 if i % 53 == 0 else 0, 38 + i % 50)
+         for i in range(n)))
+    con.commit()
+    con.close()
+    d.proc = subprocess.Popen([TWD, "--foreground", "--no-watch"], env=d.env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        if d.twctl("status").returncode == 0:
+            break
+        time.sleep(0.05)
+    since_ms = now - 30 * 86400000 - 1000
+    # The floor: SQLite reading the same columns of the same rows, once.
+    floor_sql = ("SELECT max(length(task)), max(trigger), max(status), max(scheduled_at), "
+                 "max(started_at), max(duration_ms), max(cpu_user_ms + cpu_sys_ms), "
+                 f"max(max_rss_kb) FROM runs WHERE started_at >= {since_ms}")
+    ours, floor = [], []
+    try:
+        for _ in range(REPEAT):
+            t0 = time.monotonic()
+            r = d.twctl("--json", "report", "--since", "30d")
+            if r.returncode != 0:
+                raise RuntimeError(r.stderr.decode())
+            ours.append(time.monotonic() - t0)
+            t0 = time.monotonic()
+            subprocess.run(["sqlite3", db, floor_sql], stdout=subprocess.DEVNULL, check=True)
+            floor.append(time.monotonic() - t0)
+        got = json.loads(r.stdout)["total"]["runs"]
+        if got != n:
+            raise RuntimeError(f"report counted {got} runs, not {n}")
+        row(f"report 30d, {n} runs", stats(ours), stats(floor), "s", "< 1 s")
+    finally:
+        d.stop()
+
 
 print(f"{'benchmark':<28} {'taskweaver':>12} {'floor':>12} {'unit':<8} {'ratio':>7}  (min..max)  target")
 print("(ratio: TaskWeaver's median over the floor's, both measured now)")
 BENCHES = {"dispatch": bench_dispatch, "lateness": bench_lateness, "load": bench_load,
            "cli": bench_cli,
            "history": bench_history, "idle": bench_idle, "dashboard": bench_dashboard,
+           "metrics": bench_metrics, "report": bench_report,
            "executors": bench_executors}
 ONLY = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else BENCHES
 for name in ONLY:
