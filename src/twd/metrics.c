@@ -647,6 +647,20 @@ subs_after_name(struct tasks *ts, const char *name)
 	return lo;
 }
 
+/* Resume after name (a pause between slices). */
+static void
+writer_pause_after(struct metrics_writer *w, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n >= sizeof w->resume) {
+		n = sizeof w->resume - 1;
+	}
+	memcpy(w->resume, name, n);
+	w->resume[n] = '\0';
+	w->resuming = 1;
+}
+
 /* Write family f's series from where w stopped; 1 when done with it. */
 static int
 write_family(struct metrics_writer *w, struct tasks *ts,
@@ -654,28 +668,32 @@ write_family(struct metrics_writer *w, struct tasks *ts,
 {
 	const char *name;
 	struct task *t;
-	size_t i;
+	size_t i, from;
 
 	if (!w->in_subs) {
-		i = w->resuming ? tasks_after_name(ts, w->resume) : 0;
+		from = i = w->resuming ? tasks_after_name(ts, w->resume) : 0;
 		for (; i < ts->ntasks; i++) {
 			if (*budget == 0) {
-				goto pause;
+				if (i > from) {
+					writer_pause_after(
+					    w, ts->tasks[i - 1]->def->name);
+				}
+				return 0;
 			}
 			t = ts->tasks[i];
 			*budget -= write_task(w->f, t->def->name, t, t->counts,
 			               out) > 0;
-			snprintf(
-			    w->resume, sizeof w->resume, "%s", t->def->name);
-			w->resuming = 1;
 		}
 		w->in_subs = 1;
 		w->resuming = 0;
 	}
-	i = w->resuming ? subs_after_name(ts, w->resume) : 0;
+	from = i = w->resuming ? subs_after_name(ts, w->resume) : 0;
 	for (; i < ts->nsubs; i++) {
 		if (*budget == 0) {
-			goto pause;
+			if (i > from) {
+				writer_pause_after(w, ts->subs[i - 1].name);
+			}
+			return 0;
 		}
 		name = ts->subs[i].name;
 		/* A task of the file now has the name: its series are its. */
@@ -683,14 +701,10 @@ write_family(struct metrics_writer *w, struct tasks *ts,
 			*budget -= write_task(w->f, name, NULL, &ts->subs[i].c,
 			               out) > 0;
 		}
-		snprintf(w->resume, sizeof w->resume, "%s", name);
-		w->resuming = 1;
 	}
 	w->in_subs = 0;
 	w->resuming = 0;
 	return 1;
-pause:
-	return 0;
 }
 
 int

@@ -998,6 +998,67 @@ test_config_at_and_start_at_read_the_zone(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
+/* metrics: and audit: read, and every mistake said where it is. */
+static void
+test_config_metrics_and_audit(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+
+	c = load(f, "tasks: {}\n");
+	assert_non_null(c);
+	assert_null(c->metrics.host);
+	assert_null(c->metrics.textfile);
+	assert_int_equal(c->metrics.interval_ms, 15000);
+	assert_int_equal(c->audit.reads, 0);
+	config_free(c);
+
+	c = load(f,
+	    "metrics: {listen: 9469, textfile: ~/m/tw.prom, interval: 30s}\n"
+	    "audit: {reads: true, keep_days: 90}\n"
+	    "tasks: {}\n");
+	assert_non_null(c);
+	assert_string_equal(c->metrics.host, "127.0.0.1");
+	assert_int_equal(c->metrics.port, 9469);
+	assert_int_equal(c->metrics.textfile[0], '/');
+	assert_non_null(strstr(c->metrics.textfile, "/m/tw.prom"));
+	assert_int_equal(c->metrics.interval_ms, 30000);
+	assert_int_equal(c->audit.reads, 1);
+	assert_int_equal(c->audit.keep_days, 90);
+	config_free(c);
+
+	c = load(f, "metrics: {listen: '[::1]:9000'}\ntasks: {}\n");
+	assert_non_null(c);
+	assert_string_equal(c->metrics.host, "::1");
+	assert_int_equal(c->metrics.port, 9000);
+	config_free(c);
+
+	c = load(f,
+	    "metrics:\n"
+	    "  listen: nas.lan:9469\n"
+	    "  textfile: tw.prom\n"
+	    "  interval: soon\n"
+	    "  lisen: 1\n"
+	    "audit: {reads: maybe, keep_days: 0, kept: 1}\n"
+	    "tasks: {}\n");
+	assert_null(c);
+	assert_int_equal(f->errs.n, 7);
+	assert_error(f, 0, 2, 11, "listen: 'nas.lan' is not an IP address");
+	assert_error(f, 1, 3, 13, "textfile: 'tw.prom' must be an absolute");
+	assert_error(f, 2, 4, 13, "interval:");
+	assert_error(f, 3, 5, 3,
+	    "unknown metrics setting 'lisen' (did you mean 'listen'?)");
+	assert_error(f, 4, 6, 16, "reads: 'maybe' is not true or false");
+	assert_error(f, 5, 6, 34, "keep_days: '0' is not a number from 1");
+	assert_error(f, 6, 6, 37, "unknown audit setting 'kept'");
+	config_errors_release(&f->errs);
+
+	c = load(f, "metrics: {listen: 70000}\ntasks: {}\n");
+	assert_null(c);
+	assert_error(f, 0, 1, 19, "listen: '70000' is not a port");
+	config_errors_release(&f->errs);
+}
+
 /* executors: read, named by tasks, and every mistake said where it is. */
 static void
 test_config_executors(void **state)
@@ -1304,6 +1365,7 @@ main(void)
 		T(test_config_exec_field_errors_name_the_value),
 		T(test_config_after_takes_a_diamond_and_refuses_a_cycle),
 		T(test_config_executors),
+		T(test_config_metrics_and_audit),
 		T(test_config_after_names_tasks_of_the_file),
 		T(test_config_catch_up_fields),
 		T(test_config_defaults_make_a_task_def),
