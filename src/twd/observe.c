@@ -74,6 +74,19 @@ observe_globals(struct twd *twd, struct metrics_globals *g)
 	g->notifiers = notifiers_status(twd->notifiers);
 }
 
+/*
+ * The next slice, at the loop's next turn: through a timer of no wait,
+ * not event_active, whose event libevent would run again in the same
+ * turn, the whole scrape with the loop held (a fire 150 ms late).
+ */
+static void
+exposition_next(struct exposition *x)
+{
+	static const struct timeval now = { 0, 0 };
+
+	evtimer_add(x->ev, &now);
+}
+
 static struct exposition *
 exposition_new(struct observe *o)
 {
@@ -85,9 +98,9 @@ exposition_new(struct observe *o)
 	observe_globals(o->twd, &g);
 	x->w = metrics_writer_new(&g);
 	json_decref(g.notifiers);
-	x->ev = event_new(o->twd->base, -1, 0, exposition_step, x);
+	x->ev = evtimer_new(o->twd->base, exposition_step, x);
 	event_priority_set(x->ev, 2);
-	event_active(x->ev, 0, 0);
+	exposition_next(x);
 	return x;
 }
 
@@ -345,7 +358,7 @@ exposition_step(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (!done) {
-		event_active(x->ev, 0, 0);
+		exposition_next(x);
 	}
 }
 

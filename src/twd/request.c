@@ -7,7 +7,8 @@
  *     argument), failures through request_fail with a PROTO_E_* code, and
  *     the data as a JSON object; one that answers later holds the client
  *     (client_hold) and sets err->later;
- *  2. its entry in request_table[], in alphabetical order (a lint checks);
+ *  2. its entry in request_table[], in alphabetical order (a lint checks),
+ *     with REQ_READS if it changes nothing (else it is audited);
  *  3. its entry in taskweaver-ipc(7), arguments and data (a lint checks);
  *  4. a twctl verb if users need one (see cmd.c), and a test driving it.
  */
@@ -1112,7 +1113,8 @@ request_audited(struct twd *twd, size_t i, json_t *args)
 	if (c != NULL && c->audit.reads) {
 		return 1;
 	}
-	return request_table[i].kind == REQ_CHANGES &&
+	/* A request not said to be a read is audited. */
+	return request_table[i].kind != REQ_READS &&
 	    !json_is_true(json_object_get(args, "dry_run"));
 }
 
