@@ -33,7 +33,8 @@
 /* Tasks per slice: about a millisecond's writing. */
 #define OBSERVE_SLICE 2000
 /* A scraper that reads nothing for this long is dropped (seconds). */
-#define OBSERVE_HTTP_TIMEOUT 30
+#define OBSERVE_HTTP_TIMEOUT     30
+#define OBSERVE_HTTP_HEADERS_MAX 16384
 
 struct exposition {
 	struct observe *o;
@@ -223,6 +224,9 @@ observe_listen(struct observe *o, const struct metrics_def *m)
 	o->http = evhttp_new(o->twd->base);
 	evhttp_set_allowed_methods(o->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_timeout(o->http, OBSERVE_HTTP_TIMEOUT);
+	/* A scraper sends a line and a few headers, never a body. */
+	evhttp_set_max_headers_size(o->http, OBSERVE_HTTP_HEADERS_MAX);
+	evhttp_set_max_body_size(o->http, 0);
 	evhttp_set_gencb(o->http, observe_request, o);
 	if (evhttp_bind_socket_with_handle(
 	        o->http, m->host, (ev_uint16_t)m->port) == NULL) {
