@@ -54,6 +54,17 @@ twd_program(char *buf, size_t len)
 	return "twd";
 }
 
+/* Whether the state directory dir has a history database. */
+static int
+has_history(const char *dir)
+{
+	char *db = xasprintf("%s/twd.db", dir);
+	int rc = access(db, F_OK) == 0;
+
+	free(db);
+	return rc;
+}
+
 /* twd --state-dir dir --report ARGS: its JSON, or NULL (it said why). */
 static json_t *
 report_direct(const char *dir, json_t *args)
@@ -281,8 +292,8 @@ cmd_report_exec(struct cmd_ctx *ctx)
 	struct proto_reply rep = { 0 };
 	enum conn_failure why;
 	json_t *args, *tasks, *data = NULL;
-	char *cause, *dir;
-	int i, rc = EXIT_OK;
+	char *cause = NULL, *dir;
+	int i, direct, rc = EXIT_OK;
 
 	if (strcmp(format, "text") != 0 && strcmp(format, "html") != 0) {
 		fprintf(stderr,
@@ -304,36 +315,32 @@ cmd_report_exec(struct cmd_ctx *ctx)
 		}
 		json_object_set_new(args, "tasks", tasks);
 	}
-	if (ctx->opt['d'] == NULL &&
-	    (ctx->conn = conn_open(ctx->socket_path, &why, &cause)) == NULL &&
-	    why != CONN_NOT_RUNNING) {
-		output_error(ctx->json, "daemon_unreachable", "%s", cause);
+	dir = paths_state_dir(ctx->opt['d']);
+	if (!(direct = ctx->opt['d'] != NULL) &&
+	    (ctx->conn = conn_open(ctx->socket_path, &why, &cause)) == NULL) {
 		free(cause);
-		json_decref(args);
-		return EXIT_UNREACHABLE;
-	}
-	if (ctx->conn != NULL) {
-		if ((rc = cmd_call(ctx, "report", args, &rep)) != EXIT_OK) {
-			return rc;
-		}
-		data = json_incref(rep.data);
-		proto_reply_release(&rep);
-	} else {
-		/* No daemon: its history, read by twd --report. */
-		dir = paths_state_dir(ctx->opt['d']);
-		if (ctx->opt['d'] == NULL) {
-			free(cause);
+		/*
+		 * No daemon: its history, when there is one; else it is said
+		 * as every command says it (cmd_call).
+		 */
+		direct = why == CONN_NOT_RUNNING && has_history(dir);
+		if (direct) {
 			fprintf(stderr,
 			    "twctl: twd is not running; reading the history "
 			    "in %s\n",
 			    dir);
 		}
+	}
+	if (direct) {
 		data = report_direct(dir, args);
-		free(dir);
 		json_decref(args);
-		if (data == NULL) {
-			return EXIT_FAIL;
-		}
+	} else if ((rc = cmd_call(ctx, "report", args, &rep)) == EXIT_OK) {
+		data = json_incref(rep.data);
+		proto_reply_release(&rep);
+	}
+	free(dir);
+	if (data == NULL) {
+		return rc != EXIT_OK ? rc : EXIT_FAIL;
 	}
 	if (ctx->json) {
 		output_json(data);
