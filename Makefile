@@ -98,7 +98,7 @@ TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c \
 TWCTL_SRCS  = src/twctl/client.c src/twctl/logread.c src/twctl/cmd.c src/twctl/cmd-audit.c src/twctl/cmd-check.c src/twctl/cmd-clean.c src/twctl/cmd-cron.c src/twctl/cmd-dash.c src/twctl/dash-keys.c src/twctl/dash-log.c src/twctl/dash-view.c src/twctl/dash-model.c src/twctl/cmd-edit.c src/twctl/cmd-events.c src/twctl/cmd-executors.c src/twctl/cmd-import.c src/twctl/crontab.c \
 	      src/twctl/cmd-help.c \
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c src/twctl/cmd-metrics.c \
-	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-plugins.c src/twctl/cmd-queue.c src/twctl/cmd-reload.c src/twctl/cmd-report.c src/twctl/report-html.c src/twctl/cmd-restart.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-wait.c src/twctl/cmd-why.c \
+	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-plugins.c src/twctl/cmd-queue.c src/twctl/cmd-reload.c src/twctl/cmd-report.c src/twctl/report-html.c src/twctl/cmd-restart.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-wait.c src/twctl/cmd-web.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/pager.c src/twctl/twctl.c
 UNIT_TESTS  = alarm catchup config cron dash duration history job log logfmt notify proto remote report runq schedule suggest \
 	      tasks timefmt tz ydoc
@@ -113,12 +113,19 @@ PLUGINS	   = $(BUILD)/plugins/http
 # Where the installed plugins are, which twd and twctl look in last.
 PLUGINDIR ?= $(PREFIX)/lib/taskweaver/plugins
 TWCTL	   = $(BUILD)/twctl
+# The web page and API: a client of the socket, a program of its own.
+TWWEB	   = $(BUILD)/twweb
+TWWEB_SRCS = src/twweb/twweb.c src/twweb/api.c src/twweb/calls.c \
+	     src/twweb/tokens.c
+WEB_SRC_FILES = share/web/index.html share/web/app.js share/web/style.css
+# Beside the build's twweb, as they are beside an installed one.
+WEB_FILES = $(patsubst share/web/%,$(BUILD)/share/taskweaver/web/%,$(WEB_SRC_FILES))
 UNIT_BINS  = $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 # A desktop notification service on a private bus, for the CLI tests.
 FAKE_NOTIFYD = $(BUILD)/tests/fake-notifyd
 
-MANPAGES = man/twd.1 man/twctl.1 man/taskweaver.5 man/taskweaver-ipc.7 \
-	   man/taskweaver-plugins.7
+MANPAGES = man/twd.1 man/twctl.1 man/twweb.1 man/taskweaver.5 \
+	   man/taskweaver-ipc.7 man/taskweaver-plugins.7
 
 # Debian packages: build, test and demo. `make deps` installs the missing.
 DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
@@ -135,7 +142,7 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	bench run \
 	install uninstall clean format
 
-all: $(TWD) $(TWCTL) $(DELIVER) $(PLUGINS)
+all: $(TWD) $(TWCTL) $(DELIVER) $(PLUGINS) $(TWWEB) $(WEB_FILES)
 
 # The plugins twd ships (taskweaver-plugins(7)): programs of their own.
 $(BUILD)/src/plugins/http.o: ALL_CFLAGS += $(shell $(PKG_CONFIG) --cflags libcurl)
@@ -174,6 +181,15 @@ $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 	    { cat $@.ld >&2; rm -f $@.ld; exit 1; }
 	@grep -v -e 'in statically linked applications' -e ': in function' \
 	    $@.ld >&2; rm -f $@.ld
+
+$(BUILD)/src/twweb/%.o: ALL_CFLAGS += -DTW_WEB_DIR='"$(DATADIR)/taskweaver/web"' \
+    $(shell $(PKG_CONFIG) --cflags libcrypto)
+$(TWWEB): $(call obj,$(TWWEB_SRCS)) $(COMMON_LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
+	    $(shell $(PKG_CONFIG) --libs libevent_extra libcrypto)
+$(BUILD)/share/taskweaver/web/%: share/web/%
+	@mkdir -p $(dir $@)
+	cp $< $@
 
 # twctl check loads tasks files with the daemon's own loader.
 TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
@@ -349,9 +365,11 @@ install: all
 	    $(DESTDIR)$(ZSH_COMPDIR) \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d \
 	    $(DESTDIR)$(DATADIR)/taskweaver $(DESTDIR)$(PLUGINDIR)
-	install -m 755 $(TWD) $(TWCTL) $(DELIVER) $(DESTDIR)$(BINDIR)
+	install -m 755 $(TWD) $(TWCTL) $(DELIVER) $(TWWEB) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(DATADIR)/taskweaver/web
+	install -m 644 $(WEB_SRC_FILES) $(DESTDIR)$(DATADIR)/taskweaver/web
 	install -m 755 $(PLUGINS) $(DESTDIR)$(PLUGINDIR)
-	install -m 644 man/twd.1 man/twctl.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/twd.1 man/twctl.1 man/twweb.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/taskweaver.5 $(DESTDIR)$(MANDIR)/man5
 	install -m 644 man/taskweaver-ipc.7 man/taskweaver-plugins.7 \
 	    $(DESTDIR)$(MANDIR)/man7
@@ -370,8 +388,10 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/twd $(DESTDIR)$(BINDIR)/twctl \
-	    $(DESTDIR)$(BINDIR)/twd-deliver $(DESTDIR)$(PLUGINDIR)/http \
+	    $(DESTDIR)$(BINDIR)/twd-deliver $(DESTDIR)$(BINDIR)/twweb \
+	    $(DESTDIR)$(PLUGINDIR)/http \
 	    $(DESTDIR)$(MANDIR)/man1/twd.1 $(DESTDIR)$(MANDIR)/man1/twctl.1 \
+	    $(DESTDIR)$(MANDIR)/man1/twweb.1 \
 	    $(DESTDIR)$(MANDIR)/man5/taskweaver.5 \
 	    $(DESTDIR)$(MANDIR)/man7/taskweaver-ipc.7 \
 	    $(DESTDIR)$(MANDIR)/man7/taskweaver-plugins.7 \

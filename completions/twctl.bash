@@ -75,6 +75,12 @@ _twctl() {
 	check | import-crontab | init)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
+	web)
+		case $prev in
+		web) COMPREPLY=($(compgen -W "stop token tokens" -- "$cur")) ;;
+		token) COMPREPLY=($(compgen -W "new" -- "$cur")) ;;
+		esac
+		;;
 	submit)
 		# A task for --after; else the job's command.
 		if [[ $prev == -a || $prev == --after ]]; then

@@ -71,3 +71,5 @@ complete -c twctl -n 'contains -- (__twctl_verb) submit' -l at -x -d 'start no s
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -l clean-env -d "run it with twd's environment, not this shell's"
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -l delay -x -d 'start no sooner than a duration from now'
 complete -c twctl -n 'contains -- (__twctl_verb) check import-crontab init' -F
+complete -c twctl -n 'contains -- (__twctl_verb) web; and not __fish_seen_subcommand_from stop token tokens' -a 'stop token tokens' -d 'twweb'
+complete -c twctl -n 'contains -- (__twctl_verb) web; and __fish_seen_subcommand_from token' -a 'new' -d 'make a token'

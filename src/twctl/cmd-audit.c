@@ -34,8 +34,10 @@ audit_who(const json_t *e, char *buf, size_t len)
 	}
 	base = exe != NULL && strrchr(exe, '/') != NULL ? strrchr(exe, '/') + 1
 	                                                : exe;
-	snprintf(buf, len, "%s %lld", base != NULL ? base : "?",
-	    (long long)json_integer_value(pid));
+	snprintf(buf, len, "%s %lld%s%s", base != NULL ? base : "?",
+	    (long long)json_integer_value(pid),
+	    json_is_string(json_object_get(e, "actor")) ? " for " : "",
+	    json_get_string(e, "actor", ""));
 }
 
 /* The arguments in a line, cut to fit a column. */

@@ -35,25 +35,6 @@ static const struct option cmd_report_longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* The twd next to this twctl (an install, a build tree), else PATH's. */
-static const char *
-twd_program(char *buf, size_t len)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, len - 5);
-	char *slash;
-
-	if (n > 0) {
-		buf[n] = '\0';
-		if ((slash = strrchr(buf, '/')) != NULL) {
-			strcpy(slash + 1, "twd");
-			if (access(buf, X_OK) == 0) {
-				return buf;
-			}
-		}
-	}
-	return "twd";
-}
-
 /* Whether the state directory dir has a history database. */
 static int
 has_history(const char *dir)
@@ -71,7 +52,7 @@ report_direct(const char *dir, json_t *args)
 {
 	char prog[PATH_MAX], *text = json_dumps(args, JSON_COMPACT),
 	                     *out = NULL;
-	const char *path = twd_program(prog, sizeof prog);
+	const char *path = cmd_sibling("twd", prog, sizeof prog);
 	size_t len = 0, cap = 0;
 	json_error_t jerr;
 	json_t *data = NULL;

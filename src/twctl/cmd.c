@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "client.h"
 #include "cmd.h"
@@ -64,6 +65,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_status_entry,
 	&cmd_submit_entry,
 	&cmd_wait_entry,
+	&cmd_web_entry,
 	&cmd_why_entry,
 	NULL,
 };
@@ -518,4 +520,23 @@ cmd_window_args(struct cmd_ctx *ctx, int dflt, int max)
 		json_object_set_new(args, "since", json_string(iso));
 	}
 	return args;
+}
+
+const char *
+cmd_sibling(const char *name, char *buf, size_t len)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, len);
+	char *slash;
+
+	if (n > 0 && (size_t)n < len) {
+		buf[n] = '\0';
+		if ((slash = strrchr(buf, '/')) != NULL &&
+		    (size_t)(slash + 1 - buf) + strlen(name) < len) {
+			strcpy(slash + 1, name);
+			if (access(buf, X_OK) == 0) {
+				return buf;
+			}
+		}
+	}
+	return name;
 }

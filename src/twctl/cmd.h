@@ -117,6 +117,7 @@ extern const struct cmd_entry cmd_show_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_submit_entry;
 extern const struct cmd_entry cmd_wait_entry;
+extern const struct cmd_entry cmd_web_entry;
 extern const struct cmd_entry cmd_why_entry;
 extern const struct cmd_entry cmd_status_entry;
 
@@ -173,5 +174,10 @@ int cmd_when_option(
  * Returns them (caller owns), or NULL after a usage error.
  */
 json_t *cmd_window_args(struct cmd_ctx *, int dflt, int max);
+/*
+ * The program called name beside this twctl (an install's bin, a build
+ * tree), into buf; else name, for PATH to find.
+ */
+const char *cmd_sibling(const char *name, char *buf, size_t len);
 
 #endif

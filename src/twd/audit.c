@@ -30,7 +30,9 @@
 /* Arguments kept of a request, as JSON text; a longer one is summed up. */
 #define AUDIT_ARGS_MAX 16384
 /* Of a peer's command line. */
-#define AUDIT_CMDLINE_MAX    4096
+#define AUDIT_CMDLINE_MAX 4096
+/* Of the name a client gives for whom it asks. */
+#define AUDIT_ACTOR_MAX      256
 #define AUDIT_PRUNE_EVERY_MS (3600 * 1000)
 
 /* A request answered later, until it is. */
@@ -145,7 +147,7 @@ audit_peer_program(struct audit_record *r)
 
 static void
 audit_record_init(struct audit *a, struct audit_record *r, struct client *c,
-    const char *cmd, json_t *args)
+    const char *cmd, json_t *args, const char *actor)
 {
 	memset(r, 0, sizeof *r);
 	r->at_ms = tw_now(&a->twd->clock);
@@ -156,6 +158,7 @@ audit_record_init(struct audit *a, struct audit_record *r, struct client *c,
 	}
 	r->request = xstrdup(cmd);
 	r->args = audit_args_text(args);
+	r->actor = actor != NULL ? xstrndup(actor, AUDIT_ACTOR_MAX) : NULL;
 }
 
 static void
@@ -167,6 +170,7 @@ audit_record_release(struct audit_record *r)
 	free(r->args);
 	free(r->error);
 	free(r->changes);
+	free(r->actor);
 }
 
 /* Write r with its outcome, and release it. */
@@ -185,16 +189,17 @@ audit_put(struct audit *a, struct audit_record *r, int ok, const char *error,
 
 void
 audit_request(struct audit *a, struct client *c, const char *cmd, json_t *args,
-    int ok, const char *error)
+    const char *actor, int ok, const char *error)
 {
 	struct audit_record r;
 
-	audit_record_init(a, &r, c, cmd, args);
+	audit_record_init(a, &r, c, cmd, args, actor);
 	audit_put(a, &r, ok, error, NULL);
 }
 
 void
-audit_hold(struct audit *a, struct client *c, const char *cmd, json_t *args)
+audit_hold(struct audit *a, struct client *c, const char *cmd, json_t *args,
+    const char *actor)
 {
 	struct audit_pending *p;
 
@@ -202,7 +207,7 @@ audit_hold(struct audit *a, struct client *c, const char *cmd, json_t *args)
 	    xreallocarray(a->pending, a->npending + 1, sizeof *a->pending);
 	p = &a->pending[a->npending++];
 	p->client = client_id(c);
-	audit_record_init(a, &p->rec, c, cmd, args);
+	audit_record_init(a, &p->rec, c, cmd, args, actor);
 }
 
 int
@@ -227,7 +232,7 @@ audit_own(struct audit *a, const char *cmd, json_t *args, int ok,
 {
 	struct audit_record r;
 
-	audit_record_init(a, &r, NULL, cmd, args);
+	audit_record_init(a, &r, NULL, cmd, args, NULL);
 	audit_put(a, &r, ok, error, changes);
 }
 

@@ -15,12 +15,15 @@ struct twd;
 struct audit *audit_create(struct twd *);
 /* Record what is still held as cut short by the shutdown. */
 void audit_free(struct audit *);
-/* Record request cmd of client c with args, answered ok or with error. */
+/*
+ * Record request cmd of client c with args, asked on behalf of actor (as
+ * the client says; or NULL), answered ok or with error.
+ */
 void audit_request(struct audit *, struct client *c, const char *cmd,
-    json_t *args, int ok, const char *error);
+    json_t *args, const char *actor, int ok, const char *error);
 /* The request is answered later: audit_answered records it then. */
-void
-audit_hold(struct audit *, struct client *c, const char *cmd, json_t *args);
+void audit_hold(struct audit *, struct client *c, const char *cmd, json_t *args,
+    const char *actor);
 /*
  * The held request of client (client_hold's number) was answered: ok or
  * error, with changes (a reload's) when not NULL. Returns 1, or 0 when

@@ -21,6 +21,7 @@ audit_record_free(struct audit_record *a)
 	free(a->args);
 	free(a->error);
 	free(a->changes);
+	free(a->actor);
 	free(a);
 }
 
@@ -43,6 +44,7 @@ history_put_audit(struct history *h, const struct audit_record *a)
 	w.audit->args = dup_or_null(a->args);
 	w.audit->error = dup_or_null(a->error);
 	w.audit->changes = dup_or_null(a->changes);
+	w.audit->actor = dup_or_null(a->actor);
 	history_keep(h, &w);
 }
 
@@ -72,6 +74,7 @@ history_audit_write(
 	sqlite3_bind_int(st, 8, a->ok);
 	bind_text(st, 9, a->error);
 	bind_text(st, 10, a->changes);
+	bind_text(st, 11, a->actor);
 	return history_step_done(h, st, "recording an audit row", cause);
 }
 
@@ -81,7 +84,8 @@ history_audit_each(struct history *h, int64_t since_ms, int limit,
 {
 	static const char sql[] =
 	    "SELECT id, at, uid, pid, exe, cmdline, request, args, ok, error, "
-	    "changes FROM audit WHERE at >= ?1 ORDER BY at DESC, id DESC "
+	    "changes, actor FROM audit WHERE at >= ?1 ORDER BY at DESC, id "
+	    "DESC "
 	    "LIMIT ?2";
 	struct audit_record a;
 	sqlite3_stmt *st;
@@ -110,6 +114,7 @@ history_audit_each(struct history *h, int64_t since_ms, int limit,
 		a.ok = sqlite3_column_int(st, 8);
 		a.error = (char *)sqlite3_column_text(st, 9);
 		a.changes = (char *)sqlite3_column_text(st, 10);
+		a.actor = (char *)sqlite3_column_text(st, 11);
 		cb(&a, arg);
 		n++;
 	}

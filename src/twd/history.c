@@ -107,6 +107,9 @@ static const char *const history_migrations[] = {
 	 ");"
 	 "CREATE INDEX audit_at ON audit (at);"
 	 "CREATE INDEX runs_started ON runs (started_at);"),
+
+	/* 9: on whose behalf a client asked (twweb: its token's name). */
+	"ALTER TABLE audit ADD COLUMN actor TEXT;",
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -176,6 +179,7 @@ static const char *const history_sql[STMT_COUNT] = {
 	                       "AND (?3 IS NULL OR status = ?3) "
 	                       "AND (?4 IS NULL OR started_at >= ?4) "
 	                       "AND (?5 IS NULL OR id = ?5) "
+	                       "AND (?6 IS NULL OR id < ?6) "
 	                       "ORDER BY id DESC LIMIT ?1",
 	[STMT_LAST_FIRE] = "SELECT max(scheduled_at) FROM runs "
 	                   "WHERE task = ?1 "
@@ -209,8 +213,9 @@ static const char *const history_sql[STMT_COUNT] = {
 	[STMT_ROLLBACK] = "ROLLBACK",
 	/* AUTOINCREMENT's high-water mark: ids below it were given. */
 	[STMT_AUDIT_PUT] = "INSERT INTO audit (at, uid, pid, exe, cmdline, "
-	                   "request, args, ok, error, changes) "
-	                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	                   "request, args, ok, error, changes, actor) "
+	                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	                   "?11)",
 	[STMT_NEXT_ID] = "SELECT max(coalesce((SELECT max(id) FROM runs), 0), "
 	                 "coalesce((SELECT seq FROM sqlite_sequence "
 	                 "WHERE name = 'runs'), 0)) + 1",
@@ -894,13 +899,15 @@ history_query(struct history *h, const struct history_filter *f, history_cb cb,
 	/* The plain cases keep statements the indexes serve best. */
 	if (f->done) {
 		st = h->stmt[STMT_EACH_DONE];
-	} else if (f->status == NULL && f->since_ms == 0 && f->run_id == 0) {
+	} else if (f->status == NULL && f->since_ms == 0 && f->run_id == 0 &&
+	    f->before_id == 0) {
 		st = h->stmt[f->task != NULL ? STMT_EACH_TASK : STMT_EACH_ALL];
 	} else {
 		st = h->stmt[STMT_EACH_FILTERED];
 		bind_text(st, 3, f->status);
 		bind_ms(st, 4, f->since_ms);
 		bind_ms(st, 5, f->run_id);
+		bind_ms(st, 6, f->before_id);
 	}
 	sqlite3_bind_int(st, 1, f->limit);
 	if (!f->done) {

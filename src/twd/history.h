@@ -12,7 +12,7 @@
 struct history;
 
 /* The schema version this build writes; PRAGMA user_version holds it. */
-#define HISTORY_SCHEMA 8
+#define HISTORY_SCHEMA 9
 
 /*
  * Open (creating and migrating as needed) the database at path. Returns the
@@ -44,6 +44,7 @@ struct audit_record {
 	int ok;
 	char *error;   /* why it was refused, when not ok */
 	char *changes; /* what a reload changed (JSON); or NULL */
+	char *actor;   /* on whose behalf, as the client says; or NULL */
 };
 
 /* Record a (copied) in the audit log, written as runs are. */
@@ -115,8 +116,9 @@ struct history_filter {
 	const char *status; /* a run_status_name */
 	int64_t since_ms;   /* started at or after */
 	int64_t run_id;
-	int limit; /* at most this many, newest first */
-	int done;  /* only: finished submitted jobs not cleaned (the rest 0) */
+	int64_t before_id; /* older than this run (a page's last) */
+	int limit;         /* at most this many, newest first */
+	int done; /* only: finished submitted jobs not cleaned (the rest 0) */
 };
 
 /* As history_each, for the runs f selects. */

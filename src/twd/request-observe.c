@@ -86,13 +86,14 @@ audit_collect(const struct audit_record *a, void *arg)
 	char at[40];
 
 	json_array_append_new(arg,
-	    json_pack("{s:I, s:s, s:o, s:o, s:s?, s:s?, s:s, s:o, s:b, s:s?, "
-	              "s:o}",
+	    json_pack("{s:I, s:s, s:o, s:o, s:s?, s:s?, s:s?, s:s, s:o, s:b, "
+	              "s:s?, s:o}",
 	        "id", (json_int_t)a->id, "at",
 	        timefmt_iso(a->at_ms, at, sizeof at), "uid", id_or_null(a->uid),
 	        "pid", id_or_null(a->pid), "exe", a->exe, "cmdline", a->cmdline,
-	        "request", a->request, "args", json_or_text(a->args), "ok",
-	        a->ok, "error", a->error, "changes", json_or_text(a->changes)));
+	        "actor", a->actor, "request", a->request, "args",
+	        json_or_text(a->args), "ok", a->ok, "error", a->error,
+	        "changes", json_or_text(a->changes)));
 }
 
 /* audit: {"since", "limit"}: the newest rows first. */

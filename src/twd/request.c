@@ -758,7 +758,8 @@ req_history(
 		        f.status));
 	}
 	if (arg_since_limit(
-	        args, &f.since_ms, &f.limit, HISTORY_MAX_LIMIT, err) == -1) {
+	        args, &f.since_ms, &f.limit, HISTORY_MAX_LIMIT, err) == -1 ||
+	    arg_run_id(args, "before", &f.before_id, err) == -1) {
 		return NULL;
 	}
 	runs = json_array();
@@ -1144,7 +1145,9 @@ request_dispatch(struct client *c, struct proto_request *req, void *arg)
 		          req->cmd, hint)
 		    : xasprintf("unknown command '%s'", req->cmd);
 		/* What it meant to do is not known: recorded, refused. */
-		audit_request(twd->audit, c, req->cmd, req->args, 0, msg);
+		audit_request(twd->audit, c, req->cmd, req->args,
+		    json_string_value(json_object_get(req->root, "actor")), 0,
+		    msg);
 		client_send(c,
 		    proto_reply_error(req->id, PROTO_E_UNKNOWN_COMMAND, msg));
 		free(msg);
@@ -1154,13 +1157,16 @@ request_dispatch(struct client *c, struct proto_request *req, void *arg)
 	data = request_table[i].fn(twd, c, req->args, &err);
 	if (data == NULL && err.later) {
 		if (audited) {
-			audit_hold(twd->audit, c, req->cmd, req->args);
+			audit_hold(twd->audit, c, req->cmd, req->args,
+			    json_string_value(
+			        json_object_get(req->root, "actor")));
 		}
 		return;
 	}
 	if (audited) {
-		audit_request(twd->audit, c, req->cmd, req->args, data != NULL,
-		    err.message != NULL ? err.message : "failed");
+		audit_request(twd->audit, c, req->cmd, req->args,
+		    json_string_value(json_object_get(req->root, "actor")),
+		    data != NULL, err.message != NULL ? err.message : "failed");
 	}
 	if (data == NULL) {
 		client_send(c,

@@ -1,0 +1,61 @@
+/*
+ * twweb: the web page and HTTP API over the daemon's socket. What the
+ * files of twweb share: the server's state, and how a request is answered.
+ */
+#ifndef TW_WEB_H
+#define TW_WEB_H
+
+#include <sys/queue.h>
+
+#include <jansson.h>
+
+struct evhttp;
+struct evhttp_request;
+struct event_base;
+struct tokens;
+
+/* Failed logins, by address: so many a minute, then 429. */
+#define WEB_FAILS_MAX    20
+#define WEB_FAILS_WINDOW 60
+#define WEB_FAILS_SLOTS  256
+
+struct web_fail {
+	char addr[64];
+	long since; /* monotonic seconds of the window's start */
+	int n;
+};
+
+struct stream;
+LIST_HEAD(streams, stream);
+
+struct web {
+	struct event_base *base;
+	struct evhttp *http;
+	char *socket; /* the daemon's */
+	char *share;  /* the page's files */
+	char *origin; /* "http://127.0.0.1:8469": writes must come from it */
+	struct tokens *tokens;
+	struct web_fail fails[WEB_FAILS_SLOTS];
+	struct streams streams; /* /events, each a subscription */
+	int nstreams;
+};
+
+/* Who asks: the token's name, and whether it may only read. */
+struct web_who {
+	const char *name;
+	int read_only;
+};
+
+/* Answer req with status and body (taken; JSON). */
+void web_json(struct evhttp_request *req, int status, json_t *body);
+/* Answer req with {"error": {"code", "message"}} and status. */
+void web_error(struct evhttp_request *req, int status, const char *code,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* api.c: a request under /api/v1/, its asker authenticated. */
+void api_route(struct web *, struct evhttp_request *req, const char *path,
+    const struct web_who *who);
+/* Close every event stream (at shutdown). */
+void api_streams_close(struct web *);
+
+#endif
