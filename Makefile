@@ -382,9 +382,14 @@ install: all
 	sed 's|@BINDIR@|$(BINDIR)|g' share/twd.service.in \
 	    >$(DESTDIR)$(DATADIR)/taskweaver/twd.service
 	chmod 644 $(DESTDIR)$(DATADIR)/taskweaver/twd.service
+	sed 's|@BINDIR@|$(BINDIR)|g' share/twweb.service.in \
+	    >$(DESTDIR)$(DATADIR)/taskweaver/twweb.service
+	chmod 644 $(DESTDIR)$(DATADIR)/taskweaver/twweb.service
 	install -d $(DESTDIR)$(DATADIR)/systemd/user
 	install -m 644 $(DESTDIR)$(DATADIR)/taskweaver/twd.service \
 	    $(DESTDIR)$(DATADIR)/systemd/user/twd.service
+	install -m 644 $(DESTDIR)$(DATADIR)/taskweaver/twweb.service \
+	    $(DESTDIR)$(DATADIR)/systemd/user/twweb.service
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/twd $(DESTDIR)$(BINDIR)/twctl \
@@ -398,7 +403,8 @@ uninstall:
 	    $(DESTDIR)$(DATADIR)/bash-completion/completions/twctl \
 	    $(DESTDIR)$(ZSH_COMPDIR)/_twctl \
 	    $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/twctl.fish
-	rm -f $(DESTDIR)$(DATADIR)/systemd/user/twd.service
+	rm -f $(DESTDIR)$(DATADIR)/systemd/user/twd.service \
+	    $(DESTDIR)$(DATADIR)/systemd/user/twweb.service
 	rm -rf $(DESTDIR)$(DATADIR)/taskweaver
 
 format:

@@ -6,7 +6,6 @@
 # starts and stops it.
 . "$(dirname "$0")/lib.sh"
 
-TWWEB=${TWWEB:-$(dirname "$TWD")/twweb}
 tasks <<YAML
 tasks:
   hello: {command: "echo hello; echo oops >&2"}
@@ -15,12 +14,9 @@ tasks:
 YAML
 start_twd
 
-port=$(free_port)
-"$TWWEB" --listen "$port" >"$T/web.out" 2>"$T/web.err" &
-web_pid=$!
-at_cleanup "kill $web_pid 2>/dev/null || true"
-web_says() { [ -s "$T/web.out" ]; }
-wait_until "twweb to start" web_says
+web_start
+port=$WEB_PORT
+web_pid=$WEB_PID
 U="http://127.0.0.1:$port/api/v1"
 token=$(sed -n 's|^http://127.0.0.1:'"$port"'/#token=\(tw_[0-9a-f]*\)$|\1|p' "$T/web.out")
 [ -n "$token" ] || fail "no token in the first start's address: $(cat "$T/web.out")"

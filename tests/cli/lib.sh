@@ -345,3 +345,16 @@ slurm_stop() {
 	SLURMD_PID=""
 	rm -rf "$MUNGE_DIR"
 }
+
+# twweb for the test's twd on a port of its own: WEB_PORT, WEB_PID, and
+# WEB_URL, the address its first start prints (with the token in it);
+# stopped at cleanup.
+web_start() {
+	TWWEB=${TWWEB:-$(dirname "$TWD")/twweb}
+	WEB_PORT=$(free_port)
+	"$TWWEB" --listen "$WEB_PORT" "$@" >"$T/web.out" 2>"$T/web.err" &
+	WEB_PID=$!
+	at_cleanup 'kill $WEB_PID 2>/dev/null || true'
+	wait_until "twweb to start" test -s "$T/web.out"
+	WEB_URL=$(head -1 "$T/web.out")
+}
