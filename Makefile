@@ -22,7 +22,7 @@ SAN	?=
 PKGS	 = yaml-0.1 sqlite3 libevent_core jansson
 # Only twd-deliver, the notifications' sender, needs these; twd and twctl
 # stay small (and twd quick to fork).
-DELIVER_PKGS = libnotify libcurl
+DELIVER_PKGS = libnotify libcurl libcrypto
 # Only twctl dash draws on a terminal.
 TWCTL_PKGS = ncursesw
 TEST_PKGS = cmocka

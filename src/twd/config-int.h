@@ -342,6 +342,7 @@ char *section_path(struct loader *l, const char *v);
 /* config-observe.c */
 void loader_metrics(struct loader *l, struct config *c, yaml_node_t *map);
 void loader_audit(struct loader *l, struct config *c, yaml_node_t *map);
+void loader_subscriptions(struct loader *l, struct config *c, yaml_node_t *map);
 
 /* config-plugins.c */
 void draft_plugin(struct loader *l, yaml_node_t *type, yaml_node_t *with,

@@ -21,7 +21,7 @@
 
 static const char *const top_keys[] = { "audit", "defaults", "executors",
 	"include", "max_concurrent", "metrics", "notifiers", "plugin_path",
-	"queues", "tasks" };
+	"queues", "subscriptions", "tasks" };
 
 void
 loader_error(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
@@ -717,6 +717,7 @@ top_key_shapes_tasks(const char *key)
 	return strcmp(key, "defaults") == 0 || strcmp(key, "queues") == 0 ||
 	    strcmp(key, "executors") == 0 || strcmp(key, "plugin_path") == 0 ||
 	    strcmp(key, "notifiers") == 0 || strcmp(key, "include") == 0 ||
+	    strcmp(key, "subscriptions") == 0 ||
 	    strcmp(key, "max_concurrent") == 0;
 }
 
@@ -737,6 +738,10 @@ loader_head(struct loader *l, struct config *c, yaml_node_t *root)
 	}
 	if ((v = loader_top(l, root, "notifiers")) != NULL) {
 		loader_notifiers(l, c, v);
+	}
+	/* Notifiers of their own, after the file's. */
+	if ((v = loader_top(l, root, "subscriptions")) != NULL) {
+		loader_subscriptions(l, c, v);
 	}
 	if ((v = loader_top(l, root, "executors")) != NULL) {
 		loader_executors(l, c, v);

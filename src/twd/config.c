@@ -379,7 +379,14 @@ config_free(struct config *c)
 		free(c->notifiers[i].url);
 		free(c->notifiers[i].plugin);
 		free(c->notifiers[i].params);
+		free(c->notifiers[i].secret);
 	}
+	for (i = 0; i < c->nsubscriptions; i++) {
+		free(c->subscriptions[i].name);
+		free(c->subscriptions[i].task);
+		free(c->subscriptions[i].status);
+	}
+	free(c->subscriptions);
 	free(c->notifiers);
 	for (i = 0; i < c->nexecutors; i++) {
 		free(c->executors[i].name);

@@ -66,6 +66,8 @@ struct notifier_def {
 	char **program;     /* mail: the sendmail; command: run */
 	char *url;          /* webhook */
 	int slack;          /* webhook: format: slack */
+	int raw;            /* webhook: the event itself (a subscription's) */
+	char *secret;       /* webhook: signs the body (HMAC-SHA256) */
 	int64_t timeout_ms; /* a delivery is stopped past this */
 	char *plugin;       /* a plugin's (command: [its path, notify]), */
 	char *params;       /* and its with:, a JSON object */
@@ -193,6 +195,19 @@ struct metrics_def {
 	int64_t interval_ms; /* the textfile at most this often */
 };
 
+/*
+ * subscriptions: events POSTed to a URL as they happen, each through a
+ * webhook notifier of its own ("subscription:NAME"), signed when it has
+ * a secret.
+ */
+struct subscription_def {
+	char *name;
+	unsigned int events; /* a proto_event_set */
+	char *task;          /* only this task's events; NULL: all */
+	char *status;        /* only runs that ended so; NULL: all */
+	int notifier;        /* its index in config->notifiers */
+};
+
 /* audit: which requests are recorded, and for how long. */
 struct audit_def {
 	int reads;         /* the requests that change nothing too */
@@ -215,6 +230,8 @@ struct config {
 	char **plugin_path; /* where plugins are looked for first */
 	struct metrics_def metrics;
 	struct audit_def audit;
+	struct subscription_def *subscriptions;
+	size_t nsubscriptions;
 	struct task_def *defaults; /* the defaults block applied, no command */
 	char **files;              /* the file, then those it includes */
 	size_t nfiles;

@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <jansson.h>
 #include <libnotify/notify.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -193,6 +195,31 @@ deliver_discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/*
+ * X-TaskWeaver-Signature: sha256=HEX, the HMAC-SHA256 of the body with
+ * the secret as its key, as GitHub signs its webhooks: the receiver
+ * computes the same and compares.
+ */
+static struct curl_slist *
+deliver_sign(struct curl_slist *headers, const char *secret, const char *body)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int len = 0, i;
+	char line[64 + 2 * EVP_MAX_MD_SIZE], *p;
+
+	HMAC(EVP_sha256(), secret, (int)strlen(secret),
+	    (const unsigned char *)body, strlen(body), mac, &len);
+	p = line +
+	    snprintf(line, sizeof line, "X-TaskWeaver-Signature: sha256=");
+	for (i = 0; i < len; i++) {
+		*p++ = digits[mac[i] >> 4];
+		*p++ = digits[mac[i] & 15];
+	}
+	*p = '\0';
+	return curl_slist_append(headers, line);
+}
+
 /* A POST of the event as JSON (or as a Slack message), tried again. */
 static int
 deliver_webhook(const json_t *n, const json_t *ev)
@@ -201,6 +228,7 @@ deliver_webhook(const json_t *n, const json_t *ev)
 	struct curl_slist *headers = NULL;
 	long code = 0, timeout_ms;
 	json_t *slack;
+	char *sig;
 	CURLcode rc = CURLE_OK;
 	CURL *curl;
 	int attempt, wait_ms = DELIVER_HTTP_WAIT_MS;
@@ -215,7 +243,7 @@ deliver_webhook(const json_t *n, const json_t *ev)
 		body = json_dumps(slack, JSON_COMPACT);
 		json_decref(slack);
 	} else {
-		body = json_dumps(ev, JSON_COMPACT);
+		body = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	}
 	/*
 	 * Every attempt within the notifier's timeout, waits included, and
@@ -234,6 +262,14 @@ deliver_webhook(const json_t *n, const json_t *ev)
 	}
 	headers = curl_slist_append(headers, "Content-Type: application/json");
 	headers = curl_slist_append(headers, "User-Agent: TaskWeaver");
+	if (json_is_string(json_object_get(n, "secret"))) {
+		headers = deliver_sign(headers, str(n, "secret"), body);
+	}
+	if (strcmp(str(n, "format"), "event") == 0) {
+		sig = xasprintf("X-TaskWeaver-Event: %s", str(ev, "event"));
+		headers = curl_slist_append(headers, sig);
+		free(sig);
+	}
 	curl_easy_setopt(curl, CURLOPT_URL, str(n, "url"));
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);

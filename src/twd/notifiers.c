@@ -215,8 +215,14 @@ notifier_json(const struct notifier_def *n)
 	}
 	if (n->url != NULL) {
 		json_object_set_new(o, "url", json_string(n->url));
-		json_object_set_new(
-		    o, "format", json_string(n->slack ? "slack" : "generic"));
+		json_object_set_new(o, "format",
+		    json_string(n->raw ? "event"
+		            : n->slack ? "slack"
+		                       : "generic"));
+		if (n->secret != NULL) {
+			json_object_set_new(
+			    o, "secret", json_string(n->secret));
+		}
 	}
 	if (n->program != NULL) {
 		prog = json_array();
