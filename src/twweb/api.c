@@ -28,9 +28,8 @@
 /* A log is read this much at a time (?offset= for the next). */
 #define API_LOG_CHUNK (1024 * 1024)
 /* Event streams at once, and what one may have unsent before it is cut. */
-#define API_STREAMS_MAX    64
-#define API_STREAM_BACKLOG (4 * 1024 * 1024)
-#define API_STREAM_PING_S  15
+#define API_STREAMS_MAX   64
+#define API_STREAM_PING_S 15
 
 /* What is done with a reply before it is sent. */
 enum api_shape {
@@ -53,6 +52,8 @@ struct stream {
 	struct evhttp_request *req;
 	struct call *call;
 	struct event *ev_ping;
+	struct event *ev_cut; /* cut off at the loop's next turn */
+	int cutting;          /* ... which is due: no more is sent */
 	uint64_t seq;
 	LIST_ENTRY(stream) entry;
 };
@@ -340,6 +341,7 @@ stream_free(struct stream *s)
 	s->w->nstreams--;
 	call_cancel(s->call);
 	event_free(s->ev_ping);
+	event_free(s->ev_cut);
 	if (s->req != NULL &&
 	    (conn = evhttp_request_get_connection(s->req)) != NULL) {
 		evhttp_connection_set_closecb(conn, NULL, NULL);
@@ -374,16 +376,40 @@ stream_send(struct stream *s, const char *text, size_t len)
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
 	struct evbuffer *b;
 
-	/* A client that reads nothing is cut, not buffered for. */
+	if (s->cutting) {
+		return;
+	}
+	/*
+	 * A client that reads nothing is cut off, not buffered for: its
+	 * connection closed, since the end of a reply would wait behind
+	 * what it does not read.
+	 */
 	if (evbuffer_get_length(bufferevent_get_output(bev)) >
-	    API_STREAM_BACKLOG) {
-		stream_end(s);
+	    s->w->stream_backlog) {
+		/* Not from here, inside the daemon connection's callback. */
+		s->cutting = 1;
+		event_active(s->ev_cut, 0, 0);
 		return;
 	}
 	b = evbuffer_new();
 	evbuffer_add(b, text, len);
 	evhttp_send_reply_chunk(s->req, b);
 	evbuffer_free(b);
+}
+
+/* Cut the stream off: its connection closed, the subscription dropped. */
+static void
+stream_cut(evutil_socket_t fd, short what, void *arg)
+{
+	struct stream *s = arg;
+	struct evhttp_connection *conn = evhttp_request_get_connection(s->req);
+
+	(void)fd;
+	(void)what;
+	evhttp_connection_set_closecb(conn, NULL, NULL);
+	s->req = NULL;
+	stream_free(s);
+	evhttp_connection_free(conn);
 }
 
 static void
@@ -401,9 +427,12 @@ stream_event(void *arg, json_t *event)
 {
 	struct stream *s = arg;
 	const char *name = json_string_value(json_object_get(event, "event"));
-	char *data = json_dumps(event, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	char *text;
+	char *data, *text;
 
+	if (s->cutting) {
+		return;
+	}
+	data = json_dumps(event, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	if (name == NULL || data == NULL) {
 		free(data);
 		return;
@@ -494,6 +523,7 @@ api_events(struct web *w, struct evhttp_request *req)
 	LIST_INSERT_HEAD(&w->streams, s, entry);
 	w->nstreams++;
 	s->ev_ping = event_new(w->base, -1, EV_PERSIST, stream_ping, s);
+	s->ev_cut = event_new(w->base, -1, 0, stream_cut, s);
 	event_add(s->ev_ping, &ping);
 	evhttp_connection_set_closecb(
 	    evhttp_request_get_connection(req), stream_gone, s);

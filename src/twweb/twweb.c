@@ -8,6 +8,8 @@
  * (when the browser sends one) that is the page's own, and a JSON body:
  * no form can post to it from another site.
  */
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <arpa/inet.h>
@@ -26,6 +28,8 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/util.h>
 
 #include "paths.h"
 #include "tokens.h"
@@ -346,6 +350,77 @@ web_share(const char *flag)
 	return xstrdup(TW_WEB_DIR);
 }
 
+/*
+ * Out of descriptors, accept(2) fails while the connection still waits,
+ * and libevent would call it again at once, for ever: the listener rests
+ * a second instead, and the connections it has go on being served. (The
+ * callback's argument is evhttp's, so the listener is all it has.)
+ */
+static void
+web_rested(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(arg);
+}
+
+static void
+web_accept_error(struct evconnlistener *lev, void *arg)
+{
+	static long said; /* when it was last said, not to say it each time */
+	struct timeval rest = { 1, 0 };
+	int err = EVUTIL_SOCKET_ERROR();
+
+	(void)arg;
+	if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+		if (mono_s() - said >= 60) {
+			fprintf(stderr,
+			    "twweb: accept: %s; taking no connection for a "
+			    "second at a time\n",
+			    strerror(err));
+			said = mono_s();
+		}
+		evconnlistener_disable(lev);
+		event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT,
+		    web_rested, lev, &rest);
+		return;
+	}
+	fprintf(stderr, "twweb: accept: %s\n", strerror(err));
+}
+
+/* Listen on host:port through a listener of our own: 0, or -1 said. */
+static int
+web_listen(struct web *w, const char *host, int port)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof ss;
+	char *where = xasprintf(
+	    strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d", host, port);
+
+	if (evutil_parse_sockaddr_port(where, (struct sockaddr *)&ss, &len) ==
+	    -1) {
+		fprintf(stderr, "twweb: cannot listen on %s\n", where);
+		free(where);
+		return -1;
+	}
+	w->listener = evconnlistener_new_bind(w->base, NULL, NULL,
+	    LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+	    -1, (struct sockaddr *)&ss, len);
+	if (w->listener == NULL) {
+		fprintf(stderr, "twweb: cannot listen on %s: %s\n", where,
+		    strerror(errno));
+		free(where);
+		return -1;
+	}
+	free(where);
+	if (evhttp_bind_listener(w->http, w->listener) == NULL) {
+		fprintf(stderr, "twweb: cannot serve the listener\n");
+		return -1;
+	}
+	evconnlistener_set_error_cb(w->listener, web_accept_error);
+	return 0;
+}
+
 static void
 web_stop(evutil_socket_t sig, short what, void *arg)
 {
@@ -393,7 +468,10 @@ main(int argc, char **argv)
 	int ch, insecure = 0, read_only = 0, list = 0, port = WEB_DEFAULT_PORT;
 	char host[64] = "127.0.0.1", *state, *dir, *cause = NULL, *token;
 	struct event *ev_int, *ev_term;
-	char *pidfile = NULL;
+	char *pidfile = NULL, *end;
+	const char *env;
+	long n;
+	struct rlimit rl;
 	struct web w;
 	FILE *fp;
 
@@ -464,8 +542,18 @@ main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* Each client is a descriptor: as many as this user may have. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	memset(&w, 0, sizeof w);
 	LIST_INIT(&w.streams);
+	w.stream_backlog = WEB_STREAM_BACKLOG;
+	if ((env = getenv("TWWEB_STREAM_BACKLOG")) != NULL &&
+	    (n = strtol(env, &end, 10)) > 0 && *end == '\0') {
+		w.stream_backlog = (size_t)n;
+	}
 	w.socket = paths_socket(socket_flag);
 	w.share = web_share(share_flag);
 	if ((w.tokens = tokens_open(dir, &cause)) == NULL) {
@@ -482,10 +570,8 @@ main(int argc, char **argv)
 	evhttp_set_allowed_methods(
 	    w.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(w.http, web_request, &w);
-	if (evhttp_bind_socket_with_handle(w.http, host, (ev_uint16_t)port) ==
-	    NULL) {
-		fprintf(stderr, "twweb: cannot listen on %s:%d: %s\n", host,
-		    port, strerror(errno));
+	if (web_listen(&w, host, port) == -1) {
+		free(dir);
 		return 1;
 	}
 	w.origin = xasprintf(
@@ -518,7 +604,7 @@ main(int argc, char **argv)
 	api_streams_close(&w);
 	event_free(ev_int);
 	event_free(ev_term);
-	evhttp_free(w.http);
+	evhttp_free(w.http); /* the listener with it */
 	event_base_free(w.base);
 	tokens_free(w.tokens);
 	free(w.socket);

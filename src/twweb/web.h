@@ -9,10 +9,14 @@
 
 #include <jansson.h>
 
+struct evconnlistener;
 struct evhttp;
 struct evhttp_request;
 struct event_base;
 struct tokens;
+
+/* What an event stream may have unsent before it is cut off. */
+#define WEB_STREAM_BACKLOG (4 * 1024 * 1024)
 
 /* Failed logins, by address: so many a minute, then 429. */
 #define WEB_FAILS_MAX    20
@@ -31,12 +35,14 @@ LIST_HEAD(streams, stream);
 struct web {
 	struct event_base *base;
 	struct evhttp *http;
-	char *socket; /* the daemon's */
-	char *share;  /* the page's files */
+	struct evconnlistener *listener; /* rests a second at EMFILE */
+	char *socket;                    /* the daemon's */
+	char *share;                     /* the page's files */
 	char *origin; /* "http://127.0.0.1:8469": writes must come from it */
 	struct tokens *tokens;
 	struct web_fail fails[WEB_FAILS_SLOTS];
 	struct streams streams; /* /events, each a subscription */
+	size_t stream_backlog;  /* bytes a stream may have unsent */
 	int nstreams;
 };
 

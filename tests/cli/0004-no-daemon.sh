@@ -4,7 +4,7 @@
 
 for v in $(twctl list-commands); do
 	case $v in
-	help | list-commands | list-values | cron | check | edit | init | import-crontab | plugins | dash) continue ;; # need no daemon (dash: a terminal)
+	help | list-commands | list-values | cron | check | edit | init | import-crontab | plugins | dash | web) continue ;; # need no daemon (dash: a terminal; web: twweb waits for one)
 	run | kill | logs | show | pause | resume | why | submit | wait) args=backup ;;
 	restart) args=1 ;;
 	*) args="" ;;
