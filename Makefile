@@ -117,7 +117,8 @@ TWCTL	   = $(BUILD)/twctl
 TWWEB	   = $(BUILD)/twweb
 TWWEB_SRCS = src/twweb/twweb.c src/twweb/api.c src/twweb/calls.c \
 	     src/twweb/tokens.c
-WEB_SRC_FILES = share/web/index.html share/web/app.js share/web/style.css
+WEB_SRC_FILES = share/web/index.html share/web/app.js share/web/style.css \
+		share/web/openapi.yaml
 # Beside the build's twweb, as they are beside an installed one.
 WEB_FILES = $(patsubst share/web/%,$(BUILD)/share/taskweaver/web/%,$(WEB_SRC_FILES))
 UNIT_BINS  = $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
@@ -133,7 +134,7 @@ DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       mandoc python3 python3-croniter clang-format tzdata \
 	       libnotify-dev libcurl4-openssl-dev dbus-daemon libncurses-dev \
 	       task-spooler clang libclang-rt-dev openssh-client openssh-server \
-	       slurm-wlm munge curl openssl prometheus chromium
+	       slurm-wlm munge curl openssl prometheus chromium python3-yaml
 
 .SECONDARY:
 

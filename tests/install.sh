@@ -16,7 +16,7 @@ for f in bin/twd bin/twctl bin/twd-deliver share/man/man1/twd.1 \
 	share/zsh/site-functions/_twctl share/fish/vendor_completions.d/twctl.fish \
 	bin/twweb share/man/man1/twweb.1 share/systemd/user/twweb.service \
 	share/taskweaver/web/index.html share/taskweaver/web/app.js \
-	share/taskweaver/web/style.css; do
+	share/taskweaver/web/style.css share/taskweaver/web/openapi.yaml; do
 	[ -e "$T/prefix/$f" ] || fail "no $f"
 done
 # A package's (PREFIX=/usr): zsh's completion where Debian's zsh looks.

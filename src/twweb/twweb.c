@@ -121,6 +121,7 @@ web_static(struct web *w, struct evhttp_request *req, const char *path)
 		{ "/index.html", "index.html", "text/html; charset=utf-8" },
 		{ "/app.js", "app.js", "text/javascript; charset=utf-8" },
 		{ "/style.css", "style.css", "text/css; charset=utf-8" },
+		{ "/openapi.yaml", "openapi.yaml", "application/yaml" },
 	};
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct evbuffer *b;

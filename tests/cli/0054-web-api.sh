@@ -134,6 +134,30 @@ expect_code 404 GET /../etc/passwd
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = 200 ] ||
 	fail "the page is not served"
 
+# The API as its OpenAPI file says: the same endpoints, each there.
+curl -sf "http://127.0.0.1:$port/openapi.yaml" >"$T/openapi.yaml" || fail "no openapi.yaml"
+python3 - "$T/openapi.yaml" "$U" "$token" "$id" <<'PY' || fail "openapi.yaml"
+import sys, urllib.request, urllib.error, yaml
+doc, base, token, run = yaml.safe_load(open(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4]
+assert doc["openapi"].startswith("3."), doc["openapi"]
+served = {"/whoami": {"get"}, "/status": {"get"}, "/tasks": {"get"},
+          "/tasks/{name}": {"get"}, "/tasks/{name}/run": {"post"},
+          "/tasks/{name}/pause": {"post"}, "/tasks/{name}/resume": {"post"},
+          "/runs": {"get"}, "/runs/{id}": {"get"}, "/runs/{id}/log": {"get"},
+          "/runs/{id}/kill": {"post"}, "/jobs": {"post"}, "/queue": {"get"},
+          "/reload": {"post"}, "/events": {"get"}, "/metrics": {"get"}}
+documented = {p: {m for m in ops if m in ("get", "post", "delete")}
+              for p, ops in doc["paths"].items()}
+assert documented == served, (documented, served)
+for path, methods in documented.items():
+    if "get" not in methods or path == "/events":
+        continue
+    url = base + path.replace("{name}", "hello").replace("{id}", run)
+    req = urllib.request.Request(url, headers={"Authorization": "Bearer " + token})
+    with urllib.request.urlopen(req) as r:
+        assert r.status == 200, (path, r.status)
+PY
+
 # Writes are in the audit log under the token's name.
 twctl --json audit -n 100 >"$T/audit.json"
 python3 - "$T/audit.json" <<'PY' || fail "audit: $(cat "$T/audit.json")"
