@@ -116,7 +116,7 @@ TWCTL	   = $(BUILD)/twctl
 # The web page and API: a client of the socket, a program of its own.
 TWWEB	   = $(BUILD)/twweb
 TWWEB_SRCS = src/twweb/twweb.c src/twweb/api.c src/twweb/calls.c \
-	     src/twweb/tokens.c
+	     src/twweb/streams.c src/twweb/tokens.c
 WEB_SRC_FILES = share/web/index.html share/web/app.js share/web/style.css \
 		share/web/openapi.yaml
 # Beside the build's twweb, as they are beside an installed one.

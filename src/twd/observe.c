@@ -140,6 +140,10 @@ scrape_gone(struct evhttp_connection *conn, void *arg)
 	struct exposition *x = arg;
 
 	(void)conn;
+	/* evhttp let go of the request (no connection): it is ours to free. */
+	if (evhttp_request_get_connection(x->req) == NULL) {
+		evhttp_send_reply_end(x->req);
+	}
 	TAILQ_REMOVE(&x->o->scrapes, x, entry);
 	exposition_free(x);
 }

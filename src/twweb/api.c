@@ -27,9 +27,6 @@
 
 /* A log is read this much at a time (?offset= for the next). */
 #define API_LOG_CHUNK (1024 * 1024)
-/* Event streams at once, and what one may have unsent before it is cut. */
-#define API_STREAMS_MAX   64
-#define API_STREAM_PING_S 15
 
 /* What is done with a reply before it is sent. */
 enum api_shape {
@@ -45,17 +42,6 @@ struct api_pending {
 	enum api_shape shape;
 	int64_t offset;     /* SHAPE_LOG: from where, */
 	const char *stream; /* and which stream's text (static); or NULL */
-};
-
-struct stream {
-	struct web *w;
-	struct evhttp_request *req;
-	struct call *call;
-	struct event *ev_ping;
-	struct event *ev_cut; /* cut off at the loop's next turn */
-	int cutting;          /* ... which is due: no more is sent */
-	uint64_t seq;
-	LIST_ENTRY(stream) entry;
 };
 
 /* The HTTP status of a protocol error code. */
@@ -105,6 +91,7 @@ api_gone(struct evhttp_connection *conn, void *arg)
 
 	(void)conn;
 	call_cancel(p->call);
+	web_request_gone(p->req);
 	p->req = NULL;
 	api_pending_free(p);
 }
@@ -330,217 +317,6 @@ api_runs_args(struct evhttp_request *req)
 	return args;
 }
 
-/* Event streams */
-
-static void
-stream_free(struct stream *s)
-{
-	struct evhttp_connection *conn;
-
-	LIST_REMOVE(s, entry);
-	s->w->nstreams--;
-	call_cancel(s->call);
-	event_free(s->ev_ping);
-	event_free(s->ev_cut);
-	if (s->req != NULL &&
-	    (conn = evhttp_request_get_connection(s->req)) != NULL) {
-		evhttp_connection_set_closecb(conn, NULL, NULL);
-	}
-	free(s);
-}
-
-static void
-stream_gone(struct evhttp_connection *conn, void *arg)
-{
-	struct stream *s = arg;
-
-	(void)conn;
-	s->req = NULL;
-	stream_free(s);
-}
-
-/* The stream ends: its reply is ended, and it is freed. */
-static void
-stream_end(struct stream *s)
-{
-	if (s->req != NULL) {
-		evhttp_send_reply_end(s->req);
-	}
-	stream_free(s);
-}
-
-static void
-stream_send(struct stream *s, const char *text, size_t len)
-{
-	struct evhttp_connection *conn = evhttp_request_get_connection(s->req);
-	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
-	struct evbuffer *b;
-
-	if (s->cutting) {
-		return;
-	}
-	/*
-	 * A client that reads nothing is cut off, not buffered for: its
-	 * connection closed, since the end of a reply would wait behind
-	 * what it does not read.
-	 */
-	if (evbuffer_get_length(bufferevent_get_output(bev)) >
-	    s->w->stream_backlog) {
-		/* Not from here, inside the daemon connection's callback. */
-		s->cutting = 1;
-		event_active(s->ev_cut, 0, 0);
-		return;
-	}
-	b = evbuffer_new();
-	evbuffer_add(b, text, len);
-	evhttp_send_reply_chunk(s->req, b);
-	evbuffer_free(b);
-}
-
-/* Cut the stream off: its connection closed, the subscription dropped. */
-static void
-stream_cut(evutil_socket_t fd, short what, void *arg)
-{
-	struct stream *s = arg;
-	struct evhttp_connection *conn = evhttp_request_get_connection(s->req);
-
-	(void)fd;
-	(void)what;
-	evhttp_connection_set_closecb(conn, NULL, NULL);
-	s->req = NULL;
-	stream_free(s);
-	evhttp_connection_free(conn);
-}
-
-static void
-stream_ping(evutil_socket_t fd, short what, void *arg)
-{
-	struct stream *s = arg;
-
-	(void)fd;
-	(void)what;
-	stream_send(s, ": ping\n\n", 8);
-}
-
-static void
-stream_event(void *arg, json_t *event)
-{
-	struct stream *s = arg;
-	const char *name = json_string_value(json_object_get(event, "event"));
-	char *data, *text;
-
-	if (s->cutting) {
-		return;
-	}
-	data = json_dumps(event, JSON_COMPACT | JSON_REAL_PRECISION(15));
-	if (name == NULL || data == NULL) {
-		free(data);
-		return;
-	}
-	text = xasprintf(
-	    "id: %" PRIu64 "\nevent: %s\ndata: %s\n\n", ++s->seq, name, data);
-	free(data);
-	stream_send(s, text, strlen(text));
-	free(text);
-}
-
-static void
-stream_reply(void *arg, struct proto_reply *rep, const char *error)
-{
-	struct stream *s = arg;
-
-	if (rep != NULL && rep->ok) {
-		/* Subscribed: the stream starts. */
-		evhttp_add_header(evhttp_request_get_output_headers(s->req),
-		    "Content-Type", "text/event-stream");
-		evhttp_add_header(evhttp_request_get_output_headers(s->req),
-		    "Cache-Control", "no-cache");
-		evhttp_send_reply_start(s->req, HTTP_OK, "OK");
-		stream_send(s, ": subscribed\n\n", 14);
-		return;
-	}
-	/* The call is over: refused, or the daemon went away. */
-	s->call = NULL;
-	if (rep != NULL) {
-		web_error(s->req, api_status(rep->code), rep->code, "%s",
-		    rep->message);
-		s->req = NULL;
-		stream_free(s);
-	} else if (evhttp_request_get_response_code(s->req) == 0) {
-		web_error(s->req, HTTP_SERVUNAVAIL, "daemon_unreachable", "%s",
-		    error);
-		s->req = NULL;
-		stream_free(s);
-	} else {
-		stream_end(s);
-	}
-}
-
-static void
-api_events(struct web *w, struct evhttp_request *req)
-{
-	const char *q =
-	    evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-	struct timeval ping = { API_STREAM_PING_S, 0 };
-	struct evkeyvalq kv;
-	struct evkeyval *e;
-	json_t *args = json_object(), *events = json_array();
-	struct stream *s;
-	char *end;
-
-	if (w->nstreams >= API_STREAMS_MAX) {
-		web_error(req, HTTP_SERVUNAVAIL, "busy",
-		    "%d event streams are open: the most twweb keeps",
-		    API_STREAMS_MAX);
-		json_decref(args);
-		json_decref(events);
-		return;
-	}
-	TAILQ_INIT(&kv);
-	if (q != NULL && evhttp_parse_query_str(q, &kv) == 0) {
-		TAILQ_FOREACH(e, &kv, next)
-		{
-			if (strcmp(e->key, "events") == 0) {
-				json_array_append_new(
-				    events, json_string(e->value));
-			} else if (strcmp(e->key, "task") == 0) {
-				json_object_set_new(
-				    args, "task", json_string(e->value));
-			} else if (strcmp(e->key, "run") == 0) {
-				json_object_set_new(args, "run",
-				    json_integer(strtoll(e->value, &end, 10)));
-			}
-		}
-	}
-	evhttp_clear_headers(&kv);
-	if (json_array_size(events) == 0) {
-		json_array_append_new(events, json_string("*"));
-	}
-	json_object_set_new(args, "events", events);
-	s = xcalloc(1, sizeof *s);
-	s->w = w;
-	s->req = req;
-	LIST_INSERT_HEAD(&w->streams, s, entry);
-	w->nstreams++;
-	s->ev_ping = event_new(w->base, -1, EV_PERSIST, stream_ping, s);
-	s->ev_cut = event_new(w->base, -1, 0, stream_cut, s);
-	event_add(s->ev_ping, &ping);
-	evhttp_connection_set_closecb(
-	    evhttp_request_get_connection(req), stream_gone, s);
-	s->call = call_subscribe(
-	    w->base, w->socket, args, stream_reply, stream_event, s);
-}
-
-void
-api_streams_close(struct web *w)
-{
-	struct stream *s;
-
-	while ((s = LIST_FIRST(&w->streams)) != NULL) {
-		stream_end(s);
-	}
-}
-
 /* GET /runs/{id}/log?offset=N&stream=stdout|stderr */
 static void
 api_log_ask(struct web *w, struct evhttp_request *req, int64_t id,
@@ -657,7 +433,7 @@ api_route(struct web *w, struct evhttp_request *req, const char *path,
 				goto not_found;
 			}
 		} else if (n == 1 && seg_is(segs[0], lens[0], "events")) {
-			api_events(w, req);
+			stream_open(w, req);
 		} else if (n == 1 && seg_is(segs[0], lens[0], "metrics")) {
 			api_ask(w, req, "metrics", NULL, who, SHAPE_TEXT, 0);
 		} else {

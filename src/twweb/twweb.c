@@ -110,6 +110,19 @@ web_error(struct evhttp_request *req, int status, const char *code,
 	free(msg);
 }
 
+void
+web_request_gone(struct evhttp_request *req)
+{
+	/*
+	 * evhttp has let go of a request whose asker went away before it
+	 * was answered (its connection is gone); it is the answerer's to
+	 * free, which evhttp_send_reply_end does for such a request.
+	 */
+	if (req != NULL && evhttp_request_get_connection(req) == NULL) {
+		evhttp_send_reply_end(req);
+	}
+}
+
 /* The page's own files, by name: nothing else is served from disk. */
 static void
 web_static(struct web *w, struct evhttp_request *req, const char *path)

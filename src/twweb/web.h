@@ -30,6 +30,7 @@ struct web_fail {
 };
 
 struct stream;
+struct feed;
 LIST_HEAD(streams, stream);
 
 struct web {
@@ -41,7 +42,8 @@ struct web {
 	char *origin; /* "http://127.0.0.1:8469": writes must come from it */
 	struct tokens *tokens;
 	struct web_fail fails[WEB_FAILS_SLOTS];
-	struct streams streams; /* /events, each a subscription */
+	struct streams streams; /* /events */
+	struct feed *feed;      /* their one subscription to the daemon */
 	size_t stream_backlog;  /* bytes a stream may have unsent */
 	int nstreams;
 };
@@ -58,10 +60,14 @@ void web_json(struct evhttp_request *req, int status, json_t *body);
 void web_error(struct evhttp_request *req, int status, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The asker of req went away unanswered: free what evhttp let go of. */
+void web_request_gone(struct evhttp_request *req);
+
 /* api.c: a request under /api/v1/, its asker authenticated. */
 void api_route(struct web *, struct evhttp_request *req, const char *path,
     const struct web_who *who);
-/* Close every event stream (at shutdown). */
+/* streams.c: GET /api/v1/events for req; and close them all (at exit). */
+void stream_open(struct web *, struct evhttp_request *req);
 void api_streams_close(struct web *);
 
 #endif

@@ -71,6 +71,11 @@ finished() { grep -q '^event: run.finished' "$T/sse"; }
 wait_until "run.finished on the stream" finished
 grep '^data: ' "$T/sse" | head -1 | sed 's/^data: //' >"$T/ev.json"
 [ "$(jget 'd["data"]["id"]' <"$T/ev.json")" = "$id" ] || fail "event: $(cat "$T/sse")"
+# Back with Last-Event-ID: what it missed since then is given first.
+curl -s -N -m 3 -H "$A" -H "Last-Event-ID: 1" \
+	"$U/events?events=run.finished&task=hello" >"$T/sse2" || true
+grep -q "^data: .*\"id\":$id," "$T/sse2" || fail "no replay: $(cat "$T/sse2")"
+grep -q '^id: 1$' "$T/sse2" && fail "event 1 given again: $(cat "$T/sse2")"
 
 # Runs, paged; one run; its log, whole and by stream, and from an offset.
 expect_code 200 POST /tasks/bad/run -H "$A"
