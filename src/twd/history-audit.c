@@ -1,7 +1,8 @@
 /*
  * The audit log in the history's database: written as runs are (kept
  * while the database refuses writes, in order with them), read newest
- * first, and pruned by age.
+ * first, and pruned by age. And remembered values by the start of their
+ * key (the subscriptions made at run time).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,34 @@ history_audit_prune(struct history *h, int64_t before_ms, char **cause)
 		return -1;
 	}
 	n = sqlite3_changes(h->db);
+	sqlite3_finalize(st);
+	return n;
+}
+
+int
+history_state_each(struct history *h, const char *prefix, history_state_cb cb,
+    void *arg, char **cause)
+{
+	static const char sql[] =
+	    "SELECT key, value FROM state WHERE "
+	    "substr(key, 1, length(?1)) = ?1 ORDER BY key";
+	sqlite3_stmt *st;
+	int rc, n = 0;
+
+	if (sqlite3_prepare_v2(h->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*cause = history_cause(h, "reading state");
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cb((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), arg);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = history_cause(h, "reading state");
+		n = -1;
+	}
 	sqlite3_finalize(st);
 	return n;
 }

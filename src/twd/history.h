@@ -183,6 +183,10 @@ int history_state_get(
  * no query of its own. Returns how many, or -1 with *cause.
  */
 typedef void (*history_name_cb)(const char *name, void *arg);
+/* Each remembered value whose key starts with prefix: how many, or -1. */
+typedef void (*history_state_cb)(const char *key, const char *value, void *);
+int history_state_each(struct history *, const char *prefix,
+    history_state_cb cb, void *arg, char **cause);
 int
 history_names(struct history *, history_name_cb cb, void *arg, char **cause);
 #endif

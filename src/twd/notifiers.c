@@ -36,7 +36,9 @@ struct notifier_status {
 };
 
 struct notifiers {
-	const struct config *config; /* the running one's notifiers */
+	const struct config *config;      /* the running one's notifiers */
+	const struct notifier_def *extra; /* and those of run time's */
+	size_t nextra;
 	struct job_list *jobs;
 	struct tw_clock clock;
 	struct tw_events events;
@@ -292,6 +294,22 @@ delivery_start(struct notifiers *ns, const struct notifier_def *nd,
 }
 
 void
+notifiers_set_extra(
+    struct notifiers *ns, const struct notifier_def *extra, size_t n)
+{
+	ns->extra = extra;
+	ns->nextra = n;
+}
+
+void
+notifiers_deliver(
+    struct notifiers *ns, const struct notifier_def *nd, json_t *event)
+{
+	delivery_start(ns, nd, event, 0);
+	json_decref(event);
+}
+
+void
 notifiers_send(struct notifiers *ns, const int *via, size_t nvia, json_t *event)
 {
 	const struct config *c = ns->config;
@@ -338,24 +356,28 @@ notifiers_status(const struct notifiers *ns)
 {
 	const struct config *c = ns->config;
 	const struct notifier_status *st;
+	const struct notifier_def *nd;
 	json_t *out = json_array();
 	char when[TIMEFMT_ISO_LEN];
 	size_t i, j;
 
-	for (i = 0; c != NULL && i < c->nnotifiers; i++) {
+	for (i = 0; i < (c != NULL ? c->nnotifiers : 0) + ns->nextra; i++) {
+		nd = c != NULL && i < c->nnotifiers
+		    ? &c->notifiers[i]
+		    : &ns->extra[i - (c != NULL ? c->nnotifiers : 0)];
 		st = NULL;
 		for (j = 0; j < ns->n; j++) {
-			if (strcmp(ns->v[j].name, c->notifiers[i].name) == 0) {
+			if (strcmp(ns->v[j].name, nd->name) == 0) {
 				st = &ns->v[j];
 			}
 		}
 		json_array_append_new(out,
 		    json_pack("{s:s, s:s, s:I, s:I, s:s?, s:s?}", "name",
-		        c->notifiers[i].name, "type",
-		        config_notifier_type_name(c->notifiers[i].type), "sent",
-		        (json_int_t)(st != NULL ? st->sent : 0), "failed",
-		        (json_int_t)(st != NULL ? st->failed : 0), "last_error",
-		        st != NULL ? st->last_error : NULL, "last_at",
+		        nd->name, "type", config_notifier_type_name(nd->type),
+		        "sent", (json_int_t)(st != NULL ? st->sent : 0),
+		        "failed", (json_int_t)(st != NULL ? st->failed : 0),
+		        "last_error", st != NULL ? st->last_error : NULL,
+		        "last_at",
 		        st != NULL && st->last_ms != 0
 		            ? timefmt_iso(st->last_ms, when, sizeof when)
 		            : NULL));

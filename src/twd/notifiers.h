@@ -13,6 +13,7 @@
 
 struct config;
 struct job_list;
+struct notifier_def;
 struct notifiers;
 struct tw_clock;
 struct tw_events;
@@ -40,6 +41,15 @@ notifiers_send(struct notifiers *, const int *via, size_t nvia, json_t *event);
  * a notify.result event with that id. NULL with *cause for no such one.
  */
 json_t *notifiers_test(struct notifiers *, const char *name, char **cause);
+/*
+ * Notifiers besides the config's (borrowed; the subscriptions made at run
+ * time), shown by notifiers_status after them.
+ */
+void notifiers_set_extra(
+    struct notifiers *, const struct notifier_def *extra, size_t n);
+/* Deliver event (taken) through nd, one of the config's or the extra. */
+void notifiers_deliver(
+    struct notifiers *, const struct notifier_def *nd, json_t *event);
 /* [{"name", "type", "sent", "failed", "last_error", "last_at"}]. */
 json_t *notifiers_status(const struct notifiers *);
 

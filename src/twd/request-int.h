@@ -46,4 +46,11 @@ req_metrics(struct twd *, struct client *, json_t *, struct request_error *);
 json_t *
 req_report(struct twd *, struct client *, json_t *, struct request_error *);
 
+json_t *req_subscriptions(
+    struct twd *, struct client *, json_t *, struct request_error *);
+json_t *req_subscription_add(
+    struct twd *, struct client *, json_t *, struct request_error *);
+json_t *req_subscription_delete(
+    struct twd *, struct client *, json_t *, struct request_error *);
+
 #endif

@@ -28,6 +28,7 @@
 #include "request-int.h"
 #include "request.h"
 #include "server.h"
+#include "subscriptions.h"
 #include "tasks.h"
 #include "timefmt.h"
 #include "twd.h"
@@ -232,4 +233,49 @@ reports_wait(void)
 		pthread_join(j->thread, NULL);
 		report_job_free(j);
 	}
+}
+
+/* subscriptions: those of the tasks file and those made here. */
+json_t *
+req_subscriptions(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	(void)c;
+	(void)args;
+	(void)err;
+	return json_pack("{s:o}", "subscriptions", subscriptions_json(twd));
+}
+
+/* subscription-add: {"name", "events", "url", ...}, kept across restarts. */
+json_t *
+req_subscription_add(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	char *cause = NULL;
+
+	(void)c;
+	if (subscriptions_add(twd, args, &cause) == -1) {
+		return request_fail(err, PROTO_E_BAD_REQUEST, cause);
+	}
+	return json_pack("{s:o}", "subscriptions", subscriptions_json(twd));
+}
+
+/* subscription-delete: {"name"}; one of the tasks file's stays. */
+json_t *
+req_subscription_delete(
+    struct twd *twd, struct client *c, json_t *args, struct request_error *err)
+{
+	const char *name = arg_string(args, "name", 1, err);
+
+	(void)c;
+	if (name == NULL) {
+		return NULL;
+	}
+	if (!subscriptions_delete(twd, name)) {
+		return request_fail(err, PROTO_E_NOT_FOUND,
+		    xasprintf("no subscription '%s' made at run time (those "
+		              "of the tasks file are changed there)",
+		        name));
+	}
+	return json_pack("{s:o}", "subscriptions", subscriptions_json(twd));
 }

@@ -127,6 +127,9 @@ static const struct {
 	{ "status", req_status, REQ_READS },
 	{ "submit", req_submit, REQ_CHANGES },
 	{ "subscribe", req_subscribe, REQ_READS },
+	{ "subscription-add", req_subscription_add, REQ_CHANGES },
+	{ "subscription-delete", req_subscription_delete, REQ_CHANGES },
+	{ "subscriptions", req_subscriptions, REQ_READS },
 	{ "why", req_why, REQ_READS },
 };
 

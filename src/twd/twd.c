@@ -36,6 +36,7 @@
 #include "report.h"
 #include "request.h"
 #include "server.h"
+#include "subscriptions.h"
 #include "tasks.h"
 #include "timefmt.h"
 #include "twd.h"
@@ -103,72 +104,16 @@ twd_system_now(void *arg)
 	return timefmt_now_ms();
 }
 
-/*
- * The first subscription of the running config, from *from on, that
- * wants ev of task (of a run that ended so, when data says); NULL when
- * none. Never a job's output line (a delivery each) nor a delivery's
- * result (one delivery would make the next).
- */
-static const struct subscription_def *
-twd_subscribed(
-    const struct twd *twd, enum proto_event ev, const char *task, size_t *from)
-{
-	const struct config *c =
-	    twd->tasks != NULL ? tasks_config(twd->tasks) : NULL;
-	const struct subscription_def *sd;
-	size_t i;
-
-	if (c == NULL || ev == PROTO_EV_RUN_OUTPUT ||
-	    ev == PROTO_EV_NOTIFY_RESULT) {
-		return NULL;
-	}
-	for (i = from != NULL ? *from : 0; i < c->nsubscriptions; i++) {
-		sd = &c->subscriptions[i];
-		if ((sd->events & (1u << ev)) &&
-		    (sd->task == NULL ||
-		        (task != NULL && strcmp(sd->task, task) == 0))) {
-			if (from != NULL) {
-				*from = i + 1;
-			}
-			return sd;
-		}
-	}
-	return NULL;
-}
-
-/* Send event ev (data borrowed) to each subscription that wants it. */
-static void
-twd_deliver_subscriptions(
-    struct twd *twd, enum proto_event ev, const char *task, json_t *data)
-{
-	const struct subscription_def *sd;
-	const char *status = json_string_value(json_object_get(data, "status"));
-	char ts[40];
-	size_t from = 0;
-
-	while ((sd = twd_subscribed(twd, ev, task, &from)) != NULL) {
-		if (sd->status != NULL &&
-		    (status == NULL || strcmp(sd->status, status) != 0)) {
-			continue;
-		}
-		notifiers_send(twd->notifiers, &sd->notifier, 1,
-		    json_pack("{s:s, s:s, s:O, s:s}", "event",
-		        proto_event_name(ev), "ts",
-		        timefmt_iso(tw_now(&twd->clock), ts, sizeof ts), "data",
-		        data, "subscription", sd->name));
-	}
-}
-
 static int
 twd_server_wants(void *arg, enum proto_event ev, const char *task, int64_t run)
 {
-	const struct twd *twd = arg;
+	struct twd *twd = arg;
 
 	/* A run's end is due in the metrics' textfile. */
 	if (ev == PROTO_EV_RUN_FINISHED && observe_textfile(twd->observe)) {
 		return 1;
 	}
-	if (twd_subscribed(twd, ev, task, NULL) != NULL) {
+	if (subscriptions_want(twd, ev, task)) {
 		return 1;
 	}
 	return twd->server != NULL && server_wants(twd->server, ev, task, run);
@@ -183,7 +128,7 @@ twd_server_publish(void *arg, enum proto_event ev, const char *task,
 	if (ev == PROTO_EV_RUN_FINISHED) {
 		observe_run_ended(twd->observe);
 	}
-	twd_deliver_subscriptions(twd, ev, task, data);
+	subscriptions_post(twd, ev, task, data);
 	if (twd->server == NULL || !server_wants(twd->server, ev, task, run)) {
 		json_decref(data);
 		return;
@@ -780,6 +725,7 @@ main(int argc, char **argv)
 	twd.last_reload_ok_ms = twd.started_ms;
 	twd.observe = observe_create(&twd);
 	twd.audit = audit_create(&twd);
+	subscriptions_create(&twd);
 	observe_configure(twd.observe, tasks_config(twd.tasks));
 	twd.reload = reload_create(&twd, !opt.no_watch);
 	reload_watch(twd.reload);
@@ -809,6 +755,7 @@ main(int argc, char **argv)
 	reload_free(twd.reload); /* waits for a load still running */
 	reports_wait();
 	audit_free(twd.audit);
+	subscriptions_free(&twd);
 	server_close_listener(twd.server);
 	observe_free(twd.observe);
 	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {

@@ -24,6 +24,7 @@ struct notifiers;
 struct observe;
 struct reload;
 struct server;
+struct subscriptions;
 struct tasks;
 
 struct twd {
@@ -45,6 +46,7 @@ struct twd {
 	struct reload *reload;
 	struct observe *observe; /* the metrics' endpoint and textfile */
 	struct audit *audit;     /* who asked for what */
+	struct subscriptions *subscriptions; /* those made at run time */
 	json_t *config_errors;   /* of the newest reload that failed, or NULL */
 	uint64_t reloads_ok;     /* loads made the running schedule, */
 	uint64_t reloads_failed; /* and refused, since the start */

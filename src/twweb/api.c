@@ -436,14 +436,29 @@ api_route(struct web *w, struct evhttp_request *req, const char *path,
 			stream_open(w, req);
 		} else if (n == 1 && seg_is(segs[0], lens[0], "metrics")) {
 			api_ask(w, req, "metrics", NULL, who, SHAPE_TEXT, 0);
+		} else if (n == 1 &&
+		    seg_is(segs[0], lens[0], "subscriptions")) {
+			api_ask(
+			    w, req, "subscriptions", NULL, who, SHAPE_JSON, 0);
 		} else {
 			goto not_found;
 		}
 		return;
 	}
+	if (m == EVHTTP_REQ_DELETE && n == 2 &&
+	    seg_is(segs[0], lens[0], "subscriptions")) {
+		if (api_may_write(w, req, who)) {
+			name = seg_name(segs[1], lens[1]);
+			api_ask(w, req, "subscription-delete",
+			    json_pack("{s:s}", "name", name), who, SHAPE_JSON,
+			    0);
+			free(name);
+		}
+		return;
+	}
 	if (m != EVHTTP_REQ_POST) {
 		web_error(req, 405, "method_not_allowed",
-		    "the API takes GET and POST");
+		    "%s takes GET and POST", path);
 		return;
 	}
 	if (!api_may_write(w, req, who) || (body = api_body(req)) == NULL) {
@@ -480,6 +495,9 @@ api_route(struct web *w, struct evhttp_request *req, const char *path,
 		    ? json_incref(body)
 		    : json_pack("{s:[O]}", "jobs", body);
 		api_ask(w, req, "submit", args, who, SHAPE_JSON, 0);
+	} else if (n == 1 && seg_is(segs[0], lens[0], "subscriptions")) {
+		api_ask(w, req, "subscription-add", json_incref(body), who,
+		    SHAPE_JSON, 0);
 	} else if (n == 1 && seg_is(segs[0], lens[0], "reload")) {
 		api_ask(w, req, "reload",
 		    json_pack("{s:b}", "dry_run",

@@ -150,7 +150,8 @@ served = {"/whoami": {"get"}, "/status": {"get"}, "/tasks": {"get"},
           "/tasks/{name}/pause": {"post"}, "/tasks/{name}/resume": {"post"},
           "/runs": {"get"}, "/runs/{id}": {"get"}, "/runs/{id}/log": {"get"},
           "/runs/{id}/kill": {"post"}, "/jobs": {"post"}, "/queue": {"get"},
-          "/reload": {"post"}, "/events": {"get"}, "/metrics": {"get"}}
+          "/reload": {"post"}, "/events": {"get"}, "/metrics": {"get"},
+          "/subscriptions": {"get", "post"}, "/subscriptions/{name}": {"delete"}}
 documented = {p: {m for m in ops if m in ("get", "post", "delete")}
               for p, ops in doc["paths"].items()}
 assert documented == served, (documented, served)

@@ -90,3 +90,57 @@ expect_contains "$out" "bad.yaml:3:34: url: 'ftp://x' is not an http:// or https
 expect_contains "$out" "bad.yaml:4:3: subscription 'c' has no 'events'"
 expect_contains "$out" "status: 'fine' is not a run status"
 expect_contains "$out" "4 errors in"
+
+# Made at run time through the web API, kept across a restart of twd.
+web_start
+token=$(sed -n 's|.*#token=\(tw_[0-9a-f]*\)$|\1|p' "$T/web.out")
+viewer=$("$TWWEB" --new-token viewer --read-only)
+W="http://127.0.0.1:$WEB_PORT/api/v1"
+J="Content-Type: application/json"
+post() { curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Bearer $1" -H "$J" -d "$2" "$W/subscriptions"; }
+[ "$(post "$token" "{\"name\": \"api-hook\", \"events\": [\"run.finished\"], \"task\": \"good\", \"url\": \"$http/ok?api\", \"secret\": \"k2\"}")" = 200 ] ||
+	fail "POST /subscriptions: $(cat "$T/body")"
+[ "$(post "$viewer" '{"name": "x", "events": "run.*", "url": "http://127.0.0.1:1/"}')" = 403 ] ||
+	fail "a read-only token made a subscription: $(cat "$T/body")"
+[ "$(post "$token" '{"name": "x", "events": "run.nope", "url": "http://127.0.0.1:1/"}')" = 400 ] ||
+	fail "a bad subscription: $(cat "$T/body")"
+expect_contains "$(cat "$T/body")" "names no event"
+[ "$(post "$token" '{"name": "ends", "events": "run.*", "url": "http://127.0.0.1:1/"}')" = 400 ] ||
+	fail "the tasks file's subscription replaced: $(cat "$T/body")"
+curl -s -H "Authorization: Bearer $viewer" "$W/subscriptions" >"$T/subs.json"
+python3 - "$T/subs.json" <<'PY' || fail "GET /subscriptions: $(cat "$T/subs.json")"
+import json, sys
+subs = {s["name"]: s for s in json.load(open(sys.argv[1]))["subscriptions"]}
+assert subs["api-hook"]["from"] == "api" and subs["api-hook"]["signed"], subs
+assert "secret" not in subs["api-hook"], subs
+assert subs["ends"]["from"] == "file", subs
+PY
+api_hits() { [ "$(grep -c '"path": "/ok?api"' "$T/hits.jsonl")" -ge "$1" ]; }
+twctl run -w good >/dev/null
+wait_until "the API's subscription posted" api_hits 1
+twctl shutdown >/dev/null
+wait "$TWD_PID" || true
+start_twd
+twctl run -w good >/dev/null
+wait_until "the API's subscription posted after a restart" api_hits 2
+python3 - "$T/hits.jsonl" <<'PY' || fail "api-hook: $(grep api "$T/hits.jsonl")"
+import hashlib, hmac, json, sys
+for h in (json.loads(l) for l in open(sys.argv[1])):
+    if h["path"] == "/ok?api":
+        want = "sha256=" + hmac.new(b"k2", h["body"].encode(), hashlib.sha256).hexdigest()
+        assert h["headers"]["X-TaskWeaver-Signature"] == want, h
+        assert json.loads(h["body"])["subscription"] == "api-hook"
+PY
+expect_contains "$(twctl status)" "subscription:api-hook"
+del() { curl -s -o "$T/body" -w '%{http_code}' -X DELETE -H "Authorization: Bearer $1" "$W/subscriptions/$2"; }
+[ "$(del "$viewer" api-hook)" = 403 ] || fail "a read-only token deleted: $(cat "$T/body")"
+[ "$(del "$token" api-hook)" = 200 ] || fail "DELETE: $(cat "$T/body")"
+[ "$(del "$token" api-hook)" = 404 ] || fail "DELETE twice: $(cat "$T/body")"
+[ "$(del "$token" ends)" = 404 ] || fail "the file's deleted: $(cat "$T/body")"
+# The file's subscription posts this run's end; the deleted one, not.
+before=$(grep -c '"path": "/ok"' "$T/hits.jsonl")
+twctl run -w good >/dev/null
+more_ends() { [ "$(grep -c '"path": "/ok"' "$T/hits.jsonl")" -gt "$before" ]; }
+wait_until "the file's subscription posted" more_ends
+sleep 1 # the deleted one would have posted beside it
+[ "$(grep -c '"path": "/ok?api"' "$T/hits.jsonl")" = 2 ] || fail "posted after its delete"
