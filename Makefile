@@ -185,10 +185,10 @@ $(TWD): $(call obj,$(TWD_SRCS)) $(TWD_LIB) $(COMMON_LIB)
 	    $@.ld >&2; rm -f $@.ld
 
 $(BUILD)/src/twweb/%.o: ALL_CFLAGS += -DTW_WEB_DIR='"$(DATADIR)/taskweaver/web"' \
-    $(shell $(PKG_CONFIG) --cflags libcrypto)
+    $(shell $(PKG_CONFIG) --cflags libcrypto libssl)
 $(TWWEB): $(call obj,$(TWWEB_SRCS)) $(COMMON_LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) \
-	    $(shell $(PKG_CONFIG) --libs libevent_extra libcrypto)
+	    $(shell $(PKG_CONFIG) --libs libevent_extra libevent_openssl libssl libcrypto)
 $(BUILD)/share/taskweaver/web/%: share/web/%
 	@mkdir -p $(dir $@)
 	cp $< $@

@@ -28,6 +28,8 @@ static const struct option cmd_web_longopts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "open", no_argument, NULL, 'o' },
 	{ "insecure-listen", no_argument, NULL, 'I' },
+	{ "tls-cert", required_argument, NULL, 'C' },
+	{ "tls-key", required_argument, NULL, 'K' },
 	{ "read-only", no_argument, NULL, 'r' },
 	{ "name", required_argument, NULL, 'n' },
 	{ NULL, 0, NULL, 0 },
@@ -142,7 +144,7 @@ web_start(struct cmd_ctx *ctx)
 {
 	char prog[PATH_MAX], line[512], *dir = web_dir(), *log;
 	const char *path = cmd_sibling("twweb", prog, sizeof prog);
-	const char *argv[12];
+	const char *argv[16];
 	struct pollfd pfd;
 	size_t got = 0;
 	ssize_t r;
@@ -164,6 +166,14 @@ web_start(struct cmd_ctx *ctx)
 	}
 	if (ctx->opt['I'] != NULL) {
 		argv[n++] = "--insecure-listen";
+	}
+	if (ctx->opt['C'] != NULL) {
+		argv[n++] = "--tls-cert";
+		argv[n++] = ctx->opt['C'];
+	}
+	if (ctx->opt['K'] != NULL) {
+		argv[n++] = "--tls-key";
+		argv[n++] = ctx->opt['K'];
 	}
 	if (ctx->socket_flag != NULL) {
 		argv[n++] = "--socket";
@@ -272,11 +282,16 @@ const struct cmd_entry cmd_web_entry = {
 	.name = "web",
 	.summary = "start the web page and HTTP API (twweb), stop it, make "
 	           "its tokens",
-	.usage = "[--listen [addr:]port] [--open] | stop | token new "
-	         "[--read-only] [--name name] | tokens",
+	.usage = "[--listen [addr:]port] [--tls-cert file --tls-key file] "
+	         "[--open] | stop | token new [--read-only] [--name name] | "
+	         "tokens",
 	.help = "  -l, --listen ADDR    where twweb serves (127.0.0.1:8469); "
 	        "an address that is\n"
-	        "                       not loopback needs --insecure-listen\n"
+	        "                       not loopback needs TLS or "
+	        "--insecure-listen\n"
+	        "      --tls-cert FILE  serve HTTPS with this certificate "
+	        "(PEM),\n"
+	        "      --tls-key FILE   and this key\n"
 	        "  -o, --open           open the page in the browser "
 	        "(xdg-open)\n"
 	        "  -r, --read-only      token new: one that may look, not "

@@ -25,11 +25,14 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "paths.h"
 #include "tokens.h"
@@ -49,6 +52,8 @@ static const struct option twweb_longopts[] = {
 	{ "state-dir", required_argument, NULL, 'd' },
 	{ "share", required_argument, NULL, 'S' },
 	{ "insecure-listen", no_argument, NULL, 'I' },
+	{ "tls-cert", required_argument, NULL, 'C' },
+	{ "tls-key", required_argument, NULL, 'K' },
 	{ "new-token", required_argument, NULL, 'n' },
 	{ "read-only", no_argument, NULL, 'r' },
 	{ "tokens", no_argument, NULL, 't' },
@@ -62,7 +67,7 @@ twweb_usage(FILE *fp)
 {
 	fprintf(fp,
 	    "usage: twweb [-l [address:]port] [-s socket] [-d dir] "
-	    "[--insecure-listen]\n"
+	    "[--tls-cert file --tls-key file] [--insecure-listen]\n"
 	    "       twweb [-d dir] --new-token NAME [--read-only]\n"
 	    "       twweb [-d dir] --tokens\n"
 	    "\n"
@@ -70,6 +75,9 @@ twweb_usage(FILE *fp)
 	    "  -s, --socket PATH     the daemon's socket (TW_SOCKET)\n"
 	    "  -d, --state-dir DIR   where the tokens are kept, in web/ "
 	    "(TW_STATE_DIR)\n"
+	    "      --tls-cert FILE   serve HTTPS with this certificate (PEM, "
+	    "its chain after it)\n"
+	    "      --tls-key FILE    ... and this private key\n"
 	    "      --insecure-listen serve on an address that is not "
 	    "loopback, without TLS\n"
 	    "      --new-token NAME  make a token, print it and exit\n"
@@ -402,6 +410,36 @@ web_accept_error(struct evconnlistener *lev, void *arg)
 	fprintf(stderr, "twweb: accept: %s\n", strerror(err));
 }
 
+/* Each connection in TLS, with the context of --tls-cert and --tls-key. */
+static struct bufferevent *
+web_tls_bev(struct event_base *base, void *arg)
+{
+	return bufferevent_openssl_socket_new(base, -1, SSL_new(arg),
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/* HTTPS for http: the context, or NULL after saying why. */
+static SSL_CTX *
+web_tls(struct evhttp *http, const char *cert, const char *key)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	char err[256];
+
+	if (ctx == NULL ||
+	    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+	    SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		ERR_error_string_n(ERR_get_error(), err, sizeof err);
+		fprintf(
+		    stderr, "twweb: TLS with %s and %s: %s\n", cert, key, err);
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	evhttp_set_bevcb(http, web_tls_bev, ctx);
+	return ctx;
+}
+
 /* Listen on host:port through a listener of our own: 0, or -1 said. */
 static int
 web_listen(struct web *w, const char *host, int port)
@@ -478,7 +516,8 @@ int
 main(int argc, char **argv)
 {
 	const char *listen = NULL, *socket_flag = NULL, *state_flag = NULL,
-	           *share_flag = NULL, *new_token = NULL;
+	           *share_flag = NULL, *new_token = NULL, *tls_cert = NULL,
+	           *tls_key = NULL;
 	int ch, insecure = 0, read_only = 0, list = 0, port = WEB_DEFAULT_PORT;
 	char host[64] = "127.0.0.1", *state, *dir, *cause = NULL, *token;
 	struct event *ev_int, *ev_term;
@@ -506,6 +545,12 @@ main(int argc, char **argv)
 			break;
 		case 'I':
 			insecure = 1;
+			break;
+		case 'C':
+			tls_cert = optarg;
+			break;
+		case 'K':
+			tls_key = optarg;
 			break;
 		case 'n':
 			new_token = optarg;
@@ -544,14 +589,19 @@ main(int argc, char **argv)
 		free(dir);
 		return 2;
 	}
-	if (!is_loopback(host) && !insecure) {
+	if ((tls_cert == NULL) != (tls_key == NULL)) {
+		free(dir);
+		fprintf(
+		    stderr, "twweb: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+	if (!is_loopback(host) && !insecure && tls_cert == NULL) {
 		free(dir);
 		fprintf(stderr,
 		    "twweb: refusing to listen on %s: it is not a loopback "
-		    "address, and twweb has no TLS of its own, so tokens "
-		    "would cross the network in the clear. Put it behind a "
-		    "TLS proxy on this machine, or give --insecure-listen "
-		    "if the network is yours\n",
+		    "address, and without TLS tokens would cross the network "
+		    "in the clear. Give --tls-cert and --tls-key, or "
+		    "--insecure-listen if the network is yours\n",
 		    host);
 		return 2;
 	}
@@ -584,12 +634,17 @@ main(int argc, char **argv)
 	evhttp_set_allowed_methods(
 	    w.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(w.http, web_request, &w);
+	if (tls_cert != NULL &&
+	    (w.tls = web_tls(w.http, tls_cert, tls_key)) == NULL) {
+		free(dir);
+		return 1;
+	}
 	if (web_listen(&w, host, port) == -1) {
 		free(dir);
 		return 1;
 	}
-	w.origin = xasprintf(
-	    strchr(host, ':') ? "http://[%s]:%d" : "http://%s:%d", host, port);
+	w.origin = xasprintf(strchr(host, ':') ? "%s://[%s]:%d" : "%s://%s:%d",
+	    w.tls != NULL ? "https" : "http", host, port);
 	/* The first start makes the first token, and shows it this once. */
 	if (tokens_count(w.tokens) == 0) {
 		if ((token = tokens_new(w.tokens, "default", 0, &cause)) ==
@@ -619,6 +674,9 @@ main(int argc, char **argv)
 	event_free(ev_int);
 	event_free(ev_term);
 	evhttp_free(w.http); /* the listener with it */
+	if (w.tls != NULL) {
+		SSL_CTX_free(w.tls);
+	}
 	event_base_free(w.base);
 	tokens_free(w.tokens);
 	free(w.socket);

@@ -37,6 +37,7 @@ struct web {
 	struct event_base *base;
 	struct evhttp *http;
 	struct evconnlistener *listener; /* rests a second at EMFILE */
+	struct ssl_ctx_st *tls;          /* HTTPS; NULL: HTTP */
 	char *socket;                    /* the daemon's */
 	char *share;                     /* the page's files */
 	char *origin; /* "http://127.0.0.1:8469": writes must come from it */

@@ -185,6 +185,28 @@ expect_code 429 GET /status -H "$A"
 # Not on a network address without TLS, unless asked.
 expect_rc 2 "$TWWEB" --listen "0.0.0.0:$(free_port)"
 expect_contains "$(cat "$T/err")" "refusing to listen on 0.0.0.0"
+expect_contains "$(cat "$T/err")" "--tls-cert"
+
+# HTTPS with a certificate of the test's own.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+	-addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$T/key.pem" -out "$T/cert.pem" 2>/dev/null
+tport=$(free_port)
+"$TWWEB" --listen "$tport" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" \
+	>"$T/tls.out" 2>"$T/tls.err" &
+tls_pid=$!
+at_cleanup "kill $tls_pid 2>/dev/null || true"
+wait_until "twweb over TLS" test -s "$T/tls.out"
+expect_contains "$(cat "$T/tls.out")" "https://127.0.0.1:$tport/"
+[ "$(curl -s --cacert "$T/cert.pem" -o /dev/null -w '%{http_code}' -H "$A" \
+	"https://127.0.0.1:$tport/api/v1/status")" = 200 ] || fail "no answer over TLS"
+curl -s -m 5 -H "$A" "http://127.0.0.1:$tport/api/v1/status" >/dev/null 2>&1 &&
+	fail "plain HTTP answered on the TLS port"
+expect_rc 2 "$TWWEB" --listen "$(free_port)" --tls-cert "$T/cert.pem"
+expect_contains "$(cat "$T/err")" "go together"
+expect_rc 1 "$TWWEB" --listen "$(free_port)" --tls-cert "$T/key.pem" --tls-key "$T/cert.pem"
+expect_contains "$(cat "$T/err")" "TLS with"
+kill "$tls_pid"
 
 # twctl web starts it in the background and stops it.
 kill "$web_pid"
