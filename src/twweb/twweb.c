@@ -519,6 +519,7 @@ main(int argc, char **argv)
 	           *share_flag = NULL, *new_token = NULL, *tls_cert = NULL,
 	           *tls_key = NULL;
 	int ch, insecure = 0, read_only = 0, list = 0, port = WEB_DEFAULT_PORT;
+	int rc = 1;
 	char host[64] = "127.0.0.1", *state, *dir, *cause = NULL, *token;
 	struct event *ev_int, *ev_term;
 	char *pidfile = NULL, *end;
@@ -623,8 +624,7 @@ main(int argc, char **argv)
 	if ((w.tokens = tokens_open(dir, &cause)) == NULL) {
 		fprintf(stderr, "twweb: %s\n", cause);
 		free(cause);
-		free(dir);
-		return 1;
+		goto out;
 	}
 	w.base = event_base_new();
 	w.http = evhttp_new(w.base);
@@ -634,14 +634,10 @@ main(int argc, char **argv)
 	evhttp_set_allowed_methods(
 	    w.http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
 	evhttp_set_gencb(w.http, web_request, &w);
-	if (tls_cert != NULL &&
-	    (w.tls = web_tls(w.http, tls_cert, tls_key)) == NULL) {
-		free(dir);
-		return 1;
-	}
-	if (web_listen(&w, host, port) == -1) {
-		free(dir);
-		return 1;
+	if ((tls_cert != NULL &&
+	        (w.tls = web_tls(w.http, tls_cert, tls_key)) == NULL) ||
+	    web_listen(&w, host, port) == -1) {
+		goto out;
 	}
 	w.origin = xasprintf(strchr(host, ':') ? "%s://[%s]:%d" : "%s://%s:%d",
 	    w.tls != NULL ? "https" : "http", host, port);
@@ -650,7 +646,8 @@ main(int argc, char **argv)
 		if ((token = tokens_new(w.tokens, "default", 0, &cause)) ==
 		    NULL) {
 			fprintf(stderr, "twweb: %s\n", cause);
-			return 1;
+			free(cause);
+			goto out;
 		}
 		printf("%s/#token=%s\n", w.origin, token);
 		free(token);
@@ -670,14 +667,20 @@ main(int argc, char **argv)
 	evsignal_add(ev_int, NULL);
 	evsignal_add(ev_term, NULL);
 	event_base_dispatch(w.base);
-	api_streams_close(&w);
 	event_free(ev_int);
 	event_free(ev_term);
-	evhttp_free(w.http); /* the listener with it */
+	rc = 0;
+out:
+	api_streams_close(&w);
+	if (w.http != NULL) {
+		evhttp_free(w.http); /* the listener with it */
+	}
 	if (w.tls != NULL) {
 		SSL_CTX_free(w.tls);
 	}
-	event_base_free(w.base);
+	if (w.base != NULL) {
+		event_base_free(w.base);
+	}
 	tokens_free(w.tokens);
 	free(w.socket);
 	free(w.share);
@@ -687,5 +690,5 @@ main(int argc, char **argv)
 		free(pidfile);
 	}
 	free(dir);
-	return 0;
+	return rc;
 }
