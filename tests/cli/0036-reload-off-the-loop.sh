@@ -4,6 +4,9 @@
 # load share the next one. Shutting down during a load answers the asker.
 # No time is judged: what is checked is what was answered during the load.
 . "$(dirname "$0")/lib.sh"
+# Loads of 60,000 tasks, under the sanitizers and beside the other tests:
+# two minutes before a wait is called a hang.
+WAIT_TENTHS=1200
 
 big() { # $1 tasks, $2 file; task 7 broken when $3 is "broken"
 	python3 -c '

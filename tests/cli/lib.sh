@@ -111,14 +111,15 @@ $(screen)"
 	done
 }
 
-# Poll a command until it succeeds; the deadline only stops a hang.
+# Poll a command until it succeeds; the deadline (WAIT_TENTHS tenths of
+# a second, 30 s unless set) only stops a hang.
 wait_until() {
 	what=$1
 	shift
 	i=0
 	while ! "$@" >/dev/null 2>&1; do
 		i=$((i + 1))
-		[ "$i" -lt 300 ] || fail "timed out waiting for: $what"
+		[ "$i" -lt "${WAIT_TENTHS:-300}" ] || fail "timed out waiting for: $what"
 		sleep 0.1
 	done
 }
