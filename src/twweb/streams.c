@@ -353,6 +353,7 @@ stream_open(struct web *w, struct evhttp_request *req)
 				web_error(req, HTTP_BADREQUEST, "bad_request",
 				    "events: '%s' names no event", kv_e->value);
 				evhttp_clear_headers(&kv);
+				free(s->task);
 				free(s);
 				return;
 			} else if (strcmp(kv_e->key, "task") == 0) {

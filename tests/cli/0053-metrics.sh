@@ -95,7 +95,8 @@ YAML
 		curl -fsS "http://127.0.0.1:$pport/api/v1/query?query=$q" 2>/dev/null |
 			jget 'd["data"]["result"][0]["value"][1]' 2>/dev/null | grep -qx 2
 	}
-	wait_until "Prometheus to scrape twd" scraped
+	# (Prometheus itself takes seconds to start on a busy machine.)
+	WAIT_TENTHS=900 wait_until "Prometheus to scrape twd" scraped
 	up=$(curl -fsS "http://127.0.0.1:$pport/api/v1/query?query=up" |
 		jget 'd["data"]["result"][0]["value"][1]')
 	[ "$up" = 1 ] || fail "Prometheus sees the target down: $up"

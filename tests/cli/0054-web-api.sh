@@ -101,6 +101,7 @@ next=$(body 'd["next_offset"]')
 expect_code 200 GET "/runs/$id/log?offset=$next" -H "$A"
 [ "$(body 'd["lines"]')" = "[]" ] || fail "past the end: $(cat "$T/body")"
 expect_code 400 GET "/runs/$id/log?stream=both" -H "$A"
+expect_code 400 GET "/events?task=hello&events=run.nothing" -H "$A"
 expect_code 404 GET "/runs/99999" -H "$A"
 expect_code 200 GET /queue -H "$A"
 expect_code 200 GET /metrics -H "$A"

@@ -3,6 +3,8 @@
 # (it rests its listener instead of spinning, and serves again after), an
 # event stream whose reader reads nothing (cut off past its backlog).
 . "$(dirname "$0")/lib.sh"
+# Ten thousand connections take a while under the sanitizers.
+WAIT_TENTHS=1200
 
 tasks <<YAML
 tasks: {}

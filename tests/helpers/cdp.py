@@ -88,7 +88,7 @@ class Browser:
              f"--window-size={width},{height}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         target = None
-        for _ in range(300):
+        for _ in range(900):  # a busy machine starts it slowly
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/list") as r:
                     pages = [t for t in json.load(r) if t["type"] == "page"]
@@ -139,7 +139,7 @@ class Browser:
             raise RuntimeError(f"{expr}: {r['exceptionDetails']}")
         return r["result"].get("value")
 
-    def until(self, expr, what, seconds=30):
+    def until(self, expr, what, seconds=60):
         for _ in range(int(seconds * 10)):
             if self.js(expr):
                 return
