@@ -173,6 +173,9 @@ report_done(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	pthread_join(j->thread, NULL);
+	/* Held for the audit log too, when reads are recorded. */
+	audit_answered(
+	    j->twd->audit, j->client, j->result != NULL, j->cause, NULL);
 	server_answer(j->twd->server, j->client, j->result,
 	    j->result != NULL ? NULL : PROTO_E_FAILED, j->cause);
 	j->result = NULL;

@@ -79,10 +79,14 @@ assert r["uid"] is None and r["pid"] is None, r
 assert [a["task"] for a in r["changes"]["added"]] == ["b"], r
 assert r["changes"]["removed"] == ["slow"], r
 PY
-# Now reads are recorded too.
+# Now reads are recorded too, a report (answered later, from its thread)
+# when it is answered.
 twctl status >/dev/null
 [ "$(twctl --json audit -n 1 | jget 'd[0]["request"]')" = status ] ||
 	fail "status not recorded: $(twctl --json audit -n 2)"
+twctl report >/dev/null
+[ "$(twctl --json audit -n 1 | jget '[(r["request"], r["ok"]) for r in d]')" = '[["report", true]]' ] ||
+	fail "report not recorded: $(twctl --json audit -n 2)"
 
 # Written: a kill -9 loses none.
 twctl --json audit -n 10000 | jget 'sorted(r["id"] for r in d)' >"$T/before"
