@@ -224,6 +224,16 @@ text_double(struct metrics_text *out, double v)
 	text_add(out, buf, (size_t)n);
 }
 
+/* label="value", the value escaped */
+static void
+text_pair(struct metrics_text *out, const char *label, const char *value)
+{
+	text_str(out, label);
+	text_add(out, "=\"", 2);
+	text_label(out, value);
+	text_add(out, "\"", 1);
+}
+
 /* NAME{task="T"  (the caller goes on with more labels or "} ") */
 static void
 text_series(struct metrics_text *out, const char *name, const char *label,
@@ -231,10 +241,7 @@ text_series(struct metrics_text *out, const char *name, const char *label,
 {
 	text_str(out, name);
 	text_add(out, "{", 1);
-	text_str(out, label);
-	text_add(out, "=\"", 2);
-	text_label(out, value);
-	text_add(out, "\"", 1);
+	text_pair(out, label, value);
 }
 
 static void
@@ -266,10 +273,8 @@ text_histogram(struct metrics_text *out, const char *name, const char *label,
 		text_str(out, name);
 		text_str(out, "_bucket{");
 		if (label != NULL) {
-			text_str(out, label);
-			text_add(out, "=\"", 2);
-			text_label(out, value);
-			text_add(out, "\",", 2);
+			text_pair(out, label, value);
+			text_add(out, ",", 1);
 		}
 		text_str(out, "le=\"");
 		text_str(out, i < n ? le[i] : "+Inf");
@@ -282,10 +287,8 @@ text_histogram(struct metrics_text *out, const char *name, const char *label,
 		text_str(out, i == 0 ? "_sum" : "_count");
 		if (label != NULL) {
 			text_add(out, "{", 1);
-			text_str(out, label);
-			text_add(out, "=\"", 2);
-			text_label(out, value);
-			text_add(out, "\"}", 2);
+			text_pair(out, label, value);
+			text_add(out, "}", 1);
 		}
 		text_add(out, " ", 1);
 		if (i == 0) {
@@ -392,10 +395,8 @@ write_counter2(struct metrics_text *out, const char *name, const char *l1,
 {
 	text_series(out, name, l1, v1);
 	text_add(out, ",", 1);
-	text_str(out, l2);
-	text_add(out, "=\"", 2);
-	text_label(out, v2);
-	text_add(out, "\"} ", 3);
+	text_pair(out, l2, v2);
+	text_add(out, "} ", 2);
 	text_u64(out, n);
 	text_add(out, "\n", 1);
 }

@@ -1,22 +1,18 @@
 /*
  * The API, /api/v1/: each endpoint a request of the socket protocol
  * (taskweaver-ipc(7)), its reply the body, its error an HTTP status. The
- * daemon decides everything; twweb maps, checks who may write, and
- * streams events as Server-Sent Events.
+ * daemon decides everything; twweb maps and checks who may write. The
+ * event stream is streams.c's.
  */
 #include <sys/stat.h>
 
-#include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 

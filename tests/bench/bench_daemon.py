@@ -74,6 +74,10 @@ class Daemon:
         with open(self.env["TW_CONFIG"], "w") as f:
             f.write(tasks_yaml)
         os.chmod(self.env["TW_CONFIG"], 0o600)
+        self.start(*twd_args)
+
+    def start(self, *twd_args):
+        """twd again in the same directory (its history as left)."""
         self.proc = subprocess.Popen([TWD, "--foreground", "--no-watch", *twd_args],
                                      env=self.env, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
@@ -331,12 +335,7 @@ def bench_history():
           "failed" if i % 97 == 0 else "ok", 1 if i % 97 == 0 else 0) for i in range(n)))
     con.commit()
     con.close()
-    d.proc = subprocess.Popen([TWD, "--foreground", "--no-watch"], env=d.env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        if d.twctl("status").returncode == 0:
-            break
-        time.sleep(0.05)
+    d.start()
     since = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 86400))
     m = 3 if QUICK else 20
     queries = [
@@ -615,12 +614,7 @@ def bench_report():
          for i in range(n)))
     con.commit()
     con.close()
-    d.proc = subprocess.Popen([TWD, "--foreground", "--no-watch"], env=d.env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        if d.twctl("status").returncode == 0:
-            break
-        time.sleep(0.05)
+    d.start()
     since_ms = now - 30 * 86400000 - 1000
     # The floor: SQLite reading the same columns of the same rows, once.
     floor_sql = ("SELECT max(length(task)), max(trigger), max(status), max(scheduled_at), "

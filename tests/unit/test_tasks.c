@@ -407,21 +407,16 @@ test_tasks_retry_waits_for_its_delay(void **state)
 	assert_int_equal(tasks_queued(f->ts), 0);
 }
 
-/* A submitted job runs under its name, and why tells of a task's run. */
-static void
-test_tasks_submit_and_why(void **state)
+/*
+ * Submit job (taken) as the submit request does: one batch, dispatched
+ * before its end. Returns its run id.
+ */
+static int64_t
+submit_job(struct fixture *f, json_t *job)
 {
-	struct fixture *f = *state;
-	json_t *job, *why;
 	char *cause = NULL;
 	int64_t id;
 
-	load(f,
-	    "tasks:\n  nightly: {command: 'true', schedule: '0 3 * * *', "
-	    "timezone: UTC}\n");
-	job = json_pack(
-	    "{s:[sss], s:s}", "run", "sh", "-c", "echo hi", "name", "adhoc");
-	/* As the submit request does: one batch, dispatched before its end. */
 	tasks_batch_begin(f->ts);
 	id = tasks_submit(f->ts, job, &cause);
 	tasks_dispatch(f->ts);
@@ -430,6 +425,36 @@ test_tasks_submit_and_why(void **state)
 	if (id <= 0) {
 		fail_msg("submit: %s", cause);
 	}
+	return id;
+}
+
+/* Submit a shell line (and a name, if not NULL); returns its run id. */
+static int64_t
+submit(struct fixture *f, const char *name, const char *command)
+{
+	json_t *job = json_pack("{s:s}", "command", command);
+
+	if (name != NULL) {
+		json_object_set_new(job, "name", json_string(name));
+	}
+	return submit_job(f, job);
+}
+
+/* A submitted job runs under its name, and why tells of a task's run. */
+static void
+test_tasks_submit_and_why(void **state)
+{
+	struct fixture *f = *state;
+	json_t *why;
+	char *cause = NULL;
+	int64_t id;
+
+	load(f,
+	    "tasks:\n  nightly: {command: 'true', schedule: '0 3 * * *', "
+	    "timezone: UTC}\n");
+	id = submit_job(f,
+	    json_pack("{s:[sss], s:s}", "run", "sh", "-c", "echo hi", "name",
+	        "adhoc"));
 	finish(f, "adhoc", 1);
 	assert_string_equal(
 	    str(nth(f, "run.finished", "adhoc", 0), "status"), "ok");
@@ -452,28 +477,6 @@ test_tasks_submit_and_why(void **state)
 	    "2030-03-30T03:00:00.000Z");
 	assert_non_null(strstr(str(why, "last"), "it ended ok"));
 	json_decref(why);
-}
-
-/* Submit a job of argv words (and a name, if not NULL); returns its id. */
-static int64_t
-submit(struct fixture *f, const char *name, const char *command)
-{
-	json_t *job = json_pack("{s:s}", "command", command);
-	char *cause = NULL;
-	int64_t id;
-
-	if (name != NULL) {
-		json_object_set_new(job, "name", json_string(name));
-	}
-	tasks_batch_begin(f->ts);
-	id = tasks_submit(f->ts, job, &cause);
-	tasks_dispatch(f->ts);
-	assert_int_equal(tasks_batch_end(f->ts, &cause), 0);
-	json_decref(job);
-	if (id <= 0) {
-		fail_msg("submit: %s", cause);
-	}
-	return id;
 }
 
 /* Whether no line of text comes twice (a series, a HELP, a TYPE). */
