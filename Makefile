@@ -92,7 +92,8 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
 	       src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c src/twd/fire.c src/twd/dispatch.c src/twd/runs.c \
 	       src/twd/submit.c src/twd/recover.c src/twd/retention.c src/twd/elsewhere.c src/twd/remote.c \
-	       src/twd/explain.c src/twd/metrics.c src/twd/report.c src/twd/config-observe.c src/twd/ydoc.c
+	       src/twd/explain.c src/twd/metrics.c src/twd/report.c src/twd/config-observe.c src/twd/ydoc.c \
+	       src/twd/config-triggers.c src/twd/gitref.c src/twd/watch.c
 TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c \
 	      src/twd/observe.c src/twd/audit.c src/twd/request-observe.c \
 	      src/twd/subscriptions.c
@@ -198,6 +199,7 @@ TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
     src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
     src/twd/config-view.c src/twd/config-file.c src/twd/config-maps.c \
     src/twd/config-plugins.c src/twd/config-observe.c src/twd/plugin.c \
+    src/twd/config-triggers.c src/twd/gitref.c \
     src/twd/ydoc.c src/twd/run.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
     $(BUILD)/src/twctl/cmd-import.o $(BUILD)/src/twctl/cmd-help.o \

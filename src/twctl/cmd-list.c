@@ -31,7 +31,7 @@ cmd_list_exec(struct cmd_ctx *ctx)
 	struct table *t;
 	const char *cells[6];
 	json_t *tasks, *task, *last;
-	char next[32], when[32], result[64];
+	char next[32], when[32], result[64], sched[512];
 	int64_t now = timefmt_now_ms(), ms;
 	size_t i;
 	int rc;
@@ -65,7 +65,7 @@ cmd_list_exec(struct cmd_ctx *ctx)
 		last = json_object_get(task, "last_run");
 		cells[0] = json_get_string(task, "name", "?");
 		cells[1] = dash_state_of(task);
-		cells[2] = json_get_string(task, "schedule", "manual");
+		cells[2] = output_schedule(task, "manual", sched, sizeof sched);
 		ms = json_get_time(task, "next_run");
 		cells[3] = ms != 0
 		    ? timefmt_relative(ms, now, next, sizeof next)

@@ -93,8 +93,10 @@ cmd_next_exec(struct cmd_ctx *ctx)
 		zone = json_get_string(f, "timezone", NULL);
 		z = zone != NULL ? next_zone(&zones, &nzones, zone) : NULL;
 		tz_format_iso(z != NULL ? z : local, at, when, sizeof when);
-		cells[0] = when;
-		cells[1] = timefmt_relative(at, now, in, sizeof in);
+		/* A task a change runs has no time: its note says what. */
+		cells[0] = at != 0 ? when : "-";
+		cells[1] = at != 0 ? timefmt_relative(at, now, in, sizeof in)
+		                   : "-";
 		cells[2] = json_get_string(f, "task", "?");
 		cells[3] = json_get_string(f, "note", "");
 		table_add(t, cells);

@@ -204,6 +204,43 @@ show_fields_check(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+/* How a task's change trigger is watched: what it saw, what is wrong. */
+static void
+show_watch(const json_t *w)
+{
+	const json_t *git = json_object_get(w, "git"), *path, *v;
+	const char *name, *err = json_get_string(w, "error", NULL);
+	char buf[256];
+	size_t n = 0, i;
+	json_t *id;
+
+	if (git != NULL) {
+		json_object_foreach((json_t *)json_object_get(git, "branches"),
+		    name, id)
+		{
+			n += (size_t)snprintf(buf + n,
+			    n < sizeof buf ? sizeof buf - n : 0, "%s%s at %.7s",
+			    n > 0 ? ", " : "", name, json_string_value(id));
+		}
+		show_field("branches", n > 0 ? buf : "none seen yet");
+	}
+	if ((path = json_object_get(w, "path")) != NULL) {
+		snprintf(buf, sizeof buf, "%lld directories",
+		    (long long)json_integer_value(
+		        json_object_get(path, "watching")));
+		show_field("watching", buf);
+		json_array_foreach(json_object_get(path, "waiting"), i, v)
+		{
+			snprintf(buf, sizeof buf, "%s (not there yet)",
+			    json_string_value(v));
+			show_field("waiting for", buf);
+		}
+	}
+	if (err != NULL) {
+		show_field("trigger error", err);
+	}
+}
+
 /*
  * The fields named after the task, one value a line as a script reads
  * them (a string as it is, null as nothing, the rest as compact JSON), or
@@ -283,6 +320,10 @@ cmd_show_exec(struct cmd_ctx *ctx)
 	}
 	show_field("state", json_get_string(d, "state", "?"));
 	show_field("schedule", json_get_string(d, "schedule", "none (manual)"));
+	if ((v = json_object_get(d, "on")) != NULL && json_is_string(v)) {
+		show_field("on", json_string_value(v));
+		show_watch(json_object_get(d, "watch"));
+	}
 	if ((v = json_object_get(d, "timezone")) != NULL && json_is_string(v)) {
 		show_field("timezone", json_string_value(v));
 	}

@@ -148,11 +148,11 @@ static void
 task_from_json(struct dash_task *t, const json_t *o)
 {
 	const json_t *last = json_object_get(o, "last_run");
+	char sched[512];
 
 	free(t->schedule);
 	free(t->daemon_state);
-	t->schedule =
-	    dup_or_null(json_string_value(json_object_get(o, "schedule")));
+	t->schedule = dup_or_null(output_schedule(o, NULL, sched, sizeof sched));
 	t->daemon_state = xstrdup(json_get_string(o, "state", "?"));
 	t->next_ms = json_get_time(o, "next_run");
 	t->timeout_ms =

@@ -382,7 +382,7 @@ static void
 dash_draw_detail(struct dash *d)
 {
 	const json_t *def = json_object_get(d->detail, "definition"), *r;
-	char line[512], what[64], when[32];
+	char line[512], what[64], when[32], sched[256];
 	int y = 2, tail;
 	size_t i;
 
@@ -391,7 +391,7 @@ dash_draw_detail(struct dash *d)
 	    json_get_string(d->detail, "state", "?"));
 	dash_line(1, A_BOLD, line);
 	snprintf(line, sizeof line, " schedule  %s   next %s",
-	    json_get_string(d->detail, "schedule", "manual"),
+	    output_schedule(d->detail, "manual", sched, sizeof sched),
 	    json_get_time(d->detail, "next_run") != 0
 	        ? timefmt_local(
 	              json_get_time(d->detail, "next_run"), when, sizeof when)

@@ -157,6 +157,20 @@ json_get_string(const json_t *obj, const char *key, const char *dflt)
 	return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
+const char *
+output_schedule(const json_t *task, const char *none, char *buf, size_t len)
+{
+	const char *sched = json_get_string(task, "schedule", NULL);
+	const char *on = json_get_string(task, "on", NULL);
+
+	if (sched == NULL && on == NULL) {
+		return none;
+	}
+	snprintf(buf, len, "%s%s%s", sched != NULL ? sched : "",
+	    sched != NULL && on != NULL ? "; " : "", on != NULL ? on : "");
+	return buf;
+}
+
 char *
 output_run_result(const json_t *run, char *buf, size_t len)
 {
@@ -195,12 +209,12 @@ output_run_name(const json_t *run, char *buf, size_t len)
 void
 output_runs(const json_t *runs, int with_task)
 {
-	static const char *const all[] = { "ID", "TASK", "STARTED", "DURATION",
-		"RESULT", NULL };
-	static const char *const one[] = { "ID", "STARTED", "DURATION",
-		"RESULT", NULL };
+	static const char *const all[] = { "ID", "TASK", "STARTED", "TRIGGER",
+		"DURATION", "RESULT", NULL };
+	static const char *const one[] = { "ID", "STARTED", "TRIGGER",
+		"DURATION", "RESULT", NULL };
 	char id[24], started[32], dur[32], result[64], name[160];
-	const char *cells[5];
+	const char *cells[6];
 	int64_t start, finish;
 	struct table *t;
 	json_t *run;
@@ -220,6 +234,7 @@ output_runs(const json_t *runs, int with_task)
 			cells[c++] = output_run_name(run, name, sizeof name);
 		}
 		cells[c++] = timefmt_local(start, started, sizeof started);
+		cells[c++] = json_get_string(run, "trigger", "?");
 		cells[c++] = finish != 0
 		    ? duration_format_ms(finish - start, dur, sizeof dur)
 		    : "-";

@@ -45,5 +45,11 @@ const char *output_run_name(const json_t *run, char *buf, size_t len);
 void output_runs(const json_t *runs, int with_task);
 /* The result of a run object in words ("ok", "exit 3", "running"). */
 char *output_run_result(const json_t *run, char *buf, size_t len);
+/*
+ * What runs a task (its "schedule", its "on" change, or both), in buf;
+ * none when it has neither.
+ */
+const char *output_schedule(
+    const json_t *task, const char *none, char *buf, size_t len);
 
 #endif

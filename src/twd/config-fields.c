@@ -103,6 +103,8 @@ const struct field task_fields[] = {
 	{ "notify_every", field_flow, "a duration such as 1h",
 	    offsetof(struct draft, notify_every_ms), 1,
 	    VIEW_AT(VIEW_SECONDS, notify_every_ms) },
+	{ "on", field_with, "a mapping of git: and path:",
+	    offsetof(struct draft, on), 0, VIEW(on) },
 	{ "overlap", field_flow, "skip, queue, allow or replace", 0, 1,
 	    VIEW(overlap) },
 	{ "priority", field_flow,
@@ -173,7 +175,10 @@ field_command(
 	return 0;
 }
 
-/* with: kept whole for its plugin's schema, once type: is known. */
+/*
+ * A mapping kept whole: with: for its plugin's schema, once type: is
+ * known; on: for its reader.
+ */
 static int
 field_with(
     struct loader *l, struct draft *d, const struct field *f, yaml_node_t *node)

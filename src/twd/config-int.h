@@ -151,6 +151,7 @@ struct draft {
 	double retry_backoff;
 	yaml_node_t *retry_on;
 	yaml_node_t *after;
+	yaml_node_t *on; /* triggers: git, path */
 	enum catch_up catch_up;
 	int catch_up_max;
 	int64_t starting_deadline_ms;
@@ -167,6 +168,8 @@ struct field_ctx {
 	const struct config *config;
 	const char *home; /* where a task with no cwd starts */
 };
+/* A list of strings as a JSON array (caller owns). */
+json_t *strv_json(char **v);
 /* The field as twctl show gives it; NULL: not shown for this task. */
 typedef json_t *(*field_show_fn)(
     const struct task_def *, const struct field_ctx *);
@@ -213,6 +216,7 @@ FIELD_VIEW_DECLARE(history);
 FIELD_VIEW_DECLARE(limits);
 FIELD_VIEW_DECLARE(nice);
 FIELD_VIEW_DECLARE(notify);
+FIELD_VIEW_DECLARE(on);
 FIELD_VIEW_DECLARE(overlap);
 FIELD_VIEW_DECLARE(priority);
 FIELD_VIEW_DECLARE(queue);
@@ -355,6 +359,9 @@ void loader_plugin_path(struct loader *l, struct config *c, yaml_node_t *node);
  */
 int loader_notifier_plugin(struct loader *l, struct notifier_def *nd,
     yaml_node_t *type, yaml_node_t *with, yaml_node_t *key);
+
+/* config-triggers.c */
+void draft_on(struct loader *l, yaml_node_t *map, struct task_def *t);
 
 /* config-checks.c */
 void loader_check_afters(struct loader *l, const struct config *c);

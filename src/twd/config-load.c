@@ -279,6 +279,9 @@ loader_task(struct loader *l, const struct draft *defaults, yaml_node_t *key,
 	if (d.after != NULL) {
 		draft_after(l, d.after, t);
 	}
+	if (d.on != NULL) {
+		draft_on(l, d.on, t);
+	}
 	if (l->errs->n != nerrs) {
 		task_policy_clear(&policy);
 		t->policy = NULL;

@@ -45,7 +45,7 @@ mem_equal(const void *a, const void *b, size_t n, size_t size)
 	return n == 0 || memcmp(a, b, n * size) == 0;
 }
 
-static json_t *
+json_t *
 strv_json(char **v)
 {
 	json_t *a = json_array();

@@ -237,6 +237,7 @@ task_def_free(struct task_def *t)
 	free(t->with);
 	task_policy_free(t->policy);
 	strv_free(t->after);
+	trigger_def_free(t->on);
 	schedule_free(t->schedule);
 	free(t);
 }
@@ -297,6 +298,7 @@ task_def_copy(const struct task_def *d)
 	c->with = d->with != NULL ? xstrdup(d->with) : NULL;
 	c->policy = task_policy_copy(d->policy);
 	c->after = NULL;
+	c->on = NULL;
 	c->schedule = NULL;
 	return c;
 }

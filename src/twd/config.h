@@ -156,6 +156,47 @@ struct task_policy {
 	enum catch_up catch_up : 8; /* fires missed while down or asleep */
 };
 
+/* The fewest seconds between two git ls-remote of a remote, and the default. */
+#define GIT_POLL_MIN_SECS     30
+#define GIT_POLL_DEFAULT_SECS 300
+
+/* on: git: a branch of a local repository moved, or of a remote. */
+struct git_trigger {
+	char *repo;      /* a local repository (~ expanded); or NULL and: */
+	char *remote;    /* a URL git ls-remote reads, every poll_ms */
+	char *branch;    /* a branch, or a glob of them such as release/v1.* */
+	int64_t poll_ms; /* remote only */
+};
+
+/* The kinds of file events a path trigger may name (events:). */
+#define PATH_EV_CREATED    0x01
+#define PATH_EV_MODIFIED   0x02 /* written and closed */
+#define PATH_EV_DELETED    0x04
+#define PATH_EV_MOVED_TO   0x08
+#define PATH_EV_MOVED_FROM 0x10
+#define PATH_EV_ATTRIB     0x20
+#define PATH_EV_DEFAULT    (PATH_EV_CREATED | PATH_EV_MODIFIED | PATH_EV_MOVED_TO)
+
+/* The directories a recursive path trigger watches at most, by default. */
+#define PATH_MAX_WATCHES_DEFAULT 1024
+
+/* on: path: files changed in directories. */
+struct path_trigger {
+	char **watch;        /* directories (~ expanded), NULL-terminated */
+	char *glob;          /* names that count (fnmatch); NULL: all */
+	int64_t debounce_ms; /* a run once no event came for this long */
+	unsigned events;     /* PATH_EV_* */
+	int max_watches;     /* recursive: directories watched at most */
+	uint8_t per_file;    /* a run per path, not one for them all */
+	uint8_t recursive;   /* and the directories below them */
+};
+
+/* on: what, besides the clock, runs a task; either may be NULL. */
+struct trigger_def {
+	struct git_trigger *git;
+	struct path_trigger *path;
+};
+
 /* One per task, 100,000 in a big file: what is its own, and its policy. */
 struct task_def {
 	char *name;
@@ -167,6 +208,7 @@ struct task_def {
 	struct schedule *schedule; /* NULL: runs only when asked; shared */
 	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
 	char **after;     /* runs when these have succeeded since it last ran */
+	struct trigger_def *on; /* runs when a branch or files change; or NULL */
 	const char *file; /* defined in; borrowed from config->files */
 	struct task_policy *policy; /* shared with tasks alike */
 	unsigned line, column;      /* where the task is defined, 1-based */
@@ -274,7 +316,7 @@ const struct executor_def *
 config_executor(const struct config *, const struct task_def *);
 /* Whether name may name a task (1 to TASK_NAME_MAX letters, digits...). */
 int config_task_name_valid(const char *name);
-/* A deep copy of d, without its schedule and after: (caller frees). */
+/* A deep copy of d, without its schedule, after: and on: (caller frees). */
 struct task_def *task_def_copy(const struct task_def *d);
 void task_def_free(struct task_def *);
 /* Whether task d runs after the task called name. */
@@ -299,6 +341,14 @@ json_t *config_task_field_json(const struct config *, const struct task_def *,
  */
 size_t task_def_changes(const struct task_def *a, const struct task_def *b,
     const char **out, size_t max);
+
+/* "created" for PATH_EV_CREATED; NULL for anything but one event. */
+const char *config_path_event_name(unsigned event);
+/* What on: waits for, in words ("push to main in ~/src/proj"; caller frees). */
+char *config_trigger_text(const struct trigger_def *);
+void trigger_def_free(struct trigger_def *);
+/* Whether a and b have the same on: (both none, or alike in every part). */
+int task_def_on_equal(const struct task_def *a, const struct task_def *b);
 
 /* "FILE:LINE:COL: message"; caller frees. */
 char *config_error_format(const struct config_error *);

@@ -167,7 +167,7 @@ void
 tasks_after(struct tasks *ts, struct task *done)
 {
 	struct task *t;
-	char *cause;
+	char *cause = NULL;
 	size_t i;
 
 	for (i = 0; i < ts->ntasks; i++) {
@@ -376,8 +376,7 @@ int64_t
 tasks_run(struct tasks *ts, struct task *t, enum run_trigger trigger,
     int64_t scheduled_ms, int force, char **cause)
 {
-	struct active_run *ar, *prev;
-	int64_t id;
+	struct active_run *ar;
 
 	if (ts->halted) {
 		*cause = xstrdup("twd is shutting down");
@@ -385,7 +384,17 @@ tasks_run(struct tasks *ts, struct task *t, enum run_trigger trigger,
 	}
 	ar = active_new(ts, t, trigger, scheduled_ms, 1);
 	ar->force = force;
-	if (!force && t->paused && trigger != RUN_TRIGGER_MANUAL) {
+	return dispatch_run(ts, t, ar);
+}
+
+int64_t
+dispatch_run(struct tasks *ts, struct task *t, struct active_run *ar)
+{
+	struct active_run *prev;
+	int force = ar->force;
+	int64_t id;
+
+	if (!force && t->paused && ar->rec.trigger != RUN_TRIGGER_MANUAL) {
 		active_drop(
 		    ts, t, ar, RUN_SKIPPED, xstrdup("the task is paused"));
 		return t->last->id; /* the record of the drop */

@@ -92,7 +92,7 @@ static char **
 run_env(const struct task_def *def, const struct active_run *ar,
     const struct executor_def *ex, int caller)
 {
-	char when[TIMEFMT_ISO_LEN], **env = strv_copy(def->policy->env);
+	char **env = strv_copy(def->policy->env), **own;
 	size_t n = 0, i;
 
 	while (env != NULL && env[n] != NULL) {
@@ -103,14 +103,11 @@ run_env(const struct task_def *def, const struct active_run *ar,
 	     i++) {
 		strv_add(&env, &n, xstrdup(ar->own->env->vars[i]));
 	}
-	strv_add(&env, &n, xasprintf("TW_TASK=%s", def->name));
-	strv_add(&env, &n, xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id));
-	strv_add(&env, &n, xasprintf("TW_ATTEMPT=%d", ar->rec.attempt));
-	strv_add(&env, &n,
-	    xasprintf("TW_SCHEDULED_AT=%s",
-	        ar->rec.scheduled_ms != 0
-	            ? timefmt_iso(ar->rec.scheduled_ms, when, sizeof when)
-	            : ""));
+	own = run_own_env(ar->ts, def, ar);
+	for (i = 0; own[i] != NULL; i++) {
+		strv_add(&env, &n, own[i]);
+	}
+	free(own);
 	strv_add(&env, &n, xasprintf("TW_EXECUTOR=%s", ex->name));
 	return env;
 }

@@ -14,6 +14,7 @@
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 char *
@@ -123,7 +124,7 @@ why_join(char *a, char *b)
 static char *
 why_run(struct tasks *ts, const struct run_record *r)
 {
-	char at[32], dur[32], what[64], *s, *wait;
+	char at[32], dur[32], what[64], *s, *wait, *change;
 	int64_t late =
 	    r->scheduled_ms != 0 ? r->started_ms - r->scheduled_ms : 0;
 
@@ -157,6 +158,10 @@ why_run(struct tasks *ts, const struct run_record *r)
 	} else {
 		s = xasprintf("run %" PRId64 " (%s) started at %s", r->id,
 		    run_trigger_name(r->trigger), at);
+	}
+	if ((change = run_change_text(r)) != NULL) {
+		s = why_join(s, xasprintf("it ran because %s", change));
+		free(change);
 	}
 	if (late >= 1000) {
 		s = why_join(s,
@@ -244,7 +249,7 @@ why_next(struct tasks *ts, struct task *t)
 {
 	const struct task_def *d = t->def;
 	struct active_run *ar;
-	json_t *waiting, *v;
+	json_t *waiting, *watching = NULL, *v;
 	char when[32], rel[32], *s = NULL, *names, *prev;
 	size_t i;
 	int64_t now = tw_now(&ts->clock);
@@ -302,8 +307,24 @@ why_next(struct tasks *ts, struct task *t)
 		free(names);
 		json_decref(waiting);
 	}
+	if (d->on != NULL) {
+		names = config_trigger_text(d->on);
+		s = why_join(s, xasprintf("it runs %s", names));
+		free(names);
+		if (t->watch != NULL &&
+		    (v = json_object_get(watching = watch_json(t->watch),
+		         "error")) != NULL &&
+		    json_is_string(v)) {
+			s = why_join(s,
+			    xasprintf("but its trigger is not all watched: %s",
+			        json_string_value(v)));
+		}
+		if (t->watch != NULL) {
+			json_decref(watching);
+		}
+	}
 	if (d->schedule == NULL) {
-		if (d->after == NULL) {
+		if (d->after == NULL && d->on == NULL) {
 			s = why_join(s,
 			    xasprintf("it has no schedule: it runs when asked "
 			              "(twctl run %s)",

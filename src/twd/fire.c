@@ -4,6 +4,9 @@
  * down or the clock jumped, the fires at boot, and the next fires of all.
  */
 #include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 #include "tasks-int.h"
 #include "timefmt.h"
 #include "tz.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 static void task_due(struct task *t);
@@ -292,6 +296,7 @@ tasks_next_fires(struct tasks *ts, const struct task *only, int count, int each)
 	struct fire_cursor *h;
 	const struct task *t;
 	size_t n = 0, i;
+	char *text;
 
 	/*
 	 * Each task's fires come in order: merge them in a heap, count
@@ -324,6 +329,18 @@ tasks_next_fires(struct tasks *ts, const struct task *only, int count, int each)
 		cursor_sift(h, n, 0);
 	}
 	free(h);
+	/* Then the tasks a change runs, which have no time to say. */
+	for (i = 0; i < ts->ntasks; i++) {
+		t = ts->tasks[i];
+		if ((only == NULL || t == only) && t->def->on != NULL &&
+		    t->def->enabled) {
+			text = config_trigger_text(t->def->on);
+			json_array_append_new(fires,
+			    json_pack("{s:s, s:n, s:n, s:s}", "task",
+			        t->def->name, "at", "timezone", "note", text));
+			free(text);
+		}
+	}
 	return fires;
 }
 
@@ -388,4 +405,173 @@ tasks_boot(struct tasks *ts)
 		log_info("first start in this boot: %zu @reboot task%s", n,
 		    n == 1 ? "" : "s");
 	}
+}
+
+/* Change triggers: a branch moved, files changed. */
+
+/* The history's key of what t's git trigger has seen. */
+static char *
+git_state_key(const struct task *t)
+{
+	return xasprintf("git:%s", t->def->name);
+}
+
+static void
+trigger_save(void *owner, const char *state, void *arg)
+{
+	struct task *t = owner;
+	char *key = git_state_key(t);
+
+	history_put_state(((struct tasks *)arg)->history, key, state);
+	free(key);
+}
+
+/* The list of paths of run id, one a line, for its job's TW_PATHS. */
+static void
+paths_write(struct tasks *ts, struct task *t, int64_t id,
+    char *const *paths, size_t n)
+{
+	char *dir = xasprintf("%s/%s", ts->log_dir, t->def->name);
+	char *file = run_paths_file(ts, t->def->name, id);
+	size_t i;
+	FILE *fp;
+
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		log_warn("task '%s': cannot make %s: %s", t->def->name, dir,
+		    strerror(errno));
+	}
+	if ((fp = fopen(file, "we")) == NULL) {
+		log_warn("task '%s': cannot write %s: %s", t->def->name, file,
+		    strerror(errno));
+	} else {
+		for (i = 0; i < n; i++) {
+			fputs(paths[i], fp);
+			fputc('\n', fp);
+		}
+		if (fclose(fp) != 0) {
+			log_warn("task '%s': cannot write %s: %s",
+			    t->def->name, file, strerror(errno));
+		}
+	}
+	free(dir);
+	free(file);
+}
+
+/* A run of t that the change c made (c: its JSON, taken). */
+static void
+change_run(struct tasks *ts, struct task *t, enum run_trigger trigger,
+    json_t *c, int while_down, char *const *paths, size_t npaths)
+{
+	struct active_run *ar;
+	char *text;
+	int64_t id;
+
+	if (ts->halted) {
+		json_decref(c);
+		return;
+	}
+	ar = active_new(ts, t, trigger, 0, 1);
+	ar->rec.change = json_dumps(c, JSON_COMPACT);
+	json_decref(c);
+	if (while_down && t->def->policy->catch_up == CATCH_UP_NONE) {
+		text = run_change_text(&ar->rec);
+		active_drop(ts, t, ar, RUN_SKIPPED,
+		    xasprintf("%s while twd was not running (catch_up: none)",
+		        text));
+		free(text);
+		return;
+	}
+	id = dispatch_run(ts, t, ar);
+	if (paths != NULL && t->last != NULL &&
+	    (t->last->id != id || t->last->status != RUN_SKIPPED)) {
+		paths_write(ts, t, id, paths, npaths);
+	}
+}
+
+static void
+trigger_fire(void *owner, const struct watch_change *c, void *arg)
+{
+	struct tasks *ts = arg;
+	struct task *t = owner;
+	json_t *o, *sample;
+	char ref[300];
+	size_t i;
+
+	/* The runs, and what the trigger saves, in one commit. */
+	tasks_batch_begin(ts);
+	if (c->kind == WATCH_GIT) {
+		snprintf(ref, sizeof ref, "refs/heads/%s", c->branch);
+		o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:s}", "kind", "git",
+		    "repo", c->repo, "branch", c->branch, "ref", ref, "old",
+		    c->old_id[0] != '\0' ? json_string(c->old_id) : json_null(),
+		    "new", c->new_id);
+		if (c->while_down) {
+			json_object_set_new(o, "while_down", json_true());
+		}
+		change_run(ts, t, RUN_TRIGGER_GIT, o, c->while_down, NULL, 0);
+	} else if (t->def->on->path->per_file) {
+		for (i = 0; i < c->npaths; i++) {
+			o = json_pack("{s:s, s:i, s:s}", "kind", "path",
+			    "paths", 1, "path", c->paths[i]);
+			change_run(ts, t, RUN_TRIGGER_PATH, o, 0, &c->paths[i], 1);
+		}
+	} else {
+		sample = json_array();
+		for (i = 0; i < c->npaths && i < 5; i++) {
+			json_array_append_new(sample, json_string(c->paths[i]));
+		}
+		o = json_pack("{s:s, s:I, s:o, s:b}", "kind", "path", "paths",
+		    (json_int_t)c->npaths, "sample", sample, "incomplete",
+		    c->overflow);
+		change_run(
+		    ts, t, RUN_TRIGGER_PATH, o, 0, c->paths, c->npaths);
+	}
+	tasks_batch_end(ts, NULL);
+}
+
+struct watch_set *
+fire_watches(struct tasks *ts)
+{
+	struct watch_cbs cbs = { trigger_fire, trigger_save, ts };
+	struct watch_set *ws;
+	char *cause;
+
+	ws = watch_set_create(
+	    ts->base, ts->jobs, &ts->clock, ts->log_dir, &cbs, &cause);
+	if (ws == NULL) {
+		log_warn("%s: git and path triggers will not fire", cause);
+		free(cause);
+	}
+	return ws;
+}
+
+void
+task_watch(struct task *t, const struct task_def *old)
+{
+	struct tasks *ts = t->ts;
+	const struct trigger_def *on = t->def->enabled ? t->def->on : NULL;
+	char *key, *saved = NULL, *cause = NULL;
+
+	if (old != NULL && t->watch != NULL && on != NULL &&
+	    task_def_on_equal(old, t->def)) {
+		watch_rebind(t->watch, on);
+		return;
+	}
+	watch_remove(ts->watches, t->watch);
+	t->watch = NULL;
+	if (on == NULL || ts->watches == NULL || ts->halted) {
+		return;
+	}
+	if (on->git != NULL) {
+		key = git_state_key(t);
+		if (history_state_get(ts->history, key, &saved, &cause) == -1) {
+			log_warn("task '%s': %s", t->def->name, cause);
+			free(cause);
+		}
+		free(key);
+	}
+	/* Before the first config is in place, twd is starting. */
+	t->watch = watch_add(ts->watches, t->def->name, on, saved,
+	    ts->config == NULL, t);
+	free(saved);
 }

@@ -110,6 +110,9 @@ static const char *const history_migrations[] = {
 
 	/* 9: on whose behalf a client asked (twweb: its token's name). */
 	"ALTER TABLE audit ADD COLUMN actor TEXT;",
+
+	/* 10: what changed, for a run a git or path trigger made (JSON). */
+	"ALTER TABLE runs ADD COLUMN change TEXT;",
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -125,7 +128,7 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 	"not_before, spec, "                                                   \
 	"(SELECT vars FROM environments WHERE environments.id = "              \
 	"runs.env_id), "                                                       \
-	"slurm_job, progress, summary"
+	"slurm_job, progress, summary, change"
 
 /* Runs of twctl queue's finished jobs; the terms of index runs_unclean. */
 #define HISTORY_DONE                                                           \
@@ -148,10 +151,10 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "started_at, finished_at, status, exit_code, signal, pid, "
 	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
 	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before, spec, "
-	    "env_id, slurm_job, progress, summary) "
+	    "env_id, slurm_job, progress, summary, change) "
 	    "VALUES (?21, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " HISTORY_ENV_ID
-	    ", ?23, ?24, ?25) "
+	    ", ?23, ?24, ?25, ?26) "
 	    "ON CONFLICT (id) DO UPDATE SET started_at = ?4, "
 	    "finished_at = ?5, status = ?6, exit_code = ?7, signal = ?8, "
 	    "pid = ?9, output_bytes = ?10, log_path = ?11, reason = ?12, "
@@ -160,7 +163,7 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "not_before = ?19, spec = coalesce(?20, spec), "
 	    "env_id = coalesce(" HISTORY_ENV_ID ", env_id), "
 	    "slurm_job = coalesce(?23, slurm_job), progress = ?24, "
-	    "summary = ?25",
+	    "summary = ?25, change = coalesce(?26, change)",
 	[STMT_ENV_ID] = "SELECT id FROM environments WHERE vars = ?1",
 	[STMT_ENV_PUT] = "INSERT INTO environments (vars) VALUES (?1) "
 	                 "ON CONFLICT (vars) DO NOTHING",
@@ -615,6 +618,7 @@ history_write_do(struct history *h, const struct history_write *w, char **cause)
 			sqlite3_bind_null(st, 24);
 		}
 		bind_text(st, 25, w->run.summary);
+		bind_text(st, 26, w->run.change);
 		return history_step_done(h, st, "recording a run", cause);
 	}
 	st = h->stmt[STMT_STATE_SET];
@@ -886,6 +890,7 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	    ? -1
 	    : sqlite3_column_int(st, 23);
 	r->summary = column_text(st, 24);
+	r->change = column_text(st, 25);
 }
 
 int
@@ -1082,15 +1087,26 @@ history_names(struct history *h, history_name_cb cb, void *arg, char **cause)
 	return n;
 }
 
-/* Remove the files of logs, once their rows are gone. */
+/*
+ * Remove the files of logs, once their rows are gone: each log, and the
+ * list of paths beside it (ID.paths) of a run a path trigger made.
+ */
 static void
 unlink_logs(char **logs, size_t n)
 {
-	size_t i;
+	size_t i, len;
+	char *paths;
 
 	for (i = 0; i < n; i++) {
 		if (logs[i] != NULL) {
 			unlink(logs[i]);
+			len = strlen(logs[i]);
+			if (len > 4 && strcmp(logs[i] + len - 4, ".log") == 0) {
+				paths = xasprintf(
+				    "%.*s.paths", (int)(len - 4), logs[i]);
+				unlink(paths);
+				free(paths);
+			}
 		}
 		free(logs[i]);
 	}

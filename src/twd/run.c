@@ -33,6 +33,8 @@ static const char *run_trigger_names[] = {
 	[RUN_TRIGGER_DEPENDENCY] = "dependency",
 	[RUN_TRIGGER_CATCH_UP] = "catch-up",
 	[RUN_TRIGGER_SUBMIT] = "submit",
+	[RUN_TRIGGER_GIT] = "git",
+	[RUN_TRIGGER_PATH] = "path",
 };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -100,6 +102,7 @@ run_record_copy(struct run_record *dst, const struct run_record *src)
 	dst->spec = src->spec != NULL ? xstrdup(src->spec) : NULL;
 	dst->env = src->env != NULL ? xstrdup(src->env) : NULL;
 	dst->summary = src->summary != NULL ? xstrdup(src->summary) : NULL;
+	dst->change = src->change != NULL ? xstrdup(src->change) : NULL;
 }
 
 void
@@ -114,6 +117,7 @@ run_record_release(struct run_record *r)
 	free(r->spec);
 	free(r->env);
 	free(r->summary);
+	free(r->change);
 	memset(r, 0, sizeof *r);
 }
 
@@ -242,6 +246,10 @@ run_record_json(const struct run_record *r)
 	if (r->summary != NULL) {
 		json_object_set_new(o, "summary", json_string(r->summary));
 	}
+	if (r->change != NULL &&
+	    (v = json_loads(r->change, 0, NULL)) != NULL) {
+		json_object_set_new(o, "change", v);
+	}
 	if (r->spec != NULL && (spec = json_loads(r->spec, 0, NULL)) != NULL) {
 		/* What a submitted job runs: [argv] or a shell line. */
 		v = json_object_get(spec, "run");
@@ -253,4 +261,43 @@ run_record_json(const struct run_record *r)
 		json_decref(spec);
 	}
 	return o;
+}
+
+char *
+run_change_text(const struct run_record *r)
+{
+	json_t *c = r->change != NULL ? json_loads(r->change, 0, NULL) : NULL;
+	const char *kind = json_string_value(json_object_get(c, "kind"));
+	const char *old, *new, *path;
+	json_int_t n;
+	char *text = NULL;
+
+	if (kind != NULL && strcmp(kind, "git") == 0) {
+		old = json_string_value(json_object_get(c, "old"));
+		new = json_string_value(json_object_get(c, "new"));
+		if (old == NULL || old[0] == '\0') {
+			text = xasprintf("branch %s appeared at %.7s",
+			    json_string_value(json_object_get(c, "branch")),
+			    new != NULL ? new : "?");
+		} else {
+			text = xasprintf("%s moved from %.7s to %.7s",
+			    json_string_value(json_object_get(c, "branch")),
+			    old, new != NULL ? new : "?");
+		}
+	} else if (kind != NULL && strcmp(kind, "path") == 0) {
+		n = json_integer_value(json_object_get(c, "paths"));
+		path = json_string_value(json_object_get(c, "path"));
+		if (path == NULL) {
+			path = json_string_value(
+			    json_array_get(json_object_get(c, "sample"), 0));
+		}
+		text = xasprintf("%s%lld path%s changed%s%s%s",
+		    json_is_true(json_object_get(c, "incomplete"))
+		        ? "events were lost; at least "
+		        : "",
+		    (long long)n, n == 1 ? "" : "s", path != NULL ? ": " : "",
+		    path != NULL ? path : "", path != NULL && n > 1 ? " ..." : "");
+	}
+	json_decref(c);
+	return text;
 }

@@ -29,6 +29,8 @@ enum run_trigger {
 	RUN_TRIGGER_DEPENDENCY, /* the tasks of its after: succeeded */
 	RUN_TRIGGER_CATCH_UP,   /* a fire missed while twd was down */
 	RUN_TRIGGER_SUBMIT,     /* an ad-hoc job of twctl submit */
+	RUN_TRIGGER_GIT,        /* a branch of its on: git: moved */
+	RUN_TRIGGER_PATH,       /* files of its on: path: changed */
 };
 
 struct run_record {
@@ -57,6 +59,12 @@ struct run_record {
 	int64_t slurm_job; /* on a Slurm executor: its job id once known */
 	int progress;      /* a plugin's ::progress, 0-100; -1: none said */
 	char *summary;     /* and its ::summary, or NULL */
+	/*
+	 * What changed, when a change ran it (a JSON object): {kind: git,
+	 * repo, branch, ref, old, new} or {kind: path, paths: COUNT, path,
+	 * sample, incomplete}; kept by its retries. NULL for the rest.
+	 */
+	char *change;
 };
 
 const char *run_status_name(enum run_status);
@@ -73,6 +81,12 @@ void run_record_release(struct run_record *);
 int run_signal_parse(const char *name);
 /* "SIGKILL" for 9; returns buf. */
 char *run_signal_name(int sig, char *buf, size_t len);
+/*
+ * What a change did, in words ("main moved from a1b2c3d to d4e5f6a",
+ * "3 paths changed: /in/a.csv ..."; caller frees); NULL when no change
+ * ran the run.
+ */
+char *run_change_text(const struct run_record *);
 /* The result in words ("ok", "exit 3", "killed (SIGTERM)"); returns buf. */
 char *run_describe(const struct run_record *, char *buf, size_t len);
 /* The record as a protocol object; caller owns the result. */

@@ -458,6 +458,92 @@ plugin_request(struct tasks *ts, const struct task_def *def,
 	return path;
 }
 
+char *
+run_paths_file(const struct tasks *ts, const char *task, int64_t id)
+{
+	return xasprintf("%s/%s/%" PRId64 ".paths", ts->log_dir, task, id);
+}
+
+/* Run to's list of paths is run from's, when that has one. */
+static void
+run_paths_link(const struct tasks *ts, const char *task, int64_t from,
+    int64_t to)
+{
+	char *a = run_paths_file(ts, task, from), *b = run_paths_file(ts, task, to);
+
+	if (link(a, b) == -1 && errno != ENOENT) {
+		log_warn("cannot link %s to %s: %s", b, a, strerror(errno));
+	}
+	free(a);
+	free(b);
+}
+
+/* What a change gives the job: TW_GIT_*, or TW_PATHS and TW_PATH. */
+static void
+change_env(const struct tasks *ts, const struct active_run *ar,
+    const char *kind, json_t *c, char ***env, size_t *n)
+{
+	const char *one;
+	char *path;
+
+	if (strcmp(kind, "git") == 0) {
+		strv_add(env, n,
+		    xasprintf("TW_GIT_REPO=%s",
+		        json_string_value(json_object_get(c, "repo"))));
+		strv_add(env, n,
+		    xasprintf("TW_GIT_REF=%s",
+		        json_string_value(json_object_get(c, "ref"))));
+		strv_add(env, n,
+		    xasprintf("TW_GIT_OLD=%s",
+		        json_is_string(json_object_get(c, "old"))
+		            ? json_string_value(json_object_get(c, "old"))
+		            : ""));
+		strv_add(env, n,
+		    xasprintf("TW_GIT_NEW=%s",
+		        json_string_value(json_object_get(c, "new"))));
+		return;
+	}
+	path = run_paths_file(ts, ar->rec.task, ar->rec.id);
+	strv_add(env, n, xasprintf("TW_PATHS=%s", path));
+	free(path);
+	if ((one = json_string_value(json_object_get(c, "path"))) != NULL) {
+		strv_add(env, n, xasprintf("TW_PATH=%s", one));
+	}
+	if (json_is_true(json_object_get(c, "incomplete"))) {
+		strv_add(env, n, xstrdup("TW_PATHS_INCOMPLETE=1"));
+	}
+}
+
+char **
+run_own_env(
+    const struct tasks *ts, const struct task_def *def, const struct active_run *ar)
+{
+	char when[TIMEFMT_ISO_LEN], **env = NULL;
+	json_t *c = ar->rec.change != NULL
+	    ? json_loads(ar->rec.change, 0, NULL)
+	    : NULL;
+	const char *kind = json_string_value(json_object_get(c, "kind"));
+	size_t n = 0;
+
+	strv_add(&env, &n, xasprintf("TW_TASK=%s", def->name));
+	strv_add(&env, &n, xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id));
+	strv_add(&env, &n, xasprintf("TW_ATTEMPT=%d", ar->rec.attempt));
+	strv_add(&env, &n,
+	    xasprintf("TW_SCHEDULED_AT=%s",
+	        ar->rec.scheduled_ms != 0
+	            ? timefmt_iso(ar->rec.scheduled_ms, when, sizeof when)
+	            : ""));
+	/* A retry of a change's run was still made by that change. */
+	strv_add(&env, &n,
+	    xasprintf("TW_TRIGGER=%s",
+	        kind != NULL ? kind : run_trigger_name(ar->rec.trigger)));
+	if (kind != NULL) {
+		change_env(ts, ar, kind, c, &env, &n);
+	}
+	json_decref(c);
+	return env;
+}
+
 /* Start the job for run ar of def; NULL with *why when it could not. */
 static struct job *
 task_start_job(struct tasks *ts, const struct task_def *def,
@@ -468,7 +554,7 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	    ? (const char *const *)def->policy->shell
 	    : sh;
 	const char **argv = NULL, **env = NULL;
-	char **owned = NULL, **words = NULL, when[TIMEFMT_ISO_LEN];
+	char **owned = NULL, **words = NULL, **ownenv;
 	const char *marker;
 	size_t n = 0, nenv = 0, nowned = 0, i;
 	const struct executor_def *ex;
@@ -510,17 +596,10 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	     i++) {
 		env_push(&env, &nenv, ar->own->env->vars[i]);
 	}
-	owned = xreallocarray(owned, nowned + 4, sizeof *owned);
-	owned[nowned++] = xasprintf("TW_TASK=%s", def->name);
-	owned[nowned++] = xasprintf("TW_RUN_ID=%" PRId64, ar->rec.id);
-	marker = owned[nowned - 1]; /* no other job's */
-	owned[nowned++] = xasprintf("TW_ATTEMPT=%d", ar->rec.attempt);
-	owned[nowned++] = xasprintf("TW_SCHEDULED_AT=%s",
-	    ar->rec.scheduled_ms != 0
-	        ? timefmt_iso(ar->rec.scheduled_ms, when, sizeof when)
-	        : "");
-	for (i = nowned - 4; i < nowned; i++) {
-		env_push(&env, &nenv, owned[i]);
+	ownenv = run_own_env(ts, def, ar);
+	marker = ownenv[1]; /* TW_RUN_ID: no other job's */
+	for (i = 0; ownenv[i] != NULL; i++) {
+		env_push(&env, &nenv, ownenv[i]);
 	}
 
 	memset(&spec, 0, sizeof spec);
@@ -562,6 +641,7 @@ done:
 		free(argv);
 	}
 	free(env);
+	strv_free(ownenv);
 	for (i = 0; i < nowned; i++) {
 		free(owned[i]);
 	}
@@ -720,7 +800,12 @@ task_retry(struct tasks *ts, struct task *t, const struct run_record *failed)
 	ar->rec.not_before_ms = tw_now(&ts->clock) + wait;
 	ar->rec.reason = xasprintf("attempt %d of %d, after run %" PRId64,
 	    failed->attempt + 1, d->policy->retries + 1, failed->id);
+	/* What changed made it, and its list of paths, if it had one. */
+	ar->rec.change = failed->change != NULL ? xstrdup(failed->change) : NULL;
 	id = dispatch_enqueue(ts, t, ar);
+	if (failed->change != NULL) {
+		run_paths_link(ts, d->name, failed->id, id);
+	}
 	log_info("run %" PRId64 " '%s' failed; attempt %d of %d is run %" PRId64
 	         " in %s",
 	    failed->id, d->name, failed->attempt + 1, d->policy->retries + 1,

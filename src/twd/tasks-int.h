@@ -34,6 +34,8 @@ struct notifiers;
 struct task_def;
 struct executor_def;
 struct job_result;
+struct watch;
+struct watch_set;
 
 TAILQ_HEAD(active_runs, active_run);
 
@@ -87,6 +89,7 @@ struct tasks {
 	int batch_depth;           /* tasks_batch_begin calls not ended */
 	size_t nspawn_pending;     /* runs whose jobs start at its end */
 	struct alarm_set *alarms;  /* the tasks' fires */
+	struct watch_set *watches; /* their change triggers; NULL: none */
 	int halted;                /* tasks_halt: nothing new starts */
 	struct event *ev_prune;    /* history retention, when idle */
 	size_t prune_cursor;
@@ -142,6 +145,7 @@ struct task {
 	uint8_t named;         /* a submitted job given a name */
 	struct env_block *env; /* a submitted job's, over its policy's env */
 	struct run_counts *counts; /* its runs' ends, for the metrics */
+	struct watch *watch;       /* its on:, watched; or NULL */
 };
 
 struct active_run {
@@ -192,6 +196,13 @@ void tasks_stop_task(struct tasks *ts, struct task *t, const char *reason);
 
 /* fire.c */
 void fire_alarm(struct alarm *a, void *arg);
+/* The change triggers' set, for tasks_init; NULL when none can be had. */
+struct watch_set *fire_watches(struct tasks *ts);
+/*
+ * Watch t's on: (again, when it changed from old; old NULL: a new task),
+ * or stop watching it when it has none or is disabled.
+ */
+void task_watch(struct task *t, const struct task_def *old);
 int64_t random_below(int64_t n);
 void task_schedule(struct task *t);
 
@@ -206,6 +217,12 @@ int64_t
 dispatch_record_queue(struct tasks *ts, struct task *t, struct active_run *ar);
 int64_t
 dispatch_enqueue(struct tasks *ts, struct task *t, struct active_run *ar);
+/*
+ * Run ar (active_new's, its fields set) as tasks_run does: by overlap and
+ * pause, queued or recorded as skipped. Returns the run's id (or the
+ * skip's record).
+ */
+int64_t dispatch_run(struct tasks *ts, struct task *t, struct active_run *ar);
 size_t task_waiting_for(struct tasks *ts, const struct task *t, json_t *out);
 void tasks_after(struct tasks *ts, struct task *done);
 int dispatch_after_task_done(struct tasks *ts, const struct active_run *ar);
@@ -226,6 +243,15 @@ void active_drop(struct tasks *ts, struct task *t, struct active_run *ar,
     enum run_status status, char *reason);
 void active_start(struct tasks *ts, struct task *t, struct active_run *ar);
 void active_spawn(struct tasks *ts, struct task *t, struct active_run *ar);
+/*
+ * What twd tells a run's job of itself (NULL-terminated; strv_free):
+ * TW_TASK, TW_RUN_ID (second: the job's marker), TW_ATTEMPT,
+ * TW_SCHEDULED_AT, TW_TRIGGER, and what changed (TW_GIT_*, TW_PATHS).
+ */
+char **run_own_env(const struct tasks *ts, const struct task_def *def,
+    const struct active_run *ar);
+/* The list of the paths that made a path trigger's run id (caller frees). */
+char *run_paths_file(const struct tasks *ts, const char *task, int64_t id);
 
 /* submit.c */
 struct task_def *

@@ -19,6 +19,7 @@
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
+#include "watch.h"
 #include "xmalloc.h"
 
 static void pauses_load(struct tasks *);
@@ -156,6 +157,7 @@ task_free(struct task *t)
 		return;
 	}
 	alarm_cancel(t->ts->alarms, &t->alarm);
+	watch_remove(t->ts->watches, t->watch);
 	env_block_release(t->env);
 	free(t->counts);
 	if (t->last != NULL) {
@@ -366,12 +368,14 @@ tasks_apply(struct tasks *ts, struct config *config, struct tasks_applied *n)
 		if (j == ts->ntasks || cmp != 0) {
 			t = tasks[i] = task_new(ts, def, kp);
 			task_schedule(t);
+			task_watch(t, NULL);
 			counts.added++;
 			continue;
 		}
 		t = tasks[i] = ts->tasks[j++];
 		old_def = t->def;
 		t->def = def;
+		task_watch(t, old_def);
 		if (!schedule_equal(old_def->schedule, def->schedule) ||
 		    old_def->policy->jitter_ms != def->policy->jitter_ms) {
 			task_schedule(t);
@@ -436,6 +440,7 @@ tasks_init(const struct tasks_env *env, char **cause)
 		free(ts);
 		return NULL;
 	}
+	ts->watches = fire_watches(ts);
 	ts->ev_wakeup = evtimer_new(ts->base, dispatch_wakeup, ts);
 	/* Events default to the middle priority (1); pruning waits for them. */
 	ts->ev_prune = event_new(ts->base, -1, 0, retention_step, ts);
@@ -470,6 +475,8 @@ tasks_halt(struct tasks *ts)
 	for (i = 0; i < ts->ntasks; i++) {
 		alarm_cancel(ts->alarms, &ts->tasks[i]->alarm);
 		ts->tasks[i]->next_ms = 0;
+		watch_remove(ts->watches, ts->tasks[i]->watch);
+		ts->tasks[i]->watch = NULL;
 	}
 }
 
@@ -720,6 +727,7 @@ tasks_free(struct tasks *ts)
 	config_free(ts->config);
 	notifiers_configure(ts->notifiers, NULL);
 	alarm_set_free(ts->alarms);
+	watch_set_free(ts->watches);
 	event_free(ts->ev_wakeup);
 	event_free(ts->ev_prune);
 	runq_release(&ts->queue);
@@ -752,7 +760,9 @@ task_state(const struct task *t)
 		return "disabled";
 	}
 	if (t->def->schedule == NULL) {
-		return t->def->after != NULL ? "after" : "manual";
+		return t->def->on != NULL ? "watching"
+		    : t->def->after != NULL ? "after"
+		                            : "manual";
 	}
 	if (schedule_is_reboot(t->def->schedule)) {
 		return "boot";
@@ -769,7 +779,7 @@ task_json(const struct task *t)
 	static const char *const listed[] = { "command", "schedule", "timezone",
 		"jitter", "timeout", "after" };
 	json_t *o = json_object(), *waiting, *v;
-	char buf[TIMEFMT_ISO_LEN];
+	char buf[TIMEFMT_ISO_LEN], *text;
 	size_t i;
 
 	json_object_set_new(o, "name", json_string(t->def->name));
@@ -792,6 +802,14 @@ task_json(const struct task *t)
 		waiting = json_array();
 		task_waiting_for(t->ts, t, waiting);
 		json_object_set_new(o, "waiting_for", waiting);
+	}
+	if (t->def->on != NULL) {
+		text = config_trigger_text(t->def->on);
+		json_object_set_new(o, "on", json_string(text));
+		free(text);
+		if (t->watch != NULL) {
+			json_object_set_new(o, "watch", watch_json(t->watch));
+		}
 	}
 	json_object_set_new(o, "last_run",
 	    t->last != NULL ? run_record_json(t->last) : json_null());

@@ -36,7 +36,7 @@ twctl run crash >/dev/null
 wait_until "crash to finish" run_status_is crash failed
 
 out=$(twctl history)
-echo "$out" | head -1 | grep -q '^ID  *TASK  *STARTED  *DURATION  *RESULT$' || fail "header: $out"
+echo "$out" | head -1 | grep -q '^ID  *TASK  *STARTED  *TRIGGER  *DURATION  *RESULT$' || fail "header: $out"
 expect_contains "$(echo "$out" | grep '^1 ')" "hello"
 expect_contains "$(echo "$out" | grep '^1 ')" " ok"
 expect_contains "$(echo "$out" | grep '^2 ')" "exit 3"

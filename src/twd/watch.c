@@ -1,0 +1,1123 @@
+/*
+ * Change triggers through one inotify descriptor. Each directory the
+ * kernel watches (a wdir) is shared by every watch that wants it: inotify
+ * gives one watch descriptor per directory and descriptor, whoever asks,
+ * so the watches that asked are its subscribers, each with its role.
+ *
+ * A local git trigger watches the repository's directory (packed-refs
+ * renamed into place by git gc and git pack-refs) and every directory of
+ * refs/heads (a branch's file renamed into place by a commit, a merge, a
+ * push into it). Any of that makes it read the branches again a moment
+ * later, and a branch whose commit differs from the last seen has moved:
+ * packing changes no commit, so it fires nothing.
+ *
+ * A path trigger watches its directories (and those below, when
+ * recursive); a directory not there, or removed, is waited for on the
+ * nearest one that is, and watched again when it appears, what is in it
+ * then counting as created.
+ */
+#include <sys/inotify.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "gitref.h"
+#include "job.h"
+#include "log.h"
+#include "timefmt.h"
+#include "watch.h"
+#include "xmalloc.h"
+
+/* A branch file renamed in, then its reflog: read the refs once after. */
+#define GIT_SETTLE_MS 50
+/* git ls-remote may take this long at most (less when polled oftener). */
+#define GIT_POLL_TIMEOUT_MS (120 * 1000)
+/* git ls-remote's output kept: more is a remote of absurd many branches. */
+#define GIT_OUTPUT_MAX (16 << 20)
+/* Paths a path trigger collects before it dedups them; past it, lost. */
+#define PATH_COLLECT_MAX 100000
+/* A burst that never goes quiet still fires after this many debounces. */
+#define PATH_MAX_WAIT_FACTOR 10
+
+enum role {
+	ROLE_GIT_DIR,   /* the repository's directory: packed-refs */
+	ROLE_GIT_HEADS, /* a directory of refs/heads */
+	ROLE_DIR,       /* a path trigger's directory */
+	ROLE_WAIT,      /* an ancestor of one not there: for its next part */
+};
+
+struct wsub {
+	struct watch *w;
+	enum role role;
+	int top;    /* ROLE_DIR, ROLE_WAIT: which of watch:; else -1 */
+	int below;  /* ROLE_DIR: a directory below it (recursive) */
+	char *path; /* the directory as this watch names it */
+};
+
+struct wdir {
+	int wd;
+	struct wsub *subs;
+	size_t nsubs;
+};
+
+struct watch {
+	struct watch_set *ws;
+	void *owner;
+	char *task;
+	const struct trigger_def *on; /* borrowed from the task's config */
+	int error_logged;
+	char *error; /* why it does not watch all it should; or NULL */
+	/* git */
+	char *gitdir;           /* a local repository's refs are here */
+	struct gitrefs refs;    /* the branches as last seen */
+	int have_refs;          /* refs is a baseline */
+	struct gitrefs saved;   /* as the last twd saw them, */
+	int have_saved;         /* if it did, for the same source */
+	int starting;           /* twd has just started */
+	struct event *ev_git;   /* read the refs again; or poll the remote */
+	struct job *poll;       /* git ls-remote going on */
+	char *poll_out;         /* its standard output so far */
+	size_t poll_len;
+	char *poll_err;         /* its last line of standard error */
+	int64_t polled_ms;      /* the last poll that answered */
+	/* path */
+	struct event *ev_quiet;  /* the debounce */
+	char **paths;            /* collected since the last fire */
+	size_t npaths, cap;
+	int overflow;
+	int64_t first_ms;        /* the first of them came then */
+	size_t ndirs;            /* directories watched, for max_watches */
+};
+
+struct watch_set {
+	struct event_base *base;
+	struct job_list *jobs;
+	struct tw_clock clock;
+	char *log_dir;
+	struct watch_cbs cbs;
+	int fd;
+	struct event *ev_read;
+	struct wdir *dirs; /* by wd, which the kernel hands out rising */
+	size_t ndirs;
+	struct watch **watches;
+	size_t nwatches;
+};
+
+static void watch_resolve(struct watch *w, int top, int appeared);
+static void git_reread(struct watch *w);
+
+static void
+watch_error(struct watch *w, char *msg)
+{
+	if (w->error == NULL || strcmp(w->error, msg) != 0) {
+		log_warn("task '%s': %s", w->task, msg);
+	}
+	free(w->error);
+	w->error = msg;
+}
+
+static void
+watch_ok(struct watch *w)
+{
+	free(w->error);
+	w->error = NULL;
+}
+
+/* The wdir of wd, or NULL; *at is where it is or would go. */
+static struct wdir *
+wdir_find(struct watch_set *ws, int wd, size_t *at)
+{
+	size_t lo = 0, hi = ws->ndirs, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ws->dirs[mid].wd < wd) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	if (at != NULL) {
+		*at = lo;
+	}
+	return lo < ws->ndirs && ws->dirs[lo].wd == wd ? &ws->dirs[lo] : NULL;
+}
+
+static void
+wdir_drop(struct watch_set *ws, struct wdir *d, int rm)
+{
+	size_t i = (size_t)(d - ws->dirs), j;
+
+	for (j = 0; j < d->nsubs; j++) {
+		if (d->subs[j].role == ROLE_DIR) {
+			d->subs[j].w->ndirs--;
+		}
+		free(d->subs[j].path);
+	}
+	free(d->subs);
+	if (rm) {
+		inotify_rm_watch(ws->fd, d->wd);
+	}
+	memmove(d, d + 1, (ws->ndirs - i - 1) * sizeof *d);
+	ws->ndirs--;
+}
+
+/*
+ * Subscribe w to the directory path in role. Returns 0, or -1 with errno
+ * from inotify (ENOENT: not there; ENOSPC: the system's limit).
+ */
+static int
+wdir_add(struct watch *w, const char *path, enum role role, int top,
+    int below, uint32_t mask)
+{
+	struct watch_set *ws = w->ws;
+	struct wdir *d;
+	struct wsub *s;
+	size_t at, j;
+	int wd;
+
+	wd = inotify_add_watch(ws->fd, path, mask | IN_ONLYDIR | IN_MASK_ADD);
+	if (wd == -1) {
+		return -1;
+	}
+	if ((d = wdir_find(ws, wd, &at)) == NULL) {
+		ws->dirs = xreallocarray(ws->dirs, ws->ndirs + 1, sizeof *d);
+		memmove(&ws->dirs[at + 1], &ws->dirs[at],
+		    (ws->ndirs - at) * sizeof *d);
+		ws->ndirs++;
+		d = &ws->dirs[at];
+		memset(d, 0, sizeof *d);
+		d->wd = wd;
+	}
+	for (j = 0; j < d->nsubs; j++) {
+		if (d->subs[j].w == w && d->subs[j].role == role &&
+		    d->subs[j].top == top && d->subs[j].below == below) {
+			return 0;
+		}
+	}
+	d->subs = xreallocarray(d->subs, d->nsubs + 1, sizeof *d->subs);
+	s = &d->subs[d->nsubs++];
+	s->w = w;
+	s->role = role;
+	s->top = top;
+	s->below = below;
+	s->path = xstrdup(path);
+	if (role == ROLE_DIR) {
+		w->ndirs++;
+	}
+	return 0;
+}
+
+/* Take w's subscriptions off (those of one top, or all when top < -1). */
+static void
+wdir_unsubscribe(struct watch *w, int top, int only_role, int role)
+{
+	struct watch_set *ws = w->ws;
+	struct wdir *d;
+	size_t i = 0, j;
+
+	while (i < ws->ndirs) {
+		d = &ws->dirs[i];
+		for (j = 0; j < d->nsubs;) {
+			if (d->subs[j].w == w && (top < -1 || d->subs[j].top == top) &&
+			    (!only_role || d->subs[j].role == (enum role)role)) {
+				if (d->subs[j].role == ROLE_DIR) {
+					w->ndirs--;
+				}
+				free(d->subs[j].path);
+				d->subs[j] = d->subs[--d->nsubs];
+			} else {
+				j++;
+			}
+		}
+		if (d->nsubs == 0) {
+			d->nsubs = 0;
+			free(d->subs);
+			inotify_rm_watch(ws->fd, d->wd);
+			memmove(d, d + 1, (ws->ndirs - i - 1) * sizeof *d);
+			ws->ndirs--;
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Call fn for path and each directory below it, depth first. */
+static int
+walk_dirs(const char *path, int depth,
+    int (*fn)(const char *path, void *arg), void *arg)
+{
+	struct dirent *de;
+	char *sub;
+	DIR *dir;
+	int rc;
+
+	if ((rc = fn(path, arg)) != 0) {
+		return rc;
+	}
+	if (depth > 64 || (dir = opendir(path)) == NULL) {
+		return 0;
+	}
+	while ((de = readdir(dir)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0) {
+			continue;
+		}
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN) {
+			continue;
+		}
+		sub = xasprintf("%s/%s", path, de->d_name);
+		if (de->d_type == DT_UNKNOWN) {
+			struct stat st;
+
+			if (lstat(sub, &st) == -1 || !S_ISDIR(st.st_mode)) {
+				free(sub);
+				continue;
+			}
+		}
+		rc = walk_dirs(sub, depth + 1, fn, arg);
+		free(sub);
+		if (rc != 0) {
+			break;
+		}
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* git */
+
+#define GIT_MASK                                                               \
+	(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM)
+
+static int
+git_heads_dir(const char *path, void *arg)
+{
+	struct watch *w = arg;
+
+	if (wdir_add(w, path, ROLE_GIT_HEADS, -1, 0, GIT_MASK) == -1 &&
+	    errno != ENOENT) {
+		watch_error(w,
+		    xasprintf("cannot watch %s: %s", path,
+		        errno == ENOSPC ? "the system's limit of inotify "
+		                          "watches is reached (sysctl "
+		                          "fs.inotify.max_user_watches)"
+		                        : strerror(errno)));
+		return 1;
+	}
+	return 0;
+}
+
+/* The state save keeps: the source, and the branches as seen. */
+static char *
+git_state(const struct watch *w)
+{
+	const struct git_trigger *g = w->on->git;
+	json_t *o = json_object(), *refs = json_object();
+	char *text;
+	size_t i;
+
+	for (i = 0; i < w->refs.n; i++) {
+		json_object_set_new(
+		    refs, w->refs.v[i].name, json_string(w->refs.v[i].id));
+	}
+	json_object_set_new(o, "source",
+	    json_string(g->repo != NULL ? g->repo : g->remote));
+	json_object_set_new(o, "branch", json_string(g->branch));
+	json_object_set_new(o, "branches", refs);
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text;
+}
+
+/* saved, if it is of this trigger's source and branch, into w->saved. */
+static void
+git_load_saved(struct watch *w, const char *saved)
+{
+	const struct git_trigger *g = w->on->git;
+	json_t *o = saved != NULL ? json_loads(saved, 0, NULL) : NULL;
+	const char *src, *br, *name;
+	json_t *refs, *id;
+
+	src = json_string_value(json_object_get(o, "source"));
+	br = json_string_value(json_object_get(o, "branch"));
+	refs = json_object_get(o, "branches");
+	if (src != NULL && br != NULL && json_is_object(refs) &&
+	    strcmp(src, g->repo != NULL ? g->repo : g->remote) == 0 &&
+	    strcmp(br, g->branch) == 0) {
+		json_object_foreach(refs, name, id)
+		{
+			if (json_is_string(id) &&
+			    strlen(json_string_value(id)) <= GITREF_ID_MAX) {
+				w->saved.v = xreallocarray(w->saved.v,
+				    w->saved.n + 1, sizeof *w->saved.v);
+				w->saved.v[w->saved.n].name = xstrdup(name);
+				snprintf(w->saved.v[w->saved.n].id,
+				    sizeof w->saved.v[0].id, "%s",
+				    json_string_value(id));
+				w->saved.n++;
+			}
+		}
+		w->have_saved = 1;
+	}
+	json_decref(o);
+}
+
+/*
+ * The branches are now: fire for each that moved since the baseline (the
+ * last seen, or what the last twd saved), then keep them.
+ */
+static void
+git_seen(struct watch *w, struct gitrefs *now)
+{
+	struct watch_set *ws = w->ws;
+	const struct gitrefs *before = w->have_refs ? &w->refs : &w->saved;
+	const struct gitref *was;
+	struct watch_change c;
+	int changed = 0, while_down = !w->have_refs && w->starting;
+	size_t i;
+	char *state;
+
+	if (!w->have_refs && !w->have_saved) {
+		/* The first sight of them: a baseline, nothing moved. */
+		changed = 1;
+	} else {
+		changed = before->n != now->n;
+		for (i = 0; i < now->n; i++) {
+			was = gitref_find(before, now->v[i].name);
+			if (was != NULL && strcmp(was->id, now->v[i].id) == 0) {
+				continue;
+			}
+			changed = 1;
+			memset(&c, 0, sizeof c);
+			c.kind = WATCH_GIT;
+			c.repo = w->on->git->repo != NULL ? w->on->git->repo
+			                                  : w->on->git->remote;
+			c.branch = now->v[i].name;
+			c.old_id = was != NULL ? was->id : "";
+			c.new_id = now->v[i].id;
+			c.while_down = while_down;
+			ws->cbs.fire(w->owner, &c, ws->cbs.arg);
+		}
+	}
+	gitrefs_release(&w->refs);
+	w->refs = *now;
+	memset(now, 0, sizeof *now);
+	w->have_refs = 1;
+	gitrefs_release(&w->saved);
+	w->have_saved = 0;
+	if (changed) {
+		state = git_state(w);
+		ws->cbs.save(w->owner, state, ws->cbs.arg);
+		free(state);
+	}
+}
+
+/* Read a local repository's branches again, and its heads' directories. */
+static void
+git_reread(struct watch *w)
+{
+	struct gitrefs now = { NULL, 0 };
+	char *cause = NULL, *heads;
+
+	heads = xasprintf("%s/refs/heads", w->gitdir);
+	walk_dirs(heads, 0, git_heads_dir, w);
+	free(heads);
+	if (gitref_read(w->gitdir, w->on->git->branch, &now, &cause) == -1) {
+		watch_error(w, cause);
+		return;
+	}
+	watch_ok(w);
+	git_seen(w, &now);
+	gitrefs_release(&now);
+}
+
+static void
+git_settled(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	git_reread(arg);
+}
+
+static void git_poll(evutil_socket_t fd, short what, void *arg);
+
+static void
+git_poll_output(struct job *job, const struct logfmt_record *rec,
+    uint64_t seq, void *arg)
+{
+	struct watch *w = arg;
+
+	(void)job;
+	(void)seq;
+	if (rec->stream == LOGFMT_STDERR) {
+		if (rec->len > 0) {
+			free(w->poll_err);
+			w->poll_err = xasprintf("%.*s", (int)rec->len, rec->text);
+		}
+		return;
+	}
+	if (rec->stream != LOGFMT_STDOUT ||
+	    w->poll_len + rec->len + 2 > GIT_OUTPUT_MAX) {
+		return;
+	}
+	w->poll_out = xreallocarray(w->poll_out, w->poll_len + rec->len + 2, 1);
+	memcpy(w->poll_out + w->poll_len, rec->text, rec->len);
+	w->poll_len += rec->len;
+	if (rec->complete) {
+		w->poll_out[w->poll_len++] = '\n';
+	}
+	w->poll_out[w->poll_len] = '\0';
+}
+
+static void
+git_poll_done(struct job *job, const struct job_result *res, void *arg)
+{
+	struct watch *w = arg;
+	struct gitrefs now = { NULL, 0 };
+	struct timeval tv;
+
+	(void)job;
+	w->poll = NULL;
+	if (res->how == JOB_END_EXITED && res->exit_code == 0) {
+		gitref_parse_remote(
+		    w->poll_out != NULL ? w->poll_out : "", w->on->git->branch,
+		    &now);
+		w->polled_ms = tw_now(&w->ws->clock);
+		watch_ok(w);
+		git_seen(w, &now);
+		gitrefs_release(&now);
+	} else {
+		watch_error(w,
+		    xasprintf("git ls-remote %s %s%s%s", w->on->git->remote,
+		        res->timed_out ? "took too long" : "failed",
+		        w->poll_err != NULL ? ": " : "",
+		        w->poll_err != NULL ? w->poll_err : ""));
+	}
+	/* A failed first poll is no baseline: twd is still starting. */
+	free(w->poll_out);
+	w->poll_out = NULL;
+	w->poll_len = 0;
+	free(w->poll_err);
+	w->poll_err = NULL;
+	tv.tv_sec = (time_t)(w->on->git->poll_ms / 1000);
+	tv.tv_usec = 0;
+	evtimer_add(w->ev_git, &tv);
+}
+
+/* Ask the remote for its branches, through the system's git. */
+static void
+git_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+	const char *argv[] = { "git", "ls-remote", "--heads", "--",
+		w->on->git->remote, NULL };
+	const char *env[] = { "GIT_TERMINAL_PROMPT=0", "LC_ALL=C", NULL };
+	struct job_spec spec;
+	struct timeval tv;
+	char *log, *dir, *cause = NULL;
+
+	(void)fd;
+	(void)what;
+	if (w->poll != NULL) {
+		return;
+	}
+	dir = xasprintf("%s/.triggers", w->ws->log_dir);
+	log = xasprintf("%s/%s.log", dir, w->task);
+	/* It holds the last poll's output, no more. */
+	unlink(log);
+	free(dir);
+	memset(&spec, 0, sizeof spec);
+	spec.argv = argv;
+	spec.log_path = log;
+	spec.env = env;
+	spec.umask = -1;
+	spec.timeout_ms = w->on->git->poll_ms < GIT_POLL_TIMEOUT_MS
+	    ? w->on->git->poll_ms
+	    : GIT_POLL_TIMEOUT_MS;
+	spec.kill_grace_ms = 2000;
+	w->poll = job_start(w->ws->jobs, &spec, git_poll_done, git_poll_output,
+	    w, &cause);
+	free(log);
+	if (w->poll == NULL) {
+		watch_error(w,
+		    xasprintf("cannot run git ls-remote: %s", cause));
+		free(cause);
+		tv.tv_sec = (time_t)(w->on->git->poll_ms / 1000);
+		tv.tv_usec = 0;
+		evtimer_add(w->ev_git, &tv);
+	}
+}
+
+static void
+git_start(struct watch *w, const char *saved)
+{
+	struct timeval now = { 0, 0 };
+	char *cause = NULL;
+
+	git_load_saved(w, saved);
+	if (w->on->git->remote != NULL) {
+		w->ev_git = evtimer_new(w->ws->base, git_poll, w);
+		evtimer_add(w->ev_git, &now);
+		return;
+	}
+	w->ev_git = evtimer_new(w->ws->base, git_settled, w);
+	if ((w->gitdir = gitref_dir(w->on->git->repo, &cause)) == NULL) {
+		watch_error(w, cause);
+		return;
+	}
+	if (wdir_add(w, w->gitdir, ROLE_GIT_DIR, -1, 0, GIT_MASK) == -1) {
+		watch_error(w,
+		    xasprintf("cannot watch %s: %s", w->gitdir,
+		        strerror(errno)));
+		return;
+	}
+	git_reread(w);
+}
+
+/* path */
+
+static int
+path_event_wanted(const struct path_trigger *pt, uint32_t mask)
+{
+	return ((mask & IN_CREATE) && (pt->events & PATH_EV_CREATED)) ||
+	    ((mask & IN_CLOSE_WRITE) && (pt->events & PATH_EV_MODIFIED)) ||
+	    ((mask & IN_DELETE) && (pt->events & PATH_EV_DELETED)) ||
+	    ((mask & IN_MOVED_TO) && (pt->events & PATH_EV_MOVED_TO)) ||
+	    ((mask & IN_MOVED_FROM) && (pt->events & PATH_EV_MOVED_FROM)) ||
+	    ((mask & IN_ATTRIB) && (pt->events & PATH_EV_ATTRIB));
+}
+
+static uint32_t
+path_mask(const struct path_trigger *pt)
+{
+	uint32_t m = IN_DELETE_SELF | IN_MOVE_SELF;
+
+	m |= (pt->events & PATH_EV_CREATED) ? IN_CREATE : 0;
+	m |= (pt->events & PATH_EV_MODIFIED) ? IN_CLOSE_WRITE : 0;
+	m |= (pt->events & PATH_EV_DELETED) ? IN_DELETE : 0;
+	m |= (pt->events & PATH_EV_MOVED_TO) ? IN_MOVED_TO : 0;
+	m |= (pt->events & PATH_EV_MOVED_FROM) ? IN_MOVED_FROM : 0;
+	m |= (pt->events & PATH_EV_ATTRIB) ? IN_ATTRIB : 0;
+	/* New directories below, to watch them too. */
+	m |= pt->recursive ? IN_CREATE | IN_MOVED_TO : 0;
+	return m;
+}
+
+static int
+paths_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sort the paths collected and drop repeats. */
+static void
+paths_dedup(struct watch *w)
+{
+	size_t i, n = 0;
+
+	if (w->npaths < 2) {
+		return;
+	}
+	qsort(w->paths, w->npaths, sizeof *w->paths, paths_cmp);
+	for (i = 0; i < w->npaths; i++) {
+		if (n > 0 && strcmp(w->paths[n - 1], w->paths[i]) == 0) {
+			free(w->paths[i]);
+		} else {
+			w->paths[n++] = w->paths[i];
+		}
+	}
+	w->npaths = n;
+}
+
+static void
+path_quiet(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+	struct watch_change c;
+	size_t i;
+
+	(void)fd;
+	(void)what;
+	paths_dedup(w);
+	memset(&c, 0, sizeof c);
+	c.kind = WATCH_PATH;
+	c.paths = w->paths;
+	c.npaths = w->npaths;
+	c.overflow = w->overflow;
+	w->paths = NULL;
+	w->npaths = w->cap = 0;
+	w->overflow = 0;
+	w->first_ms = 0;
+	if (c.npaths > 0 || c.overflow) {
+		w->ws->cbs.fire(w->owner, &c, w->ws->cbs.arg);
+	}
+	for (i = 0; i < c.npaths; i++) {
+		free(c.paths[i]);
+	}
+	free((char **)c.paths);
+}
+
+/* Count path (taken) changed, and wait for the quiet after it. */
+static void
+path_collect(struct watch *w, char *path)
+{
+	const struct path_trigger *pt = w->on->path;
+	int64_t now = tw_now(&w->ws->clock), wait = pt->debounce_ms, most;
+	struct timeval tv;
+
+	if (path != NULL && w->npaths == PATH_COLLECT_MAX) {
+		paths_dedup(w);
+	}
+	if (path != NULL && w->npaths == PATH_COLLECT_MAX) {
+		w->overflow = 1;
+		free(path);
+	} else if (path != NULL) {
+		if (w->npaths == w->cap) {
+			w->cap = w->cap == 0 ? 16 : w->cap * 2;
+			w->paths = xreallocarray(w->paths, w->cap, sizeof *w->paths);
+		}
+		w->paths[w->npaths++] = path;
+	}
+	if (w->first_ms == 0) {
+		w->first_ms = now;
+	}
+	/* A burst that never stops still fires, at the latest this late. */
+	most = w->first_ms + pt->debounce_ms * PATH_MAX_WAIT_FACTOR - now;
+	if (wait > most) {
+		wait = most > 0 ? most : 0;
+	}
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	evtimer_add(w->ev_quiet, &tv);
+}
+
+static int
+name_wanted(const struct path_trigger *pt, const char *name)
+{
+	return pt->glob == NULL || fnmatch(pt->glob, name, FNM_PERIOD) == 0;
+}
+
+/* What is in a directory that appeared counts as created in it. */
+static int
+path_scan(const char *dir, void *arg)
+{
+	struct watch *w = arg;
+	const struct path_trigger *pt = w->on->path;
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		return 0;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0 &&
+		    (pt->events & PATH_EV_CREATED) &&
+		    name_wanted(pt, de->d_name)) {
+			path_collect(w, xasprintf("%s/%s", dir, de->d_name));
+		}
+	}
+	closedir(d);
+	return 0;
+}
+
+struct dir_add {
+	struct watch *w;
+	int top;
+	int appeared;
+};
+
+static int
+path_dir(const char *path, void *arg)
+{
+	struct dir_add *a = arg;
+	struct watch *w = a->w;
+	const struct path_trigger *pt = w->on->path;
+
+	if (w->ndirs >= (size_t)pt->max_watches) {
+		watch_error(w,
+		    xasprintf("more than %d directories under %s: those past "
+		              "it are not watched (raise max_watches)",
+		        pt->max_watches, pt->watch[a->top]));
+		return 1;
+	}
+	if (wdir_add(w, path, ROLE_DIR, a->top,
+	        strcmp(path, pt->watch[a->top]) != 0, path_mask(pt)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			return 0; /* gone already */
+		}
+		watch_error(w,
+		    xasprintf("cannot watch %s: %s", path,
+		        errno == ENOSPC ? "the system's limit of inotify "
+		                          "watches is reached (sysctl "
+		                          "fs.inotify.max_user_watches)"
+		                        : strerror(errno)));
+		return 1;
+	}
+	if (a->appeared) {
+		path_scan(path, w);
+	}
+	return pt->recursive ? 0 : 1;
+}
+
+/*
+ * Watch the top'th directory of watch:, or, while it is not there, the
+ * nearest directory above it for its next part to appear. appeared: it
+ * came after twd looked, so what is in it is new.
+ */
+static void
+watch_resolve(struct watch *w, int top, int appeared)
+{
+	const char *target = w->on->path->watch[top];
+	struct dir_add a = { w, top, appeared };
+	char *dir = xstrdup(target), *slash;
+	struct stat st;
+
+	wdir_unsubscribe(w, top, 1, ROLE_WAIT);
+	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
+		walk_dirs(target, 0, path_dir, &a);
+		free(dir);
+		return;
+	}
+	/* Up to the first that is there: wait there for the next part. */
+	while ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (wdir_add(w, dir[0] != '\0' ? dir : "/", ROLE_WAIT, top, 0,
+		        IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF |
+		            IN_MOVE_SELF) == 0) {
+			break;
+		}
+		if (errno != ENOENT && errno != ENOTDIR) {
+			watch_error(w,
+			    xasprintf("cannot watch %s for %s to appear: %s",
+			        dir, target, strerror(errno)));
+			break;
+		}
+	}
+	free(dir);
+}
+
+/* An event of the wdir d for its subscriber s. */
+static void
+sub_event(struct watch_set *ws, struct wsub *s, const struct inotify_event *ev)
+{
+	struct watch *w = s->w;
+	const struct path_trigger *pt = w->on->path;
+	const char *target;
+	char *path;
+	size_t n;
+	struct timeval settle = { 0, GIT_SETTLE_MS * 1000 };
+
+	(void)ws;
+	switch (s->role) {
+	case ROLE_GIT_DIR:
+		if (ev->len > 0 && strcmp(ev->name, "packed-refs") == 0) {
+			evtimer_add(w->ev_git, &settle);
+		}
+		return;
+	case ROLE_GIT_HEADS:
+		n = ev->len > 0 ? strlen(ev->name) : 0;
+		if (n >= 5 && strcmp(ev->name + n - 5, ".lock") == 0) {
+			return;
+		}
+		evtimer_add(w->ev_git, &settle);
+		return;
+	case ROLE_WAIT:
+		/* Its next part, after s->path and a slash, appeared? */
+		target = pt->watch[s->top];
+		n = strcmp(s->path, "/") == 0 ? 1 : strlen(s->path) + 1;
+		if (ev->len > 0 && strlen(target) > n &&
+		    strncmp(target + n, ev->name, strlen(ev->name)) == 0 &&
+		    (target[n + strlen(ev->name)] == '/' ||
+		        target[n + strlen(ev->name)] == '\0')) {
+			watch_resolve(w, s->top, 1);
+		}
+		return;
+	case ROLE_DIR:
+		break;
+	}
+	if (ev->len == 0) {
+		return;
+	}
+	path = xasprintf("%s/%s", s->path, ev->name);
+	if (pt->recursive && (ev->mask & IN_ISDIR) &&
+	    (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
+		struct dir_add a = { w, s->top >= 0 ? s->top : 0, 1 };
+
+		walk_dirs(path, 0, path_dir, &a);
+	}
+	if (path_event_wanted(pt, ev->mask) && name_wanted(pt, ev->name)) {
+		path_collect(w, path);
+	} else {
+		free(path);
+	}
+}
+
+/* The kernel no longer watches d's directory (removed, moved away). */
+static void
+wdir_gone(struct watch_set *ws, struct wdir *d, int rm)
+{
+	struct watch **tops = NULL;
+	int *which = NULL;
+	size_t n = 0, i;
+
+	for (i = 0; i < d->nsubs; i++) {
+		if (d->subs[i].top >= 0 && !d->subs[i].below) {
+			tops = xreallocarray(tops, n + 1, sizeof *tops);
+			which = xreallocarray(which, n + 1, sizeof *which);
+			tops[n] = d->subs[i].w;
+			which[n++] = d->subs[i].top;
+		}
+	}
+	wdir_drop(ws, d, rm);
+	/* Wait for each to come back. */
+	for (i = 0; i < n; i++) {
+		watch_resolve(tops[i], which[i], 1);
+	}
+	free(tops);
+	free(which);
+}
+
+static void
+watch_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch_set *ws = arg;
+	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ev;
+	struct wdir *d;
+	ssize_t n;
+	size_t i, j, nsubs;
+	struct wsub *subs;
+
+	(void)what;
+	while ((n = read(fd, buf, sizeof buf)) > 0) {
+		for (i = 0; i < (size_t)n; i += sizeof *ev + ev->len) {
+			ev = (const struct inotify_event *)(buf + i);
+			if (ev->mask & IN_Q_OVERFLOW) {
+				/* Lost events: every watch may have missed some. */
+				for (j = 0; j < ws->nwatches; j++) {
+					if (ws->watches[j]->on->path != NULL) {
+						ws->watches[j]->overflow = 1;
+						path_collect(ws->watches[j], NULL);
+					}
+					if (ws->watches[j]->gitdir != NULL) {
+						git_reread(ws->watches[j]);
+					}
+				}
+				continue;
+			}
+			if ((d = wdir_find(ws, ev->wd, NULL)) == NULL) {
+				continue;
+			}
+			if (ev->mask & IN_IGNORED) {
+				wdir_gone(ws, d, 0);
+				continue;
+			}
+			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+				wdir_gone(ws, d, 1);
+				continue;
+			}
+			/*
+			 * A subscriber's event may add or drop wdirs: work on
+			 * a copy of the list, not the table's.
+			 */
+			nsubs = d->nsubs;
+			subs = xreallocarray(NULL, nsubs, sizeof *subs);
+			for (j = 0; j < nsubs; j++) {
+				subs[j] = d->subs[j];
+				subs[j].path = xstrdup(d->subs[j].path);
+			}
+			for (j = 0; j < nsubs; j++) {
+				sub_event(ws, &subs[j], ev);
+			}
+			for (j = 0; j < nsubs; j++) {
+				free(subs[j].path);
+			}
+			free(subs);
+		}
+	}
+}
+
+struct watch_set *
+watch_set_create(struct event_base *base, struct job_list *jobs,
+    const struct tw_clock *clock, const char *log_dir,
+    const struct watch_cbs *cbs, char **cause)
+{
+	struct watch_set *ws;
+	int fd;
+
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		*cause = xasprintf("inotify: %s", strerror(errno));
+		return NULL;
+	}
+	ws = xcalloc(1, sizeof *ws);
+	ws->base = base;
+	ws->jobs = jobs;
+	ws->clock = *clock;
+	ws->log_dir = xstrdup(log_dir);
+	ws->cbs = *cbs;
+	ws->fd = fd;
+	ws->ev_read = event_new(base, fd, EV_READ | EV_PERSIST, watch_read, ws);
+	event_add(ws->ev_read, NULL);
+	return ws;
+}
+
+void
+watch_set_free(struct watch_set *ws)
+{
+	if (ws == NULL) {
+		return;
+	}
+	while (ws->nwatches > 0) {
+		watch_remove(ws, ws->watches[ws->nwatches - 1]);
+	}
+	free(ws->watches);
+	free(ws->dirs);
+	event_free(ws->ev_read);
+	close(ws->fd);
+	free(ws->log_dir);
+	free(ws);
+}
+
+size_t
+watch_set_dirs(const struct watch_set *ws)
+{
+	return ws->ndirs;
+}
+
+struct watch *
+watch_add(struct watch_set *ws, const char *task, const struct trigger_def *on,
+    const char *saved, int starting, void *owner)
+{
+	struct watch *w = xcalloc(1, sizeof *w);
+	char *dir;
+	size_t i;
+
+	w->ws = ws;
+	w->owner = owner;
+	w->task = xstrdup(task);
+	w->on = on;
+	w->starting = starting;
+	ws->watches =
+	    xreallocarray(ws->watches, ws->nwatches + 1, sizeof *ws->watches);
+	ws->watches[ws->nwatches++] = w;
+	if (on->git != NULL && on->git->remote != NULL) {
+		dir = xasprintf("%s/.triggers", ws->log_dir);
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+			log_warn("cannot make %s: %s", dir, strerror(errno));
+		}
+		free(dir);
+	}
+	if (on->git != NULL) {
+		git_start(w, saved);
+	}
+	if (on->path != NULL) {
+		w->ev_quiet = evtimer_new(ws->base, path_quiet, w);
+		for (i = 0; on->path->watch[i] != NULL; i++) {
+			watch_resolve(w, (int)i, 0);
+		}
+	}
+	return w;
+}
+
+void
+watch_rebind(struct watch *w, const struct trigger_def *on)
+{
+	w->on = on;
+}
+
+void
+watch_remove(struct watch_set *ws, struct watch *w)
+{
+	size_t i;
+
+	if (w == NULL) {
+		return;
+	}
+	wdir_unsubscribe(w, -2, 0, 0);
+	for (i = 0; i < ws->nwatches; i++) {
+		if (ws->watches[i] == w) {
+			ws->watches[i] = ws->watches[--ws->nwatches];
+			break;
+		}
+	}
+	if (w->poll != NULL) {
+		/* Its end is nobody's now: stop it, and let it be reaped. */
+		job_stop(w->poll, 0);
+	}
+	if (w->ev_git != NULL) {
+		event_free(w->ev_git);
+	}
+	if (w->ev_quiet != NULL) {
+		event_free(w->ev_quiet);
+	}
+	for (i = 0; i < w->npaths; i++) {
+		free(w->paths[i]);
+	}
+	free(w->paths);
+	gitrefs_release(&w->refs);
+	gitrefs_release(&w->saved);
+	free(w->poll_out);
+	free(w->poll_err);
+	free(w->gitdir);
+	free(w->error);
+	free(w->task);
+	free(w);
+}
+
+json_t *
+watch_json(const struct watch *w)
+{
+	json_t *o = json_object(), *v, *refs, *waiting;
+	char when[TIMEFMT_ISO_LEN];
+	const struct watch_set *ws = w->ws;
+	size_t i, j;
+
+	if (w->on->git != NULL) {
+		refs = json_object();
+		for (i = 0; i < w->refs.n; i++) {
+			json_object_set_new(refs, w->refs.v[i].name,
+			    json_string(w->refs.v[i].id));
+		}
+		v = json_pack("{s:o}", "branches", refs);
+		if (w->on->git->remote != NULL) {
+			json_object_set_new(v, "polled",
+			    w->polled_ms != 0
+			        ? json_string(
+			              timefmt_iso(w->polled_ms, when, sizeof when))
+			        : json_null());
+		}
+		json_object_set_new(o, "git", v);
+	}
+	if (w->on->path != NULL) {
+		waiting = json_array();
+		for (i = 0; i < ws->ndirs; i++) {
+			for (j = 0; j < ws->dirs[i].nsubs; j++) {
+				if (ws->dirs[i].subs[j].w == w &&
+				    ws->dirs[i].subs[j].role == ROLE_WAIT) {
+					json_array_append_new(waiting,
+					    json_string(w->on->path->watch
+					                    [ws->dirs[i].subs[j].top]));
+				}
+			}
+		}
+		json_object_set_new(o, "path",
+		    json_pack("{s:I, s:o, s:I}", "watching", (json_int_t)w->ndirs,
+		        "waiting", waiting, "pending", (json_int_t)w->npaths));
+	}
+	json_object_set_new(
+	    o, "error", w->error != NULL ? json_string(w->error) : json_null());
+	return o;
+}
