@@ -102,7 +102,7 @@ TWCTL_SRCS  = src/twctl/client.c src/twctl/logread.c src/twctl/cmd.c src/twctl/c
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c src/twctl/cmd-metrics.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-plugins.c src/twctl/cmd-queue.c src/twctl/cmd-reload.c src/twctl/cmd-report.c src/twctl/report-html.c src/twctl/cmd-restart.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-wait.c src/twctl/cmd-web.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/pager.c src/twctl/twctl.c
-UNIT_TESTS  = alarm catchup config cron dash duration history job log logfmt notify proto remote report runq schedule suggest \
+UNIT_TESTS  = alarm catchup config cron dash duration gitref history job log logfmt notify proto remote report runq schedule suggest \
 	      tasks timefmt tz ydoc
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))

@@ -400,7 +400,7 @@ config_trigger_text(const struct trigger_def *on)
 		    g->repo != NULL ? g->repo : g->remote);
 		if (g->remote != NULL) {
 			fprintf(fp, " (polled every %s)",
-			    duration_format_ms(g->poll_ms, dur, sizeof dur));
+			    duration_format(g->poll_ms / 1000, dur, sizeof dur));
 		}
 	}
 	if (pt != NULL) {

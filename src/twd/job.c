@@ -583,6 +583,23 @@ job_list_reap(struct job_list *jl)
 	}
 }
 
+/* A done callback for a job nobody waits for. */
+static void
+job_done_ignored(struct job *job, const struct job_result *res, void *arg)
+{
+	(void)job;
+	(void)res;
+	(void)arg;
+}
+
+void
+job_forget(struct job *job)
+{
+	job->done = job_done_ignored;
+	job->output = NULL;
+	job->arg = NULL;
+}
+
 void
 job_stop(struct job *job, int64_t grace_ms)
 {

@@ -117,6 +117,11 @@ pid_t job_pid(const struct job *);
  * subreaper that carry its marker; result.escaped counts them.
  */
 void job_stop(struct job *, int64_t grace_ms);
+/*
+ * Its callbacks are called no more: its owner is going away. The job
+ * runs on (stop it first to end it) and is reaped as any other.
+ */
+void job_forget(struct job *);
 
 /* Send sig to the job's process group and its descendants outside it, once;
  * the run counts as stopped. */

@@ -664,6 +664,10 @@ test_config_each_field_is_compared_and_shown(void **state)
 		{ "notify_every",
 		    "command: x, schedule: \"0 3 * * *\", notify_every: 2h",
 		    "notify_every" },
+		{ "on",
+		    "command: x, schedule: \"0 3 * * *\", on: {path: {watch: "
+		    "/tmp}}",
+		    "on" },
 		{ "overlap",
 		    "command: x, schedule: \"0 3 * * *\", overlap: queue",
 		    "overlap" },
@@ -1059,6 +1063,113 @@ test_config_metrics_and_audit(void **state)
 	config_errors_release(&f->errs);
 }
 
+/* on: git and path read, and each mistake said where it is. */
+static void
+test_config_triggers(void **state)
+{
+	struct fixture *f = *state;
+	struct config *c;
+	char *yaml, repo[128], cmd[1024];
+	const struct task_def *d;
+
+	/* A repository as git makes one: HEAD, refs, objects. */
+	snprintf(repo, sizeof repo, "%s/proj", f->dir);
+	snprintf(cmd, sizeof cmd,
+	    "mkdir -p %s/.git/refs/heads %s/.git/objects %s/inbox && echo "
+	    "'ref: refs/heads/main' >%s/.git/HEAD",
+	    repo, repo, f->dir, repo);
+	assert_int_equal(system(cmd), 0);
+	yaml = NULL;
+	if (asprintf(&yaml,
+	        "tasks:\n"
+	        "  docs:\n"
+	        "    command: make docs\n"
+	        "    on: {git: {repo: %s, branch: main}}\n"
+	        "  deploy:\n"
+	        "    command: ./deploy.sh\n"
+	        "    schedule: '@daily'\n"
+	        "    on:\n"
+	        "      git: {remote: 'git@example.org:a/b.git', branch: "
+	        "'release/*', poll: 2m}\n"
+	        "  import:\n"
+	        "    command: ./import.sh\n"
+	        "    on:\n"
+	        "      path: {watch: [%s/inbox, %s/none], events: [created, "
+	        "moved_to], glob: '*.csv', debounce: 5s, per_file: yes, "
+	        "recursive: true, max_watches: 50}\n",
+	        repo, f->dir, f->dir) == -1) {
+		fail();
+	}
+	c = load(f, yaml);
+	free(yaml);
+	assert_non_null(c);
+	d = config_find(c, "docs");
+	assert_non_null(d->on);
+	assert_null(d->on->path);
+	assert_string_equal(d->on->git->repo, repo);
+	assert_null(d->on->git->remote);
+	assert_string_equal(d->on->git->branch, "main");
+	assert_null(d->schedule);
+	d = config_find(c, "deploy");
+	assert_non_null(d->schedule); /* either fires it */
+	assert_string_equal(d->on->git->remote, "git@example.org:a/b.git");
+	assert_int_equal(d->on->git->poll_ms, 120000);
+	yaml = config_trigger_text(d->on);
+	assert_string_equal(yaml,
+	    "on push to branches release/* of git@example.org:a/b.git "
+	    "(polled every 2m)");
+	free(yaml);
+	d = config_find(c, "import");
+	assert_null(d->on->git);
+	assert_int_equal(d->on->path->events, PATH_EV_CREATED | PATH_EV_MOVED_TO);
+	assert_string_equal(d->on->path->glob, "*.csv");
+	assert_int_equal(d->on->path->debounce_ms, 5000);
+	assert_int_equal(d->on->path->per_file, 1);
+	assert_int_equal(d->on->path->recursive, 1);
+	assert_int_equal(d->on->path->max_watches, 50);
+	assert_null(d->on->path->watch[2]);
+	/* The directory not there is a warning: it is watched once made. */
+	assert_int_equal(c->warnings.n, 1);
+	assert_int_equal(c->warnings.v[0].line, 13);
+	assert_non_null(strstr(c->warnings.v[0].message,
+	    "/none': No such file or directory; watched once it appears"));
+	config_free(c);
+
+	c = load(f,
+	    "tasks:\n"
+	    "  a:\n"
+	    "    command: x\n"
+	    "    on: {git: {repo: /, branch: 'a..b', poll: 10s}}\n"
+	    "  b:\n"
+	    "    command: x\n"
+	    "    on: {git: {remote: u, repo: /tmp, branch: m}}\n"
+	    "  c:\n"
+	    "    command: x\n"
+	    "    on: {git: {remote: u}, path: {events: [made], watch: []}}\n"
+	    "  d:\n"
+	    "    command: x\n"
+	    "    on: {push: main}\n"
+	    "  e:\n"
+	    "    command: x\n"
+	    "    on: {git: {remote: u, branch: refs/heads/x, poll: 10s}}\n"
+	    "  f:\n"
+	    "    command: x\n"
+	    "    on: []\n");
+	assert_null(c);
+	assert_error(f, 0, 4, 22, "repo: '/' is not a git repository");
+	assert_error(f, 1, 4, 33, "branch: 'a..b' is not a valid branch");
+	assert_error(f, 2, 4, 47, "poll: '10s' must be from 30s");
+	assert_error(f, 3, 4, 47, "poll: a local repository is watched");
+	assert_error(f, 4, 7, 15, "on: git: needs one of repo");
+	assert_error(f, 5, 10, 15, "on: git: needs a branch");
+	assert_error(f, 6, 10, 44, "events: 'made' is not created, modified");
+	assert_error(f, 7, 13, 10, "unknown trigger 'push'");
+	assert_error(f, 8, 16, 35, "branch: 'refs/heads/x': name the branch");
+	assert_error(f, 9, 16, 55, "poll: '10s' must be from 30s");
+	assert_error(f, 10, 19, 9, "'on' must be a mapping of git: or path:");
+	config_errors_release(&f->errs);
+}
+
 /* executors: read, named by tasks, and every mistake said where it is. */
 static void
 test_config_executors(void **state)
@@ -1366,6 +1477,7 @@ main(void)
 		T(test_config_after_takes_a_diamond_and_refuses_a_cycle),
 		T(test_config_executors),
 		T(test_config_metrics_and_audit),
+		T(test_config_triggers),
 		T(test_config_after_names_tasks_of_the_file),
 		T(test_config_catch_up_fields),
 		T(test_config_defaults_make_a_task_def),
