@@ -95,8 +95,8 @@ cmd_next_exec(struct cmd_ctx *ctx)
 		tz_format_iso(z != NULL ? z : local, at, when, sizeof when);
 		/* A task a change runs has no time: its note says what. */
 		cells[0] = at != 0 ? when : "-";
-		cells[1] = at != 0 ? timefmt_relative(at, now, in, sizeof in)
-		                   : "-";
+		cells[1] =
+		    at != 0 ? timefmt_relative(at, now, in, sizeof in) : "-";
 		cells[2] = json_get_string(f, "task", "?");
 		cells[3] = json_get_string(f, "note", "");
 		table_add(t, cells);

@@ -215,8 +215,8 @@ show_watch(const json_t *w)
 	json_t *id;
 
 	if (git != NULL) {
-		json_object_foreach((json_t *)json_object_get(git, "branches"),
-		    name, id)
+		json_object_foreach(
+		    (json_t *)json_object_get(git, "branches"), name, id)
 		{
 			n += (size_t)snprintf(buf + n,
 			    n < sizeof buf ? sizeof buf - n : 0, "%s%s at %.7s",
@@ -225,9 +225,10 @@ show_watch(const json_t *w)
 		show_field("branches", n > 0 ? buf : "none seen yet");
 	}
 	if ((path = json_object_get(w, "path")) != NULL) {
-		snprintf(buf, sizeof buf, "%lld directories",
-		    (long long)json_integer_value(
-		        json_object_get(path, "watching")));
+		n = (size_t)json_integer_value(
+		    json_object_get(path, "watching"));
+		snprintf(
+		    buf, sizeof buf, "%zu director%s", n, n == 1 ? "y" : "ies");
 		show_field("watching", buf);
 		json_array_foreach(json_object_get(path, "waiting"), i, v)
 		{

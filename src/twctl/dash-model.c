@@ -152,7 +152,8 @@ task_from_json(struct dash_task *t, const json_t *o)
 
 	free(t->schedule);
 	free(t->daemon_state);
-	t->schedule = dup_or_null(output_schedule(o, NULL, sched, sizeof sched));
+	t->schedule =
+	    dup_or_null(output_schedule(o, NULL, sched, sizeof sched));
 	t->daemon_state = xstrdup(json_get_string(o, "state", "?"));
 	t->next_ms = json_get_time(o, "next_run");
 	t->timeout_ms =

@@ -49,7 +49,7 @@ char *output_run_result(const json_t *run, char *buf, size_t len);
  * What runs a task (its "schedule", its "on" change, or both), in buf;
  * none when it has neither.
  */
-const char *output_schedule(
-    const json_t *task, const char *none, char *buf, size_t len);
+const char *
+output_schedule(const json_t *task, const char *none, char *buf, size_t len);
 
 #endif

@@ -62,8 +62,8 @@ trigger_def_free(struct trigger_def *on)
 
 /* The scalar value of an on: setting; NULL after an error. */
 static const char *
-setting_text(struct loader *l, yaml_node_t *v, const char *name,
-    const char *want)
+setting_text(
+    struct loader *l, yaml_node_t *v, const char *name, const char *want)
 {
 	struct field f = { .name = name, .want = want };
 
@@ -235,8 +235,8 @@ path_events(struct loader *l, struct path_trigger *pt, yaml_node_t *v)
 	    : 1;
 
 	if (v->type == YAML_MAPPING_NODE) {
-		loader_error(l, v,
-		    "events: must be a list such as [created, moved_to]");
+		loader_error(
+		    l, v, "events: must be a list such as [created, moved_to]");
 		return;
 	}
 	pt->events = 0;
@@ -320,8 +320,8 @@ draft_path(struct loader *l, yaml_node_t *map)
 				pt->recursive = (uint8_t)b;
 			}
 		} else if (strcmp(key, "max_watches") == 0) {
-			if (value_integer(l, "max_watches", v, 1, 1000000, 10,
-			        &n) == 0) {
+			if (value_integer(
+			        l, "max_watches", v, 1, 1000000, 10, &n) == 0) {
 				pt->max_watches = (int)n;
 			}
 		} else {
@@ -400,7 +400,8 @@ config_trigger_text(const struct trigger_def *on)
 		    g->repo != NULL ? g->repo : g->remote);
 		if (g->remote != NULL) {
 			fprintf(fp, " (polled every %s)",
-			    duration_format(g->poll_ms / 1000, dur, sizeof dur));
+			    duration_format(
+			        g->poll_ms / 1000, dur, sizeof dur));
 		}
 	}
 	if (pt != NULL) {

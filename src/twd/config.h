@@ -207,8 +207,9 @@ struct task_def {
 	char *with;        /* and its parameters, a JSON object */
 	struct schedule *schedule; /* NULL: runs only when asked; shared */
 	const struct tz *tz;       /* its wall clock (cron, at); borrowed */
-	char **after;     /* runs when these have succeeded since it last ran */
-	struct trigger_def *on; /* runs when a branch or files change; or NULL */
+	char **after; /* runs when these have succeeded since it last ran */
+	struct trigger_def
+	    *on;          /* runs when a branch or files change; or NULL */
 	const char *file; /* defined in; borrowed from config->files */
 	struct task_policy *policy; /* shared with tasks alike */
 	unsigned line, column;      /* where the task is defined, 1-based */

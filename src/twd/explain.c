@@ -312,8 +312,8 @@ why_next(struct tasks *ts, struct task *t)
 		s = why_join(s, xasprintf("it runs %s", names));
 		free(names);
 		if (t->watch != NULL &&
-		    (v = json_object_get(watching = watch_json(t->watch),
-		         "error")) != NULL &&
+		    (v = json_object_get(
+		         watching = watch_json(t->watch), "error")) != NULL &&
 		    json_is_string(v)) {
 			s = why_join(s,
 			    xasprintf("but its trigger is not all watched: %s",

@@ -428,8 +428,8 @@ trigger_save(void *owner, const char *state, void *arg)
 
 /* The list of paths of run id, one a line, for its job's TW_PATHS. */
 static void
-paths_write(struct tasks *ts, struct task *t, int64_t id,
-    char *const *paths, size_t n)
+paths_write(
+    struct tasks *ts, struct task *t, int64_t id, char *const *paths, size_t n)
 {
 	char *dir = xasprintf("%s/%s", ts->log_dir, t->def->name);
 	char *file = run_paths_file(ts, t->def->name, id);
@@ -449,8 +449,8 @@ paths_write(struct tasks *ts, struct task *t, int64_t id,
 			fputc('\n', fp);
 		}
 		if (fclose(fp) != 0) {
-			log_warn("task '%s': cannot write %s: %s",
-			    t->def->name, file, strerror(errno));
+			log_warn("task '%s': cannot write %s: %s", t->def->name,
+			    file, strerror(errno));
 		}
 	}
 	free(dir);
@@ -476,8 +476,8 @@ change_run(struct tasks *ts, struct task *t, enum run_trigger trigger,
 	if (while_down && t->def->policy->catch_up == CATCH_UP_NONE) {
 		text = run_change_text(&ar->rec);
 		active_drop(ts, t, ar, RUN_SKIPPED,
-		    xasprintf("%s while twd was not running (catch_up: none)",
-		        text));
+		    xasprintf(
+		        "%s while twd was not running (catch_up: none)", text));
 		free(text);
 		return;
 	}
@@ -513,7 +513,8 @@ trigger_fire(void *owner, const struct watch_change *c, void *arg)
 		for (i = 0; i < c->npaths; i++) {
 			o = json_pack("{s:s, s:i, s:s}", "kind", "path",
 			    "paths", 1, "path", c->paths[i]);
-			change_run(ts, t, RUN_TRIGGER_PATH, o, 0, &c->paths[i], 1);
+			change_run(
+			    ts, t, RUN_TRIGGER_PATH, o, 0, &c->paths[i], 1);
 		}
 	} else {
 		sample = json_array();
@@ -523,8 +524,7 @@ trigger_fire(void *owner, const struct watch_change *c, void *arg)
 		o = json_pack("{s:s, s:I, s:o, s:b}", "kind", "path", "paths",
 		    (json_int_t)c->npaths, "sample", sample, "incomplete",
 		    c->overflow);
-		change_run(
-		    ts, t, RUN_TRIGGER_PATH, o, 0, c->paths, c->npaths);
+		change_run(ts, t, RUN_TRIGGER_PATH, o, 0, c->paths, c->npaths);
 	}
 	tasks_batch_end(ts, NULL);
 }
@@ -571,7 +571,7 @@ task_watch(struct task *t, const struct task_def *old)
 		free(key);
 	}
 	/* Before the first config is in place, twd is starting. */
-	t->watch = watch_add(ts->watches, t->def->name, on, saved,
-	    ts->config == NULL, t);
+	t->watch = watch_add(
+	    ts->watches, t->def->name, on, saved, ts->config == NULL, t);
 	free(saved);
 }

@@ -108,9 +108,10 @@ gitref_dir(const char *repo, char **cause)
 		free(cpath);
 		free(dot);
 		if (!is_gitdir(gitdir)) {
-			*cause = xasprintf("'%s' is not a git repository: its "
-			                   "git directory %s has no HEAD and refs",
-			    repo, gitdir);
+			*cause =
+			    xasprintf("'%s' is not a git repository: its "
+			              "git directory %s has no HEAD and refs",
+			        repo, gitdir);
 			free(gitdir);
 			return NULL;
 		}
@@ -155,10 +156,11 @@ gitref_pattern_check(const char *p, char **cause)
 	if (p[0] == '/' || p[n - 1] == '/' || p[n - 1] == '.' ||
 	    strstr(p, "//") != NULL || strstr(p, "..") != NULL ||
 	    strstr(p, "@{") != NULL || strcmp(p, "@") == 0) {
-		*cause = xasprintf("'%s' is not a valid branch (git "
-		                   "check-ref-format: no leading or trailing "
-		                   "'/', no '//', '..' or '@{', no trailing '.')",
-		    p);
+		*cause =
+		    xasprintf("'%s' is not a valid branch (git "
+		              "check-ref-format: no leading or trailing "
+		              "'/', no '//', '..' or '@{', no trailing '.')",
+		        p);
 		return -1;
 	}
 	/* No part may begin with '.' or end with ".lock". */
@@ -194,7 +196,8 @@ is_id(const char *s, size_t n)
 		return 0;
 	}
 	for (i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]) || isupper((unsigned char)s[i])) {
+		if (!isxdigit((unsigned char)s[i]) ||
+		    isupper((unsigned char)s[i])) {
 			return 0;
 		}
 	}
@@ -226,8 +229,8 @@ refs_put(struct gitrefs *out, const char *name, const char *id, size_t idlen)
 static int
 ref_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct gitref *)a)->name,
-	    ((const struct gitref *)b)->name);
+	return strcmp(
+	    ((const struct gitref *)a)->name, ((const struct gitref *)b)->name);
 }
 
 /* One line of packed-refs or ls-remote: ID, a space or tab, the ref. */

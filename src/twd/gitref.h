@@ -13,7 +13,7 @@
 #define GITREF_ID_MAX 64
 
 struct gitref {
-	char *name;                  /* the branch: "main", "release/1.2" */
+	char *name;                 /* the branch: "main", "release/1.2" */
 	char id[GITREF_ID_MAX + 1]; /* its commit */
 };
 
@@ -41,14 +41,14 @@ int gitref_match(const char *pattern, const char *branch);
  * (emptied first). Returns 0, or -1 with *cause when the refs cannot be
  * read at all.
  */
-int gitref_read(const char *dir, const char *pattern, struct gitrefs *out,
-    char **cause);
+int gitref_read(
+    const char *dir, const char *pattern, struct gitrefs *out, char **cause);
 /*
  * The branches pattern names in git ls-remote's output text, into *out
  * (emptied first): "ID<TAB>refs/heads/NAME" lines.
  */
-void gitref_parse_remote(
-    const char *text, const char *pattern, struct gitrefs *out);
+void
+gitref_parse_remote(const char *text, const char *pattern, struct gitrefs *out);
 /* The branch called name in refs; NULL if it has none. */
 const struct gitref *gitref_find(const struct gitrefs *, const char *name);
 void gitrefs_release(struct gitrefs *);

@@ -246,8 +246,7 @@ run_record_json(const struct run_record *r)
 	if (r->summary != NULL) {
 		json_object_set_new(o, "summary", json_string(r->summary));
 	}
-	if (r->change != NULL &&
-	    (v = json_loads(r->change, 0, NULL)) != NULL) {
+	if (r->change != NULL && (v = json_loads(r->change, 0, NULL)) != NULL) {
 		json_object_set_new(o, "change", v);
 	}
 	if (r->spec != NULL && (spec = json_loads(r->spec, 0, NULL)) != NULL) {
@@ -296,7 +295,8 @@ run_change_text(const struct run_record *r)
 		        ? "events were lost; at least "
 		        : "",
 		    (long long)n, n == 1 ? "" : "s", path != NULL ? ": " : "",
-		    path != NULL ? path : "", path != NULL && n > 1 ? " ..." : "");
+		    path != NULL ? path : "",
+		    path != NULL && n > 1 ? " ..." : "");
 	}
 	json_decref(c);
 	return text;

@@ -466,10 +466,11 @@ run_paths_file(const struct tasks *ts, const char *task, int64_t id)
 
 /* Run to's list of paths is run from's, when that has one. */
 static void
-run_paths_link(const struct tasks *ts, const char *task, int64_t from,
-    int64_t to)
+run_paths_link(
+    const struct tasks *ts, const char *task, int64_t from, int64_t to)
 {
-	char *a = run_paths_file(ts, task, from), *b = run_paths_file(ts, task, to);
+	char *a = run_paths_file(ts, task, from),
+	     *b = run_paths_file(ts, task, to);
 
 	if (link(a, b) == -1 && errno != ENOENT) {
 		log_warn("cannot link %s to %s: %s", b, a, strerror(errno));
@@ -515,13 +516,12 @@ change_env(const struct tasks *ts, const struct active_run *ar,
 }
 
 char **
-run_own_env(
-    const struct tasks *ts, const struct task_def *def, const struct active_run *ar)
+run_own_env(const struct tasks *ts, const struct task_def *def,
+    const struct active_run *ar)
 {
 	char when[TIMEFMT_ISO_LEN], **env = NULL;
-	json_t *c = ar->rec.change != NULL
-	    ? json_loads(ar->rec.change, 0, NULL)
-	    : NULL;
+	json_t *c =
+	    ar->rec.change != NULL ? json_loads(ar->rec.change, 0, NULL) : NULL;
 	const char *kind = json_string_value(json_object_get(c, "kind"));
 	size_t n = 0;
 
@@ -801,7 +801,8 @@ task_retry(struct tasks *ts, struct task *t, const struct run_record *failed)
 	ar->rec.reason = xasprintf("attempt %d of %d, after run %" PRId64,
 	    failed->attempt + 1, d->policy->retries + 1, failed->id);
 	/* What changed made it, and its list of paths, if it had one. */
-	ar->rec.change = failed->change != NULL ? xstrdup(failed->change) : NULL;
+	ar->rec.change =
+	    failed->change != NULL ? xstrdup(failed->change) : NULL;
 	id = dispatch_enqueue(ts, t, ar);
 	if (failed->change != NULL) {
 		run_paths_link(ts, d->name, failed->id, id);

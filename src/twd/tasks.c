@@ -760,7 +760,7 @@ task_state(const struct task *t)
 		return "disabled";
 	}
 	if (t->def->schedule == NULL) {
-		return t->def->on != NULL ? "watching"
+		return t->def->on != NULL   ? "watching"
 		    : t->def->after != NULL ? "after"
 		                            : "manual";
 	}

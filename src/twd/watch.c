@@ -79,25 +79,25 @@ struct watch {
 	int error_logged;
 	char *error; /* why it does not watch all it should; or NULL */
 	/* git */
-	char *gitdir;           /* a local repository's refs are here */
-	struct gitrefs refs;    /* the branches as last seen */
-	int have_refs;          /* refs is a baseline */
-	struct gitrefs saved;   /* as the last twd saw them, */
-	int have_saved;         /* if it did, for the same source */
-	int starting;           /* twd has just started */
-	struct event *ev_git;   /* read the refs again; or poll the remote */
-	struct job *poll;       /* git ls-remote going on */
-	char *poll_out;         /* its standard output so far */
+	char *gitdir;         /* a local repository's refs are here */
+	struct gitrefs refs;  /* the branches as last seen */
+	int have_refs;        /* refs is a baseline */
+	struct gitrefs saved; /* as the last twd saw them, */
+	int have_saved;       /* if it did, for the same source */
+	int starting;         /* twd has just started */
+	struct event *ev_git; /* read the refs again; or poll the remote */
+	struct job *poll;     /* git ls-remote going on */
+	char *poll_out;       /* its standard output so far */
 	size_t poll_len;
-	char *poll_err;         /* its first line of standard error */
-	int64_t polled_ms;      /* the last poll that answered */
+	char *poll_err;    /* its first line of standard error */
+	int64_t polled_ms; /* the last poll that answered */
 	/* path */
-	struct event *ev_quiet;  /* the debounce */
-	char **paths;            /* collected since the last fire */
+	struct event *ev_quiet; /* the debounce */
+	char **paths;           /* collected since the last fire */
 	size_t npaths, cap;
 	int overflow;
-	int64_t first_ms;        /* the first of them came then */
-	size_t ndirs;            /* directories watched, for max_watches */
+	int64_t first_ms; /* the first of them came then */
+	size_t ndirs;     /* directories watched, for max_watches */
 };
 
 struct watch_set {
@@ -191,8 +191,8 @@ wdir_drop(struct watch_set *ws, struct wdir *d, int rm)
  * from inotify (ENOENT: not there; ENOSPC: the system's limit).
  */
 static int
-wdir_add(struct watch *w, const char *path, enum role role, int top,
-    int below, uint32_t mask)
+wdir_add(struct watch *w, const char *path, enum role role, int top, int below,
+    uint32_t mask)
 {
 	struct watch_set *ws = w->ws;
 	struct wdir *d;
@@ -243,8 +243,10 @@ wdir_unsubscribe(struct watch *w, int top, int only_role, int role)
 	while (i < ws->ndirs) {
 		d = &ws->dirs[i];
 		for (j = 0; j < d->nsubs;) {
-			if (d->subs[j].w == w && (top < -1 || d->subs[j].top == top) &&
-			    (!only_role || d->subs[j].role == (enum role)role)) {
+			if (d->subs[j].w == w &&
+			    (top < -1 || d->subs[j].top == top) &&
+			    (!only_role ||
+			        d->subs[j].role == (enum role)role)) {
 				if (d->subs[j].role == ROLE_DIR) {
 					w->ndirs--;
 				}
@@ -268,8 +270,8 @@ wdir_unsubscribe(struct watch *w, int top, int only_role, int role)
 
 /* Call fn for path and each directory below it, depth first. */
 static int
-walk_dirs(const char *path, int depth,
-    int (*fn)(const char *path, void *arg), void *arg)
+walk_dirs(const char *path, int depth, int (*fn)(const char *path, void *arg),
+    void *arg)
 {
 	struct dirent *de;
 	char *sub;
@@ -345,8 +347,8 @@ git_state(const struct watch *w)
 		json_object_set_new(
 		    refs, w->refs.v[i].name, json_string(w->refs.v[i].id));
 	}
-	json_object_set_new(o, "source",
-	    json_string(g->repo != NULL ? g->repo : g->remote));
+	json_object_set_new(
+	    o, "source", json_string(g->repo != NULL ? g->repo : g->remote));
 	json_object_set_new(o, "branch", json_string(g->branch));
 	json_object_set_new(o, "branches", refs);
 	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
@@ -467,8 +469,8 @@ git_settled(evutil_socket_t fd, short what, void *arg)
 static void git_poll(evutil_socket_t fd, short what, void *arg);
 
 static void
-git_poll_output(struct job *job, const struct logfmt_record *rec,
-    uint64_t seq, void *arg)
+git_poll_output(
+    struct job *job, const struct logfmt_record *rec, uint64_t seq, void *arg)
 {
 	struct watch *w = arg;
 
@@ -477,7 +479,8 @@ git_poll_output(struct job *job, const struct logfmt_record *rec,
 	if (rec->stream == LOGFMT_STDERR) {
 		/* git's first line says what; the rest is advice. */
 		if (rec->len > 0 && w->poll_err == NULL) {
-			w->poll_err = xasprintf("%.*s", (int)rec->len, rec->text);
+			w->poll_err =
+			    xasprintf("%.*s", (int)rec->len, rec->text);
 		}
 		return;
 	}
@@ -504,9 +507,8 @@ git_poll_done(struct job *job, const struct job_result *res, void *arg)
 	(void)job;
 	w->poll = NULL;
 	if (res->how == JOB_END_EXITED && res->exit_code == 0) {
-		gitref_parse_remote(
-		    w->poll_out != NULL ? w->poll_out : "", w->on->git->branch,
-		    &now);
+		gitref_parse_remote(w->poll_out != NULL ? w->poll_out : "",
+		    w->on->git->branch, &now);
 		w->polled_ms = tw_now(&w->ws->clock);
 		watch_ok(w);
 		git_seen(w, &now);
@@ -559,12 +561,12 @@ git_poll(evutil_socket_t fd, short what, void *arg)
 	    ? w->on->git->poll_ms
 	    : GIT_POLL_TIMEOUT_MS;
 	spec.kill_grace_ms = 2000;
-	w->poll = job_start(w->ws->jobs, &spec, git_poll_done, git_poll_output,
-	    w, &cause);
+	w->poll = job_start(
+	    w->ws->jobs, &spec, git_poll_done, git_poll_output, w, &cause);
 	free(log);
 	if (w->poll == NULL) {
-		watch_error(w,
-		    xasprintf("cannot run git ls-remote: %s", cause));
+		watch_error(
+		    w, xasprintf("cannot run git ls-remote: %s", cause));
 		free(cause);
 		tv = poll_wait(w);
 		evtimer_add(w->ev_git, &tv);
@@ -590,8 +592,8 @@ git_start(struct watch *w, const char *saved)
 	}
 	if (wdir_add(w, w->gitdir, ROLE_GIT_DIR, -1, 0, GIT_MASK) == -1) {
 		watch_error(w,
-		    xasprintf("cannot watch %s: %s", w->gitdir,
-		        strerror(errno)));
+		    xasprintf(
+		        "cannot watch %s: %s", w->gitdir, strerror(errno)));
 		return;
 	}
 	git_reread(w);
@@ -697,7 +699,8 @@ path_collect(struct watch *w, char *path)
 	} else if (path != NULL) {
 		if (w->npaths == w->cap) {
 			w->cap = w->cap == 0 ? 16 : w->cap * 2;
-			w->paths = xreallocarray(w->paths, w->cap, sizeof *w->paths);
+			w->paths =
+			    xreallocarray(w->paths, w->cap, sizeof *w->paths);
 		}
 		w->paths[w->npaths++] = path;
 	}
@@ -905,7 +908,8 @@ static void
 watch_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct watch_set *ws = arg;
-	char buf[65536] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char buf[65536]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *ev;
 	struct wdir *d;
 	ssize_t n;
@@ -921,7 +925,8 @@ watch_read(evutil_socket_t fd, short what, void *arg)
 				for (j = 0; j < ws->nwatches; j++) {
 					if (ws->watches[j]->on->path != NULL) {
 						ws->watches[j]->overflow = 1;
-						path_collect(ws->watches[j], NULL);
+						path_collect(
+						    ws->watches[j], NULL);
 					}
 					if (ws->watches[j]->gitdir != NULL) {
 						git_reread(ws->watches[j]);
@@ -1112,8 +1117,8 @@ watch_json(const struct watch *w)
 		if (w->on->git->remote != NULL) {
 			json_object_set_new(v, "polled",
 			    w->polled_ms != 0
-			        ? json_string(
-			              timefmt_iso(w->polled_ms, when, sizeof when))
+			        ? json_string(timefmt_iso(
+			              w->polled_ms, when, sizeof when))
 			        : json_null());
 		}
 		json_object_set_new(o, "git", v);
@@ -1125,14 +1130,16 @@ watch_json(const struct watch *w)
 				if (ws->dirs[i].subs[j].w == w &&
 				    ws->dirs[i].subs[j].role == ROLE_WAIT) {
 					json_array_append_new(waiting,
-					    json_string(w->on->path->watch
-					                    [ws->dirs[i].subs[j].top]));
+					    json_string(
+					        w->on->path->watch
+					            [ws->dirs[i].subs[j].top]));
 				}
 			}
 		}
 		json_object_set_new(o, "path",
-		    json_pack("{s:I, s:o, s:I}", "watching", (json_int_t)w->ndirs,
-		        "waiting", waiting, "pending", (json_int_t)w->npaths));
+		    json_pack("{s:I, s:o, s:I}", "watching",
+		        (json_int_t)w->ndirs, "waiting", waiting, "pending",
+		        (json_int_t)w->npaths));
 	}
 	json_object_set_new(
 	    o, "error", w->error != NULL ? json_string(w->error) : json_null());

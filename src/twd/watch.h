@@ -34,7 +34,7 @@ struct watch_change {
 	const char *branch; /* git: "main" */
 	const char *old_id; /* git: "" for a branch that is new */
 	const char *new_id;
-	int while_down; /* git: it moved while twd was not running */
+	int while_down;     /* git: it moved while twd was not running */
 	char *const *paths; /* path: what changed, sorted, absolute */
 	size_t npaths;
 	int overflow; /* path: events were lost; paths is not all of them */
@@ -67,8 +67,7 @@ size_t watch_set_dirs(const struct watch_set *);
  * Returns the watch (the set owns it).
  */
 struct watch *watch_add(struct watch_set *, const char *task,
-    const struct trigger_def *on, const char *saved, int starting,
-    void *owner);
+    const struct trigger_def *on, const char *saved, int starting, void *owner);
 /* Its on: is now this one, alike, of a config reloaded. */
 void watch_rebind(struct watch *, const struct trigger_def *on);
 /* Stop it and free it; accepts NULL. */

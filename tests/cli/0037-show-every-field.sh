@@ -65,11 +65,14 @@ SH
 chmod +x "$T/plugins/p"
 sed -i "1i plugin_path: [$T/plugins]" "$TW_CONFIG"
 printf '  plugged: {type: p, with: {n: 3}}\n' >>"$TW_CONFIG"
+# A task a change runs, for on.
+mkdir "$T/inbox"
+printf '  watched: {command: "true", on: {path: {watch: [%s/inbox], glob: "*.csv"}}}\n' "$T" >>"$TW_CONFIG"
 start_twd
 
 : >"$T/json"
 : >"$T/text"
-for t in cron interval once plugged; do
+for t in cron interval once plugged watched; do
 	twctl --json show "$t" >>"$T/json"
 	twctl show "$t" >>"$T/text"
 done
@@ -116,6 +119,8 @@ expect_contains "$(cat "$T/text")" "notify            failure, retry via me; aga
 expect_contains "$(cat "$T/text")" "catch_up          all, at most 5"
 expect_contains "$(cat "$T/text")" "starting_deadline 10m"
 expect_contains "$(cat "$T/text")" "jitter            30s"
+expect_contains "$(cat "$T/text")" "on                on change to *.csv in $T/inbox"
+expect_contains "$(cat "$T/text")" "watching          1 directory"
 # Limits in their units, not raw JSON.
 grep -q "^limits  *nofile 256, memory 2G, cpu 10m$" "$T/text" ||
 	fail "limits: $(grep '^limits' "$T/text")"

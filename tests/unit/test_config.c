@@ -1121,7 +1121,8 @@ test_config_triggers(void **state)
 	free(yaml);
 	d = config_find(c, "import");
 	assert_null(d->on->git);
-	assert_int_equal(d->on->path->events, PATH_EV_CREATED | PATH_EV_MOVED_TO);
+	assert_int_equal(
+	    d->on->path->events, PATH_EV_CREATED | PATH_EV_MOVED_TO);
 	assert_string_equal(d->on->path->glob, "*.csv");
 	assert_int_equal(d->on->path->debounce_ms, 5000);
 	assert_int_equal(d->on->path->per_file, 1);

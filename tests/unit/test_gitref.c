@@ -63,7 +63,7 @@ test_gitref_loose_over_packed(void **state)
 	    "# pack-refs with: peeled fully-peeled sorted \n" A
 	    " refs/heads/main\n" A " refs/heads/release/1.0\n" A
 	    " refs/tags/v1\n^" B "\n" B " refs/remotes/origin/main\n");
-	put(dir, "refs/heads/main", B "\n");    /* newer than packed */
+	put(dir, "refs/heads/main", B "\n");      /* newer than packed */
 	put(dir, "refs/heads/main.lock", C "\n"); /* being written */
 	put(dir, "refs/heads/release/2.0", C "\n");
 	put(dir, "refs/heads/sym", "ref: refs/heads/main\n");
@@ -85,8 +85,9 @@ test_gitref_loose_over_packed(void **state)
 	assert_int_equal(refs.n, 1);
 
 	/* Packing (loose files gone, the same ids in packed-refs): the same. */
-	put(dir, "packed-refs", A " refs/heads/release/1.0\n" B
-	    " refs/heads/main\n" C " refs/heads/release/2.0\n");
+	put(dir, "packed-refs",
+	    A " refs/heads/release/1.0\n" B " refs/heads/main\n" C
+	      " refs/heads/release/2.0\n");
 	rm_r(dir, "refs/heads/*");
 	assert_int_equal(gitref_read(dir, "*", &refs, &cause), 0);
 	assert_int_equal(refs.n, 3);
@@ -174,9 +175,9 @@ test_gitref_patterns(void **state)
 {
 	static const char *const good[] = { "main", "release/*", "feature/a-b",
 		"v1.2", "*", "team/*/ready" };
-	static const char *const bad[] = { "", "refs/heads/main", "a..b",
-		"a b", "a~1", "a^", "a:b", "a?", "a[b]", "a\\b", "/a", "a/",
-		"a//b", "a.", ".a", "a/.b", "a.lock", "a.lock/b", "@", "a@{1}" };
+	static const char *const bad[] = { "", "refs/heads/main", "a..b", "a b",
+		"a~1", "a^", "a:b", "a?", "a[b]", "a\\b", "/a", "a/", "a//b",
+		"a.", ".a", "a/.b", "a.lock", "a.lock/b", "@", "a@{1}" };
 	char *cause = NULL;
 	size_t i;
 
