@@ -134,7 +134,7 @@ MANPAGES = man/twd.1 man/twctl.1 man/twweb.1 man/taskweaver.5 \
 DEB_PACKAGES = build-essential pkg-config libyaml-dev libsqlite3-dev \
 	       libevent-dev libjansson-dev libcmocka-dev sqlite3 tmux socat \
 	       mandoc python3 python3-croniter clang-format tzdata \
-	       libnotify-dev libcurl4-openssl-dev dbus-daemon libncurses-dev \
+	       libnotify-dev libcurl4-openssl-dev dbus-daemon libncurses-dev git \
 	       task-spooler clang libclang-rt-dev openssh-client openssh-server \
 	       slurm-wlm munge curl openssl prometheus chromium python3-yaml
 

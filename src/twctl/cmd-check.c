@@ -19,9 +19,9 @@ cmd_check_exec(struct cmd_ctx *ctx)
 	const struct task_def *next = NULL;
 	struct config *c;
 	json_t *out, *e, *warnings;
-	char *path, *line, when[32], rel[32];
+	char *path, *line, when[32], rel[32], change[48] = "";
 	int64_t now = timefmt_now_ms(), at, next_at = 0;
-	size_t i;
+	size_t i, on_change = 0;
 
 	path = paths_config(ctx->argc == 1 ? ctx->argv[0] : NULL);
 	if ((c = config_load(path, &errs)) == NULL) {
@@ -59,6 +59,9 @@ cmd_check_exec(struct cmd_ctx *ctx)
 		free(line);
 	}
 	for (i = 0; i < c->ntasks; i++) {
+		if (c->tasks[i]->on != NULL && c->tasks[i]->enabled) {
+			on_change++;
+		}
 		if (c->tasks[i]->schedule == NULL || !c->tasks[i]->enabled) {
 			continue;
 		}
@@ -69,22 +72,30 @@ cmd_check_exec(struct cmd_ctx *ctx)
 		}
 	}
 	if (ctx->json) {
-		out = json_pack("{s:s, s:I, s:s?, s:s?, s:O}", "file", path,
-		    "tasks", (json_int_t)c->ntasks, "next_task",
+		out = json_pack("{s:s, s:I, s:s?, s:s?, s:I, s:O}", "file",
+		    path, "tasks", (json_int_t)c->ntasks, "next_task",
 		    next != NULL ? next->name : NULL, "next_at",
 		    next != NULL ? timefmt_iso(next_at, when, sizeof when)
 		                 : NULL,
-		    "warnings", warnings);
+		    "on_change", (json_int_t)on_change, "warnings", warnings);
 		output_json(out);
 		json_decref(out);
-	} else if (next != NULL) {
-		printf("%s: %zu task%s OK; next: %s at %s (%s)\n", path,
-		    c->ntasks, c->ntasks == 1 ? "" : "s", next->name,
-		    timefmt_local(next_at, when, sizeof when),
-		    timefmt_relative(next_at, now, rel, sizeof rel));
 	} else {
-		printf("%s: %zu task%s OK; none is scheduled\n", path,
-		    c->ntasks, c->ntasks == 1 ? "" : "s");
+		if (on_change > 0) {
+			snprintf(change, sizeof change, "; %zu run%s on change",
+			    on_change, on_change == 1 ? "s" : "");
+		}
+		if (next != NULL) {
+			printf("%s: %zu task%s OK; next: %s at %s (%s)%s\n",
+			    path, c->ntasks, c->ntasks == 1 ? "" : "s",
+			    next->name,
+			    timefmt_local(next_at, when, sizeof when),
+			    timefmt_relative(next_at, now, rel, sizeof rel),
+			    change);
+		} else {
+			printf("%s: %zu task%s OK; none is scheduled%s\n", path,
+			    c->ntasks, c->ntasks == 1 ? "" : "s", change);
+		}
 	}
 	json_decref(warnings);
 	config_free(c);

@@ -311,17 +311,13 @@ why_next(struct tasks *ts, struct task *t)
 		names = config_trigger_text(d->on);
 		s = why_join(s, xasprintf("it runs %s", names));
 		free(names);
-		if (t->watch != NULL &&
-		    (v = json_object_get(
-		         watching = watch_json(t->watch), "error")) != NULL &&
-		    json_is_string(v)) {
+		watching = t->watch != NULL ? watch_json(t->watch) : NULL;
+		if (json_is_string(v = json_object_get(watching, "error"))) {
 			s = why_join(s,
 			    xasprintf("but its trigger is not all watched: %s",
 			        json_string_value(v)));
 		}
-		if (t->watch != NULL) {
-			json_decref(watching);
-		}
+		json_decref(watching);
 	}
 	if (d->schedule == NULL) {
 		if (d->after == NULL && d->on == NULL) {

@@ -482,8 +482,10 @@ change_run(struct tasks *ts, struct task *t, enum run_trigger trigger,
 		return;
 	}
 	id = dispatch_run(ts, t, ar);
-	if (paths != NULL && t->last != NULL &&
-	    (t->last->id != id || t->last->status != RUN_SKIPPED)) {
+	/* A run skipped (overlap, a pause) has no job to read the list. */
+	if (paths != NULL &&
+	    (t->last == NULL || t->last->id != id ||
+	        t->last->status != RUN_SKIPPED)) {
 		paths_write(ts, t, id, paths, npaths);
 	}
 }

@@ -70,6 +70,28 @@ is_gitdir(const char *dir)
 	return ok;
 }
 
+/*
+ * dir (taken), if its refs are files: git 2.45's reftable keeps them in
+ * tables of its own, which twd does not read.
+ */
+static char *
+gitref_files(const char *repo, char *dir, char **cause)
+{
+	char *tables = xasprintf("%s/reftable", dir);
+	int reftable = is_dir(tables);
+
+	free(tables);
+	if (!reftable) {
+		return dir;
+	}
+	*cause = xasprintf("'%s' keeps its refs in reftable files, which twd "
+	                   "does not read: watch it as a remote (remote: "
+	                   "file://%s)",
+	    repo, repo);
+	free(dir);
+	return NULL;
+}
+
 char *
 gitref_dir(const char *repo, char **cause)
 {
@@ -82,7 +104,7 @@ gitref_dir(const char *repo, char **cause)
 		return NULL;
 	}
 	if (stat(dot, &st) == 0 && S_ISDIR(st.st_mode) && is_gitdir(dot)) {
-		return dot;
+		return gitref_files(repo, dot, cause);
 	}
 	if (stat(dot, &st) == 0 && S_ISREG(st.st_mode)) {
 		/* A worktree: "gitdir: PATH"; its refs are the common dir's. */
@@ -115,11 +137,11 @@ gitref_dir(const char *repo, char **cause)
 			free(gitdir);
 			return NULL;
 		}
-		return gitdir;
+		return gitref_files(repo, gitdir, cause);
 	}
 	free(dot);
 	if (is_gitdir(repo)) {
-		return xstrdup(repo); /* bare */
+		return gitref_files(repo, xstrdup(repo), cause); /* bare */
 	}
 	*cause = xasprintf("'%s' is not a git repository (no .git in it, "
 	                   "and not a bare repository)",

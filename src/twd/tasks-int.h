@@ -115,7 +115,7 @@ struct tasks {
 	double lateness_sum;
 };
 
-/* One per task of the file (152 bytes: a daemon may keep 100,000). */
+/* One per task of the file (160 bytes: a daemon may keep 100,000). */
 /*
  * A submitted job's environment, its caller's ("NAME=value"): made once
  * for the jobs of a submit, which share it.

@@ -232,36 +232,34 @@ wdir_add(struct watch *w, const char *path, enum role role, int top, int below,
 	return 0;
 }
 
-/* Take w's subscriptions off (those of one top, or all when top < -1). */
+/* Take w's subscriptions off: all, or (wait_of >= 0) its waits for one. */
 static void
-wdir_unsubscribe(struct watch *w, int top, int only_role, int role)
+wdir_unsubscribe(struct watch *w, int wait_of)
 {
 	struct watch_set *ws = w->ws;
 	struct wdir *d;
+	struct wsub *sub;
 	size_t i = 0, j;
 
 	while (i < ws->ndirs) {
 		d = &ws->dirs[i];
 		for (j = 0; j < d->nsubs;) {
-			if (d->subs[j].w == w &&
-			    (top < -1 || d->subs[j].top == top) &&
-			    (!only_role ||
-			        d->subs[j].role == (enum role)role)) {
-				if (d->subs[j].role == ROLE_DIR) {
-					w->ndirs--;
-				}
-				free(d->subs[j].path);
-				d->subs[j] = d->subs[--d->nsubs];
-			} else {
+			sub = &d->subs[j];
+			if (sub->w != w ||
+			    (wait_of >= 0 &&
+			        (sub->role != ROLE_WAIT ||
+			            sub->top != wait_of))) {
 				j++;
+				continue;
 			}
+			if (sub->role == ROLE_DIR) {
+				w->ndirs--;
+			}
+			free(sub->path);
+			*sub = d->subs[--d->nsubs];
 		}
 		if (d->nsubs == 0) {
-			d->nsubs = 0;
-			free(d->subs);
-			inotify_rm_watch(ws->fd, d->wd);
-			memmove(d, d + 1, (ws->ndirs - i - 1) * sizeof *d);
-			ws->ndirs--;
+			wdir_drop(ws, d, 1);
 		} else {
 			i++;
 		}
@@ -799,7 +797,7 @@ watch_resolve(struct watch *w, int top, int appeared)
 	char *dir = xstrdup(target), *slash;
 	struct stat st;
 
-	wdir_unsubscribe(w, top, 1, ROLE_WAIT);
+	wdir_unsubscribe(w, top);
 	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
 		walk_dirs(target, 0, path_dir, &a);
 		free(dir);
@@ -1067,7 +1065,7 @@ watch_remove(struct watch_set *ws, struct watch *w)
 	if (w == NULL) {
 		return;
 	}
-	wdir_unsubscribe(w, -2, 0, 0);
+	wdir_unsubscribe(w, -1);
 	for (i = 0; i < ws->nwatches; i++) {
 		if (ws->watches[i] == w) {
 			ws->watches[i] = ws->watches[--ws->nwatches];

@@ -121,6 +121,26 @@ commit sentinel
 wait_until "docs runs for the sentinel" runs_are docs 5
 [ "$(runs rel)" = 2 ] || fail "rel ran again after a restart with no move"
 
+# A reload that points docs at another branch watches that one instead:
+# where it stands then is a baseline, and main no longer counts.
+sed -i 's/branch: main}/branch: feature}/' "$TW_CONFIG"
+twctl reload >/dev/null
+g checkout -q feature
+commit on-feature
+wait_until "docs runs for the branch it now watches" runs_are docs 6
+g checkout -q main
+commit main-unwatched
+g checkout -q feature
+commit on-feature-again
+wait_until "docs runs for feature again" runs_are docs 7
+twctl --json history -n 2 docs | jget '[r["change"]["branch"] for r in d]' >"$T/branches"
+[ "$(cat "$T/branches")" = '["feature", "feature"]' ] || fail "after the reload: $(cat "$T/branches")"
+g checkout -q main
+sed -i 's/branch: feature}/branch: main}/' "$TW_CONFIG"
+twctl reload >/dev/null
+
+twctl check >"$T/check"
+grep -q "2 tasks OK; none is scheduled; 2 run on change" "$T/check" || fail "check: $(cat "$T/check")"
 twctl show docs >"$T/show"
 grep -q "^on  *on push to main in $repo" "$T/show" || fail "show: $(cat "$T/show")"
 grep -q "^branches  *main at $(g rev-parse --short=7 main)" "$T/show" ||

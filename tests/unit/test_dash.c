@@ -80,6 +80,35 @@ test_dash_states_from_the_list(void **state)
 }
 
 /* A run through its events: queued, running, then its result and strip. */
+/* A task a change runs shows what runs it where a schedule would be. */
+static void
+test_dash_triggers_in_the_schedule_column(void **state)
+{
+	struct dash_model m;
+	json_t *list = json_loads(
+	    "[{\"name\": \"docs\", \"schedule\": null, \"on\": \"on push to "
+	    "main in /src/p\", \"state\": \"watching\", \"next_run\": null, "
+	    "\"running\": 0, \"queued\": 0, \"paused\": false, \"last_run\": "
+	    "null}, {\"name\": \"both\", \"schedule\": \"@daily\", \"on\": "
+	    "\"on change in /in\", \"state\": \"scheduled\", \"next_run\": "
+	    "null, \"running\": 0, \"queued\": 0, \"paused\": false, "
+	    "\"last_run\": null}]",
+	    0, NULL);
+
+	(void)state;
+	assert_non_null(list);
+	dash_model_init(&m);
+	dash_model_set_tasks(&m, list);
+	json_decref(list);
+	assert_string_equal(
+	    dash_model_task(&m, "docs")->schedule, "on push to main in /src/p");
+	assert_string_equal(
+	    dash_model_task(&m, "both")->schedule, "@daily; on change in /in");
+	assert_int_equal(
+	    dash_task_state(dash_model_task(&m, "docs")), DASH_IDLE);
+	dash_model_release(&m);
+}
+
 static void
 test_dash_events_move_a_run(void **state)
 {
@@ -245,6 +274,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dash_states_from_the_list),
+		cmocka_unit_test(test_dash_triggers_in_the_schedule_column),
 		cmocka_unit_test(test_dash_events_move_a_run),
 		cmocka_unit_test(test_dash_submitted_jobs_are_jobs),
 		cmocka_unit_test(test_dash_state_error_comes_and_goes),

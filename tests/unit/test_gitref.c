@@ -158,6 +158,16 @@ test_gitref_dir(void **state)
 	assert_string_equal(got, path);
 	free(got);
 	free(path);
+	/* Refs in reftable files: said, not read as if it had none. */
+	put(dir, "rt.git/HEAD", "ref: refs/heads/.invalid\n");
+	put(dir, "rt.git/refs/heads",
+	    "this repository uses the reftable format\n");
+	put(dir, "rt.git/reftable/tables.list", "");
+	path = xasprintf("%s/rt.git", dir);
+	assert_null(gitref_dir(path, &cause));
+	assert_non_null(strstr(cause, "reftable"));
+	free(cause);
+	free(path);
 	/* None. */
 	path = xasprintf("%s/nothing", dir);
 	assert_null(gitref_dir(path, &cause));
