@@ -794,31 +794,56 @@ watch_resolve(struct watch *w, int top, int appeared)
 {
 	const char *target = w->on->path->watch[top];
 	struct dir_add a = { w, top, appeared };
-	char *dir = xstrdup(target), *slash;
+	char *dir, *slash, *next;
 	struct stat st;
+	int tries, waiting;
 
-	wdir_unsubscribe(w, top);
-	if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
-		walk_dirs(target, 0, path_dir, &a);
+	/*
+	 * A part may appear between the look and the watch that waits for
+	 * it (mkdir -p): after the watch, look again, and go on down.
+	 */
+	for (tries = 0; tries < 64; tries++) {
+		wdir_unsubscribe(w, top);
+		if (stat(target, &st) == 0 && S_ISDIR(st.st_mode)) {
+			walk_dirs(target, 0, path_dir, &a);
+			return;
+		}
+		/* Up to the first that is there: wait there for the next part. */
+		dir = xstrdup(target);
+		waiting = 0;
+		while (!waiting && (slash = strrchr(dir, '/')) != NULL) {
+			*slash = '\0';
+			if (wdir_add(w, dir[0] != '\0' ? dir : "/", ROLE_WAIT,
+			        top, 0,
+			        IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF |
+			            IN_MOVE_SELF) == 0) {
+				waiting = 1;
+			} else if (errno != ENOENT && errno != ENOTDIR) {
+				watch_error(w,
+				    xasprintf(
+				        "cannot watch %s for %s to appear: "
+				        "%s",
+				        dir, target, strerror(errno)));
+				free(dir);
+				return;
+			}
+		}
+		if (!waiting) {
+			free(dir);
+			return;
+		}
+		/* The part after dir, there already? */
+		next = xasprintf("%s/%.*s", dir,
+		    (int)strcspn(target + strlen(dir) + 1, "/"),
+		    target + strlen(dir) + 1);
 		free(dir);
-		return;
-	}
-	/* Up to the first that is there: wait there for the next part. */
-	while ((slash = strrchr(dir, '/')) != NULL) {
-		*slash = '\0';
-		if (wdir_add(w, dir[0] != '\0' ? dir : "/", ROLE_WAIT, top, 0,
-		        IN_CREATE | IN_MOVED_TO | IN_DELETE_SELF |
-		            IN_MOVE_SELF) == 0) {
-			break;
+		if (stat(next, &st) == -1) {
+			free(next);
+			return;
 		}
-		if (errno != ENOENT && errno != ENOTDIR) {
-			watch_error(w,
-			    xasprintf("cannot watch %s for %s to appear: %s",
-			        dir, target, strerror(errno)));
-			break;
-		}
+		free(next);
+		a.appeared = 1;
 	}
-	free(dir);
 }
 
 /* An event of the wdir d for its subscriber s. */
