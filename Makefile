@@ -93,7 +93,8 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
 	       src/twd/tasks.c src/twd/fire.c src/twd/dispatch.c src/twd/runs.c \
 	       src/twd/submit.c src/twd/recover.c src/twd/retention.c src/twd/elsewhere.c src/twd/remote.c \
 	       src/twd/explain.c src/twd/metrics.c src/twd/report.c src/twd/config-observe.c src/twd/ydoc.c \
-	       src/twd/config-triggers.c src/twd/gitref.c src/twd/watch.c
+	       src/twd/config-triggers.c src/twd/gitref.c src/twd/watch.c \
+	       src/twd/config-capacity.c src/twd/admit.c src/twd/psi.c src/twd/cgroup.c
 TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c \
 	      src/twd/observe.c src/twd/audit.c src/twd/request-observe.c \
 	      src/twd/subscriptions.c
@@ -102,7 +103,7 @@ TWCTL_SRCS  = src/twctl/client.c src/twctl/logread.c src/twctl/cmd.c src/twctl/c
 	      src/twctl/cmd-history.c src/twctl/cmd-kill.c src/twctl/cmd-list.c src/twctl/cmd-logs.c src/twctl/cmd-metrics.c \
 	      src/twctl/cmd-next.c src/twctl/cmd-notify-test.c src/twctl/cmd-pause.c src/twctl/cmd-plugins.c src/twctl/cmd-queue.c src/twctl/cmd-reload.c src/twctl/cmd-report.c src/twctl/report-html.c src/twctl/cmd-restart.c src/twctl/cmd-run.c src/twctl/cmd-show.c src/twctl/cmd-shutdown.c src/twctl/cmd-submit.c src/twctl/cmd-wait.c src/twctl/cmd-web.c src/twctl/cmd-why.c \
 	      src/twctl/cmd-status.c src/twctl/output.c src/twctl/pager.c src/twctl/twctl.c
-UNIT_TESTS  = alarm catchup config cron dash duration gitref history job log logfmt notify proto remote report runq schedule suggest \
+UNIT_TESTS  = admit alarm catchup config cron dash duration gitref history job log logfmt notify proto remote report runq schedule suggest \
 	      tasks timefmt tz ydoc
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -199,7 +200,7 @@ TWCTL_TWD_OBJS = $(call obj,src/twd/config.c src/twd/config-fields.c \
     src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
     src/twd/config-view.c src/twd/config-file.c src/twd/config-maps.c \
     src/twd/config-plugins.c src/twd/config-observe.c src/twd/plugin.c \
-    src/twd/config-triggers.c src/twd/gitref.c \
+    src/twd/config-triggers.c src/twd/gitref.c src/twd/config-capacity.c \
     src/twd/ydoc.c src/twd/run.c)
 $(BUILD)/src/twctl/cmd-check.o $(BUILD)/src/twctl/cmd-edit.o \
     $(BUILD)/src/twctl/cmd-import.o $(BUILD)/src/twctl/cmd-help.o \

@@ -72,6 +72,33 @@ dash_call(struct dash *d, const char *cmd, json_t *args)
 }
 
 /* The whole picture again: tasks, their last results, runs in flight. */
+/* What the runs here take of the capacity, from a status reply. */
+static void
+dash_capacity(struct dash *d, const json_t *status)
+{
+	const json_t *cap = json_object_get(status, "capacity");
+	char buf[80];
+
+	d->capacity[0] = '\0';
+	if (json_is_object(cap)) {
+		snprintf(d->capacity, sizeof d->capacity, "  capacity: %s",
+		    output_capacity(cap, buf, sizeof buf));
+	}
+}
+
+/* With a capacity, what is in use, again (once a second, as samples). */
+static void
+dash_capacity_again(struct dash *d)
+{
+	json_t *o;
+
+	if (d->capacity[0] != '\0' && d->conn != NULL &&
+	    (o = dash_call(d, "status", NULL)) != NULL) {
+		dash_capacity(d, o);
+		json_decref(o);
+	}
+}
+
 static void
 dash_snapshot(struct dash *d)
 {
@@ -82,6 +109,7 @@ dash_snapshot(struct dash *d)
 	if ((o = dash_call(d, "status", NULL)) != NULL) {
 		snprintf(d->version, sizeof d->version, "%s",
 		    json_get_string(o, "version", "?"));
+		dash_capacity(d, o);
 		d->daemon_started_ms = json_get_time(o, "started_at");
 		free(d->m.config_error);
 		d->m.config_error = NULL;
@@ -199,6 +227,7 @@ dash_sample(struct dash *d)
 	if (now - d->sampled_ms < 1000 || (dir = opendir("/proc")) == NULL) {
 		return;
 	}
+	dash_capacity_again(d);
 	while ((de = readdir(dir)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0])) {
 			continue;

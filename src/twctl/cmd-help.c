@@ -130,7 +130,7 @@ cmd_list_values_exec(struct cmd_ctx *ctx)
 			}
 		}
 	} else if (strcmp(what, "statuses") == 0) {
-		for (i = 0; i <= RUN_SKIPPED; i++) {
+		for (i = 0; i < RUN_STATUS_COUNT; i++) {
 			printf("%s\n", run_status_name((enum run_status)i));
 		}
 	} else if (strcmp(what, "fields") == 0) {

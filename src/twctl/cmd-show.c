@@ -54,6 +54,9 @@ show_units(const char *field, const json_t *limits)
 		}
 		x = (int64_t)json_integer_value(value);
 		snprintf(v, sizeof v, "%lld", (long long)x);
+		if (json_is_real(value)) { /* cpus: 0.25 */
+			snprintf(v, sizeof v, "%g", json_real_value(value));
+		}
 		for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 			if (strcmp(name, sizes[i]) == 0) {
 				size_format(x, v, sizeof v);
@@ -204,6 +207,30 @@ show_fields_check(struct cmd_ctx *ctx)
 	return EXIT_OK;
 }
 
+/* pressure: "cpu 50%, memory 10%". */
+static void
+show_pressure(const json_t *p)
+{
+	char line[128];
+	const char *kind;
+	json_t *pct;
+	size_t n = 0;
+
+	if (!json_is_object(p)) {
+		return;
+	}
+	line[0] = '\0';
+	json_object_foreach((json_t *)p, kind, pct)
+	{
+		if (n < sizeof line) {
+			n += (size_t)snprintf(line + n, sizeof line - n,
+			    "%s%s %lld%%", n > 0 ? ", " : "", kind,
+			    (long long)json_integer_value(pct));
+		}
+	}
+	show_field("pressure", line);
+}
+
 /* How a task's change trigger is watched: what it saw, what is wrong. */
 static void
 show_watch(const json_t *w)
@@ -345,6 +372,7 @@ cmd_show_exec(struct cmd_ctx *ctx)
 	}
 	show_field("executor", json_get_string(def, "executor", "local"));
 	show_units("resources", json_object_get(def, "resources"));
+	show_pressure(json_object_get(def, "pressure"));
 	show_field("overlap", json_get_string(def, "overlap", "?"));
 	if ((v = json_object_get(d, "jitter")) != NULL &&
 	    json_number_value(v) > 0) {

@@ -87,6 +87,27 @@ status_executors(const json_t *executors)
 	}
 }
 
+/* Capacity in use, and whether runs are held by cgroups, and why not. */
+static void
+status_capacity(const json_t *d)
+{
+	const json_t *cap = json_object_get(d, "capacity");
+	const json_t *cg = json_object_get(d, "cgroups");
+	char buf[160];
+
+	if (json_is_object(cap)) {
+		printf("capacity:   %s in use by runs here\n",
+		    output_capacity(cap, buf, sizeof buf));
+	}
+	if (json_is_true(json_object_get(cg, "on"))) {
+		printf("cgroups:    on: each run in its own, under %s\n",
+		    json_get_string(cg, "root", "?"));
+	} else if (json_is_object(cg)) {
+		printf(
+		    "cgroups:    off: %s\n", json_get_string(cg, "off", "?"));
+	}
+}
+
 /* A history that cannot be written: the one thing to fix first. */
 static void
 status_state(const json_t *e)
@@ -149,6 +170,7 @@ cmd_status_exec(struct cmd_ctx *ctx)
 		printf("socket:     %s\n", json_get_string(d, "socket", "?"));
 		status_notifiers(json_object_get(d, "notifiers"));
 		status_executors(json_object_get(d, "executors"));
+		status_capacity(d);
 		status_reloading(json_object_get(d, "reloading"));
 		status_config(json_object_get(d, "config_errors"));
 		status_state(json_object_get(d, "state_error"));

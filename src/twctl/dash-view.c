@@ -81,11 +81,12 @@ dash_draw_header(struct dash *d, int64_t now)
 	}
 	snprintf(line, sizeof line,
 	    " TaskWeaver %s  up %s  %zu tasks  %zu running  %zu queued  "
-	    "%zu paused  %zu failing  next: %s %s",
+	    "%zu paused  %zu failing  next: %s %s%s",
 	    d->version, up, d->m.ntasks, d->m.njobs, d->m.nqueued, paused,
 	    failing, next != NULL ? next->name : "-",
 	    next != NULL ? dash_countdown(next->next_ms, now, when, sizeof when)
-	                 : "");
+	                 : "",
+	    d->capacity);
 	dash_color_on(d, C_HEAD);
 	dash_line(0, A_REVERSE, line);
 	dash_color_off(d, C_HEAD);

@@ -38,6 +38,7 @@ struct dash {
 	struct dash_model m;
 	char version[32];
 	int64_t daemon_started_ms;
+	char capacity[96];   /* "cap 1.5/2 CPU 600M/1G": in use; "": none */
 	int64_t last_try_ms; /* of a connection, when disconnected */
 	size_t sel, top;     /* selected row of the view; first shown */
 	int jobs_focus;      /* tab: the keys act on the running pane's jobs */

@@ -157,6 +157,32 @@ json_get_string(const json_t *obj, const char *key, const char *dflt)
 	return json_is_string(v) ? json_string_value(v) : dflt;
 }
 
+/* "1.5 of 2 CPUs, 600M of 1G memory", into buf. */
+const char *
+output_capacity(const json_t *cap, char *buf, size_t len)
+{
+	char a[32], b[32], c[32], d[32];
+	const json_t *cpus = json_object_get(cap, "cpus");
+	const json_t *mem = json_object_get(cap, "memory");
+
+	snprintf(a, sizeof a, "%g",
+	    json_number_value(json_object_get(cap, "cpus_used")));
+	snprintf(b, sizeof b, "%g", json_number_value(cpus));
+	size_format(json_integer_value(json_object_get(cap, "memory_used")), c,
+	    sizeof c);
+	size_format(json_integer_value(mem), d, sizeof d);
+	snprintf(buf, len, "%s%s%s%s%s%s%s%s", json_is_number(cpus) ? a : "",
+	    json_is_number(cpus) ? " of " : "", json_is_number(cpus) ? b : "",
+	    json_is_number(cpus) ? " CPUs" : "",
+	    json_is_number(cpus) && json_is_number(mem) ? ", " : "",
+	    json_is_number(mem) ? c : "", json_is_number(mem) ? " of " : "",
+	    json_is_number(mem) ? d : "");
+	if (json_is_number(mem)) {
+		snprintf(buf + strlen(buf), len - strlen(buf), " memory");
+	}
+	return buf;
+}
+
 const char *
 output_schedule(const json_t *task, const char *none, char *buf, size_t len)
 {

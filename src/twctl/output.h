@@ -51,5 +51,7 @@ char *output_run_result(const json_t *run, char *buf, size_t len);
  */
 const char *
 output_schedule(const json_t *task, const char *none, char *buf, size_t len);
+/* What capacity's figures say: "1.5 of 2 CPUs, 600M of 1G memory". */
+const char *output_capacity(const json_t *cap, char *buf, size_t len);
 
 #endif

@@ -19,6 +19,7 @@ static const struct {
 	{ "ok", "#2e7d32" },
 	{ "failed", "#c62828" },
 	{ "timeout", "#ef6c00" },
+	{ "oom", "#ad1457" },
 	{ "killed", "#6a1b9a" },
 	{ "start_failed", "#8d6e63" },
 	{ "lost", "#546e7a" },

@@ -107,6 +107,9 @@ const struct field task_fields[] = {
 	    offsetof(struct draft, on), 0, VIEW(on) },
 	{ "overlap", field_flow, "skip, queue, allow or replace", 0, 1,
 	    VIEW(overlap) },
+	{ "pressure", field_merged,
+	    "a mapping of cpu, memory and io, each a percentage such as 50%",
+	    offsetof(struct draft, pressure), 1, VIEW(pressure) },
 	{ "priority", field_flow,
 	    "critical, high, normal, low or a number from 0 to 100", 0, 1,
 	    VIEW(priority) },
@@ -385,6 +388,7 @@ field_merged(
 	        strcmp(f->name, "env") == 0             ? "variable"
 	            : strcmp(f->name, "history") == 0   ? "setting"
 	            : strcmp(f->name, "resources") == 0 ? "resource"
+	            : strcmp(f->name, "pressure") == 0  ? "pressure"
 	                                                : "limit") == -1) {
 		return -1;
 	}
@@ -1016,6 +1020,7 @@ draft_exec(struct loader *l, const struct draft *d, struct task_def *t,
 	t->policy->max_output = d->max_output;
 	draft_flow(l, d, t);
 	draft_resources(l, d->resources, t);
+	draft_pressure(l, d->pressure, t);
 	if (t->plugin != NULL && t->policy->executor >= 0) {
 		loader_error(l, d->type,
 		    "type: a plugin's task runs here, not on executor '%s'",

@@ -133,6 +133,7 @@ struct draft {
 	yaml_node_t *limits[2];
 	yaml_node_t *history[2];
 	yaml_node_t *resources[2];
+	yaml_node_t *pressure[2];
 	int env_clear;
 	int umask;
 	int nice;
@@ -218,6 +219,7 @@ FIELD_VIEW_DECLARE(nice);
 FIELD_VIEW_DECLARE(notify);
 FIELD_VIEW_DECLARE(on);
 FIELD_VIEW_DECLARE(overlap);
+FIELD_VIEW_DECLARE(pressure);
 FIELD_VIEW_DECLARE(priority);
 FIELD_VIEW_DECLARE(queue);
 FIELD_VIEW_DECLARE(resources);
@@ -320,6 +322,8 @@ void
 draft_limits(struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
 void draft_resources(
     struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
+void draft_pressure(
+    struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
 void
 draft_history(struct loader *l, yaml_node_t *const maps[2], struct task_def *t);
 void draft_notify(struct loader *l, yaml_node_t *node, struct task_def *t);
@@ -362,6 +366,14 @@ int loader_notifier_plugin(struct loader *l, struct notifier_def *nd,
 
 /* config-triggers.c */
 void draft_on(struct loader *l, yaml_node_t *map, struct task_def *t);
+
+/* config-maps.c: "0.25" CPUs in thousandths (250); -1 for no such number. */
+int64_t cpus_parse(const char *v);
+
+/* config-capacity.c */
+void loader_capacity(struct loader *l, struct config *c, yaml_node_t *map);
+/* Each task that runs here fits in capacity: (an error where not). */
+void config_check_capacity(struct loader *l, const struct config *c);
 
 /* config-checks.c */
 void loader_check_afters(struct loader *l, const struct config *c);

@@ -19,9 +19,9 @@
 #include "xmalloc.h"
 #include "config-int.h"
 
-static const char *const top_keys[] = { "audit", "defaults", "executors",
-	"include", "max_concurrent", "metrics", "notifiers", "plugin_path",
-	"queues", "subscriptions", "tasks" };
+static const char *const top_keys[] = { "audit", "capacity", "defaults",
+	"executors", "include", "max_concurrent", "metrics", "notifiers",
+	"plugin_path", "queues", "subscriptions", "tasks" };
 
 void
 loader_error(struct loader *l, const yaml_node_t *node, const char *fmt, ...)
@@ -846,6 +846,8 @@ loader_root(struct loader *l, struct config *c)
 			loader_metrics(l, c, v);
 		} else if (strcmp(node_text(k), "audit") == 0) {
 			loader_audit(l, c, v);
+		} else if (strcmp(node_text(k), "capacity") == 0) {
+			loader_capacity(l, c, v);
 		} else if (had_tasks && l->streamed &&
 		    top_key_shapes_tasks(node_text(k))) {
 			/* The tasks were read without it: again, whole. */
@@ -860,6 +862,7 @@ loader_root(struct loader *l, struct config *c)
 		loader_tasks(l, c, NULL);
 	}
 	loader_defaults(l, c, l->defaults, l->nerrs);
+	config_check_capacity(l, c);
 }
 
 static int
@@ -914,6 +917,8 @@ config_read(
 	c->files[c->nfiles++] = xstrdup(path);
 	c->max_concurrent = loader_cpus();
 	c->metrics.interval_ms = METRICS_INTERVAL_MS;
+	c->capacity.swap = -1;
+	c->capacity.backfill_ms = CAPACITY_BACKFILL_MS;
 	l.file = c->files[0];
 	l.config = c;
 	l.home = paths_home();

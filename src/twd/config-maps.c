@@ -4,6 +4,7 @@
  * limits and history (likewise, key by key), notify and retry_on.
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <inttypes.h>
@@ -498,6 +499,21 @@ draft_history(struct loader *l, yaml_node_t *const maps[2], struct task_def *t)
 	merged_each(l, maps, history_pair, t);
 }
 
+int64_t
+cpus_parse(const char *v)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (end == v || *end != '\0' || errno != 0 || !(x >= 0.001) ||
+	    x > 100000) {
+		return -1;
+	}
+	return (int64_t)(x * 1000 + 0.5);
+}
+
 /* One resource of resources: into t's policy. */
 static void
 resources_pair(
@@ -516,10 +532,16 @@ resources_pair(
 		return;
 	}
 	v = node_text(val);
-	if (strcmp(key, "cpus") == 0 || strcmp(key, "gpus") == 0) {
+	if (strcmp(key, "cpus") == 0) {
+		if ((n = cpus_parse(v)) <= 0) {
+			cause = xasprintf("'%s' is not a number of CPUs from "
+			                  "0.001 to 100000, such as 2 or 0.25",
+			    v);
+		}
+		p->res_mcpus = (int32_t)n;
+	} else if (strcmp(key, "gpus") == 0) {
 		if (value_integer(l, key, val, 1, 100000, 10, &count) == 0) {
-			*(*key == 'c' ? &p->res_cpus : &p->res_gpus) =
-			    (int32_t)count;
+			p->res_gpus = (int32_t)count;
 		}
 	} else if (strcmp(key, "memory") == 0) {
 		if (size_parse(v, &n, &cause) == 0 && n < 1024 * 1024) {
@@ -593,4 +615,56 @@ draft_resources(
 		    "the run first",
 		    t->policy->res_memory, mem);
 	}
+}
+
+/* One bound of pressure: (cpu, memory, io: N%) into t's policy. */
+static void
+pressure_pair(
+    struct loader *l, yaml_node_t *k, yaml_node_t *val, struct task_def *t)
+{
+	static const char *const names[] = { "cpu", "io", "memory" };
+	const char *key = node_text(k), *v = node_text(val);
+	uint8_t *slot = strcmp(key, "cpu") == 0 ? &t->policy->press_cpu
+	    : strcmp(key, "memory") == 0        ? &t->policy->press_memory
+	    : strcmp(key, "io") == 0            ? &t->policy->press_io
+	                                        : NULL;
+	struct stat st;
+	char *end, *file;
+	long pct;
+
+	if (slot == NULL) {
+		loader_unknown_key(l, k, "pressure kind", names, NITEMS(names));
+		return;
+	}
+	errno = 0;
+	pct = val->type == YAML_SCALAR_NODE ? strtol(v, &end, 10) : -1;
+	if (val->type != YAML_SCALAR_NODE || end == v ||
+	    strcmp(end, "%") != 0 || errno != 0 || pct < 1 || pct > 100) {
+		loader_error(l, val,
+		    "pressure: %s: '%s' is not a percentage from 1%% to 100%% "
+		    "(of time some task stalled, PSI's some avg10)",
+		    key, val->type == YAML_SCALAR_NODE ? v : node_kind(val));
+		return;
+	}
+	*slot = (uint8_t)pct;
+	/* No PSI in this kernel: said, and the bound means nothing. */
+	file = xasprintf("%s/%s", config_psi_dir(), key);
+	if (stat(file, &st) == -1) {
+		loader_warning(l, val, "pressure",
+		    xasprintf("%s: %s: this kernel has no PSI (Linux 4.20, "
+		              "CONFIG_PSI): the bound is ignored",
+		        file, strerror(errno)));
+		*slot = 0;
+	}
+	free(file);
+}
+
+/* pressure: the machine's stall above which t's runs wait. */
+void
+draft_pressure(struct loader *l, yaml_node_t *const maps[2], struct task_def *t)
+{
+	if (maps[0] == NULL && maps[1] == NULL) {
+		return;
+	}
+	merged_each(l, maps, pressure_pair, t);
 }

@@ -215,7 +215,9 @@ show_resources(const struct task_def *d, const struct field_ctx *x)
 
 	(void)x;
 	return json_pack("{s:o, s:o, s:o, s:o}", "cpus",
-	    p->res_cpus > 0 ? json_integer(p->res_cpus) : json_null(), "memory",
+	    p->res_mcpus > 0 ? json_real((double)p->res_mcpus / 1000)
+	                     : json_null(),
+	    "memory",
 	    p->res_memory > 0 ? json_integer(p->res_memory) : json_null(),
 	    "gpus", p->res_gpus > 0 ? json_integer(p->res_gpus) : json_null(),
 	    "time",
@@ -226,7 +228,7 @@ show_resources(const struct task_def *d, const struct field_ctx *x)
 int
 same_resources(const struct task_def *a, const struct task_def *b)
 {
-	return a->policy->res_cpus == b->policy->res_cpus &&
+	return a->policy->res_mcpus == b->policy->res_mcpus &&
 	    a->policy->res_memory == b->policy->res_memory &&
 	    a->policy->res_gpus == b->policy->res_gpus &&
 	    a->policy->res_time_ms == b->policy->res_time_ms;

@@ -136,8 +136,8 @@ struct task_policy {
 	int64_t notify_every_ms;      /* a failure again told after this */
 	int64_t res_memory;           /* resources: bytes (Slurm's --mem) */
 	int64_t res_time_ms;          /* resources: Slurm's --time */
-	int32_t res_cpus;             /* resources: --cpus-per-task; 0: none */
-	int32_t res_gpus;             /* resources: --gpus */
+	int32_t res_mcpus; /* resources: cpus, in thousandths; 0: none */
+	int32_t res_gpus;  /* resources: --gpus */
 	unsigned nlimits;
 	unsigned nretry_codes;
 	unsigned nnotify_via;
@@ -152,6 +152,8 @@ struct task_policy {
 	int8_t nice;
 	uint8_t env_clear;   /* a minimal environment, not twd's */
 	uint8_t retry_flags; /* retry_on: RETRY_ON_* */
+	/* pressure: a run waits while PSI "some avg10" is above these %. */
+	uint8_t press_cpu, press_memory, press_io; /* 0: no bound */
 	enum overlap overlap : 8;
 	enum catch_up catch_up : 8; /* fires missed while down or asleep */
 };
@@ -251,6 +253,22 @@ struct subscription_def {
 	int notifier;        /* its index in config->notifiers */
 };
 
+/*
+ * capacity: what the runs on this machine may take together, by their
+ * resources: (cpus, memory). Without the section nothing is counted.
+ */
+struct capacity_def {
+	int on;         /* the section is there */
+	int64_t mcpus;  /* thousandths of a CPU; 0: not counted */
+	int64_t memory; /* bytes; 0: not counted */
+	int64_t swap;   /* memory.swap.max of each run's cgroup; -1: left */
+	int64_t
+	    backfill_ms; /* smaller runs pass one that does not fit so long */
+};
+
+/* How long a run that does not fit lets smaller ones pass it, by default. */
+#define CAPACITY_BACKFILL_MS (5 * 60 * 1000)
+
 /* audit: which requests are recorded, and for how long. */
 struct audit_def {
 	int reads;         /* the requests that change nothing too */
@@ -273,6 +291,7 @@ struct config {
 	char **plugin_path; /* where plugins are looked for first */
 	struct metrics_def metrics;
 	struct audit_def audit;
+	struct capacity_def capacity;
 	struct subscription_def *subscriptions;
 	size_t nsubscriptions;
 	struct task_def *defaults; /* the defaults block applied, no command */
@@ -342,6 +361,11 @@ json_t *config_task_field_json(const struct config *, const struct task_def *,
  */
 size_t task_def_changes(const struct task_def *a, const struct task_def *b,
     const char **out, size_t max);
+
+/* "0.25" for 250 thousandths of a CPU, into buf; returns buf. */
+const char *config_cpus_text(int64_t mcpus, char *buf, size_t len);
+/* The directory of PSI's files: /proc/pressure, or TW_PSI_DIR. */
+const char *config_psi_dir(void);
 
 /* "created" for PATH_EV_CREATED; NULL for anything but one event. */
 const char *config_path_event_name(unsigned event);

@@ -10,8 +10,10 @@
 
 #include <event2/event.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "duration.h"
+#include "psi.h"
 #include "history.h"
 #include "log.h"
 #include "tasks.h"
@@ -197,11 +199,75 @@ dispatch_after_task_done(struct tasks *ts, const struct active_run *ar)
 /* For runq_next: whether a queued run may start now. */
 struct dispatch {
 	struct tasks *ts;
-	int *lane;     /* runs in flight per queue of the config */
-	int *away;     /* and per executor */
-	size_t here;   /* in flight on this machine: max_concurrent's */
-	int away_free; /* an executor has a free slot */
+	int64_t now;
+	int *lane;             /* runs in flight per queue of the config */
+	int *away;             /* and per executor */
+	size_t here;           /* in flight on this machine: max_concurrent's */
+	int away_free;         /* an executor has a free slot */
+	struct admit admit;    /* the capacity here, taken and reserved */
+	double psi[PSI_KINDS]; /* read once a pass, at need; -2: not yet */
+	int pressed;           /* a run waits for the pressure to ease */
 };
+
+/* How often PSI is read again while a run waits for it to ease. */
+#define PRESSURE_RECHECK_MS 2000
+
+struct admit_need
+dispatch_need(const struct task *t)
+{
+	struct admit_need n = { 0, 0 };
+
+	if (t != NULL && t->def->policy->executor < 0) {
+		n.mcpus = t->def->policy->res_mcpus;
+		n.memory = t->def->policy->res_memory;
+	}
+	return n;
+}
+
+/* The pressure bounds of t: {cpu, memory, io}, 0 where none. */
+static void
+task_bounds(const struct task *t, int bound[PSI_KINDS])
+{
+	bound[PSI_CPU] = t->def->policy->press_cpu;
+	bound[PSI_MEMORY] = t->def->policy->press_memory;
+	bound[PSI_IO] = t->def->policy->press_io;
+}
+
+/* Which bound of t the pressure psi (read or not yet: -2) is above. */
+static int
+pressure_over(const struct task *t, double psi[PSI_KINDS])
+{
+	int bound[PSI_KINDS], k;
+
+	task_bounds(t, bound);
+	for (k = 0; k < PSI_KINDS; k++) {
+		if (bound[k] == 0) {
+			continue;
+		}
+		if (psi[k] == -2) {
+			psi[k] = psi_some_avg10((enum psi_kind)k);
+		}
+		if (psi[k] > bound[k]) {
+			return k;
+		}
+	}
+	return -1;
+}
+
+char *
+dispatch_pressure(const struct task *t)
+{
+	double psi[PSI_KINDS] = { -2, -2, -2 };
+	int bound[PSI_KINDS], k = pressure_over(t, psi);
+
+	if (k < 0) {
+		return NULL;
+	}
+	task_bounds(t, bound);
+	return xasprintf("the machine's %s pressure is %.1f%% (PSI some "
+	                 "avg10), above its bound of %d%%",
+	    psi_name((enum psi_kind)k), psi[k], bound[k]);
+}
 
 /* Whether run ar of t would be let start by the slots of d. */
 static int
@@ -248,6 +314,23 @@ dispatch_count(struct dispatch *d, const struct task *t)
 	}
 }
 
+/* The machine's pressure and the capacity: whether ar of t may start. */
+static int
+dispatch_admit(struct dispatch *d, struct active_run *ar, const struct task *t)
+{
+	struct admit_need need = dispatch_need(t);
+
+	/* A run elsewhere takes nothing of this machine. */
+	if (t->def->policy->executor >= 0) {
+		return 1;
+	}
+	if (pressure_over(t, d->psi) >= 0) {
+		d->pressed = 1;
+		return 0;
+	}
+	return admit_try(&d->admit, &need, ar, &ar->blocked_ms, d->now);
+}
+
 static int
 dispatch_accept(const struct runq_item *it, void *arg)
 {
@@ -264,7 +347,10 @@ dispatch_accept(const struct runq_item *it, void *arg)
 	    t->running > 0) {
 		return 0;
 	}
-	return dispatch_slot(d, t);
+	if (!dispatch_slot(d, t)) {
+		return 0;
+	}
+	return dispatch_admit((struct dispatch *)d, it->data, t);
 }
 
 /* Whether a fire's run would start too late after its time. */
@@ -287,12 +373,20 @@ dispatch_past_deadline(
 static void
 dispatch_pass(struct tasks *ts, int64_t now)
 {
-	struct dispatch d = { ts, NULL, NULL, 0, 0 };
+	struct dispatch d;
 	char dur[32];
 	struct active_run *ar;
 	struct runq_item *it;
 	struct task *t;
+	int k;
 
+	memset(&d, 0, sizeof d);
+	d.ts = ts;
+	d.now = now;
+	for (k = 0; k < PSI_KINDS; k++) {
+		d.psi[k] = -2;
+	}
+	admit_init(&d.admit, &ts->config->capacity);
 	d.lane = xcalloc(ts->config->nqueues + 1, sizeof *d.lane);
 	d.away = xcalloc(ts->config->nexecutors + 1, sizeof *d.away);
 	d.away_free = ts->config->nexecutors > 0;
@@ -303,6 +397,8 @@ dispatch_pass(struct tasks *ts, int64_t now)
 		} else {
 			d.here++;
 		}
+		/* What it took when it started, whatever its task says now. */
+		admit_take(&d.admit, &ar->need);
 	}
 	/* While some slot is free: this machine's, or an executor's. */
 	while ((d.here < (size_t)ts->config->max_concurrent || d.away_free) &&
@@ -320,10 +416,20 @@ dispatch_pass(struct tasks *ts, int64_t now)
 			continue;
 		}
 		dispatch_count(&d, t);
+		ar->need = dispatch_need(t);
+		ar->blocked_ms = 0;
+		admit_take(&d.admit, &ar->need);
 		active_start(ts, t, ar);
 	}
 	free(d.lane);
 	free(d.away);
+	/* PSI eases on its own: look again while something waits for it. */
+	if (d.pressed && !evtimer_pending(ts->ev_pressure, NULL)) {
+		struct timeval tv = { PRESSURE_RECHECK_MS / 1000,
+			(PRESSURE_RECHECK_MS % 1000) * 1000 };
+
+		evtimer_add(ts->ev_pressure, &tv);
+	}
 }
 
 void
@@ -462,4 +568,42 @@ tasks_queue_json(struct tasks *ts)
 		    runs, queue_run_json(ts, ar, i - ts->queue.head + 1));
 	}
 	return runs;
+}
+
+json_t *
+tasks_capacity_json(struct tasks *ts)
+{
+	const struct capacity_def *cap =
+	    ts->config != NULL ? &ts->config->capacity : NULL;
+	const struct active_run *ar;
+	struct admit a;
+	const char *off = cgroups_off(ts->cgroups);
+	json_t *o = json_object();
+
+	if (cap != NULL && cap->on) {
+		admit_init(&a, cap);
+		TAILQ_FOREACH(ar, &ts->runs, entry)
+		{
+			admit_take(&a, &ar->need);
+		}
+		json_object_set_new(o, "capacity",
+		    json_pack("{s:o, s:o, s:f, s:I, s:o, s:f}", "cpus",
+		        cap->mcpus > 0 ? json_real((double)cap->mcpus / 1000)
+		                       : json_null(),
+		        "memory",
+		        cap->memory > 0 ? json_integer(cap->memory)
+		                        : json_null(),
+		        "cpus_used", (double)a.used.mcpus / 1000, "memory_used",
+		        (json_int_t)a.used.memory, "swap",
+		        cap->swap >= 0 ? json_integer(cap->swap) : json_null(),
+		        "backfill", (double)cap->backfill_ms / 1000));
+	} else {
+		json_object_set_new(o, "capacity", json_null());
+	}
+	json_object_set_new(o, "cgroups",
+	    json_pack("{s:b, s:o, s:o}", "on", off == NULL, "root",
+	        off == NULL ? json_string(cgroups_root(ts->cgroups))
+	                    : json_null(),
+	        "off", off != NULL ? json_string(off) : json_null()));
+	return o;
 }

@@ -17,6 +17,60 @@
 #include "watch.h"
 #include "xmalloc.h"
 
+/*
+ * Why run ar of t (queued, to run here) does not fit the capacity, in
+ * words; NULL when it does.
+ */
+static char *
+capacity_reason(
+    struct tasks *ts, const struct active_run *ar, const struct task *t)
+{
+	const struct capacity_def *cap = &ts->config->capacity;
+	struct admit_need need = dispatch_need(t), theirs;
+	const struct active_run *other;
+	char buf[128], dur[32];
+	struct admit a;
+	size_t i;
+
+	if (!cap->on) {
+		return NULL;
+	}
+	admit_init(&a, cap);
+	TAILQ_FOREACH(other, &ts->runs, entry)
+	{
+		admit_take(&a, &other->need);
+	}
+	if (admit_shortfall(&a, &need, buf, sizeof buf) != NULL) {
+		return xasprintf("it %s", buf);
+	}
+	/* A run ahead of it that waited past the backfill holds room. */
+	for (i = ts->queue.head; i < ts->queue.n; i++) {
+		other = ts->queue.v[i]->data;
+		if (other == ar) {
+			break;
+		}
+		theirs = dispatch_need(active_task(ts, other));
+		if (other->blocked_ms != 0 &&
+		    tw_now(&ts->clock) - other->blocked_ms >=
+		        cap->backfill_ms &&
+		    !admit_fits(&a, &theirs)) {
+			admit_take(&a, &theirs);
+			if (!admit_fits(&a, &need)) {
+				return xasprintf(
+				    "run %" PRId64 ", ahead of it, has "
+				    "waited for room longer than the "
+				    "capacity's backfill of %s: what it "
+				    "needs is kept for it",
+				    other->rec.id,
+				    duration_format_ms(
+				        cap->backfill_ms, dur, sizeof dur));
+			}
+			break;
+		}
+	}
+	return NULL;
+}
+
 char *
 tasks_wait_reason(struct tasks *ts, int64_t run_id)
 {
@@ -101,6 +155,11 @@ tasks_wait_reason(struct tasks *ts, int64_t run_id)
 	} else if (running >= (size_t)ts->config->max_concurrent) {
 		return xasprintf("all %d slots are taken (max_concurrent)",
 		    ts->config->max_concurrent);
+	}
+	if (ex == NULL &&
+	    ((why = dispatch_pressure(t)) != NULL ||
+	        (why = capacity_reason(ts, ar, t)) != NULL)) {
+		return why;
 	}
 	return xstrdup("runs of higher priority, or queued earlier, go first");
 }

@@ -113,6 +113,10 @@ static const char *const history_migrations[] = {
 
 	/* 10: what changed, for a run a git or path trigger made (JSON). */
 	"ALTER TABLE runs ADD COLUMN change TEXT;",
+
+	/* 11: what a run's cgroup saw: its peak memory and OOM kills. */
+	("ALTER TABLE runs ADD COLUMN memory_peak INTEGER;"
+	 "ALTER TABLE runs ADD COLUMN oom_kills INTEGER;"),
 };
 
 #define HISTORY_NMIGRATIONS                                                    \
@@ -128,7 +132,7 @@ _Static_assert(HISTORY_NMIGRATIONS == HISTORY_SCHEMA,
 	"not_before, spec, "                                                   \
 	"(SELECT vars FROM environments WHERE environments.id = "              \
 	"runs.env_id), "                                                       \
-	"slurm_job, progress, summary, change"
+	"slurm_job, progress, summary, change, memory_peak, oom_kills"
 
 /* Runs of twctl queue's finished jobs; the terms of index runs_unclean. */
 #define HISTORY_DONE                                                           \
@@ -151,10 +155,11 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "started_at, finished_at, status, exit_code, signal, pid, "
 	    "output_bytes, log_path, reason, truncated, cpu_user_ms, "
 	    "cpu_sys_ms, max_rss_kb, attempt, duration_ms, not_before, spec, "
-	    "env_id, slurm_job, progress, summary, change) "
+	    "env_id, slurm_job, progress, summary, change, memory_peak, "
+	    "oom_kills) "
 	    "VALUES (?21, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, " HISTORY_ENV_ID
-	    ", ?23, ?24, ?25, ?26) "
+	    ", ?23, ?24, ?25, ?26, ?27, ?28) "
 	    "ON CONFLICT (id) DO UPDATE SET started_at = ?4, "
 	    "finished_at = ?5, status = ?6, exit_code = ?7, signal = ?8, "
 	    "pid = ?9, output_bytes = ?10, log_path = ?11, reason = ?12, "
@@ -163,7 +168,8 @@ static const char *const history_sql[STMT_COUNT] = {
 	    "not_before = ?19, spec = coalesce(?20, spec), "
 	    "env_id = coalesce(" HISTORY_ENV_ID ", env_id), "
 	    "slurm_job = coalesce(?23, slurm_job), progress = ?24, "
-	    "summary = ?25, change = coalesce(?26, change)",
+	    "summary = ?25, change = coalesce(?26, change), "
+	    "memory_peak = ?27, oom_kills = ?28",
 	[STMT_ENV_ID] = "SELECT id FROM environments WHERE vars = ?1",
 	[STMT_ENV_PUT] = "INSERT INTO environments (vars) VALUES (?1) "
 	                 "ON CONFLICT (vars) DO NOTHING",
@@ -619,6 +625,12 @@ history_write_do(struct history *h, const struct history_write *w, char **cause)
 		}
 		bind_text(st, 25, w->run.summary);
 		bind_text(st, 26, w->run.change);
+		if (w->run.memory_peak >= 0) {
+			sqlite3_bind_int64(st, 27, w->run.memory_peak);
+		} else {
+			sqlite3_bind_null(st, 27);
+		}
+		bind_ms(st, 28, w->run.oom_kills);
 		return history_step_done(h, st, "recording a run", cause);
 	}
 	st = h->stmt[STMT_STATE_SET];
@@ -891,6 +903,10 @@ history_row(sqlite3_stmt *st, struct run_record *r)
 	    : sqlite3_column_int(st, 23);
 	r->summary = column_text(st, 24);
 	r->change = column_text(st, 25);
+	r->memory_peak = sqlite3_column_type(st, 26) == SQLITE_NULL
+	    ? -1
+	    : sqlite3_column_int64(st, 26);
+	r->oom_kills = sqlite3_column_int64(st, 27);
 }
 
 int

@@ -12,7 +12,7 @@
 struct history;
 
 /* The schema version this build writes; PRAGMA user_version holds it. */
-#define HISTORY_SCHEMA 10
+#define HISTORY_SCHEMA 11
 
 /*
  * Open (creating and migrating as needed) the database at path. Returns the

@@ -48,6 +48,7 @@ struct job_child_error {
 
 /* The steps between clone and exec, in order; each can fail alone. */
 enum {
+	JOB_STAGE_CGROUP,
 	JOB_STAGE_DEVNULL,
 	JOB_STAGE_FDS,
 	JOB_STAGE_CWD,
@@ -91,6 +92,33 @@ job_child_limit(const struct job_limit *l)
 		rl.rlim_cur = rl.rlim_max;
 	}
 	return setrlimit(l->resource, &rl);
+}
+
+/*
+ * Write our pid to a cgroup's cgroup.procs: into it. No allocation (the
+ * child may share the daemon's memory): the number on our own stack.
+ */
+static int
+job_child_cgroup(const char *procs)
+{
+	char num[24], *p = num + sizeof num;
+	long pid = (long)getpid();
+	int fd, err;
+	ssize_t w;
+
+	*--p = '\n';
+	do {
+		*--p = (char)('0' + pid % 10);
+		pid /= 10;
+	} while (pid > 0);
+	if ((fd = open(procs, O_WRONLY | O_CLOEXEC)) == -1) {
+		return -1;
+	}
+	w = write(fd, p, (size_t)(num + sizeof num - p));
+	err = errno;
+	close(fd);
+	errno = err;
+	return w == (ssize_t)(num + sizeof num - p) ? 0 : -1;
 }
 
 /* Whether "NAME=..." a and b set the same variable. */
@@ -242,6 +270,12 @@ job_child(void *arg)
 	int fd, sig;
 
 	setsid();
+	/* Into its cgroup first, so that all it does is counted there. */
+	if (spec->cgroup_procs != NULL &&
+	    job_child_cgroup(spec->cgroup_procs) == -1) {
+		ce.stage = JOB_STAGE_CGROUP;
+		goto fail;
+	}
 	/* The daemon's handlers and ignored signals must not reach the job. */
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig != SIGKILL && sig != SIGSTOP) {
@@ -413,6 +447,9 @@ job_child_cause(const struct job_spec *spec, const struct job_child_error *ce)
 	const char *hint = "";
 
 	switch (ce->stage) {
+	case JOB_STAGE_CGROUP:
+		return xasprintf("cannot move into its cgroup (%s): %s",
+		    spec->cgroup_procs, strerror(ce->err));
 	case JOB_STAGE_DEVNULL:
 		return xasprintf("cannot open %s as its input: %s",
 		    spec->stdin_path != NULL ? spec->stdin_path : "/dev/null",

@@ -52,6 +52,8 @@ struct job_spec {
 	const char *const *signal_argv;
 	/* A file the job reads as its standard input; NULL: /dev/null. */
 	const char *stdin_path;
+	/* A cgroup's cgroup.procs the job enters before all else; or NULL. */
+	const char *cgroup_procs;
 };
 
 enum job_end {

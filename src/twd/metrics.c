@@ -33,7 +33,7 @@ static const char *const lateness_text[METRICS_LATENESS_BUCKETS] = { "0.001",
 
 /* The statuses a run ends with: a series each of last_status, runs_total. */
 static const enum run_status ended[] = { RUN_OK, RUN_FAILED, RUN_TIMEOUT,
-	RUN_KILLED, RUN_START_FAILED, RUN_LOST, RUN_SKIPPED };
+	RUN_KILLED, RUN_START_FAILED, RUN_LOST, RUN_SKIPPED, RUN_OOM };
 #define NENDED (sizeof ended / sizeof ended[0])
 
 /* The name submitted jobs without one of their own are counted under. */

@@ -36,6 +36,7 @@ notify_decide(unsigned on, int64_t every_ms, struct notify_state *st,
 	case RUN_FAILED:
 	case RUN_TIMEOUT:
 	case RUN_START_FAILED:
+	case RUN_OOM:
 		if (will_retry) {
 			ev = NOTIFY_RETRY;
 			break;

@@ -252,8 +252,11 @@ remote_srun_argv(const struct slurm_run *r)
 	if (r->ex->account != NULL) {
 		strv_add(&v, &n, xasprintf("--account=%s", r->ex->account));
 	}
-	if (p->res_cpus > 0) {
-		strv_add(&v, &n, xasprintf("--cpus-per-task=%d", p->res_cpus));
+	if (p->res_mcpus > 0) {
+		/* Slurm counts whole CPUs: a part of one asks for one. */
+		strv_add(&v, &n,
+		    xasprintf(
+		        "--cpus-per-task=%d", (p->res_mcpus + 999) / 1000));
 	}
 	if (p->res_memory > 0) {
 		/* Slurm's unit is the MiB: rounded up, never below asked. */

@@ -35,7 +35,7 @@ struct point {
 struct acc {
 	char *name;
 	uint64_t hash;
-	int64_t by_status[RUN_SKIPPED + 1];
+	int64_t by_status[RUN_STATUS_COUNT];
 	struct ints durations, lateness;
 	int64_t cpu_sum, cpu_max, ncpu, rss_max;
 	int64_t streak, longest;
@@ -47,7 +47,7 @@ struct report {
 	struct acc **slots; /* open addressing by name */
 	size_t nslots, n;
 	struct acc total;
-	int64_t (*days)[RUN_SKIPPED + 1];
+	int64_t (*days)[RUN_STATUS_COUNT];
 	size_t ndays;
 	int64_t first_day_ms; /* local midnight of since */
 	/* The local day of the last row, to skip most localtime_r calls. */
@@ -261,7 +261,7 @@ by_status_json(const int64_t *by)
 {
 	static const enum run_status ended[] = { RUN_OK, RUN_FAILED,
 		RUN_TIMEOUT, RUN_KILLED, RUN_START_FAILED, RUN_LOST,
-		RUN_SKIPPED };
+		RUN_SKIPPED, RUN_OOM };
 	json_t *o = json_object();
 	size_t i;
 
@@ -282,7 +282,7 @@ acc_json(struct acc *a, int with_recent)
 	size_t i;
 	int s;
 
-	for (s = 0; s <= RUN_SKIPPED; s++) {
+	for (s = 0; s < RUN_STATUS_COUNT; s++) {
 		runs += a->by_status[s];
 		ran += status_ran(s) ? a->by_status[s] : 0;
 	}

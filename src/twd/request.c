@@ -300,6 +300,7 @@ req_status(
 	json_object_set_new(o, "stopping", json_boolean(twd->stopping));
 	json_object_set_new(o, "notifiers", notifiers_status(twd->notifiers));
 	json_object_set_new(o, "executors", tasks_executors_json(twd->tasks));
+	json_object_update_new(o, tasks_capacity_json(twd->tasks));
 	if ((since = reload_running(twd->reload, &why)) != 0) {
 		json_object_set_new(o, "reloading",
 		    json_pack("{s:s, s:s}", "since",

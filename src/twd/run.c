@@ -23,6 +23,7 @@ static const char *run_status_names[] = {
 	[RUN_TIMEOUT] = "timeout",
 	[RUN_QUEUED] = "queued",
 	[RUN_SKIPPED] = "skipped",
+	[RUN_OOM] = "oom",
 };
 
 static const char *run_trigger_names[] = {
@@ -245,6 +246,13 @@ run_record_json(const struct run_record *r)
 	}
 	if (r->summary != NULL) {
 		json_object_set_new(o, "summary", json_string(r->summary));
+	}
+	if (r->memory_peak >= 0) {
+		json_object_set_new(
+		    o, "memory_peak", json_integer(r->memory_peak));
+	}
+	if (r->oom_kills > 0) {
+		json_object_set_new(o, "oom_kills", json_integer(r->oom_kills));
 	}
 	if (r->change != NULL && (v = json_loads(r->change, 0, NULL)) != NULL) {
 		json_object_set_new(o, "change", v);

@@ -19,7 +19,11 @@ enum run_status {
 	RUN_TIMEOUT,      /* stopped for running past its timeout */
 	RUN_QUEUED,       /* waiting for a slot, its task or its retry time */
 	RUN_SKIPPED,      /* a fire that did not run; the reason says why */
+	RUN_OOM,          /* killed by the kernel at its cgroup's memory.max */
 };
+
+/* How many statuses there are, for arrays indexed by one. */
+#define RUN_STATUS_COUNT (RUN_OOM + 1)
 
 enum run_trigger {
 	RUN_TRIGGER_SCHEDULE,
@@ -65,6 +69,8 @@ struct run_record {
 	 * sample, incomplete}; kept by its retries. NULL for the rest.
 	 */
 	char *change;
+	int64_t memory_peak; /* its cgroup's memory.peak, bytes; -1: none */
+	int64_t oom_kills;   /* its cgroup's OOM kills */
 };
 
 const char *run_status_name(enum run_status);

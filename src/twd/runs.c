@@ -4,6 +4,8 @@
  * the log and the subscribers, its end recorded, then retried or told.
  */
 
+#include <sys/resource.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,7 @@
 
 #include <event2/event.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "duration.h"
 #include "history.h"
@@ -29,6 +32,7 @@
 static void active_ended(struct tasks *ts, const struct run_record *r);
 static int
 task_retry(struct tasks *ts, struct task *t, const struct run_record *failed);
+static void run_cgroup_end(struct tasks *ts, struct active_run *ar);
 static void active_spawn_pending(struct tasks *ts, int recorded);
 
 /*
@@ -283,6 +287,9 @@ tasks_run_done(struct job *job, const struct job_result *res, void *arg)
 		r->status = RUN_FAILED;
 	}
 	elsewhere_end(ts, ar, job, res);
+	if (ar->cgroup) {
+		run_cgroup_end(ts, ar);
+	}
 	if (res->escaped > 0) {
 		r->reason = why_join(r->reason,
 		    xasprintf("%d process%s that had left its process group "
@@ -544,6 +551,58 @@ run_own_env(const struct tasks *ts, const struct task_def *def,
 	return env;
 }
 
+/* What a run of def is held to in its cgroup. */
+static void
+run_cgroup_limits(const struct tasks *ts, const struct task_def *def,
+    struct cgroup_limits *lim)
+{
+	unsigned i;
+
+	memset(lim, 0, sizeof *lim);
+	lim->memory = def->policy->res_memory;
+	lim->swap = ts->config->capacity.swap;
+	lim->mcpus = def->policy->res_mcpus;
+	for (i = 0; i < def->policy->nlimits; i++) {
+		if (def->policy->limits[i].resource == RLIMIT_NPROC) {
+			lim->pids = (int64_t)def->policy->limits[i].value;
+		}
+	}
+}
+
+/*
+ * What run ar's cgroup saw, into its record: its peak memory, and an
+ * end by the kernel's OOM killer as oom.
+ */
+static void
+run_cgroup_end(struct tasks *ts, struct active_run *ar)
+{
+	struct run_record *r = &ar->rec;
+	struct cgroup_usage u;
+	char size[32];
+
+	cgroups_run_end(ts->cgroups, r->id, &u);
+	ar->cgroup = 0;
+	r->memory_peak = u.memory_peak;
+	r->oom_kills = u.oom_kills;
+	if (u.oom_kills == 0) {
+		return;
+	}
+	if (r->status == RUN_FAILED || r->status == RUN_KILLED) {
+		r->status = RUN_OOM;
+		r->reason = why_join(r->reason,
+		    ar->need.memory > 0
+		        ? xasprintf("killed by the kernel's OOM killer at its "
+		                    "memory limit of %s (resources: memory)",
+		              size_format(ar->need.memory, size, sizeof size))
+		        : xstrdup("killed by the kernel's OOM killer"));
+	} else {
+		r->reason = why_join(r->reason,
+		    xasprintf("%" PRId64 " of its processes %s killed by the "
+		              "kernel's OOM killer",
+		        u.oom_kills, u.oom_kills == 1 ? "was" : "were"));
+	}
+}
+
 /* Start the job for run ar of def; NULL with *why when it could not. */
 static struct job *
 task_start_job(struct tasks *ts, const struct task_def *def,
@@ -554,7 +613,9 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	    ? (const char *const *)def->policy->shell
 	    : sh;
 	const char **argv = NULL, **env = NULL;
-	char **owned = NULL, **words = NULL, **ownenv;
+	char **owned = NULL, **words = NULL, **ownenv, *procs = NULL;
+	struct cgroup_limits lim;
+	struct cgroup_usage usage;
 	const char *marker;
 	size_t n = 0, nenv = 0, nowned = 0, i;
 	const struct executor_def *ex;
@@ -624,9 +685,24 @@ task_start_job(struct tasks *ts, const struct task_def *def,
 	}
 	ar->timeout_ms = def->policy->timeout_ms;
 	ar->kill_grace_ms = def->policy->kill_grace_ms;
+	if (cgroups_off(ts->cgroups) == NULL) {
+		run_cgroup_limits(ts, def, &lim);
+		if ((procs = cgroups_run_make(
+		         ts->cgroups, ar->rec.id, &lim, why)) == NULL) {
+			job = NULL;
+			goto done;
+		}
+		spec.cgroup_procs = procs;
+		ar->cgroup = 1;
+	}
 	job = job_start(
 	    ts->jobs, &spec, tasks_run_done, tasks_run_output, ar, why);
+	if (job == NULL && ar->cgroup) {
+		cgroups_run_end(ts->cgroups, ar->rec.id, &usage);
+		ar->cgroup = 0;
+	}
 done:
+	free(procs);
 	/* The job has its request open, or never will. */
 	if (request != NULL) {
 		unlink(request);
@@ -674,6 +750,7 @@ active_new(struct tasks *ts, struct task *t, enum run_trigger trigger,
 	r->attempt = attempt;
 	r->duration_ms = -1;
 	r->progress = -1;
+	r->memory_peak = -1;
 	return ar;
 }
 
@@ -770,6 +847,9 @@ active_should_retry(const struct task_def *d, const struct run_record *r)
 		    (d->plugin != NULL && r->exit_code == PLUGIN_EXIT_RETRY);
 	case RUN_TIMEOUT:
 		return any || (d->policy->retry_flags & RETRY_ON_TIMEOUT);
+	case RUN_OOM:
+		/* The kernel's SIGKILL at its memory limit. */
+		return any || (d->policy->retry_flags & RETRY_ON_SIGNAL);
 	case RUN_START_FAILED:
 		return any || (d->policy->retry_flags & RETRY_ON_START_FAILED);
 	default:

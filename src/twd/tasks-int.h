@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "admit.h"
 #include "alarm.h"
 #include "catchup.h"
 #include "context.h"
@@ -48,7 +49,7 @@ TAILQ_HEAD(active_runs, active_run);
  * when its first run ends (a task that never ran costs a pointer).
  */
 struct run_counts {
-	uint32_t status[RUN_SKIPPED + 1];
+	uint32_t status[RUN_STATUS_COUNT];
 	/* Runs that started, by duration: per bucket, the last above all. */
 	uint32_t duration[METRICS_DURATION_BUCKETS + 1];
 	double duration_sum;   /* seconds */
@@ -84,12 +85,14 @@ struct tasks {
 	struct runq queue;         /* the same, in start order */
 	size_t nafter_run;         /* of them, those waiting for a run */
 	struct event *ev_wakeup;   /* the first held-back run may start */
+	struct event *ev_pressure; /* PSI again: a run waits for it to ease */
 	int dispatching;           /* in tasks_dispatch */
 	int dispatch_again;        /* ... and it was asked for again */
 	int batch_depth;           /* tasks_batch_begin calls not ended */
 	size_t nspawn_pending;     /* runs whose jobs start at its end */
 	struct alarm_set *alarms;  /* the tasks' fires */
 	struct watch_set *watches; /* their change triggers; NULL: none */
+	struct cgroups *cgroups;   /* runs' cgroups, or why there are none */
 	int halted;                /* tasks_halt: nothing new starts */
 	struct event *ev_prune;    /* history retention, when idle */
 	size_t prune_cursor;
@@ -167,7 +170,10 @@ struct active_run {
 	 * starts once the record is in the database (tasks_batch_end).
 	 */
 	int spawn_pending;
-	char *held;     /* why the history kept it from starting when due */
+	char *held; /* why the history kept it from starting when due */
+	struct admit_need need; /* resources it takes here while it runs */
+	int cgroup;             /* it runs in a cgroup of its own */
+	int64_t blocked_ms;     /* when it first did not fit the capacity */
 	char *executor; /* where it runs when not here: its executor's name */
 	int slurm;      /* and it is a Slurm cluster, */
 	struct slurm_watch *watch; /* whose queue is asked how it is */
@@ -207,6 +213,13 @@ int64_t random_below(int64_t n);
 void task_schedule(struct task *t);
 
 /* dispatch.c */
+/* What run ar of t takes of the capacity here (nothing elsewhere). */
+struct admit_need dispatch_need(const struct task *t);
+/*
+ * Which pressure bound of t the machine is above, in words (caller
+ * frees); NULL when none is.
+ */
+char *dispatch_pressure(const struct task *t);
 void dispatch_wakeup(int fd, short what, void *arg);
 void dispatch_unqueue(struct tasks *ts, struct task *t, struct active_run *ar);
 size_t task_unqueue_all(struct tasks *ts, struct task *t,

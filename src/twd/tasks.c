@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <signal.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,7 @@
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
+#include "cgroup.h"
 #include "watch.h"
 #include "xmalloc.h"
 
@@ -417,6 +419,7 @@ struct tasks *
 tasks_init(const struct tasks_env *env, char **cause)
 {
 	struct tasks *ts = xcalloc(1, sizeof *ts);
+	char *name;
 
 	ts->base = env->base;
 	ts->clock = env->clock;
@@ -441,7 +444,11 @@ tasks_init(const struct tasks_env *env, char **cause)
 		return NULL;
 	}
 	ts->watches = fire_watches(ts);
+	name = xasprintf("%08" PRIx32, (uint32_t)ts->instance);
+	ts->cgroups = cgroups_open(name);
+	free(name);
 	ts->ev_wakeup = evtimer_new(ts->base, dispatch_wakeup, ts);
+	ts->ev_pressure = evtimer_new(ts->base, dispatch_wakeup, ts);
 	/* Events default to the middle priority (1); pruning waits for them. */
 	ts->ev_prune = event_new(ts->base, -1, 0, retention_step, ts);
 	event_priority_set(ts->ev_prune, 2);
@@ -728,7 +735,9 @@ tasks_free(struct tasks *ts)
 	notifiers_configure(ts->notifiers, NULL);
 	alarm_set_free(ts->alarms);
 	watch_set_free(ts->watches);
+	cgroups_free(ts->cgroups);
 	event_free(ts->ev_wakeup);
+	event_free(ts->ev_pressure);
 	event_free(ts->ev_prune);
 	runq_release(&ts->queue);
 	free(ts->log_dir);

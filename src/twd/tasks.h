@@ -192,6 +192,12 @@ json_t *task_def_json(const struct task *);
 json_t *tasks_queue_json(struct tasks *);
 /* Runs in flight. */
 size_t tasks_running(const struct tasks *);
+/*
+ * What the runs here take of the capacity, and whether they get cgroups:
+ * {capacity: {cpus, memory, cpus_used, memory_used, swap, backfill} |
+ * null, cgroups: {on, root, off}} (caller owns).
+ */
+json_t *tasks_capacity_json(struct tasks *);
 
 /* The protocol form of a task, for "list". Caller owns it. */
 json_t *task_json(const struct task *);

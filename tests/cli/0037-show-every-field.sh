@@ -4,6 +4,11 @@
 # this test until show has it.
 . "$(dirname "$0")/lib.sh"
 
+# pressure: is shown whether or not this kernel has PSI.
+mkdir "$T/psi"
+printf 'some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n' | tee "$T/psi/cpu" "$T/psi/memory" "$T/psi/io" >/dev/null
+export TW_PSI_DIR="$T/psi"
+
 # The field table, as twctl has it (list-values fields).
 FIELDS=$(twctl list-values fields)
 [ "$(echo "$FIELDS" | wc -l)" -gt 30 ] || fail "no field table: $FIELDS"
@@ -31,6 +36,7 @@ tasks:
     nice: 5
     limits: {nofile: 256, memory: 2G, cpu: 10m}
     resources: {cpus: 2, memory: 1G}
+    pressure: {cpu: 50%, memory: 10%}
     executor: local
     timeout: 1h
     kill_grace: 5s
@@ -119,6 +125,8 @@ expect_contains "$(cat "$T/text")" "notify            failure, retry via me; aga
 expect_contains "$(cat "$T/text")" "catch_up          all, at most 5"
 expect_contains "$(cat "$T/text")" "starting_deadline 10m"
 expect_contains "$(cat "$T/text")" "jitter            30s"
+expect_contains "$(cat "$T/text")" "pressure          cpu 50%, memory 10%"
+expect_contains "$(cat "$T/text")" "resources         cpus 2, memory 1G"
 expect_contains "$(cat "$T/text")" "on                on change to *.csv in $T/inbox"
 expect_contains "$(cat "$T/text")" "watching          1 directory"
 # Limits in their units, not raw JSON.

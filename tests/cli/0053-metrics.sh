@@ -62,7 +62,7 @@ m 'taskweaver_paused{task="idle"} 0'
 m 'taskweaver_next_fire_timestamp_seconds{task="idle"}'
 m 'taskweaver_config_reloads_total{result="ok"} 0'
 m 'taskweaver_build_info{version="'
-[ "$(grep -c '^taskweaver_runs_total{task="(submitted)"' "$T/http.txt")" = 7 ] ||
+[ "$(grep -c '^taskweaver_runs_total{task="(submitted)"' "$T/http.txt")" = 8 ] ||
 	fail "submitted jobs are not one series per status"
 case $(cat "$T/http.txt") in *'task="true"'*) fail "a job without a name has series of its own" ;; esac
 [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" = 404 ] ||

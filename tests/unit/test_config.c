@@ -671,6 +671,9 @@ test_config_each_field_is_compared_and_shown(void **state)
 		{ "overlap",
 		    "command: x, schedule: \"0 3 * * *\", overlap: queue",
 		    "overlap" },
+		{ "pressure",
+		    "command: x, schedule: \"0 3 * * *\", pressure: {cpu: 50%}",
+		    "pressure" },
 		{ "priority",
 		    "command: x, schedule: \"0 3 * * *\", priority: high",
 		    "priority" },
@@ -1171,6 +1174,82 @@ test_config_triggers(void **state)
 	config_errors_release(&f->errs);
 }
 
+/* capacity: and pressure: read; a run that could never fit is refused. */
+static void
+test_config_capacity(void **state)
+{
+	struct fixture *f = *state;
+	const struct task_def *d;
+	struct config *c;
+
+	setenv("TW_PSI_DIR", f->dir, 1);
+	c = load(f,
+	    "capacity: {cpus: 2, memory: 1G, swap: 0, backfill: 1m}\n"
+	    "defaults: {resources: {cpus: 0.25, memory: 64M}}\n"
+	    "tasks:\n"
+	    "  small: {command: x}\n"
+	    "  big: {command: x, resources: {cpus: 1.5, memory: 600M},\n"
+	    "        pressure: {cpu: 50%, memory: 10%}}\n"
+	    "  far: {command: x, executor: s, resources: {cpus: 64}}\n"
+	    "executors:\n"
+	    "  s: {type: slurm}\n");
+	assert_non_null(c);
+	assert_int_equal(c->capacity.on, 1);
+	assert_int_equal(c->capacity.mcpus, 2000);
+	assert_int_equal(c->capacity.memory, INT64_C(1) << 30);
+	assert_int_equal(c->capacity.swap, 0);
+	assert_int_equal(c->capacity.backfill_ms, 60000);
+	d = config_find(c, "small");
+	assert_int_equal(d->policy->res_mcpus, 250);
+	assert_int_equal(d->policy->res_memory, 64 << 20);
+	d = config_find(c, "big");
+	assert_int_equal(d->policy->res_mcpus, 1500);
+	/* No PSI files in TW_PSI_DIR: warned of, and ignored. */
+	assert_int_equal(d->policy->press_cpu, 0);
+	assert_int_equal(c->warnings.n, 2);
+	assert_non_null(strstr(c->warnings.v[0].message, "has no PSI"));
+	config_free(c);
+
+	c = load(f,
+	    "capacity: {cpus: auto, memory: 50%}\n"
+	    "tasks: {t: {command: x}}\n");
+	assert_non_null(c);
+	assert_true(c->capacity.mcpus >= 1000);
+	assert_true(c->capacity.memory > 0);
+	assert_int_equal(c->capacity.swap, -1);
+	assert_int_equal(c->capacity.backfill_ms, CAPACITY_BACKFILL_MS);
+	config_free(c);
+
+	c = load(f,
+	    "capacity: {cpus: many, memory: 120%, swap: lots, spare: 1}\n"
+	    "tasks:\n"
+	    "  t: {command: x, resources: {cpus: -1}, pressure: {cpu: 150%, "
+	    "disk: 1%}}\n");
+	assert_null(c);
+	assert_error(f, 0, 1, 18, "cpus: 'many' is not auto or a number");
+	assert_error(f, 1, 1, 32, "memory: '120%' is not a percentage");
+	assert_error(f, 2, 1, 44, "swap:");
+	assert_error(f, 3, 1, 50, "unknown capacity setting 'spare'");
+	assert_error(
+	    f, 4, 3, 37, "resources: cpus: '-1' is not a number of CPUs");
+	assert_error(f, 5, 3, 58, "pressure: cpu: '150%' is not a percentage");
+	assert_error(f, 6, 3, 64, "unknown pressure kind 'disk'");
+	config_errors_release(&f->errs);
+
+	/* Never fits: said at the task, whatever comes first in the file. */
+	c = load(f,
+	    "tasks:\n"
+	    "  build: {command: x, resources: {cpus: 8, memory: 6G}}\n"
+	    "capacity: {cpus: 2, memory: 4G}\n");
+	assert_null(c);
+	assert_error(f, 0, 2, 3,
+	    "task 'build': resources: cpus 8 is more than capacity: cpus 2: "
+	    "it could never start");
+	assert_error(f, 1, 2, 3, "memory 6G is more than capacity: memory 4G");
+	config_errors_release(&f->errs);
+	unsetenv("TW_PSI_DIR");
+}
+
 /* executors: read, named by tasks, and every mistake said where it is. */
 static void
 test_config_executors(void **state)
@@ -1245,7 +1324,7 @@ test_config_executors(void **state)
 	assert_int_equal(ex->type, EXECUTOR_SLURM);
 	assert_string_equal(ex->partition, "short");
 	assert_string_equal(ex->args[0], "--qos=normal");
-	assert_int_equal(config_find(c, "train")->policy->res_cpus, 8);
+	assert_int_equal(config_find(c, "train")->policy->res_mcpus, 8000);
 	assert_int_equal(
 	    config_find(c, "train")->policy->res_memory, (int64_t)32 << 30);
 	assert_int_equal(
@@ -1479,6 +1558,7 @@ main(void)
 		T(test_config_executors),
 		T(test_config_metrics_and_audit),
 		T(test_config_triggers),
+		T(test_config_capacity),
 		T(test_config_after_names_tasks_of_the_file),
 		T(test_config_catch_up_fields),
 		T(test_config_defaults_make_a_task_def),

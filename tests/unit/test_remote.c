@@ -246,7 +246,7 @@ test_remote_srun_asks_for_the_resources(void **state)
 		.partition = (char *)"short",
 		.account = (char *)"proj1",
 		.args = args };
-	struct task_policy p = { .res_cpus = 8,
+	struct task_policy p = { .res_mcpus = 8000,
 		.res_memory = (int64_t)32 << 30,
 		.res_gpus = 1,
 		.res_time_ms = 4 * 3600 * 1000 + 1 };
