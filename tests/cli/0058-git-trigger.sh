@@ -35,6 +35,9 @@ start_twd
 	fail "docs ran at start"
 twctl list >"$T/list"
 grep -q "on push to main in $repo" "$T/list" || fail "list: $(cat "$T/list")"
+# The dashboard's schedule column says what runs it.
+dash_start 200 20
+shows "docs .*on push to main in"
 twctl next >"$T/next"
 grep -q "docs.*on push to main" "$T/next" || fail "next: $(cat "$T/next")"
 

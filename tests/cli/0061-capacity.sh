@@ -29,6 +29,9 @@ twctl status >"$T/status"
 grep -q "^capacity:   0 of 2 CPUs, 600M of 1G memory in use by runs here" "$T/status" ||
 	fail "status: $(cat "$T/status")"
 grep -q "^cgroups:    o[nf]" "$T/status" || fail "status says nothing of cgroups: $(cat "$T/status")"
+# The dashboard's header says what is in use.
+dash_start 220 30
+shows "capacity: [0-9.]* of 2 CPUs, [0-9.]*[MG] of 1G memory"
 twctl run big2 >"$T/out"
 expect_contains "$(cat "$T/out")" "queued run 2 of 'big2': it needs 600M memory, 424M free of capacity"
 twctl run big3 >/dev/null
