@@ -531,10 +531,21 @@ trigger_fire(void *owner, const struct watch_change *c, void *arg)
 	tasks_batch_end(ts, NULL);
 }
 
+static void
+trigger_batch(void *arg, int begin)
+{
+	if (begin) {
+		tasks_batch_begin(arg);
+	} else {
+		tasks_batch_end(arg, NULL);
+	}
+}
+
 struct watch_set *
 fire_watches(struct tasks *ts)
 {
-	struct watch_cbs cbs = { trigger_fire, trigger_save, ts };
+	struct watch_cbs cbs = { trigger_fire, trigger_save, trigger_batch,
+		ts };
 	struct watch_set *ws;
 	char *cause;
 

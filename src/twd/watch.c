@@ -402,6 +402,7 @@ git_seen(struct watch *w, struct gitrefs *now)
 	size_t i;
 	char *state;
 
+	ws->cbs.batch(ws->cbs.arg, 1);
 	if (!w->have_refs && !w->have_saved) {
 		/* The first sight of them: a baseline, nothing moved. */
 		changed = 1;
@@ -435,6 +436,7 @@ git_seen(struct watch *w, struct gitrefs *now)
 		ws->cbs.save(w->owner, state, ws->cbs.arg);
 		free(state);
 	}
+	ws->cbs.batch(ws->cbs.arg, 0);
 }
 
 /* Read a local repository's branches again, and its heads' directories. */

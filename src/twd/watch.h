@@ -45,6 +45,12 @@ struct watch_cbs {
 	void (*fire)(void *owner, const struct watch_change *, void *arg);
 	/* A git trigger's branches as seen: state to keep for watch_add. */
 	void (*save)(void *owner, const char *state, void *arg);
+	/*
+	 * Around the fires of one look at a git trigger's branches and the
+	 * save after them (begin 1, then 0): one commit, so that a crash
+	 * between them cannot run a move again or lose one.
+	 */
+	void (*batch)(void *arg, int begin);
 	void *arg;
 };
 
