@@ -88,7 +88,7 @@ function renderTasks() {
       el("td", { class: "name" }, el("a", { href: "#", onclick: (ev) => {
         ev.preventDefault(); openTask(t.name); } }, t.name)),
       el("td", { class: st }, st),
-      el("td", {}, t.schedule || "-"),
+      el("td", {}, [t.schedule, t.on].filter(Boolean).join("; ") || "-"),
       el("td", {}, when(t.next_run)),
       el("td", { class: last ? last.status : "" },
         last ? last.status + " " + when(last.started_at) : "never"),
@@ -140,6 +140,16 @@ async function refresh() {
   }
 }
 
+/* What changed, for a run a git or path trigger made; "" for the rest. */
+function changeText(c) {
+  if (!c) return "";
+  if (c.kind === "git")
+    return c.branch + (c.old ? " moved from " + c.old.slice(0, 7) : " appeared") +
+      " to " + c.new.slice(0, 7);
+  return c.paths + " path" + (c.paths === 1 ? "" : "s") + " changed" +
+    (c.path ? ": " + c.path : c.sample && c.sample.length ? ": " + c.sample[0] + " ..." : "");
+}
+
 async function openTask(name) {
   state.open = name;
   $("detail").hidden = false;
@@ -152,6 +162,7 @@ async function openTask(name) {
       el("td", {}, el("a", { href: "#", onclick: (ev) => {
         ev.preventDefault(); openLog(r.id); } }, r.id)),
       el("td", {}, when(r.started_at)),
+      el("td", { title: changeText(r.change) }, r.trigger),
       el("td", { class: r.status }, r.status),
       el("td", {}, took(r.duration)),
       el("td", {}, r.status === "running"

@@ -43,6 +43,10 @@ with Browser(profile + "-1") as b:
             ".textContent.startsWith('ok')", "the run to end, live")
     assert b.js("window.notReloaded === true"), "the page was reloaded"
     assert b.js("document.querySelector('tr[data-task=hello] .spark').textContent") != ""
+    # The task's runs, each with how it began.
+    b.js("document.querySelector('tr[data-task=hello] td.name a').click()")
+    b.until("document.querySelectorAll('#runs tbody tr').length == 1", "the task's runs")
+    assert b.js("document.querySelector('#runs tbody td:nth-child(3)').textContent") == "manual"
     b.shot(shot)
     assert not b.errors, b.errors
 with Browser(profile + "-2") as b:
