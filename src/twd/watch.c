@@ -80,6 +80,7 @@ struct watch {
 	char *error; /* why it does not watch all it should; or NULL */
 	/* git */
 	char *gitdir;         /* a local repository's refs are here */
+	int gone;             /* and it could not be watched, or went */
 	struct gitrefs refs;  /* the branches as last seen */
 	int have_refs;        /* refs is a baseline */
 	struct gitrefs saved; /* as the last twd saw them, */
@@ -573,11 +574,36 @@ git_poll(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * Watch a local repository's directory and read its branches: at the
+ * start, and again once a reload finds it went away.
+ */
+static void
+git_local(struct watch *w)
+{
+	char *cause = NULL;
+
+	free(w->gitdir);
+	w->gone = 0;
+	if ((w->gitdir = gitref_dir(w->on->git->repo, &cause)) == NULL) {
+		watch_error(w, cause);
+		w->gone = 1;
+		return;
+	}
+	if (wdir_add(w, w->gitdir, ROLE_GIT_DIR, -1, 0, GIT_MASK) == -1) {
+		watch_error(w,
+		    xasprintf(
+		        "cannot watch %s: %s", w->gitdir, strerror(errno)));
+		w->gone = 1;
+		return;
+	}
+	git_reread(w);
+}
+
 static void
 git_start(struct watch *w, const char *saved)
 {
 	struct timeval now = { 0, 0 };
-	char *cause = NULL;
 
 	git_load_saved(w, saved);
 	if (w->on->git->remote != NULL) {
@@ -586,17 +612,7 @@ git_start(struct watch *w, const char *saved)
 		return;
 	}
 	w->ev_git = evtimer_new(w->ws->base, git_settled, w);
-	if ((w->gitdir = gitref_dir(w->on->git->repo, &cause)) == NULL) {
-		watch_error(w, cause);
-		return;
-	}
-	if (wdir_add(w, w->gitdir, ROLE_GIT_DIR, -1, 0, GIT_MASK) == -1) {
-		watch_error(w,
-		    xasprintf(
-		        "cannot watch %s: %s", w->gitdir, strerror(errno)));
-		return;
-	}
-	git_reread(w);
+	git_local(w);
 }
 
 /* path */
@@ -913,6 +929,14 @@ wdir_gone(struct watch_set *ws, struct wdir *d, int rm)
 	size_t n = 0, i;
 
 	for (i = 0; i < d->nsubs; i++) {
+		if (d->subs[i].role == ROLE_GIT_DIR) {
+			d->subs[i].w->gone = 1;
+			watch_error(d->subs[i].w,
+			    xasprintf("the repository %s went away: its "
+			              "branches are no longer watched (twctl "
+			              "reload watches it again)",
+			        d->subs[i].path));
+		}
 		if (d->subs[i].top >= 0 && !d->subs[i].below) {
 			tops = xreallocarray(tops, n + 1, sizeof *tops);
 			which = xreallocarray(which, n + 1, sizeof *which);
@@ -1082,6 +1106,10 @@ void
 watch_rebind(struct watch *w, const struct trigger_def *on)
 {
 	w->on = on;
+	/* A repository that went away (or never was) is looked for again. */
+	if (w->gone && on->git != NULL && on->git->repo != NULL) {
+		git_local(w);
+	}
 }
 
 void

@@ -74,7 +74,10 @@ size_t watch_set_dirs(const struct watch_set *);
  */
 struct watch *watch_add(struct watch_set *, const char *task,
     const struct trigger_def *on, const char *saved, int starting, void *owner);
-/* Its on: is now this one, alike, of a config reloaded. */
+/*
+ * Its on: is now this one, alike, of a config reloaded; a local
+ * repository that went away is looked for again.
+ */
 void watch_rebind(struct watch *, const struct trigger_def *on);
 /* Stop it and free it; accepts NULL. */
 void watch_remove(struct watch_set *, struct watch *);

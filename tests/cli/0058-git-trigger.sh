@@ -149,4 +149,20 @@ grep -q "^on  *on push to main in $repo" "$T/show" || fail "show: $(cat "$T/show
 grep -q "^branches  *main at $(g rev-parse --short=7 main)" "$T/show" ||
 	fail "show's branches: $(cat "$T/show")"
 grep -q "^state  *watching" "$T/show" || fail "show's state: $(cat "$T/show")"
+
+# The repository goes away: said; back (a copy, the same branches), a
+# reload watches it again, and runs nothing for what it already saw.
+before=$(runs docs)
+lastid=$(twctl --json history -n 1 docs | jget 'd[0]["id"]')
+cp -a "$repo" "$T/copy"
+rm -rf "$repo"
+gone() { twctl show docs | grep -q "^trigger error  *the repository .* went away"; }
+wait_until "show says the repository went away" gone
+cp -a "$T/copy" "$repo"
+twctl reload >/dev/null
+commit back
+wait_until "docs runs for a commit once the repository is back" runs_are docs $((before + 1))
+twctl --json history -n 2 docs >"$T/h"
+[ "$(jget 'd[1]["id"]' <"$T/h")" = "$lastid" ] || fail "a run for nothing after the reload: $(cat "$T/h")"
+[ "$(jget 'd[0]["change"]["old"]' <"$T/h")" = "$(g rev-parse main~1)" ] || fail "back: $(cat "$T/h")"
 echo "ok"
