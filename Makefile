@@ -87,7 +87,7 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
 	       src/twd/config-load.c src/twd/config-sections.c src/twd/config-checks.c \
 	       src/twd/config-view.c src/twd/config-file.c src/twd/config-maps.c \
 	       src/twd/config-plugins.c src/twd/plugin.c \
-	       src/twd/context.c src/twd/history.c src/twd/history-audit.c src/twd/job.c src/twd/job-child.c src/twd/job-proc.c \
+	       src/twd/context.c src/twd/history.c src/twd/history-audit.c src/twd/history-prune.c src/twd/job.c src/twd/job-child.c src/twd/job-proc.c \
 	       src/twd/catchup.c src/twd/notify.c src/twd/notifiers.c src/twd/runq.c \
 	       src/twd/run.c src/twd/server.c \
 	       src/twd/tasks.c src/twd/fire.c src/twd/dispatch.c src/twd/runs.c \

@@ -308,7 +308,7 @@ why_next(struct tasks *ts, struct task *t)
 {
 	const struct task_def *d = t->def;
 	struct active_run *ar;
-	json_t *waiting, *watching = NULL, *v;
+	json_t *waiting, *v;
 	char when[32], rel[32], *s = NULL, *names, *prev;
 	size_t i;
 	int64_t now = tw_now(&ts->clock);
@@ -370,13 +370,11 @@ why_next(struct tasks *ts, struct task *t)
 		names = config_trigger_text(d->on);
 		s = why_join(s, xasprintf("it runs %s", names));
 		free(names);
-		watching = t->watch != NULL ? watch_json(t->watch) : NULL;
-		if (json_is_string(v = json_object_get(watching, "error"))) {
+		if (t->watch != NULL && watch_problem(t->watch) != NULL) {
 			s = why_join(s,
 			    xasprintf("but its trigger is not all watched: %s",
-			        json_string_value(v)));
+			        watch_problem(t->watch)));
 		}
-		json_decref(watching);
 	}
 	if (d->schedule == NULL) {
 		if (d->after == NULL && d->on == NULL) {

@@ -1,13 +1,12 @@
 /*
  * When tasks fire: each task's next fire from its rule (jitter included),
  * the alarm that wakes twd for it, catch-up of fires missed while twd was
- * down or the clock jumped, the fires at boot, and the next fires of all.
+ * down or the clock jumped, the fires at boot, and the next fires of all;
+ * and the runs change triggers make (a branch moved, files changed).
  */
 #include <sys/random.h>
-#include <sys/stat.h>
 
 #include <errno.h>
-
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "duration.h"
 #include "history.h"
 #include "log.h"
+#include "paths.h"
 #include "tasks.h"
 #include "tasks-int.h"
 #include "timefmt.h"
@@ -432,13 +432,13 @@ paths_write(
     struct tasks *ts, struct task *t, int64_t id, char *const *paths, size_t n)
 {
 	char *dir = xasprintf("%s/%s", ts->log_dir, t->def->name);
-	char *file = run_paths_file(ts, t->def->name, id);
+	char *file = run_paths_file(ts, t->def->name, id), *cause;
 	size_t i;
 	FILE *fp;
 
-	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		log_warn("task '%s': cannot make %s: %s", t->def->name, dir,
-		    strerror(errno));
+	if (paths_make_private_dir(dir, &cause) == -1) {
+		log_warn("task '%s': %s", t->def->name, cause);
+		free(cause);
 	}
 	if ((fp = fopen(file, "we")) == NULL) {
 		log_warn("task '%s': cannot write %s: %s", t->def->name, file,

@@ -72,6 +72,10 @@ struct history {
 };
 
 char *history_cause(struct history *h, const char *what);
+/* Run sql outside the statements: 0, or -1 with *cause. */
+int history_exec(struct history *h, const char *sql, char **cause);
+/* Forget the environment written last (its row may be gone). */
+void history_env_forget(struct history *h);
 /* Step a statement that returns no rows, then make it reusable. */
 int history_step_done(
     struct history *h, sqlite3_stmt *st, const char *what, char **cause);

@@ -76,7 +76,6 @@ struct watch {
 	void *owner;
 	char *task;
 	const struct trigger_def *on; /* borrowed from the task's config */
-	int error_logged;
 	char *error; /* why it does not watch all it should; or NULL */
 	/* git */
 	char *gitdir;         /* a local repository's refs are here */
@@ -310,6 +309,17 @@ walk_dirs(const char *path, int depth, int (*fn)(const char *path, void *arg),
 	return rc;
 }
 
+/* inotify refused to watch path (errno says why): said, with the fix. */
+static void
+watch_failed(struct watch *w, const char *path)
+{
+	watch_error(w,
+	    xasprintf("cannot watch %s: %s", path,
+	        errno == ENOSPC ? "the system's limit of inotify watches is "
+	                          "reached (sysctl fs.inotify.max_user_watches)"
+	                        : strerror(errno)));
+}
+
 /* git */
 
 #define GIT_MASK                                                               \
@@ -322,12 +332,7 @@ git_heads_dir(const char *path, void *arg)
 
 	if (wdir_add(w, path, ROLE_GIT_HEADS, -1, 0, GIT_MASK) == -1 &&
 	    errno != ENOENT) {
-		watch_error(w,
-		    xasprintf("cannot watch %s: %s", path,
-		        errno == ENOSPC ? "the system's limit of inotify "
-		                          "watches is reached (sysctl "
-		                          "fs.inotify.max_user_watches)"
-		                        : strerror(errno)));
+		watch_failed(w, path);
 		return 1;
 	}
 	return 0;
@@ -591,9 +596,7 @@ git_local(struct watch *w)
 		return;
 	}
 	if (wdir_add(w, w->gitdir, ROLE_GIT_DIR, -1, 0, GIT_MASK) == -1) {
-		watch_error(w,
-		    xasprintf(
-		        "cannot watch %s: %s", w->gitdir, strerror(errno)));
+		watch_failed(w, w->gitdir);
 		w->gone = 1;
 		return;
 	}
@@ -788,12 +791,7 @@ path_dir(const char *path, void *arg)
 		if (errno == ENOENT || errno == ENOTDIR) {
 			return 0; /* gone already */
 		}
-		watch_error(w,
-		    xasprintf("cannot watch %s: %s", path,
-		        errno == ENOSPC ? "the system's limit of inotify "
-		                          "watches is reached (sysctl "
-		                          "fs.inotify.max_user_watches)"
-		                        : strerror(errno)));
+		watch_failed(w, path);
 		return 1;
 	}
 	if (a->appeared) {
@@ -866,7 +864,7 @@ watch_resolve(struct watch *w, int top, int appeared)
 
 /* An event of the wdir d for its subscriber s. */
 static void
-sub_event(struct watch_set *ws, struct wsub *s, const struct inotify_event *ev)
+sub_event(struct wsub *s, const struct inotify_event *ev)
 {
 	struct watch *w = s->w;
 	const struct path_trigger *pt = w->on->path;
@@ -875,7 +873,6 @@ sub_event(struct watch_set *ws, struct wsub *s, const struct inotify_event *ev)
 	size_t n;
 	struct timeval settle = { 0, GIT_SETTLE_MS * 1000 };
 
-	(void)ws;
 	switch (s->role) {
 	case ROLE_GIT_DIR:
 		if (ev->len > 0 && strcmp(ev->name, "packed-refs") == 0) {
@@ -1005,7 +1002,7 @@ watch_read(evutil_socket_t fd, short what, void *arg)
 				subs[j].path = xstrdup(d->subs[j].path);
 			}
 			for (j = 0; j < nsubs; j++) {
-				sub_event(ws, &subs[j], ev);
+				sub_event(&subs[j], ev);
 			}
 			for (j = 0; j < nsubs; j++) {
 				free(subs[j].path);
@@ -1061,18 +1058,11 @@ watch_set_free(struct watch_set *ws)
 	free(ws);
 }
 
-size_t
-watch_set_dirs(const struct watch_set *ws)
-{
-	return ws->ndirs;
-}
-
 struct watch *
 watch_add(struct watch_set *ws, const char *task, const struct trigger_def *on,
     const char *saved, int starting, void *owner)
 {
 	struct watch *w = xcalloc(1, sizeof *w);
-	char *dir;
 	size_t i;
 
 	w->ws = ws;
@@ -1083,13 +1073,7 @@ watch_add(struct watch_set *ws, const char *task, const struct trigger_def *on,
 	ws->watches =
 	    xreallocarray(ws->watches, ws->nwatches + 1, sizeof *ws->watches);
 	ws->watches[ws->nwatches++] = w;
-	if (on->git != NULL && on->git->remote != NULL) {
-		dir = xasprintf("%s/.triggers", ws->log_dir);
-		if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-			log_warn("cannot make %s: %s", dir, strerror(errno));
-		}
-		free(dir);
-	}
+	/* logs/.triggers is made as job logs' directories are: at need. */
 	if (on->git != NULL) {
 		git_start(w, saved);
 	}
@@ -1150,6 +1134,12 @@ watch_remove(struct watch_set *ws, struct watch *w)
 	free(w->error);
 	free(w->task);
 	free(w);
+}
+
+const char *
+watch_problem(const struct watch *w)
+{
+	return w->error;
 }
 
 json_t *

@@ -63,8 +63,6 @@ struct watch_set *watch_set_create(struct event_base *, struct job_list *,
     char **cause);
 /* Frees the set and its watches; polls going on are forgotten. */
 void watch_set_free(struct watch_set *);
-/* inotify watches held, all watches together. */
-size_t watch_set_dirs(const struct watch_set *);
 
 /*
  * Start watching what on names for owner, the task called task. saved is
@@ -86,5 +84,7 @@ void watch_remove(struct watch_set *, struct watch *);
  * polled, error}, path: {watching, waiting: [DIR], pending, error}}.
  */
 json_t *watch_json(const struct watch *);
+/* Why it does not watch all it should, in words; NULL when it does. */
+const char *watch_problem(const struct watch *);
 
 #endif
