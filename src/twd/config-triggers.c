@@ -174,14 +174,33 @@ fail:
 	return NULL;
 }
 
+/* A value that is one item or a list of them: how many items. */
+static size_t
+items_count(const yaml_node_t *v)
+{
+	return v->type == YAML_SEQUENCE_NODE
+	    ? (size_t)(v->data.sequence.items.top -
+	          v->data.sequence.items.start)
+	    : 1;
+}
+
+/* ... and the i-th of them. */
+static yaml_node_t *
+items_at(struct loader *l, yaml_node_t *v, size_t i)
+{
+	return v->type == YAML_SEQUENCE_NODE
+	    ? yaml_document_get_node(
+	          &l->doc.doc, v->data.sequence.items.start[i])
+	    : v;
+}
+
 /* watch: DIR or [DIR ...]: each absolute; a warning for one not there. */
 static void
 path_watch(struct loader *l, struct path_trigger *pt, yaml_node_t *v)
 {
-	yaml_node_item_t *it;
 	yaml_node_t *item;
 	struct stat st;
-	size_t n = 0;
+	size_t n = 0, i;
 	char *path;
 
 	if (v->type == YAML_MAPPING_NODE) {
@@ -190,35 +209,26 @@ path_watch(struct loader *l, struct path_trigger *pt, yaml_node_t *v)
 		    "mapping");
 		return;
 	}
-	for (it = v->type == YAML_SEQUENCE_NODE ? v->data.sequence.items.start
-	                                        : NULL;
-	     v->type == YAML_SCALAR_NODE || it < v->data.sequence.items.top;
-	     it++) {
-		item = v->type == YAML_SCALAR_NODE
-		    ? v
-		    : yaml_document_get_node(&l->doc.doc, *it);
+	for (i = 0; i < items_count(v); i++) {
+		item = items_at(l, v, i);
 		if (item->type != YAML_SCALAR_NODE || node_is_null(item)) {
 			loader_error(l, item,
 			    "watch: each item must be a directory, not %s",
 			    node_kind(item));
-		} else {
-			path = trigger_path(l, node_text(item));
-			if (stat(path, &st) == -1) {
-				loader_warning(l, item, "watch",
-				    xasprintf("'%s': %s; watched once it "
-				              "appears",
-				        path, strerror(errno)));
-			} else if (!S_ISDIR(st.st_mode)) {
-				loader_error(l, item,
-				    "watch: '%s' is not a directory (watch "
-				    "the directory it is in, with a glob)",
-				    path);
-			}
-			strv_add(&pt->watch, &n, path);
+			continue;
 		}
-		if (v->type == YAML_SCALAR_NODE) {
-			break;
+		path = trigger_path(l, node_text(item));
+		if (stat(path, &st) == -1) {
+			loader_warning(l, item, "watch",
+			    xasprintf("'%s': %s; watched once it appears", path,
+			        strerror(errno)));
+		} else if (!S_ISDIR(st.st_mode)) {
+			loader_error(l, item,
+			    "watch: '%s' is not a directory (watch the "
+			    "directory it is in, with a glob)",
+			    path);
 		}
+		strv_add(&pt->watch, &n, path);
 	}
 }
 
@@ -227,12 +237,8 @@ static void
 path_events(struct loader *l, struct path_trigger *pt, yaml_node_t *v)
 {
 	const char *name;
-	size_t i, j;
 	yaml_node_t *item;
-	size_t n = v->type == YAML_SEQUENCE_NODE
-	    ? (size_t)(v->data.sequence.items.top -
-	          v->data.sequence.items.start)
-	    : 1;
+	size_t i, j;
 
 	if (v->type == YAML_MAPPING_NODE) {
 		loader_error(
@@ -240,11 +246,8 @@ path_events(struct loader *l, struct path_trigger *pt, yaml_node_t *v)
 		return;
 	}
 	pt->events = 0;
-	for (i = 0; i < n; i++) {
-		item = v->type == YAML_SCALAR_NODE
-		    ? v
-		    : yaml_document_get_node(
-		          &l->doc.doc, v->data.sequence.items.start[i]);
+	for (i = 0; i < items_count(v); i++) {
+		item = items_at(l, v, i);
 		name = node_text(item);
 		for (j = 0; j < NITEMS(path_event_names); j++) {
 			if (strcmp(name, path_event_names[j]) == 0) {
@@ -259,7 +262,7 @@ path_events(struct loader *l, struct path_trigger *pt, yaml_node_t *v)
 			    name);
 		}
 	}
-	if (n == 0) {
+	if (items_count(v) == 0) {
 		loader_error(l, v, "events: the list is empty");
 	}
 }
