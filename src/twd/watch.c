@@ -467,9 +467,14 @@ git_reread(struct watch *w)
 static void
 git_settled(evutil_socket_t fd, short what, void *arg)
 {
+	struct watch *w = arg;
+
 	(void)fd;
 	(void)what;
-	git_reread(arg);
+	/* Its repository went away since the change that set this off. */
+	if (!w->gone) {
+		git_reread(w);
+	}
 }
 
 static void git_poll(evutil_socket_t fd, short what, void *arg);
@@ -928,6 +933,7 @@ wdir_gone(struct watch_set *ws, struct wdir *d, int rm)
 	for (i = 0; i < d->nsubs; i++) {
 		if (d->subs[i].role == ROLE_GIT_DIR) {
 			d->subs[i].w->gone = 1;
+			evtimer_del(d->subs[i].w->ev_git);
 			watch_error(d->subs[i].w,
 			    xasprintf("the repository %s went away: its "
 			              "branches are no longer watched (twctl "
