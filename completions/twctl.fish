@@ -69,7 +69,9 @@ complete -c twctl -n 'contains -- (__twctl_verb) submit' -s a -l after -x -a '(t
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -s d -l after-previous -d 'start once the job submitted before it has succeeded'
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -l at -x -d 'start no sooner than a time'
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -l clean-env -d "run it with twd's environment, not this shell's"
+complete -c twctl -n 'contains -- (__twctl_verb) submit' -l cpus -x -d 'the CPUs it needs, as 0.5'
 complete -c twctl -n 'contains -- (__twctl_verb) submit' -l delay -x -d 'start no sooner than a duration from now'
+complete -c twctl -n 'contains -- (__twctl_verb) submit' -l memory -x -d 'the memory it needs, as 600M'
 complete -c twctl -n 'contains -- (__twctl_verb) check import-crontab init' -F
 complete -c twctl -n 'contains -- (__twctl_verb) web; and not __fish_seen_subcommand_from stop token tokens' -a 'stop token tokens' -d 'twweb'
 complete -c twctl -n 'contains -- (__twctl_verb) web; and __fish_seen_subcommand_from token' -a 'new' -d 'make a token'

@@ -29,8 +29,10 @@ static const struct option cmd_submit_longopts[] = {
 	{ "at", required_argument, NULL, 'A' },
 	{ "batch", no_argument, NULL, 'b' },
 	{ "clean-env", no_argument, NULL, 'E' },
+	{ "cpus", required_argument, NULL, 'C' },
 	{ "delay", required_argument, NULL, 'D' },
 	{ "label", required_argument, NULL, 'l' },
+	{ "memory", required_argument, NULL, 'M' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "priority", required_argument, NULL, 'p' },
 	{ "queue", required_argument, NULL, 'q' },
@@ -95,7 +97,7 @@ submit_at(struct cmd_ctx *ctx, const char *v, char *iso, size_t len)
 static json_t *
 submit_common(struct cmd_ctx *ctx)
 {
-	json_t *job = json_object();
+	json_t *job = json_object(), *res;
 	const char *v;
 	char *cwd, *cause, iso[TIMEFMT_ISO_LEN];
 	int64_t secs, id;
@@ -111,6 +113,17 @@ submit_common(struct cmd_ctx *ctx)
 	}
 	if ((v = ctx->opt['q']) != NULL) {
 		json_object_set_new(job, "queue", json_string(v));
+	}
+	/* As the tasks file says them; twd checks them against capacity. */
+	if (ctx->opt['C'] != NULL || ctx->opt['M'] != NULL) {
+		res = json_object();
+		if ((v = ctx->opt['C']) != NULL) {
+			json_object_set_new(res, "cpus", json_string(v));
+		}
+		if ((v = ctx->opt['M']) != NULL) {
+			json_object_set_new(res, "memory", json_string(v));
+		}
+		json_object_set_new(job, "resources", res);
 	}
 	if ((v = ctx->opt['t']) != NULL) {
 		if (duration_parse(v, &secs, &cause) == -1) {
@@ -387,7 +400,8 @@ const struct cmd_entry cmd_submit_entry = {
 	.usage =
 	    "[--json] [-n name] [-l label] [-p priority] [-q queue] [-a "
 	    "task|run | "
-	    "-d] [--delay dur | --at time] [-t timeout] [-w] [--clean-env] "
+	    "-d] [--delay dur | --at time] [-t timeout] [--cpus n] [--memory "
+	    "size] [-w] [--clean-env] "
 	    "(-- command [arg ...] | -b)",
 	.help = "  -n, --name NAME      the name its runs are recorded under\n"
 	        "                       (default: the program's)\n"
@@ -410,6 +424,10 @@ const struct cmd_entry cmd_submit_entry = {
 	        "(the next one),\n"
 	        "                       or 2026-12-24 18:00\n"
 	        "  -t, --timeout DUR    stop it after this long, as 10m\n"
+	        "      --cpus N         the CPUs it needs, as 0.5 (resources: "
+	        "cpus)\n"
+	        "      --memory SIZE    the memory it needs, as 600M "
+	        "(resources: memory)\n"
 	        "  -w, --wait           wait for it to end and exit with its "
 	        "exit status\n"
 	        "  -b, --batch          one job per line of stdin, each a "
@@ -420,7 +438,7 @@ const struct cmd_entry cmd_submit_entry = {
 	        "environment and the\ntasks file's defaults, through the same "
 	        "queue and limits as scheduled\nruns; its output is in twctl "
 	        "logs NAME --run ID.\n",
-	.getopt = "a:A:bdD:El:n:p:q:t:w",
+	.getopt = "a:A:bC:dD:El:M:n:p:q:t:w",
 	.longopts = cmd_submit_longopts,
 	.args_min = 0,
 	.args_max = -1,

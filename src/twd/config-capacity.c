@@ -173,44 +173,51 @@ loader_capacity(struct loader *l, struct config *c, yaml_node_t *map)
 	}
 }
 
+char *
+capacity_never_fits(const struct capacity_def *cap, const struct task_policy *p)
+{
+	char a[32], b[32], c[32], d[32], cpus[160] = "", mem[160] = "";
+
+	if (!cap->on || p->executor >= 0) {
+		return NULL; /* a run elsewhere asks its executor, not here */
+	}
+	if (cap->mcpus > 0 && p->res_mcpus > cap->mcpus) {
+		snprintf(cpus, sizeof cpus,
+		    "cpus %s is more than capacity: cpus %s",
+		    config_cpus_text(p->res_mcpus, a, sizeof a),
+		    config_cpus_text(cap->mcpus, b, sizeof b));
+	}
+	if (cap->memory > 0 && p->res_memory > cap->memory) {
+		snprintf(mem, sizeof mem,
+		    "memory %s is more than capacity: memory %s",
+		    size_format(p->res_memory, c, sizeof c),
+		    size_format(cap->memory, d, sizeof d));
+	}
+	if (*cpus == '\0' && *mem == '\0') {
+		return NULL;
+	}
+	return xasprintf("resources: %s%s%s: it could never start", cpus,
+	    *cpus != '\0' && *mem != '\0' ? ", and " : "", mem);
+}
+
 void
 config_check_capacity(struct loader *l, const struct config *c)
 {
-	const struct capacity_def *cap = &c->capacity;
-	const struct task_policy *p;
 	const struct task_def *t;
-	char a[32], b[32];
+	char *cause;
 	size_t i;
 
-	if (!cap->on) {
-		return;
-	}
 	for (i = 0; i < c->ntasks; i++) {
 		t = c->tasks[i];
-		/* A task with errors is its name alone; a run elsewhere asks
-		 * its executor, not this machine. */
-		if ((p = t->policy) == NULL || p->executor >= 0) {
+		/* A task with errors is its name alone. */
+		if (t->policy == NULL ||
+		    (cause = capacity_never_fits(&c->capacity, t->policy)) ==
+		        NULL) {
 			continue;
 		}
-		if (cap->mcpus > 0 && p->res_mcpus > cap->mcpus) {
-			errors_add(l->errs, t->file, t->line, t->column,
-			    xasprintf("task '%s': resources: cpus %s is more "
-			              "than capacity: cpus %s: it could never "
-			              "start",
-			        t->name,
-			        config_cpus_text(p->res_mcpus, a, sizeof a),
-			        config_cpus_text(cap->mcpus, b, sizeof b)));
-		}
-		if (cap->memory > 0 && p->res_memory > cap->memory) {
-			errors_add(l->errs, t->file, t->line, t->column,
-			    xasprintf(
-			        "task '%s': resources: memory %s is more "
-			        "than capacity: memory %s: it could never "
-			        "start",
-			        t->name,
-			        size_format(p->res_memory, a, sizeof a),
-			        size_format(cap->memory, b, sizeof b)));
-		}
+		errors_add(l->errs, t->file, t->line, t->column,
+		    xasprintf("task '%s': %s", t->name, cause));
+		free(cause);
 	}
 }
 

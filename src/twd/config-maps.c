@@ -514,6 +514,33 @@ cpus_parse(const char *v)
 	return (int64_t)(x * 1000 + 0.5);
 }
 
+int
+config_resource_set(
+    struct task_policy *p, const char *key, const char *v, char **cause)
+{
+	int64_t n = 0;
+
+	if (strcmp(key, "cpus") == 0) {
+		if ((n = cpus_parse(v)) <= 0) {
+			*cause = xasprintf("'%s' is not a number of CPUs from "
+			                   "0.001 to 100000, such as 2 or 0.25",
+			    v);
+			return -1;
+		}
+		p->res_mcpus = (int32_t)n;
+		return 0;
+	}
+	if (size_parse(v, &n, cause) == -1) {
+		return -1;
+	}
+	if (n < 1024 * 1024) {
+		*cause = xasprintf("'%s' is less than 1M", v);
+		return -1;
+	}
+	p->res_memory = n;
+	return 0;
+}
+
 /* One resource of resources: into t's policy. */
 static void
 resources_pair(
@@ -532,22 +559,12 @@ resources_pair(
 		return;
 	}
 	v = node_text(val);
-	if (strcmp(key, "cpus") == 0) {
-		if ((n = cpus_parse(v)) <= 0) {
-			cause = xasprintf("'%s' is not a number of CPUs from "
-			                  "0.001 to 100000, such as 2 or 0.25",
-			    v);
-		}
-		p->res_mcpus = (int32_t)n;
+	if (strcmp(key, "cpus") == 0 || strcmp(key, "memory") == 0) {
+		config_resource_set(p, key, v, &cause);
 	} else if (strcmp(key, "gpus") == 0) {
 		if (value_integer(l, key, val, 1, 100000, 10, &count) == 0) {
 			p->res_gpus = (int32_t)count;
 		}
-	} else if (strcmp(key, "memory") == 0) {
-		if (size_parse(v, &n, &cause) == 0 && n < 1024 * 1024) {
-			cause = xasprintf("'%s' is less than 1M", v);
-		}
-		p->res_memory = n;
 	} else if (strcmp(key, "time") == 0) {
 		if (duration_parse(v, &n, &cause) == 0 && n < 60) {
 			cause = xasprintf("'%s' is less than Slurm's 1m", v);

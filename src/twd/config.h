@@ -362,6 +362,15 @@ json_t *config_task_field_json(const struct config *, const struct task_def *,
 size_t task_def_changes(const struct task_def *a, const struct task_def *b,
     const char **out, size_t max);
 
+/*
+ * Set resource key (cpus or memory) of p from its text v, as the tasks
+ * file's resources: says it. Returns 0, or -1 with *cause.
+ */
+int config_resource_set(
+    struct task_policy *p, const char *key, const char *v, char **cause);
+/* Why a run asking p's resources could never fit cap (caller frees), or NULL. */
+char *capacity_never_fits(
+    const struct capacity_def *cap, const struct task_policy *p);
 /* "0.25" for 250 thousandths of a CPU, into buf; returns buf. */
 const char *config_cpus_text(int64_t mcpus, char *buf, size_t len);
 /* The directory of PSI's files: /proc/pressure, or TW_PSI_DIR. */

@@ -319,9 +319,16 @@ static int
 dispatch_admit(struct dispatch *d, struct active_run *ar, const struct task *t)
 {
 	struct admit_need need = dispatch_need(t);
+	char *never;
 
 	/* A run elsewhere takes nothing of this machine. */
 	if (t->def->policy->executor >= 0) {
+		return 1;
+	}
+	/* The capacity shrank under it: let the pass drop it, saying why. */
+	if ((never = capacity_never_fits(
+	         &d->ts->config->capacity, t->def->policy)) != NULL) {
+		free(never);
 		return 1;
 	}
 	if (pressure_over(t, d->psi) >= 0) {
@@ -378,6 +385,7 @@ dispatch_pass(struct tasks *ts, int64_t now)
 	struct active_run *ar;
 	struct runq_item *it;
 	struct task *t;
+	char *never;
 	int k;
 
 	memset(&d, 0, sizeof d);
@@ -413,6 +421,11 @@ dispatch_pass(struct tasks *ts, int64_t now)
 			        duration_format_ms(
 			            t->def->policy->starting_deadline_ms, dur,
 			            sizeof dur)));
+			continue;
+		}
+		if ((never = capacity_never_fits(
+		         &ts->config->capacity, t->def->policy)) != NULL) {
+			active_drop(ts, t, ar, RUN_SKIPPED, never);
 			continue;
 		}
 		dispatch_count(&d, t);

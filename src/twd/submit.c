@@ -171,6 +171,57 @@ env_block_release(struct env_block *b)
 	}
 }
 
+/*
+ * resources: {cpus, memory}, what the job asks of capacity (and of its
+ * cgroup), over the defaults'; each a number or the tasks file's text.
+ */
+static int
+submit_resources(struct tasks *ts, json_t *v, struct task_def *def,
+    json_t *spec, char **cause)
+{
+	static const char *const keys[] = { "cpus", "memory" };
+	const char *key;
+	char text[64], *why = NULL;
+	json_t *r;
+
+	if (!json_is_object(v)) {
+		return submit_fail(cause,
+		    xstrdup("resources: must be an object of cpus and memory"));
+	}
+	json_object_foreach(v, key, r)
+	{
+		if (strcmp(key, keys[0]) != 0 && strcmp(key, keys[1]) != 0) {
+			return submit_fail(cause,
+			    xasprintf("resources: unknown resource '%s' (a job "
+			              "asks for cpus and memory)",
+			        key));
+		}
+		if (json_is_string(r)) {
+			snprintf(text, sizeof text, "%s", json_string_value(r));
+		} else if (json_is_number(r)) {
+			snprintf(
+			    text, sizeof text, "%.17g", json_number_value(r));
+		} else {
+			return submit_fail(cause,
+			    xasprintf("resources: %s must be a number or a "
+			              "text such as %s",
+			        key,
+			        strcmp(key, "cpus") == 0 ? "0.5" : "600M"));
+		}
+		if (config_resource_set(def->policy, key, text, &why) == -1) {
+			*cause = xasprintf("resources: %s: %s", key, why);
+			free(why);
+			return -1;
+		}
+	}
+	if ((why = capacity_never_fits(&ts->config->capacity, def->policy)) !=
+	    NULL) {
+		return submit_fail(cause, why);
+	}
+	json_object_set(spec, "resources", v);
+	return 0;
+}
+
 /* The fields of a job besides its command, into def and spec. */
 static int
 submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
@@ -272,6 +323,10 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 		    xstrdup("after_previous: a job waits for the previous "
 		            "one or for its after, not both"));
 	}
+	if ((v = json_object_get(job, "resources")) != NULL &&
+	    submit_resources(ts, v, def, spec, cause) == -1) {
+		return -1;
+	}
 	if ((v = json_object_get(job, "timeout")) != NULL) {
 		/* In range before it is converted: 1e300 is no int64_t. */
 		if (!json_is_number(v) || !(json_number_value(v) >= 1) ||
@@ -291,7 +346,7 @@ submit_fields(struct tasks *ts, json_t *job, struct task_def *def, json_t *spec,
 /* A job's fields (taskweaver-ipc(7), submit), alphabetized. */
 static const char *const submit_fields_known[] = { "after", "after_previous",
 	"at", "command", "cwd", "env", "label", "name", "priority", "queue",
-	"run", "timeout" };
+	"resources", "run", "timeout" };
 
 /* Every key of job is a job's field: a typo is an error, not ignored. */
 static int

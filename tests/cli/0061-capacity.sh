@@ -72,6 +72,32 @@ expect_contains "$(cat "$T/why")" "memory pressure is 55.0%"
 psi memory 2.00
 wait_until "calm runs once the pressure eases" run_status_is calm ok
 
+# A submitted job asks for its own resources: two of 600M sent together do
+# not overlap (with the defaults' none they would), one that could never
+# fit is refused, and one queued when a reload shrinks the capacity below
+# it is skipped, saying why, not left waiting for ever.
+expect_rc 2 twctl submit --memory 2G -- true
+expect_contains "$(cat "$T/err")" "resources: memory 2G is more than capacity: memory 1G: it could never start"
+expect_rc 2 twctl submit --cpus lots -- true
+expect_contains "$(cat "$T/err")" "resources: cpus: 'lots' is not a number of CPUs"
+printf 'sleep 1\nsleep 1\n' | twctl submit -n sub --memory 600M -b >/dev/null
+subs_done() { [ "$(twctl --json history -n 10 sub | jget 'len([r for r in d if r["status"] == "ok"])')" = 2 ]; }
+wait_until "both submitted 600M jobs end" subs_done
+python3 - "$TW_STATE_DIR/twd.db" <<'PY' || fail "two submitted 600M jobs ran at once"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(s1, f1), (s2, f2) = db.execute("SELECT started_at, finished_at FROM runs WHERE task = 'sub' ORDER BY started_at").fetchall()
+assert s2 >= f1, ((s1, f1), (s2, f2))
+PY
+twctl pause --all >/dev/null
+twctl submit -n wide --cpus 2 -- true >/dev/null
+sed -i 's/^capacity: {cpus: 2,/capacity: {cpus: 1.5,/' "$TW_CONFIG"
+twctl reload >/dev/null
+twctl resume --all >/dev/null
+wait_until "the job that no longer fits is skipped" run_status_is wide skipped
+expect_contains "$(twctl --json history -n 1 wide | jget 'd[0]["reason"]')" \
+	"resources: cpus 2 is more than capacity: cpus 1.5: it could never start"
+
 # Never fits: refused, at the task, and the running schedule goes on.
 cat >>"$TW_CONFIG" <<YAML
   huge: {command: "true", resources: {memory: 2G}}

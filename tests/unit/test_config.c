@@ -1243,9 +1243,9 @@ test_config_capacity(void **state)
 	    "capacity: {cpus: 2, memory: 4G}\n");
 	assert_null(c);
 	assert_error(f, 0, 2, 3,
-	    "task 'build': resources: cpus 8 is more than capacity: cpus 2: "
-	    "it could never start");
-	assert_error(f, 1, 2, 3, "memory 6G is more than capacity: memory 4G");
+	    "task 'build': resources: cpus 8 is more than capacity: cpus 2, "
+	    "and memory 6G is more than capacity: memory 4G: it could never "
+	    "start");
 	config_errors_release(&f->errs);
 	unsetenv("TW_PSI_DIR");
 }
