@@ -409,18 +409,19 @@ tasks_boot(struct tasks *ts)
 
 /* Change triggers: a branch moved, files changed. */
 
-/* The history's key of what t's git trigger has seen. */
+/* The history's key of what t's trigger of kind has seen. */
 static char *
-git_state_key(const struct task *t)
+trigger_state_key(const struct task *t, enum watch_kind kind)
 {
-	return xasprintf("git:%s", t->def->name);
+	return xasprintf(
+	    "%s:%s", kind == WATCH_GIT ? "git" : "path", t->def->name);
 }
 
 static void
-trigger_save(void *owner, const char *state, void *arg)
+trigger_save(void *owner, enum watch_kind kind, const char *state, void *arg)
 {
 	struct task *t = owner;
-	char *key = git_state_key(t);
+	char *key = trigger_state_key(t, kind);
 
 	history_put_state(((struct tasks *)arg)->history, key, state);
 	free(key);
@@ -515,8 +516,12 @@ trigger_fire(void *owner, const struct watch_change *c, void *arg)
 		for (i = 0; i < c->npaths; i++) {
 			o = json_pack("{s:s, s:i, s:s}", "kind", "path",
 			    "paths", 1, "path", c->paths[i]);
-			change_run(
-			    ts, t, RUN_TRIGGER_PATH, o, 0, &c->paths[i], 1);
+			if (c->while_down) {
+				json_object_set_new(
+				    o, "while_down", json_true());
+			}
+			change_run(ts, t, RUN_TRIGGER_PATH, o, c->while_down,
+			    &c->paths[i], 1);
 		}
 	} else {
 		sample = json_array();
@@ -526,7 +531,11 @@ trigger_fire(void *owner, const struct watch_change *c, void *arg)
 		o = json_pack("{s:s, s:I, s:o, s:b}", "kind", "path", "paths",
 		    (json_int_t)c->npaths, "sample", sample, "incomplete",
 		    c->overflow);
-		change_run(ts, t, RUN_TRIGGER_PATH, o, 0, c->paths, c->npaths);
+		if (c->while_down) {
+			json_object_set_new(o, "while_down", json_true());
+		}
+		change_run(ts, t, RUN_TRIGGER_PATH, o, c->while_down, c->paths,
+		    c->npaths);
 	}
 	tasks_batch_end(ts, NULL);
 }
@@ -558,12 +567,27 @@ fire_watches(struct tasks *ts)
 	return ws;
 }
 
+/* What t's trigger of kind saved last, or NULL (caller frees). */
+static char *
+trigger_state_get(struct task *t, enum watch_kind kind)
+{
+	char *key = trigger_state_key(t, kind), *saved = NULL, *cause = NULL;
+
+	if (history_state_get(t->ts->history, key, &saved, &cause) == -1) {
+		log_warn("task '%s': %s", t->def->name, cause);
+		free(cause);
+	}
+	free(key);
+	return saved;
+}
+
 void
 task_watch(struct task *t, const struct task_def *old)
 {
 	struct tasks *ts = t->ts;
 	const struct trigger_def *on = t->def->enabled ? t->def->on : NULL;
-	char *key, *saved = NULL, *cause = NULL;
+	char *saved[2] = { NULL, NULL };
+	struct watch_saved from;
 
 	if (old != NULL && t->watch != NULL && on != NULL &&
 	    task_def_on_equal(old, t->def)) {
@@ -576,15 +600,16 @@ task_watch(struct task *t, const struct task_def *old)
 		return;
 	}
 	if (on->git != NULL) {
-		key = git_state_key(t);
-		if (history_state_get(ts->history, key, &saved, &cause) == -1) {
-			log_warn("task '%s': %s", t->def->name, cause);
-			free(cause);
-		}
-		free(key);
+		saved[0] = trigger_state_get(t, WATCH_GIT);
 	}
+	if (on->path != NULL) {
+		saved[1] = trigger_state_get(t, WATCH_PATH);
+	}
+	from.git = saved[0];
+	from.path = saved[1];
 	/* Before the first config is in place, twd is starting. */
 	t->watch = watch_add(
-	    ts->watches, t->def->name, on, saved, ts->config == NULL, t);
-	free(saved);
+	    ts->watches, t->def->name, on, &from, ts->config == NULL, t);
+	free(saved[0]);
+	free(saved[1]);
 }

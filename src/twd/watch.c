@@ -98,6 +98,8 @@ struct watch {
 	int overflow;
 	int64_t first_ms; /* the first of them came then */
 	size_t ndirs;     /* directories watched, for max_watches */
+	int64_t since_ms; /* at the start: files changed since count; or 0 */
+	int down;         /* the paths collected changed while twd was down */
 };
 
 struct watch_set {
@@ -439,7 +441,7 @@ git_seen(struct watch *w, struct gitrefs *now)
 	w->have_saved = 0;
 	if (changed) {
 		state = git_state(w);
-		ws->cbs.save(w->owner, state, ws->cbs.arg);
+		ws->cbs.save(w->owner, WATCH_GIT, state, ws->cbs.arg);
 		free(state);
 	}
 	ws->cbs.batch(ws->cbs.arg, 0);
@@ -678,6 +680,60 @@ paths_dedup(struct watch *w)
 	w->npaths = n;
 }
 
+/*
+ * The state save keeps of a path trigger: its directories and glob, and
+ * until when it has seen what changed in them (ms, the wall clock's, as
+ * files' ctimes are).
+ */
+static void
+path_save(struct watch *w, int64_t until_ms)
+{
+	const struct path_trigger *pt = w->on->path;
+	json_t *o = json_object(), *dirs = json_array();
+	char *text;
+	size_t i;
+
+	for (i = 0; pt->watch[i] != NULL; i++) {
+		json_array_append_new(dirs, json_string(pt->watch[i]));
+	}
+	json_object_set_new(o, "watch", dirs);
+	json_object_set_new(
+	    o, "glob", pt->glob != NULL ? json_string(pt->glob) : json_null());
+	json_object_set_new(o, "until", json_integer(until_ms));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	w->ws->cbs.save(w->owner, WATCH_PATH, text, w->ws->cbs.arg);
+	free(text);
+}
+
+/* saved's until, if it is of these directories and glob; else 0. */
+static int64_t
+path_saved_until(const struct watch *w, const char *saved)
+{
+	const struct path_trigger *pt = w->on->path;
+	json_t *o = saved != NULL ? json_loads(saved, 0, NULL) : NULL;
+	json_t *dirs = json_object_get(o, "watch");
+	json_t *glob = json_object_get(o, "glob");
+	json_t *until = json_object_get(o, "until");
+	int64_t ms = 0;
+	size_t i;
+	int same = json_is_array(dirs) && json_is_integer(until) &&
+	    (pt->glob != NULL ? json_is_string(glob) &&
+	                strcmp(json_string_value(glob), pt->glob) == 0
+	                      : json_is_null(glob));
+
+	for (i = 0; same && pt->watch[i] != NULL; i++) {
+		same = json_is_string(json_array_get(dirs, i)) &&
+		    strcmp(json_string_value(json_array_get(dirs, i)),
+		        pt->watch[i]) == 0;
+	}
+	if (same && i == json_array_size(dirs)) {
+		ms = (int64_t)json_integer_value(until);
+	}
+	json_decref(o);
+	return ms > 0 ? ms : 0;
+}
+
 static void
 path_quiet(evutil_socket_t fd, short what, void *arg)
 {
@@ -693,12 +749,17 @@ path_quiet(evutil_socket_t fd, short what, void *arg)
 	c.paths = w->paths;
 	c.npaths = w->npaths;
 	c.overflow = w->overflow;
+	c.while_down = w->down;
 	w->paths = NULL;
 	w->npaths = w->cap = 0;
 	w->overflow = 0;
 	w->first_ms = 0;
 	if (c.npaths > 0 || c.overflow) {
+		/* The runs, and that what came before them is seen: one commit. */
+		w->ws->cbs.batch(w->ws->cbs.arg, 1);
 		w->ws->cbs.fire(w->owner, &c, w->ws->cbs.arg);
+		path_save(w, tw_now(&w->ws->clock));
+		w->ws->cbs.batch(w->ws->cbs.arg, 0);
 	}
 	for (i = 0; i < c.npaths; i++) {
 		free(c.paths[i]);
@@ -771,6 +832,38 @@ path_scan(const char *dir, void *arg)
 	return 0;
 }
 
+/* The files in a directory changed since w->since_ms (twd was down). */
+static void
+path_scan_since(const char *dir, struct watch *w)
+{
+	const struct path_trigger *pt = w->on->path;
+	struct dirent *de;
+	struct stat st;
+	int64_t ctime_ms;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0 ||
+		    !name_wanted(pt, de->d_name) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		        -1 ||
+		    S_ISDIR(st.st_mode)) {
+			continue;
+		}
+		/* Made, written, moved in, or its attributes: ctime moves. */
+		ctime_ms = (int64_t)st.st_ctim.tv_sec * 1000 +
+		    st.st_ctim.tv_nsec / 1000000;
+		if (ctime_ms > w->since_ms) {
+			path_collect(w, xasprintf("%s/%s", dir, de->d_name));
+		}
+	}
+	closedir(d);
+}
+
 struct dir_add {
 	struct watch *w;
 	int top;
@@ -801,6 +894,8 @@ path_dir(const char *path, void *arg)
 	}
 	if (a->appeared) {
 		path_scan(path, w);
+	} else if (w->since_ms > 0) {
+		path_scan_since(path, w);
 	}
 	return pt->recursive ? 0 : 1;
 }
@@ -1066,7 +1161,7 @@ watch_set_free(struct watch_set *ws)
 
 struct watch *
 watch_add(struct watch_set *ws, const char *task, const struct trigger_def *on,
-    const char *saved, int starting, void *owner)
+    const struct watch_saved *saved, int starting, void *owner)
 {
 	struct watch *w = xcalloc(1, sizeof *w);
 	size_t i;
@@ -1081,12 +1176,24 @@ watch_add(struct watch_set *ws, const char *task, const struct trigger_def *on,
 	ws->watches[ws->nwatches++] = w;
 	/* logs/.triggers is made as job logs' directories are: at need. */
 	if (on->git != NULL) {
-		git_start(w, saved);
+		git_start(w, saved->git);
 	}
 	if (on->path != NULL) {
 		w->ev_quiet = evtimer_new(ws->base, path_quiet, w);
+		/* At the start, what changed since the last twd saw is new. */
+		w->since_ms = starting ? path_saved_until(w, saved->path) : 0;
 		for (i = 0; on->path->watch[i] != NULL; i++) {
 			watch_resolve(w, (int)i, 0);
+		}
+		w->since_ms = 0;
+		if (w->npaths > 0 || w->overflow) {
+			/* Now, not after a debounce: it is all there. */
+			evtimer_del(w->ev_quiet);
+			w->down = 1;
+			path_quiet(-1, 0, w);
+			w->down = 0;
+		} else {
+			path_save(w, tw_now(&ws->clock));
 		}
 	}
 	return w;
@@ -1100,6 +1207,21 @@ watch_rebind(struct watch *w, const struct trigger_def *on)
 	if (w->gone && on->git != NULL && on->git->repo != NULL) {
 		git_local(w);
 	}
+}
+
+void
+watch_checkpoint(struct watch *w)
+{
+	if (w == NULL || w->on->path == NULL) {
+		return;
+	}
+	/*
+	 * Changes collected and not fired yet are found again by the next
+	 * start: a second before the first, for the time it took to be told.
+	 */
+	path_save(w,
+	    w->npaths > 0 || w->overflow ? w->first_ms - 1000
+	                                 : tw_now(&w->ws->clock));
 }
 
 void

@@ -34,7 +34,7 @@ struct watch_change {
 	const char *branch; /* git: "main" */
 	const char *old_id; /* git: "" for a branch that is new */
 	const char *new_id;
-	int while_down;     /* git: it moved while twd was not running */
+	int while_down;     /* it changed while twd was not running */
 	char *const *paths; /* path: what changed, sorted, absolute */
 	size_t npaths;
 	int overflow; /* path: events were lost; paths is not all of them */
@@ -43,12 +43,17 @@ struct watch_change {
 struct watch_cbs {
 	/* Something changed for the watch of owner. */
 	void (*fire)(void *owner, const struct watch_change *, void *arg);
-	/* A git trigger's branches as seen: state to keep for watch_add. */
-	void (*save)(void *owner, const char *state, void *arg);
 	/*
-	 * Around the fires of one look at a git trigger's branches and the
-	 * save after them (begin 1, then 0): one commit, so that a crash
-	 * between them cannot run a move again or lose one.
+	 * What a trigger of kind has seen, state to keep for watch_add: a
+	 * git trigger's branches; until when a path trigger saw changes.
+	 */
+	void (*save)(
+	    void *owner, enum watch_kind, const char *state, void *arg);
+	/*
+	 * Around the fires of one look (a git trigger's branches, a path
+	 * trigger's quiet spell) and the save after them (begin 1, then 0):
+	 * one commit, so that a crash between them cannot run a change
+	 * again or lose one.
 	 */
 	void (*batch)(void *arg, int begin);
 	void *arg;
@@ -64,19 +69,32 @@ struct watch_set *watch_set_create(struct event_base *, struct job_list *,
 /* Frees the set and its watches; polls going on are forgotten. */
 void watch_set_free(struct watch_set *);
 
+/* What save last gave for a watch, by kind; NULL: nothing. */
+struct watch_saved {
+	const char *git;
+	const char *path;
+};
+
 /*
- * Start watching what on names for owner, the task called task. saved is
- * what save last gave for it (NULL: nothing); starting says twd has just
- * started, so a branch that moved since saved moved while it was down.
- * Returns the watch (the set owns it).
+ * Start watching what on names for owner, the task called task. starting
+ * says twd has just started: a branch that moved since saved, or a file
+ * changed since, changed while it was down. Returns the watch (the set
+ * owns it).
  */
-struct watch *watch_add(struct watch_set *, const char *task,
-    const struct trigger_def *on, const char *saved, int starting, void *owner);
+struct watch *
+watch_add(struct watch_set *, const char *task, const struct trigger_def *on,
+    const struct watch_saved *saved, int starting, void *owner);
 /*
  * Its on: is now this one, alike, of a config reloaded; a local
  * repository that went away is looked for again.
  */
 void watch_rebind(struct watch *, const struct trigger_def *on);
+/*
+ * twd stops: a path trigger saves until when it has seen changes (those
+ * it has not fired yet not included), so that the next start finds what
+ * changed after. Accepts NULL.
+ */
+void watch_checkpoint(struct watch *);
 /* Stop it and free it; accepts NULL. */
 void watch_remove(struct watch_set *, struct watch *);
 /*

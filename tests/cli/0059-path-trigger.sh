@@ -2,7 +2,8 @@
 # them all (and none the glob leaves out); per_file makes a run for each,
 # queued through the queue's limit; a watched directory removed and made
 # again is still watched; one not there at the start is watched once it
-# appears.
+# appears; files made while twd is down are found at the next start, and
+# run or are recorded skipped by catch_up.
 . "$(dirname "$0")/lib.sh"
 
 mkdir -p "$T/inbox" "$T/each"
@@ -15,6 +16,7 @@ tasks:
     on:
       path: {watch: [$T/inbox], events: [created, moved_to], glob: "*.csv", debounce: 1s}
     overlap: queue
+    catch_up: latest
   each:
     command: 'echo "\$TW_PATH" >>$T/each.out'
     on:
@@ -106,4 +108,57 @@ mkdir -p "$T/later/deeper"
 : >"$T/later/deeper/first"
 wait_until "late runs once its directory appears" ok_runs_are late 1
 grep -qx "$T/later/deeper/first" "$T/late.out" || fail "late: $(cat "$T/late.out")"
+
+# While twd is down, files are made. import (catch_up: latest) runs once
+# for the two .csv (not the .txt, nor what was there before, nor a file
+# written before the stop, an event import does not watch for); each
+# (catch_up: none) records a skipped run for its file, saying why.
+echo more >>"$T/inbox/again.csv"
+imports=$(runs import)
+eaches=$(runs each)
+lates=$(runs late)
+twctl shutdown >/dev/null
+wait "$TWD_PID" || fail "twd did not stop cleanly"
+TWD_PID=
+: >"$T/inbox/down1.csv"
+: >"$T/inbox/down2.csv"
+: >"$T/inbox/down.txt"
+echo x >"$T/each/down-each"
+start_twd
+wait_until "import runs for the files made while down" ok_runs_are import $((imports + 1))
+id=$(twctl --json history -n 1 import | jget 'd[0]["id"]')
+[ "$(cat "$T/import.$id")" = "$T/inbox/down1.csv
+$T/inbox/down2.csv" ] || fail "made while down: $(cat "$T/import.$id")"
+[ "$(twctl --json history -n 1 import | jget 'd[0]["change"]["while_down"]')" = True ] ||
+	fail "not said to be while down: $(twctl --json history -n 1 import)"
+wait_until "each records the file made while down" runs_are each $((eaches + 1))
+run_status_is each skipped || fail "each: $(twctl --json history -n 1 each)"
+expect_contains "$(twctl --json history -n 1 each | jget 'd[0]["reason"]')" \
+	"1 path changed: $T/each/down-each while twd was not running (catch_up: none)"
+[ "$(runs late)" = "$lates" ] || fail "late ran again for a file it had seen"
+
+# A restart with nothing changed finds nothing: the next run is the new
+# file's alone.
+twctl shutdown >/dev/null
+wait "$TWD_PID" || fail "twd did not stop cleanly"
+TWD_PID=
+start_twd
+: >"$T/inbox/after.csv"
+wait_until "import runs for the file made after" ok_runs_are import $((imports + 2))
+id=$(twctl --json history -n 1 import | jget 'd[0]["id"]')
+[ "$(cat "$T/import.$id")" = "$T/inbox/after.csv" ] || fail "after the restart: $(cat "$T/import.$id")"
+[ "$(runs each)" = $((eaches + 1)) ] || fail "each ran again after a restart with nothing changed"
+
+# A change twd had not fired yet when it stopped (in its debounce) is not
+# lost: the next start finds it, and it runs once.
+: >"$T/inbox/pending.csv"
+twctl shutdown >/dev/null
+wait "$TWD_PID" || fail "twd did not stop cleanly"
+TWD_PID=
+start_twd
+pending_runs() { grep -lx "$T/inbox/pending.csv" "$T"/import.[0-9]* | wc -l; }
+pending_ran() { [ "$(pending_runs)" -ge 1 ]; }
+wait_until "import runs for the file pending at the stop" pending_ran
+wait_until "import's runs end" run_status_is import ok
+[ "$(pending_runs)" = 1 ] || fail "pending.csv ran $(pending_runs) times"
 echo ok
