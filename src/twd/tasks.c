@@ -479,11 +479,11 @@ tasks_halt(struct tasks *ts)
 	size_t i;
 
 	ts->halted = 1;
+	/* What changes after, the next start finds. */
+	watch_set_checkpoint(ts->watches);
 	for (i = 0; i < ts->ntasks; i++) {
 		alarm_cancel(ts->alarms, &ts->tasks[i]->alarm);
 		ts->tasks[i]->next_ms = 0;
-		/* What changed after, the next start finds. */
-		watch_checkpoint(ts->tasks[i]->watch);
 		watch_remove(ts->watches, ts->tasks[i]->watch);
 		ts->tasks[i]->watch = NULL;
 	}

@@ -115,6 +115,7 @@ struct watch_set {
 	struct watch **watches;
 	size_t nwatches;
 	int64_t poll_ms; /* TW_GIT_POLL_MS: every remote this often; or 0 */
+	int stopping;    /* twd stops: the last events read are paths' only */
 };
 
 /* How long until w's next poll of its remote. */
@@ -1075,7 +1076,8 @@ watch_read(evutil_socket_t fd, short what, void *arg)
 						path_collect(
 						    ws->watches[j], NULL);
 					}
-					if (ws->watches[j]->gitdir != NULL) {
+					if (ws->watches[j]->gitdir != NULL &&
+					    !ws->stopping) {
 						git_reread(ws->watches[j]);
 					}
 				}
@@ -1103,7 +1105,10 @@ watch_read(evutil_socket_t fd, short what, void *arg)
 				subs[j].path = xstrdup(d->subs[j].path);
 			}
 			for (j = 0; j < nsubs; j++) {
-				sub_event(&subs[j], ev);
+				/* A branch's move is read again at the start. */
+				if (!ws->stopping || subs[j].role == ROLE_DIR) {
+					sub_event(&subs[j], ev);
+				}
 			}
 			for (j = 0; j < nsubs; j++) {
 				free(subs[j].path);
@@ -1210,18 +1215,32 @@ watch_rebind(struct watch *w, const struct trigger_def *on)
 }
 
 void
-watch_checkpoint(struct watch *w)
+watch_set_checkpoint(struct watch_set *ws)
 {
-	if (w == NULL || w->on->path == NULL) {
+	struct watch *w;
+	int64_t now;
+	size_t i;
+
+	if (ws == NULL) {
 		return;
 	}
-	/*
-	 * Changes collected and not fired yet are found again by the next
-	 * start: a second before the first, for the time it took to be told.
-	 */
-	path_save(w,
-	    w->npaths > 0 || w->overflow ? w->first_ms - 1000
-	                                 : tw_now(&w->ws->clock));
+	/* What the kernel has told and twd not read yet counts too. */
+	ws->stopping = 1;
+	watch_read(ws->fd, EV_READ, ws);
+	now = tw_now(&ws->clock);
+	for (i = 0; i < ws->nwatches; i++) {
+		w = ws->watches[i];
+		if (w->on->path == NULL) {
+			continue;
+		}
+		/*
+		 * Changes collected and not run for are found again by the next
+		 * start: from a second before the first, the time it took to be
+		 * told of it.
+		 */
+		path_save(
+		    w, w->npaths > 0 || w->overflow ? w->first_ms - 1000 : now);
+	}
 }
 
 void

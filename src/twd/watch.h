@@ -90,11 +90,12 @@ watch_add(struct watch_set *, const char *task, const struct trigger_def *on,
  */
 void watch_rebind(struct watch *, const struct trigger_def *on);
 /*
- * twd stops: a path trigger saves until when it has seen changes (those
- * it has not fired yet not included), so that the next start finds what
- * changed after. Accepts NULL.
+ * twd stops: each path trigger saves until when it has seen changes
+ * (those it has not run for yet not included, nor those the kernel told
+ * and twd had not read), so that the next start finds what changed
+ * after. No watch fires after it. Accepts NULL.
  */
-void watch_checkpoint(struct watch *);
+void watch_set_checkpoint(struct watch_set *);
 /* Stop it and free it; accepts NULL. */
 void watch_remove(struct watch_set *, struct watch *);
 /*
