@@ -458,7 +458,10 @@ paths_write(
 	free(file);
 }
 
-/* A run of t that the change c made (c: its JSON, taken). */
+/*
+ * A run of t that the change c made (c: its JSON, taken); while_down: it
+ * was made while twd was not running, which catch_up: none skips.
+ */
 static void
 change_run(struct tasks *ts, struct task *t, enum run_trigger trigger,
     json_t *c, int while_down, char *const *paths, size_t npaths)
@@ -470,6 +473,9 @@ change_run(struct tasks *ts, struct task *t, enum run_trigger trigger,
 	if (ts->halted) {
 		json_decref(c);
 		return;
+	}
+	if (while_down) {
+		json_object_set_new(c, "while_down", json_true());
 	}
 	ar = active_new(ts, t, trigger, 0, 1);
 	ar->rec.change = json_dumps(c, JSON_COMPACT);
@@ -508,18 +514,11 @@ trigger_fire(void *owner, const struct watch_change *c, void *arg)
 		    "repo", c->repo, "branch", c->branch, "ref", ref, "old",
 		    c->old_id[0] != '\0' ? json_string(c->old_id) : json_null(),
 		    "new", c->new_id);
-		if (c->while_down) {
-			json_object_set_new(o, "while_down", json_true());
-		}
 		change_run(ts, t, RUN_TRIGGER_GIT, o, c->while_down, NULL, 0);
 	} else if (t->def->on->path->per_file) {
 		for (i = 0; i < c->npaths; i++) {
 			o = json_pack("{s:s, s:i, s:s}", "kind", "path",
 			    "paths", 1, "path", c->paths[i]);
-			if (c->while_down) {
-				json_object_set_new(
-				    o, "while_down", json_true());
-			}
 			change_run(ts, t, RUN_TRIGGER_PATH, o, c->while_down,
 			    &c->paths[i], 1);
 		}
@@ -531,9 +530,6 @@ trigger_fire(void *owner, const struct watch_change *c, void *arg)
 		o = json_pack("{s:s, s:I, s:o, s:b}", "kind", "path", "paths",
 		    (json_int_t)c->npaths, "sample", sample, "incomplete",
 		    c->overflow);
-		if (c->while_down) {
-			json_object_set_new(o, "while_down", json_true());
-		}
 		change_run(ts, t, RUN_TRIGGER_PATH, o, c->while_down, c->paths,
 		    c->npaths);
 	}
