@@ -94,6 +94,7 @@ TWD_LIB_SRCS = src/twd/alarm.c src/twd/config.c src/twd/config-fields.c \
 	       src/twd/submit.c src/twd/recover.c src/twd/retention.c src/twd/elsewhere.c src/twd/remote.c \
 	       src/twd/explain.c src/twd/metrics.c src/twd/report.c src/twd/config-observe.c src/twd/ydoc.c \
 	       src/twd/config-triggers.c src/twd/gitref.c src/twd/watch.c \
+	       src/twd/watch-git.c \
 	       src/twd/config-capacity.c src/twd/admit.c src/twd/psi.c src/twd/cgroup.c
 TWD_SRCS    = src/twd/twd.c src/twd/reload.c src/twd/request.c src/twd/heap.c \
 	      src/twd/observe.c src/twd/audit.c src/twd/request-observe.c \
