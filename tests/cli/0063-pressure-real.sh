@@ -10,8 +10,6 @@ if [ ! -r /proc/pressure/cpu ]; then
 	echo "skip: this kernel has no PSI (/proc/pressure/cpu): pressure: is ignored there, as twctl check warns"
 	exit 0
 fi
-avg10() { sed -n 's/^some avg10=\([0-9.]*\) .*/\1/p' /proc/pressure/cpu; }
-above() { python3 -c "import sys; sys.exit(0 if float('$(avg10)') > $1 else 1)"; }
 
 tasks <<YAML
 tasks:
@@ -28,7 +26,7 @@ while [ "$n" -gt 0 ]; do
 	n=$((n - 1))
 done
 at_cleanup "kill $pids 2>/dev/null || true"
-WAIT_TENTHS=600 wait_until "cpu pressure above 25%" above 25
+WAIT_TENTHS=600 wait_until "cpu pressure above 25%" psi_above cpu 25
 twctl run strained >"$T/out"
 kill $pids 2>/dev/null || true
 expect_contains "$(cat "$T/out")" "'strained': the machine's cpu pressure is"

@@ -35,8 +35,6 @@ load_stop() {
 at_cleanup "load_stop || true"
 echo 16M >"$cg/memory.limit_in_bytes"
 
-avg10() { sed -n 's/^some avg10=\([0-9.]*\) .*/\1/p' /proc/pressure/memory; }
-above() { python3 -c "import sys; sys.exit(0 if float('$(avg10)') > $1 else 1)"; }
 
 tasks <<YAML
 tasks:
@@ -48,7 +46,7 @@ start_twd
 # pages are charged there and each pass must evict the last one's.
 sh -c 'echo $$ >"$1/cgroup.procs" && exec sh -c "head -c 128M /dev/zero >\"\$0\" && while :; do cat \"\$0\" >/dev/null; done" "$2"' \
 	load "$cg" "$T/load.dat" &
-WAIT_TENTHS=900 wait_until "memory pressure above 10%" above 10
+WAIT_TENTHS=900 wait_until "memory pressure above 10%" psi_above memory 10
 twctl run eased >"$T/out"
 expect_contains "$(cat "$T/out")" "'eased': the machine's memory pressure is"
 expect_contains "$(cat "$T/out")" "above its bound of 5%"

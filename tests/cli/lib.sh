@@ -124,6 +124,11 @@ wait_until() {
 	done
 }
 
+# The kernel's PSI of kind (cpu, memory, io): "some avg10", a percentage;
+# psi_above KIND N: whether it is above N.
+psi_avg10() { sed -n 's/^some avg10=\([0-9.]*\) .*/\1/p' "/proc/pressure/$1"; }
+psi_above() { python3 -c "import sys; sys.exit(0 if float('$(psi_avg10 "$1")') > $2 else 1)"; }
+
 # Wait for a pid that is not our child to go away.
 wait_gone() {
 	wait_until "pid $1 to exit" sh -c "! kill -0 $1 2>/dev/null"
